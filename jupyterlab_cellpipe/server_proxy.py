@@ -1,0 +1,53 @@
+"""Starts the cellpipe Node service behind Jupyter's authenticated server.
+
+jupyter-server-proxy launches the service on first use, on a Unix socket in a private temporary
+folder, and forwards ``{base_url}/cellpipe/...`` to it after Jupyter has authenticated the user.
+Each launch gets a fresh secret: the proxy adds it to every forwarded request and the service
+refuses requests without it, so nothing but Jupyter can talk to the service. The proxy does not
+check XSRF; the service does that itself for mutating requests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+SECRET_ENV = "CELLPIPE_SECRET"
+SECRET_HEADER = "X-Cellpipe-Secret"
+
+
+def service_script() -> Path:
+    """The bundled service and CLI, built by ``jlpm build:server``."""
+    return Path(__file__).parent / "server" / "cellpipe.cjs"
+
+
+def node_executable() -> str:
+    """Node from ``$CELLPIPE_NODE`` or ``PATH``; the service needs it, the frontend does not."""
+    configured = os.environ.get("CELLPIPE_NODE")
+    found = configured or shutil.which("node")
+    if not found:
+        raise RuntimeError(
+            "cellpipe needs Node.js 20 or newer on PATH (or CELLPIPE_NODE) to run its service"
+        )
+    return found
+
+
+def setup_cellpipe() -> dict:
+    """The jupyter-server-proxy server definition (entry point ``jupyter_serverproxy_servers``)."""
+    secret = secrets.token_urlsafe(32)
+
+    def command() -> list[str]:
+        return [node_executable(), str(service_script()), "serve", "--socket", "{unix_socket}"]
+
+    return {
+        "command": command,
+        "environment": {SECRET_ENV: secret},
+        "unix_socket": True,
+        "timeout": 30,
+        "absolute_url": False,
+        "request_headers_override": {SECRET_HEADER: secret},
+        "launcher_entry": {"enabled": False},
+        "new_browser_tab": False,
+    }

@@ -1,0 +1,29 @@
+// Bundles the Node service and CLI into one self-contained CommonJS file that ships inside the
+// Python package (jupyterlab_cellpipe/server/cellpipe.cjs): a user needs Node, not node_modules.
+// The benchmarks are bundled beside it, outside the package.
+import { build } from 'esbuild';
+import { chmodSync } from 'node:fs';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning'
+};
+
+const cli = 'jupyterlab_cellpipe/server/cellpipe.cjs';
+await build({
+  ...common,
+  entryPoints: ['server/src/cli.ts'],
+  outfile: cli,
+  banner: { js: '#!/usr/bin/env node' }
+});
+chmodSync(cli, 0o755);
+
+await build({
+  ...common,
+  entryPoints: ['server/bench/index.ts'],
+  outfile: 'server/dist/bench.cjs'
+});

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { createService } from '../service/app';
+import { listen, type ListenTarget } from '../service/listen';
+
+export const SECRET_ENV = 'CELLPIPE_SECRET';
+
+interface ServeOptions {
+  socket?: string;
+  port?: string;
+  log?: boolean;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      `run the HTTP service JupyterLab talks to (started by jupyter-server-proxy; needs ${SECRET_ENV})`
+    )
+    .option('--socket <path>', 'listen on this Unix socket')
+    .option('--port <port>', 'listen on this loopback port instead')
+    .option('--log', 'log every request to stderr')
+    .action(async (options: ServeOptions) => {
+      const secret = process.env[SECRET_ENV];
+      if (!secret) {
+        throw new Error(`${SECRET_ENV} is not set: the service refuses to run without a secret`);
+      }
+      const target = listenTarget(options);
+      const app = createService({ secret, logger: options.log });
+      const address = await listen(app, target);
+      process.stderr.write(`cellpipe service listening on ${address}\n`);
+      const stop = (): void => {
+        void app.close().then(() => process.exit(0));
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+}
+
+function listenTarget(options: ServeOptions): ListenTarget {
+  if (options.socket && options.port) {
+    throw new Error('give --socket or --port, not both');
+  }
+  if (options.socket) {
+    return { socket: options.socket };
+  }
+  const port = Number(options.port ?? '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port must be a number from 0 to 65535, got '${options.port}'`);
+  }
+  return { port };
+}

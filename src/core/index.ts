@@ -1,0 +1,2 @@
+// The core: notebook -> analysis -> pipeline -> compile. Pure TypeScript, no DOM, no Node APIs.
+export {};
