@@ -30,6 +30,9 @@ suite python python -m pytest -q -p no:cacheprovider
 PASSED=$((PASSED + $(count "$LOGS/python.log" '[0-9]+ passed')))
 FAILED=$((FAILED + $(count "$LOGS/python.log" '[0-9]+ (failed|error)')))
 suite ui bash -c 'cd ui-tests && jlpm playwright test'
+if [[ " ${FAILED_SUITES[*]} " == *" ui "* ]]; then
+  echo "--- last lines of ui-tests/jupyter-server.log"; tail -40 ui-tests/jupyter-server.log
+fi
 PASSED=$((PASSED + $(count "$LOGS/ui.log" '^ *[0-9]+ passed')))
 FAILED=$((FAILED + $(count "$LOGS/ui.log" '^ *[0-9]+ (failed|flaky)')))
 
