@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { RunRequest } from '../../../../src/core/run/types';
+import { RunStore, writeFileAtomic } from './runStore';
+import { topologicalOrder } from './schedule';
+
+/** Canonical JSON: object keys sorted, so equal values hash equally. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonical).join(',')}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Cache key of every step: a hash of its script (code, declarations, which inputs it loads), the
+ * run's parameters and the keys of the steps it depends on. A step's key therefore changes when
+ * anything upstream of it changes, like a Merkle tree.
+ */
+export function cacheKeys(request: RunRequest): Map<string, string> {
+  const byId = new Map(request.steps.map(s => [s.id, s]));
+  const keys = new Map<string, string>();
+  const parameters = canonical(request.parameters);
+  for (const id of topologicalOrder(request.steps)) {
+    const step = byId.get(id)!;
+    const hash = createHash('sha256');
+    hash.update('cellpipe-step-v1\0').update(step.script).update('\0').update(parameters);
+    for (const dep of [...step.dependsOn].sort()) {
+      hash.update('\0').update(keys.get(dep)!);
+    }
+    keys.set(id, hash.digest('hex').slice(0, 32));
+  }
+  return keys;
+}
+
+interface CacheEntry {
+  runId: string;
+  stepId: string;
+}
+
+/** Where an earlier successful run left the outputs for this key, if they are still there. */
+export function findCached(store: RunStore, key: string): CacheEntry | undefined {
+  const path = store.cachePath(key);
+  if (!existsSync(path)) {
+    return undefined;
+  }
+  try {
+    const entry = JSON.parse(readFileSync(path, 'utf8')) as CacheEntry;
+    const result = join(store.dataDir(entry.runId), entry.stepId, '.step.json');
+    return existsSync(result) && JSON.parse(readFileSync(result, 'utf8')).status === 'Succeeded' ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function recordCached(store: RunStore, key: string, entry: CacheEntry): Promise<void> {
+  await fs.mkdir(join(store.home, 'cache'), { recursive: true });
+  writeFileAtomic(store.cachePath(key), JSON.stringify(entry));
+}
+
+/** Copies a cached step's outputs into this run's volume (hard links where the disk allows). */
+export async function restoreCached(store: RunStore, entry: CacheEntry, runId: string, stepId: string): Promise<void> {
+  const from = join(store.dataDir(entry.runId), entry.stepId);
+  const to = join(store.dataDir(runId), stepId);
+  await fs.rm(to, { recursive: true, force: true });
+  await fs.mkdir(to, { recursive: true });
+  for (const name of await fs.readdir(from)) {
+    try {
+      await fs.link(join(from, name), join(to, name));
+    } catch {
+      await fs.copyFile(join(from, name), join(to, name));
+    }
+  }
+}

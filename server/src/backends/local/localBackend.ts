@@ -1,0 +1,345 @@
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { RunEvent, RunRequest, RunState, StepState } from '../../../../src/core/run/types';
+import { cacheKeys, findCached, recordCached, restoreCached } from './cache';
+import { RunStore } from './runStore';
+import { blockedSteps, readySteps, topologicalOrder } from './schedule';
+import { killGroup, startStepProcess, type StepProcess } from './stepProcess';
+
+export interface LocalRunOptions {
+  store: RunStore;
+  /** Interpreter that runs the steps (see python.ts). */
+  python: string;
+  /** Steps run at once; default: the number of CPU cores. */
+  workers: number;
+  /** Working folder of the steps (the notebook's folder, as for Run All). */
+  cwd: string;
+  /** Whether steps marked cacheable may reuse earlier outputs. */
+  cache?: boolean;
+  onEvent?: (event: RunEvent) => void;
+}
+
+export interface RunHandle {
+  runId: string;
+  /** Resolves with the final state once every step has finished. */
+  done: Promise<RunState>;
+  cancel(): void;
+}
+
+const now = (): string => new Date().toISOString();
+const CANCEL_POLL_MS = 200;
+
+/** Whether the process that ran a run is gone while the run still says it is going. */
+export function runnerGone(state: RunState): boolean {
+  if (state.status !== 'Running' && state.status !== 'Pending') {
+    return false;
+  }
+  if (!state.runner || state.runner.host !== hostname()) {
+    return false;
+  }
+  try {
+    process.kill(state.runner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** The state as a reader should see it: a run whose runner died is reported as failed. */
+export function observedState(state: RunState): RunState {
+  if (!runnerGone(state)) {
+    return state;
+  }
+  return {
+    ...state,
+    status: 'Failed',
+    message: `the process running this pipeline (pid ${state.runner!.pid}) stopped before it finished; \`cellpipe retry ${state.runId}\` resumes it`
+  };
+}
+
+/**
+ * The embedded default backend: runs step scripts as local processes, as many at once as the DAG
+ * and the worker limit allow, with a folder of the run store as the volume.
+ */
+export class LocalBackend {
+  constructor(private readonly options: LocalRunOptions) {}
+
+  async start(request: RunRequest): Promise<RunHandle> {
+    topologicalOrder(request.steps); // refuse unknown dependencies and cycles before creating anything
+    const store = this.options.store;
+    const runId = store.newRunId(request.pipelineName);
+    const state: RunState = {
+      runId,
+      backend: 'local',
+      pipelineName: request.pipelineName,
+      notebookPath: request.notebookPath,
+      status: 'Pending',
+      createdAt: now(),
+      parameters: request.parameters,
+      metrics: {},
+      steps: request.steps.map(s => ({
+        id: s.id,
+        name: s.name,
+        status: 'Pending',
+        dependsOn: s.dependsOn,
+        cached: false,
+        attempts: 0
+      }))
+    };
+    await store.create(runId, request, state);
+    return this.execute(request, state);
+  }
+
+  /** Runs a failed, cancelled or interrupted run again from the steps that did not succeed. */
+  async retry(runId: string): Promise<RunHandle> {
+    const store = this.options.store;
+    const saved = store.load(runId);
+    if (saved.status === 'Succeeded') {
+      throw new Error(`run '${runId}' succeeded: nothing to retry`);
+    }
+    if ((saved.status === 'Running' || saved.status === 'Pending') && !runnerGone(saved)) {
+      throw new Error(`run '${runId}' is still running (pid ${saved.runner?.pid}); cancel it first`);
+    }
+    const request = store.loadRequest(runId);
+    for (const step of saved.steps) {
+      if (step.pid) {
+        killGroup(step.pid, 'SIGKILL'); // leftovers of a runner that died
+      }
+      if (step.status !== 'Succeeded' && step.status !== 'Cached') {
+        Object.assign(step, { status: 'Pending', message: undefined, exitCode: undefined, pid: undefined });
+        step.startedAt = step.finishedAt = undefined;
+      }
+    }
+    if (existsSync(store.cancelMarker(runId))) {
+      unlinkSync(store.cancelMarker(runId));
+    }
+    Object.assign(saved, { status: 'Pending', message: undefined, finishedAt: undefined });
+    return this.execute(request, saved);
+  }
+
+  private async execute(request: RunRequest, state: RunState): Promise<RunHandle> {
+    const run = new LocalRun(this.options, request, state);
+    return { runId: state.runId, done: run.execute(), cancel: () => run.cancel() };
+  }
+}
+
+/** One execution of a run (a first run or a retry) inside this process. */
+class LocalRun {
+  private readonly running = new Map<string, StepProcess>();
+  private readonly keys: Map<string, string>;
+  private cancelled = false;
+  /** Something changed (a step ended, cancel) since the scheduling loop last looked. */
+  private changed = false;
+  private resumeLoop: (() => void) | undefined;
+
+  constructor(
+    private readonly options: LocalRunOptions,
+    private readonly request: RunRequest,
+    private readonly state: RunState
+  ) {
+    this.keys = cacheKeys(request);
+  }
+
+  private get store(): RunStore {
+    return this.options.store;
+  }
+
+  cancel(): void {
+    if (this.cancelled) {
+      return;
+    }
+    this.cancelled = true;
+    for (const proc of this.running.values()) {
+      proc.kill();
+    }
+    this.wake();
+  }
+
+  async execute(): Promise<RunState> {
+    const { state } = this;
+    state.status = 'Running';
+    state.startedAt = state.startedAt ?? now();
+    state.runner = { pid: process.pid, host: hostname() };
+    this.persist();
+    this.emit({ type: 'run', runId: state.runId, status: 'Running' });
+    const poll = setInterval(() => {
+      if (existsSync(this.store.cancelMarker(state.runId))) {
+        this.cancel();
+      }
+    }, CANCEL_POLL_MS);
+    try {
+      await this.loop();
+    } finally {
+      clearInterval(poll);
+    }
+    return this.finish();
+  }
+
+  private async loop(): Promise<void> {
+    const workers = Math.max(1, this.options.workers);
+    for (;;) {
+      if (this.cancelled) {
+        for (const step of this.state.steps.filter(s => s.status === 'Pending')) {
+          this.update(step, { status: 'Cancelled', message: 'the run was cancelled' });
+        }
+      }
+      for (let blocked = blockedSteps(this.state.steps); blocked.length; blocked = blockedSteps(this.state.steps)) {
+        for (const { step, blockedBy } of blocked) {
+          const why = blockedBy.status === 'Failed' ? 'failed' : blockedBy.status === 'Cancelled' ? 'was cancelled' : 'was skipped';
+          this.update(step, { status: 'Skipped', message: `not run: step '${blockedBy.name}' ${why}` });
+        }
+      }
+      if (!this.cancelled) {
+        for (const step of readySteps(this.state.steps)) {
+          if (this.running.size >= workers) {
+            break;
+          }
+          await this.startStep(step);
+        }
+      }
+      if (this.running.size === 0 && (this.cancelled || readySteps(this.state.steps).length === 0)) {
+        return;
+      }
+      if (this.running.size > 0 && !this.changed) {
+        await new Promise<void>(resolve => (this.resumeLoop = resolve));
+      }
+      this.changed = false;
+    }
+  }
+
+  private async startStep(step: StepState): Promise<void> {
+    const spec = this.request.steps.find(s => s.id === step.id)!;
+    const key = this.keys.get(step.id)!;
+    step.cacheKey = key;
+    if (spec.cache && this.options.cache !== false) {
+      const hit = findCached(this.store, key);
+      if (hit) {
+        await restoreCached(this.store, hit, this.state.runId, step.id);
+        const at = now();
+        this.update(step, {
+          status: 'Cached',
+          cached: true,
+          startedAt: at,
+          finishedAt: at,
+          metrics: this.readMetrics(step.id),
+          message: `outputs reused from run ${hit.runId}`
+        });
+        return;
+      }
+    }
+    const proc = startStepProcess({
+      python: this.options.python,
+      script: this.store.scriptPath(this.state.runId, step.id),
+      cwd: this.options.cwd,
+      logPath: this.store.logPath(this.state.runId, step.id),
+      env: {
+        CELLPIPE_DATA_DIR: this.store.dataDir(this.state.runId),
+        CELLPIPE_PARAMETERS: JSON.stringify(this.request.parameters),
+        CELLPIPE_EVENTS: this.store.eventsPath(this.state.runId, step.id),
+        CELLPIPE_RUN_ID: this.state.runId
+      },
+      onOutput: (stream, text) => this.emit({ type: 'log', runId: this.state.runId, stepId: step.id, stream, text })
+    });
+    this.running.set(step.id, proc);
+    this.update(step, {
+      status: 'Running',
+      startedAt: now(),
+      finishedAt: undefined,
+      cached: false,
+      attempts: step.attempts + 1,
+      pid: proc.pid
+    });
+    void proc.exited.then(async exit => {
+      this.running.delete(step.id);
+      const finishedAt = now();
+      if (exit.code === 0) {
+        await recordCached(this.store, key, { runId: this.state.runId, stepId: step.id });
+        this.update(step, { status: 'Succeeded', finishedAt, exitCode: 0, pid: undefined, metrics: this.readMetrics(step.id) });
+      } else if (this.cancelled) {
+        this.update(step, { status: 'Cancelled', finishedAt, exitCode: exit.code, pid: undefined, message: 'cancelled' });
+      } else {
+        this.update(step, {
+          status: 'Failed',
+          finishedAt,
+          exitCode: exit.code,
+          pid: undefined,
+          message: exit.spawnError ?? this.failureMessage(step.id, exit.code, exit.signal)
+        });
+      }
+      this.wake();
+    });
+  }
+
+  /** The runtime's own account of the failure (events.jsonl), else the exit status in words. */
+  private failureMessage(stepId: string, code: number | null, signal: string | null): string {
+    const path = this.store.eventsPath(this.state.runId, stepId);
+    if (existsSync(path)) {
+      const lines = readFileSync(path, 'utf8').trim().split('\n').reverse();
+      for (const line of lines) {
+        try {
+          const event = JSON.parse(line);
+          if (event.event === 'failed' && typeof event.message === 'string') {
+            return event.message;
+          }
+        } catch {
+          // a line cut short by a kill
+        }
+      }
+    }
+    return signal ? `the step's process was killed by ${signal}` : `the step's process exited with code ${code}`;
+  }
+
+  private readMetrics(stepId: string): Record<string, number> | undefined {
+    const path = join(this.store.dataDir(this.state.runId), stepId, '.metrics.json');
+    if (!existsSync(path)) {
+      return undefined;
+    }
+    try {
+      return JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private wake(): void {
+    this.changed = true;
+    this.resumeLoop?.();
+    this.resumeLoop = undefined;
+  }
+
+  private update(step: StepState, change: Partial<StepState>): void {
+    Object.assign(step, change);
+    this.persist();
+    this.emit({ type: 'step', runId: this.state.runId, step: { ...step } });
+  }
+
+  private finish(): RunState {
+    const { state } = this;
+    const statuses = state.steps.map(s => s.status);
+    state.status = this.cancelled
+      ? 'Cancelled'
+      : statuses.every(s => s === 'Succeeded' || s === 'Cached')
+        ? 'Succeeded'
+        : 'Failed';
+    const failed = state.steps.filter(s => s.status === 'Failed').map(s => `'${s.name}'`);
+    state.message = failed.length ? `step ${failed.join(', ')} failed` : undefined;
+    state.metrics = Object.assign({}, ...state.steps.map(s => s.metrics ?? {}));
+    state.finishedAt = now();
+    this.persist();
+    this.emit({ type: 'run', runId: state.runId, status: state.status, message: state.message });
+    return state;
+  }
+
+  private persist(): void {
+    this.store.save(this.state);
+  }
+
+  private emit(event: RunEvent): void {
+    this.options.onEvent?.(event);
+  }
+}
+
+export function defaultCwd(notebookPath: string | undefined): string {
+  return notebookPath ? resolve(notebookPath, '..') : process.cwd();
+}

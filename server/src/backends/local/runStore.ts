@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RunRequest, RunState } from '../../../../src/core/run/types';
+
+/** `$CELLPIPE_HOME`, else `./.cellpipe`. */
+export function defaultHome(): string {
+  return resolve(process.env.CELLPIPE_HOME || '.cellpipe');
+}
+
+/** Writes a file so that readers see the old or the new content, never a part. */
+export function writeFileAtomic(path: string, content: string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+/** A name made of [a-z0-9-] only, for run ids and folder names. */
+export function slug(text: string, max = 40): string {
+  const s = text
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, max)
+    .replace(/-+$/, '');
+  return s || 'pipeline';
+}
+
+const RUN_ID = /^[a-z0-9][a-z0-9-]{0,80}$/;
+
+/**
+ * The local run store: one folder per run under `<home>/runs/<runId>/` holding
+ * `run.json` (the RunState, written atomically), `request.json`, `steps/<stepId>/step.py`,
+ * `steps/<stepId>/log` (the user code's stdout and stderr), `steps/<stepId>/events.jsonl`
+ * (cellpipe's own messages) and `data/` (the volume: `data/<stepId>/<variable>.<ext>`).
+ * `<home>/cache/<key>.json` points at the run whose step produced outputs for a cache key.
+ */
+export class RunStore {
+  constructor(readonly home: string = defaultHome()) {}
+
+  newRunId(pipelineName: string, now = new Date()): string {
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    return `${slug(pipelineName, 30)}-${stamp}-${randomBytes(3).toString('hex')}`.toLowerCase();
+  }
+
+  runDir(runId: string): string {
+    if (!RUN_ID.test(runId)) {
+      throw new Error(`'${runId}' is not a run id (see \`cellpipe runs\`)`);
+    }
+    return join(this.home, 'runs', runId);
+  }
+
+  dataDir(runId: string): string {
+    return join(this.runDir(runId), 'data');
+  }
+
+  stepDir(runId: string, stepId: string): string {
+    return join(this.runDir(runId), 'steps', stepId);
+  }
+
+  logPath(runId: string, stepId: string): string {
+    return join(this.stepDir(runId, stepId), 'log');
+  }
+
+  eventsPath(runId: string, stepId: string): string {
+    return join(this.stepDir(runId, stepId), 'events.jsonl');
+  }
+
+  scriptPath(runId: string, stepId: string): string {
+    return join(this.stepDir(runId, stepId), 'step.py');
+  }
+
+  cancelMarker(runId: string): string {
+    return join(this.runDir(runId), 'cancel-requested');
+  }
+
+  async create(runId: string, request: RunRequest, state: RunState): Promise<void> {
+    const dir = this.runDir(runId);
+    await fs.mkdir(join(dir, 'data'), { recursive: true });
+    for (const step of request.steps) {
+      await fs.mkdir(this.stepDir(runId, step.id), { recursive: true });
+      await fs.writeFile(this.scriptPath(runId, step.id), step.script);
+    }
+    writeFileAtomic(join(dir, 'request.json'), JSON.stringify(request, null, 1));
+    this.save(state);
+  }
+
+  save(state: RunState): void {
+    writeFileAtomic(join(this.runDir(state.runId), 'run.json'), JSON.stringify(state, null, 1));
+  }
+
+  exists(runId: string): boolean {
+    return existsSync(join(this.runDir(runId), 'run.json'));
+  }
+
+  load(runId: string): RunState {
+    const path = join(this.runDir(runId), 'run.json');
+    if (!existsSync(path)) {
+      throw new Error(`no run '${runId}' in ${this.home} (see \`cellpipe runs\`)`);
+    }
+    return JSON.parse(readFileSync(path, 'utf8')) as RunState;
+  }
+
+  loadRequest(runId: string): RunRequest {
+    return JSON.parse(readFileSync(join(this.runDir(runId), 'request.json'), 'utf8')) as RunRequest;
+  }
+
+  /** Run ids, newest first. */
+  list(): string[] {
+    const runs = join(this.home, 'runs');
+    if (!existsSync(runs)) {
+      return [];
+    }
+    return readdirSync(runs)
+      .filter(id => RUN_ID.test(id) && existsSync(join(runs, id, 'run.json')))
+      .map(id => ({ id, created: this.load(id).createdAt }))
+      .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0))
+      .map(r => r.id);
+  }
+
+  cachePath(key: string): string {
+    return join(this.home, 'cache', `${key}.json`);
+  }
+}

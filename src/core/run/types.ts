@@ -1,0 +1,76 @@
+/**
+ * What every backend (local, kubernetes, kfp) accepts and reports, so that the CLI, the service
+ * and the UI never care which backend ran a pipeline. Plain JSON-serialisable types only.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export type RunStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
+
+export type StepStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped' | 'Cached' | 'Cancelled';
+
+/** A step ready to run: its compiled script and its place in the DAG. */
+export interface RunnableStep {
+  /** Safe identifier (lowercase DNS-1123 label), unique in the pipeline; names folders and pods. */
+  id: string;
+  /** The user's step name, for display only. */
+  name: string;
+  /** Ids of the steps that must succeed first. */
+  dependsOn: string[];
+  /** The step script (Python source), identical for every backend. */
+  script: string;
+  /** Whether an unchanged step may reuse the outputs of an earlier successful run. */
+  cache: boolean;
+}
+
+export interface RunRequest {
+  pipelineName: string;
+  /** Notebook the pipeline was compiled from, relative to the working folder, if any. */
+  notebookPath?: string;
+  steps: RunnableStep[];
+  /** Parameter values of this run (defaults already merged); reach the steps as JSON data. */
+  parameters: Record<string, JsonValue>;
+}
+
+export interface StepState {
+  id: string;
+  name: string;
+  status: StepStatus;
+  dependsOn: string[];
+  startedAt?: string;
+  finishedAt?: string;
+  cached: boolean;
+  exitCode?: number | null;
+  /** Why the step failed or was skipped, in words. */
+  message?: string;
+  /** How many times the step has been started in this run (retries add one). */
+  attempts: number;
+  metrics?: Record<string, number>;
+  /** Local backend: the step's process id (also its process group), while it runs. */
+  pid?: number;
+  /** Local backend: the cache key of the step's code, parameters and inputs. */
+  cacheKey?: string;
+}
+
+/** The status document of one run: what `cellpipe status RUN --json` prints. */
+export interface RunState {
+  runId: string;
+  backend: 'local' | 'kubernetes' | 'kfp';
+  pipelineName: string;
+  notebookPath?: string;
+  status: RunStatus;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  parameters: Record<string, JsonValue>;
+  steps: StepState[];
+  metrics: Record<string, number>;
+  message?: string;
+  /** Local backend: the process running the pipeline, to tell a run whose runner died. */
+  runner?: { pid: number; host: string };
+}
+
+export type RunEvent =
+  | { type: 'run'; runId: string; status: RunStatus; message?: string }
+  | { type: 'step'; runId: string; step: StepState }
+  | { type: 'log'; runId: string; stepId: string; stream: 'stdout' | 'stderr'; text: string };
