@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerServe } from './serve';
+import { registerRunCommands } from './runCommands';
+import { registerRetry } from './localRun';
 import { VERSION } from '../version';
 
 /**
@@ -14,5 +16,7 @@ export function createProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerServe(program);
+  registerRunCommands(program);
+  registerRetry(program);
   return program;
 }

@@ -68,6 +68,9 @@ export interface RunState {
   message?: string;
   /** Local backend: the process running the pipeline, to tell a run whose runner died. */
   runner?: { pid: number; host: string };
+  /** Local backend: the interpreter and working folder of the steps, reused by retry. */
+  python?: string;
+  cwd?: string;
 }
 
 export type RunEvent =

@@ -78,6 +78,8 @@ export class LocalBackend {
       createdAt: now(),
       parameters: request.parameters,
       metrics: {},
+      python: this.options.python,
+      cwd: this.options.cwd,
       steps: request.steps.map(s => ({
         id: s.id,
         name: s.name,

@@ -1,0 +1,77 @@
+import { cpus } from 'node:os';
+import type { Command } from 'commander';
+import { LocalBackend, type RunHandle } from '../backends/local/localBackend';
+import { RunStore } from '../backends/local/runStore';
+import type { RunState } from '../../../src/core/run/types';
+import { progressPrinter, runSummary } from './runOutput';
+
+export interface LocalRunFlags {
+  workers?: string;
+  python?: string;
+  json?: boolean;
+  verbose?: boolean;
+  cache?: boolean;
+}
+
+/** Adds the flags shared by `run` and `retry`. */
+export function withLocalRunFlags(command: Command): Command {
+  return command
+    .option('--workers <n>', 'steps run at once (default: number of CPU cores)')
+    .option('--python <path>', "Python that runs the steps (default: the notebook kernel's, else python3)")
+    .option('--no-cache', 'run every step, even unchanged ones')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('-v, --verbose', "also stream the steps' output to stderr");
+}
+
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined) {
+    return cpus().length;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--workers must be a whole number of at least 1, got '${value}'`);
+  }
+  return n;
+}
+
+export function localBackend(flags: LocalRunFlags, python: string, cwd: string): LocalBackend {
+  return new LocalBackend({
+    store: new RunStore(),
+    python,
+    workers: parseWorkers(flags.workers),
+    cwd,
+    cache: flags.cache,
+    onEvent: progressPrinter(line => process.stderr.write(line + '\n'), !!flags.verbose)
+  });
+}
+
+/**
+ * Waits for a run, cancelling it on Ctrl-C, prints the result and sets the exit code: 0 only when
+ * the run succeeded.
+ */
+export async function finishRun(handle: RunHandle, flags: LocalRunFlags): Promise<RunState> {
+  const interrupt = (): void => {
+    process.stderr.write('cancelling…\n');
+    handle.cancel();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  const state = await handle.done;
+  process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(runSummary(state)) + '\n');
+  }
+  process.exitCode = state.status === 'Succeeded' ? 0 : 1;
+  return state;
+}
+
+export function registerRetry(program: Command): void {
+  withLocalRunFlags(
+    program.command('retry').description('run a failed run again from the steps that did not succeed').argument('<run>', 'run id')
+  ).action(async (runId: string, flags: LocalRunFlags) => {
+    const state = new RunStore().load(runId);
+    const backend = localBackend(flags, flags.python ?? state.python ?? 'python3', state.cwd ?? process.cwd());
+    await finishRun(await backend.retry(runId), flags);
+  });
+}
