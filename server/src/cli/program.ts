@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerServe } from './serve';
+import { registerAnalyze } from './analyze';
 import { registerRunCommands } from './runCommands';
 import { registerRetry } from './localRun';
 import { VERSION } from '../version';
@@ -16,6 +17,7 @@ export function createProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerServe(program);
+  registerAnalyze(program);
   registerRunCommands(program);
   registerRetry(program);
   return program;

@@ -1,0 +1,141 @@
+import {
+  parseNotebook,
+  planNotebook,
+  sortDiagnostics,
+  type CellRole,
+  type Diagnostic,
+  type Notebook,
+  type PlanOptions
+} from '../notebook';
+import { analyzeCell, summarizeCell } from './cellFacts';
+import { inferDataflow } from './dataflow';
+import { readParameters, type CellParameters } from './parameters';
+import type { AnalysisResult, CellFacts, CellSummary, Parameter } from './types';
+
+/** Cells whose code is analysed, and whether all their statements are declarations. */
+const ANALYSED_ROLES: Partial<Record<CellRole, { prelude: boolean }>> = {
+  step: { prelude: false },
+  metrics: { prelude: false },
+  prelude: { prelude: true },
+  parameters: { prelude: true }
+};
+
+/**
+ * A cache that keeps what the last analysis used: entries unused by one analysis are dropped after
+ * the next, so editing a cell does not grow it without bound.
+ */
+class GenerationCache<T> {
+  private current = new Map<string, T>();
+  private previous = new Map<string, T>();
+  misses = 0;
+
+  get(key: string, compute: () => T): T {
+    let value = this.current.get(key) ?? this.previous.get(key);
+    if (value === undefined) {
+      value = compute();
+      this.misses++;
+    }
+    this.current.set(key, value);
+    return value;
+  }
+
+  endGeneration(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+}
+
+/**
+ * Analyses notebooks and remembers each cell's facts by its role and source text, so re-analysing
+ * after an edit parses only the changed cells; the dataflow across steps is recomputed (it is cheap).
+ * Identical cells share facts wherever they are, so moving a cell costs nothing either.
+ */
+export class Analyzer {
+  private readonly cells = new GenerationCache<CellFacts>();
+  private readonly parameters = new GenerationCache<CellParameters>();
+  private readonly summaries = new WeakMap<CellFacts, CellSummary>();
+
+  private summary(index: number, facts: CellFacts): CellSummary {
+    let summary = this.summaries.get(facts);
+    if (!summary || summary.index !== index) {
+      summary = summarizeCell(index, facts);
+      this.summaries.set(facts, summary);
+    }
+    return summary;
+  }
+
+  constructor(private readonly options: PlanOptions = {}) {}
+
+  /** Cells parsed since the analyzer was created (for tests and benchmarks). */
+  get parsedCells(): number {
+    return this.cells.misses;
+  }
+
+  /** Analyses a notebook given as JSON text, parsed JSON, or an already read Notebook. */
+  analyze(input: unknown): AnalysisResult {
+    if (isNotebook(input)) {
+      return this.analyzeNotebook(input);
+    }
+    const parsed = parseNotebook(input);
+    if (!parsed.notebook) {
+      return emptyResult(parsed.diagnostics);
+    }
+    const result = this.analyzeNotebook(parsed.notebook);
+    result.diagnostics = sortDiagnostics([...parsed.diagnostics, ...result.diagnostics]);
+    return result;
+  }
+
+  analyzeNotebook(notebook: Notebook): AnalysisResult {
+    const plan = planNotebook(notebook, this.options);
+    const diagnostics: Diagnostic[] = [...plan.diagnostics];
+    const facts: (CellFacts | null)[] = plan.cells.map(cellPlan => {
+      const role = ANALYSED_ROLES[cellPlan.role];
+      if (!role) {
+        return null;
+      }
+      const source = notebook.cells[cellPlan.index].source;
+      const cellFacts = this.cells.get(`${role.prelude ? 'p' : 's'}\u0000${source}`, () => analyzeCell(source, role));
+      for (const d of cellFacts.diagnostics) {
+        diagnostics.push({ ...d, cell: cellPlan.index });
+      }
+      return cellFacts;
+    });
+    const parameters: Parameter[] = [];
+    for (const cell of plan.parameterCells) {
+      const read = this.parameters.get(notebook.cells[cell].source, () => readParameters(notebook.cells[cell].source));
+      parameters.push(...read.parameters.map(parameter => ({ ...parameter, cell })));
+      diagnostics.push(...read.diagnostics.map(d => ({ ...d, cell })));
+    }
+    this.cells.endGeneration();
+    this.parameters.endGeneration();
+    const dataflow = inferDataflow({ plan, facts, parameters });
+    diagnostics.push(...dataflow.diagnostics);
+    return {
+      plan,
+      steps: dataflow.steps,
+      parameters,
+      metrics: dataflow.metrics,
+      cells: facts.flatMap((cellFacts, index) => (cellFacts ? [this.summary(index, cellFacts)] : [])),
+      facts,
+      diagnostics: sortDiagnostics(diagnostics)
+    };
+  }
+}
+
+function isNotebook(input: unknown): input is Notebook {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    'nbformatMinor' in input &&
+    Array.isArray((input as Notebook).cells)
+  );
+}
+
+function emptyResult(diagnostics: Diagnostic[]): AnalysisResult {
+  return { plan: null, steps: [], parameters: [], metrics: [], cells: [], facts: [], diagnostics };
+}
+
+/** Analyses a notebook (JSON text, parsed JSON or a read Notebook) in one go, without caching. */
+export function analyzeNotebook(input: unknown, options: PlanOptions = {}): AnalysisResult {
+  return new Analyzer(options).analyze(input);
+}

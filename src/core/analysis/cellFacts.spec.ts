@@ -1,0 +1,218 @@
+import { BUILTINS } from './builtins';
+import { analyzeCell, summarizeCell } from './cellFacts';
+
+interface Row {
+  construct: string;
+  code: string;
+  reads?: string[];
+  writes?: string[];
+  mutates?: string[];
+  declarations?: string[];
+  /** Names the cell's declarations use (definition time and function bodies). */
+  uses?: string[];
+  /** Module names the cell's functions change (global writes, in-place changes). */
+  declarationMutates?: string[];
+  generators?: string[];
+  opaque?: boolean;
+  bindsUnknownNames?: boolean;
+  diagnostics?: string[];
+}
+
+/** One row per construct of the checklist; builtins are left out of reads and uses for brevity. */
+const rows: Row[] = [
+  { construct: 'simple assignment', code: 'x = 1', writes: ['x'] },
+  { construct: 'chained assignment', code: 'a = b = f(c)', reads: ['c', 'f'], writes: ['a', 'b'], mutates: ['c'] },
+  { construct: 'tuple/list unpacking', code: 'a, (b, [c, d]) = t', reads: ['t'], writes: ['a', 'b', 'c', 'd'] },
+  { construct: 'starred unpacking', code: 'first, *rest = items', reads: ['items'], writes: ['first', 'rest'] },
+  { construct: 'augmented assignment', code: 'total += x', reads: ['total', 'x'], writes: ['total'], mutates: ['total'] },
+  { construct: 'annotated assignment with value', code: 'n: Size = 5', reads: ['Size'], writes: ['n'] },
+  { construct: 'annotated assignment without value', code: 'n: Size', reads: ['Size'], writes: [] },
+  { construct: 'read before write', code: 'x = x + 1', reads: ['x'], writes: ['x'] },
+  { construct: 'walrus', code: 'if (m := len(s)) > 3:\n    print(m)', reads: ['s'], writes: ['m'] },
+  {
+    construct: 'walrus in comprehension leaks to the enclosing scope',
+    code: 'ys = [y for x in xs if (y := g(x))]',
+    reads: ['g', 'xs'],
+    writes: ['y', 'ys']
+  },
+  { construct: 'walrus as call argument', code: 'print(n := 10)\nprint(n)', writes: ['n'] },
+  { construct: 'comprehension scope', code: 'sq = [i * k for i in range(n)]', reads: ['k', 'n'], writes: ['sq'] },
+  {
+    construct: 'dict comprehension, method call on the iterable',
+    code: 'inv = {v: k for k, v in mapping.items()}',
+    reads: ['mapping'],
+    writes: ['inv'],
+    mutates: ['mapping']
+  },
+  { construct: 'generator expression argument', code: 'total = sum(x * w for x in xs)', reads: ['w', 'xs'], writes: ['total'] },
+  { construct: 'for target leaks', code: 'for i in range(3):\n    acc.append(i)', reads: ['acc'], writes: ['i'], mutates: ['acc', 'i'] },
+  { construct: 'for target bound inside its body', code: 'for row in rows:\n    print(row)', reads: ['rows'], writes: ['row'] },
+  {
+    construct: 'with target',
+    code: 'with open(p) as fh:\n    text = fh.read()',
+    reads: ['p'],
+    writes: ['fh', 'text'],
+    mutates: ['fh', 'p']
+  },
+  {
+    construct: 'except target is unbound after the handler',
+    code: 'try:\n    v = int(s)\nexcept ValueError as err:\n    v = 0\n    print(err)',
+    reads: ['s'],
+    writes: ['v']
+  },
+  { construct: 'if/else binding in both branches', code: 'if c:\n    x = 1\nelse:\n    x = 2\nprint(x)', reads: ['c'], writes: ['x'] },
+  { construct: 'if without else: maybe bound', code: 'if c:\n    x = 1\nprint(x)', reads: ['c', 'x'], writes: ['x'] },
+  {
+    construct: 'imports of every form',
+    code: 'import os, a.b.c\nfrom x import y as z\nfrom . import rel\nfrom ..pkg.mod import (p, q as r)\nimport numpy as np',
+    declarations: ['a', 'np', 'os', 'p', 'r', 'rel', 'z']
+  },
+  {
+    construct: 'try/except ImportError around imports is one declaration',
+    code: 'try:\n    import ujson as json\nexcept ImportError:\n    import json',
+    declarations: ['json']
+  },
+  {
+    construct: 'def: decorators, defaults and annotations read now, body later',
+    code: '@cache(size)\ndef f(a: T = D, *args, b=E, **kw) -> R:\n    return a + G',
+    reads: ['D', 'E', 'R', 'T', 'cache', 'size'],
+    mutates: ['size'],
+    declarations: ['f'],
+    uses: ['D', 'E', 'G', 'R', 'T', 'cache', 'size']
+  },
+  {
+    construct: 'class: bases read now; class scope invisible to methods',
+    code: 'class M(Base, metaclass=Meta):\n    k = 1\n    def g(self):\n        return k',
+    reads: ['Base', 'Meta'],
+    declarations: ['M'],
+    uses: ['Base', 'Meta', 'k']
+  },
+  { construct: 'class body runs in order', code: 'class A:\n    x = x\n    y = 1\n    z = y', reads: ['x'], declarations: ['A'], uses: ['x'] },
+  { construct: 'lambda scope', code: 'f = lambda x, y=d: x + y + z', reads: ['d', 'z'], writes: ['f'] },
+  {
+    construct: 'closure: enclosing function names are not module names',
+    code: 'def outer():\n    v = 1\n    def inner():\n        return v + w\n    return inner',
+    declarations: ['outer'],
+    uses: ['w']
+  },
+  {
+    construct: 'global write inside a function',
+    code: 'def bump():\n    global counter\n    counter += 1',
+    declarations: ['bump'],
+    uses: ['counter'],
+    declarationMutates: ['counter']
+  },
+  {
+    construct: 'nonlocal',
+    code: 'def o():\n    c = 0\n    def i():\n        nonlocal c\n        c += 1\n    return i',
+    declarations: ['o'],
+    uses: []
+  },
+  {
+    construct: 'in-place change of a module name inside a function',
+    code: 'def log(msg):\n    history.append(msg)',
+    declarations: ['log'],
+    uses: ['history'],
+    declarationMutates: ['history']
+  },
+  { construct: 'del name', code: 'x = 1\ndel x', writes: [] },
+  { construct: 'del item', code: "del d['k']", reads: ['d'], mutates: ['d'] },
+  {
+    construct: 'match captures',
+    code: "match cmd:\n    case Point(x=0, y=yy):\n        out = yy\n    case [a, *rest]:\n        out = a\n    case {'k': v, **kw} as whole:\n        out = v\n    case _:\n        out = None\nprint(out)",
+    reads: ['Point', 'cmd'],
+    writes: ['a', 'kw', 'out', 'rest', 'v', 'whole', 'yy']
+  },
+  { construct: 'f-strings', code: 'msg = f"{name!r:>{width}} {total=}"', reads: ['name', 'total', 'width'], writes: ['msg'] },
+  { construct: 'type alias', code: 'type Vec[T] = list[T] | Other', declarations: ['Vec'], uses: ['Other'] },
+  { construct: 'attribute assignment', code: 'obj.attr = 1', reads: ['obj'], mutates: ['obj'] },
+  { construct: 'subscript assignment', code: "df['c'] = df['a'] * 2", reads: ['df'], mutates: ['df'] },
+  { construct: 'method call', code: 'items.append(4)', reads: ['items'], mutates: ['items'] },
+  { construct: 'method call on a chain', code: "df.groupby('k').mean()", reads: ['df'], mutates: ['df'] },
+  { construct: 'argument to a call', code: 'process(data)', reads: ['data', 'process'], mutates: ['data'] },
+  { construct: 'argument to a pure builtin', code: 'print(len(data))', reads: ['data'], mutates: [] },
+  { construct: 'shadowed pure builtin', code: 'len = my_len\nlen(data)', reads: ['data', 'my_len'], writes: ['len'], mutates: ['data'] },
+  { construct: 'keyword argument names are not reads', code: 'f(alpha=beta)', reads: ['beta', 'f'], mutates: ['beta'] },
+  { construct: 'starred arguments', code: 'f(*args, **kw)', reads: ['args', 'f', 'kw'], mutates: ['args', 'kw'] },
+  { construct: 'generator function', code: 'def gen():\n    yield 1', declarations: ['gen'], generators: ['gen'] },
+  {
+    construct: 'async def, async for, await',
+    code: 'async def main():\n    async for x in source():\n        await handle(x)',
+    declarations: ['main'],
+    uses: ['handle', 'source']
+  },
+  { construct: 'exec is opaque', code: 'exec(code)', reads: ['code'], mutates: ['code'], opaque: true, diagnostics: ['opaque-code'] },
+  { construct: 'globals() is opaque', code: "globals()['x'] = 1", opaque: true, diagnostics: ['opaque-code'] },
+  { construct: 'vars(obj) is not opaque', code: 'vars(obj)', reads: ['obj'], mutates: ['obj'], opaque: false },
+  { construct: 'import *', code: 'from m import *', bindsUnknownNames: true, diagnostics: ['opaque-code'] },
+  {
+    construct: 'line magics and shell escapes are skipped',
+    code: '%matplotlib inline\nx = 1\n!pip install foo\nfiles = !ls\n  %time y = slow(x)',
+    writes: ['files', 'x'],
+    diagnostics: ['magic']
+  },
+  { construct: 'non-Python cell magic', code: '%%bash\necho $x', writes: [], diagnostics: ['magic'] },
+  { construct: 'Python cell magic', code: '%%time\ny = x + 1', reads: ['x'], writes: ['y'], diagnostics: ['magic'] },
+  { construct: '% continuation line is modulo, not a magic', code: 'msg = ("%s"\n% name)', reads: ['name'], writes: ['msg'] },
+  { construct: '%run may define anything', code: '%run helpers.py', bindsUnknownNames: true, diagnostics: ['magic'] },
+  { construct: 'unicode identifiers', code: 'données = 1\nrésultat = données * π', reads: ['π'], writes: ['données', 'résultat'] },
+  { construct: 'builtins are loads, not reads', code: 'print(sorted([3, 1]))', reads: [] }
+];
+
+const withoutBuiltins = (names: string[]): string[] => names.filter(name => !BUILTINS.has(name));
+
+describe('cell facts: one row per construct', () => {
+  test.each(rows)('$construct', row => {
+    const facts = analyzeCell(row.code, { prelude: false });
+    const summary = summarizeCell(0, facts);
+    expect(withoutBuiltins(summary.reads)).toEqual(row.reads ?? []);
+    expect(summary.writes).toEqual(row.writes ?? []);
+    expect(summary.mutates).toEqual(row.mutates ?? []);
+    expect(summary.declarations).toEqual(row.declarations ?? []);
+    if (row.uses) {
+      const uses = new Set(facts.declarations.flatMap(d => d.uses));
+      expect(withoutBuiltins([...uses].sort())).toEqual(row.uses);
+    }
+    expect([...new Set(facts.declarations.flatMap(d => d.mutates))].sort()).toEqual(row.declarationMutates ?? []);
+    expect(facts.declarations.flatMap(d => d.generators)).toEqual(row.generators ?? []);
+    expect(facts.opaque).toBe(row.opaque ?? false);
+    expect(facts.bindsUnknownNames).toBe(row.bindsUnknownNames ?? false);
+    expect(facts.diagnostics.map(d => d.code)).toEqual(row.diagnostics ?? []);
+  });
+});
+
+describe('cell facts: positions and values', () => {
+  test('sites carry 1-based line and column', () => {
+    const facts = analyzeCell('x = 1\nprint(  y)', { prelude: false });
+    expect(facts.loads.find(l => l.name === 'y')).toMatchObject({ line: 2, column: 9 });
+  });
+
+  test('syntax errors are reported with their position; the rest is still analysed', () => {
+    const facts = analyzeCell('a = 1\nb = (\nc = a + d', { prelude: false });
+    const error = facts.diagnostics.find(d => d.code === 'syntax-error');
+    expect(error).toMatchObject({ severity: 'error', line: expect.any(Number) });
+    expect(summarizeCell(0, facts).writes).toContain('a');
+  });
+
+  test.each([
+    ['x = 1', 'immutable'],
+    ["x = 'a' 'b'", 'immutable'],
+    ['x = -1.5', 'immutable'],
+    ['x = (1, "a")', 'immutable'],
+    ['x = [1]', 'unknown'],
+    ['x = lambda: 1', 'lambda'],
+    ['x = (i for i in y)', 'generator'],
+    ['x = open(p)', 'file'],
+    ['x = gzip.open(p)', 'file'],
+    ['x = make(p)', 'call']
+  ])('value kind of %s is %s', (code, kind) => {
+    const binding = analyzeCell(code, { prelude: false }).bindings.find(b => b.name === 'x');
+    expect(binding?.value).toBe(kind);
+  });
+
+  test('in a prelude cell every statement is a declaration', () => {
+    const facts = analyzeCell('import os\nSEED = 42\nwarnings.filterwarnings("ignore")', { prelude: true });
+    expect(facts.declarations.map(d => d.names)).toEqual([['os'], ['SEED'], []]);
+    expect(facts.declarations[2].uses).toEqual(['warnings']);
+  });
+});

@@ -1,0 +1,82 @@
+import { diagnostic } from '../notebook';
+import { blankMagics } from './magics';
+import { parsePython, syntaxErrors } from './python';
+import type { CellFacts, CellSummary } from './types';
+import { CellWalker } from './walk';
+
+export interface CellFactsOptions {
+  /** Every top-level statement is a declaration (cells tagged `imports`/`functions`/parameters). */
+  prelude: boolean;
+}
+
+function emptyFacts(): CellFacts {
+  return {
+    loads: [],
+    uses: [],
+    bindings: [],
+    mutations: [],
+    argumentPasses: [],
+    declarations: [],
+    bindsUnknownNames: false,
+    opaque: false,
+    diagnostics: []
+  };
+}
+
+/**
+ * Analyses one cell's code on its own: what it loads, binds, changes and declares at module level.
+ * IPython magics are blanked out first (and reported); syntax errors are reported and the code
+ * lezer could recover is analysed anyway. Never throws.
+ */
+export function analyzeCell(source: string, options: CellFactsOptions): CellFacts {
+  const blanked = blankMagics(source);
+  const facts = emptyFacts();
+  if (blanked.magics.length > 0) {
+    const names = [...new Set(blanked.magics)].map(name => (name === '!' ? '!shell' : name === '?' ? '?help' : `%${name}`));
+    facts.diagnostics.push(
+      diagnostic(
+        'info',
+        'magic',
+        `This cell uses IPython syntax (${names.join(', ')}); cellpipe skips it when analysing and runs it only where IPython is installed in the step's environment.`,
+        null,
+        blanked.firstMagicLine
+      )
+    );
+  }
+  if (blanked.notPython) {
+    return facts;
+  }
+  try {
+    const tree = parsePython(blanked.code);
+    const walked = new CellWalker(blanked.code, options.prelude).walk(tree);
+    Object.assign(facts, walked, {
+      diagnostics: [...facts.diagnostics, ...syntaxErrors(tree, blanked.code), ...walked.diagnostics],
+      bindsUnknownNames: walked.bindsUnknownNames || blanked.bindsUnknownNames
+    });
+  } catch (error) {
+    // Defensive: a failure here must not take the whole notebook's analysis down.
+    facts.diagnostics.push(
+      diagnostic(
+        'error',
+        'analysis-failed',
+        `cellpipe could not analyse this cell (${error instanceof Error ? error.message : String(error)}). Please report this with the cell's code.`,
+        null
+      )
+    );
+  }
+  facts.bindsUnknownNames ||= blanked.bindsUnknownNames;
+  return facts;
+}
+
+/** The facts in DESIGN.md's terms: what the cell reads, writes, changes and declares. */
+export function summarizeCell(index: number, facts: CellFacts): CellSummary {
+  const names = (list: { name: string }[]): string[] => [...new Set(list.map(item => item.name))].sort();
+  const last = new Map(facts.bindings.map(binding => [binding.name, binding.kind]));
+  return {
+    index,
+    reads: names(facts.loads),
+    writes: [...last].filter(([, kind]) => kind === 'data').map(([name]) => name).sort(),
+    mutates: names([...facts.mutations, ...facts.argumentPasses]),
+    declarations: [...new Set(facts.declarations.flatMap(d => d.names))].filter(name => name !== '*').sort()
+  };
+}

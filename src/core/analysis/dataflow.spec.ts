@@ -1,0 +1,224 @@
+import { notebookJson, step, type CellSpec } from '../__fixtures__/notebookBuilder';
+import { analyzeNotebook } from './analyzer';
+import type { AnalysisResult } from './types';
+
+interface StepExpectation {
+  dependsOn?: string[];
+  inputs?: string[];
+  outputs?: string[];
+  declarations?: string[];
+  parameters?: string[];
+}
+
+interface Row {
+  rule: string;
+  cells: CellSpec[];
+  steps: Record<string, StepExpectation>;
+  diagnostics?: string[];
+}
+
+const rows: Row[] = [
+  {
+    rule: 'the source is the last step before that writes the name',
+    cells: [step('a', 'x = 1'), step('b', 'x = 2'), step('c', 'print(x)')],
+    steps: { a: {}, b: { outputs: ['x'] }, c: { dependsOn: ['b'], inputs: ['x'] } }
+  },
+  {
+    rule: 'steps that only read one value run in parallel',
+    cells: [step('load', 'df = [1, 2]'), step('left', 'l = len(df)'), step('right', 'r = df.shape'), step('join', 'print(l, r)')],
+    steps: {
+      load: { outputs: ['df'] },
+      left: { dependsOn: ['load'], inputs: ['df'], outputs: ['l'] },
+      right: { dependsOn: ['load'], inputs: ['df'], outputs: ['r'] },
+      join: { dependsOn: ['left', 'right'], inputs: ['l', 'r'] }
+    }
+  },
+  {
+    rule: 'an in-place change makes the changing step the source',
+    cells: [step('a', 'xs = []'), step('b', 'xs.append(1)'), step('c', 'print(xs)')],
+    steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'] }, c: { dependsOn: ['b'], inputs: ['xs'] } }
+  },
+  {
+    rule: 'passing an immutable value to a call does not change it',
+    cells: [step('a', "path = 'data.csv'"), step('b', 'def read(p):\n    return p\ndf = read(path)'), step('c', 'print(path)')],
+    steps: { a: { outputs: ['path'] }, b: { dependsOn: ['a'], inputs: ['path'], outputs: [] }, c: { dependsOn: ['a'], inputs: ['path'] } }
+  },
+  {
+    rule: 'explicit prev: edges are added',
+    cells: [step('a', 'x = 1'), step('b', 'y = 2', 'prev:a')],
+    steps: { a: {}, b: { dependsOn: ['a'] } }
+  },
+  {
+    rule: 'parameters reach every step without edges',
+    cells: [{ code: 'lr = 0.1\nname = "m"', tags: ['pipeline-parameters'] }, step('a', 'print(lr)'), step('b', 'print(lr, name)')],
+    steps: { a: { parameters: ['lr'] }, b: { parameters: ['lr', 'name'] } }
+  },
+  {
+    rule: 'a re-bound parameter is data from then on',
+    cells: [{ code: 'lr = 0.1', tags: ['parameters'] }, step('a', 'lr = lr * 2'), step('b', 'print(lr)')],
+    steps: { a: { parameters: ['lr'], outputs: ['lr'] }, b: { dependsOn: ['a'], inputs: ['lr'] } }
+  },
+  {
+    rule: 'imports are declarations, not data',
+    cells: [step('a', 'import numpy as np\nx = np.zeros(3)'), step('b', 'y = np.ones(2)\nnp.random.seed(0)'), step('c', 'print(np.pi)')],
+    steps: {
+      a: {},
+      b: { declarations: ['np'] },
+      c: { declarations: ['np'] }
+    }
+  },
+  {
+    rule: 'a function brings what it uses: declarations transitively, data as inputs',
+    cells: [
+      { code: 'import math', tags: ['imports'] },
+      step('a', 'scale = 3'),
+      step('b', 'def helper(v):\n    return math.sqrt(v) * scale\n\ndef main(v):\n    return helper(v)'),
+      step('c', 'print(main(4))')
+    ],
+    steps: {
+      a: { outputs: ['scale'] },
+      b: {},
+      c: { dependsOn: ['a'], inputs: ['scale'], declarations: ['helper', 'main', 'math'] }
+    }
+  },
+  {
+    rule: 'a function used where its free names are bound later in the step needs them from before',
+    cells: [step('a', 'k = 1'), step('b', 'def f():\n    return k\nprint(f())\nk = 2')],
+    steps: { a: { outputs: ['k'] }, b: { dependsOn: ['a'], inputs: ['k'] } }
+  },
+  {
+    rule: 'a global write in a called function changes the name in the calling step',
+    cells: [
+      step('a', 'counter = 0\ndef bump():\n    global counter\n    counter += 1'),
+      step('b', 'bump()'),
+      step('c', 'print(counter)')
+    ],
+    steps: {
+      a: { outputs: ['counter'] },
+      b: { dependsOn: ['a'], inputs: ['counter'], outputs: ['counter'], declarations: ['bump'] },
+      c: { dependsOn: ['b'], inputs: ['counter'] }
+    }
+  },
+  {
+    rule: 'a step that loads inputs gets the classes declared above it',
+    cells: [step('a', 'class Model:\n    pass\nm = Model()'), step('b', 'print(m)')],
+    steps: { a: { outputs: ['m'] }, b: { dependsOn: ['a'], inputs: ['m'], declarations: ['Model'] } }
+  },
+  {
+    rule: 'builtins are never inputs, a re-bound builtin is',
+    cells: [step('a', 'print(len([1]))'), step('b', 'list = [1, 2]'), step('c', 'print(list)')],
+    steps: { a: {}, b: { outputs: ['list'] }, c: { dependsOn: ['b'], inputs: ['list'] } }
+  },
+  {
+    rule: 'untagged cells join the step above; cells above the first step join it',
+    cells: ['a = 1', step('s', 'b = a'), 'c = b', step('t', 'print(c)')],
+    steps: { s: { outputs: ['c'] }, t: { dependsOn: ['s'], inputs: ['c'] } }
+  },
+  {
+    rule: 'a notebook without step tags is one step',
+    cells: ['import os', 'x = os.getcwd()', { markdown: '# notes' }, 'print(x)'],
+    steps: { main: {} }
+  },
+  {
+    rule: 'skipped cells are left out',
+    cells: [step('a', 'x = 1'), { code: 'x = 99', tags: ['skip'] }, step('b', 'print(x)')],
+    steps: { a: { outputs: ['x'] }, b: { dependsOn: ['a'], inputs: ['x'] } }
+  },
+  {
+    rule: 'a maybe-binding step passes the old value on',
+    cells: [step('a', 'x = 1\nflag = True'), step('b', 'if flag:\n    x = 2'), step('c', 'print(x)')],
+    steps: {
+      a: { outputs: ['flag', 'x'] },
+      b: { dependsOn: ['a'], inputs: ['flag', 'x'], outputs: ['x'] },
+      c: { dependsOn: ['b'], inputs: ['x'] }
+    }
+  },
+  {
+    rule: 'exec makes a step read and change everything above',
+    cells: [step('a', 'x = 1\ny = 2'), step('b', 'exec(code_text)'), step('c', 'print(x)')],
+    steps: { a: { outputs: ['x', 'y'] }, b: { dependsOn: ['a'], inputs: ['x', 'y'], outputs: ['x'] }, c: { dependsOn: ['b'], inputs: ['x'] } },
+    diagnostics: ['opaque-code', 'undefined-name']
+  },
+  {
+    rule: 'import * supplies names nothing else defines',
+    cells: [step('a', 'from helpers import *'), step('b', 'print(tool())')],
+    steps: { a: {}, b: { declarations: [] } },
+    diagnostics: ['opaque-code']
+  }
+];
+
+function stepsOf(result: AnalysisResult): Record<string, Required<StepExpectation>> {
+  return Object.fromEntries(
+    result.steps.map(s => [
+      s.name,
+      { dependsOn: s.dependsOn, inputs: s.inputs, outputs: s.outputs, declarations: s.declarations, parameters: s.parameters }
+    ])
+  );
+}
+
+describe('dataflow across steps: one row per rule', () => {
+  test.each(rows)('$rule', row => {
+    const result = analyzeNotebook(notebookJson(row.cells));
+    const expected = Object.fromEntries(
+      Object.entries(row.steps).map(([name, s]) => [
+        name,
+        { dependsOn: [], inputs: [], outputs: [], declarations: [], parameters: [], ...s }
+      ])
+    );
+    expect(stepsOf(result)).toEqual(expected);
+    expect(result.diagnostics.filter(d => d.severity !== 'info').map(d => d.code).sort()).toEqual(row.diagnostics ?? []);
+  });
+});
+
+describe('dataflow diagnostics', () => {
+  const codes = (cells: CellSpec[]): string[] =>
+    analyzeNotebook(notebookJson(cells)).diagnostics.map(d => `${d.severity} ${d.code} @${d.cell}`);
+
+  test('a name never defined above', () => {
+    expect(codes([step('a', 'print(x)'), step('b', 'x = 1')])).toEqual(['error undefined-name @0']);
+  });
+
+  test('a name deleted by an earlier step', () => {
+    expect(codes([step('a', 'x = 1'), step('b', 'del x'), step('c', 'print(x)')])).toEqual(['error undefined-name @2']);
+  });
+
+  test('a name a function uses that no cell defines', () => {
+    expect(codes([step('a', 'def f():\n    return nowhere')])).toEqual(['warning undefined-name @0']);
+  });
+
+  test('prev: naming no step', () => {
+    expect(codes([step('a', 'x = 1', 'prev:ghost')])).toEqual(['error unknown-prev @0']);
+  });
+
+  test('a cycle through prev: tags', () => {
+    expect(codes([step('a', 'x = 1', 'prev:b'), step('b', 'print(x)')])).toEqual(['error prev-cycle @0']);
+    expect(codes([step('a', 'x = 1', 'prev:a')])).toEqual(['error prev-cycle @0']);
+  });
+
+  test('values that cannot travel between steps', () => {
+    expect(
+      codes([
+        step('a', 'g = (i for i in range(3))\nfh = open("f")\nf = lambda v: v\ndef gen():\n    yield 1\nh = gen()'),
+        step('b', 'print(g, fh, f, h)')
+      ])
+    ).toEqual(['error unpicklable-value @0', 'error unpicklable-value @0', 'warning unpicklable-value @0', 'error unpicklable-value @0']);
+  });
+
+  test('a split step whose later cell needs a value a step in between changes', () => {
+    const result = analyzeNotebook(notebookJson([step('a', 'x = 1'), step('b', 'x = 2'), step('a', 'print(x)')]));
+    expect(result.diagnostics.map(d => d.code)).toEqual(['split-step', 'split-step-order']);
+    expect(result.steps.map(s => [s.name, s.cells])).toEqual([
+      ['a', [0, 2]],
+      ['b', [1]]
+    ]);
+  });
+
+  test('metrics come from the step that computes them', () => {
+    const result = analyzeNotebook(
+      notebookJson([step('train', 'acc = 0.9'), step('eval', 'loss = 0.1'), { code: 'acc\nloss\nprint(nothing)', tags: ['pipeline-metrics'] }])
+    );
+    expect(result.metrics).toEqual(['acc', 'loss']);
+    expect(result.steps.map(s => s.metrics)).toEqual([['acc'], ['loss']]);
+    expect(result.diagnostics.map(d => d.code)).toEqual(['unknown-metric']);
+  });
+});

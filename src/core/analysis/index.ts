@@ -1,0 +1,7 @@
+export * from './types';
+export { Analyzer, analyzeNotebook } from './analyzer';
+export { analyzeCell, summarizeCell } from './cellFacts';
+export { inferDataflow, type Dataflow, type DataflowInput } from './dataflow';
+export { readParameters } from './parameters';
+export { blankMagics } from './magics';
+export { toAnalysisReport, formatAnalysisReport, formatDiagnostic, type AnalysisReport } from './report';

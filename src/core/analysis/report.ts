@@ -1,0 +1,84 @@
+/**
+ * The analysis as the CLI's `--json` output and as a readable text report. The UI can use the same
+ * shapes.
+ */
+import type { Diagnostic } from '../notebook';
+import type { AnalysisResult } from './types';
+
+export interface AnalysisReport {
+  steps: {
+    name: string;
+    cells: number[];
+    dependsOn: string[];
+    inputs: string[];
+    outputs: string[];
+    declarations: string[];
+  }[];
+  parameters: { name: string; type: string; default: unknown }[];
+  metrics: string[];
+  diagnostics: Pick<Diagnostic, 'severity' | 'code' | 'message' | 'cell' | 'line' | 'column'>[];
+}
+
+export function toAnalysisReport(result: AnalysisResult): AnalysisReport {
+  return {
+    steps: result.steps.map(step => ({
+      name: step.name,
+      cells: step.cells,
+      dependsOn: step.dependsOn,
+      inputs: step.inputs,
+      outputs: step.outputs,
+      declarations: step.declarations
+    })),
+    parameters: result.parameters.map(p => ({ name: p.name, type: p.type, default: p.default })),
+    metrics: result.metrics,
+    diagnostics: result.diagnostics.map(d => ({
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+      cell: d.cell,
+      line: d.line,
+      column: d.column
+    }))
+  };
+}
+
+/** `cell N, line L:C: severity code: message` (or `notebook: ...` for notebook-level diagnostics). */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.cell === null ? 'notebook' : `cell ${d.cell}, line ${d.line}:${d.column}`;
+  return `${where}: ${d.severity} ${d.code}: ${d.message}`;
+}
+
+const list = (names: readonly string[]): string => (names.length > 0 ? names.join(', ') : '-');
+
+export function formatAnalysisReport(result: AnalysisResult): string {
+  const lines: string[] = [];
+  lines.push(`${result.steps.length} step${result.steps.length === 1 ? '' : 's'}`);
+  for (const step of result.steps) {
+    lines.push('');
+    lines.push(`step ${JSON.stringify(step.name)} (cells ${step.cells.join(', ')})`);
+    lines.push(`  after:        ${list(step.dependsOn)}`);
+    lines.push(`  inputs:       ${list(step.inputs.map(name => `${name} <- ${step.inputSources[name]}`))}`);
+    lines.push(`  outputs:      ${list(step.outputs)}`);
+    lines.push(`  declarations: ${list(step.declarations)}`);
+    if (step.parameters.length > 0) {
+      lines.push(`  parameters:   ${list(step.parameters)}`);
+    }
+  }
+  if (result.parameters.length > 0) {
+    lines.push('');
+    lines.push('parameters');
+    result.parameters.forEach(p => lines.push(`  ${p.name}: ${p.type} = ${JSON.stringify(p.default)}`));
+  }
+  if (result.metrics.length > 0) {
+    lines.push('');
+    lines.push(`metrics: ${list(result.metrics)}`);
+  }
+  lines.push('');
+  if (result.diagnostics.length === 0) {
+    lines.push('no problems found');
+  } else {
+    lines.push(`${result.diagnostics.length} diagnostic${result.diagnostics.length === 1 ? '' : 's'}`);
+    result.diagnostics.forEach(d => lines.push(`  ${formatDiagnostic(d)}`));
+  }
+  return lines.join('\n') + '\n';
+}

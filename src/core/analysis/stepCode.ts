@@ -1,0 +1,116 @@
+/**
+ * A step's cells taken together: their facts merged in notebook order, with positions that compare
+ * across cells.
+ */
+import type { Step } from '../notebook';
+import { cellStart, notebookPosition } from './positions';
+import type { CellFacts, DeclarationRef, ModuleBinding, NameSite } from './types';
+
+export interface PlacedSite {
+  name: string;
+  line: number;
+  column: number;
+  cell: number;
+  position: number;
+}
+
+export interface PlacedBinding {
+  binding: ModuleBinding;
+  cell: number;
+  position: number;
+}
+
+export interface StepCode {
+  step: Step;
+  /** First load of each name the step's code may need from before the step. */
+  freeLoads: Map<string, PlacedSite>;
+  /** Every cell's first use of each name. */
+  uses: { cell: number; sites: NameSite[] }[];
+  /** Module bindings per name, in order. */
+  bindings: Map<string, PlacedBinding[]>;
+  mutations: Set<string>;
+  argumentPasses: Set<string>;
+  opaque: boolean;
+  bindsUnknownNames: boolean;
+}
+
+function place(site: NameSite, cell: number): PlacedSite {
+  return { name: site.name, line: site.line, column: site.column, cell, position: notebookPosition(cell, site.offset) };
+}
+
+export function declarationOf(binding: PlacedBinding): DeclarationRef | null {
+  return binding.binding.declaration === null ? null : { cell: binding.cell, index: binding.binding.declaration };
+}
+
+export function mergeStepCode(step: Step, facts: readonly (CellFacts | null)[]): StepCode {
+  const code: StepCode = {
+    step,
+    freeLoads: new Map(),
+    uses: [],
+    bindings: new Map(),
+    mutations: new Set(),
+    argumentPasses: new Set(),
+    opaque: false,
+    bindsUnknownNames: false
+  };
+  /** Names bound for sure by the step's earlier cells. */
+  const definitely = new Map<string, boolean>();
+  for (const cell of step.cells) {
+    const cellFacts = facts[cell];
+    if (!cellFacts) {
+      continue;
+    }
+    for (const load of cellFacts.loads) {
+      if (!definitely.get(load.name) && !code.freeLoads.has(load.name)) {
+        code.freeLoads.set(load.name, place(load, cell));
+      }
+    }
+    code.uses.push({ cell, sites: cellFacts.uses });
+    for (const binding of cellFacts.bindings) {
+      const placed = { binding, cell, position: notebookPosition(cell, binding.offset) };
+      const list = code.bindings.get(binding.name);
+      if (list) {
+        list.push(placed);
+      } else {
+        code.bindings.set(binding.name, [placed]);
+      }
+      if (binding.definite) {
+        definitely.set(binding.name, binding.kind !== 'deleted');
+      }
+    }
+    cellFacts.mutations.forEach(site => code.mutations.add(site.name));
+    cellFacts.argumentPasses.forEach(site => code.argumentPasses.add(site.name));
+    code.opaque ||= cellFacts.opaque;
+    code.bindsUnknownNames ||= cellFacts.bindsUnknownNames;
+  }
+  return code;
+}
+
+/** The step's latest binding of `name` before `position`, if any. */
+export function latestBindingBefore(code: StepCode, name: string, position: number): PlacedBinding | null {
+  const list = code.bindings.get(name);
+  if (list) {
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i].position < position) {
+        return list[i];
+      }
+    }
+  }
+  return null;
+}
+
+/** The step's bindings of `name` before `position`, latest first. */
+export function bindingsBefore(code: StepCode, name: string, position: number): PlacedBinding[] {
+  const list = code.bindings.get(name) ?? [];
+  const before: PlacedBinding[] = [];
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (list[i].position < position) {
+      before.push(list[i]);
+    }
+  }
+  return before;
+}
+
+export function stepStart(code: StepCode): number {
+  return cellStart(code.step.cells[0] ?? 0);
+}

@@ -1,0 +1,157 @@
+/**
+ * Plain, serialisable results of the `analysis` stage. Offsets index the cell source (UTF-16 code
+ * units); lines are 1-based, columns 1-based.
+ */
+import type { Diagnostic, NotebookPlan } from '../notebook';
+
+export interface NameSite {
+  name: string;
+  offset: number;
+  line: number;
+  column: number;
+}
+
+/**
+ * What is statically known about the value a binding gives a name; used to tell which values
+ * cannot travel between steps and which cannot be changed in place.
+ */
+export type ValueKind =
+  | 'immutable' // number, string, bool, None, tuple of those: passing it to a call cannot change it
+  | 'lambda' // picklable only with cloudpickle or dill
+  | 'generator' // generator expression: cannot be pickled
+  | 'file' // open(...): cannot be pickled
+  | 'call' // result of calling `callee` (a generator function's result is a generator)
+  | 'unknown';
+
+/** One module-level (re)binding of a name in a cell. */
+export interface ModuleBinding {
+  name: string;
+  /** Where the binding takes effect: the end of the statement or expression that binds. */
+  offset: number;
+  line: number;
+  column: number;
+  /** False when the binding may not happen (inside `if`, a loop, `try`, a comprehension, ...). */
+  definite: boolean;
+  /** 'declaration': the name is bound by a declaration (code); 'deleted': `del name`. */
+  kind: 'data' | 'declaration' | 'deleted';
+  value: ValueKind;
+  /** For value 'call': the called name. */
+  callee: string | null;
+  /** For kind 'declaration': index into the cell's `declarations`. */
+  declaration: number | null;
+}
+
+/**
+ * A top-level statement that is code rather than data: `import`, `def`, `class`, `type`, an `if`/`try`
+ * around those (`try: import x` / `except ImportError: x = None`), and every statement of a prelude
+ * (`imports`/`functions`) cell. A step that uses one of its names gets the statement run first.
+ */
+export interface Declaration {
+  /** Module names the statement binds (empty for a prelude statement binding nothing). */
+  names: string[];
+  kind: 'import' | 'function' | 'class' | 'type' | 'statement';
+  /** Source range of the statement in the cell. */
+  from: number;
+  to: number;
+  line: number;
+  /** Every module name the statement uses, at definition time or later (function bodies). */
+  uses: string[];
+  /** The subset of `uses` read only when a function it defines runs (function bodies). */
+  deferredUses: NameSite[];
+  /** Module names its functions change: `global` writes and in-place changes of module names. */
+  mutates: string[];
+  /** Names of classes it defines. */
+  classes: string[];
+  /** Names of generator functions it defines (their results cannot be pickled). */
+  generators: string[];
+}
+
+/** Everything one cell's code says, independent of where the cell sits in the notebook. */
+export interface CellFacts {
+  /**
+   * First module-level load of each name that is not bound for sure at that point of the cell: the
+   * cell may need its value from before. Includes free names of comprehensions, lambdas and class
+   * bodies, which run where they are written.
+   */
+  loads: NameSite[];
+  /** First module-level load of each name, bound or not (where a declared function is first used). */
+  uses: NameSite[];
+  /** Module-level bindings, in source order. */
+  bindings: ModuleBinding[];
+  /** First in-place change of each module name (attribute/subscript assignment, `del x[i]`, augmented assignment, method call). */
+  mutations: NameSite[];
+  /** First time each module name is passed to a call that might change it. */
+  argumentPasses: NameSite[];
+  declarations: Declaration[];
+  /** `import *`, `%run`, `%store -r`: names may appear that cellpipe cannot see. */
+  bindsUnknownNames: boolean;
+  /** `exec`, `eval`, `globals()`, `locals()`, `vars()`: the cell may read and change any module name. */
+  opaque: boolean;
+  /** Diagnostics about the cell's own code; `cell` is filled in when the notebook is assembled. */
+  diagnostics: Diagnostic[];
+}
+
+/** Per-cell summary of the facts, in the terms of DESIGN.md. */
+export interface CellSummary {
+  index: number;
+  /** Names whose value before the cell it may use. */
+  reads: string[];
+  writes: string[];
+  mutates: string[];
+  declarations: string[];
+}
+
+export interface Parameter {
+  name: string;
+  /** Python type name: int, float, str, bool, list, tuple, dict, NoneType. */
+  type: string;
+  default: unknown;
+  cell: number;
+  line: number;
+}
+
+export interface StepAnalysis {
+  name: string;
+  cells: number[];
+  /** Names whose value at step start the step may use (from other steps, parameters or declarations). */
+  reads: string[];
+  /** Data names the step binds. */
+  writes: string[];
+  /** Data names the step may change in place. */
+  mutates: string[];
+  /** Names the step's own cells declare (import, def, class). */
+  declares: string[];
+  /** Steps that must finish first: data sources and `prev:` tags. */
+  dependsOn: string[];
+  /** Data names loaded from other steps. */
+  inputs: string[];
+  /** Which step each input comes from. */
+  inputSources: Record<string, string>;
+  /** Data names later steps load from this step. */
+  outputs: string[];
+  /** Parameters the step uses. */
+  parameters: string[];
+  /** Names of declarations run before the step's code (from other steps and the prelude). */
+  declarations: string[];
+  /** The declaration statements run before the step's code, in notebook order. */
+  injected: DeclarationRef[];
+  /** Metrics this step reports (its values are the last ones before the metrics cell). */
+  metrics: string[];
+}
+
+export interface DeclarationRef {
+  cell: number;
+  /** Index into that cell's `declarations`. */
+  index: number;
+}
+
+export interface AnalysisResult {
+  plan: NotebookPlan | null;
+  steps: StepAnalysis[];
+  parameters: Parameter[];
+  metrics: string[];
+  cells: CellSummary[];
+  /** Facts per cell index (null for cells that are not analysed: markdown, raw, skip). */
+  facts: (CellFacts | null)[];
+  diagnostics: Diagnostic[];
+}

@@ -1,0 +1,1031 @@
+/**
+ * Walks one cell's syntax tree (@lezer/python) and records, for the module scope, what the cell
+ * loads, binds, changes in place and declares. Node names are those of @lezer/python's grammar
+ * (node_modules/@lezer/python/src/python.grammar).
+ */
+import type { SyntaxNode, Tree } from '@lezer/common';
+import { diagnostic } from '../notebook';
+import type { Diagnostic } from '../notebook';
+import { OPAQUE_CALLS, PURE_BUILTINS } from './builtins';
+import { Scope, type UseKind } from './scopes';
+import { LineIndex } from './lineIndex';
+import { children, rootNode, split, valueKind } from './syntax';
+import type { CellFacts, Declaration, ModuleBinding, NameSite, ValueKind } from './types';
+
+/**
+ * Deeper syntax than this is not walked name by name: every name in it counts as loaded. CPython
+ * itself rejects expressions nested more than 200 levels deep, so no runnable code gets here.
+ */
+const MAX_DEPTH = 400;
+
+const COMPREHENSIONS = new Set([
+  'ComprehensionExpression',
+  'ArrayComprehensionExpression',
+  'SetComprehensionExpression',
+  'DictionaryComprehensionExpression'
+]);
+const DECLARATION_NODES: Record<string, Declaration['kind']> = {
+  ImportStatement: 'import',
+  FunctionDefinition: 'function',
+  ClassDefinition: 'class',
+  TypeDefinition: 'type'
+};
+/** Compound statements that are declarations when they bind a name by import, def or class. */
+const GUARDED_DECLARATIONS = new Set(['IfStatement', 'TryStatement']);
+
+type BindVia = 'assign' | 'import' | 'def' | 'class' | 'type';
+
+interface RawBinding extends ModuleBinding {
+  /** Conditional depth at which the binding happens (for if/else intersection). */
+  depth: number;
+  via: BindVia;
+}
+
+/** What one top-level statement contributes; becomes a Declaration if the statement is one. */
+interface StatementState {
+  firstBinding: number;
+  scopes: Scope[];
+  uses: Set<string>;
+  deferredUses: NameSite[];
+  mutates: Set<string>;
+  classes: string[];
+  generators: string[];
+  vias: Set<BindVia>;
+}
+
+/** The walk's result: the cell's facts, diagnostics about its own code included. */
+export type WalkResult = CellFacts;
+
+export class CellWalker {
+  private readonly module = new Scope('module', null);
+  private scope = this.module;
+  private conditional = 0;
+  private depth = 0;
+  private tooDeepReported = false;
+  private readonly loads = new Map<string, number>();
+  private readonly uses = new Map<string, number>();
+  /** Module names bound (true) or deleted (false) for sure, per nested block; innermost last. */
+  private readonly definitely: Map<string, boolean>[] = [new Map()];
+  private readonly mutations = new Map<string, number>();
+  private readonly argumentPasses = new Map<string, number>();
+  private readonly bindings: RawBinding[] = [];
+  private readonly moduleBound = new Set<string>();
+  private readonly declarations: Declaration[] = [];
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly lines: LineIndex;
+  private statement!: StatementState;
+  private bindsUnknownNames = false;
+  private opaque = false;
+
+  /**
+   * @param code the cell source with IPython magics blanked out
+   * @param prelude every top-level statement is a declaration (cells tagged `imports`/`functions`)
+   */
+  constructor(
+    private readonly code: string,
+    private readonly prelude: boolean
+  ) {
+    this.lines = new LineIndex(code);
+  }
+
+  walk(tree: Tree): WalkResult {
+    for (let node = tree.topNode.firstChild; node; node = node.nextSibling) {
+      this.topLevelStatement(node);
+    }
+    const sites = (map: Map<string, number>): NameSite[] =>
+      [...map].map(([name, offset]) => this.site(name, offset));
+    return {
+      loads: sites(this.loads),
+      uses: sites(this.uses),
+      bindings: this.bindings.map(({ depth: _depth, via: _via, ...binding }) => binding),
+      mutations: sites(this.mutations),
+      argumentPasses: sites(this.argumentPasses),
+      declarations: this.declarations,
+      bindsUnknownNames: this.bindsUnknownNames,
+      opaque: this.opaque,
+      diagnostics: this.diagnostics
+    };
+  }
+
+  // ---------------------------------------------------------------- recording
+
+  private text(node: SyntaxNode): string {
+    return this.code.slice(node.from, node.to);
+  }
+
+  private site(name: string, offset: number): NameSite {
+    const { line, column } = this.lines.position(offset);
+    return { name, offset, line, column };
+  }
+
+  private report(severity: Diagnostic['severity'], code: string, message: string, offset: number): void {
+    const { line, column } = this.lines.position(offset);
+    this.diagnostics.push(diagnostic(severity, code, message, null, line, column));
+  }
+
+  private use(kind: UseKind, name: string, offset: number): void {
+    const scope = this.scope;
+    if (scope.kind === 'class' && scope.bound.has(name) && !scope.globals.has(name)) {
+      return; // the class's own attribute, bound earlier in its body
+    }
+    const bound = this.isDefinitelyBound(name);
+    if (scope.kind === 'module') {
+      this.moduleUse(kind, name, offset, false, bound);
+    } else {
+      scope.pending.push({ kind, name, offset, moduleBound: bound });
+    }
+  }
+
+  /**
+   * Records a use of a module name. `bound`: the name is bound for sure at this point of the cell,
+   * so the load needs no value from before the cell.
+   */
+  private moduleUse(kind: UseKind, name: string, offset: number, deferred: boolean, bound: boolean): void {
+    const state = this.statement;
+    if (deferred) {
+      if (kind === 'load') {
+        state.deferredUses.push(this.site(name, offset));
+        state.uses.add(name);
+      } else {
+        state.mutates.add(name);
+      }
+      return;
+    }
+    if (kind === 'load') {
+      state.uses.add(name);
+      if (!this.uses.has(name)) {
+        this.uses.set(name, offset);
+      }
+    }
+    const map = kind === 'load' ? this.loads : kind === 'mutation' ? this.mutations : this.argumentPasses;
+    if (!map.has(name) && !(kind === 'load' && bound)) {
+      map.set(name, offset);
+    }
+  }
+
+  private isDefinitelyBound(name: string): boolean {
+    for (let i = this.definitely.length - 1; i >= 0; i--) {
+      const state = this.definitely[i].get(name);
+      if (state !== undefined) {
+        return state;
+      }
+    }
+    return false;
+  }
+
+  private load(node: SyntaxNode): void {
+    this.use('load', this.text(node), node.from);
+  }
+
+  private bind(name: string, offset: number, via: BindVia, value: ValueKind = 'unknown', callee: string | null = null, scope = this.scope): void {
+    if (scope.kind === 'module' || scope.globals.has(name)) {
+      if (scope.deferred) {
+        this.statement.mutates.add(name); // a `global` write inside a function
+      } else {
+        this.bindModule(name, offset, via, 'data', value, callee);
+      }
+    } else if (!scope.nonlocals.has(name)) {
+      scope.bound.add(name);
+    }
+  }
+
+  private bindModule(name: string, offset: number, via: BindVia, kind: ModuleBinding['kind'], value: ValueKind = 'unknown', callee: string | null = null): void {
+    const { line, column } = this.lines.position(offset);
+    this.bindings.push({
+      name,
+      offset,
+      line,
+      column,
+      definite: this.conditional === 0,
+      kind,
+      value,
+      callee,
+      declaration: null,
+      depth: this.conditional,
+      via
+    });
+    this.moduleBound.add(name);
+    this.definitely[this.definitely.length - 1].set(name, kind !== 'deleted');
+    this.statement.vias.add(via);
+  }
+
+  private unbind(name: string, offset: number): void {
+    if (this.scope.kind === 'module') {
+      this.bindModule(name, offset, 'assign', 'deleted');
+    } else {
+      this.bind(name, offset, 'assign');
+    }
+  }
+
+  private withScope(scope: Scope, body: () => void): void {
+    const outer = this.scope;
+    this.scope = scope;
+    this.statement.scopes.push(scope);
+    try {
+      body();
+    } finally {
+      this.scope = outer;
+    }
+  }
+
+  /** Walks code that may not run; names it binds are bound for sure only inside it. */
+  private conditionally(body: () => void): void {
+    this.conditional++;
+    this.definitely.push(new Map());
+    try {
+      body();
+    } finally {
+      this.conditional--;
+      this.definitely.pop();
+    }
+  }
+
+  /**
+   * Walks alternative branches (if/elif/else, try/except, match cases). A name every branch binds
+   * for sure is bound for sure after the statement, when the branches are exhaustive.
+   */
+  private branches(walkers: (() => void)[], exhaustive: boolean, end: number): void {
+    const boundPerBranch: Map<string, RawBinding>[] = [];
+    for (const walk of walkers) {
+      this.conditionally(() => {
+        const start = this.bindings.length;
+        walk();
+        const last = new Map<string, RawBinding>();
+        for (const binding of this.bindings.slice(start)) {
+          if (binding.depth === this.conditional) {
+            last.set(binding.name, binding);
+          }
+        }
+        boundPerBranch.push(last);
+      });
+    }
+    if (!exhaustive || boundPerBranch.length === 0) {
+      return;
+    }
+    for (const [name, binding] of boundPerBranch[boundPerBranch.length - 1]) {
+      if (binding.kind !== 'deleted' && boundPerBranch.every(branch => branch.get(name)?.kind === binding.kind)) {
+        this.bindModule(name, end, binding.via, binding.kind, binding.value, binding.callee);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private topLevelStatement(node: SyntaxNode): void {
+    this.statement = {
+      firstBinding: this.bindings.length,
+      scopes: [],
+      uses: new Set(),
+      deferredUses: [],
+      mutates: new Set(),
+      classes: [],
+      generators: [],
+      vias: new Set()
+    };
+    this.statementNode(node);
+    const state = this.statement;
+    for (const scope of state.scopes) {
+      for (const use of scope.pending) {
+        if (scope.resolvesToModule(use.name)) {
+          this.moduleUse(use.kind, use.name, use.offset, scope.deferred, use.moduleBound);
+        }
+      }
+    }
+    const inner = node.name === 'DecoratedStatement' ? node.lastChild : node;
+    const kind = inner ? DECLARATION_NODES[inner.name] : undefined;
+    const guarded =
+      GUARDED_DECLARATIONS.has(node.name) &&
+      (state.vias.has('import') || state.vias.has('def') || state.vias.has('class'));
+    if (kind || guarded || (this.prelude && node.name !== 'Comment' && !node.type.isError)) {
+      this.declare(node, kind ?? 'statement');
+    } else {
+      // Code outside declarations runs where it is written: what its functions use counts now.
+      state.deferredUses.forEach(use => this.moduleUse('load', use.name, use.offset, false, false));
+      state.mutates.forEach(name => this.moduleUse('mutation', name, node.from, false, false));
+    }
+  }
+
+  private declare(node: SyntaxNode, kind: Declaration['kind']): void {
+    const state = this.statement;
+    const index = this.declarations.length;
+    const bindings = this.bindings.slice(state.firstBinding);
+    const last = new Map(bindings.map(binding => [binding.name, binding.kind]));
+    const names = new Set([...last].filter(([, kind]) => kind !== 'deleted').map(([name]) => name));
+    for (const binding of bindings) {
+      if (names.has(binding.name)) {
+        binding.kind = 'declaration';
+        binding.declaration = index;
+      }
+    }
+    this.declarations.push({
+      names: [...names],
+      kind,
+      from: node.from,
+      to: node.to,
+      line: this.lines.position(node.from).line,
+      uses: [...state.uses].filter(name => !names.has(name)),
+      deferredUses: state.deferredUses.filter(use => !names.has(use.name)),
+      mutates: [...state.mutates],
+      classes: state.classes,
+      generators: state.generators
+    });
+  }
+
+  private tooDeep(node: SyntaxNode): boolean {
+    if (this.depth < MAX_DEPTH) {
+      return false;
+    }
+    if (!this.tooDeepReported) {
+      this.tooDeepReported = true;
+      this.report(
+        'error',
+        'nesting-too-deep',
+        'This code is nested too deeply for Python to compile (CPython allows about 200 levels). Split the expression into smaller parts.',
+        node.from
+      );
+    }
+    // Iterative: every name inside counts as loaded.
+    const cursor = node.cursor();
+    const end = node.to;
+    do {
+      if (cursor.from >= end) {
+        break;
+      }
+      if (cursor.name === 'VariableName') {
+        this.use('load', this.code.slice(cursor.from, cursor.to), cursor.from);
+      }
+    } while (cursor.next());
+    return true;
+  }
+
+  /** Walks one node with `dispatch`, counting depth so deeply nested code cannot overflow the stack. */
+  private guarded(node: SyntaxNode, dispatch: (node: SyntaxNode) => void): void {
+    if (this.tooDeep(node)) {
+      return;
+    }
+    this.depth++;
+    try {
+      dispatch.call(this, node);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private statementNode(node: SyntaxNode): void {
+    this.guarded(node, this.dispatchStatement);
+  }
+
+  private statements(node: SyntaxNode | null): void {
+    for (let child = node?.firstChild ?? null; child; child = child.nextSibling) {
+      this.statementNode(child);
+    }
+  }
+
+  private dispatchStatement(node: SyntaxNode): void {
+    switch (node.name) {
+      case 'Body':
+      case 'StatementGroup':
+        return this.statements(node);
+      case 'AssignStatement':
+        return this.assignment(node);
+      case 'UpdateStatement':
+        return this.augmentedAssignment(node);
+      case 'DeleteStatement':
+        return children(node).slice(1).forEach(target => this.deleteTarget(target));
+      case 'ImportStatement':
+        return this.importStatement(node);
+      case 'ScopeStatement':
+        return this.scopeStatement(node);
+      case 'FunctionDefinition':
+        return this.functionDefinition(node, []);
+      case 'ClassDefinition':
+        return this.classDefinition(node, []);
+      case 'DecoratedStatement':
+        return this.decorated(node);
+      case 'TypeDefinition':
+        return this.typeDefinition(node);
+      case 'IfStatement':
+        return this.ifStatement(node);
+      case 'WhileStatement':
+        return this.whileStatement(node);
+      case 'ForStatement':
+        return this.forStatement(node);
+      case 'TryStatement':
+        return this.tryStatement(node);
+      case 'WithStatement':
+        return this.withStatement(node);
+      case 'MatchStatement':
+        return this.matchStatement(node);
+      case 'YieldStatement':
+        this.markGenerator();
+        return this.expressionChildren(node);
+      case 'PrintStatement':
+        this.report('error', 'syntax-error', 'Python 2 print statement: write print(...) instead.', node.from);
+        return this.expressionChildren(node);
+      case 'Comment':
+        return;
+      default:
+        // ExpressionStatement, Return/Raise/Assert, Pass/Break/Continue, error nodes.
+        return this.expressionChildren(node);
+    }
+  }
+
+  private assignment(node: SyntaxNode): void {
+    const parts = split(children(node), n => n.name === 'AssignOp');
+    const typeDef = parts[0].find(n => n.name === 'TypeDef') ?? null;
+    const targets = parts.map(part => part.filter(n => n.name !== 'TypeDef'));
+    if (parts.length === 1) {
+      // `x: int` — an annotation without a value binds nothing (it makes x local in a function).
+      this.expressionChildren(typeDef);
+      const [target] = targets[0];
+      if (target?.name === 'VariableName' && this.scope.kind !== 'module') {
+        this.scope.bound.add(this.text(target));
+      }
+      return;
+    }
+    const value = targets.pop()!;
+    value.forEach(n => this.expression(n));
+    this.expressionChildren(typeDef);
+    const kind = valueKind(value, this.code);
+    for (const target of targets) {
+      this.targetList(target, node.to, kind);
+    }
+  }
+
+  /** A comma-separated target list (`a, *b = ...`) or a single target. */
+  private targetList(nodes: SyntaxNode[], offset: number, kind: [ValueKind, string | null]): void {
+    const items = split(nodes, n => n.name === ',');
+    for (const item of items) {
+      const target = item[item.length - 1];
+      this.target(target, offset, items.length === 1 && item.length === 1 ? kind : ['unknown', null]);
+    }
+  }
+
+  private target(node: SyntaxNode, offset: number, [value, callee]: [ValueKind, string | null] = ['unknown', null]): void {
+    switch (node.name) {
+      case 'VariableName':
+        return this.bind(this.text(node), offset, 'assign', value, callee);
+      case 'TupleExpression':
+      case 'ArrayExpression':
+      case 'ParenthesizedExpression':
+        return this.targetList(children(node).filter(n => n.name !== '(' && n.name !== ')' && n.name !== '[' && n.name !== ']' && n.name !== '*'), offset, [value, callee]);
+      case 'MemberExpression':
+        this.expression(node);
+        return this.mutateRoot(node);
+      default:
+        return this.expression(node);
+    }
+  }
+
+  private mutateRoot(node: SyntaxNode): void {
+    const root = rootNode(node);
+    if (root) {
+      this.use('mutation', this.text(root), root.from);
+    }
+  }
+
+  private augmentedAssignment(node: SyntaxNode): void {
+    const [target, , ...value] = children(node);
+    value.forEach(n => this.expression(n));
+    if (target.name === 'VariableName') {
+      const name = this.text(target);
+      this.use('load', name, target.from);
+      this.use('mutation', name, target.from);
+      this.bind(name, node.to, 'assign');
+    } else {
+      this.target(target, node.to);
+    }
+  }
+
+  private deleteTarget(node: SyntaxNode): void {
+    switch (node.name) {
+      case 'VariableName':
+        return this.unbind(this.text(node), node.to);
+      case 'TupleExpression':
+      case 'ArrayExpression':
+      case 'ParenthesizedExpression':
+        return children(node).forEach(child => this.deleteTarget(child));
+      case 'MemberExpression':
+        this.expression(node);
+        return this.mutateRoot(node);
+      default:
+        return;
+    }
+  }
+
+  private importStatement(node: SyntaxNode): void {
+    const nodes = children(node);
+    const end = node.to;
+    let i = nodes.findIndex(n => n.name === 'import') + 1;
+    while (i < nodes.length) {
+      const n = nodes[i];
+      if (n.name === '*') {
+        this.starImport(node);
+      } else if (n.name === 'VariableName') {
+        // `import a.b.c` binds `a`; `from m import a` binds `a`; `... as z` binds `z`.
+        const first = this.text(n);
+        while (nodes[i + 1]?.name === '.') {
+          i += 2;
+        }
+        if (nodes[i + 1]?.name === 'as' && nodes[i + 2]) {
+          this.bind(this.text(nodes[i + 2]), end, 'import');
+          i += 2;
+        } else {
+          this.bind(first, end, 'import');
+        }
+      }
+      i++;
+    }
+  }
+
+  private starImport(node: SyntaxNode): void {
+    this.bindsUnknownNames = true;
+    this.report(
+      'warning',
+      'opaque-code',
+      '`import *` hides which names it defines: cellpipe assumes that any name it cannot find comes from it. Import the names you use instead.',
+      node.from
+    );
+    if (this.scope.kind === 'module') {
+      this.bindModule('*', node.to, 'import', 'data');
+    }
+  }
+
+  private scopeStatement(node: SyntaxNode): void {
+    const [keyword, ...names] = children(node);
+    if (this.scope.kind === 'module') {
+      return;
+    }
+    const set = keyword.name === 'global' ? this.scope.globals : this.scope.nonlocals;
+    names.filter(n => n.name === 'VariableName').forEach(n => set.add(this.text(n)));
+  }
+
+  private decorated(node: SyntaxNode): void {
+    const nodes = children(node);
+    const definition = nodes[nodes.length - 1];
+    const decorators = nodes.filter(n => n.name === 'Decorator');
+    if (definition.name === 'ClassDefinition') {
+      this.classDefinition(definition, decorators);
+    } else {
+      this.functionDefinition(definition, decorators);
+    }
+  }
+
+  /** Decorators are evaluated where the definition is: `@a.b(c)` loads `a` and `c`. */
+  private decorators(decorators: SyntaxNode[]): void {
+    for (const decorator of decorators) {
+      const name = decorator.getChild('VariableName');
+      if (name) {
+        this.load(name);
+      }
+      const args = decorator.getChild('ArgList');
+      if (args) {
+        this.callArguments(args, false);
+      }
+    }
+  }
+
+  /**
+   * Parameters of a def or lambda: defaults and annotations are evaluated in the enclosing scope,
+   * now; the names are bound in the new scope.
+   */
+  private parameters(list: SyntaxNode | null, scope: Scope): void {
+    let expectName = true;
+    let isDefault = false;
+    for (let n = list?.firstChild ?? null; n; n = n.nextSibling) {
+      if (isDefault) {
+        this.expression(n);
+        isDefault = false;
+      } else if (n.name === 'VariableName' && expectName) {
+        scope.bound.add(this.text(n));
+        expectName = false;
+      } else if (n.name === 'TypeDef') {
+        this.expressionChildren(n);
+      } else if (n.name === 'AssignOp') {
+        isDefault = true;
+      } else if (n.name === ',') {
+        expectName = true;
+      }
+    }
+  }
+
+  private typeParameters(list: SyntaxNode | null, scope: Scope): void {
+    for (const param of list?.getChildren('TypeParam') ?? []) {
+      const name = param.getChild('VariableName');
+      if (name) {
+        scope.bound.add(this.text(name));
+      }
+      this.expressionChildren(param.getChild('TypeDef'));
+    }
+  }
+
+  private functionDefinition(node: SyntaxNode, decorators: SyntaxNode[]): void {
+    this.decorators(decorators);
+    const name = node.getChild('VariableName');
+    const scope = new Scope('function', this.scope);
+    this.typeParameters(node.getChild('TypeParamList'), scope);
+    this.parameters(node.getChild('ParamList'), scope);
+    this.expressionChildren(node.getChild('TypeDef'));
+    this.withScope(scope, () => this.statements(node.getChild('Body')));
+    if (name) {
+      const text = this.text(name);
+      if (this.scope.kind === 'module' && scope.isGenerator) {
+        this.statement.generators.push(text);
+      }
+      this.bind(text, node.to, 'def');
+    }
+  }
+
+  private classDefinition(node: SyntaxNode, decorators: SyntaxNode[]): void {
+    this.decorators(decorators);
+    const name = node.getChild('VariableName');
+    const scope = new Scope('class', this.scope);
+    this.typeParameters(node.getChild('TypeParamList'), scope);
+    const bases = node.getChild('ArgList');
+    if (bases) {
+      this.callArguments(bases, true);
+    }
+    this.withScope(scope, () => this.statements(node.getChild('Body')));
+    if (name) {
+      const text = this.text(name);
+      if (this.scope.kind === 'module') {
+        this.statement.classes.push(text);
+      }
+      this.bind(text, node.to, 'class');
+    }
+  }
+
+  /** `type X[T] = value`: the value is evaluated lazily, like a function body. */
+  private typeDefinition(node: SyntaxNode): void {
+    const nodes = children(node);
+    const name = nodes.find(n => n.name === 'VariableName');
+    const scope = new Scope('function', this.scope);
+    this.typeParameters(node.getChild('TypeParamList'), scope);
+    const value = nodes[nodes.length - 1];
+    this.withScope(scope, () => this.expression(value));
+    if (name) {
+      this.bind(this.text(name), node.to, 'type');
+    }
+  }
+
+  /** Children of a compound statement, grouped from one keyword to the next. */
+  private clauses(node: SyntaxNode, keywords: ReadonlySet<string>): SyntaxNode[][] {
+    const clauses: SyntaxNode[][] = [];
+    for (const child of children(node)) {
+      if (keywords.has(child.name) || clauses.length === 0) {
+        clauses.push([child]);
+      } else {
+        clauses[clauses.length - 1].push(child);
+      }
+    }
+    return clauses;
+  }
+
+  /** Walks a clause `keyword test... Body`: its expressions, then its body. */
+  private clause(nodes: SyntaxNode[]): void {
+    for (const n of nodes.slice(1)) {
+      if (n.name === 'Body') {
+        this.statements(n);
+      } else {
+        this.expression(n);
+      }
+    }
+  }
+
+  private ifStatement(node: SyntaxNode): void {
+    const clauses = this.clauses(node, new Set(['if', 'elif', 'else']));
+    const [first, ...rest] = clauses;
+    // The first test always runs; everything else depends on it.
+    first.slice(1, -1).forEach(n => this.expression(n));
+    const firstBody = first[first.length - 1];
+    this.branches(
+      [() => this.statements(firstBody), ...rest.map(clause => () => this.clause(clause))],
+      clauses[clauses.length - 1][0].name === 'else',
+      node.to
+    );
+  }
+
+  private whileStatement(node: SyntaxNode): void {
+    const [loop, ...rest] = this.clauses(node, new Set(['while', 'else']));
+    loop.slice(1, -1).forEach(n => this.expression(n));
+    this.conditionally(() => {
+      this.statements(loop[loop.length - 1]);
+      rest.forEach(clause => this.clause(clause));
+    });
+  }
+
+  private forStatement(node: SyntaxNode): void {
+    const nodes = children(node);
+    const inIndex = nodes.findIndex(n => n.name === 'in');
+    const body = nodes.findIndex(n => n.name === 'Body');
+    const iterables = nodes.slice(inIndex + 1, body);
+    iterables.forEach(n => this.expression(n));
+    const targets = nodes.slice(nodes.findIndex(n => n.name === 'for') + 1, inIndex).filter(n => n.name !== '*');
+    const bindAt = iterables[iterables.length - 1]?.to ?? node.from;
+    this.conditionally(() => {
+      this.targetList(targets, bindAt, ['unknown', null]);
+      this.statements(nodes[body]);
+      const elseBody = nodes.slice(body + 1).find(n => n.name === 'Body');
+      this.statements(elseBody ?? null);
+    });
+  }
+
+  private tryStatement(node: SyntaxNode): void {
+    const clauses = this.clauses(node, new Set(['try', 'except', 'else', 'finally']));
+    const of = (keyword: string): SyntaxNode[][] => clauses.filter(c => c[0].name === keyword);
+    const handlers = of('except');
+    const main = (): void => {
+      this.clause(clauses[0]);
+      of('else').forEach(clause => this.clause(clause));
+    };
+    if (handlers.length === 0) {
+      main();
+    } else {
+      this.branches([main, ...handlers.map(handler => () => this.exceptHandler(handler))], true, node.to);
+    }
+    of('finally').forEach(clause => this.clause(clause));
+  }
+
+  /** `except E as e:` binds `e` for the handler and unbinds it at its end. */
+  private exceptHandler(nodes: SyntaxNode[]): void {
+    const asIndex = nodes.findIndex(n => n.name === 'as' || n.name === ',');
+    const bodyIndex = nodes.findIndex(n => n.name === 'Body');
+    nodes.slice(1, asIndex >= 0 ? asIndex : bodyIndex).forEach(n => this.expression(n));
+    const name = asIndex >= 0 ? nodes[asIndex + 1] : null;
+    if (name?.name === 'VariableName') {
+      this.bind(this.text(name), name.to, 'assign');
+    }
+    this.statements(nodes[bodyIndex] ?? null);
+    if (name?.name === 'VariableName') {
+      this.unbind(this.text(name), nodes[bodyIndex]?.to ?? name.to);
+    }
+  }
+
+  private withStatement(node: SyntaxNode): void {
+    const nodes = children(node);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.name === 'Body') {
+        this.statements(n);
+      } else if (n.name === 'as' && nodes[i + 1]) {
+        const value = valueKind([nodes[i - 1]], this.code);
+        this.target(nodes[i + 1], nodes[i + 1].to, value);
+        i++;
+      } else if (n.name !== 'with' && n.name !== 'async' && n.name !== ',') {
+        this.expression(n);
+      }
+    }
+  }
+
+  private matchStatement(node: SyntaxNode): void {
+    const nodes = children(node);
+    const body = nodes.find(n => n.name === 'MatchBody');
+    nodes.filter(n => n !== body && n.name !== 'match' && n.name !== '*').forEach(n => this.expression(n));
+    const cases = body?.getChildren('MatchClause') ?? [];
+    const irrefutable = (clause: SyntaxNode): boolean => {
+      const pattern = clause.firstChild?.nextSibling;
+      return !clause.getChild('Guard') && pattern?.name === 'CapturePattern';
+    };
+    this.branches(
+      cases.map(clause => () => {
+        for (const n of children(clause).slice(1)) {
+          if (n.name === 'Body') {
+            this.statements(n);
+          } else if (n.name === 'Guard') {
+            this.expressionChildren(n);
+          } else {
+            this.pattern(n);
+          }
+        }
+      }),
+      cases.length > 0 && irrefutable(cases[cases.length - 1]),
+      node.to
+    );
+  }
+
+  private pattern(node: SyntaxNode): void {
+    switch (node.name) {
+      case 'CapturePattern': {
+        const name = this.text(node);
+        if (name !== '_') {
+          this.bind(name, node.to, 'assign');
+        }
+        return;
+      }
+      case 'AsPattern': {
+        const nodes = children(node);
+        this.pattern(nodes[0]);
+        const name = nodes[nodes.length - 1];
+        return this.bind(this.text(name), name.to, 'assign');
+      }
+      case 'ClassPattern':
+      case 'AttributePattern': {
+        const first = node.firstChild;
+        if (first?.name === 'VariableName') {
+          this.load(first);
+        } else if (first) {
+          this.pattern(first);
+        }
+        return this.pattern(node.getChild('PatternArgList') ?? first!);
+      }
+      case 'MappingPattern': {
+        let isKey = true;
+        for (const n of children(node)) {
+          if (n.name === ':' || n.name === '**') {
+            isKey = false;
+          } else if (n.name === ',') {
+            isKey = true;
+          } else if (isKey && n.name === 'VariableName') {
+            this.load(n);
+          } else {
+            this.pattern(n);
+          }
+        }
+        return;
+      }
+      case 'KeywordPattern':
+        return this.pattern(node.lastChild!);
+      case 'VariableName':
+      case 'LiteralPattern':
+        return;
+      default:
+        // OrPattern, SequencePattern, StarPattern, PatternArgList
+        return children(node).forEach(child => this.pattern(child));
+    }
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  private expressionChildren(node: SyntaxNode | null): void {
+    for (let child = node?.firstChild ?? null; child; child = child.nextSibling) {
+      this.expression(child);
+    }
+  }
+
+  private expression(node: SyntaxNode): void {
+    this.guarded(node, this.dispatchExpression);
+  }
+
+  private dispatchExpression(node: SyntaxNode): void {
+    const name = node.name;
+    if (COMPREHENSIONS.has(name)) {
+      return this.comprehension(children(node).slice(1, -1));
+    }
+    switch (name) {
+      case 'VariableName':
+        return this.load(node);
+      case 'CallExpression':
+        return this.call(node);
+      case 'LambdaExpression':
+        return this.lambda(node);
+      case 'NamedExpression':
+        return this.walrus(node);
+      case 'YieldExpression':
+        this.markGenerator();
+        return this.expressionChildren(node);
+      case 'BinaryExpression':
+      case 'ConditionalExpression':
+        if (name === 'ConditionalExpression' || node.getChild('and') || node.getChild('or')) {
+          // Short-circuit: a walrus in the later operands may not run.
+          const [first, ...rest] = children(node);
+          this.expression(first);
+          return this.conditionally(() => rest.forEach(n => this.expression(n)));
+        }
+        return this.expressionChildren(node);
+      case 'String':
+      case 'Number':
+      case 'PropertyName':
+      case 'Comment':
+        return;
+      default:
+        return this.expressionChildren(node);
+    }
+  }
+
+  private markGenerator(): void {
+    const scope = this.scope.enclosingFunction();
+    if (scope) {
+      scope.isGenerator = true;
+    }
+  }
+
+  private walrus(node: SyntaxNode): void {
+    const [target, , value] = children(node);
+    if (value) {
+      this.expression(value);
+    }
+    if (target?.name === 'VariableName') {
+      const scope = this.scope.walrusTarget();
+      this.bind(this.text(target), node.to, 'assign', 'unknown', null, scope);
+    }
+  }
+
+  private call(node: SyntaxNode): void {
+    const callee = node.firstChild!;
+    const args = node.lastChild!;
+    this.expression(callee);
+    const calleeName = callee.name === 'VariableName' ? this.text(callee) : null;
+    if (callee.name === 'MemberExpression' && callee.getChild('PropertyName')) {
+      this.mutateRoot(callee); // x.append(1), df.fillna(0, inplace=True)
+    }
+    const shadowed = calleeName !== null && this.moduleBound.has(calleeName);
+    if (calleeName && OPAQUE_CALLS.has(calleeName) && !shadowed) {
+      const hasArguments = args.firstChild?.nextSibling?.name !== ')';
+      if (calleeName !== 'vars' || !hasArguments) {
+        this.opaque = true;
+        this.report(
+          'warning',
+          'opaque-code',
+          `${calleeName}() hides which variables this code reads and changes: cellpipe assumes it uses and changes every variable defined above, so the step waits for all earlier steps. Write the code out to let steps run in parallel.`,
+          node.from
+        );
+      }
+    }
+    const pure = calleeName !== null && PURE_BUILTINS.has(calleeName) && !shadowed;
+    if (args.name === 'ArgList') {
+      this.callArguments(args, pure);
+    }
+  }
+
+  /** A call's arguments; a bare name passed to a call that is not known to be pure may be changed. */
+  private callArguments(args: SyntaxNode, pure: boolean): void {
+    const nodes = children(args);
+    if (nodes.some(n => n.name === 'for')) {
+      return this.comprehension(nodes.slice(1, -1)); // f(x for x in xs)
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      const next = nodes[i + 1];
+      if (n.name === 'VariableName' && next?.name === 'AssignOp') {
+        const value = nodes[i + 2];
+        if (value) {
+          this.argument(value, pure);
+        }
+        if (this.text(next) === ':=') {
+          this.bind(this.text(n), (value ?? next).to, 'assign', 'unknown', null, this.scope.walrusTarget());
+        }
+        i += 2;
+      } else if (n.name !== '(' && n.name !== ')' && n.name !== ',' && n.name !== '*' && n.name !== '**') {
+        this.argument(n, pure);
+      }
+    }
+  }
+
+  private argument(node: SyntaxNode, pure: boolean): void {
+    this.expression(node);
+    if (!pure && node.name === 'VariableName') {
+      this.use('argument', this.text(node), node.from);
+    }
+  }
+
+  private lambda(node: SyntaxNode): void {
+    const scope = new Scope('lambda', this.scope);
+    this.parameters(node.getChild('ParamList'), scope);
+    const body = node.lastChild;
+    this.withScope(scope, () => this.conditionally(() => body && this.expression(body)));
+  }
+
+  /**
+   * A comprehension's nodes without brackets: `element for targets in iterable (if cond | for ...)*`.
+   * The first iterable is evaluated in the enclosing scope; the rest in the comprehension's own.
+   */
+  private comprehension(nodes: SyntaxNode[]): void {
+    const isClauseStart = (n: SyntaxNode): boolean => n.name === 'for' || n.name === 'if' || n.name === 'async';
+    const firstClause = nodes.findIndex(isClauseStart);
+    const element = nodes.slice(0, firstClause);
+    const clauses = this.splitClauses(nodes.slice(firstClause), isClauseStart);
+    const scope = new Scope('comprehension', this.scope);
+    const first = clauses[0];
+    const firstIn = first ? first.nodes.findIndex(n => n.name === 'in') : -1;
+    first?.nodes.slice(firstIn + 1).forEach(n => this.expression(n));
+    this.withScope(scope, () =>
+      this.conditionally(() => {
+        clauses.forEach((clause, index) => {
+          const inIndex = clause.keyword === 'for' ? clause.nodes.findIndex(n => n.name === 'in') : -1;
+          if (index > 0) {
+            clause.nodes.slice(inIndex + 1).forEach(n => this.expression(n));
+          }
+          if (clause.keyword === 'for') {
+            this.targetList(clause.nodes.slice(0, inIndex), 0, ['unknown', null]);
+          }
+        });
+        element.forEach(n => this.expression(n));
+      })
+    );
+  }
+
+  private splitClauses(nodes: SyntaxNode[], isClauseStart: (n: SyntaxNode) => boolean): { keyword: string; nodes: SyntaxNode[] }[] {
+    const clauses: { keyword: string; nodes: SyntaxNode[] }[] = [];
+    for (const n of nodes) {
+      if (n.name === 'async') {
+        continue;
+      }
+      if (isClauseStart(n)) {
+        clauses.push({ keyword: n.name, nodes: [] });
+      } else {
+        clauses[clauses.length - 1]?.nodes.push(n);
+      }
+    }
+    return clauses;
+  }
+}

@@ -1,0 +1,897 @@
+# cellpipe step runtime.
+#
+# Shipped verbatim at the top of every generated step script, followed by one call
+# `main(SPEC)`. It runs a step's cells the way "Run All" runs them in one kernel, and passes
+# variables between steps through files under $CELLPIPE_DATA_DIR. Standard library only at
+# import time; numpy, pandas, pyarrow, torch, cloudpickle, dill and IPython are imported only
+# when a value or a cell needs them.
+#
+# The source is exec'd as part of a larger script, so it never uses __file__ or relative
+# imports. Public names: `main` and `SPEC_VERSION`; everything else starts with `_`.
+#
+# Contract (the compiler and the backends rely on it):
+#
+#   main(spec)  spec is a dict, or its JSON text. Keys:
+#     version    1
+#     pipeline, step     display names; never used in paths
+#     stepDir    folder (one safe path component) receiving this step's outputs
+#     plan       entries run in order in one namespace:
+#                  {"kind": "code", "source", "filename", "role": "prelude" | "cell"}
+#                  {"kind": "load", "name", "fromStepDir", "fromStep"?}
+#     parameters {name: JSON default}   bound before the plan; overridden by the run's values
+#     outputs    [name]   saved after the plan ran
+#     metrics    [name]   reported when bound and numeric
+#     magics     "ipython" | "error"
+#
+#   Environment:
+#     CELLPIPE_DATA_DIR         required; the run's data root
+#     CELLPIPE_PARAMETERS       JSON object of overrides, or CELLPIPE_PARAMETERS_FILE (a path)
+#     CELLPIPE_EVENTS           JSON-lines file for the runtime's events (else stderr, "[cellpipe] ")
+#     CELLPIPE_FSYNC            "0" skips fsync (durability against OS crashes, not step kills)
+#     CELLPIPE_PANDAS_FORMAT    "parquet" (default) or "pickle"
+#
+#   Files, in <CELLPIPE_DATA_DIR>/<stepDir>/:
+#     <name>.<npy|parquet|pt|pkl>  the value;  <name>.json  its manifest, written last
+#     .metrics.json  {name: number}            .step.json  the step's result document
+#
+#   Exit codes: 0 succeeded; 1 the user's code raised; 2 invalid spec, parameters, environment
+#   or unavailable IPython; 3 an input could not be loaded or an output saved; 4 runtime bug;
+#   130 interrupted (SIGINT); 143 terminated (SIGTERM).
+#
+# Decision: unlike a notebook, the value of a cell's last expression is NOT displayed. A
+# pipeline prints exactly what print() (and the user's libraries) print, as a script would.
+
+import io as _io
+import json as _json
+import os as _os
+import sys as _sys
+import time as _time
+
+SPEC_VERSION = 1
+
+_FORMATS_EXT = {"npy": ".npy", "parquet": ".parquet", "torch": ".pt", "pickle": ".pkl"}
+# Serializer recorded in a manifest -> file extension.
+_SERIALIZER_EXT = dict(_FORMATS_EXT, cloudpickle=".pkl", dill=".pkl")
+_HASH_LIMIT = 64 << 20      # files up to this size get a sha256 in their manifest
+_BUFFER = 8 << 20           # write buffer for pickle outputs
+_SYNC_WHILE_WRITING = 64 << 20   # values at least this large are synced to disk as they are written
+_STEP_FILE = ".step.json"
+_METRICS_FILE = ".metrics.json"
+_REMEDY = ("recompute it in each step that needs it, mark the cell that creates it "
+           "`imports` or `functions` so every step runs it, or convert it to data")
+
+
+class _StepError(Exception):
+    """A failure the runtime explains itself: `kind` goes into the failed event."""
+
+    _EXIT = {"user": 1, "spec": 2, "parameters": 2, "environment": 2, "magics": 2,
+             "input": 3, "output": 3}
+
+    def __init__(self, kind, message, **fields):
+        super().__init__(message)
+        self.kind, self.message, self.fields = kind, message, fields
+        self.exit_code = self._EXIT.get(kind, 4)
+
+
+class _Terminated(BaseException):
+    """Raised from the SIGTERM handler so that temporary files are cleaned up."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _now_iso(t=None):
+    t = _time.time() if t is None else t
+    return _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(t)) + ".%03dZ" % (int(t * 1000) % 1000)
+
+
+def _type_name(value):
+    cls = type(value)
+    module = getattr(cls, "__module__", None)
+    qualname = getattr(cls, "__qualname__", cls.__name__)
+    return qualname if module in (None, "builtins") else "%s.%s" % (module, qualname)
+
+
+def _dumps(obj):
+    # Strict JSON (no NaN) so that JavaScript can parse every file the runtime writes.
+    return _json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str)
+
+
+def _is_safe_component(name):
+    """One path component a step may use as its folder: no separators, no dot-names."""
+    if not isinstance(name, str) or not 0 < len(name) <= 128:
+        return False
+    if not (name[0].isascii() and (name[0].isalnum() or name[0] == "_")):
+        return False
+    return all(c.isascii() and (c.isalnum() or c in "_.-") for c in name)
+
+
+def _fsync_enabled():
+    return _os.environ.get("CELLPIPE_FSYNC", "1") != "0"
+
+
+def _fsync_path(path, directory=False):
+    fd = _os.open(path, _os.O_RDONLY | (getattr(_os, "O_DIRECTORY", 0) if directory else 0))
+    try:
+        _os.fsync(fd)
+    finally:
+        _os.close(fd)
+
+
+def _remove(path):
+    try:
+        _os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+class _BackgroundSync:
+    """Flushes a file's dirty pages to disk while it is being written, so that the final
+    fsync has little left to do (the page copy and the disk write overlap)."""
+
+    def __init__(self, path):
+        import threading
+        self._fd = _os.open(path, _os.O_RDONLY)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cellpipe-sync", daemon=True)
+
+    def _run(self):
+        sync = getattr(_os, "fdatasync", _os.fsync)
+        while not self._done.wait(0.05):
+            sync(self._fd)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join()
+        try:
+            if exc[0] is None:
+                _os.fsync(self._fd)
+        finally:
+            _os.close(self._fd)
+
+
+def _atomic_write(path, write, large=False):
+    """Writes through `write(tmp_path)` into a temporary file of path's folder, then fsyncs and
+    renames it into place: readers see no file or the whole file, never a part of it. `path`
+    may be a function of write's result (when the writer picks the file's extension)."""
+    folder = _os.path.dirname(path) if isinstance(path, str) else path.folder
+    tmp = _os.path.join(folder, ".cellpipe.tmp-%d-%s" % (_os.getpid(), _os.urandom(6).hex()))
+    _os.close(_os.open(tmp, _os.O_WRONLY | _os.O_CREAT | _os.O_EXCL, 0o644))
+    try:
+        if large and _fsync_enabled():
+            with _BackgroundSync(tmp):
+                result = write(tmp)
+        else:
+            result = write(tmp)
+            if _fsync_enabled():
+                _fsync_path(tmp)
+        final = path if isinstance(path, str) else path(result)
+        _os.replace(tmp, final)
+    except BaseException:
+        _remove(tmp)
+        raise
+    if _fsync_enabled():
+        _fsync_path(folder, directory=True)
+    return final, result
+
+
+def _write_json_file(path, obj):
+    data = (_dumps(obj) + "\n").encode("utf-8")
+
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+    _atomic_write(path, write)
+
+
+def _sha256(path):
+    import hashlib
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: the runtime's own messages, kept out of the user's stdout and stderr
+
+
+class _Events:
+    def __init__(self, step):
+        self.step = step
+        path = _os.environ.get("CELLPIPE_EVENTS")
+        self._fd = None
+        if path:
+            self._fd = _os.open(path, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT, 0o644)
+
+    def emit(self, event, **fields):
+        record = {"event": event, "time": _now_iso(), "step": self.step}
+        record.update(fields)
+        line = _dumps(record)
+        if self._fd is not None:
+            # One write of one line on an O_APPEND descriptor: lines never interleave.
+            _os.write(self._fd, (line + "\n").encode("utf-8"))
+        else:
+            _sys.stderr.write("[cellpipe] " + line + "\n")
+            _sys.stderr.flush()
+
+    def warning(self, code, message, **fields):
+        self.emit("warning", code=code, message=message, **fields)
+
+
+# ---------------------------------------------------------------------------------------------
+# Spec and parameters
+
+
+def _check_spec(spec):
+    def fail(message):
+        raise _StepError("spec", "invalid step spec: " + message)
+
+    def names(key):
+        value = spec.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(n, str) and n.isidentifier() for n in value):
+            fail("%r must be a list of Python identifiers" % key)
+        return value
+
+    if not isinstance(spec, dict):
+        fail("expected an object, got %s" % _type_name(spec))
+    if spec.get("version") != SPEC_VERSION:
+        fail("version %r is not supported (this runtime reads version %d)" % (spec.get("version"), SPEC_VERSION))
+    for key in ("pipeline", "step"):
+        if not isinstance(spec.get(key), str):
+            fail("%r must be a string" % key)
+    if not _is_safe_component(spec.get("stepDir")):
+        fail("stepDir %r is not a single safe folder name ([A-Za-z0-9_][A-Za-z0-9_.-]*)" % (spec.get("stepDir"),))
+    if spec.get("magics", "error") not in ("ipython", "error"):
+        fail("magics must be 'ipython' or 'error'")
+    names("outputs")
+    names("metrics")
+    parameters = spec.get("parameters", {})
+    if not isinstance(parameters, dict) or not all(isinstance(n, str) and n.isidentifier() for n in parameters):
+        fail("'parameters' must map Python identifiers to values")
+    plan = spec.get("plan")
+    if not isinstance(plan, list):
+        fail("'plan' must be a list")
+    for i, entry in enumerate(plan):
+        kind = entry.get("kind") if isinstance(entry, dict) else None
+        if kind == "code":
+            if not isinstance(entry.get("source"), str) or not isinstance(entry.get("filename"), str):
+                fail("plan[%d]: a code entry needs string 'source' and 'filename'" % i)
+        elif kind == "load":
+            if not (isinstance(entry.get("name"), str) and entry["name"].isidentifier()):
+                fail("plan[%d]: a load entry needs an identifier 'name'" % i)
+            if not _is_safe_component(entry.get("fromStepDir")):
+                fail("plan[%d]: fromStepDir %r is not a single safe folder name" % (i, entry.get("fromStepDir")))
+        else:
+            fail("plan[%d]: unknown kind %r" % (i, kind))
+
+
+def _reject_constant(name):
+    raise ValueError("%s is not valid JSON" % name)
+
+
+def _resolve_parameters(defaults, events):
+    """Defaults overridden by the run's values, which arrive as JSON data, never as code."""
+    text = _os.environ.get("CELLPIPE_PARAMETERS")
+    path = _os.environ.get("CELLPIPE_PARAMETERS_FILE")
+    if text is not None and path:
+        raise _StepError("parameters", "both CELLPIPE_PARAMETERS and CELLPIPE_PARAMETERS_FILE are set; set one")
+    source = "CELLPIPE_PARAMETERS"
+    if path:
+        source = "CELLPIPE_PARAMETERS_FILE (%s)" % path
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            raise _StepError("parameters", "cannot read %s: %s" % (source, e))
+    values = dict(defaults)
+    if text is None or not text.strip():
+        return values
+    try:
+        overrides = _json.loads(text, parse_constant=_reject_constant)
+    except ValueError as e:
+        raise _StepError("parameters", "%s is not valid JSON: %s" % (source, e))
+    if not isinstance(overrides, dict):
+        raise _StepError("parameters", "%s must be a JSON object of name: value, got %s"
+                         % (source, type(overrides).__name__))
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise _StepError("parameters", "unknown parameter%s %s; this pipeline's parameters are: %s"
+                         % ("s" if len(unknown) > 1 else "", ", ".join(unknown),
+                            ", ".join(sorted(defaults)) or "(none)"), names=unknown)
+    for name, value in overrides.items():
+        default = defaults[name]
+        if default is not None and type(value) is not type(default) and not (
+                type(default) is float and type(value) is int):
+            events.warning("parameter-type", "parameter %s defaults to a %s but was given a %s"
+                           % (name, type(default).__name__, type(value).__name__), name=name)
+        values[name] = value
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# Running code like a kernel
+
+
+def _new_main_module():
+    """A fresh `__main__` module, installed in sys.modules like a kernel's: classes and
+    functions the cells define pickle by reference as `__main__.X` and load in other steps."""
+    import types
+    import builtins
+    module = types.ModuleType("__main__")
+    module.__dict__.update(__builtins__=builtins, __spec__=None, __loader__=None, __package__=None)
+    _sys.modules["__main__"] = module
+    return module
+
+
+def _looks_like_ipython(source):
+    import re
+    return re.search(r"(?m)^\s*(%|!|\w[\w., ]*=\s*[%!])|\?\s*$", source) is not None
+
+
+_ipython_shell_instance = None
+
+
+def _ipython_shell(module):
+    global _ipython_shell_instance
+    if _ipython_shell_instance is None:
+        from traitlets.config import Config
+        from IPython.core.interactiveshell import InteractiveShell
+        config = Config()
+        config.HistoryManager.enabled = False
+        _ipython_shell_instance = InteractiveShell.instance(
+            config=config, user_module=module, user_ns=module.__dict__)
+    return _ipython_shell_instance
+
+
+def _compile_cell(entry, magics, module):
+    """Compiles one code entry under its cell's name; cells with IPython syntax go through
+    IPython's transformer (imported only then). Valid Python never imports IPython."""
+    import linecache
+    source, filename = entry["source"], entry["filename"]
+    # Registered so tracebacks show the cell's own lines (mtime None: never re-checked).
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        return compile(source, filename, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        if magics != "ipython" or not _looks_like_ipython(source):
+            raise
+        original = error
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        raise _StepError("magics", "cell %s uses IPython syntax (magics or shell commands) but IPython "
+                         "is not installed in this step's Python (%s); install ipython there or remove "
+                         "the magic" % (filename, _sys.executable), cell=filename, line=original.lineno)
+    try:
+        code = compile(TransformerManager().transform_cell(source), filename, "exec", dont_inherit=True)
+    except SyntaxError:
+        raise original from None
+    module.__dict__.setdefault("get_ipython", _ipython_shell(module).get_ipython)
+    return code
+
+
+def _user_error(error, cell_files):
+    """Prints a user exception like Python does, minus the runtime's frames; returns its details."""
+    import traceback
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename not in cell_files:
+        tb = tb.tb_next
+    frames = []
+    if isinstance(error, SyntaxError) and error.filename in cell_files:
+        frames.append({"file": error.filename, "line": error.lineno, "function": "<module>"})
+        tb = None
+    entry = tb
+    while entry is not None:
+        code = entry.tb_frame.f_code
+        if code.co_filename in cell_files:
+            frames.append({"file": code.co_filename, "line": entry.tb_lineno, "function": code.co_name})
+        entry = entry.tb_next
+    _sys.stdout.flush()
+    traceback.print_exception(type(error), error, tb)
+    _sys.stderr.flush()
+    last = frames[-1] if frames else {}
+    text = "".join(traceback.format_exception_only(type(error), error)).strip()
+    return dict(type=_type_name(error), message=text, cell=last.get("file"), line=last.get("line"), frames=frames)
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialisers. Writers take the temporary path and return (serializer, extra manifest fields);
+# they may fall back to pickle. Types are recognised without importing their libraries: a
+# numpy array can only exist if numpy is already in sys.modules.
+
+
+def _loaded(name):
+    return _sys.modules.get(name)
+
+
+def _format_for(value):
+    np, pd, torch = _loaded("numpy"), _loaded("pandas"), _loaded("torch")
+    if np is not None and type(value) is np.ndarray:
+        return "pickle" if value.dtype.hasobject else "npy"
+    if pd is not None and type(value) in (pd.DataFrame, pd.Series):
+        return "parquet" if _os.environ.get("CELLPIPE_PANDAS_FORMAT", "parquet") == "parquet" else "pickle"
+    if torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module)):
+        return "torch"
+    return "pickle"
+
+
+def _estimated_size(value):
+    pd = _loaded("pandas")
+    if pd is not None and type(value) is pd.DataFrame:
+        return int(value.memory_usage(deep=False).sum())
+    if _format_for(value) in ("npy", "parquet", "torch") or isinstance(value, (bytes, bytearray)):
+        size = getattr(value, "nbytes", None)
+        return size if isinstance(size, int) else len(value) if isinstance(value, (bytes, bytearray)) else 0
+    return 0
+
+
+def _write_npy(tmp, value):
+    import numpy as np
+    with open(tmp, "wb") as f:
+        np.save(f, value, allow_pickle=False)   # a real file: numpy writes the memory directly
+    return "npy", {"shape": list(value.shape), "dtype": value.dtype.str}
+
+
+def _read_npy(path, manifest):
+    import numpy as np
+    return np.load(path, allow_pickle=False)
+
+
+def _parquet_dtype_ok(pd, series_or_index):
+    """Whether parquet gives back exactly this dtype and these values (else: pickle)."""
+    import numpy as np
+    dtype = series_or_index.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "O":   # only all-str object columns: None/NaN/mixed would come back changed
+            return pd.api.types.infer_dtype(series_or_index, skipna=False) == "string"
+        return dtype.kind in "biumM" or (dtype.kind == "f" and dtype.itemsize >= 4)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _parquet_dtype_ok(pd, dtype.categories)
+    if isinstance(dtype, (pd.StringDtype, pd.DatetimeTZDtype, getattr(pd, "ArrowDtype", ()))):
+        return True
+    # pandas' nullable numbers and booleans: Int64, UInt8, Float32, boolean...
+    return dtype.kind in "biuf" and (dtype.name[0].isupper() or dtype.name == "boolean")
+
+
+def _parquet_frame(pd, value):
+    """The frame to store as parquet, or None where parquet would not give the value back."""
+    frame = value.to_frame("__cellpipe_series__") if isinstance(value, pd.Series) else value
+    if frame.attrs or isinstance(frame.columns, pd.MultiIndex) or not frame.columns.is_unique:
+        return None
+    if not all(isinstance(c, str) for c in frame.columns):
+        return None
+    index = frame.index
+    if isinstance(index, pd.MultiIndex) or getattr(index, "freq", None) is not None:
+        return None
+    if not isinstance(index, pd.RangeIndex) and (not _parquet_dtype_ok(pd, index) or index.name in frame.columns):
+        return None
+    if not all(_parquet_dtype_ok(pd, frame.iloc[:, i]) for i in range(frame.shape[1])):
+        return None
+    return frame
+
+
+def _write_parquet(tmp, value):
+    import pandas as pd
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return _write_pickle(tmp, value)
+    extra = {}
+    if isinstance(value, pd.Series):
+        if value.name is not None and type(value.name) not in (str, int, float, bool):
+            return _write_pickle(tmp, value)
+        extra["seriesName"] = value.name
+    frame = _parquet_frame(pd, value)
+    if frame is None:
+        return _write_pickle(tmp, value)
+    try:
+        table = pa.Table.from_pandas(frame)
+        # Floats rarely compress or repeat: skip dictionary pages and compression for speed.
+        dictionary = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+        pq.write_table(table, tmp, compression="none", use_dictionary=dictionary or False,
+                       write_statistics=False)
+    except (pa.ArrowException, ValueError, TypeError):
+        return _write_pickle(tmp, value)
+    return "parquet", extra
+
+
+def _read_parquet(path, manifest):
+    import pyarrow.parquet as pq
+    frame = pq.read_table(path).to_pandas()
+    if "seriesName" in manifest:
+        return frame.iloc[:, 0].rename(manifest["seriesName"])
+    return frame
+
+
+def _write_torch(tmp, value):
+    import torch
+    torch.save(value, tmp)
+    return "torch", {}
+
+
+def _read_torch(path, manifest):
+    import torch
+    location = None if torch.cuda.is_available() else "cpu"
+    try:
+        return torch.load(path, map_location=location, weights_only=False)
+    except TypeError:   # torch < 1.13 has no weights_only
+        return torch.load(path, map_location=location)
+
+
+def _main_global(obj):
+    """Whether obj is a class defined by the cells, reachable as __main__.<qualname>."""
+    if getattr(obj, "__module__", None) != "__main__":
+        return False
+    found = _sys.modules["__main__"]
+    for part in getattr(obj, "__qualname__", "<").split("."):
+        found = getattr(found, part, None)
+    return found is obj
+
+
+def _cloudpickle_dump(value, f):
+    import cloudpickle
+
+    class Pickler(cloudpickle.Pickler):
+        # cloudpickle copies classes of __main__ by value, so `isinstance(x, Point)` would be
+        # False in the loading step, which declares its own Point: keep those by reference.
+        def reducer_override(self, obj):
+            if isinstance(obj, type) and _main_global(obj):
+                return NotImplemented
+            return super().reducer_override(obj)
+
+    Pickler(f, protocol=5).dump(value)
+
+
+def _dill_dump(value, f):
+    import dill
+    dill.dump(value, f, protocol=5, byref=True, recurse=True)
+
+
+class _NeedsByValue(Exception):
+    """A function of the notebook's own: plain pickle would store only its name."""
+
+
+class _Unpicklable(Exception):
+    pass
+
+
+def _pickle_dump(value, f, guard=True):
+    import pickle
+
+    class Pickler(pickle.Pickler):
+        # Called only for objects other than None, bools, and exact ints, floats, strs, bytes,
+        # lists, tuples, dicts and sets, so plain data pays almost nothing for the check.
+        def reducer_override(self, obj):
+            if type(obj).__name__ == "function" and obj.__module__ == "__main__":
+                raise _NeedsByValue(obj.__qualname__)
+            return NotImplemented
+
+    (Pickler if guard else pickle.Pickler)(f, protocol=5).dump(value)
+
+
+def _write_pickle(tmp, value):
+    """Plain pickle first (fast, and cloudpickle is slow to import); cloudpickle, then dill, for
+    what it cannot do: lambdas, local functions, and the notebook's functions, which they save
+    by value so that a step that does not declare them can still call them."""
+    import importlib.util
+    attempts = [("pickle", _pickle_dump)]
+    errors, needs_by_value = [], False
+    while attempts:
+        name, dump = attempts.pop(0)
+        try:
+            with open(tmp, "wb", buffering=_BUFFER) as f:
+                dump(value, f)
+            return name, {}
+        except OSError:
+            raise
+        except Exception as e:  # pickling errors come as PicklingError, TypeError, AttributeError...
+            if isinstance(e, _NeedsByValue):
+                needs_by_value = True
+            else:
+                errors.append("%s: %s: %s" % (name, type(e).__name__, e))
+        if name == "pickle" and dump is _pickle_dump:
+            attempts = [(lib, dump) for lib, dump in (("cloudpickle", _cloudpickle_dump), ("dill", _dill_dump))
+                        if importlib.util.find_spec(lib) is not None]
+            if needs_by_value and not attempts:   # then by reference, as plain pickle does
+                attempts = [("pickle", lambda v, f: _pickle_dump(v, f, guard=False))]
+    raise _Unpicklable("; ".join(errors))
+
+
+def _read_pickle(path, manifest):
+    import pickle
+    library = manifest["serializer"]
+    if library == "dill":
+        import dill as library_module
+    else:
+        library_module = pickle
+        if library == "cloudpickle":
+            import cloudpickle  # noqa: F401  (its pickles reference its functions)
+    with open(path, "rb", buffering=_BUFFER) as f:
+        return library_module.load(f)
+
+
+_WRITERS = {"npy": _write_npy, "parquet": _write_parquet, "torch": _write_torch, "pickle": _write_pickle}
+_READERS = {"npy": _read_npy, "parquet": _read_parquet, "torch": _read_torch,
+            "pickle": _read_pickle, "cloudpickle": _read_pickle, "dill": _read_pickle}
+
+
+def _unsaveable(value):
+    """Why a value can never be passed between processes, or None. Checked before pickling
+    because dill would otherwise 'save' an open file or a lock that cannot mean anything later."""
+    cls = type(value)
+    if isinstance(value, _io.IOBase):
+        return "an open file or stream"
+    if cls.__module__ in ("socket", "_socket", "ssl", "_thread", "threading", "multiprocessing.synchronize"):
+        return "an operating system resource"
+    if cls.__module__ == "builtins" and cls.__name__ in (
+            "generator", "coroutine", "async_generator", "frame", "traceback"):
+        return "a live " + cls.__name__
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The step
+
+
+class _Step:
+    def __init__(self, spec, events):
+        self.spec, self.events = spec, events
+        self.name = spec["step"]
+        root = _os.environ.get("CELLPIPE_DATA_DIR")
+        if not root:
+            raise _StepError("environment", "CELLPIPE_DATA_DIR is not set: it must name the run's data folder")
+        self.root = _os.path.abspath(root)   # the cells may chdir
+        self.folder = _os.path.join(self.root, spec["stepDir"])
+        self.seconds = {"load": 0.0, "run": 0.0, "save": 0.0}
+        self.outputs, self.metrics = {}, {}
+
+    def prepare(self):
+        """Removes what an earlier attempt of this step left, so a failure now cannot leave
+        stale outputs that a later step would accept."""
+        _os.makedirs(self.folder, exist_ok=True)
+        for name in (_STEP_FILE, _METRICS_FILE):
+            _remove(_os.path.join(self.folder, name))
+        for name in self.spec.get("outputs", []):
+            _remove(_os.path.join(self.folder, name + ".json"))
+            for ext in set(_SERIALIZER_EXT.values()):
+                _remove(_os.path.join(self.folder, name + ext))
+        for entry in _os.listdir(self.folder):
+            if entry.startswith(".cellpipe.tmp-"):
+                _remove(_os.path.join(self.folder, entry))
+
+    # -- inputs
+
+    def load(self, entry, namespace):
+        name, folder = entry["name"], entry["fromStepDir"]
+        producer = entry.get("fromStep") or folder
+        base = _os.path.join(self.root, folder, name)
+        redo = "Re-run step %r (or the whole pipeline), then this one." % producer
+
+        def fail(problem):
+            raise _StepError("input", "cannot load input %r from step %r: %s. %s" % (name, producer, problem, redo),
+                             name=name, fromStepDir=folder)
+
+        started = _time.perf_counter()
+        try:
+            with open(base + ".json", encoding="utf-8") as f:
+                manifest = _json.load(f)
+        except FileNotFoundError:
+            fail("it is missing (no %s)" % (base + ".json"))
+        except (OSError, ValueError) as e:
+            fail("its manifest is unreadable (%s)" % e)
+        serializer = manifest.get("serializer") if isinstance(manifest, dict) else None
+        if serializer not in _READERS:
+            fail("its manifest names an unknown serializer %r" % (serializer,))
+        path = _os.path.join(self.root, folder, manifest.get("file", ""))
+        if _os.path.dirname(_os.path.abspath(path)) != _os.path.join(self.root, folder):
+            fail("its manifest points outside the step's folder")
+        try:
+            size = _os.stat(path).st_size
+        except OSError:
+            fail("its data file %s is missing" % path)
+        if size != manifest.get("size"):
+            fail("its data file is %d bytes, the manifest says %s" % (size, manifest.get("size")))
+        if manifest.get("sha256") and _sha256(path) != manifest["sha256"]:
+            fail("its data file does not match the manifest's sha256")
+        try:
+            value = _READERS[serializer](path, manifest)
+        except ImportError as e:
+            fail("it was saved with %s, which this step's Python cannot import (%s); install it in "
+                 "the step's environment" % (serializer, e))
+        except AttributeError as e:
+            fail("it refers to something this step does not define (%s); declare it in a cell tagged "
+                 "`imports` or `functions`" % e)
+        except Exception as e:
+            fail("it could not be read (%s: %s)" % (type(e).__name__, e))
+        namespace[name] = value
+        seconds = _time.perf_counter() - started
+        self.seconds["load"] += seconds
+        self.events.emit("input-loaded", name=name, fromStepDir=folder, serializer=serializer,
+                         type=manifest.get("type"), bytes=size, seconds=round(seconds, 6))
+
+    # -- outputs
+
+    def save(self, name, value):
+        step = self.name
+        if isinstance(value, type(_sys)):
+            self.events.warning("output-skipped", "output %s is a module: modules are code, not data, and "
+                                "are never saved" % name, name=name)
+            return
+        reason = _unsaveable(value)
+        if reason:
+            self._unsaveable(name, value, reason)
+        started = _time.perf_counter()
+        fmt = _format_for(value)
+
+        # The extension is the writer's final choice (parquet may fall back to pickle).
+        def path(result):
+            return _os.path.join(self.folder, name + _SERIALIZER_EXT[result[0]])
+        path.folder = self.folder
+        try:
+            final, (serializer, extra) = _atomic_write(path, lambda tmp: _WRITERS[fmt](tmp, value),
+                                                       large=_estimated_size(value) >= _SYNC_WHILE_WRITING)
+        except _Unpicklable as e:
+            self._unsaveable(name, value, "it cannot be pickled (%s)" % e)
+        except OSError as e:
+            raise _StepError("output", "cannot write output %r of step %r: %s" % (name, step, e), name=name)
+        size = _os.stat(final).st_size
+        manifest = {
+            "version": SPEC_VERSION, "name": name, "file": _os.path.basename(final),
+            "type": _type_name(value), "serializer": serializer, "size": size,
+            "sha256": _sha256(final) if size <= _HASH_LIMIT else None,
+            "python": "%d.%d.%d" % _sys.version_info[:3], "createdAt": _now_iso(),
+            "pipeline": self.spec["pipeline"], "step": step,
+        }
+        manifest.update(extra)
+        _write_json_file(_os.path.join(self.folder, name + ".json"), manifest)
+        seconds = _time.perf_counter() - started
+        self.seconds["save"] += seconds
+        self.outputs[name] = manifest
+        self.events.emit("output-saved", name=name, file=manifest["file"], serializer=serializer,
+                         type=manifest["type"], bytes=size, seconds=round(seconds, 6))
+
+    def _unsaveable(self, name, value, reason):
+        hint = ""
+        if "lambda" in reason or "local object" in reason or "function" in reason:
+            hint = " Installing cloudpickle in the step's Python lets functions and lambdas be saved."
+        raise _StepError("output", "output %r of step %r is a %s, which cannot be passed to other steps: %s. "
+                         "Steps exchange variables as data: %s.%s"
+                         % (name, self.name, _type_name(value), reason, _REMEDY, hint),
+                         name=name, type=_type_name(value))
+
+    # -- metrics
+
+    def collect_metrics(self, namespace):
+        np = _loaded("numpy")
+        for name in self.spec.get("metrics", []):
+            if name not in namespace:
+                self.events.warning("metric-unbound", "metric %s is not bound after the step ran" % name, name=name)
+                continue
+            value = namespace[name]
+            if np is not None and (isinstance(value, np.generic) or
+                                   (type(value) is np.ndarray and value.ndim == 0)) and value.dtype.kind in "biuf":
+                value = value.item()
+            if type(value) not in (bool, int, float):
+                self.events.warning("metric-type", "metric %s is a %s, not a number; not reported"
+                                    % (name, _type_name(value)), name=name)
+                continue
+            if value != value or value in (float("inf"), float("-inf")):
+                self.events.warning("metric-not-finite", "metric %s is %r; reported as null" % (name, value), name=name)
+                value = None
+            self.metrics[name] = value
+        if self.spec.get("metrics"):
+            _write_json_file(_os.path.join(self.folder, _METRICS_FILE), self.metrics)
+            self.events.emit("metrics", metrics=self.metrics)
+
+    def write_result(self, status, started, error=None):
+        finished = _time.time()
+        self.seconds["total"] = finished - started
+        _write_json_file(_os.path.join(self.folder, _STEP_FILE), {
+            "version": SPEC_VERSION, "pipeline": self.spec["pipeline"], "step": self.name,
+            "stepDir": self.spec["stepDir"], "status": status,
+            "startedAt": _now_iso(started), "finishedAt": _now_iso(finished),
+            "outputs": self.outputs, "metrics": self.metrics,
+            "seconds": {k: round(v, 6) for k, v in self.seconds.items()},
+            "error": error, "python": "%d.%d.%d" % _sys.version_info[:3],
+        })
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+def _failure(error):
+    """The exit code and the error record of an exception that ended the step."""
+    if isinstance(error, _StepError):
+        return error.exit_code, dict(kind=error.kind, message=error.message, **error.fields)
+    if isinstance(error, KeyboardInterrupt):
+        return 130, {"kind": "interrupted", "message": "interrupted (SIGINT)"}
+    if isinstance(error, _Terminated):
+        return 143, {"kind": "terminated", "message": "terminated (SIGTERM)"}
+    import traceback
+    return 4, {"kind": "internal", "message": "cellpipe runtime error: %s: %s" % (type(error).__name__, error),
+               "traceback": "".join(traceback.format_exception(type(error), error, error.__traceback__))}
+
+
+def _execute(step, spec, events):
+    parameters = _resolve_parameters(spec.get("parameters", {}), events)
+    events.emit("parameters", values=parameters)
+    module = _new_main_module()
+    namespace = module.__dict__
+    namespace.update(parameters)
+    cell_files = {e["filename"] for e in spec["plan"] if e["kind"] == "code"}
+    for entry in spec["plan"]:
+        if entry["kind"] == "load":
+            step.load(entry, namespace)
+            continue
+        t0 = _time.perf_counter()
+        try:
+            exec(_compile_cell(entry, spec.get("magics", "error"), module), namespace)
+        except (_StepError, _Terminated, KeyboardInterrupt):
+            raise
+        except BaseException as e:  # SystemExit included: in a notebook it stops Run All too
+            details = _user_error(e, cell_files)
+            raise _StepError("user", details.pop("message"), **details)
+        finally:
+            step.seconds["run"] += _time.perf_counter() - t0
+    _sys.stdout.flush()
+    for name in spec.get("outputs", []):
+        if name not in namespace:
+            raise _StepError("output", "output %r of step %r is not bound after the step's cells ran, so "
+                             "the steps that need it cannot load it" % (name, step.name), name=name)
+        step.save(name, namespace[name])
+    step.collect_metrics(namespace)
+
+
+def _run(spec, events, started):
+    _check_spec(spec)
+    step = _Step(spec, events)
+    step.prepare()
+    events.emit("started", pipeline=spec["pipeline"], stepDir=spec["stepDir"], pid=_os.getpid(),
+                python=_sys.executable)
+    try:
+        _execute(step, spec, events)
+    except BaseException as e:
+        step.write_result("Failed", started, _failure(e)[1])
+        raise
+    step.write_result("Succeeded", started)
+    events.emit("finished", status="Succeeded", seconds={k: round(v, 6) for k, v in step.seconds.items()})
+
+
+def main(spec):
+    """Runs one step, then exits the process with the step's exit code (see the contract above)."""
+    started = _time.time()
+    events = None
+    try:
+        if isinstance(spec, str):
+            spec = _json.loads(spec)
+        events = _Events(spec.get("step") if isinstance(spec, dict) else None)
+        _sys.argv = [_sys.argv[0] if _sys.argv and _sys.argv[0] else "cellpipe-step"]
+        # Like a kernel, imports resolve from the working directory, not from the scripts' folder.
+        script = _os.path.abspath(_sys.argv[0])
+        if _sys.path and _sys.path[0] in (_os.path.dirname(script), _os.path.dirname(_os.path.realpath(script))):
+            _sys.path[0] = _os.getcwd()
+        for stream in (_sys.stdout, _sys.stderr):
+            try:
+                stream.reconfigure(line_buffering=True)   # live logs
+            except (AttributeError, ValueError):
+                pass
+        import signal
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        _run(spec, events, started)
+        code = 0
+    except BaseException as e:
+        code, record = _failure(e)
+        (events or _Events(None)).emit("failed", **record)
+    _sys.stdout.flush()
+    _sys.stderr.flush()
+    raise SystemExit(code)

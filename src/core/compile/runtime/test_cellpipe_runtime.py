@@ -1,0 +1,558 @@
+"""Tests of the step runtime, run the way steps really run: a script made of the runtime's
+source and a `main(SPEC)` call, executed by a separate Python process with the environment a
+backend sets. Assertions are on exit codes, files, manifests, events, stdout and stderr."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+RUNTIME = Path(__file__).with_name("cellpipe_runtime.py").read_text(encoding="utf-8")
+# Prepended to a script to make modules unimportable in that step, as if not installed.
+BLOCK = "import sys\nsys.modules.update(dict.fromkeys({names!r}))\n"
+
+
+EXTRA_PATH = os.environ.get("CELLPIPE_TEST_PYTHONPATH", "")  # e.g. a `pip install --target` of dill
+
+
+def has_module(name):
+    env = dict(os.environ, PYTHONPATH=EXTRA_PATH) if EXTRA_PATH else None
+    return subprocess.run([sys.executable, "-c", "import " + name], capture_output=True, env=env).returncode == 0
+
+
+HAS_CLOUDPICKLE = has_module("cloudpickle")
+
+
+def code(source, filename, role="cell"):
+    return {"kind": "code", "source": textwrap.dedent(source), "filename": filename, "role": role}
+
+
+def load(name, step_dir, step=None):
+    entry = {"kind": "load", "name": name, "fromStepDir": step_dir}
+    if step:
+        entry["fromStep"] = step
+    return entry
+
+
+def make_spec(step, plan, outputs=(), metrics=(), parameters=None, step_dir=None, magics="error"):
+    return {"version": 1, "pipeline": "tiny-training", "step": step, "stepDir": step if step_dir is None else step_dir,
+            "plan": plan, "parameters": parameters or {}, "outputs": list(outputs),
+            "metrics": list(metrics), "magics": magics}
+
+
+class Result:
+    def __init__(self, proc, events_path, folder):
+        self.rc, self.stdout, self.stderr = proc.returncode, proc.stdout, proc.stderr
+        self.folder = folder
+        self.events = ([json.loads(line) for line in events_path.read_text(encoding="utf-8").splitlines()]
+                       if events_path.exists() else [])
+
+    def event(self, name):
+        found = [e for e in self.events if e["event"] == name]
+        assert found, "no %r event in %r" % (name, self.events)
+        return found[-1]
+
+    def manifest(self, name):
+        return json.loads((self.folder / (name + ".json")).read_text(encoding="utf-8"))
+
+    @property
+    def step_json(self):
+        return json.loads((self.folder / ".step.json").read_text(encoding="utf-8"))
+
+
+class Runner:
+    """Writes and runs step scripts of one pipeline run (one data folder)."""
+
+    def __init__(self, tmp_path):
+        self.tmp = tmp_path
+        self.data = tmp_path / "data"
+        self.count = 0
+
+    def script(self, spec, block=(), literal=False):
+        prefix = BLOCK.format(names=list(block)) if block else ""
+        # The compiler passes the spec as the JSON text in a Python string literal (a JSON string
+        # is one); a dict literal works too.
+        call = repr(spec) if literal else json.dumps(json.dumps(spec, ensure_ascii=False), ensure_ascii=False)
+        self.count += 1
+        path = self.tmp / "scripts" / ("step%d.py" % self.count)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(prefix + RUNTIME + "\nmain(" + call + ")\n", encoding="utf-8")
+        return path
+
+    def env(self, extra):
+        env = dict(os.environ, CELLPIPE_DATA_DIR=str(self.data),
+                   CELLPIPE_EVENTS=str(self.tmp / ("events%d.jsonl" % self.count)))
+        for name in ("CELLPIPE_PARAMETERS", "CELLPIPE_PARAMETERS_FILE", "CELLPIPE_FSYNC", "CELLPIPE_PANDAS_FORMAT"):
+            env.pop(name, None)
+        if EXTRA_PATH:
+            env["PYTHONPATH"] = EXTRA_PATH
+        env.update(extra or {})
+        return {k: v for k, v in env.items() if v is not None}
+
+    def run(self, spec, env=None, block=(), literal=False, cwd=None):
+        script = self.script(spec, block, literal)
+        env = self.env(env)
+        proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                              cwd=cwd or self.tmp, timeout=120)
+        return Result(proc, Path(env["CELLPIPE_EVENTS"]) if env.get("CELLPIPE_EVENTS") else Path("/nonexistent"),
+                      self.data / str(spec["stepDir"]))
+
+    def ok(self, spec, **kw):
+        result = self.run(spec, **kw)
+        assert result.rc == 0, result.stderr + json.dumps(result.events, indent=1)
+        return result
+
+    def round_trip(self, make, use, outputs, **kw):
+        """Step `a` runs `make` and saves outputs; step `b` loads them and runs `use`."""
+        prelude = kw.pop("prelude", "")
+        plan_a = ([code(prelude, "<cell 1: imports>", "prelude")] if prelude else []) + [code(make, "<cell 2: step a>")]
+        saved = self.ok(make_spec("a", plan_a, outputs=outputs), **kw)
+        plan_b = (([code(prelude, "<cell 1: imports>", "prelude")] if prelude else [])
+                  + [load(n, "a", "a") for n in outputs] + [code(use, "<cell 3: step b>")])
+        return saved, self.ok(make_spec("b", plan_b), **kw)
+
+
+@pytest.fixture
+def runner(tmp_path):
+    return Runner(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# Round trips
+
+
+def test_builtin_values_round_trip(runner):
+    saved, used = runner.round_trip(
+        """
+        n = 42
+        s = "héllo ✓"
+        d = {"a": [1, 2.5, None], "b": (True, b"\\x00")}
+        l = [1, "two", {3}]
+        st = {1, 2, 3}
+        """,
+        "print(repr(n), repr(s), repr(d), repr(l), sorted(st), type(st).__name__)",
+        ["n", "s", "d", "l", "st"])
+    assert used.stdout == "42 'héllo ✓' {'a': [1, 2.5, None], 'b': (True, b'\\x00')} [1, 'two', {3}] [1, 2, 3] set\n"
+    manifest = saved.manifest("d")
+    assert manifest["serializer"] in ("pickle", "cloudpickle")
+    assert manifest["file"] == "d.pkl" and manifest["type"] == "dict"
+    assert manifest["size"] == (saved.folder / "d.pkl").stat().st_size
+    assert len(manifest["sha256"]) == 64 and manifest["python"].count(".") == 2
+    assert saved.step_json["outputs"]["n"]["file"] == "n.pkl"
+
+
+@pytest.mark.parametrize("cloudpickle", [True, False], ids=["cloudpickle", "plain-pickle"])
+def test_custom_class_instance_round_trip(runner, cloudpickle):
+    if cloudpickle and not HAS_CLOUDPICKLE:
+        pytest.skip("cloudpickle is not installed")
+    block = () if cloudpickle else ("cloudpickle", "dill")
+    prelude = """
+        class Point:
+            def __init__(self, x, y):
+                self.x, self.y = x, y
+            def norm2(self):
+                return self.x ** 2 + self.y ** 2
+        """
+    saved, used = runner.round_trip("p = Point(3, 4)\npts = [Point(1, 1), p]\n",
+                                    "print(p.norm2(), isinstance(p, Point), isinstance(pts[0], Point), type(p).__module__)",
+                                    ["p", "pts"], prelude=prelude, block=block)
+    assert used.stdout == "25 True True __main__\n"
+    assert saved.manifest("p")["type"] == "__main__.Point"
+    assert saved.manifest("p")["serializer"] == "pickle"   # by reference: isinstance holds
+
+
+@pytest.mark.parametrize("cloudpickle", [True, False], ids=["cloudpickle", "plain-pickle"])
+def test_notebook_function_reaches_a_step_that_does_not_declare_it(runner, cloudpickle):
+    if cloudpickle and not HAS_CLOUDPICKLE:
+        pytest.skip("cloudpickle is not installed")
+    block = () if cloudpickle else ("cloudpickle", "dill")
+    runner.ok(make_spec("a", [code("def double(v):\n    return 2 * v\nops = {'d': double}", "<c>")],
+                        outputs=["ops"]), block=block)
+    result = runner.run(make_spec("b", [load("ops", "a", "make ops"), code("print(ops['d'](4))", "<c>")]),
+                        block=block)
+    if cloudpickle:   # saved by value
+        assert (result.rc, result.stdout) == (0, "8\n")
+    else:             # saved by reference: the load says what is missing and where to declare it
+        assert result.rc == 3
+        message = result.event("failed")["message"]
+        assert "'ops'" in message and "double" in message and "`functions`" in message
+
+
+def test_numpy_arrays_round_trip(runner):
+    saved, used = runner.round_trip(
+        """
+        import numpy as np
+        a = np.arange(12, dtype=np.float64).reshape(3, 4)
+        f = np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3))
+        v = np.arange(10)[::3]
+        o = np.array([1, "x", None, [2]], dtype=object)
+        """,
+        """
+        import numpy as np
+        print(a.dtype, a.shape, a.sum(), f.dtype, f.tolist(), v.tolist(), o.dtype, o.tolist())
+        """,
+        ["a", "f", "v", "o"])
+    assert used.stdout == "float64 (3, 4) 66.0 int32 [[0, 1, 2], [3, 4, 5]] [0, 3, 6, 9] object [1, 'x', None, [2]]\n"
+    assert saved.manifest("a")["serializer"] == "npy" and saved.manifest("a")["file"] == "a.npy"
+    assert saved.manifest("a")["shape"] == [3, 4]
+    assert saved.manifest("o")["serializer"] in ("pickle", "cloudpickle")
+
+
+PANDAS_VALUES = """
+    import numpy as np, pandas as pd
+    df = pd.DataFrame({
+        "x": np.arange(5, dtype=np.float64), "i": np.arange(5, dtype=np.int32),
+        "s": list("abcde"), "b": [True, False, True, True, False],
+        "t": pd.date_range("2024-01-01", periods=5, tz="UTC"),
+        "c": pd.Categorical(list("xyxyx")), "n": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+    }, index=pd.Index(list("vwxyz"), name="key"))
+    ser = pd.Series([1.5, 2.5], name="price")
+    mixed = pd.DataFrame({"m": [1, "two", None]})
+    odd = pd.Series([1, 2], name=("a", 1))
+    intcols = pd.DataFrame({0: [1.0], 1: [2.0]})
+"""
+PANDAS_USE = """
+    import pandas as pd
+    for v in (df, ser, mixed, odd, intcols):
+        print(type(v).__name__, repr(v.name) if isinstance(v, pd.Series) else list(v.columns))
+        print(v.dtypes.to_dict() if isinstance(v, pd.DataFrame) else v.dtype)
+        print(v.to_dict())
+    print(df.index.name, df.index.tolist())
+"""
+
+
+@pytest.mark.parametrize("pandas_format", ["parquet", "pickle"])
+def test_pandas_round_trip(runner, tmp_path, pandas_format):
+    env = {"CELLPIPE_PANDAS_FORMAT": pandas_format}
+    saved, used = runner.round_trip(PANDAS_VALUES, PANDAS_USE, ["df", "ser", "mixed", "odd", "intcols"], env=env)
+    # What the same cells print in one process, without passing anything through files.
+    expected = subprocess.run([sys.executable, "-c", textwrap.dedent(PANDAS_VALUES) + textwrap.dedent(PANDAS_USE)],
+                              capture_output=True, text=True, check=True).stdout
+    assert used.stdout == expected
+    serializers = {name: saved.manifest(name)["serializer"] for name in ("df", "ser", "mixed", "odd", "intcols")}
+    if pandas_format == "parquet":
+        assert serializers["df"] == serializers["ser"] == "parquet"
+        assert saved.manifest("ser")["seriesName"] == "price"
+        # Mixed object columns, tuple names and non-string column labels would not come back equal.
+        assert {serializers[n] for n in ("mixed", "odd", "intcols")} <= {"pickle", "cloudpickle"}
+    else:
+        assert set(serializers.values()) <= {"pickle", "cloudpickle"}
+
+
+def test_lambda_with_cloudpickle(runner):
+    if not HAS_CLOUDPICKLE:
+        pytest.skip("cloudpickle is not installed")
+    saved, used = runner.round_trip("k = 3\nf = lambda v: v * k\ndef g(v):\n    return f(v) + 1\n",
+                                    "print(f(2), g(2))", ["f", "g"])
+    assert used.stdout == "6 7\n"
+    assert saved.manifest("f")["serializer"] == "cloudpickle"
+
+
+def test_lambda_without_cloudpickle_fails_with_name_type_and_remedy(runner):
+    result = runner.run(make_spec("a", [code("f = lambda v: v", "<cell 2: step a>")], outputs=["f"]),
+                        block=("cloudpickle", "dill"))
+    assert result.rc == 3
+    failed = result.event("failed")
+    assert failed["kind"] == "output" and failed["name"] == "f" and failed["type"] == "function"
+    assert "'f'" in failed["message"] and "cloudpickle" in failed["message"]
+    assert "recompute it in each step" in failed["message"]
+    assert not (result.folder / "f.json").exists()
+    assert result.step_json["status"] == "Failed"
+
+
+def test_lambda_with_dill_when_cloudpickle_missing(runner):
+    if not has_module("dill"):
+        pytest.skip("dill is not installed (set CELLPIPE_TEST_PYTHONPATH to a folder holding it)")
+    saved, used = runner.round_trip("k = 5\nf = lambda v: v + k\n", "print(f(1))", ["f"], block=("cloudpickle",))
+    assert used.stdout == "6\n"
+    assert saved.manifest("f")["serializer"] == "dill"
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+
+
+PARAMS_SPEC = make_spec("p", [code("print(n_samples, seed, repr(name))", "<cell 2: step p>")],
+                        parameters={"n_samples": 400, "seed": 7, "name": "x"})
+
+
+def test_parameter_defaults(runner):
+    assert runner.ok(PARAMS_SPEC).stdout == "400 7 'x'\n"
+
+
+def test_parameter_overrides_from_env_and_file(runner, tmp_path):
+    overrides = json.dumps({"seed": 11, "name": "a'b\"; $(rm -rf /)"})
+    assert runner.ok(PARAMS_SPEC, env={"CELLPIPE_PARAMETERS": overrides}).stdout == \
+        "400 11 'a\\'b\"; $(rm -rf /)'\n"
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps({"n_samples": 5}))
+    result = runner.ok(PARAMS_SPEC, env={"CELLPIPE_PARAMETERS_FILE": str(path)})
+    assert result.stdout == "5 7 'x'\n"
+    assert result.event("parameters")["values"] == {"n_samples": 5, "seed": 7, "name": "x"}
+
+
+@pytest.mark.parametrize("value, words", [
+    ('{"n_sample": 1}', ["unknown parameter n_sample", "n_samples, name, seed"]),
+    ("seed=3", ["not valid JSON"]),
+    ('{"seed": NaN}', ["not valid JSON"]),
+    ("[1, 2]", ["must be a JSON object"]),
+])
+def test_bad_parameters_fail_clearly(runner, value, words):
+    result = runner.run(PARAMS_SPEC, env={"CELLPIPE_PARAMETERS": value})
+    assert result.rc == 2 and result.stdout == ""
+    failed = result.event("failed")
+    assert failed["kind"] == "parameters"
+    for word in words:
+        assert word in failed["message"]
+    assert result.step_json["error"]["kind"] == "parameters"
+
+
+# --------------------------------------------------------------------------------------------
+# Names never reach paths
+
+
+HOSTILE = "tr'ain\" \n{{ x }} $(touch pwned) `id` ../../etc ✓ ünï"
+
+
+def test_hostile_step_names_stay_out_of_paths(runner, tmp_path):
+    spec = make_spec(HOSTILE, [code("v = 1", "<cell 1: {{ x }} $(y)>")], outputs=["v"], step_dir="train")
+    spec["pipeline"] = HOSTILE
+    result = runner.ok(spec)
+    files = sorted(str(p.relative_to(runner.data)) for p in runner.data.rglob("*"))
+    assert files == ["train", "train/.step.json", "train/v.json", "train/v.pkl"]
+    assert result.manifest("v")["step"] == HOSTILE and result.event("started")["step"] == HOSTILE
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("step_dir", ["../x", "a/b", "..", ".", "", ".hidden", "x\ny", "a\\b", "-rf", "ü", 7])
+def test_unsafe_step_dir_is_refused(runner, step_dir):
+    result = runner.run(make_spec("s", [code("v = 1", "<c>")], outputs=["v"], step_dir=step_dir))
+    assert result.rc == 2
+    assert "stepDir" in result.event("failed")["message"]
+    assert not runner.data.exists()
+
+
+def test_unsafe_load_folder_is_refused(runner):
+    result = runner.run(make_spec("s", [load("v", "../a")]))
+    assert result.rc == 2 and "fromStepDir" in result.event("failed")["message"]
+
+
+# --------------------------------------------------------------------------------------------
+# Errors in user code
+
+
+def test_traceback_points_at_cell_and_line_without_runtime_frames(runner):
+    plan = [code("def ratio(a, b):\n    return a / b\n", "<cell 2: functions>", "prelude"),
+            code("x = 1\nprint('before')\nratio(x, 0)\nprint('after')\n", "<cell 6: step train>")]
+    result = runner.run(make_spec("train", plan))
+    assert result.rc == 1
+    assert result.stdout == "before\n"
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[1] == '  File "<cell 6: step train>", line 3, in <module>'
+    assert lines[2].strip() == "ratio(x, 0)"
+    assert '  File "<cell 2: functions>", line 2, in ratio' in lines
+    assert lines[-1] == "ZeroDivisionError: division by zero"
+    assert ".py" not in result.stderr and "_execute" not in result.stderr
+    failed = result.event("failed")
+    assert (failed["kind"], failed["cell"], failed["line"]) == ("user", "<cell 2: functions>", 2)
+    assert [f["file"] for f in failed["frames"]] == ["<cell 6: step train>", "<cell 2: functions>"]
+    assert result.step_json["error"]["type"] == "ZeroDivisionError"
+
+
+def test_syntax_error_names_cell_and_line(runner):
+    result = runner.run(make_spec("s", [code("x = 1\ny = = 2\n", "<cell 4: step s>")]))
+    assert result.rc == 1
+    assert '  File "<cell 4: step s>", line 2' in result.stderr
+    assert "SyntaxError" in result.stderr and "Traceback" not in result.stderr
+    assert (result.event("failed")["cell"], result.event("failed")["line"]) == ("<cell 4: step s>", 2)
+
+
+def test_sys_exit_in_a_cell_fails_the_step(runner):
+    result = runner.run(make_spec("s", [code("import sys\nsys.exit(0)\n", "<cell 1>"), code("print('no')", "<cell 2>")]))
+    assert result.rc == 1 and result.stdout == "" and "SystemExit" in result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs that cannot be passed
+
+
+@pytest.mark.parametrize("source, type_name", [
+    ("gen = (i for i in range(3))", "generator"),
+    ("gen = open(__import__('os').devnull)", "_io.TextIOWrapper"),
+    ("import threading\ngen = threading.Lock()", "_thread.lock"),
+])
+def test_unserialisable_output_names_variable_and_type(runner, source, type_name):
+    result = runner.run(make_spec("make", [code(source, "<cell 1>")], outputs=["gen"]))
+    assert result.rc == 3
+    failed = result.event("failed")
+    assert failed["name"] == "gen" and failed["type"] == type_name
+    assert "'gen'" in failed["message"] and type_name in failed["message"] and "'make'" in failed["message"]
+    assert not list(result.folder.glob("gen*"))
+
+
+def test_module_output_is_skipped_with_a_warning(runner):
+    result = runner.ok(make_spec("s", [code("import json as j\nv = 1", "<cell 1>")], outputs=["j", "v"]))
+    assert result.event("warning")["code"] == "output-skipped"
+    assert sorted(p.name for p in result.folder.iterdir()) == [".step.json", "v.json", "v.pkl"]
+
+
+def test_unbound_output_fails(runner):
+    result = runner.run(make_spec("s", [code("x = 1\ndel x", "<cell 1>")], outputs=["x"]))
+    assert result.rc == 3 and "not bound" in result.event("failed")["message"]
+
+
+# --------------------------------------------------------------------------------------------
+# Atomicity and failed loads
+
+
+def test_missing_input_says_which_step_to_rerun(runner):
+    result = runner.run(make_spec("b", [load("rows", "load_data", "load data")]))
+    assert result.rc == 3
+    failed = result.event("failed")
+    assert failed["name"] == "rows" and "missing" in failed["message"]
+    assert "Re-run step 'load data'" in failed["message"]
+
+
+def test_truncated_value_is_reported_corrupt(runner):
+    runner.ok(make_spec("a", [code("x = list(range(1000))", "<c>")], outputs=["x"]))
+    path = runner.data / "a" / "x.pkl"
+    path.write_bytes(path.read_bytes()[:100])
+    result = runner.run(make_spec("b", [load("x", "a")]))
+    assert result.rc == 3 and "manifest says" in result.event("failed")["message"]
+
+
+def test_sigkill_while_writing_leaves_no_value(runner):
+    spec = make_spec("big", [code("import numpy as np\nbig = np.ones(300 * 2**20 // 8)\nready = True", "<c>")],
+                     outputs=["ready", "big"])
+    script = runner.script(spec)
+    proc = subprocess.Popen([sys.executable, str(script)], env=runner.env({}), cwd=runner.tmp,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    folder = runner.data / "big"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (folder / "ready.json").exists() and any(p.name.startswith(".cellpipe.tmp-") for p in folder.iterdir()):
+                break   # `big` is being written: its temporary file exists
+            time.sleep(0.001)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the step finished before it could be killed"
+    assert not (folder / "big.json").exists() and not (folder / "big.npy").exists()
+    result = runner.run(make_spec("use", [load("big", "big")]))
+    assert result.rc == 3 and "missing" in result.event("failed")["message"]
+    # Running the step again cleans up the killed attempt's temporary file.
+    runner.ok(make_spec("big", [code("big = 1", "<c>")], outputs=["big"]))
+    assert sorted(p.name for p in folder.iterdir()) == [".step.json", "big.json", "big.pkl", "ready.json", "ready.pkl"]
+
+
+def test_rerun_removes_outputs_of_the_previous_attempt(runner):
+    runner.ok(make_spec("a", [code("x = 1", "<c>")], outputs=["x"], metrics=["x"]))
+    result = runner.run(make_spec("a", [code("1 / 0", "<c>")], outputs=["x"], metrics=["x"]))
+    assert result.rc == 1
+    assert sorted(p.name for p in result.folder.iterdir()) == [".step.json"]
+
+
+# --------------------------------------------------------------------------------------------
+# Events, metrics, results, output
+
+
+def test_events_metrics_and_step_result(runner):
+    runner.ok(make_spec("a", [code("w = [1, 2]", "<c>")], outputs=["w"]))
+    plan = [load("w", "a"), code("""
+        import numpy as np
+        acc = np.float64(0.75)
+        n = 3
+        ok = True
+        label = "x"
+        bad = float("nan")
+        """, "<cell 2: step b>")]
+    result = runner.ok(make_spec("b", plan, outputs=["n"], metrics=["acc", "n", "ok", "label", "bad", "missing"]))
+    kinds = [e["event"] for e in result.events]
+    assert kinds[:3] == ["started", "parameters", "input-loaded"] and kinds[-1] == "finished"
+    assert kinds.index("output-saved") < kinds.index("metrics")
+    assert all(e["step"] == "b" and e["time"].endswith("Z") for e in result.events)
+    loaded = result.event("input-loaded")
+    assert (loaded["name"], loaded["fromStepDir"], loaded["bytes"] > 0) == ("w", "a", True)
+    assert result.event("output-saved")["serializer"] in ("pickle", "cloudpickle")
+    expected = {"acc": 0.75, "n": 3, "ok": True, "bad": None}
+    assert result.event("metrics")["metrics"] == expected
+    assert json.loads((result.folder / ".metrics.json").read_text()) == expected
+    warnings = {e["code"] for e in result.events if e["event"] == "warning"}
+    assert warnings == {"metric-type", "metric-not-finite", "metric-unbound"}
+    step = result.step_json
+    assert step["status"] == "Succeeded" and step["metrics"] == expected and step["error"] is None
+    assert set(step["seconds"]) == {"load", "run", "save", "total"} and set(step["outputs"]) == {"n"}
+    assert result.stderr == ""
+
+
+def test_events_go_to_stderr_with_prefix_when_no_events_file(runner):
+    result = runner.run(make_spec("s", [code("print('out')", "<c>")]), env={"CELLPIPE_EVENTS": None})
+    assert result.rc == 0 and result.stdout == "out\n"
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("[cellpipe] {") for line in lines)
+    assert json.loads(lines[-1][len("[cellpipe] "):])["event"] == "finished"
+
+
+def test_stdout_is_exactly_what_the_cells_print(runner):
+    plan = [code("import sys\nx = 2\nprint('a', x)\nx", "<cell 1>"),
+            code("print('err', file=sys.stderr)\nfor i in range(2):\n    print(i, end=' ')\nx * 10", "<cell 2>")]
+    result = runner.ok(make_spec("s", plan))
+    assert result.stdout == "a 2\n0 1 "      # a cell's last expression is not displayed
+    assert result.stderr == "err\n"
+
+
+def test_namespace_is_like_a_kernels_main(runner, tmp_path):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "helper_mod.py").write_text("VALUE = 'from cwd'\n")
+    source = "import sys, helper_mod\nprint(__name__, len(sys.argv), helper_mod.VALUE, 'IPython' in sys.modules)"
+    result = runner.ok(make_spec("s", [code(source, "<c>")]), cwd=tmp_path / "work", literal=True)
+    assert result.stdout == "__main__ 1 from cwd False\n"
+
+
+# --------------------------------------------------------------------------------------------
+# IPython magics
+
+
+MAGIC_PLAN = [code("%time y = 6 * 7\n!echo shell\nprint('y =', y)\n", "<cell 3: step m>")]
+
+
+def test_magics_run_through_ipython(runner):
+    if not has_module("IPython"):
+        pytest.skip("IPython is not installed")
+    result = runner.ok(make_spec("m", MAGIC_PLAN, magics="ipython"))
+    assert "CPU times" in result.stdout and "shell\ny = 42\n" in result.stdout
+
+
+def test_magics_without_ipython_fail_naming_the_cell(runner):
+    result = runner.run(make_spec("m", MAGIC_PLAN, magics="ipython"), block=("IPython",))
+    assert result.rc == 2
+    failed = result.event("failed")
+    assert failed["kind"] == "magics" and "<cell 3: step m>" in failed["message"] and "IPython" in failed["message"]
+
+
+def test_magics_refused_when_spec_says_error(runner):
+    result = runner.run(make_spec("m", MAGIC_PLAN, magics="error"))
+    assert result.rc == 1 and "SyntaxError" in result.stderr and "<cell 3: step m>" in result.stderr
+
+
+def test_sigterm_fails_the_step_cleanly(runner):
+    spec = make_spec("s", [code("import time\nprint('sleeping')\ntime.sleep(60)", "<c>")])
+    script = runner.script(spec)
+    env = runner.env({})
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=runner.tmp,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "sleeping\n"
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 143
+    events = [json.loads(line) for line in Path(env["CELLPIPE_EVENTS"]).read_text().splitlines()]
+    assert events[-1]["event"] == "failed" and events[-1]["kind"] == "terminated"
+    assert json.loads((runner.data / "s" / ".step.json").read_text())["status"] == "Failed"

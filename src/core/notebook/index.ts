@@ -1,0 +1,6 @@
+export * from './types';
+export { diagnostic, hasErrors, sortDiagnostics } from './diagnostic';
+export { parseNotebook, type NotebookParseResult } from './parse';
+export { parseTag, type ParsedTag } from './tags';
+export { readNotebookSettings } from './metadata';
+export { planNotebook, stepIdentity, type PlanOptions } from './steps';

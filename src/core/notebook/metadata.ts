@@ -1,0 +1,190 @@
+import { diagnostic } from './diagnostic';
+import { isRecord } from './parse';
+import type { Diagnostic, NotebookSettings, VolumeMount } from './types';
+
+/** Kale's `volume_access_mode` short forms. */
+const KALE_ACCESS_MODES: Record<string, string> = {
+  rwo: 'ReadWriteOnce',
+  rwm: 'ReadWriteMany',
+  rox: 'ReadOnlyMany'
+};
+
+/** Reads typed values out of one metadata object, reporting values of the wrong type. */
+class MetadataReader {
+  constructor(
+    private readonly source: Record<string, unknown>,
+    private readonly prefix: string,
+    private readonly diagnostics: Diagnostic[]
+  ) {}
+
+  private wrongType(key: string, expected: string): null {
+    this.diagnostics.push(
+      diagnostic(
+        'warning',
+        'invalid-metadata',
+        `Notebook metadata ${this.prefix}.${key} should be ${expected}; it is ignored. Fix it in the cellpipe sidebar or the notebook metadata editor.`,
+        null
+      )
+    );
+    return null;
+  }
+
+  string(key: string): string | null {
+    const value = this.source[key];
+    if (value === undefined || value === null || value === '') {
+      return null;
+    }
+    if (typeof value === 'number') {
+      return String(value);
+    }
+    return typeof value === 'string' ? value : this.wrongType(key, 'a string');
+  }
+
+  record(key: string): Record<string, unknown> | null {
+    const value = this.source[key];
+    if (value === undefined || value === null) {
+      return null;
+    }
+    return isRecord(value) ? value : this.wrongType(key, 'an object');
+  }
+
+  list(key: string): unknown[] | null {
+    const value = this.source[key];
+    if (value === undefined || value === null) {
+      return null;
+    }
+    return Array.isArray(value) ? value : this.wrongType(key, 'a list');
+  }
+
+  strings(key: string): string[] | null {
+    const list = this.list(key);
+    if (list === null) {
+      return null;
+    }
+    return list.every(item => typeof item === 'string')
+      ? (list as string[])
+      : this.wrongType(key, 'a list of strings');
+  }
+
+  child(key: string): MetadataReader | null {
+    const record = this.record(key);
+    return record ? new MetadataReader(record, `${this.prefix}.${key}`, this.diagnostics) : null;
+  }
+}
+
+function emptySettings(): NotebookSettings {
+  return {
+    pipelineName: null,
+    description: null,
+    experiment: null,
+    image: null,
+    volume: { size: null, storageClass: null, accessMode: null },
+    mounts: [],
+    stepDefaults: []
+  };
+}
+
+function readMount(raw: unknown, mount: (m: Record<string, unknown>) => VolumeMount | null): VolumeMount[] {
+  return isRecord(raw) ? [mount(raw)].filter((m): m is VolumeMount => m !== null) : [];
+}
+
+function stringField(record: Record<string, unknown>, ...keys: string[]): string | null {
+  for (const key of keys) {
+    const value = record[key];
+    if (typeof value === 'string' && value !== '') {
+      return value;
+    }
+    if (typeof value === 'number') {
+      return String(value);
+    }
+  }
+  return null;
+}
+
+function kaleMount(raw: Record<string, unknown>): VolumeMount | null {
+  const mountPath = stringField(raw, 'mount_point');
+  const name = stringField(raw, 'name');
+  if (!mountPath || !name) {
+    return null;
+  }
+  const size = stringField(raw, 'size');
+  const unit = stringField(raw, 'size_type');
+  return {
+    name,
+    mountPath,
+    type: stringField(raw, 'type') ?? 'pvc',
+    size: size ? `${size}${unit ?? ''}` : null,
+    storageClass: stringField(raw, 'storage_class_name')
+  };
+}
+
+function cellpipeMount(raw: Record<string, unknown>): VolumeMount | null {
+  const mountPath = stringField(raw, 'mountPath');
+  const name = stringField(raw, 'name');
+  if (!mountPath || !name) {
+    return null;
+  }
+  return {
+    name,
+    mountPath,
+    type: stringField(raw, 'type') ?? 'pvc',
+    size: stringField(raw, 'size'),
+    storageClass: stringField(raw, 'storageClass')
+  };
+}
+
+function applyKale(settings: NotebookSettings, kale: MetadataReader): void {
+  settings.pipelineName = kale.string('pipeline_name');
+  settings.description = kale.string('pipeline_description');
+  settings.experiment =
+    kale.string('experiment_name') ?? stringField(kale.record('experiment') ?? {}, 'name');
+  settings.image = kale.string('docker_image');
+  settings.volume.storageClass = kale.string('storage_class_name');
+  const mode = kale.string('volume_access_mode');
+  settings.volume.accessMode = mode ? (KALE_ACCESS_MODES[mode] ?? mode) : null;
+  settings.mounts = (kale.list('volumes') ?? []).flatMap(raw => readMount(raw, kaleMount));
+  settings.stepDefaults = kale.strings('steps_defaults') ?? [];
+}
+
+function applyCellpipe(settings: NotebookSettings, own: MetadataReader): void {
+  settings.pipelineName = own.string('pipelineName') ?? settings.pipelineName;
+  settings.description = own.string('description') ?? settings.description;
+  settings.experiment = own.string('experiment') ?? settings.experiment;
+  settings.image = own.string('image') ?? settings.image;
+  const volume = own.child('volume');
+  if (volume) {
+    settings.volume = {
+      size: volume.string('size') ?? settings.volume.size,
+      storageClass: volume.string('storageClass') ?? settings.volume.storageClass,
+      accessMode: volume.string('accessMode') ?? settings.volume.accessMode
+    };
+  }
+  const mounts = own.list('mounts');
+  if (mounts) {
+    settings.mounts = mounts.flatMap(raw => readMount(raw, cellpipeMount));
+  }
+  settings.stepDefaults = own.strings('stepDefaults') ?? settings.stepDefaults;
+}
+
+/**
+ * Normalises notebook-level settings. Kale's `metadata.kubeflow_notebook` keys are read first, then
+ * cellpipe's own `metadata.cellpipe` keys override them, so a notebook written for Kale keeps working
+ * and cellpipe's sidebar only ever writes its own key.
+ */
+export function readNotebookSettings(metadata: Record<string, unknown>): {
+  settings: NotebookSettings;
+  diagnostics: Diagnostic[];
+} {
+  const diagnostics: Diagnostic[] = [];
+  const settings = emptySettings();
+  const root = new MetadataReader(metadata, 'metadata', diagnostics);
+  const kale = root.child('kubeflow_notebook');
+  if (kale) {
+    applyKale(settings, kale);
+  }
+  const own = root.child('cellpipe');
+  if (own) {
+    applyCellpipe(settings, own);
+  }
+  return { settings, diagnostics };
+}

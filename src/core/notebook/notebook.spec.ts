@@ -1,0 +1,165 @@
+import { notebookJson, step } from '../__fixtures__/notebookBuilder';
+import { parseNotebook } from './parse';
+import { planNotebook } from './steps';
+import { parseTag } from './tags';
+
+const plan = (json: unknown) => {
+  const parsed = parseNotebook(json);
+  if (!parsed.notebook) {
+    throw new Error('expected a notebook');
+  }
+  return planNotebook(parsed.notebook);
+};
+
+describe('parseNotebook', () => {
+  test('source as a string or a list of lines, any nbformat 4 minor', () => {
+    const parsed = parseNotebook(
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 2,
+        metadata: {},
+        cells: [
+          { cell_type: 'code', metadata: { tags: ['step:a'] }, source: ['x = 1\n', 'y = 2'] },
+          { cell_type: 'code', metadata: {}, source: 'z = 3' }
+        ]
+      })
+    );
+    expect(parsed.notebook?.cells.map(c => [c.source, c.tags])).toEqual([
+      ['x = 1\ny = 2', ['step:a']],
+      ['z = 3', []]
+    ]);
+    expect(parsed.notebook?.nbformatMinor).toBe(2);
+  });
+
+  test.each([
+    ['{"cells": [', 'invalid-json'],
+    ['[]', 'invalid-notebook'],
+    ['{"cells": []}', 'invalid-notebook'],
+    ['{"nbformat": 3, "worksheets": []}', 'unsupported-nbformat'],
+    ['{"nbformat": 4, "cells": 7}', 'invalid-notebook']
+  ])('%s is reported as %s, never thrown', (text, code) => {
+    const parsed = parseNotebook(text);
+    expect(parsed.notebook).toBeNull();
+    expect(parsed.diagnostics.map(d => [d.severity, d.code])).toEqual([['error', code]]);
+  });
+
+  test('malformed cells are reported and skipped', () => {
+    const parsed = parseNotebook({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [42, { cell_type: 'code', source: 5, metadata: { tags: 'step:a' } }, { cell_type: 'code', source: '', metadata: { tags: [1, 'skip'] } }]
+    });
+    expect(parsed.diagnostics.map(d => [d.code, d.cell])).toEqual([
+      ['invalid-cell', 0],
+      ['invalid-cell', 1],
+      ['invalid-cell', 1],
+      ['invalid-cell', 2]
+    ]);
+    expect(parsed.notebook?.cells[2].tags).toEqual(['skip']);
+  });
+});
+
+describe('parseTag', () => {
+  test.each([
+    ['step:train', { kind: 'step', name: 'train' }],
+    ['block:train', { kind: 'step', name: 'train' }],
+    ['prev:load', { kind: 'prev', name: 'load' }],
+    ['skip', { kind: 'skip' }],
+    ['imports', { kind: 'prelude' }],
+    ['functions', { kind: 'prelude' }],
+    ['pipeline-parameters', { kind: 'parameters' }],
+    ['parameters', { kind: 'parameters' }],
+    ['pipeline-metrics', { kind: 'metrics' }],
+    ['limit:nvidia.com/gpu:1', { kind: 'limit', resource: 'nvidia.com/gpu', value: '1' }],
+    ['image:python:3.12-slim', { kind: 'image', ref: 'python:3.12-slim' }],
+    ['label:team:ml:core', { kind: 'label', key: 'team', value: 'ml:core' }],
+    ['annotation:note:hello world', { kind: 'annotation', key: 'note', value: 'hello world' }],
+    ['secret:db-creds:password:DB_PASSWORD', { kind: 'secret', name: 'db-creds', key: 'password', env: 'DB_PASSWORD' }],
+    ['cache:disabled', { kind: 'cache', enabled: false }],
+    ['retry:3', { kind: 'retry', count: 3 }],
+    ['timeout:1h30m', { kind: 'timeout', duration: '1h30m' }],
+    ['timeout:90', { kind: 'timeout', duration: '90' }],
+    ['toc', { kind: 'unknown', tag: 'toc' }],
+    ['hide-input', { kind: 'unknown', tag: 'hide-input' }]
+  ])('%s', (tag, expected) => {
+    expect(parseTag(tag)).toEqual(expected);
+  });
+
+  test.each(['step:', 'step:a\nb', 'limit:cpu', 'secret:a:b:1bad', 'cache:maybe', 'retry:-1', 'timeout:soon', 'image:'])(
+    '%s is invalid',
+    tag => {
+      expect(parseTag(tag).kind).toBe('invalid');
+    }
+  );
+});
+
+describe('planNotebook', () => {
+  test('Kale metadata is read, cellpipe metadata overrides it', () => {
+    const p = plan(
+      notebookJson(['x = 1'], {
+        kubeflow_notebook: {
+          pipeline_name: 'kale-name',
+          experiment_name: 'exp',
+          docker_image: 'img:1',
+          volume_access_mode: 'rwm',
+          volumes: [{ name: 'data', mount_point: '/data', type: 'pvc', size: 5, size_type: 'Gi' }],
+          steps_defaults: ['label:team:ml']
+        },
+        cellpipe: { pipelineName: 'own-name', volume: { size: '10Gi' } }
+      })
+    );
+    expect(p.settings).toMatchObject({
+      pipelineName: 'own-name',
+      experiment: 'exp',
+      image: 'img:1',
+      volume: { size: '10Gi', accessMode: 'ReadWriteMany' },
+      mounts: [{ name: 'data', mountPath: '/data', type: 'pvc', size: '5Gi', storageClass: null }]
+    });
+    expect(p.steps[0].config.labels).toEqual({ team: 'ml' });
+  });
+
+  test('metadata of the wrong type is a warning', () => {
+    const p = plan(notebookJson(['x = 1'], { cellpipe: { pipelineName: ['x'] }, kubeflow_notebook: 'nope' }));
+    expect(p.diagnostics.map(d => d.code)).toEqual(['invalid-metadata', 'invalid-metadata']);
+  });
+
+  test('step configuration tags', () => {
+    const p = plan(notebookJson([step('a', 'x = 1', 'limit:memory:4Gi', 'retry:2', 'cache:enabled', 'secret:s:k:ENV'), { code: 'y = 2', tags: ['image:py:3', 'timeout:30m'] }]));
+    expect(p.steps[0].config).toEqual({
+      limits: { memory: '4Gi' },
+      image: 'py:3',
+      labels: {},
+      annotations: {},
+      secrets: [{ name: 's', key: 'k', env: 'ENV' }],
+      cache: true,
+      retry: 2,
+      timeout: '30m'
+    });
+  });
+
+  test.each([
+    ['quote', `step:a"b`, 'unsafe-step-name'],
+    ['newline', 'step:a\nb', 'invalid-tag'],
+    ['template braces', 'step:{{x}}', 'unsafe-step-name'],
+    ['shell substitution', 'step:$(rm -rf /)', 'unsafe-step-name'],
+    ['emoji', 'step:🚀', 'unsafe-step-name'],
+    ['unknown tag', 'whatever:🚀', 'unknown-tag']
+  ])('a tag with a %s gets a diagnostic, never a crash', (_label, tag, code) => {
+    const p = plan(notebookJson([{ code: 'x = 1', tags: [tag] }]));
+    expect(p.diagnostics.map(d => d.code)).toContain(code);
+    expect(p.steps).toHaveLength(1);
+  });
+
+  test('names that collide once sanitised are duplicate steps', () => {
+    const p = plan(notebookJson([step('Train Model', 'x = 1'), step('train-model', 'y = 2')]));
+    expect(p.diagnostics.map(d => [d.code, d.cell])).toEqual([['duplicate-step', 1]]);
+  });
+
+  test('conflicting roles and several step tags are warnings', () => {
+    const p = plan(notebookJson([{ code: 'x = 1', tags: ['step:a', 'step:b'] }, { code: 'import os', tags: ['imports', 'step:c', 'prev:a'] }]));
+    expect(p.diagnostics.map(d => d.code)).toEqual(['multiple-step-tags', 'conflicting-tags', 'ignored-tag']);
+    expect(p.steps.map(s => s.name)).toEqual(['a']);
+    expect(p.preludeCells).toEqual([1]);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * The cell tag grammar (Kale 2.x compatible, a superset): one tag string in, one parsed tag out.
+ * Tags are user text from notebook metadata, so every part is kept as written and validated here;
+ * nothing downstream may assume a name is a safe identifier.
+ */
+
+export type ParsedTag =
+  | { kind: 'step'; name: string }
+  | { kind: 'prev'; name: string }
+  | { kind: 'skip' }
+  | { kind: 'prelude' } // `imports`, `functions`
+  | { kind: 'parameters' } // `pipeline-parameters`, papermill `parameters`
+  | { kind: 'metrics' } // `pipeline-metrics`
+  | { kind: 'limit'; resource: string; value: string }
+  | { kind: 'image'; ref: string }
+  | { kind: 'label'; key: string; value: string }
+  | { kind: 'annotation'; key: string; value: string }
+  | { kind: 'secret'; name: string; key: string; env: string }
+  | { kind: 'cache'; enabled: boolean }
+  | { kind: 'retry'; count: number }
+  | { kind: 'timeout'; duration: string }
+  | { kind: 'unknown'; tag: string }
+  | { kind: 'invalid'; tag: string; reason: string };
+
+export type ConfigTag = Extract<
+  ParsedTag,
+  { kind: 'limit' | 'image' | 'label' | 'annotation' | 'secret' | 'cache' | 'retry' | 'timeout' }
+>;
+
+const SIMPLE_TAGS: Record<string, ParsedTag> = {
+  skip: { kind: 'skip' },
+  imports: { kind: 'prelude' },
+  functions: { kind: 'prelude' },
+  'pipeline-parameters': { kind: 'parameters' },
+  parameters: { kind: 'parameters' },
+  'pipeline-metrics': { kind: 'metrics' }
+};
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+const DURATION = /^(?:\d+(?:\.\d+)?|(?=\d)(?:\d+h)?(?:\d+m)?(?:\d+s)?)$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NO_SPACE = /^\S+$/u;
+
+/** Splits `rest` into exactly `count` colon-separated parts, the last one taking what remains. */
+function splitParts(rest: string, count: number): string[] | null {
+  const parts: string[] = [];
+  let remaining = rest;
+  for (let i = 0; i < count - 1; i++) {
+    const colon = remaining.indexOf(':');
+    if (colon < 0) {
+      return null;
+    }
+    parts.push(remaining.slice(0, colon));
+    remaining = remaining.slice(colon + 1);
+  }
+  parts.push(remaining);
+  return parts.every(part => part.length > 0) ? parts : null;
+}
+
+function invalid(tag: string, reason: string): ParsedTag {
+  return { kind: 'invalid', tag, reason };
+}
+
+function parseStepName(tag: string, name: string, kind: 'step' | 'prev'): ParsedTag {
+  if (name.trim() === '') {
+    return invalid(tag, `the ${kind === 'step' ? 'step' : 'previous step'} name is empty`);
+  }
+  if (CONTROL_CHARACTERS.test(name)) {
+    return invalid(tag, 'the name contains a line break or another control character');
+  }
+  return { kind, name };
+}
+
+/** Parses `KIND:rest` tags whose kind carries arguments. */
+function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedTag {
+  switch (kind) {
+    case 'step':
+    case 'block': // Kale's legacy spelling
+      return parseStepName(tag, rest, 'step');
+    case 'prev':
+      return parseStepName(tag, rest, 'prev');
+    case 'limit': {
+      const parts = splitParts(rest, 2);
+      return parts && parts.every(part => NO_SPACE.test(part))
+        ? { kind: 'limit', resource: parts[0], value: parts[1] }
+        : invalid(tag, 'write it as limit:RESOURCE:VALUE, e.g. limit:memory:4Gi');
+    }
+    case 'image':
+      return rest !== '' && NO_SPACE.test(rest)
+        ? { kind: 'image', ref: rest }
+        : invalid(tag, 'write it as image:REFERENCE, e.g. image:python:3.12');
+    case 'label':
+    case 'annotation': {
+      const parts = splitParts(rest, 2);
+      return parts && NO_SPACE.test(parts[0]) && !CONTROL_CHARACTERS.test(parts[1])
+        ? { kind, key: parts[0], value: parts[1] }
+        : invalid(tag, `write it as ${kind}:KEY:VALUE`);
+    }
+    case 'secret': {
+      const parts = splitParts(rest, 3);
+      return parts && NO_SPACE.test(parts[0]) && NO_SPACE.test(parts[1]) && ENV_NAME.test(parts[2])
+        ? { kind: 'secret', name: parts[0], key: parts[1], env: parts[2] }
+        : invalid(tag, 'write it as secret:SECRET_NAME:KEY:ENV_VARIABLE');
+    }
+    case 'cache':
+      return rest === 'enabled' || rest === 'disabled'
+        ? { kind: 'cache', enabled: rest === 'enabled' }
+        : invalid(tag, 'write cache:enabled or cache:disabled');
+    case 'retry':
+      return /^\d{1,3}$/.test(rest)
+        ? { kind: 'retry', count: Number(rest) }
+        : invalid(tag, 'write it as retry:N with N a whole number of retries (0-999)');
+    case 'timeout':
+      return DURATION.test(rest)
+        ? { kind: 'timeout', duration: rest }
+        : invalid(tag, 'write it as timeout:DURATION, e.g. timeout:90s, timeout:30m, timeout:1h30m');
+    default:
+      return { kind: 'unknown', tag };
+  }
+}
+
+export function parseTag(tag: string): ParsedTag {
+  const simple = SIMPLE_TAGS[tag];
+  if (simple && Object.prototype.hasOwnProperty.call(SIMPLE_TAGS, tag)) {
+    return simple;
+  }
+  const colon = tag.indexOf(':');
+  if (colon < 0) {
+    return { kind: 'unknown', tag };
+  }
+  return parseTagWithArguments(tag, tag.slice(0, colon), tag.slice(colon + 1));
+}
+
+export function isConfigTag(tag: ParsedTag): tag is ConfigTag {
+  switch (tag.kind) {
+    case 'limit':
+    case 'image':
+    case 'label':
+    case 'annotation':
+    case 'secret':
+    case 'cache':
+    case 'retry':
+    case 'timeout':
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Plain, serialisable types of the `notebook` stage: the notebook as cellpipe reads it, the steps
+ * its tags describe, and the diagnostics every stage reports.
+ */
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/**
+ * A problem found in a notebook. `cell` is the index in `notebook.cells`, or null when the
+ * diagnostic is about the notebook as a whole. `line` is 1-based; `column` is 1-based and counts
+ * UTF-16 code units (JavaScript string indices), so the first character of a line is column 1.
+ */
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable identifier, e.g. 'syntax-error', 'undefined-name', 'unknown-tag'. */
+  code: string;
+  /** Says what is wrong and what to do about it. */
+  message: string;
+  cell: number | null;
+  line: number;
+  column: number;
+}
+
+export type CellType = 'code' | 'markdown' | 'raw';
+
+export interface NotebookCell {
+  /** Index in `notebook.cells`. */
+  index: number;
+  /** nbformat >= 4.5 cell id, when present. */
+  id: string | null;
+  cellType: CellType;
+  /** The cell source joined into one string. */
+  source: string;
+  /** Cell metadata `tags`, strings only, in order. */
+  tags: string[];
+}
+
+export interface Notebook {
+  nbformat: number;
+  nbformatMinor: number;
+  cells: NotebookCell[];
+  /** Notebook-level metadata, as found in the file. */
+  metadata: Record<string, unknown>;
+}
+
+/** How a cell takes part in the pipeline. */
+export type CellRole =
+  | 'step'
+  | 'prelude' // `imports` / `functions`: run at the start of every step that needs it
+  | 'parameters' // `pipeline-parameters` / papermill `parameters`
+  | 'metrics' // `pipeline-metrics`
+  | 'skip' // `skip`: left out of the pipeline
+  | 'text'; // markdown and raw cells
+
+export interface CellPlan {
+  index: number;
+  role: CellRole;
+  /** Name of the step the cell belongs to, for role 'step'. */
+  step: string | null;
+}
+
+export interface StepSecret {
+  name: string;
+  key: string;
+  env: string;
+}
+
+/** Per-step configuration from `limit:`, `image:`, `label:`, ... tags. */
+export interface StepConfig {
+  limits: Record<string, string>;
+  image: string | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  secrets: StepSecret[];
+  cache: boolean | null;
+  retry: number | null;
+  /** Duration as written (`30m`, `1h30m`, `90s`, or plain seconds). */
+  timeout: string | null;
+}
+
+export interface PrevReference {
+  /** The step named by the `prev:` tag, as written. */
+  name: string;
+  /** The cell carrying the tag. */
+  cell: number;
+}
+
+export interface Step {
+  /** The name as the user wrote it; never assume it is a safe identifier. */
+  name: string;
+  /** Indices of the step's cells, in notebook order (they may be apart). */
+  cells: number[];
+  prev: PrevReference[];
+  config: StepConfig;
+}
+
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  /** Kale's volume types: 'pvc' (existing claim), 'new_pvc', 'pv', 'clone'. */
+  type: string;
+  size: string | null;
+  storageClass: string | null;
+}
+
+/** Notebook-level settings: cellpipe's own `metadata.cellpipe` over Kale's `metadata.kubeflow_notebook`. */
+export interface NotebookSettings {
+  pipelineName: string | null;
+  description: string | null;
+  experiment: string | null;
+  image: string | null;
+  /** The shared volume the steps pass data over. */
+  volume: {
+    size: string | null;
+    storageClass: string | null;
+    accessMode: string | null;
+  };
+  /** Extra volumes mounted into every step. */
+  mounts: VolumeMount[];
+  /** Configuration tags applied to every step before its own tags (Kale's `steps_defaults`). */
+  stepDefaults: string[];
+}
+
+/** The notebook grouped into steps, with the special cells and settings set apart. */
+export interface NotebookPlan {
+  cells: CellPlan[];
+  steps: Step[];
+  preludeCells: number[];
+  parameterCells: number[];
+  metricsCells: number[];
+  settings: NotebookSettings;
+  diagnostics: Diagnostic[];
+}
