@@ -9,14 +9,14 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/src'],
       testMatch: ['**/*.spec.ts', '**/*.spec.tsx'],
-      transform: { '^.+\\.tsx?$': tsJest }
+      transform: { '^.+\\.tsx?$': tsJest, '^.+\\.py$': '<rootDir>/scripts/jest-text-transform.js' }
     },
     {
       displayName: 'server',
       testEnvironment: 'node',
       roots: ['<rootDir>/server/src'],
       testMatch: ['**/*.spec.ts'],
-      transform: { '^.+\\.tsx?$': tsJest }
+      transform: { '^.+\\.tsx?$': tsJest, '^.+\\.py$': '<rootDir>/scripts/jest-text-transform.js' }
     }
   ]
 };

@@ -10,7 +10,9 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: 'linked',
-  logLevel: 'warning'
+  logLevel: 'warning',
+  // The Python step runtime is embedded in every step script as text.
+  loader: { '.py': 'text' }
 };
 
 const cli = 'jupyterlab_cellpipe/server/cellpipe.cjs';

@@ -3,6 +3,8 @@ import { registerServe } from './serve';
 import { registerAnalyze } from './analyze';
 import { registerRunCommands } from './runCommands';
 import { registerRetry } from './localRun';
+import { registerCompile } from './compile';
+import { registerRun } from './run';
 import { VERSION } from '../version';
 
 /**
@@ -18,6 +20,8 @@ export function createProgram(): Command {
     .showHelpAfterError();
   registerServe(program);
   registerAnalyze(program);
+  registerCompile(program);
+  registerRun(program);
   registerRunCommands(program);
   registerRetry(program);
   return program;

@@ -63,8 +63,15 @@ export async function recordCached(store: RunStore, key: string, entry: CacheEnt
   writeFileAtomic(store.cachePath(key), JSON.stringify(entry));
 }
 
-/** Copies a cached step's outputs into this run's volume (hard links where the disk allows). */
+/**
+ * Copies a cached step's outputs into this run's volume (hard links where the disk allows), and its
+ * log, so `cellpipe logs` shows what the step printed when it ran.
+ */
 export async function restoreCached(store: RunStore, entry: CacheEntry, runId: string, stepId: string): Promise<void> {
+  const log = store.logPath(entry.runId, entry.stepId);
+  if (existsSync(log)) {
+    await fs.copyFile(log, store.logPath(runId, stepId));
+  }
   const from = join(store.dataDir(entry.runId), entry.stepId);
   const to = join(store.dataDir(runId), stepId);
   await fs.rm(to, { recursive: true, force: true });

@@ -1,0 +1,3 @@
+export { compileStepScript, compileStepScripts, stepSpec } from './stepScript';
+export { pyLiteral, pyStr } from './pythonLiteral';
+export { RUNTIME_SOURCE } from './runtime';

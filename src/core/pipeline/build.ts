@@ -1,0 +1,104 @@
+import { formatDiagnostic, type AnalysisResult, type StepAnalysis } from '../analysis';
+import { hasErrors, type Diagnostic, type Notebook } from '../notebook';
+import { assignStepIds } from './stepIds';
+import type { Pipeline, PipelineStep, PlanItem } from './types';
+
+export interface BuildOptions {
+  /** Path of the notebook, for the default pipeline name and for display. */
+  notebookPath?: string;
+}
+
+/** Thrown when a notebook has errors that stop it from becoming a pipeline. */
+export class PipelineError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(
+      'the notebook cannot become a pipeline:\n' +
+        diagnostics
+          .filter(d => d.severity === 'error')
+          .map(d => '  ' + formatDiagnostic(d))
+          .join('\n')
+    );
+  }
+}
+
+function notebookName(path: string | undefined): string {
+  const base = (path ?? '').split('/').pop() ?? '';
+  return base.replace(/\.ipynb$/i, '') || 'pipeline';
+}
+
+/** Source of a declaration, preceded by blank lines so its line numbers are the cell's own. */
+function declarationSource(cellSource: string, from: number, to: number): string {
+  const newlines = (cellSource.slice(0, from).match(/\n/g) ?? []).length;
+  return '\n'.repeat(newlines) + cellSource.slice(from, to);
+}
+
+function cellLabel(index: number, role: string): string {
+  return `<cell ${index}: ${role}>`;
+}
+
+/**
+ * Turns an analysed notebook into the Pipeline IR: ids, dependencies by id, and for each step the
+ * plan its script runs: the declarations it needs (so classes exist before values are loaded), its
+ * inputs, then its own cells, each under its cell's name so tracebacks point at the notebook.
+ */
+export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, options: BuildOptions = {}): Pipeline {
+  if (hasErrors(analysis.diagnostics) || !analysis.plan) {
+    throw new PipelineError(analysis.diagnostics);
+  }
+  const plan = analysis.plan;
+  const ids = assignStepIds(analysis.steps.map(s => s.name));
+  const idOf = new Map(analysis.steps.map((s, i) => [s.name, ids[i]]));
+  const configOf = new Map(plan.steps.map(s => [s.name, s.config]));
+  const magicCells = new Set(analysis.diagnostics.filter(d => d.code === 'magic' && d.cell !== null).map(d => d.cell!));
+
+  const steps: PipelineStep[] = analysis.steps.map((step: StepAnalysis, i) => {
+    const items: PlanItem[] = [];
+    for (const ref of step.injected) {
+      const declaration = analysis.facts[ref.cell]?.declarations[ref.index];
+      if (!declaration) {
+        continue;
+      }
+      const role = plan.cells[ref.cell]?.role === 'step' ? `step ${plan.cells[ref.cell].step}` : plan.cells[ref.cell]?.role;
+      items.push({
+        kind: 'code',
+        source: declarationSource(notebook.cells[ref.cell].source, declaration.from, declaration.to),
+        filename: cellLabel(ref.cell, String(role)),
+        role: 'declaration'
+      });
+    }
+    for (const name of step.inputs) {
+      const from = step.inputSources[name];
+      items.push({ kind: 'load', name, fromStepDir: idOf.get(from)!, fromStep: from });
+    }
+    for (const cell of step.cells) {
+      items.push({ kind: 'code', source: notebook.cells[cell].source, filename: cellLabel(cell, `step ${step.name}`), role: 'cell' });
+    }
+    const config = configOf.get(step.name)!;
+    return {
+      id: ids[i],
+      name: step.name,
+      cells: step.cells,
+      dependsOn: step.dependsOn.map(d => idOf.get(d)!),
+      inputs: step.inputs.map(name => ({ name, from: idOf.get(step.inputSources[name])! })),
+      outputs: step.outputs,
+      metrics: step.metrics,
+      plan: items,
+      config,
+      cache: config.cache ?? true,
+      usesMagics: step.cells.some(c => magicCells.has(c)) || step.injected.some(r => magicCells.has(r.cell))
+    };
+  });
+
+  return {
+    version: 1,
+    name: plan.settings.pipelineName ?? notebookName(options.notebookPath),
+    description: plan.settings.description,
+    experiment: plan.settings.experiment,
+    notebookPath: options.notebookPath ?? null,
+    parameters: analysis.parameters,
+    metrics: analysis.metrics,
+    settings: plan.settings,
+    steps,
+    diagnostics: analysis.diagnostics
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The Pipeline IR: one plain, serialisable object between analysis and the compilers (step scripts,
+ * Argo, KFP). Everything a backend needs, nothing tied to one backend.
+ */
+import type { Diagnostic, NotebookSettings, StepConfig } from '../notebook';
+import type { Parameter } from '../analysis';
+
+/** One thing a step script does, in order, in one namespace (the runtime's `plan`). */
+export type PlanItem =
+  | {
+      kind: 'code';
+      source: string;
+      /** What tracebacks call it, e.g. `<cell 5: step train>`. */
+      filename: string;
+      role: 'declaration' | 'cell';
+    }
+  | { kind: 'load'; name: string; fromStepDir: string; fromStep: string };
+
+export interface PipelineStep {
+  /** Safe unique id (DNS-1123 label): folder on the volume, Argo task/template name. */
+  id: string;
+  /** The user's name, for display only. */
+  name: string;
+  cells: number[];
+  /** Ids of the steps that must finish first. */
+  dependsOn: string[];
+  inputs: Array<{ name: string; from: string }>;
+  outputs: string[];
+  metrics: string[];
+  plan: PlanItem[];
+  config: StepConfig;
+  /** Whether an unchanged step may reuse earlier outputs (the `cache:` tag, default on). */
+  cache: boolean;
+  /** The step has IPython magics: its image needs IPython. */
+  usesMagics: boolean;
+}
+
+export interface Pipeline {
+  version: 1;
+  /** The user's pipeline name. */
+  name: string;
+  description: string | null;
+  experiment: string | null;
+  notebookPath: string | null;
+  parameters: Parameter[];
+  metrics: string[];
+  settings: NotebookSettings;
+  steps: PipelineStep[];
+  /** Everything analysis and the pipeline stage reported. */
+  diagnostics: Diagnostic[];
+}
