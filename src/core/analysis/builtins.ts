@@ -43,3 +43,35 @@ export const PURE_BUILTINS: ReadonlySet<string> = new Set(
  * (`vars` only without arguments; see the walker.)
  */
 export const OPAQUE_CALLS: ReadonlySet<string> = new Set(['exec', 'eval', 'globals', 'locals', 'vars']);
+
+const words = (text: string): ReadonlySet<string> => new Set(text.trim().split(/\s+/));
+
+/**
+ * Methods that change neither the object they are called on nor their arguments: the inference
+ * and read side of scikit-learn, pandas and numpy, and str/dict/list readers. With them, two steps
+ * that only evaluate the same model or summarise the same frame can run in parallel. A call with
+ * an `inplace=` or `out=` keyword is never read-only.
+ */
+export const READ_ONLY_METHODS: ReadonlySet<string> = words(`
+  predict predict_proba predict_log_proba decision_function score transform inverse_transform
+  get_params get_feature_names_out kneighbors staged_predict
+  head tail describe info copy mean median mode sum prod std var sem min max count nunique unique
+  value_counts groupby agg aggregate merge join concat astype to_numpy to_list tolist to_dict
+  to_frame to_string to_json to_csv to_parquet to_pickle reshape dot round isna isnull notna notnull
+  fillna dropna drop drop_duplicates duplicated rename query assign select_dtypes corr cov quantile
+  clip abs cumsum cumprod diff pct_change shift sort_values sort_index reset_index set_index pivot
+  pivot_table melt stack unstack explode sample nlargest nsmallest equals all any argmax argmin
+  idxmax idxmin isin between where mask filter apply map applymap transform_values rolling expanding
+  ewm resample get keys values items format split rsplit strip lstrip rstrip lower upper title
+  startswith endswith replace find rfind index encode decode flatten ravel squeeze transpose
+  astype_str nonzero searchsorted tobytes item
+`);
+
+/**
+ * Methods that may change the object they are called on but never their arguments: fitting a
+ * scikit-learn estimator leaves the training data alone, `xs.append(x)` leaves `x` alone.
+ */
+export const ARGUMENT_PRESERVING_METHODS: ReadonlySet<string> = words(`
+  fit partial_fit fit_transform fit_predict fit_resample set_params set_output
+  append extend insert remove add update discard setdefault write writelines
+`);

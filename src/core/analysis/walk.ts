@@ -6,11 +6,14 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { diagnostic } from '../notebook';
 import type { Diagnostic } from '../notebook';
-import { OPAQUE_CALLS, PURE_BUILTINS } from './builtins';
+import { ARGUMENT_PRESERVING_METHODS, OPAQUE_CALLS, PURE_BUILTINS, READ_ONLY_METHODS } from './builtins';
 import { Scope, type UseKind } from './scopes';
 import { LineIndex } from './lineIndex';
 import { children, rootNode, split, valueKind } from './syntax';
 import type { CellFacts, Declaration, ModuleBinding, NameSite, ValueKind } from './types';
+
+/** Keyword arguments that make a call change what it is given (pandas `inplace=`, numpy `out=`). */
+const IN_PLACE_KEYWORDS: ReadonlySet<string> = new Set(['inplace', 'out']);
 
 /**
  * Deeper syntax than this is not walked name by name: every name in it counts as loaded. CPython
@@ -925,7 +928,12 @@ export class CellWalker {
     const args = node.lastChild!;
     this.expression(callee);
     const calleeName = callee.name === 'VariableName' ? this.text(callee) : null;
-    if (callee.name === 'MemberExpression' && callee.getChild('PropertyName')) {
+    const property = callee.name === 'MemberExpression' ? callee.getChild('PropertyName') : null;
+    const method = property ? this.text(property) : null;
+    // `df.dropna(inplace=True)` and `np.add(a, b, out=c)` change what they are given.
+    const inPlace = args.name === 'ArgList' && this.hasKeyword(args, IN_PLACE_KEYWORDS);
+    const readOnly = method !== null && READ_ONLY_METHODS.has(method) && !inPlace;
+    if (method !== null && !readOnly) {
       this.mutateRoot(callee); // x.append(1), df.fillna(0, inplace=True)
     }
     const shadowed = calleeName !== null && this.moduleBound.has(calleeName);
@@ -941,10 +949,21 @@ export class CellWalker {
         );
       }
     }
-    const pure = calleeName !== null && PURE_BUILTINS.has(calleeName) && !shadowed;
+    const pure =
+      (calleeName !== null && PURE_BUILTINS.has(calleeName) && !shadowed) ||
+      readOnly ||
+      (method !== null && ARGUMENT_PRESERVING_METHODS.has(method) && !inPlace);
     if (args.name === 'ArgList') {
       this.callArguments(args, pure);
     }
+  }
+
+  /** Whether a call passes one of these keyword arguments. */
+  private hasKeyword(args: SyntaxNode, keywords: ReadonlySet<string>): boolean {
+    const nodes = children(args);
+    return nodes.some(
+      (n, i) => n.name === 'VariableName' && nodes[i + 1]?.name === 'AssignOp' && keywords.has(this.text(n))
+    );
   }
 
   /** A call's arguments; a bare name passed to a call that is not known to be pure may be changed. */
