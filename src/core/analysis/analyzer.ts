@@ -7,10 +7,13 @@ import {
   type Notebook,
   type PlanOptions
 } from '../notebook';
+import { isTrustedMethod } from './builtins';
 import { analyzeCell, summarizeCell } from './cellFacts';
 import { inferDataflow } from './dataflow';
 import { readParameters, type CellParameters } from './parameters';
 import type { AnalysisResult, CellFacts, CellSummary, Parameter } from './types';
+
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** Cells whose code is analysed, and whether all their statements are declarations. */
 const ANALYSED_ROLES: Partial<Record<CellRole, { prelude: boolean }>> = {
@@ -88,17 +91,29 @@ export class Analyzer {
   analyzeNotebook(notebook: Notebook): AnalysisResult {
     const plan = planNotebook(notebook, this.options);
     const diagnostics: Diagnostic[] = [...plan.diagnostics];
-    const facts: (CellFacts | null)[] = plan.cells.map(cellPlan => {
-      const role = ANALYSED_ROLES[cellPlan.role];
-      if (!role) {
-        return null;
+    const analyse = (distrusted: ReadonlySet<string>): (CellFacts | null)[] => {
+      const tag = [...distrusted].join(',');
+      return plan.cells.map(cellPlan => {
+        const role = ANALYSED_ROLES[cellPlan.role];
+        if (!role) {
+          return null;
+        }
+        const source = notebook.cells[cellPlan.index].source;
+        const key = `${role.prelude ? 'p' : 's'}\u0000${tag}\u0000${source}`;
+        return this.cells.get(key, () => analyzeCell(source, { ...role, distrusted }));
+      });
+    };
+    let facts = analyse(NO_NAMES);
+    // A class of the notebook's own with a method named like a trusted library method (a `fit`
+    // that changes its argument) makes that name untrusted everywhere: analyse again without it.
+    const distrusted = new Set(facts.flatMap(f => f?.classMethods ?? []).filter(isTrustedMethod));
+    if (distrusted.size > 0) {
+      facts = analyse(new Set([...distrusted].sort()));
+    }
+    facts.forEach((cellFacts, index) => {
+      for (const d of cellFacts?.diagnostics ?? []) {
+        diagnostics.push({ ...d, cell: plan.cells[index].index });
       }
-      const source = notebook.cells[cellPlan.index].source;
-      const cellFacts = this.cells.get(`${role.prelude ? 'p' : 's'}\u0000${source}`, () => analyzeCell(source, role));
-      for (const d of cellFacts.diagnostics) {
-        diagnostics.push({ ...d, cell: cellPlan.index });
-      }
-      return cellFacts;
     });
     const parameters: Parameter[] = [];
     for (const cell of plan.parameterCells) {

@@ -75,3 +75,8 @@ export const ARGUMENT_PRESERVING_METHODS: ReadonlySet<string> = words(`
   fit partial_fit fit_transform fit_predict fit_resample set_params set_output
   append extend insert remove add update discard setdefault write writelines
 `);
+
+/** Whether a method name is one of the trusted library methods above. */
+export function isTrustedMethod(name: string): boolean {
+  return READ_ONLY_METHODS.has(name) || ARGUMENT_PRESERVING_METHODS.has(name);
+}

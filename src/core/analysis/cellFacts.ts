@@ -7,6 +7,8 @@ import { CellWalker } from './walk';
 export interface CellFactsOptions {
   /** Every top-level statement is a declaration (cells tagged `imports`/`functions`/parameters). */
   prelude: boolean;
+  /** Library method names not to trust, because the notebook's own classes define them. */
+  distrusted?: ReadonlySet<string>;
 }
 
 function emptyFacts(): CellFacts {
@@ -19,6 +21,7 @@ function emptyFacts(): CellFacts {
     declarations: [],
     bindsUnknownNames: false,
     opaque: false,
+    classMethods: [],
     diagnostics: []
   };
 }
@@ -48,7 +51,7 @@ export function analyzeCell(source: string, options: CellFactsOptions): CellFact
   }
   try {
     const tree = parsePython(blanked.code);
-    const walked = new CellWalker(blanked.code, options.prelude).walk(tree);
+    const walked = new CellWalker(blanked.code, options.prelude, options.distrusted).walk(tree);
     Object.assign(facts, walked, {
       diagnostics: [...facts.diagnostics, ...syntaxErrors(tree, blanked.code), ...walked.diagnostics],
       bindsUnknownNames: walked.bindsUnknownNames || blanked.bindsUnknownNames

@@ -34,6 +34,35 @@ const rows: Row[] = [
     }
   },
   {
+    rule: 'fitting two models on the same data lets them train in parallel',
+    cells: [
+      step('split', 'X, y = [[1], [2]], [0, 1]'),
+      step('forest', 'rf = Forest()\nrf.fit(X, y)\nrf_score = rf.score(X, y)'),
+      step('linear', 'lr = Linear()\nlr.fit(X, y)\nlr_score = lr.score(X, y)'),
+      step('report', 'print(rf_score, lr_score)')
+    ],
+    steps: {
+      split: { outputs: ['X', 'y'] },
+      forest: { dependsOn: ['split'], inputs: ['X', 'y'], outputs: ['rf_score'] },
+      linear: { dependsOn: ['split'], inputs: ['X', 'y'], outputs: ['lr_score'] },
+      report: { dependsOn: ['forest', 'linear'], inputs: ['lr_score', 'rf_score'] }
+    },
+    diagnostics: ['undefined-name', 'undefined-name']
+  },
+  {
+    rule: "a notebook class's own fit() is not trusted to leave its arguments alone",
+    cells: [
+      step('define', 'class Scaler:\n    def fit(self, rows):\n        rows.sort()\n        return self\nrows = [3, 1, 2]'),
+      step('fit', 's = Scaler()\ns.fit(rows)'),
+      step('use', 'print(rows)')
+    ],
+    steps: {
+      define: { outputs: ['rows'] },
+      fit: { dependsOn: ['define'], inputs: ['rows'], outputs: ['rows'], declarations: ['Scaler'] },
+      use: { dependsOn: ['fit'], inputs: ['rows'], declarations: ['Scaler'] }
+    }
+  },
+  {
     rule: 'an in-place change makes the changing step the source',
     cells: [step('a', 'xs = []'), step('b', 'xs.append(1)'), step('c', 'print(xs)')],
     steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'] }, c: { dependsOn: ['b'], inputs: ['xs'] } }

@@ -85,6 +85,11 @@ export interface CellFacts {
   declarations: Declaration[];
   /** `import *`, `%run`, `%store -r`: names may appear that cellpipe cannot see. */
   bindsUnknownNames: boolean;
+  /**
+   * Methods the cell's classes define. Where one has the name of a trusted library method
+   * (builtins.ts), the notebook's other cells are analysed without trusting that name.
+   */
+  classMethods: string[];
   /** `exec`, `eval`, `globals()`, `locals()`, `vars()`: the cell may read and change any module name. */
   opaque: boolean;
   /** Diagnostics about the cell's own code; `cell` is filled in when the notebook is assembled. */

@@ -79,14 +79,19 @@ export class CellWalker {
   private statement!: StatementState;
   private bindsUnknownNames = false;
   private opaque = false;
+  /** Names of methods that classes in this cell define. */
+  private readonly classMethods = new Set<string>();
 
   /**
    * @param code the cell source with IPython magics blanked out
    * @param prelude every top-level statement is a declaration (cells tagged `imports`/`functions`)
+   * @param distrusted trusted library method names the notebook's own classes redefine: calls to
+   *   them are treated like any unknown call
    */
   constructor(
     private readonly code: string,
-    private readonly prelude: boolean
+    private readonly prelude: boolean,
+    private readonly distrusted: ReadonlySet<string> = new Set()
   ) {
     this.lines = new LineIndex(code);
   }
@@ -106,6 +111,7 @@ export class CellWalker {
       declarations: this.declarations,
       bindsUnknownNames: this.bindsUnknownNames,
       opaque: this.opaque,
+      classMethods: [...this.classMethods].sort(),
       diagnostics: this.diagnostics
     };
   }
@@ -632,6 +638,9 @@ export class CellWalker {
     this.withScope(scope, () => this.statements(node.getChild('Body')));
     if (name) {
       const text = this.text(name);
+      if (this.scope.kind === 'class') {
+        this.classMethods.add(text);
+      }
       if (this.scope.kind === 'module' && scope.isGenerator) {
         this.statement.generators.push(text);
       }
@@ -932,7 +941,8 @@ export class CellWalker {
     const method = property ? this.text(property) : null;
     // `df.dropna(inplace=True)` and `np.add(a, b, out=c)` change what they are given.
     const inPlace = args.name === 'ArgList' && this.hasKeyword(args, IN_PLACE_KEYWORDS);
-    const readOnly = method !== null && READ_ONLY_METHODS.has(method) && !inPlace;
+    const trusted = method !== null && !this.distrusted.has(method) && !inPlace;
+    const readOnly = trusted && READ_ONLY_METHODS.has(method);
     if (method !== null && !readOnly) {
       this.mutateRoot(callee); // x.append(1), df.fillna(0, inplace=True)
     }
@@ -952,7 +962,7 @@ export class CellWalker {
     const pure =
       (calleeName !== null && PURE_BUILTINS.has(calleeName) && !shadowed) ||
       readOnly ||
-      (method !== null && ARGUMENT_PRESERVING_METHODS.has(method) && !inPlace);
+      (trusted && ARGUMENT_PRESERVING_METHODS.has(method));
     if (args.name === 'ArgList') {
       this.callArguments(args, pure);
     }
