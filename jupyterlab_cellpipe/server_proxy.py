@@ -34,12 +34,33 @@ def node_executable() -> str:
     return found
 
 
+def jupyter_root() -> str:
+    """The folder Jupyter serves (``ServerApp.root_dir``), else the current folder.
+
+    Read when the service starts, after Jupyter has parsed its configuration: notebook paths from
+    the UI are relative to it, and the service refuses paths that leave it.
+    """
+    try:
+        from jupyter_server.serverapp import ServerApp
+
+        if ServerApp.initialized():
+            root = ServerApp.instance().root_dir
+            if root:
+                return os.path.abspath(os.path.expanduser(root))
+    except Exception:  # noqa: BLE001 - outside a Jupyter server: fall back to the current folder
+        pass
+    return os.getcwd()
+
+
 def setup_cellpipe() -> dict:
     """The jupyter-server-proxy server definition (entry point ``jupyter_serverproxy_servers``)."""
     secret = secrets.token_urlsafe(32)
 
     def command() -> list[str]:
-        return [node_executable(), str(service_script()), "serve", "--socket", "{unix_socket}"]
+        return [
+            node_executable(), str(service_script()), "serve", "--socket", "{unix_socket}",
+            "--root", jupyter_root(),
+        ]
 
     return {
         "command": command,

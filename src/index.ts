@@ -3,43 +3,91 @@ import {
   type JupyterFrontEnd,
   type JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import type { Cell } from '@jupyterlab/cells';
+import { ICommandPalette, IToolbarWidgetRegistry } from '@jupyterlab/apputils';
+import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { CellpipeClient } from './api/client';
+import { CellpipeClient, type CompileTarget } from './api/client';
+import { downloadCompiled, saveCompiled } from './api/compiledFiles';
+import { CellDecorator } from './cells/CellDecorator';
+import { createCellToolbarEditor } from './cells/CellToolbarEditor';
+import type { CompileDelivery } from './components/SidebarPanel';
 import { cellpipeIcon } from './icons';
-import { SidebarModel } from './models/SidebarModel';
-import { CommandIDs, PLUGIN_ID } from './tokens';
+import { DEFAULT_SETTINGS, SidebarModel } from './models/SidebarModel';
+import { CELL_TOOLBAR_ITEM, CommandIDs, PLUGIN_ID, type CellpipeSettings } from './tokens';
 import { CellpipeSidebar } from './widgets/CellpipeSidebar';
 
 /**
- * The cellpipe sidebar: shows the active notebook and the health of the cellpipe service,
- * which it checks once on load and again on demand.
+ * cellpipe in JupyterLab: the sidebar (pipeline settings, parameters, DAG, runs, logs), the cell
+ * toolbar tag editor, live analysis and run status on the cells, and the commands.
  */
-const sidebarPlugin: JupyterFrontEndPlugin<void> = {
+const cellpipePlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Turn tagged notebooks into pipelines and run them from a sidebar.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, IToolbarWidgetRegistry],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    toolbarRegistry: IToolbarWidgetRegistry | null
   ) => {
     const model = new SidebarModel(new CellpipeClient());
-    const sidebar = new CellpipeSidebar(model);
+
+    const compile = async (target: CompileTarget, delivery: CompileDelivery): Promise<void> => {
+      const path = model.notebookPath;
+      const result = await model.compile(target);
+      if (!path || !result) {
+        return;
+      }
+      if (delivery === 'download') {
+        downloadCompiled(path, result);
+        model.setNotice(`Compiled ${result.pipelineName} (${target}).`);
+      } else {
+        model.setNotice(`Saved ${await saveCompiled(app.serviceManager.contents, path, result)}`);
+      }
+    };
+
+    const sidebar = new CellpipeSidebar(model, (target, delivery) => void compile(target, delivery));
     app.shell.add(sidebar, 'left', { rank: 650 });
     restorer?.add(sidebar, sidebar.id);
 
+    // Every open notebook gets a live pipeline and decorated cells; the sidebar follows the active one.
+    notebooks.widgetAdded.connect((_, panel: NotebookPanel) => {
+      void panel.context.ready.then(() => {
+        const decorator = new CellDecorator(panel, model.pipelineOf(panel), model);
+        panel.disposed.connect(() => decorator.dispose());
+        if (notebooks.currentWidget === panel) {
+          model.setPanel(panel);
+        }
+      });
+    });
     const followActiveNotebook = (): void => {
-      model.notebookPath = notebooks.currentWidget?.context.path ?? null;
+      const panel = notebooks.currentWidget;
+      if (!panel) {
+        model.setPanel(null);
+      } else if (panel.context.isReady) {
+        model.setPanel(panel);
+      }
     };
     notebooks.currentChanged.connect(followActiveNotebook);
     followActiveNotebook();
 
+    toolbarRegistry?.addFactory<Cell>('Cell', CELL_TOOLBAR_ITEM, cell =>
+      createCellToolbarEditor(cell, c => {
+        const panel = notebooks.find(p => p.content.widgets.includes(c));
+        return panel ? model.pipelineOf(panel) : null;
+      })
+    );
+
+    const hasNotebook = (): boolean => !!notebooks.currentWidget;
+    const runCommand = (execute: () => Promise<unknown>) => async () => {
+      followActiveNotebook();
+      await execute();
+    };
     app.commands.addCommand(CommandIDs.openSidebar, {
       label: 'Open the cellpipe Sidebar',
       caption: 'Show the cellpipe pipeline panel',
@@ -50,17 +98,46 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       label: 'Check the cellpipe Service',
       execute: () => model.checkHealth()
     });
-    for (const command of [CommandIDs.openSidebar, CommandIDs.checkService]) {
+    app.commands.addCommand(CommandIDs.compileAndRun, {
+      label: 'Compile and Run the Notebook as a Pipeline',
+      caption: 'Save, compile and run the notebook on the local backend',
+      icon: cellpipeIcon,
+      isEnabled: hasNotebook,
+      execute: runCommand(() => model.compileAndRun())
+    });
+    app.commands.addCommand(CommandIDs.compile, {
+      label: 'Compile the Notebook to an Argo Workflow (save next to it)',
+      isEnabled: hasNotebook,
+      execute: runCommand(() => compile('argo', 'save'))
+    });
+    app.commands.addCommand(CommandIDs.cancelRun, {
+      label: 'Cancel the Running Pipeline',
+      isEnabled: () => model.run?.status === 'Running',
+      execute: runCommand(() => model.cancel())
+    });
+    app.commands.addCommand(CommandIDs.retryRun, {
+      label: 'Retry the Failed Pipeline Run',
+      isEnabled: () => model.run?.status === 'Failed' || model.run?.status === 'Cancelled',
+      execute: runCommand(() => model.retry())
+    });
+    for (const command of Object.values(CommandIDs)) {
       palette?.addItem({ command, category: 'cellpipe' });
     }
 
     if (settingRegistry) {
-      settingRegistry.load(PLUGIN_ID).catch(reason => {
-        console.error('cellpipe: failed to load settings', reason);
-      });
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          const apply = (): void => {
+            model.settings = { ...DEFAULT_SETTINGS, ...(settings.composite as unknown as Partial<CellpipeSettings>) };
+          };
+          settings.changed.connect(apply);
+          apply();
+        })
+        .catch(reason => console.error('cellpipe: failed to load settings', reason));
     }
     void model.checkHealth();
   }
 };
 
-export default [sidebarPlugin];
+export default [cellpipePlugin];

@@ -1,1 +1,3 @@
 import './base.css';
+import './pipeline.css';
+import './cells.css';

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import subprocess
 
 from jupyterlab_cellpipe import server_proxy
@@ -19,7 +20,14 @@ def test_proxy_definition_uses_a_private_socket_and_a_fresh_secret():
     assert first["request_headers_override"] == {server_proxy.SECRET_HEADER: secret}
     assert second["environment"][server_proxy.SECRET_ENV] != secret
     command = first["command"]()
-    assert command[1:] == [str(server_proxy.service_script()), "serve", "--socket", "{unix_socket}"]
+    assert command[1:] == [
+        str(server_proxy.service_script()), "serve", "--socket", "{unix_socket}", "--root", server_proxy.jupyter_root(),
+    ]
+
+
+def test_root_is_the_current_folder_outside_a_jupyter_server(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert server_proxy.jupyter_root() == str(tmp_path)
 
 
 def test_service_refuses_requests_without_the_secret(service_on_socket):
@@ -65,3 +73,26 @@ def test_mutating_request_through_jupyter_needs_matching_xsrf(jupyter_server):
     status, body = http_call(conn(), "POST", "/cellpipe/api/anything", good, body="{}")
     # Past both checks the service answers for itself: no such route yet.
     assert status == 404 and "not found" in str(body).lower()
+
+
+def test_service_resolves_notebooks_under_the_jupyter_root(jupyter_server):
+    """The proxy starts the service with Jupyter's root_dir: paths are relative to it and stay inside."""
+    port, token = jupyter_server["port"], jupyter_server["token"]
+    root = jupyter_server["log"].parent / "root"
+    notebook = {
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [{"cell_type": "code", "id": "a", "metadata": {"tags": ["step:load"]}, "source": "x = 1",
+                   "outputs": [], "execution_count": None}],
+    }
+    (root / "sub").mkdir()
+    (root / "sub" / "nb.ipynb").write_text(json.dumps(notebook))
+    conn = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # noqa: E731
+    headers = {
+        "Authorization": f"token {token}", "Content-Type": "application/json",
+        "X-XSRFToken": "same-token", "Cookie": "_xsrf=same-token",
+    }
+    status, body = http_call(conn(), "POST", "/cellpipe/api/compile", headers, body=json.dumps({"path": "sub/nb.ipynb"}))
+    assert status == 200, body
+    assert [f["name"] for f in body["files"]] == ["load.py", "pipeline.json"]
+    status, body = http_call(conn(), "POST", "/cellpipe/api/compile", headers, body=json.dumps({"path": "../nb.ipynb"}))
+    assert status == 403 and "outside" in body["error"]

@@ -1,5 +1,6 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import type { RunEvent, RunState } from '../core/run/types';
 
 /** What the service's /api/health returns. */
 export interface HealthReport {
@@ -8,6 +9,38 @@ export interface HealthReport {
   pid: number;
   node: string;
   uptimeSeconds: number;
+}
+
+export type CompileTarget = 'scripts' | 'argo' | 'kfp';
+
+export interface CompileResult {
+  target: CompileTarget;
+  pipelineName: string;
+  files: Array<{ name: string; content: string }>;
+}
+
+/** One saved output of a step (from its manifest). */
+export interface OutputSummary {
+  name: string;
+  type: string | null;
+  serializer: string | null;
+  bytes: number | null;
+}
+
+export interface StartRunOptions {
+  /** Notebook path relative to the Jupyter root (as JupyterLab names it). */
+  path: string;
+  /** Parameter values by name, as typed: the service reads them by the default's type. */
+  parameters: Record<string, string>;
+  python?: string;
+  workers?: number;
+}
+
+/** Callbacks of a run's event stream. */
+export interface RunStreamHandlers {
+  /** The run's state when the stream (re)connects. */
+  state(state: RunState): void;
+  event(event: RunEvent): void;
 }
 
 /** An error from the cellpipe service, with the message the service gave. */
@@ -20,10 +53,12 @@ export class ServiceError extends Error {
   }
 }
 
+const FINISHED = new Set(['Succeeded', 'Failed', 'Cancelled']);
+
 /**
  * The one module that talks HTTP to the cellpipe service. Requests go to Jupyter's own server
  * (`{baseUrl}/cellpipe/...`, forwarded by jupyter-server-proxy), so they carry Jupyter's token
- * and XSRF header through ServerConnection.
+ * and XSRF header through ServerConnection; event streams use the browser's EventSource.
  */
 export class CellpipeClient {
   constructor(private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
@@ -32,25 +67,100 @@ export class CellpipeClient {
     return this.request<HealthReport>('api/health');
   }
 
-  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const url = URLExt.join(this.settings.baseUrl, 'cellpipe', path);
+  startRun(options: StartRunOptions): Promise<RunState> {
+    return this.post<RunState>('api/runs', { ...options, backend: 'local' });
+  }
+
+  runs(path: string): Promise<RunState[]> {
+    return this.request<RunState[]>(`api/runs${URLExt.objectToQueryString({ path })}`);
+  }
+
+  run(runId: string): Promise<RunState> {
+    return this.request<RunState>(`api/runs/${encodeURIComponent(runId)}`);
+  }
+
+  cancel(runId: string): Promise<RunState> {
+    return this.post<RunState>(`api/runs/${encodeURIComponent(runId)}/cancel`, {});
+  }
+
+  retry(runId: string): Promise<RunState> {
+    return this.post<RunState>(`api/runs/${encodeURIComponent(runId)}/retry`, {});
+  }
+
+  stepLog(runId: string, stepId: string): Promise<string> {
+    return this.request<string>(`api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/log`, {}, 'text');
+  }
+
+  stepOutputs(runId: string, stepId: string): Promise<OutputSummary[]> {
+    return this.request<OutputSummary[]>(`api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/outputs`);
+  }
+
+  compile(path: string, target: CompileTarget): Promise<CompileResult> {
+    return this.post<CompileResult>('api/compile', { path, target });
+  }
+
+  /**
+   * Follows a run's server-sent events until it ends (or the returned function is called). The
+   * stream starts with the current state, so a reconnection after a drop misses nothing.
+   */
+  watch(runId: string, handlers: RunStreamHandlers): () => void {
+    const query = this.settings.token ? URLExt.objectToQueryString({ token: this.settings.token }) : '';
+    const source = new EventSource(this.url(`api/runs/${encodeURIComponent(runId)}/events`) + query, {
+      withCredentials: true
+    });
+    const close = (): void => source.close();
+    source.addEventListener('state', message => {
+      const state = JSON.parse((message as MessageEvent).data) as RunState;
+      handlers.state(state);
+      if (FINISHED.has(state.status)) {
+        close(); // the server closes too; do not let EventSource reconnect
+      }
+    });
+    for (const type of ['run', 'step', 'log']) {
+      source.addEventListener(type, message => {
+        const event = JSON.parse((message as MessageEvent).data) as RunEvent;
+        handlers.event(event);
+        if (event.type === 'run' && FINISHED.has(event.status)) {
+          close();
+        }
+      });
+    }
+    return close;
+  }
+
+  private url(path: string): string {
+    return URLExt.join(this.settings.baseUrl, 'cellpipe', path);
+  }
+
+  private post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>(path, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+  }
+
+  private async request<T>(path: string, init: RequestInit = {}, as: 'json' | 'text' = 'json'): Promise<T> {
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(url, init, this.settings);
+      response = await ServerConnection.makeRequest(this.url(path), init, this.settings);
     } catch (error) {
       throw new ServiceError(`cannot reach the cellpipe service: ${String(error)}`, 0);
     }
     const text = await response.text();
     let body: any = null;
     try {
-      body = text ? JSON.parse(text) : null;
+      body = text && as === 'json' ? JSON.parse(text) : null;
     } catch {
       body = null;
     }
     if (!response.ok) {
-      const detail = body?.error ?? (text.slice(0, 200) || response.statusText);
-      throw new ServiceError(`cellpipe service answered ${response.status}: ${detail}`, response.status);
+      let detail = body?.error;
+      if (!detail) {
+        try {
+          detail = JSON.parse(text).error;
+        } catch {
+          detail = text.slice(0, 200) || response.statusText;
+        }
+      }
+      throw new ServiceError(detail, response.status);
     }
-    return body as T;
+    return (as === 'text' ? text : body) as T;
   }
 }

@@ -1,59 +1,226 @@
-import React from 'react';
-import type { ServiceHealth } from '../models/SidebarModel';
+import React, { useState } from 'react';
+import type { CompileTarget, OutputSummary } from '../api/client';
+import type { RunState } from '../core/run/types';
+import type { SidebarModel, ServiceHealth } from '../models/SidebarModel';
+import { formatBytes, formatSeconds, stepView } from '../models/stepStatus';
+import { DagView } from './DagView';
+import { ParametersForm } from './ParametersForm';
+import { PipelineSettingsForm } from './PipelineSettingsForm';
+
+export type CompileDelivery = 'download' | 'save';
 
 export interface SidebarPanelProps {
-  notebookPath: string | null;
-  health: ServiceHealth;
-  onCheckHealth: () => void;
+  model: SidebarModel;
+  onCompile: (target: CompileTarget, delivery: CompileDelivery) => void;
 }
 
 function basename(path: string): string {
   return path.split('/').pop() ?? path;
 }
 
-function HealthLine({ health }: { health: ServiceHealth }): JSX.Element {
-  switch (health.state) {
-    case 'checking':
-      return <span className="cp-Health cp-Health-checking">checking…</span>;
-    case 'healthy':
-      return (
-        <span className="cp-Health cp-Health-healthy" title={`node ${health.report.node}, pid ${health.report.pid}`}>
-          healthy (v{health.report.version})
-        </span>
-      );
-    case 'unreachable':
-      return (
-        <span className="cp-Health cp-Health-unreachable" title={health.message}>
-          unreachable: {health.message}
-        </span>
-      );
-  }
+function HealthLine({ health, onCheck }: { health: ServiceHealth; onCheck: () => void }): JSX.Element {
+  const text =
+    health.state === 'checking' ? 'checking…' : health.state === 'healthy' ? `healthy (v${health.report.version})` : `unreachable: ${health.message}`;
+  return (
+    <div className="cp-SidebarPanel-service">
+      <span
+        className={`cp-Health cp-Health-${health.state}`}
+        title={health.state === 'healthy' ? `node ${health.report.node}, pid ${health.report.pid}` : undefined}
+      >
+        {text}
+      </span>
+      {health.state !== 'healthy' && (
+        <button className="jp-mod-styled cp-SidebarPanel-recheck" onClick={onCheck}>
+          Check again
+        </button>
+      )}
+    </div>
+  );
 }
 
-/** The cellpipe sidebar: the pipeline of the active notebook, and the service it runs on. */
-export function SidebarPanel(props: SidebarPanelProps): JSX.Element {
+function Section({ title, children, open = true }: { title: string; children: React.ReactNode; open?: boolean }): JSX.Element {
+  return (
+    <details className="cp-SidebarPanel-section" open={open}>
+      <summary className="cp-SidebarPanel-label">{title}</summary>
+      {children}
+    </details>
+  );
+}
+
+function RunLine({ run }: { run: RunState }): JSX.Element {
+  const done = run.steps.filter(s => s.status === 'Succeeded' || s.status === 'Cached').length;
+  return (
+    <span className={`cp-RunStatus cp-mod-${run.status.toLowerCase()}`} data-status={run.status}>
+      {run.status} · {done}/{run.steps.length} steps
+    </span>
+  );
+}
+
+function Outputs({ outputs }: { outputs: OutputSummary[] | undefined }): JSX.Element | null {
+  if (!outputs?.length) {
+    return null;
+  }
+  return (
+    <ul className="cp-Outputs">
+      {outputs.map(o => (
+        <li key={o.name}>
+          <code>{o.name}</code> {o.type} <span className="cp-Muted">{formatBytes(o.bytes)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The cellpipe sidebar: the active notebook's pipeline, its runs, and the service it runs on. */
+export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Element {
+  const [target, setTarget] = useState<CompileTarget>('argo');
+  const pipeline = model.pipeline;
+  const health = <HealthLine health={model.health} onCheck={() => void model.checkHealth()} />;
+  if (!pipeline) {
+    return (
+      <div className="cp-SidebarPanel">
+        <header className="cp-SidebarPanel-header">cellpipe</header>
+        <div className="cp-SidebarPanel-empty">Open a notebook to turn it into a pipeline.</div>
+        {health}
+      </div>
+    );
+  }
+  const analysis = pipeline.analysis;
+  const run = model.run;
+  const running = run && (run.status === 'Running' || run.status === 'Pending');
+  const errors = analysis?.diagnostics.filter(d => d.severity === 'error') ?? [];
+  const selected = run?.steps.find(s => s.id === model.selectedStep) ?? null;
+  const selectByName = (name: string): void => {
+    const step = run?.steps.find(s => s.name === name);
+    void model.selectStep(step ? step.id : null);
+  };
   return (
     <div className="cp-SidebarPanel">
-      <header className="cp-SidebarPanel-header">cellpipe</header>
-      <section className="cp-SidebarPanel-section">
-        <div className="cp-SidebarPanel-label">Notebook</div>
-        {props.notebookPath ? (
-          <div className="cp-SidebarPanel-notebook" title={props.notebookPath}>
-            {basename(props.notebookPath)}
-          </div>
-        ) : (
-          <div className="cp-SidebarPanel-empty">Open a notebook to turn it into a pipeline.</div>
-        )}
-      </section>
-      <section className="cp-SidebarPanel-section">
-        <div className="cp-SidebarPanel-label">Service</div>
-        <div className="cp-SidebarPanel-service">
-          <HealthLine health={props.health} />
-          <button className="jp-mod-styled cp-SidebarPanel-recheck" onClick={props.onCheckHealth}>
-            Check again
+      <header className="cp-SidebarPanel-header">
+        <span>cellpipe</span>
+        <span className="cp-SidebarPanel-notebook" title={pipeline.path}>
+          {basename(pipeline.path)}
+        </span>
+      </header>
+      {health}
+      <div className="cp-Actions" role="toolbar" aria-label="pipeline actions">
+        <button
+          className="jp-mod-styled jp-mod-accept cp-RunButton"
+          disabled={!!model.busy || !analysis?.steps.length}
+          onClick={() => void model.compileAndRun()}
+          title="Save the notebook, compile it and run it on the local backend"
+        >
+          Compile and run
+        </button>
+        {running && (
+          <button className="jp-mod-styled jp-mod-warn cp-CancelButton" onClick={() => void model.cancel()}>
+            Cancel
           </button>
+        )}
+        {run && (run.status === 'Failed' || run.status === 'Cancelled') && (
+          <button className="jp-mod-styled cp-RetryButton" onClick={() => void model.retry()}>
+            Retry
+          </button>
+        )}
+      </div>
+      <div className="cp-Actions">
+        <select
+          className="jp-mod-styled"
+          aria-label="compile target"
+          value={target}
+          onChange={event => setTarget(event.target.value as CompileTarget)}
+        >
+          <option value="argo">Argo Workflow</option>
+          <option value="kfp">Kubeflow Pipelines</option>
+          <option value="scripts">step scripts</option>
+        </select>
+        <button className="jp-mod-styled cp-CompileButton" disabled={!!model.busy} onClick={() => onCompile(target, 'download')}>
+          Download
+        </button>
+        <button className="jp-mod-styled cp-CompileSaveButton" disabled={!!model.busy} onClick={() => onCompile(target, 'save')}>
+          Save next to notebook
+        </button>
+      </div>
+      {model.busy && <div className="cp-Muted">{model.busy}</div>}
+      {model.error && (
+        <div className="cp-Error" role="alert">
+          {model.error}
         </div>
-      </section>
+      )}
+      {model.notice && <div className="cp-Notice">{model.notice}</div>}
+      {errors.length > 0 && (
+        <div className="cp-Error" role="status">
+          {errors.length} problem{errors.length > 1 ? 's' : ''} to fix before the notebook can run (see the cells).
+        </div>
+      )}
+
+      <Section title="Pipeline">
+        {run && (
+          <div className="cp-RunHeader">
+            <RunLine run={run} /> <span className="cp-Muted" title={run.runId}>{run.runId}</span>
+            {run.message && <div className="cp-Muted">{run.message}</div>}
+          </div>
+        )}
+        <DagView steps={analysis?.steps ?? []} run={run} selected={model.selectedStep} onSelect={selectByName} />
+      </Section>
+
+      {selected && run && (
+        <Section title={`Step ${selected.name}`}>
+          <div className="cp-StepDetail" data-step={selected.id}>
+            <div>
+              {stepView(run, selected.name).status} {formatSeconds(stepView(run, selected.name).seconds)}
+              {selected.message && <div className="cp-Muted">{selected.message}</div>}
+            </div>
+            <Outputs outputs={model.outputsOf(run.runId, selected.id)} />
+            <pre className="cp-Log" aria-label={`log of step ${selected.name}`} tabIndex={0}>
+              {model.log || '(no output yet)'}
+            </pre>
+          </div>
+        </Section>
+      )}
+
+      <Section title="Parameters">
+        <ParametersForm parameters={analysis?.parameters ?? []} values={model.parameterValues} onChange={(n, v) => model.setParameter(n, v)} />
+      </Section>
+
+      {run && Object.keys(run.metrics).length > 0 && (
+        <Section title="Metrics">
+          <table className="cp-Metrics">
+            <tbody>
+              {Object.entries(run.metrics).map(([name, value]) => (
+                <tr key={name}>
+                  <td>{name}</td>
+                  <td>{value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+      )}
+
+      <Section title="Runs">
+        {model.history.length ? (
+          <ul className="cp-History">
+            {model.history.map(r => (
+              <li key={r.runId}>
+                <button
+                  className={`cp-History-item${r.runId === run?.runId ? ' cp-mod-current' : ''}`}
+                  onClick={() => void model.selectRun(r.runId)}
+                  title={r.runId}
+                >
+                  <RunLine run={r} /> <span className="cp-Muted">{new Date(r.createdAt).toLocaleString()}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <div className="cp-SidebarPanel-empty">No runs of this notebook yet.</div>
+        )}
+      </Section>
+
+      <Section title="Settings" open={false}>
+        <PipelineSettingsForm notebookPath={pipeline.path} metadata={model.pipelineMetadata} onWrite={(k, v) => model.writeMetadata(k, v)} />
+      </Section>
     </div>
   );
 }

@@ -1,32 +1,153 @@
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
-import type { CellpipeClient, HealthReport } from '../api/client';
+import type { CellpipeClient, CompileResult, CompileTarget, HealthReport, OutputSummary } from '../api/client';
+import type { RunEvent, RunState, StepState } from '../core/run/types';
+import type { CellpipeSettings } from '../tokens';
+import { NotebookPipeline } from './NotebookPipeline';
 
 export type ServiceHealth =
   | { state: 'checking' }
   | { state: 'healthy'; report: HealthReport }
   | { state: 'unreachable'; message: string };
 
-/** What the sidebar shows: the active notebook and the service's health. */
+export const DEFAULT_SETTINGS: CellpipeSettings = {
+  defaultBackend: 'local',
+  workers: 0,
+  python: '',
+  namespace: '',
+  image: 'python:3.11-slim',
+  storageClass: '',
+  kfpHost: ''
+};
+
+/** What the sidebar's pipeline settings edit: `metadata.cellpipe` of the notebook. */
+export interface PipelineMetadata {
+  pipelineName?: string;
+  description?: string;
+  experiment?: string;
+  image?: string;
+  volume?: { size?: string; storageClass?: string; accessMode?: string };
+  backend?: string;
+  namespace?: string;
+}
+
+const FINISHED = new Set(['Succeeded', 'Failed', 'Cancelled']);
+/** Most log text kept per step in the browser; older text is dropped from the view. */
+const MAX_LOG_CHARS = 200_000;
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The state behind cellpipe's UI: the active notebook's live pipeline, its runs (one watched over
+ * server-sent events), the selected step's log and outputs, and per-notebook parameter values.
+ * The sidebar renders it; the cell decorations read the watched run from it.
+ */
 export class SidebarModel {
+  settings: CellpipeSettings = { ...DEFAULT_SETTINGS };
+
   constructor(private readonly client: CellpipeClient) {}
 
+  /** Anything the sidebar shows changed. */
   get changed(): ISignal<this, void> {
     return this._changed;
   }
 
-  get notebookPath(): string | null {
-    return this._notebookPath;
-  }
-
-  set notebookPath(path: string | null) {
-    if (path !== this._notebookPath) {
-      this._notebookPath = path;
-      this._changed.emit();
-    }
+  /** The watched run of a notebook changed: its path. */
+  get runChanged(): ISignal<this, string> {
+    return this._runChanged;
   }
 
   get health(): ServiceHealth {
     return this._health;
+  }
+
+  get pipeline(): NotebookPipeline | null {
+    return this._pipeline;
+  }
+
+  get notebookPath(): string | null {
+    return this._pipeline?.path ?? null;
+  }
+
+  get history(): RunState[] {
+    return this.notebookPath ? (this.histories.get(this.notebookPath) ?? []) : [];
+  }
+
+  /** The run the sidebar and the cells show for a notebook: the last started or selected. */
+  runOf(path: string | null): RunState | null {
+    return path ? (this.watched.get(path) ?? null) : null;
+  }
+
+  get run(): RunState | null {
+    return this.runOf(this.notebookPath);
+  }
+
+  get busy(): string | null {
+    return this._busy;
+  }
+
+  get error(): string | null {
+    return this._error;
+  }
+
+  get notice(): string | null {
+    return this._notice;
+  }
+
+  get selectedStep(): string | null {
+    return this._selectedStep;
+  }
+
+  get log(): string {
+    return this._log;
+  }
+
+  outputsOf(runId: string, stepId: string): OutputSummary[] | undefined {
+    return this.outputs.get(`${runId}/${stepId}`);
+  }
+
+  /** Parameter values typed in the sidebar for the active notebook (defaults are not stored). */
+  get parameterValues(): Record<string, string> {
+    return this.notebookPath ? (this.parameters.get(this.notebookPath) ?? {}) : {};
+  }
+
+  /** The live pipeline of a notebook panel, created on first use. */
+  pipelineOf(panel: NotebookPanel): NotebookPipeline {
+    let pipeline = this.pipelines.get(panel);
+    if (!pipeline) {
+      pipeline = new NotebookPipeline(panel);
+      this.pipelines.set(panel, pipeline);
+      pipeline.changed.connect(() => {
+        if (pipeline === this._pipeline) {
+          this._changed.emit();
+        }
+      });
+      panel.disposed.connect(() => {
+        pipeline!.dispose();
+        this.pipelines.delete(panel);
+        if (this._pipeline === pipeline) {
+          this.setPanel(null);
+        }
+      });
+    }
+    return pipeline;
+  }
+
+  setPanel(panel: NotebookPanel | null): void {
+    const pipeline = panel ? this.pipelineOf(panel) : null;
+    if (pipeline === this._pipeline) {
+      return;
+    }
+    this._pipeline = pipeline;
+    this._selectedStep = null;
+    this._log = '';
+    this._error = null;
+    this._changed.emit();
+    if (pipeline) {
+      void this.refreshHistory();
+    }
   }
 
   async checkHealth(): Promise<ServiceHealth> {
@@ -35,13 +156,269 @@ export class SidebarModel {
     try {
       this._health = { state: 'healthy', report: await this.client.health() };
     } catch (error) {
-      this._health = { state: 'unreachable', message: error instanceof Error ? error.message : String(error) };
+      this._health = { state: 'unreachable', message: message(error) };
     }
     this._changed.emit();
     return this._health;
   }
 
-  private _notebookPath: string | null = null;
+  setParameter(name: string, value: string): void {
+    const path = this.notebookPath;
+    if (!path) {
+      return;
+    }
+    const values = { ...(this.parameters.get(path) ?? {}) };
+    if (value === '') {
+      delete values[name];
+    } else {
+      values[name] = value;
+    }
+    this.parameters.set(path, values);
+    this._changed.emit();
+  }
+
+  /** `metadata.cellpipe` of the active notebook (Kale's `kubeflow_notebook` is never written). */
+  get pipelineMetadata(): PipelineMetadata {
+    const value = this._pipeline?.panel.content.model?.getMetadata('cellpipe');
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as PipelineMetadata) : {};
+  }
+
+  /** Sets one key of `metadata.cellpipe` (empty values remove the key). */
+  writeMetadata(key: keyof PipelineMetadata, value: unknown): void {
+    const model = this._pipeline?.panel.content.model;
+    if (!model) {
+      return;
+    }
+    const next: Record<string, unknown> = { ...this.pipelineMetadata };
+    // Metadata is JSON: drop unset fields of objects (undefined is not JSON).
+    const cleaned =
+      typeof value === 'object' && value !== null
+        ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== '' && v !== undefined))
+        : value;
+    const empty = cleaned === '' || cleaned === undefined || (typeof cleaned === 'object' && cleaned !== null && !Object.keys(cleaned).length);
+    if (empty) {
+      delete next[key];
+    } else {
+      next[key] = cleaned;
+    }
+    if (Object.keys(next).length) {
+      model.setMetadata('cellpipe', next);
+    } else {
+      model.deleteMetadata('cellpipe');
+    }
+    this._changed.emit();
+  }
+
+  /** Saves the notebook, compiles it on the service from disk and starts it on the local backend. */
+  async compileAndRun(): Promise<RunState | null> {
+    const pipeline = this._pipeline;
+    if (!pipeline) {
+      return null;
+    }
+    return this.doing('Starting…', async () => {
+      await pipeline.panel.context.save();
+      const state = await this.client.startRun({
+        path: pipeline.path,
+        parameters: this.parameterValues,
+        python: this.settings.python || undefined,
+        workers: this.settings.workers || undefined
+      });
+      this.watch(pipeline.path, state);
+      this.histories.set(pipeline.path, [state, ...(this.histories.get(pipeline.path) ?? []).filter(r => r.runId !== state.runId)]);
+      return state;
+    });
+  }
+
+  /** Compiles the saved notebook to a target; the caller saves or downloads the files. */
+  async compile(target: CompileTarget): Promise<CompileResult | null> {
+    const pipeline = this._pipeline;
+    if (!pipeline) {
+      return null;
+    }
+    return this.doing('Compiling…', async () => {
+      await pipeline.panel.context.save();
+      return this.client.compile(pipeline.path, target);
+    });
+  }
+
+  async cancel(): Promise<void> {
+    const run = this.run;
+    if (run) {
+      await this.doing('Cancelling…', () => this.client.cancel(run.runId));
+    }
+  }
+
+  async retry(): Promise<void> {
+    const run = this.run;
+    const path = this.notebookPath;
+    if (run && path) {
+      await this.doing('Retrying…', async () => this.watch(path, await this.client.retry(run.runId)));
+    }
+  }
+
+  /** Shows an earlier run of the active notebook (and follows it if it is still going). */
+  async selectRun(runId: string): Promise<void> {
+    const path = this.notebookPath;
+    if (path) {
+      await this.doing(null, async () => this.watch(path, await this.client.run(runId)));
+    }
+  }
+
+  async refreshHistory(): Promise<void> {
+    const path = this.notebookPath;
+    if (!path) {
+      return;
+    }
+    try {
+      const runs = await this.client.runs(path);
+      this.histories.set(path, runs);
+      if (!this.watched.has(path) && runs.length) {
+        this.watch(path, runs[0]);
+      }
+      this._changed.emit();
+    } catch (error) {
+      this.setError(error);
+    }
+  }
+
+  /** Shows a step's log (streamed while its run goes) and its outputs. */
+  async selectStep(stepId: string | null): Promise<void> {
+    this._selectedStep = stepId;
+    this._log = '';
+    this._changed.emit();
+    const run = this.run;
+    if (!stepId || !run) {
+      return;
+    }
+    try {
+      const text = await this.client.stepLog(run.runId, stepId);
+      if (this._selectedStep === stepId && this.run?.runId === run.runId) {
+        this._log = text.slice(-MAX_LOG_CHARS);
+        this._changed.emit();
+      }
+    } catch (error) {
+      this.setError(error);
+    }
+  }
+
+  dispose(): void {
+    for (const close of this.streams.values()) {
+      close();
+    }
+    Signal.clearData(this);
+  }
+
+  private watch(path: string, state: RunState): void {
+    this.streams.get(path)?.();
+    this.streams.delete(path);
+    const switched = this.watched.get(path)?.runId !== state.runId;
+    this.setRun(path, state);
+    if (switched && path === this.notebookPath && this._selectedStep) {
+      void this.selectStep(state.steps.some(s => s.id === this._selectedStep) ? this._selectedStep : null);
+    }
+    if (!FINISHED.has(state.status)) {
+      this.streams.set(
+        path,
+        this.client.watch(state.runId, {
+          state: fresh => this.setRun(path, fresh),
+          event: event => this.onEvent(path, event)
+        })
+      );
+    }
+  }
+
+  private onEvent(path: string, event: RunEvent): void {
+    const run = this.watched.get(path);
+    if (!run || run.runId !== event.runId) {
+      return;
+    }
+    if (event.type === 'log') {
+      if (path === this.notebookPath && event.stepId === this._selectedStep) {
+        this._log = (this._log + event.text).slice(-MAX_LOG_CHARS);
+        this._changed.emit();
+      }
+      return;
+    }
+    if (event.type === 'step') {
+      this.setRun(path, { ...run, steps: run.steps.map(s => (s.id === event.step.id ? event.step : s)) });
+      return;
+    }
+    this.setRun(path, { ...run, status: event.status, message: event.message });
+    if (FINISHED.has(event.status)) {
+      this.streams.delete(path);
+      // The final document has the run's metrics and end time.
+      void this.client.run(run.runId).then(final => this.setRun(path, final), error => this.setError(error));
+    }
+  }
+
+  private setRun(path: string, state: RunState): void {
+    this.watched.set(path, state);
+    const history = this.histories.get(path);
+    if (history) {
+      this.histories.set(path, history.map(r => (r.runId === state.runId ? state : r)));
+    }
+    for (const step of state.steps) {
+      this.loadOutputs(path, state, step);
+    }
+    this._runChanged.emit(path);
+    this._changed.emit();
+  }
+
+  /** Fetches what a finished step saved, once, for the cell summaries. */
+  private loadOutputs(path: string, run: RunState, step: StepState): void {
+    const key = `${run.runId}/${step.id}`;
+    if ((step.status !== 'Succeeded' && step.status !== 'Cached') || this.outputs.has(key)) {
+      return;
+    }
+    this.outputs.set(key, []);
+    this.client.stepOutputs(run.runId, step.id).then(
+      outputs => {
+        this.outputs.set(key, outputs);
+        this._runChanged.emit(path);
+      },
+      () => this.outputs.delete(key)
+    );
+  }
+
+  private async doing<T>(what: string | null, action: () => Promise<T>): Promise<T | null> {
+    this._busy = what;
+    this._error = null;
+    this._changed.emit();
+    try {
+      return await action();
+    } catch (error) {
+      this.setError(error);
+      return null;
+    } finally {
+      this._busy = null;
+      this._changed.emit();
+    }
+  }
+
+  private setError(error: unknown): void {
+    this._error = message(error);
+    this._changed.emit();
+  }
+
+  /** A transient note (e.g. where compiled files were saved). */
+  setNotice(text: string | null): void {
+    this._notice = text;
+    this._changed.emit();
+  }
+
   private _health: ServiceHealth = { state: 'checking' };
+  private _pipeline: NotebookPipeline | null = null;
+  private _busy: string | null = null;
+  private _error: string | null = null;
+  private _notice: string | null = null;
+  private _selectedStep: string | null = null;
+  private _log = '';
+  private readonly pipelines = new Map<NotebookPanel, NotebookPipeline>();
+  private readonly histories = new Map<string, RunState[]>();
+  private readonly watched = new Map<string, RunState>();
+  private readonly streams = new Map<string, () => void>();
+  private readonly parameters = new Map<string, Record<string, string>>();
+  private readonly outputs = new Map<string, OutputSummary[]>();
   private readonly _changed = new Signal<this, void>(this);
+  private readonly _runChanged = new Signal<this, string>(this);
 }

@@ -1,13 +1,17 @@
 import React from 'react';
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
-import { SidebarPanel } from '../components/SidebarPanel';
+import type { CompileTarget } from '../api/client';
+import { SidebarPanel, type CompileDelivery } from '../components/SidebarPanel';
 import type { SidebarModel } from '../models/SidebarModel';
 import { cellpipeIcon } from '../icons';
 import { SIDEBAR_ID } from '../tokens';
 
 /** The left-area widget hosting the React sidebar; re-renders when the model changes. */
 export class CellpipeSidebar extends ReactWidget {
-  constructor(private readonly model: SidebarModel) {
+  constructor(
+    private readonly model: SidebarModel,
+    private readonly onCompile: (target: CompileTarget, delivery: CompileDelivery) => void
+  ) {
     super();
     this.id = SIDEBAR_ID;
     this.addClass('cp-Sidebar');
@@ -17,15 +21,7 @@ export class CellpipeSidebar extends ReactWidget {
 
   render(): JSX.Element {
     return (
-      <UseSignal signal={this.model.changed}>
-        {() => (
-          <SidebarPanel
-            notebookPath={this.model.notebookPath}
-            health={this.model.health}
-            onCheckHealth={() => void this.model.checkHealth()}
-          />
-        )}
-      </UseSignal>
+      <UseSignal signal={this.model.changed}>{() => <SidebarPanel model={this.model} onCompile={this.onCompile} />}</UseSignal>
     );
   }
 }

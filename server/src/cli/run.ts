@@ -1,44 +1,37 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { compileStepScripts } from '../../../src/core/compile';
-import { resolvePython } from '../backends/local/python';
 import { defaultCwd } from '../backends/local/localBackend';
-import type { RunRequest } from '../../../src/core/run/types';
+import { notebookPython, toRunRequest } from '../service/runRequest';
 import { finishRun, localBackend, withLocalRunFlags, type LocalRunFlags } from './localRun';
 import { CliError, loadPipeline } from './notebookFile';
 import { runParameters } from './parameters';
+import { isRemoteBackend, runRemote, withRemoteRunFlags, type RemoteRunFlags } from './remoteRun';
 
-interface RunFlags extends LocalRunFlags {
+interface RunFlags extends LocalRunFlags, RemoteRunFlags {
   param: string[];
   backend: string;
 }
 
 /** `cellpipe run NOTEBOOK`: analyse, compile and run a notebook as a pipeline. */
 export function registerRun(program: Command): void {
-  withLocalRunFlags(
+  withRemoteRunFlags(withLocalRunFlags(
     program
       .command('run')
       .description('run a notebook as a pipeline (steps in parallel where the data allows)')
       .argument('<notebook>', 'path to an .ipynb file')
       .option('--param <name=value>', 'set a pipeline parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
-      .option('--backend <backend>', 'where to run: local', 'local')
-  ).action(async (path: string, flags: RunFlags) => {
+      .option('--backend <backend>', 'where to run: local, kubernetes (Argo Workflows) or kfp (Kubeflow Pipelines)', 'local')
+  )).action(async (path: string, flags: RunFlags) => {
+    if (isRemoteBackend(flags.backend)) {
+      const { pipeline } = loadPipeline(path, line => process.stderr.write(line + '\n'));
+      return runRemote(flags.backend, pipeline, runParameters(pipeline.parameters, flags.param), flags);
+    }
     if (flags.backend !== 'local') {
-      throw new CliError(`unknown --backend '${flags.backend}': this version runs 'local'`, 2);
+      throw new CliError(`unknown --backend '${flags.backend}': choose local, kubernetes or kfp`, 2);
     }
     const { notebook, pipeline } = loadPipeline(path, line => process.stderr.write(line + '\n'));
-    const scripts = compileStepScripts(pipeline);
-    const request: RunRequest = {
-      pipelineName: pipeline.name,
-      notebookPath: pipeline.notebookPath ?? undefined,
-      parameters: runParameters(pipeline.parameters, flags.param),
-      steps: pipeline.steps.map(s => ({ id: s.id, name: s.name, dependsOn: s.dependsOn, script: scripts.get(s.id)!, cache: s.cache }))
-    };
-    const kernelspec = notebook.metadata.kernelspec as { name?: unknown } | undefined;
-    const python = resolvePython({
-      explicit: flags.python,
-      kernelName: typeof kernelspec?.name === 'string' ? kernelspec.name : undefined
-    });
+    const request = toRunRequest(pipeline, runParameters(pipeline.parameters, flags.param));
+    const python = notebookPython(notebook, flags.python);
     const backend = localBackend(flags, python, defaultCwd(resolve(path)));
     await finishRun(await backend.start(request), flags);
   });

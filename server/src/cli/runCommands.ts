@@ -4,6 +4,7 @@ import { observedState, runnerGone } from '../backends/local/localBackend';
 import { RunStore } from '../backends/local/runStore';
 import { killGroup } from '../backends/local/stepProcess';
 import { formatRun, runSummary } from './runOutput';
+import { cancelRemote, currentState, remoteStepLog } from './remoteRun';
 
 /** `cellpipe runs`, `status`, `logs`, `cancel`: read and steer runs in the run store ($CELLPIPE_HOME). */
 export function registerRunCommands(program: Command): void {
@@ -32,8 +33,9 @@ export function registerRunCommands(program: Command): void {
     .description('show the status of a run')
     .argument('<run>', 'run id')
     .option('--json', 'print JSON')
-    .action((runId: string, options: { json?: boolean }) => {
-      const state = observedState(new RunStore().load(runId));
+    .action(async (runId: string, options: { json?: boolean }) => {
+      const store = new RunStore();
+      const state = observedState(await currentState(store, store.load(runId)));
       process.stdout.write((options.json ? JSON.stringify(runSummary(state)) : formatRun(state)) + '\n');
     });
 
@@ -42,12 +44,17 @@ export function registerRunCommands(program: Command): void {
     .description("print what a step's code printed (its stdout and stderr)")
     .argument('<run>', 'run id')
     .argument('<step>', 'step name or id')
-    .action((runId: string, stepName: string) => {
+    .action(async (runId: string, stepName: string) => {
       const store = new RunStore();
       const state = store.load(runId);
       const step = state.steps.find(s => s.name === stepName) ?? state.steps.find(s => s.id === stepName);
       if (!step) {
         throw new Error(`run '${runId}' has no step '${stepName}'; its steps: ${state.steps.map(s => s.name).join(', ')}`);
+      }
+      const remote = await remoteStepLog(store, state, step.id);
+      if (remote !== undefined) {
+        process.stdout.write(remote);
+        return;
       }
       const path = store.logPath(runId, step.id);
       process.stdout.write(existsSync(path) ? readFileSync(path) : '');
@@ -57,11 +64,14 @@ export function registerRunCommands(program: Command): void {
     .command('cancel')
     .description('cancel a running run')
     .argument('<run>', 'run id')
-    .action((runId: string) => {
+    .action(async (runId: string) => {
       const store = new RunStore();
-      const state = store.load(runId);
+      const state = await currentState(store, store.load(runId));
       if (state.status !== 'Running' && state.status !== 'Pending') {
         process.stdout.write(`run ${runId} is ${state.status}: nothing to cancel\n`);
+        return;
+      }
+      if (await cancelRemote(state)) {
         return;
       }
       if (!runnerGone(state)) {

@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createService } from '../service/app';
 import { listen, type ListenTarget } from '../service/listen';
@@ -8,6 +10,7 @@ interface ServeOptions {
   socket?: string;
   port?: string;
   log?: boolean;
+  root?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -18,6 +21,7 @@ export function registerServe(program: Command): void {
     )
     .option('--socket <path>', 'listen on this Unix socket')
     .option('--port <port>', 'listen on this loopback port instead')
+    .option('--root <dir>', 'the Jupyter root folder: notebooks are found under it and never outside (default: the current folder)')
     .option('--log', 'log every request to stderr')
     .action(async (options: ServeOptions) => {
       const secret = process.env[SECRET_ENV];
@@ -25,7 +29,11 @@ export function registerServe(program: Command): void {
         throw new Error(`${SECRET_ENV} is not set: the service refuses to run without a secret`);
       }
       const target = listenTarget(options);
-      const app = createService({ secret, logger: options.log });
+      const root = resolve(options.root ?? process.cwd());
+      if (!existsSync(root) || !statSync(root).isDirectory()) {
+        throw new Error(`--root ${root} is not a folder`);
+      }
+      const app = createService({ secret, logger: options.log, root });
       const address = await listen(app, target);
       process.stderr.write(`cellpipe service listening on ${address}\n`);
       const stop = (): void => {

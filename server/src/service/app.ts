@@ -1,4 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { installErrorHandler } from './httpError';
+import { RunManager } from './runManager';
+import { registerCompileRoutes } from './routes/compile';
+import { registerEventRoutes } from './routes/events';
+import { registerRunRoutes } from './routes/runs';
 import { installSecurity } from './security';
 import { VERSION } from '../version';
 
@@ -7,6 +12,15 @@ export interface ServiceOptions {
   secret: string;
   /** Log requests to stderr. */
   logger?: boolean;
+  /**
+   * The Jupyter root folder: notebook paths are relative to it and may not leave it. Without it the
+   * service answers only its health check.
+   */
+  root?: string;
+  /** Run store folder; default `$CELLPIPE_HOME`, else `<root>/.cellpipe`. */
+  home?: string;
+  /** Keep-alive interval of event streams (tests shorten it). */
+  keepAliveMs?: number;
 }
 
 export interface HealthReport {
@@ -21,6 +35,7 @@ export interface HealthReport {
 export function createService(options: ServiceOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false });
   installSecurity(app, options.secret);
+  installErrorHandler(app);
 
   app.get('/api/health', async (): Promise<HealthReport> => ({
     status: 'ok',
@@ -30,5 +45,15 @@ export function createService(options: ServiceOptions): FastifyInstance {
     uptimeSeconds: Math.round(process.uptime())
   }));
 
+  if (options.root) {
+    const runs = new RunManager(options.root, options.home);
+    registerRunRoutes(app, runs);
+    registerEventRoutes(app, runs, options.keepAliveMs);
+    registerCompileRoutes(app, options.root);
+    app.addHook('onClose', async () => {
+      runs.cancelAll();
+      await runs.settle();
+    });
+  }
   return app;
 }

@@ -11,6 +11,8 @@ export function stepSpec(pipeline: Pipeline, step: PipelineStep): Record<string,
     stepDir: step.id,
     plan: step.plan,
     parameters: Object.fromEntries(pipeline.parameters.map(p => [p.name, p.default])),
+    // JSON (and so the defaults above and the run's values) cannot tell `1.0` from `1`.
+    floatParameters: pipeline.parameters.filter(p => p.type === 'float').map(p => p.name),
     outputs: step.outputs,
     metrics: step.metrics,
     magics: 'ipython'

@@ -71,6 +71,10 @@ export interface RunState {
   /** Local backend: the interpreter and working folder of the steps, reused by retry. */
   python?: string;
   cwd?: string;
+  /** Kubernetes backend: where the run's Argo Workflow lives. */
+  kubernetes?: { namespace: string; workflowName: string };
+  /** kfp backend: the Kubeflow Pipelines server and the run's id there. */
+  kfp?: { host: string; runId: string; pipelineId?: string };
 }
 
 export type RunEvent =

@@ -88,7 +88,7 @@ describe('LocalBackend', () => {
     const state = await handle.done;
     const byId = Object.fromEntries(state.steps.map(s => [s.id, s]));
     expect(state.status).toBe('Failed');
-    expect(state.message).toBe("step 'Step bad' failed");
+    expect(state.message).toBe("step 'Step bad' failed: the step's process exited with code 3");
     expect(byId.bad).toMatchObject({ status: 'Failed', exitCode: 3, message: "the step's process exited with code 3" });
     expect(byId.child).toMatchObject({ status: 'Skipped', message: "not run: step 'Step bad' failed" });
     expect(byId.grandchild).toMatchObject({ status: 'Skipped', message: "not run: step 'Step child' was skipped" });

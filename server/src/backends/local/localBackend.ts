@@ -239,7 +239,13 @@ class LocalRun {
         CELLPIPE_DATA_DIR: this.store.dataDir(this.state.runId),
         CELLPIPE_PARAMETERS: JSON.stringify(this.request.parameters),
         CELLPIPE_EVENTS: this.store.eventsPath(this.state.runId, step.id),
-        CELLPIPE_RUN_ID: this.state.runId
+        CELLPIPE_RUN_ID: this.state.runId,
+        // Decision: no fsync on this machine unless asked (CELLPIPE_FSYNC=1). The runtime's
+        // temporary-file-then-rename already keeps a killed step from leaving a partial value;
+        // fsync only guards against power loss or an OS crash, after which the manifest's size
+        // (and sha256, up to 64 MiB) makes a damaged value fail to load with "re-run step X".
+        // Measured (npm run bench): ~15 ms less per step on a trivial chain. Pods keep the default.
+        CELLPIPE_FSYNC: process.env.CELLPIPE_FSYNC ?? '0'
       },
       onOutput: (stream, text) => this.emit({ type: 'log', runId: this.state.runId, stepId: step.id, stream, text })
     });
@@ -282,7 +288,8 @@ class LocalRun {
         try {
           const event = JSON.parse(line);
           if (event.event === 'failed' && typeof event.message === 'string') {
-            return event.message;
+            // a user error names the notebook cell and line it came from
+            return typeof event.cell === 'string' ? `${event.message} (${event.cell}, line ${event.line})` : event.message;
           }
         } catch {
           // a line cut short by a kill
@@ -324,8 +331,8 @@ class LocalRun {
       : statuses.every(s => s === 'Succeeded' || s === 'Cached')
         ? 'Succeeded'
         : 'Failed';
-    const failed = state.steps.filter(s => s.status === 'Failed').map(s => `'${s.name}'`);
-    state.message = failed.length ? `step ${failed.join(', ')} failed` : undefined;
+    const failed = state.steps.filter(s => s.status === 'Failed');
+    state.message = failed.length ? failed.map(s => `step '${s.name}' failed: ${s.message}`).join('; ') : undefined;
     state.metrics = Object.assign({}, ...state.steps.map(s => s.metrics ?? {}));
     state.finishedAt = now();
     this.persist();

@@ -19,6 +19,8 @@
 #                  {"kind": "code", "source", "filename", "role": "prelude" | "cell"}
 #                  {"kind": "load", "name", "fromStepDir", "fromStep"?}
 #     parameters {name: JSON default}   bound before the plan; overridden by the run's values
+#     floatParameters [name]   parameters declared as floats (`C = 1.0`): JSON cannot tell 1.0
+#                from 1, so whole numbers given for these are made floats, as Run All binds them
 #     outputs    [name]   saved after the plan ran
 #     metrics    [name]   reported when bound and numeric
 #     magics     "ipython" | "error"
@@ -253,6 +255,7 @@ def _check_spec(spec):
         fail("magics must be 'ipython' or 'error'")
     names("outputs")
     names("metrics")
+    names("floatParameters")
     parameters = spec.get("parameters", {})
     if not isinstance(parameters, dict) or not all(isinstance(n, str) and n.isidentifier() for n in parameters):
         fail("'parameters' must map Python identifiers to values")
@@ -277,8 +280,15 @@ def _reject_constant(name):
     raise ValueError("%s is not valid JSON" % name)
 
 
-def _resolve_parameters(defaults, events):
+def _as_declared(values, floats):
+    """Whole numbers given for float parameters become floats (JSON has one number type)."""
+    return {name: float(value) if name in floats and type(value) is int else value
+            for name, value in values.items()}
+
+
+def _resolve_parameters(defaults, events, floats=()):
     """Defaults overridden by the run's values, which arrive as JSON data, never as code."""
+    defaults = _as_declared(defaults, floats)
     text = _os.environ.get("CELLPIPE_PARAMETERS")
     path = _os.environ.get("CELLPIPE_PARAMETERS_FILE")
     if text is not None and path:
@@ -301,6 +311,7 @@ def _resolve_parameters(defaults, events):
     if not isinstance(overrides, dict):
         raise _StepError("parameters", "%s must be a JSON object of name: value, got %s"
                          % (source, type(overrides).__name__))
+    overrides = _as_declared(overrides, floats)
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
         raise _StepError("parameters", "unknown parameter%s %s; this pipeline's parameters are: %s"
@@ -823,7 +834,7 @@ def _failure(error):
 
 
 def _execute(step, spec, events):
-    parameters = _resolve_parameters(spec.get("parameters", {}), events)
+    parameters = _resolve_parameters(spec.get("parameters", {}), events, set(spec.get("floatParameters", [])))
     events.emit("parameters", values=parameters)
     module = _new_main_module()
     namespace = module.__dict__

@@ -297,6 +297,16 @@ def test_parameter_overrides_from_env_and_file(runner, tmp_path):
     assert result.event("parameters")["values"] == {"n_samples": 5, "seed": 7, "name": "x"}
 
 
+def test_float_parameters_stay_floats_when_given_whole_numbers(runner):
+    # `C = 1.0` in the notebook reaches the spec and CELLPIPE_PARAMETERS as JSON 1: Run All has 1.0.
+    spec = make_spec("p", [code("print(repr(C), repr(n))", "<cell 2: step p>")], parameters={"C": 1, "n": 3})
+    spec["floatParameters"] = ["C"]
+    assert runner.ok(spec).stdout == "1.0 3\n"
+    result = runner.ok(spec, env={"CELLPIPE_PARAMETERS": '{"C": 2, "n": 4}'})
+    assert result.stdout == "2.0 4\n"
+    assert not [e for e in result.events if e["event"] == "warning"]
+
+
 @pytest.mark.parametrize("value, words", [
     ('{"n_sample": 1}', ["unknown parameter n_sample", "n_samples, name, seed"]),
     ("seed=3", ["not valid JSON"]),

@@ -1,0 +1,127 @@
+/**
+ * Local run benchmark: the local backend in this process (Node's own start-up is outside every
+ * figure) running compiled step scripts, each with the real embedded runtime.
+ *
+ * (a) per-step overhead: a CHAIN of 20 trivial steps (each loads the previous step's number, adds
+ *     one, saves it) against 20 bare `python -c pass` processes started one after the other the
+ *     same way (spawn, wait, next): (pipeline wall - bare wall) / 20 is what a step costs beyond the
+ *     interpreter's start. Target < 150 ms. Measured with fsync off (the local backend's default)
+ *     and on (CELLPIPE_FSYNC=1, the runtime's default in pods).
+ * (b) parallel efficiency: 4 branches x 2 steps that each sleep 0.5 s, 4 workers: wall time over
+ *     the critical path (1.0 s). Sleeping needs no core, so 2 cores are enough. Target < 1.15.
+ * (c) with CELLPIPE_BENCH_DATA=1 only (about a minute and 4 GB of disk): the runtime's data-passing
+ *     benchmark, src/core/compile/runtime/bench_data_passing.py.
+ *
+ * Python: $CELLPIPE_BENCH_PYTHON, else the checkout's .venv, else python3.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { analyzeNotebook } from '../../src/core/analysis';
+import { parseNotebook } from '../../src/core/notebook';
+import { buildPipeline } from '../../src/core/pipeline';
+import { LocalBackend } from '../src/backends/local/localBackend';
+import { RunStore } from '../src/backends/local/runStore';
+import { toRunRequest } from '../src/service/runRequest';
+
+const root = resolve(__dirname, '..', '..');
+const venvPython = join(root, '.venv', 'bin', 'python');
+const python = process.env.CELLPIPE_BENCH_PYTHON ?? (existsSync(venvPython) ? venvPython : 'python3');
+const REPEAT = 3;
+
+type Cell = [tags: string[], source: string];
+
+function notebookText(cells: Cell[]): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: cells.map(([tags, source]) => ({ cell_type: 'code', metadata: { tags }, source, outputs: [], execution_count: null }))
+  });
+}
+
+/** Runs a notebook through analysis, compile and the local backend; returns the wall seconds of the run. */
+async function runNotebook(cells: Cell[], workers: number, env: Record<string, string> = {}): Promise<number> {
+  const parsed = parseNotebook(notebookText(cells));
+  const pipeline = buildPipeline(parsed.notebook!, analyzeNotebook(parsed.notebook!), { notebookPath: 'bench.ipynb' });
+  const home = mkdtempSync(join(tmpdir(), 'cellpipe-bench-'));
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const backend = new LocalBackend({ store: new RunStore(home), python, workers, cwd: home, cache: false });
+    const started = performance.now();
+    const state = await (await backend.start(toRunRequest(pipeline, {}))).done;
+    const seconds = (performance.now() - started) / 1000;
+    if (state.status !== 'Succeeded') {
+      throw new Error(`benchmark run ${state.status}: ${state.message}`);
+    }
+    return seconds;
+  } finally {
+    process.env = saved;
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** `python -c pass`, n times one after the other, started the way the backend starts steps. */
+async function bareProcesses(n: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(python, ['-u', '-c', 'pass'], { stdio: 'ignore', detached: true });
+      child.on('error', reject);
+      child.on('close', () => resolve());
+    });
+  }
+  return (performance.now() - started) / 1000;
+}
+
+async function best(fn: () => Promise<number>): Promise<number> {
+  let min = Infinity;
+  for (let i = 0; i < REPEAT; i++) {
+    min = Math.min(min, await fn());
+  }
+  return min;
+}
+
+const CHAIN = 20;
+const chain: Cell[] = Array.from({ length: CHAIN }, (_, i) => [[`step:s${i}`], i === 0 ? 'v = 0' : 'v = v + 1']);
+
+const BRANCHES = 4;
+const SLEEP = 0.5;
+const sleepy: Cell[] = [
+  [['imports'], 'import time'],
+  ...Array.from({ length: BRANCHES }, (_, b): Cell[] => [
+    [[`step:b${b}_first`], `time.sleep(${SLEEP})\nv${b} = ${b}`],
+    [[`step:b${b}_second`], `time.sleep(${SLEEP})\nw${b} = v${b} + 1`]
+  ]).flat()
+];
+
+export async function runLocalRunBenchmark(): Promise<string[]> {
+  const lines = [`local runs (python: ${python}; best of ${REPEAT})`];
+  const bare = await best(() => bareProcesses(CHAIN));
+  lines.push(`  ${CHAIN} bare \`python -c pass\` one after another: ${(bare * 1000).toFixed(0)} ms (${((bare / CHAIN) * 1000).toFixed(1)} ms each)`);
+  for (const fsync of ['0', '1']) {
+    const wall = await best(() => runNotebook(chain, 1, { CELLPIPE_FSYNC: fsync }));
+    const overhead = ((wall - bare) / CHAIN) * 1000;
+    lines.push(
+      `  chain of ${CHAIN} trivial steps, CELLPIPE_FSYNC=${fsync}: ${(wall * 1000).toFixed(0)} ms; ` +
+        `per-step overhead beyond the interpreter: ${overhead.toFixed(1)} ms (target < 150)`
+    );
+  }
+  const critical = 2 * SLEEP;
+  const wall = await best(() => runNotebook(sleepy, BRANCHES));
+  lines.push(
+    `  ${BRANCHES} branches x 2 steps sleeping ${SLEEP} s, ${BRANCHES} workers: ${(wall * 1000).toFixed(0)} ms; ` +
+      `wall / critical path (${critical} s) = ${(wall / critical).toFixed(3)} (target < 1.15)`
+  );
+  if (process.env.CELLPIPE_BENCH_DATA === '1') {
+    lines.push('  data passing (src/core/compile/runtime/bench_data_passing.py):');
+    const data = spawnSync(python, [join(root, 'src', 'core', 'compile', 'runtime', 'bench_data_passing.py')], { encoding: 'utf8' });
+    lines.push(...`${data.stdout}${data.stderr}`.trimEnd().split('\n').map(l => `    ${l}`));
+  } else {
+    lines.push('  data passing: skipped (CELLPIPE_BENCH_DATA=1 runs it: ~1 min, ~4 GB of disk)');
+  }
+  return lines;
+}

@@ -1,0 +1,194 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunEvent, RunState } from '../../../../src/core/run/types';
+import { RunStore } from '../local/runStore';
+import { argoScenario, type AttemptOutcome } from '../testing/argoScenario';
+import { FakeKubernetes, type FakeKubernetesOptions } from '../testing/fakeKubernetes';
+import { demoSteps, demoWorkflow, kubeConfigFrom } from '../testing/fixtures';
+import { cancelKubernetesRun, KubernetesBackend, kubernetesStepLog, refreshKubernetesRun } from './kubernetesBackend';
+
+let home: string;
+let fake: FakeKubernetes | undefined;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'cellpipe-k8s-'));
+});
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function run(options: FakeKubernetesOptions = {}, outcomes: Record<string, AttemptOutcome[]> = {}) {
+  fake = new FakeKubernetes({ scenario: wf => argoScenario(wf, outcomes), ...options });
+  await fake.start();
+  const events: RunEvent[] = [];
+  const store = new RunStore(home);
+  const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(fake.kubeconfig('team-a')), onEvent: e => events.push(e), retryDelayMs: 5 });
+  const handle = await backend.start({ workflow: demoWorkflow(), pipelineName: 'Demo', parameters: { rate: 0.5 }, steps: demoSteps });
+  const state = await handle.done;
+  return { state, events, store, handle, fake };
+}
+
+const stepEvents = (events: RunEvent[]): string[] => events.flatMap(e => (e.type === 'step' ? [`${e.step.id}:${e.step.status}`] : []));
+const statuses = (state: RunState): Record<string, string> => Object.fromEntries(state.steps.map(s => [s.id, s.status]));
+
+describe('KubernetesBackend against the fake API server', () => {
+  test('creates the workflow named by the run id and reports pending, running and succeeded steps with their logs', async () => {
+    const { state, events, store, fake } = await run();
+    const create = fake.requests.find(r => r.method === 'POST')!;
+    expect(create.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/team-a/workflows');
+    expect(create.headers.authorization).toBe('Bearer fake-token');
+    expect(create.body).toMatchObject({ kind: 'Workflow', metadata: { name: state.runId, namespace: 'team-a', labels: { 'cellpipe.io/pipeline': 'demo' } } });
+    expect((create.body as { metadata: object }).metadata).not.toHaveProperty('generateName');
+
+    expect(state).toMatchObject({ backend: 'kubernetes', status: 'Succeeded', kubernetes: { namespace: 'team-a', workflowName: state.runId } });
+    expect(statuses(state)).toEqual({ load: 'Succeeded', train: 'Succeeded', report: 'Succeeded' });
+    expect(state.steps[0]).toMatchObject({ name: 'Load data', attempts: 1, exitCode: 0, startedAt: expect.any(String), finishedAt: expect.any(String) });
+    expect(stepEvents(events)).toEqual(['load:Running', 'load:Succeeded', 'train:Running', 'train:Succeeded', 'report:Running', 'report:Succeeded']);
+    expect(events[0]).toEqual({ type: 'run', runId: state.runId, status: 'Pending' });
+    expect(events.filter(e => e.type === 'run').map(e => (e as { status: string }).status)).toEqual(['Pending', 'Running', 'Succeeded']);
+    expect(events.filter(e => e.type === 'log').map(e => (e as { stepId: string }).stepId)).toEqual(['load', 'train', 'report']);
+    expect(readFileSync(store.logPath(state.runId, 'train'), 'utf8')).toBe('train: attempt 1\ntrain: done\n');
+    expect(store.load(state.runId)).toEqual(state);
+    const logRequest = fake.requests.find(r => r.path.endsWith('/log'))!;
+    expect(logRequest.query.container).toBe('main');
+    expect(fake.requests.some(r => r.path === '/api/v1/namespaces/team-a/pods' && r.query.labelSelector === `workflows.argoproj.io/workflow=${state.runId}`)).toBe(true);
+  });
+
+  test('a retried node: one step with two attempts and both logs', async () => {
+    const { state, events, store } = await run({}, { train: ['Failed', 'Succeeded'] });
+    expect(state.status).toBe('Succeeded');
+    expect(state.steps[1]).toMatchObject({ id: 'train', status: 'Succeeded', attempts: 2, exitCode: 0 });
+    expect(stepEvents(events)).toEqual(['load:Running', 'load:Succeeded', 'train:Running', 'train:Running', 'train:Succeeded', 'report:Running', 'report:Succeeded']);
+    const log = readFileSync(store.logPath(state.runId, 'train'), 'utf8');
+    expect(log).toContain('--- attempt 1 of 2 (Failed) ---\ntrain: attempt 1\nTraceback');
+    expect(log).toContain('--- attempt 2 of 2 (Succeeded) ---\ntrain: attempt 2\ntrain: done\n');
+  });
+
+  test('a failed step fails the run and skips what depends on it', async () => {
+    const { state, events } = await run({}, { train: ['Failed'] });
+    expect(state.status).toBe('Failed');
+    expect(state.message).toMatch(/child '.*' failed/);
+    expect(statuses(state)).toEqual({ load: 'Succeeded', train: 'Failed', report: 'Skipped' });
+    expect(state.steps[1]).toMatchObject({ exitCode: 1, message: 'Error (exit code 1)' });
+    expect(stepEvents(events)).toContain('report:Skipped');
+    expect(events.find(e => e.type === 'log' && e.stepId === 'train')).toMatchObject({ text: expect.stringContaining('ValueError: train broke') });
+  });
+
+  test('compressedNodes are decoded', async () => {
+    const { state, fake } = await run({ compressNodes: true }, { train: ['Failed', 'Succeeded'] });
+    expect(fake.requests.length).toBeGreaterThan(0);
+    expect(statuses(state)).toEqual({ load: 'Succeeded', train: 'Succeeded', report: 'Succeeded' });
+    expect(state.steps[1].attempts).toBe(2);
+  });
+
+  test.each(['end', 'destroy'] as const)('a watch dropped mid-stream (%s) is resumed from the last resourceVersion', async how => {
+    const { state, events, fake } = await run({ dropWatch: { request: 1, afterEvents: 3, how } });
+    expect(state.status).toBe('Succeeded');
+    const watches = fake.requests.filter(r => r.query.watch);
+    expect(watches.length).toBeGreaterThanOrEqual(2);
+    expect(Number(watches[1].query.resourceVersion)).toBeGreaterThan(Number(watches[0].query.resourceVersion));
+    expect(stepEvents(events)).toEqual(['load:Running', 'load:Succeeded', 'train:Running', 'train:Succeeded', 'report:Running', 'report:Succeeded']);
+  });
+
+  test.each(['http', 'event'] as const)('a 410 Gone (%s) on re-watch makes it list again', async as => {
+    const { state, fake } = await run({ dropWatch: { request: 1, afterEvents: 2, how: 'end' }, goneWatch: { request: 2, as } });
+    expect(state.status).toBe('Succeeded');
+    const kinds = fake.requests.filter(r => r.method === 'GET' && r.path.endsWith('/workflows')).map(r => (r.query.watch ? 'watch' : 'list'));
+    expect(kinds.slice(0, 5)).toEqual(['list', 'watch', 'watch', 'list', 'watch']);
+  });
+
+  test('cancel patches spec.shutdown and the steps end Cancelled', async () => {
+    fake = new FakeKubernetes({ stallAfterFrames: 7 }); // stalls with train running
+    await fake.start();
+    const store = new RunStore(home);
+    let cancel = (): void => undefined;
+    const backend = new KubernetesBackend({
+      store,
+      kubeConfig: kubeConfigFrom(fake.kubeconfig()),
+      onEvent: e => (e.type === 'step' && e.step.id === 'train' && e.step.status === 'Running' ? cancel() : undefined)
+    });
+    const handle = await backend.start({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps });
+    cancel = handle.cancel;
+    const state = await handle.done;
+    const patch = fake.requests.find(r => r.method === 'PATCH')!;
+    expect(patch.headers['content-type']).toBe('application/merge-patch+json');
+    expect(patch.body).toEqual({ spec: { shutdown: 'Terminate' } });
+    expect(state.status).toBe('Cancelled');
+    expect(statuses(state)).toEqual({ load: 'Succeeded', train: 'Cancelled', report: 'Cancelled' });
+  });
+});
+
+describe('stored kubernetes runs (status, logs, cancel)', () => {
+  test('refresh, read logs (empty until the container starts) and cancel', async () => {
+    fake = new FakeKubernetes();
+    await fake.start();
+    const kubeConfig = kubeConfigFrom(fake.kubeconfig());
+    const store = new RunStore(home);
+    const state: RunState = {
+      runId: 'demo-1', backend: 'kubernetes', pipelineName: 'demo', status: 'Pending', createdAt: '2026-01-01T00:00:00Z',
+      parameters: {}, metrics: {}, steps: demoSteps.map(s => ({ ...s, status: 'Pending', cached: false, attempts: 0 })),
+      kubernetes: { namespace: 'default', workflowName: 'demo-1' }
+    };
+    mkdirSync(store.runDir('demo-1'), { recursive: true });
+    store.save(state);
+    const wf = demoWorkflow();
+    wf.metadata = { name: 'demo-1' };
+    await fetch(`${fake.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows`, { method: 'POST', headers: { authorization: 'Bearer fake-token' }, body: JSON.stringify(wf) });
+    fake.advance(); // Pending
+    fake.advance(); // Running, no steps yet
+    fake.advance(); // load: pod Pending
+    expect(await kubernetesStepLog(state, 'load', kubeConfig)).toBe('');
+    fake.advance(); // load: Running
+    fake.advance(); // load: Succeeded
+    expect(await kubernetesStepLog(state, 'load', kubeConfig)).toBe('load: attempt 1\nload: done\n');
+    const refreshed = await refreshKubernetesRun(store, state, kubeConfig);
+    expect(refreshed.status).toBe('Running');
+    expect(statuses(refreshed)).toEqual({ load: 'Succeeded', train: 'Pending', report: 'Pending' });
+    expect(store.load('demo-1').steps[0].status).toBe('Succeeded');
+    await cancelKubernetesRun(state, kubeConfig);
+    fake.advance();
+    expect((await refreshKubernetesRun(store, state, kubeConfig)).status).toBe('Cancelled');
+  });
+});
+
+describe('API errors in plain words', () => {
+  const start = async (options: FakeKubernetesOptions, token?: string) => {
+    fake = new FakeKubernetes(options);
+    await fake.start();
+    let config = fake.kubeconfig();
+    if (token) {
+      config = config.replace('fake-token', token);
+    }
+    const backend = new KubernetesBackend({ store: new RunStore(home), kubeConfig: kubeConfigFrom(config) });
+    return backend.start({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps });
+  };
+  const argo = /\/workflows$/;
+
+  test.each([
+    ['401', {}, 'wrong', /did not accept your credentials \(401 Unauthorized\)\. Log in again/],
+    ['403', { failures: [{ method: 'POST', path: argo, code: 403, message: 'workflows.argoproj.io is forbidden: User "ann" cannot create resource' }] }, undefined, /not allowed to create workflows\.argoproj\.io there \(403 Forbidden: .*User "ann".*\)\. Ask a cluster administrator for a Role/],
+    ['404 CRD missing', { crdInstalled: false }, undefined, /this cluster does not know Argo Workflows \(404.*Install Argo Workflows/],
+    ['404 namespace', { failures: [{ method: 'POST', path: argo, code: 404, message: 'namespaces "default" not found', details: { name: 'default', kind: 'namespaces' } }] }, undefined, /namespace 'default' does not exist \(404\)\. Create it or choose another with --namespace/],
+    ['409', { failures: [{ method: 'POST', path: argo, code: 409, message: 'workflows.argoproj.io "x" already exists' }] }, undefined, /already exists \(409 Conflict.*\)\. Run again/],
+    ['422', { failures: [{ method: 'POST', path: argo, code: 422, message: 'Workflow.argoproj.io "x" is invalid: spec.templates[1].name: Invalid value' }] }, undefined, /rejected the compiled workflow as invalid \(422 Unprocessable Entity: .*spec\.templates\[1\]\.name/]
+  ] as const)('%s', async (_name, options, token, message) => {
+    const error = await start(options as FakeKubernetesOptions, token).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toContain("cannot create the workflow in namespace 'default'");
+  });
+
+  test('an unreachable server', async () => {
+    fake = new FakeKubernetes();
+    await fake.start();
+    const config = fake.kubeconfig();
+    await fake.stop();
+    fake = undefined;
+    const backend = new KubernetesBackend({ store: new RunStore(home), kubeConfig: kubeConfigFrom(config) });
+    const error = await backend.start({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps }).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+ .*check that the cluster is running/);
+  });
+});

@@ -1,0 +1,143 @@
+import { writeFileSync } from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { RunEvent, RunState } from '../../../../src/core/run/types';
+import type { RunHandle } from '../local/localBackend';
+import type { RunStore } from '../local/runStore';
+import { ArgoApi } from './argoApi';
+import { workflowNodes, type ArgoWorkflow } from './argoWorkflow';
+import { kubeNamespace, loadKubeConfig } from './kubeConfig';
+import { readStepLogs } from './podLogs';
+import { recordRemoteRun, remoteRunHandle, type RemoteRunInput } from './remoteRun';
+import { argoRunStatus, argoStepStates, stepPodNodes } from './stepStatus';
+import { watchWorkflow } from './workflowWatch';
+
+export interface KubernetesRunInput extends RemoteRunInput {
+  /** The compiled Workflow; its name is replaced by the run id. */
+  workflow: ArgoWorkflow;
+}
+
+export interface KubernetesBackendOptions {
+  store: RunStore;
+  /** Default: the kubeconfig found the standard way (see kubeConfig.ts). */
+  kubeConfig?: KubeConfig;
+  /** Default: the current context's namespace. */
+  namespace?: string;
+  onEvent?: (event: RunEvent) => void;
+  /** Pause before re-watching after a failure (default 1000 ms). */
+  retryDelayMs?: number;
+}
+
+const FINISHED_STEP = new Set(['Succeeded', 'Failed', 'Cancelled', 'Cached']);
+
+/** The ArgoApi for a stored kubernetes run. */
+export function argoApiFor(state: RunState, kubeConfig: KubeConfig = loadKubeConfig()): { api: ArgoApi; workflowName: string } {
+  if (!state.kubernetes) {
+    throw new Error(`run '${state.runId}' was not run on Kubernetes`);
+  }
+  return { api: new ArgoApi(kubeConfig, state.kubernetes.namespace), workflowName: state.kubernetes.workflowName };
+}
+
+/** A run's state with the workflow's current state applied. */
+export function applyWorkflow(state: RunState, workflow: ArgoWorkflow): RunState {
+  const run = argoRunStatus(workflow);
+  return {
+    ...state,
+    status: run.status,
+    message: run.message,
+    startedAt: workflow.status?.startedAt || state.startedAt,
+    finishedAt: workflow.status?.finishedAt || undefined,
+    steps: argoStepStates(workflow, state.steps)
+  };
+}
+
+/** What the pods of one step printed, read from the cluster now. */
+export async function kubernetesStepLog(state: RunState, stepId: string, kubeConfig?: KubeConfig): Promise<string> {
+  const { api, workflowName } = argoApiFor(state, kubeConfig);
+  const workflow = await api.get(workflowName);
+  return readStepLogs(api, workflowName, stepPodNodes(workflowNodes(workflow.status), stepId));
+}
+
+/** Reads the workflow of a stored run again and saves what it says. */
+export async function refreshKubernetesRun(store: RunStore, state: RunState, kubeConfig?: KubeConfig): Promise<RunState> {
+  const { api, workflowName } = argoApiFor(state, kubeConfig);
+  const next = applyWorkflow(state, await api.get(workflowName));
+  store.save(next);
+  return next;
+}
+
+/** Asks Argo to terminate the workflow of a stored run (`spec.shutdown: Terminate`). */
+export async function cancelKubernetesRun(state: RunState, kubeConfig?: KubeConfig): Promise<void> {
+  const { api, workflowName } = argoApiFor(state, kubeConfig);
+  await api.shutdown(workflowName, 'Terminate');
+}
+
+/**
+ * Runs a compiled Argo Workflow on Kubernetes: creates it (named by the run id), watches it to the
+ * end, reports its nodes as step states and the steps' pod logs as log events, exactly like the
+ * local backend, and records the run in the local run store so `cellpipe status/logs/cancel` work.
+ */
+export class KubernetesBackend {
+  private readonly kc: KubeConfig;
+  readonly namespace: string;
+
+  constructor(private readonly options: KubernetesBackendOptions) {
+    this.kc = options.kubeConfig ?? loadKubeConfig();
+    this.namespace = kubeNamespace(this.kc, options.namespace);
+  }
+
+  async start(input: KubernetesRunInput): Promise<RunHandle> {
+    const { store } = this.options;
+    const emit = this.options.onEvent ?? ((): void => undefined);
+    const api = new ArgoApi(this.kc, this.namespace);
+    const runId = store.newRunId(input.pipelineName);
+    const { generateName: _ignored, ...metadata } = input.workflow.metadata;
+    await api.create({ ...input.workflow, metadata: { ...metadata, name: runId, namespace: this.namespace } });
+
+    let state = recordRemoteRun(store, runId, input, { backend: 'kubernetes', kubernetes: { namespace: this.namespace, workflowName: runId } });
+    emit({ type: 'run', runId, status: 'Pending' });
+
+    // Logs are read once a step has finished, one step at a time, in the order steps finish.
+    let logs = Promise.resolve();
+    const fetchLog = (workflow: ArgoWorkflow, stepId: string): void => {
+      logs = logs.then(async () => {
+        try {
+          const text = await readStepLogs(api, runId, stepPodNodes(workflowNodes(workflow.status), stepId));
+          writeFileSync(store.logPath(runId, stepId), text);
+          if (text) {
+            emit({ type: 'log', runId, stepId, stream: 'stdout', text });
+          }
+        } catch (error) {
+          emit({ type: 'log', runId, stepId, stream: 'stderr', text: `cellpipe: cannot read the step's log: ${(error as Error).message}\n` });
+        }
+      });
+    };
+
+    const onChange = (workflow: ArgoWorkflow): void => {
+      const next = applyWorkflow(state, workflow);
+      next.steps.forEach((step, i) => {
+        const before = state.steps[i];
+        if (JSON.stringify(step) !== JSON.stringify(before)) {
+          if (step.status !== before.status || step.attempts !== before.attempts) {
+            emit({ type: 'step', runId, step });
+          }
+          if (FINISHED_STEP.has(step.status) && !FINISHED_STEP.has(before.status) && step.attempts > 0) {
+            fetchLog(workflow, step.id);
+          }
+        }
+      });
+      const statusChanged = next.status !== state.status;
+      state = next;
+      store.save(state);
+      if (statusChanged && next.status !== 'Succeeded' && next.status !== 'Failed' && next.status !== 'Cancelled') {
+        emit({ type: 'run', runId, status: next.status, message: next.message });
+      }
+    };
+
+    const watch = watchWorkflow({ api, name: runId, onChange, retryDelayMs: this.options.retryDelayMs });
+    return remoteRunHandle(
+      { store, emit, state: () => state, what: `workflow '${runId}'` },
+      watch.done.finally(() => logs),
+      () => api.shutdown(runId, 'Terminate')
+    );
+  }
+}

@@ -1,0 +1,111 @@
+import type { RunStatus, StepState, StepStatus } from '../../../../src/core/run/types';
+import { workflowFinished, workflowNodes, type ArgoNode, type ArgoWorkflow } from './argoWorkflow';
+
+/**
+ * Maps an Argo Workflow's nodes to cellpipe step states. The compiled DAG names each task (and its
+ * template) by the step id, so a step's node is the one whose `displayName` is the step id: a `Pod`
+ * node, or a `Retry` node whose `Pod` children `<id>(0)`, `<id>(1)`, ... are its attempts, or a
+ * `Skipped` node when a dependency failed.
+ */
+
+const STRUCTURAL = new Set(['DAG', 'Steps', 'StepGroup', 'TaskGroup']);
+
+/** The node standing for a step, preferring the `Retry` node over its attempts. */
+export function stepNode(nodes: Record<string, ArgoNode>, stepId: string): ArgoNode | undefined {
+  const candidates = Object.values(nodes).filter(n => n.displayName === stepId && !STRUCTURAL.has(n.type));
+  return candidates.find(n => n.type === 'Retry') ?? candidates[0];
+}
+
+/** The pod nodes of a step, one per attempt, oldest first. */
+export function stepPodNodes(nodes: Record<string, ArgoNode>, stepId: string): ArgoNode[] {
+  const node = stepNode(nodes, stepId);
+  if (!node) {
+    return [];
+  }
+  if (node.type === 'Pod') {
+    return [node];
+  }
+  return (node.children ?? [])
+    .map(id => nodes[id])
+    .filter((n): n is ArgoNode => !!n && n.type === 'Pod')
+    .sort((a, b) => attemptIndex(a) - attemptIndex(b));
+}
+
+function attemptIndex(node: ArgoNode): number {
+  const match = /\((\d+)\)$/.exec(node.displayName);
+  return match ? Number(match[1]) : 0;
+}
+
+function cancelled(workflow: ArgoWorkflow): boolean {
+  return !!workflow.spec.shutdown;
+}
+
+function nodeStatus(node: ArgoNode, workflow: ArgoWorkflow): StepStatus {
+  switch (node.phase) {
+    case 'Running':
+      return 'Running';
+    case 'Succeeded':
+      return node.memoizationStatus?.hit ? 'Cached' : 'Succeeded';
+    case 'Failed':
+    case 'Error':
+      return cancelled(workflow) ? 'Cancelled' : 'Failed';
+    case 'Skipped':
+    case 'Omitted':
+      return 'Skipped';
+    default:
+      return workflowFinished(workflow) ? (cancelled(workflow) ? 'Cancelled' : 'Failed') : 'Pending';
+  }
+}
+
+function exitCode(pod: ArgoNode | undefined): number | undefined {
+  const code = pod?.outputs?.exitCode;
+  return code === undefined || code === '' || isNaN(Number(code)) ? undefined : Number(code);
+}
+
+/** The steps' states in a workflow, starting from `steps` (their ids, names and dependencies). */
+export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): StepState[] {
+  const nodes = workflowNodes(workflow.status);
+  return steps.map(step => {
+    const node = stepNode(nodes, step.id);
+    if (!node) {
+      if (!workflowFinished(workflow)) {
+        return { ...step, status: 'Pending' };
+      }
+      const status = cancelled(workflow) ? 'Cancelled' : 'Skipped';
+      return { ...step, status, message: status === 'Cancelled' ? 'cancelled' : 'not run: a step it depends on did not succeed' };
+    }
+    const pods = stepPodNodes(nodes, step.id);
+    const last = pods[pods.length - 1];
+    const attempts = pods.filter(p => p.phase !== 'Pending').length;
+    // A step runs once its first pod does; before that a Retry node already says Running.
+    const status = node.type === 'Retry' && !attempts && node.phase === 'Running' ? 'Pending' : nodeStatus(node, workflow);
+    const message = node.message || last?.message;
+    const state: StepState = {
+      ...step,
+      status,
+      cached: status === 'Cached',
+      attempts,
+      startedAt: node.startedAt || undefined,
+      finishedAt: node.finishedAt || undefined,
+      exitCode: exitCode(last),
+      message: status === 'Succeeded' || status === 'Cached' ? undefined : message || undefined
+    };
+    return state;
+  });
+}
+
+/** The run's status and message from the workflow phase (a shut-down workflow counts as cancelled). */
+export function argoRunStatus(workflow: ArgoWorkflow): { status: RunStatus; message?: string } {
+  const message = workflow.status?.message || undefined;
+  switch (workflow.status?.phase) {
+    case 'Running':
+      return { status: 'Running', message };
+    case 'Succeeded':
+      return { status: 'Succeeded' };
+    case 'Failed':
+    case 'Error':
+      return { status: cancelled(workflow) ? 'Cancelled' : 'Failed', message };
+    default:
+      return { status: 'Pending', message };
+  }
+}

@@ -1,0 +1,368 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { NODE_ID_ANNOTATION, WORKFLOW_LABEL, workflowFinished, type ArgoWorkflow } from '../kubernetes/argoWorkflow';
+import { argoScenario, terminatedStatus, type Scenario } from './argoScenario';
+
+/**
+ * A fake Kubernetes API server for tests: a real loopback HTTP server speaking the paths the
+ * kubernetes backend uses (Argo Workflows create/get/list/patch/watch, pods list, pod logs) with
+ * `Status` error bodies. A created workflow advances through its scenario one frame per tick, but
+ * only while someone watches it (so drops and 410s happen at known points); `advance()` moves it
+ * by hand.
+ */
+
+export interface InjectedFailure {
+  method: string;
+  /** Matched against the request path (without the query). */
+  path: RegExp;
+  code: number;
+  reason?: string;
+  message?: string;
+  details?: Record<string, unknown>;
+  /** How many requests fail (default: all). */
+  times?: number;
+}
+
+export interface FakeKubernetesOptions {
+  /** The frames a created workflow goes through; default: every task succeeds once. */
+  scenario?: (workflow: ArgoWorkflow) => Scenario;
+  /** Required bearer token (default `fake-token`); other requests get 401. */
+  token?: string;
+  /** false: the Argo CRDs are not installed, every argoproj.io path answers 404. */
+  crdInstalled?: boolean;
+  /** Serve `status.compressedNodes` instead of `status.nodes`. */
+  compressNodes?: boolean;
+  /** Close the n-th watch stream (1-based) after it has sent `afterEvents` events. */
+  dropWatch?: { request: number; afterEvents: number; how: 'end' | 'destroy' };
+  /** Answer the n-th watch request with 410 Gone, as an HTTP status or as an ERROR event. */
+  goneWatch?: { request: number; as: 'http' | 'event' };
+  failures?: InjectedFailure[];
+  /** Stop after this many frames (a step that runs for long) until the workflow is shut down. */
+  stallAfterFrames?: number;
+  /** Milliseconds between frames while watched (default 2). */
+  tickMs?: number;
+}
+
+interface StoredWorkflow {
+  object: ArgoWorkflow;
+  scenario: Scenario;
+  frame: number;
+}
+
+interface Watcher {
+  namespace: string;
+  name?: string;
+  res: ServerResponse;
+  sent: number;
+  drop?: { afterEvents: number; how: 'end' | 'destroy' };
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingMessage['headers'];
+  body?: unknown;
+}
+
+const ARGO_PATH = /^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/workflows(?:\/([^/]+))?$/;
+const PODS_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/;
+const LOG_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/;
+
+export function statusBody(code: number, reason: string, message: string, details?: Record<string, unknown>): object {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+}
+
+const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'AlreadyExists', 410: 'Expired', 415: 'UnsupportedMediaType', 422: 'Invalid' };
+
+/** A JSON merge patch (RFC 7386). */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) {
+    return patch;
+  }
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as object) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) {
+      delete out[k];
+    } else {
+      out[k] = mergePatch(out[k], v);
+    }
+  }
+  return out;
+}
+
+export class FakeKubernetes {
+  readonly requests: RecordedRequest[] = [];
+  readonly workflows = new Map<string, StoredWorkflow>();
+  private readonly watchers = new Set<Watcher>();
+  private readonly history: Array<{ rv: number; namespace: string; name: string; type: string; object: ArgoWorkflow }> = [];
+  private resourceVersion = 1000;
+  private watchRequests = 0;
+  private timer?: NodeJS.Timeout;
+  private server?: Server;
+  readonly token: string;
+
+  constructor(private readonly options: FakeKubernetesOptions = {}) {
+    this.token = options.token ?? 'fake-token';
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      void this.handle(req, res).catch(error => this.fail(res, 500, (error as Error).message));
+    });
+    await new Promise<void>(resolve => this.server!.listen(0, '127.0.0.1', resolve));
+    return this.url;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  /** A kubeconfig (YAML is a superset of JSON) for this server with a token user. */
+  kubeconfig(namespace = 'default'): string {
+    return JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'fake-user', user: { token: this.token } }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake-user', namespace } }],
+      'current-context': 'fake'
+    });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    for (const w of this.watchers) {
+      w.res.destroy();
+    }
+    this.server?.closeAllConnections();
+    await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Moves every unfinished workflow one frame on (a shut-down one straight to its end). */
+  advance(): void {
+    for (const [key, stored] of this.workflows) {
+      const { object, scenario } = stored;
+      if (workflowFinished(object)) {
+        continue;
+      }
+      if (object.spec.shutdown) {
+        object.status = terminatedStatus(object.status ?? {});
+      } else if (stored.frame < Math.min(scenario.frames.length, this.options.stallAfterFrames ?? Infinity)) {
+        object.status = structuredClone(scenario.frames[stored.frame++].status);
+      } else {
+        continue;
+      }
+      this.changed(key, 'MODIFIED');
+    }
+  }
+
+  private changed(key: string, type: 'ADDED' | 'MODIFIED'): void {
+    const stored = this.workflows.get(key)!;
+    stored.object.metadata.resourceVersion = String(++this.resourceVersion);
+    const event = { rv: this.resourceVersion, namespace: stored.object.metadata.namespace!, name: stored.object.metadata.name!, type, object: structuredClone(stored.object) };
+    this.history.push(event);
+    for (const w of this.watchers) {
+      this.send(w, event);
+    }
+  }
+
+  private send(w: Watcher, event: { namespace: string; name: string; type: string; object: ArgoWorkflow }): void {
+    if (w.namespace !== event.namespace || (w.name && w.name !== event.name) || w.res.destroyed) {
+      return;
+    }
+    w.res.write(JSON.stringify({ type: event.type, object: this.served(event.object) }) + '\n');
+    w.sent += 1;
+    if (w.drop && w.sent >= w.drop.afterEvents) {
+      this.watchers.delete(w);
+      if (w.drop.how === 'destroy') {
+        w.res.socket?.destroy();
+      } else {
+        w.res.end();
+      }
+    }
+  }
+
+  /** The object as the API returns it: with compressed nodes when asked. */
+  private served(object: ArgoWorkflow): ArgoWorkflow {
+    if (!this.options.compressNodes || !object.status?.nodes) {
+      return object;
+    }
+    const { nodes, ...status } = object.status;
+    return { ...object, status: { ...status, compressedNodes: gzipSync(JSON.stringify(nodes)).toString('base64') } };
+  }
+
+  private tick(): void {
+    if (!this.timer && this.watchers.size) {
+      this.timer = setInterval(() => {
+        if (!this.watchers.size) {
+          clearInterval(this.timer);
+          this.timer = undefined;
+          return;
+        }
+        this.advance();
+      }, this.options.tickMs ?? 2);
+    }
+  }
+
+  private json(res: ServerResponse, code: number, body: unknown): void {
+    res.writeHead(code, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private fail(res: ServerResponse, code: number, message: string, details?: Record<string, unknown>): void {
+    this.json(res, code, statusBody(code, REASONS[code] ?? 'InternalError', message, details));
+  }
+
+  private async body(req: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const query = Object.fromEntries(url.searchParams);
+    const method = req.method ?? 'GET';
+    const body = method === 'POST' || method === 'PATCH' ? await this.body(req) : undefined;
+    this.requests.push({ method, path: url.pathname, query, headers: req.headers, body });
+
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      return this.fail(res, 401, 'Unauthorized');
+    }
+    const injected = this.options.failures?.find(f => f.method === method && f.path.test(url.pathname) && (f.times ?? 1) !== 0);
+    if (injected) {
+      if (injected.times !== undefined) {
+        injected.times -= 1;
+      }
+      return this.json(res, injected.code, statusBody(injected.code, injected.reason ?? REASONS[injected.code] ?? 'Unknown', injected.message ?? 'injected failure', injected.details));
+    }
+    let match: RegExpExecArray | null;
+    if ((match = ARGO_PATH.exec(url.pathname))) {
+      if (this.options.crdInstalled === false) {
+        return this.fail(res, 404, 'the server could not find the requested resource');
+      }
+      return this.workflowRequest(req, res, method, decodeURIComponent(match[1]), match[2] && decodeURIComponent(match[2]), query, body);
+    }
+    if ((match = PODS_PATH.exec(url.pathname)) && method === 'GET') {
+      return this.json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.resourceVersion) }, items: this.pods(match[1], query.labelSelector) });
+    }
+    if ((match = LOG_PATH.exec(url.pathname)) && method === 'GET') {
+      return this.podLog(res, match[1], decodeURIComponent(match[2]), query.container);
+    }
+    return this.fail(res, 404, 'the server could not find the requested resource');
+  }
+
+  private workflowRequest(req: IncomingMessage, res: ServerResponse, method: string, namespace: string, name: string | undefined, query: Record<string, string>, body: unknown): void {
+    const key = (n: string): string => `${namespace}/${n}`;
+    if (method === 'POST' && !name) {
+      const wf = structuredClone(body) as ArgoWorkflow;
+      const wfName = wf.metadata?.name ?? `${wf.metadata?.generateName ?? 'wf-'}${(this.resourceVersion + 1).toString(36)}`;
+      if (this.workflows.has(key(wfName))) {
+        return this.fail(res, 409, `workflows.argoproj.io "${wfName}" already exists`, { name: wfName, group: 'argoproj.io', kind: 'workflows' });
+      }
+      wf.metadata = { ...wf.metadata, name: wfName, namespace, uid: `uid-${wfName}`, creationTimestamp: '2026-01-01T12:00:00Z' };
+      wf.status = {};
+      const scenario = (this.options.scenario ?? (w => argoScenario(w)))(wf);
+      this.workflows.set(key(wfName), { object: wf, scenario, frame: 0 });
+      this.changed(key(wfName), 'ADDED');
+      return this.json(res, 201, this.served(wf));
+    }
+    if (method === 'GET' && name) {
+      const stored = this.workflows.get(key(name));
+      return stored ? this.json(res, 200, this.served(stored.object)) : this.fail(res, 404, `workflows.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'workflows' });
+    }
+    if (method === 'PATCH' && name) {
+      const stored = this.workflows.get(key(name));
+      if (!stored) {
+        return this.fail(res, 404, `workflows.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'workflows' });
+      }
+      if (req.headers['content-type'] !== 'application/merge-patch+json') {
+        return this.fail(res, 415, `the fake only accepts merge patches, got ${req.headers['content-type']}`);
+      }
+      stored.object = mergePatch(stored.object, body) as ArgoWorkflow;
+      this.changed(key(name), 'MODIFIED');
+      return this.json(res, 200, this.served(stored.object));
+    }
+    if (method === 'GET' && !name) {
+      const only = /^metadata\.name=(.+)$/.exec(query.fieldSelector ?? '')?.[1];
+      if (query.watch === 'true' || query.watch === '1') {
+        return this.watch(res, namespace, only, query.resourceVersion);
+      }
+      const items = [...this.workflows.values()].map(s => s.object).filter(o => o.metadata.namespace === namespace && (!only || o.metadata.name === only));
+      return this.json(res, 200, { kind: 'WorkflowList', apiVersion: 'argoproj.io/v1alpha1', metadata: { resourceVersion: String(this.resourceVersion) }, items: items.map(o => this.served(o)) });
+    }
+    return this.fail(res, 405 as number, `${method} is not supported here`);
+  }
+
+  private watch(res: ServerResponse, namespace: string, name: string | undefined, fromVersion: string | undefined): void {
+    const n = ++this.watchRequests;
+    const gone = this.options.goneWatch?.request === n ? this.options.goneWatch.as : undefined;
+    const expired = `too old resource version: ${fromVersion} (${this.resourceVersion})`;
+    if (gone === 'http') {
+      return this.fail(res, 410, expired);
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    if (gone === 'event') {
+      res.write(JSON.stringify({ type: 'ERROR', object: statusBody(410, 'Expired', expired) }) + '\n');
+      res.end();
+      return;
+    }
+    const drop = this.options.dropWatch?.request === n ? this.options.dropWatch : undefined;
+    const watcher: Watcher = { namespace, name, res, sent: 0, drop };
+    this.watchers.add(watcher);
+    res.on('close', () => this.watchers.delete(watcher));
+    const since = Number(fromVersion || 0);
+    for (const event of this.history.filter(e => e.rv > since)) {
+      this.send(watcher, event);
+    }
+    this.tick();
+  }
+
+  private pods(namespace: string, labelSelector: string | undefined): object[] {
+    const workflowName = new RegExp(`^${WORKFLOW_LABEL.replace(/[./]/g, '\\$&')}=(.+)$`).exec(labelSelector ?? '')?.[1];
+    const pods: object[] = [];
+    for (const { object } of this.workflows.values()) {
+      if (object.metadata.namespace !== namespace || (workflowName && object.metadata.name !== workflowName)) {
+        continue;
+      }
+      for (const node of Object.values(object.status?.nodes ?? {})) {
+        if (node.type === 'Pod') {
+          pods.push({
+            metadata: { name: this.podName(object.metadata.name!, node.id, node.templateName), namespace, labels: { [WORKFLOW_LABEL]: object.metadata.name }, annotations: { [NODE_ID_ANNOTATION]: node.id } },
+            status: { phase: node.phase === 'Succeeded' || node.phase === 'Failed' ? node.phase : node.phase === 'Running' ? 'Running' : 'Pending' }
+          });
+        }
+      }
+    }
+    return pods;
+  }
+
+  /** Argo's v2 pod name: `<workflow>-<template>-<node hash>`. */
+  private podName(workflow: string, nodeId: string, template = 'step'): string {
+    return `${workflow}-${template}-${nodeId.slice(workflow.length + 1)}`;
+  }
+
+  private podLog(res: ServerResponse, namespace: string, pod: string, container: string | undefined): void {
+    for (const { object, scenario } of this.workflows.values()) {
+      for (const node of Object.values(object.status?.nodes ?? {})) {
+        if (object.metadata.namespace === namespace && node.type === 'Pod' && this.podName(object.metadata.name!, node.id, node.templateName) === pod) {
+          if (container !== 'main') {
+            return this.fail(res, 400, `container ${container} is not valid for pod ${pod}`);
+          }
+          if (node.phase === 'Pending') {
+            return this.fail(res, 400, `container "main" in pod "${pod}" is waiting to start: PodInitializing`);
+          }
+          res.writeHead(200, { 'Content-Type': 'text/plain' });
+          res.end(scenario.logs[node.id] ?? '');
+          return;
+        }
+      }
+    }
+    this.fail(res, 404, `pods "${pod}" not found`, { name: pod, kind: 'pods' });
+  }
+}

@@ -1,0 +1,189 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { createService } from '../app';
+import { listen } from '../listen';
+
+const SECRET = 'test-secret-0123456789abcdef';
+const XSRF = 'xsrf-token-1';
+const HEADERS = { 'x-cellpipe-secret': SECRET, 'x-xsrftoken': XSRF, cookie: `_xsrf=${XSRF}` };
+
+function notebook(cells: Array<{ tags: string[]; source: string }>): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: cells.map((c, i) => ({ cell_type: 'code', id: `c${i}`, metadata: { tags: c.tags }, source: c.source, outputs: [], execution_count: null }))
+  });
+}
+
+const PIPELINE = notebook([
+  { tags: ['pipeline-parameters'], source: 'n = 3' },
+  { tags: ['step:make'], source: 'xs = list(range(n))\nprint("made", len(xs))' },
+  { tags: ['step:total'], source: 'total = sum(xs)\nprint("total", total)' }
+]);
+
+interface Reply {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json(): any;
+}
+
+/**
+ * One real HTTP request over the service's Unix socket (fastify's inject needs an ESM-only cookie
+ * module that the jest setup cannot load). Resolves when the response ends.
+ */
+function call(socketPath: string, method: string, path: string, headers: Record<string, string>, payload?: unknown): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const body = payload === undefined ? undefined : JSON.stringify(payload);
+    const req = request({ socketPath, method, path, headers: body ? { ...headers, 'content-type': 'application/json' } : headers }, res => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', chunk => (text += chunk));
+      res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Parses a text/event-stream body into its events. */
+function parseEvents(body: string): Array<{ event: string; data: any }> {
+  return body
+    .split('\n\n')
+    .filter(block => block.startsWith('event:'))
+    .map(block => {
+      const [eventLine, dataLine] = block.split('\n');
+      return { event: eventLine.slice('event: '.length), data: JSON.parse(dataLine.slice('data: '.length)) };
+    });
+}
+
+describe('service routes', () => {
+  let root: string;
+  let outside: string;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'cellpipe-root-'));
+    outside = mkdtempSync(join(tmpdir(), 'cellpipe-outside-'));
+    mkdirSync(join(root, 'sub'));
+    writeFileSync(join(root, 'sub', 'pipe.ipynb'), PIPELINE);
+    writeFileSync(join(root, 'broken.ipynb'), notebook([{ tags: ['step:a'], source: 'x = (' }]));
+    writeFileSync(join(root, 'fails.ipynb'), notebook([{ tags: ['step:boom'], source: 'raise ValueError("no")' }]));
+    writeFileSync(join(outside, 'secret.ipynb'), PIPELINE);
+    symlinkSync(join(outside, 'secret.ipynb'), join(root, 'link.ipynb'));
+    symlinkSync(outside, join(root, 'linkdir'));
+    app = createService({ secret: SECRET, root, home: join(root, '.cellpipe') });
+    await listen(app, { socket: join(root, '.svc.sock') });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    rmSync(root, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  const socket = (): string => join(root, '.svc.sock');
+  const post = (url: string, payload: unknown): Promise<Reply> => call(socket(), 'POST', url, HEADERS, payload);
+  const get = (url: string): Promise<Reply> => call(socket(), 'GET', url, { 'x-cellpipe-secret': SECRET });
+
+  it.each([
+    ['an absolute path', '/etc/passwd.ipynb', 400],
+    ['a path with a NUL byte', 'a\0.ipynb', 400],
+    ['a file that is not a notebook', 'sub/../../x.txt', 400],
+    ['a .. escape', '../x.ipynb', 403],
+    ['a .. escape through a folder', 'sub/../../secret.ipynb', 403],
+    ['a symlink to a file outside', 'link.ipynb', 403],
+    ['a symlinked folder outside', 'linkdir/secret.ipynb', 403],
+    ['a missing notebook', 'nope.ipynb', 404],
+    ['no path at all', undefined, 400]
+  ])('refuses %s', async (_label, path, status) => {
+    for (const url of ['/api/runs', '/api/compile']) {
+      const reply = await post(url, { path });
+      expect([reply.statusCode, reply.json().error]).toEqual([status, expect.any(String)]);
+    }
+  });
+
+  it('refuses to start a run without the XSRF double submit', async () => {
+    const reply = await call(socket(), 'POST', '/api/runs', { 'x-cellpipe-secret': SECRET }, { path: 'sub/pipe.ipynb' });
+    expect(reply.statusCode).toBe(403);
+  });
+
+  it('compiles to Argo and KFP files named after the notebook', async () => {
+    const argo = (await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'argo' })).json();
+    expect(argo.files).toEqual([{ name: 'pipe.argo.yaml', content: expect.stringContaining('kind: Workflow') }]);
+    const kfp = (await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'kfp' })).json();
+    expect(kfp.files).toEqual([{ name: 'pipe.kfp.yaml', content: expect.stringContaining('schemaVersion: 2.1.0') }]);
+  });
+
+  it('compiles step scripts, and refuses unknown targets and broken notebooks', async () => {
+    const reply = await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'scripts' });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json().files.map((f: { name: string }) => f.name)).toEqual(['make.py', 'total.py', 'pipeline.json']);
+    expect((await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'yaml' })).statusCode).toBe(400);
+    const broken = await post('/api/compile', { path: 'broken.ipynb' });
+    expect(broken.statusCode).toBe(422);
+    expect(broken.json().error).toMatch(/cell 0/);
+  });
+
+  it('runs a notebook, streams its events, keeps its history, logs and outputs', async () => {
+    const started = await post('/api/runs', { path: 'sub/pipe.ipynb', parameters: { n: '5' }, python: 'python3', workers: 2 });
+    expect(started.statusCode).toBe(201);
+    const run = started.json();
+    expect(run).toMatchObject({ notebookPath: 'sub/pipe.ipynb', parameters: { n: 5 }, backend: 'local' });
+
+    // The stream ends when the run does: inject resolves then.
+    const stream = await get(`/api/runs/${run.runId}/events`);
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+    const events = parseEvents(stream.body);
+    expect(events[0].event).toBe('state');
+    const last = events[events.length - 1];
+    expect(last.data.status).toBe('Succeeded'); // a 'run' event, or the state of a run already over
+
+    const state = (await get(`/api/runs/${run.runId}`)).json();
+    expect(state.steps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([
+      ['make', 'Succeeded'],
+      ['total', 'Succeeded']
+    ]);
+    const log = await get(`/api/runs/${run.runId}/steps/total/log`);
+    expect(log.headers['content-type']).toMatch(/^text\/plain/);
+    expect(log.body).toContain('total 10');
+    const outputs = (await get(`/api/runs/${run.runId}/steps/make/outputs`)).json();
+    expect(outputs).toEqual([expect.objectContaining({ name: 'xs', type: 'list' })]);
+    expect((await get(`/api/runs/${run.runId}/steps/nope/log`)).statusCode).toBe(404);
+
+    const history = (await get('/api/runs?path=sub/pipe.ipynb')).json();
+    expect(history.map((r: { runId: string }) => r.runId)).toContain(run.runId);
+    expect((await get('/api/runs?path=other.ipynb')).json()).toEqual([]);
+
+    expect((await post(`/api/runs/${run.runId}/cancel`, {})).statusCode).toBe(409);
+    expect((await post(`/api/runs/${run.runId}/retry`, {})).statusCode).toBe(409);
+  });
+
+  it('reports a failing step with its message, and retries it', async () => {
+    const run = (await post('/api/runs', { path: 'fails.ipynb', python: 'python3' })).json();
+    const events = parseEvents((await get(`/api/runs/${run.runId}/events`)).body);
+    const failed = events.find(e => e.event === 'step' && e.data.step.status === 'Failed');
+    const state = (await get(`/api/runs/${run.runId}`)).json();
+    expect(state.status).toBe('Failed');
+    expect(failed?.data.step.message ?? state.steps[0].message).toMatch(/ValueError/);
+    const retried = await post(`/api/runs/${run.runId}/retry`, {});
+    expect(retried.statusCode).toBe(200);
+    await get(`/api/runs/${run.runId}/events`);
+    expect((await get(`/api/runs/${run.runId}`)).json().steps[0].attempts).toBe(2);
+  });
+
+  it('refuses bad parameters, backends and run ids in words', async () => {
+    const bad = await post('/api/runs', { path: 'sub/pipe.ipynb', parameters: { n: 'many' } });
+    expect([bad.statusCode, bad.json().error]).toEqual([400, expect.stringMatching(/whole number/)]);
+    const unknown = await post('/api/runs', { path: 'sub/pipe.ipynb', parameters: { m: 1 } });
+    expect(unknown.json().error).toMatch(/no parameter 'm'/);
+    expect((await post('/api/runs', { path: 'sub/pipe.ipynb', backend: 'kfp' })).statusCode).toBe(400);
+    expect((await get('/api/runs/..%2F..%2Fetc')).statusCode).toBe(400);
+    expect((await get('/api/runs/no-such-run')).statusCode).toBe(404);
+    expect((await get('/api/runs/no-such-run/events')).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,236 @@
+import { EventEmitter } from 'node:events';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { JsonValue, RunEvent, RunState } from '../../../src/core/run/types';
+import { LocalBackend, observedState, runnerGone, type RunHandle } from '../backends/local/localBackend';
+import { RunStore } from '../backends/local/runStore';
+import { loadPipeline } from '../cli/notebookFile';
+import { runParameters } from '../cli/parameters';
+import { HttpError } from './httpError';
+import { resolveNotebookPath } from './notebookPath';
+import { notebookPython, toRunRequest } from './runRequest';
+
+export interface StartRunInput {
+  /** Notebook path relative to the Jupyter root. */
+  path: unknown;
+  /** Parameter values by name, overriding the notebook's defaults; read by the default's type. */
+  parameters?: unknown;
+  backend?: unknown;
+  /** Interpreter of the steps; empty means the notebook kernel's (resolvePython). */
+  python?: unknown;
+  /** Steps run at once; 0 or absent means one per CPU core. */
+  workers?: unknown;
+}
+
+/** One saved output of a step, as its manifest describes it. */
+export interface OutputSummary {
+  name: string;
+  type: string | null;
+  serializer: string | null;
+  bytes: number | null;
+}
+
+const FINISHED = new Set(['Succeeded', 'Failed', 'Cancelled']);
+
+export function isFinished(state: Pick<RunState, 'status'>): boolean {
+  return FINISHED.has(state.status);
+}
+
+/**
+ * The service's runs: starts local runs in this process, keeps their handles to cancel them, and
+ * fans their RunEvents out to subscribers (the server-sent event streams). Everything about a run
+ * lives in the RunStore, so runs started by the CLI are listed and readable too.
+ */
+export class RunManager {
+  readonly store: RunStore;
+  private readonly active = new Map<string, RunHandle>();
+  private readonly events = new EventEmitter();
+  private readonly pythonByKernel = new Map<string, string>();
+
+  constructor(readonly root: string, home?: string) {
+    this.store = new RunStore(home ?? process.env.CELLPIPE_HOME ?? join(root, '.cellpipe'));
+    this.events.setMaxListeners(0);
+  }
+
+  /** Compiles the notebook from disk and starts it on the local backend; resolves once it started. */
+  async start(input: StartRunInput): Promise<RunState> {
+    if (input.backend !== undefined && input.backend !== 'local') {
+      throw new HttpError(400, `backend '${String(input.backend)}' is not available here: this version runs 'local'`);
+    }
+    const notebook = resolveNotebookPath(this.root, input.path);
+    const { notebook: parsed, pipeline } = loadPipeline(notebook.absolute, () => undefined);
+    const parameters = runParameters(pipeline.parameters, parameterOverrides(input.parameters));
+    const explicit = typeof input.python === 'string' && input.python.trim() ? input.python.trim() : undefined;
+    const python = this.python(parsed, explicit);
+    const handle = await this.backend(python, dirname(notebook.absolute), workerCount(input.workers)).start(
+      toRunRequest(pipeline, parameters, notebook.relative)
+    );
+    this.track(handle);
+    return this.state(handle.runId);
+  }
+
+  async retry(runId: string): Promise<RunState> {
+    const saved = this.state(runId);
+    const backend = this.backend(saved.python ?? 'python3', saved.cwd ?? this.root, cpus().length);
+    let handle: RunHandle;
+    try {
+      handle = await backend.retry(runId);
+    } catch (error) {
+      throw new HttpError(409, (error as Error).message);
+    }
+    this.track(handle);
+    return this.state(runId);
+  }
+
+  /** Cancels a run of this process directly, a run of another process (the CLI) by its marker. */
+  cancel(runId: string): RunState {
+    const state = this.state(runId);
+    const handle = this.active.get(runId);
+    if (handle) {
+      handle.cancel();
+    } else if (isFinished(state) || runnerGone(state)) {
+      throw new HttpError(409, `run ${runId} is ${state.status}: nothing to cancel`);
+    } else {
+      writeFileSync(this.store.cancelMarker(runId), new Date().toISOString());
+    }
+    return state;
+  }
+
+  state(runId: string): RunState {
+    let exists: boolean;
+    try {
+      exists = this.store.exists(runId);
+    } catch (error) {
+      throw new HttpError(400, (error as Error).message);
+    }
+    if (!exists) {
+      throw new HttpError(404, `no run '${runId}'`);
+    }
+    return observedState(this.store.load(runId));
+  }
+
+  /** The runs of one notebook (path relative to the root), newest first. */
+  history(path: unknown): RunState[] {
+    if (typeof path !== 'string' || path === '') {
+      throw new HttpError(400, "give the notebook as '?path=' (relative to the Jupyter root)");
+    }
+    return this.store
+      .list()
+      .map(id => observedState(this.store.load(id)))
+      .filter(state => state.notebookPath === path);
+  }
+
+  log(runId: string, stepId: string): string {
+    const path = this.store.logPath(runId, this.step(runId, stepId));
+    return existsSync(path) ? readFileSync(path, 'utf8') : '';
+  }
+
+  outputs(runId: string, stepId: string): OutputSummary[] {
+    const dir = join(this.store.dataDir(runId), this.step(runId, stepId));
+    if (!existsSync(dir)) {
+      return [];
+    }
+    return readdirSync(dir)
+      .filter(file => file.endsWith('.json') && !file.startsWith('.'))
+      .sort()
+      .flatMap(file => {
+        try {
+          const manifest = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+          return [
+            {
+              name: file.slice(0, -'.json'.length),
+              type: typeof manifest.type === 'string' ? manifest.type : null,
+              serializer: typeof manifest.serializer === 'string' ? manifest.serializer : null,
+              bytes: typeof manifest.size === 'number' ? manifest.size : null
+            }
+          ];
+        } catch {
+          return []; // a manifest being written
+        }
+      });
+  }
+
+  /** Calls `listener` with every event of the run until the returned function is called. */
+  subscribe(runId: string, listener: (event: RunEvent) => void): () => void {
+    this.events.on(runId, listener);
+    return () => this.events.off(runId, listener);
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Waits for the runs this process started (tests, shutdown). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.active.values()].map(h => h.done.catch(() => undefined)));
+  }
+
+  cancelAll(): void {
+    for (const handle of this.active.values()) {
+      handle.cancel();
+    }
+  }
+
+  private step(runId: string, stepId: string): string {
+    const state = this.state(runId);
+    if (!state.steps.some(s => s.id === stepId)) {
+      throw new HttpError(404, `run ${runId} has no step '${stepId}'`);
+    }
+    return stepId;
+  }
+
+  private backend(python: string, cwd: string, workers: number): LocalBackend {
+    return new LocalBackend({
+      store: this.store,
+      python,
+      workers,
+      cwd,
+      onEvent: event => this.events.emit(event.runId, event)
+    });
+  }
+
+  private track(handle: RunHandle): void {
+    this.active.set(handle.runId, handle);
+    void handle.done
+      .catch(() => undefined)
+      .then(() => this.active.delete(handle.runId));
+  }
+
+  /** `jupyter kernelspec list` is slow: ask it once per kernel name. */
+  private python(notebook: Parameters<typeof notebookPython>[0], explicit: string | undefined): string {
+    if (explicit) {
+      return explicit;
+    }
+    const kernel = String((notebook.metadata.kernelspec as { name?: unknown } | undefined)?.name ?? '');
+    let python = this.pythonByKernel.get(kernel);
+    if (!python) {
+      python = notebookPython(notebook, undefined);
+      this.pythonByKernel.set(kernel, python);
+    }
+    return python;
+  }
+}
+
+function workerCount(value: unknown): number {
+  if (value === undefined || value === null || value === 0) {
+    return cpus().length;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new HttpError(400, `'workers' must be a whole number (0: one per CPU core), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** `{name: value}` from the UI as the CLI's `NAME=VALUE` overrides, so both read values alike. */
+function parameterOverrides(parameters: unknown): string[] {
+  if (parameters === undefined || parameters === null) {
+    return [];
+  }
+  if (typeof parameters !== 'object' || Array.isArray(parameters)) {
+    throw new HttpError(400, "'parameters' must be an object of parameter values by name");
+  }
+  return Object.entries(parameters as Record<string, JsonValue>).map(
+    ([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`
+  );
+}

@@ -1,0 +1,37 @@
+import type { Contents } from '@jupyterlab/services';
+import type { CompileResult } from './client';
+
+/** Where compiled files go next to a notebook: one file for Argo/KFP, a folder for step scripts. */
+export function compiledPath(notebookPath: string, result: CompileResult): string {
+  const stem = notebookPath.replace(/\.ipynb$/i, '');
+  return result.target === 'scripts' ? `${stem}.steps` : `${stem}.${result.target}.yaml`;
+}
+
+/** Saves compiled files through Jupyter's contents API; returns the path written. */
+export async function saveCompiled(contents: Contents.IManager, notebookPath: string, result: CompileResult): Promise<string> {
+  const path = compiledPath(notebookPath, result);
+  if (result.target !== 'scripts') {
+    await contents.save(path, { type: 'file', format: 'text', content: result.files[0].content });
+    return path;
+  }
+  await contents.save(path, { type: 'directory' });
+  for (const file of result.files) {
+    await contents.save(`${path}/${file.name}`, { type: 'file', format: 'text', content: file.content });
+  }
+  return path;
+}
+
+/** Offers the compiled file(s) as browser downloads. */
+export function downloadCompiled(notebookPath: string, result: CompileResult): void {
+  const files = result.target === 'scripts' ? result.files : [{ name: compiledPath(notebookPath, result).split('/').pop()!, content: result.files[0].content }];
+  for (const file of files) {
+    const url = URL.createObjectURL(new Blob([file.content], { type: 'text/plain' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = file.name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * Pipeline IR -> Argo Workflow (or WorkflowTemplate). One DAG task per step, with the inferred
+ * edges as `dependencies`; each step a `script` template. See argo/labels.ts for the names a
+ * backend relies on and cluster/podScripts.ts for how the shared runtime is stored once.
+ */
+import type { Diagnostic } from '../../notebook';
+import type { Pipeline, PipelineStep } from '../../pipeline';
+import { hasArgoTemplateSyntax } from '../cluster/argoSafe';
+import { dnsLabel, isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
+import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
+import { checkParameterNames, safeJson } from '../cluster/parameters';
+import { CompileDiagnostics, orThrow } from '../cluster/diagnostics';
+import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
+import { podStepScript, setupScript, sharedSources } from '../cluster/podScripts';
+import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
+import type { ArgoOptions } from './options';
+import type { ArgoEnvVar, ArgoTemplate, ArgoVolume, ArgoVolumeMount, ArgoWorkflow, ArgoWorkflowSpec } from './types';
+
+/** Longest generateName prefix: Kubernetes appends 5 characters and a name has at most 63. */
+export const MAX_GENERATE_NAME = 58;
+
+export interface ArgoCompileResult {
+  workflow: ArgoWorkflow;
+  /** Warnings (e.g. a ReadWriteOnce volume under parallel branches) and errors. */
+  diagnostics: Diagnostic[];
+}
+
+function dataVolume(volume: VolumeOptions, options: ArgoOptions): Partial<ArgoWorkflowSpec> {
+  if ('existingClaim' in volume) {
+    return { volumes: [{ name: ARGO_DATA_VOLUME, persistentVolumeClaim: { claimName: volume.existingClaim } }] };
+  }
+  return {
+    volumeClaimTemplates: [
+      {
+        metadata: { name: ARGO_DATA_VOLUME },
+        spec: {
+          accessModes: [volume.accessMode],
+          resources: { requests: { storage: volume.size } },
+          ...(volume.storageClass !== null ? { storageClassName: volume.storageClass } : {})
+        }
+      }
+    ],
+    volumeClaimGC: { strategy: options.volumeClaimGC ?? 'OnWorkflowSuccess' }
+  };
+}
+
+/** Extra volumes of the notebook settings (existing claims) mounted into every step. */
+function settingsMounts(pipeline: Pipeline, out: CompileDiagnostics): { volumes: ArgoVolume[]; mounts: ArgoVolumeMount[] } {
+  const volumes: ArgoVolume[] = [];
+  const mounts: ArgoVolumeMount[] = [];
+  pipeline.settings.mounts.forEach((mount, i) => {
+    if (mount.type !== 'pvc') {
+      out.warning(`volume ${JSON.stringify(mount.name)} of type ${mount.type} is not supported on the cluster and is not mounted; only existing claims (pvc) are`, null, 'volume-unsupported');
+      return;
+    }
+    if (!/^\/[^\0]*$/.test(mount.mountPath) || hasArgoTemplateSyntax(mount.mountPath) || hasArgoTemplateSyntax(mount.name)) {
+      out.error(`volume ${JSON.stringify(mount.name)}: mount path ${JSON.stringify(mount.mountPath)} must be an absolute path without '{{'`);
+    }
+    const name = `cellpipe-mount-${i + 1}`;
+    volumes.push({ name, persistentVolumeClaim: { claimName: mount.name } });
+    mounts.push({ name, mountPath: mount.mountPath });
+  });
+  return { volumes, mounts };
+}
+
+function checkMap(what: string, map: Record<string, string> | undefined, out: CompileDiagnostics): Record<string, string> | undefined {
+  for (const [key, value] of Object.entries(map ?? {})) {
+    if (!isQualifiedName(key) || !isLabelValue(value)) {
+      out.error(`${what} ${JSON.stringify(key)}: ${JSON.stringify(value)} is not a valid Kubernetes label`);
+    }
+  }
+  return map && Object.keys(map).length ? { ...map } : undefined;
+}
+
+/** Env every pod gets: the run's data folder and, for steps, one JSON env var per parameter. */
+function baseEnv(pipeline: Pipeline, withParameters: boolean): ArgoEnvVar[] {
+  const env: ArgoEnvVar[] = [{ name: 'CELLPIPE_DATA_DIR', value: `${DATA_MOUNT_PATH}/{{workflow.name}}` }];
+  if (withParameters) {
+    for (const p of pipeline.parameters) {
+      env.push({ name: `CELLPIPE_PARAM_${p.name}`, value: `{{workflow.parameters.${p.name}}}` });
+    }
+  }
+  return env;
+}
+
+function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod, options: ArgoOptions, out: CompileDiagnostics): ArgoTemplate {
+  const config = podConfig(pipeline, step, options, out);
+  const env = baseEnv(pipeline, true);
+  for (const secret of config.secrets) {
+    env.push({ name: secret.env, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });
+  }
+  const template: ArgoTemplate = {
+    name: step.id,
+    metadata: {
+      labels: { ...config.labels, ...shared.labels, [ARGO_LABELS.role]: 'step', [ARGO_LABELS.stepId]: step.id },
+      ...(Object.keys(config.annotations).length ? { annotations: config.annotations } : {})
+    },
+    script: {
+      image: config.image,
+      command: [options.python ?? 'python3'],
+      source: podStepScript(pipeline, step, shared.sources),
+      env,
+      ...(Object.keys(config.limits).length ? { resources: { limits: config.limits } } : {}),
+      volumeMounts: shared.mounts
+    }
+  };
+  if (config.retries) {
+    template.retryStrategy = { limit: String(config.retries), retryPolicy: 'Always' };
+  }
+  if (config.timeoutSeconds) {
+    template.activeDeadlineSeconds = String(config.timeoutSeconds);
+  }
+  return withPlacement(template, options);
+}
+
+function withPlacement(template: ArgoTemplate, options: ArgoOptions): ArgoTemplate {
+  if (options.nodeSelector && Object.keys(options.nodeSelector).length) {
+    template.nodeSelector = { ...options.nodeSelector };
+  }
+  if (options.tolerations?.length) {
+    template.tolerations = options.tolerations.map(t => ({ ...t }));
+  }
+  return template;
+}
+
+interface SharedPod {
+  labels: Record<string, string>;
+  /** Code several steps run, stored once in the setup template (cluster/podScripts.ts). */
+  sources: string[];
+  mounts: ArgoVolumeMount[];
+}
+
+/**
+ * Compiles a pipeline to an Argo Workflow (WorkflowTemplate with options.template), with the
+ * diagnostics found on the way. The Workflow is returned even with errors; compileArgoWorkflow
+ * throws instead.
+ *
+ * Names: the DAG task and the template of a step are both named by its step id (a DNS-1123
+ * label, unique): backends rely on that to map Argo nodes to steps.
+ */
+export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): ArgoCompileResult {
+  const out = new CompileDiagnostics();
+  checkParameterNames(pipeline.parameters, out);
+  const volume = resolveVolume(pipeline.settings, options, out);
+  warnReadWriteOnce(pipeline, volume, out);
+  const extra = settingsMounts(pipeline, out);
+  const pipelineLabel = dnsLabel(pipeline.name, 63);
+  const shared: SharedPod = {
+    labels: { [ARGO_LABELS.pipeline]: pipelineLabel },
+    sources: sharedSources(pipeline),
+    mounts: [{ name: ARGO_DATA_VOLUME, mountPath: DATA_MOUNT_PATH }, ...extra.mounts]
+  };
+  if (options.nodeSelector) {
+    checkMap('node selector', options.nodeSelector, out);
+  }
+  const workflowLabels = checkMap('label', options.labels, out);
+
+  const setup: ArgoTemplate = withPlacement(
+    {
+      name: ARGO_SETUP_TASK,
+      metadata: { labels: { ...shared.labels, [ARGO_LABELS.role]: 'setup' } },
+      script: {
+        image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE,
+        command: [options.python ?? 'python3'],
+        source: setupScript(pipeline),
+        env: baseEnv(pipeline, false),
+        volumeMounts: shared.mounts
+      }
+    },
+    options
+  );
+  const dag: ArgoTemplate = {
+    name: ARGO_ENTRYPOINT,
+    dag: {
+      tasks: [
+        { name: ARGO_SETUP_TASK, template: ARGO_SETUP_TASK },
+        ...pipeline.steps.map(step => ({
+          name: step.id,
+          template: step.id,
+          // Steps with dependencies wait for setup through them.
+          dependencies: step.dependsOn.length ? [...step.dependsOn] : [ARGO_SETUP_TASK]
+        }))
+      ]
+    }
+  };
+  const { volumes: dataVolumes = [], ...claimSpec } = dataVolume(volume, options);
+  const volumes = [...dataVolumes, ...extra.volumes];
+  const spec: ArgoWorkflowSpec = {
+    entrypoint: ARGO_ENTRYPOINT,
+    ...(pipeline.parameters.length
+      ? {
+          arguments: {
+            parameters: pipeline.parameters.map(p => ({
+              name: p.name,
+              value: safeJson(p.default),
+              description: `JSON value (${p.type} in the notebook): numbers as 1.5, booleans true or false, strings in double quotes`
+            }))
+          }
+        }
+      : {}),
+    ...(options.serviceAccount ? { serviceAccountName: options.serviceAccount } : {}),
+    ...claimSpec,
+    ...(volumes.length ? { volumes } : {}),
+    // Pods of failed steps stay, and with them their logs.
+    podGC: { strategy: 'OnPodSuccess' },
+    templates: [dag, setup, ...pipeline.steps.map(step => stepTemplate(pipeline, step, shared, options, out))]
+  };
+  const name = dnsLabel(options.name ?? pipeline.name, options.template ? 63 : MAX_GENERATE_NAME - 1);
+  const workflow: ArgoWorkflow = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: options.template ? 'WorkflowTemplate' : 'Workflow',
+    metadata: {
+      ...(options.template ? { name } : { generateName: `${name}-` }),
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      labels: { ...workflowLabels, [ARGO_LABELS.pipeline]: pipelineLabel }
+    },
+    spec
+  };
+  if (options.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) {
+    out.error(`namespace ${JSON.stringify(options.namespace)} is not a valid namespace name`);
+  }
+  return { workflow, diagnostics: out.list };
+}
+
+/** The Workflow of a pipeline; throws ClusterCompileError when it has errors. */
+export function compileArgoWorkflow(pipeline: Pipeline, options: ArgoOptions = {}): ArgoWorkflow {
+  const { workflow, diagnostics } = compileArgo(pipeline, options);
+  return orThrow(workflow, diagnostics);
+}

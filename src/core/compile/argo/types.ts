@@ -1,0 +1,97 @@
+/**
+ * The subset of Argo Workflows' Workflow / WorkflowTemplate (argoproj.io/v1alpha1) cellpipe emits:
+ * only fields present in Argo v3.5 and not removed in v4. Quantities and int-or-string values are
+ * strings. argo/schema.ts describes exactly these fields for validation.
+ */
+import type { Toleration } from '../cluster/options';
+
+export interface ArgoParameter {
+  name: string;
+  value?: string;
+  description?: string;
+}
+
+export interface ArgoEnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef: { name: string; key: string } };
+}
+
+export interface ArgoResources {
+  limits?: Record<string, string>;
+  requests?: Record<string, string>;
+}
+
+export interface ArgoVolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+}
+
+export interface ArgoScript {
+  image: string;
+  command: string[];
+  source: string;
+  env?: ArgoEnvVar[];
+  resources?: ArgoResources;
+  volumeMounts?: ArgoVolumeMount[];
+}
+
+export interface ArgoDagTask {
+  name: string;
+  template: string;
+  /** Task names that must succeed first (a `dependencies` list; cellpipe never emits `depends`). */
+  dependencies?: string[];
+}
+
+export interface ArgoTemplate {
+  name: string;
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  dag?: { tasks: ArgoDagTask[] };
+  script?: ArgoScript;
+  retryStrategy?: { limit: string; retryPolicy: 'OnFailure' | 'OnError' | 'Always' };
+  /** Seconds, as a string. */
+  activeDeadlineSeconds?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+}
+
+export interface ArgoVolumeClaimTemplate {
+  metadata: { name: string };
+  spec: {
+    accessModes: string[];
+    resources: { requests: { storage: string } };
+    storageClassName?: string;
+  };
+}
+
+export interface ArgoVolume {
+  name: string;
+  persistentVolumeClaim: { claimName: string; readOnly?: boolean };
+}
+
+export interface ArgoWorkflowSpec {
+  entrypoint: string;
+  arguments?: { parameters: ArgoParameter[] };
+  serviceAccountName?: string;
+  volumeClaimTemplates?: ArgoVolumeClaimTemplate[];
+  volumeClaimGC?: { strategy: 'OnWorkflowSuccess' | 'OnWorkflowCompletion' };
+  volumes?: ArgoVolume[];
+  podGC?: { strategy: 'OnPodSuccess' };
+  podMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  templates: ArgoTemplate[];
+}
+
+export interface ArgoWorkflow {
+  apiVersion: 'argoproj.io/v1alpha1';
+  kind: 'Workflow' | 'WorkflowTemplate';
+  metadata: {
+    /** Workflow: generateName (Kubernetes appends 5 characters). WorkflowTemplate: name. */
+    generateName?: string;
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec: ArgoWorkflowSpec;
+}

@@ -1,0 +1,176 @@
+/**
+ * Checks a Workflow document the way Argo would before running it: the strict schema of the
+ * fields cellpipe emits (argo/schema.ts, ajv), then semantic checks mirroring Argo's validator
+ * (workflow/validate): template and dependency references resolve, no cycles, names unique and
+ * well formed, every `{{...}}` reference is one Argo resolves, volume mounts name volumes.
+ * Returns the problems found, [] for a valid document.
+ */
+import Ajv from 'ajv';
+import { isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
+import { ARGO_WORKFLOW_SCHEMA } from './schema';
+import type { ArgoTemplate, ArgoWorkflow } from './types';
+
+let compiled: ReturnType<Ajv['compile']> | null = null;
+
+function schemaProblems(doc: unknown): string[] {
+  compiled ??= new Ajv({ allErrors: true, strict: true }).compile(ARGO_WORKFLOW_SCHEMA);
+  if (compiled(doc)) {
+    return [];
+  }
+  return (compiled.errors ?? []).map(e => `schema: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+}
+
+/** Global variables cellpipe may reference (a subset of what Argo knows), plus per-template ones. */
+const GLOBAL_TAGS = new Set(['workflow.name', 'workflow.namespace', 'workflow.uid', 'workflow.serviceAccountName']);
+const POD_TAGS = new Set(['pod.name', 'retries']);
+
+/** `{{tag}}` references in text, or an error for a `{{` without its `}}` (Argo refuses those too). */
+export function templateTags(text: string): { tags: string[]; unterminated: boolean } {
+  const tags: string[] = [];
+  let at = 0;
+  for (;;) {
+    const open = text.indexOf('{{', at);
+    if (open < 0) {
+      return { tags, unterminated: false };
+    }
+    const close = text.indexOf('}}', open + 2);
+    if (close < 0) {
+      return { tags, unterminated: true };
+    }
+    tags.push(text.slice(open + 2, close).trim());
+    at = close + 2;
+  }
+}
+
+/** Every string in a JSON value (keys included). */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') {
+    return [value];
+  }
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, v]) => [key, ...strings(v)]);
+  }
+  return [];
+}
+
+function referenceProblems(where: string, value: unknown, known: (tag: string) => boolean): string[] {
+  return strings(value).flatMap(text => {
+    const { tags, unterminated } = templateTags(text);
+    const problems = tags.filter(tag => !known(tag)).map(tag => `${where}: unresolvable reference {{${tag}}}`);
+    return unterminated ? [...problems, `${where}: '{{' without a closing '}}'`] : problems;
+  });
+}
+
+function dagProblems(template: ArgoTemplate, templates: Set<string>): string[] {
+  const problems: string[] = [];
+  const tasks = template.dag?.tasks ?? [];
+  const names = new Set<string>();
+  for (const task of tasks) {
+    if (names.has(task.name)) {
+      problems.push(`template ${template.name}: duplicate task ${task.name}`);
+    }
+    names.add(task.name);
+    if (!templates.has(task.template)) {
+      problems.push(`template ${template.name}: task ${task.name} references missing template ${task.template}`);
+    }
+  }
+  const graph = new Map(tasks.map(t => [t.name, t.dependencies ?? []]));
+  for (const [task, deps] of graph) {
+    for (const dep of deps) {
+      if (!graph.has(dep)) {
+        problems.push(`template ${template.name}: task ${task} depends on missing task ${dep}`);
+      }
+    }
+  }
+  // Cycles: depth-first search with colours.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (task: string, path: string[]): void => {
+    if (state.get(task) === 'done' || !graph.has(task)) {
+      return;
+    }
+    if (state.get(task) === 'visiting') {
+      problems.push(`template ${template.name}: dependency cycle ${[...path.slice(path.indexOf(task)), task].join(' -> ')}`);
+      return;
+    }
+    state.set(task, 'visiting');
+    for (const dep of graph.get(task)!) {
+      visit(dep, [...path, task]);
+    }
+    state.set(task, 'done');
+  };
+  for (const task of graph.keys()) {
+    visit(task, []);
+  }
+  return problems;
+}
+
+function labelProblems(where: string, labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): string[] {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    if (!isQualifiedName(key) || !isLabelValue(value)) {
+      problems.push(`${where}: invalid label ${key}=${value}`);
+    }
+  }
+  for (const key of Object.keys(annotations ?? {})) {
+    if (!isQualifiedName(key)) {
+      problems.push(`${where}: invalid annotation key ${key}`);
+    }
+  }
+  return problems;
+}
+
+function semanticProblems(wf: ArgoWorkflow): string[] {
+  const problems: string[] = [];
+  const { metadata, spec } = wf;
+  if (wf.kind === 'WorkflowTemplate' ? !metadata.name || metadata.generateName : !metadata.name === !metadata.generateName) {
+    problems.push(`metadata: a ${wf.kind} needs ${wf.kind === 'WorkflowTemplate' ? 'name' : 'exactly one of name and generateName'}`);
+  }
+  problems.push(...labelProblems('metadata', metadata.labels, metadata.annotations));
+  const parameters = spec.arguments?.parameters ?? [];
+  const parameterNames = new Set(parameters.map(p => p.name));
+  if (parameterNames.size !== parameters.length) {
+    problems.push('spec.arguments: duplicate parameter names');
+  }
+  problems.push(...referenceProblems('metadata', metadata, () => false), ...referenceProblems('spec.arguments', spec.arguments, () => false));
+
+  const templateNames = new Set<string>();
+  for (const template of spec.templates) {
+    if (templateNames.has(template.name)) {
+      problems.push(`duplicate template ${template.name}`);
+    }
+    templateNames.add(template.name);
+  }
+  if (!templateNames.has(spec.entrypoint)) {
+    problems.push(`spec.entrypoint ${spec.entrypoint} is not a template`);
+  }
+  const volumes = new Set([...(spec.volumes ?? []).map(v => v.name), ...(spec.volumeClaimTemplates ?? []).map(v => v.metadata.name)]);
+  const known = (tag: string): boolean =>
+    GLOBAL_TAGS.has(tag) || POD_TAGS.has(tag) || (tag.startsWith('workflow.parameters.') && parameterNames.has(tag.slice('workflow.parameters.'.length)));
+  for (const template of spec.templates) {
+    const where = `template ${template.name}`;
+    if (!template.dag === !template.script) {
+      problems.push(`${where}: needs exactly one of dag and script`);
+    }
+    problems.push(...dagProblems(template, templateNames));
+    problems.push(...labelProblems(where, template.metadata?.labels, template.metadata?.annotations));
+    problems.push(...referenceProblems(where, template, known));
+    const env = template.script?.env ?? [];
+    const envNames = new Set(env.map(e => e.name));
+    if (envNames.size !== env.length) {
+      problems.push(`${where}: duplicate env var names`);
+    }
+    for (const mount of template.script?.volumeMounts ?? []) {
+      if (!volumes.has(mount.name)) {
+        problems.push(`${where}: mounts missing volume ${mount.name}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Problems of a Workflow / WorkflowTemplate document; [] when Argo would accept it. */
+export function validateArgoWorkflow(doc: unknown): string[] {
+  const problems = schemaProblems(doc);
+  // Semantic checks assume the shape the schema guarantees.
+  return problems.length ? problems : semanticProblems(doc as ArgoWorkflow);
+}

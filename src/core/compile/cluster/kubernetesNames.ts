@@ -1,0 +1,66 @@
+/**
+ * Kubernetes name and value formats, and sanitising user text into them. Patterns follow
+ * k8s.io/apimachinery/pkg/util/validation.
+ */
+
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+/** A Kubernetes quantity (resource.Quantity), e.g. 500m, 4Gi, 1.5, 1e3. */
+const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Argo's pattern for parameter names. */
+export const ARGO_PARAMETER_NAME = /^[-a-zA-Z0-9_]+$/;
+
+/** `prefix/name` label and annotation keys, resource names (`nvidia.com/gpu`). */
+export function isQualifiedName(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  const prefix = slash < 0 ? null : key.slice(0, slash);
+  if (name.length > 63 || !QUALIFIED_NAME_PART.test(name)) {
+    return false;
+  }
+  return prefix === null || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
+}
+
+export function isLabelValue(value: string): boolean {
+  return value.length <= 63 && LABEL_VALUE.test(value);
+}
+
+export function isQuantity(value: string): boolean {
+  return QUANTITY.test(value);
+}
+
+export function isDnsSubdomain(value: string): boolean {
+  return value.length <= 253 && DNS_SUBDOMAIN.test(value);
+}
+
+/**
+ * A lowercase DNS-1123 label of at most `max` characters for any text: accents folded, runs of
+ * anything else turned into '-', starting with a letter; `fallback` when nothing is left.
+ */
+export function dnsLabel(text: string, max: number, fallback = 'pipeline'): string {
+  const label = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, max)
+    .replace(/-+$/, '');
+  return label || fallback;
+}
+
+/** Seconds of a duration as the `timeout:` tag writes it: `90`, `1.5`, `90s`, `30m`, `1h30m`. */
+export function durationSeconds(duration: string): number | null {
+  if (/^\d+(\.\d+)?$/.test(duration)) {
+    return Math.ceil(Number(duration));
+  }
+  const match = /^(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(duration);
+  if (!match) {
+    return null;
+  }
+  const [, h, m, s] = match.map(part => Number(part ?? 0));
+  return h * 3600 + m * 60 + s;
+}

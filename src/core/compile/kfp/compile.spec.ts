@@ -1,0 +1,109 @@
+import { join } from 'path';
+import { parseAllDocuments } from 'yaml';
+import { compileKfp, compileKfpPipeline, kfpYaml, KFP_CREATE_PVC_TASK, KFP_DELETE_PVC_TASK, KFP_SETUP_TASK, type KfpPipeline } from '.';
+import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook } from '../cluster/__fixtures__/pipelines';
+
+type Json = Record<string, any>;
+
+/** The documents with the setup script (the whole runtime) replaced, for golden files. */
+function withoutRuntime(result: KfpPipeline): KfpPipeline {
+  const copy = JSON.parse(JSON.stringify(result)) as KfpPipeline;
+  (copy.pipelineSpec as Json).deploymentSpec.executors[`exec-${KFP_SETUP_TASK}`].container.command[2] = '<the setup script>';
+  return copy;
+}
+
+const scripts = (result: KfpPipeline): string[] =>
+  Object.values((result.pipelineSpec as Json).deploymentSpec.executors as Json)
+    .map(e => e.container.command?.[2])
+    .filter((s): s is string => typeof s === 'string');
+
+describe.each(corpusPipelines())('corpus notebook %s', (name, pipeline) => {
+  const result = compileKfp(pipeline);
+
+  it('compiles without errors to two YAML documents that parse back', () => {
+    expect(result.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
+    const documents = parseAllDocuments(kfpYaml(result)).map(d => d.toJSON());
+    expect(documents).toEqual([result.pipelineSpec, result.platformSpec]);
+  });
+
+  it('matches its golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
+    const actual = kfpYaml(withoutRuntime(result));
+    expect(actual).toBe(golden(join(__dirname, '__golden__', `${name}.yaml`), actual));
+  });
+
+  it('creates, mounts and deletes the PVC, with caching off everywhere', () => {
+    const spec = result.pipelineSpec as Json;
+    const tasks = spec.root.dag.tasks as Json;
+    expect(Object.keys(tasks)).toEqual([KFP_CREATE_PVC_TASK, KFP_SETUP_TASK, ...pipeline.steps.map(s => s.id), KFP_DELETE_PVC_TASK]);
+    for (const task of Object.values(tasks)) {
+      expect(task.cachingOptions).toEqual({ enableCache: false });
+    }
+    const executors = (result.platformSpec as Json).platforms.kubernetes.deploymentSpec.executors as Json;
+    for (const step of pipeline.steps) {
+      expect(executors[`exec-${step.id}`].pvcMount).toEqual([
+        { mountPath: '/cellpipe/data', taskOutputParameter: { producerTask: KFP_CREATE_PVC_TASK, outputParameterKey: 'name' } }
+      ]);
+    }
+  });
+});
+
+describe('KFP parameters and options', () => {
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      { cell_type: 'code', metadata: { tags: ['pipeline-parameters'] }, source: 'n = 3\nlr = 0.5\nname = "{{x}}"\nflag = True\nitems = [1, "a"]\nopts = {"k": 1}\nnothing = None', outputs: [], execution_count: null },
+      { cell_type: 'code', metadata: { tags: ['step:train', 'limit:nvidia.com/gpu:1', 'limit:cpu:2', 'retry:2', 'timeout:10m', 'secret:creds:token:TOKEN'] }, source: 'print(n, lr, name, flag, items, opts, nothing)', outputs: [], execution_count: null }
+    ]
+  };
+  const result = compileKfpPipeline(pipelineOf(notebook), { volume: { existingClaim: 'shared' }, nodeSelector: { pool: 'gpu' } });
+  const spec = result.pipelineSpec as Json;
+
+  it('declares typed pipeline parameters and passes each to the step by placeholder', () => {
+    expect(spec.root.inputDefinitions.parameters).toEqual({
+      n: { parameterType: 'NUMBER_INTEGER', defaultValue: 3, isOptional: true },
+      lr: { parameterType: 'NUMBER_DOUBLE', defaultValue: 0.5, isOptional: true },
+      name: { parameterType: 'STRING', defaultValue: '{{x}}', isOptional: true },
+      flag: { parameterType: 'BOOLEAN', defaultValue: true, isOptional: true },
+      items: { parameterType: 'LIST', defaultValue: [1, 'a'], isOptional: true },
+      opts: { parameterType: 'STRUCT', defaultValue: { k: 1 }, isOptional: true },
+      nothing: { parameterType: 'STRING', defaultValue: 'null', isOptional: true }
+    });
+    const container = spec.deploymentSpec.executors['exec-train'].container;
+    expect(container.args.slice(0, 4)).toEqual(['/cellpipe/data/{{$.pipeline_job_uuid}}', 'n', 'json', "{{$.inputs.parameters['n']}}"]);
+    expect(container.args).toContain('str');
+    expect(container.resources).toEqual({ accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '1' }, resourceCpuLimit: '2' });
+    expect(spec.root.dag.tasks.train.retryPolicy).toEqual({ maxRetryCount: 2 });
+  });
+
+  it('mounts an existing claim without creating or deleting one', () => {
+    expect(Object.keys(spec.root.dag.tasks)).toEqual([KFP_SETUP_TASK, 'train']);
+    const executor = (result.platformSpec as Json).platforms.kubernetes.deploymentSpec.executors['exec-train'];
+    expect(executor).toEqual({
+      secretAsEnv: [{ secretName: 'creds', keyToEnv: [{ secretKey: 'token', envVar: 'TOKEN' }] }],
+      activeDeadlineSeconds: '600',
+      pvcMount: [{ mountPath: '/cellpipe/data', constant: 'shared' }],
+      nodeSelector: { labels: { pool: 'gpu' } }
+    });
+  });
+
+  it('reports resources KFP cannot set', () => {
+    const bad = JSON.parse(JSON.stringify(notebook));
+    bad.cells[1].metadata.tags.push('limit:ephemeral-storage:1Gi');
+    expect(() => compileKfpPipeline(pipelineOf(bad))).toThrow(/limit:ephemeral-storage cannot be set on Kubeflow Pipelines/);
+  });
+});
+
+describe('random hostile notebooks', () => {
+  it('compile to KFP documents whose scripts py_compile accepts and hold no Argo template', () => {
+    const results = Array.from({ length: 25 }, (_, i) => compileKfp(pipelineOf(randomNotebook(100 + i))));
+    for (const result of results) {
+      expect(result.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
+      for (const script of scripts(result)) {
+        expect(script).not.toMatch(/\{\{|\$\(/);
+      }
+    }
+    expect(pythonCompileErrors(results.flatMap(scripts))).toEqual([]);
+  });
+});

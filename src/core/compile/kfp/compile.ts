@@ -1,0 +1,268 @@
+/**
+ * Pipeline IR -> Kubeflow Pipelines v2: a PipelineSpec (schemaVersion 2.1.0, protobuf JSON) and its
+ * platforms.kubernetes document. The run's volume comes from CreatePVC / DeletePVC tasks (or an
+ * existing claim) and is mounted in every executor; a setup task writes the shared step runtime
+ * to it once (cluster/podScripts.ts). Every task runs with caching off: steps pass data through
+ * the run's own volume, which a cached task would not have written. DeletePVC runs after the last
+ * steps succeed, so a failed run keeps its volume (and its data) for inspection.
+ *
+ * Task names: a step's task is named by its step id; the tasks cellpipe adds have names with
+ * '--', which no step id contains.
+ */
+import type { Parameter } from '../../analysis';
+import type { Diagnostic } from '../../notebook';
+import type { Pipeline, PipelineStep } from '../../pipeline';
+import { CompileDiagnostics, orThrow } from '../cluster/diagnostics';
+import { dnsLabel } from '../cluster/kubernetesNames';
+import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
+import { checkParameterNames } from '../cluster/parameters';
+import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
+import { podStepScript, setupScript, sharedSources } from '../cluster/podScripts';
+import type { KfpOptions } from './options';
+
+export const KFP_SCHEMA_VERSION = '2.1.0';
+export const KFP_CREATE_PVC_TASK = 'cellpipe--createpvc';
+export const KFP_DELETE_PVC_TASK = 'cellpipe--deletepvc';
+export const KFP_SETUP_TASK = 'cellpipe--setup';
+
+type Json = Record<string, unknown>;
+
+export interface KfpPipeline {
+  /** YAML document 1: the PipelineSpec. */
+  pipelineSpec: Json;
+  /** YAML document 2: `{platforms: {kubernetes: {deploymentSpec: {executors}}}}`. */
+  platformSpec: Json;
+  /** Warnings and errors found on the way. */
+  diagnostics: Diagnostic[];
+}
+
+/** KFP parameter type of a notebook parameter and how its placeholder's text decodes in the pod. */
+function parameterType(p: Parameter): { type: string; kind: 'str' | 'json'; defaultValue: unknown } {
+  switch (p.type) {
+    case 'bool':
+      return { type: 'BOOLEAN', kind: 'json', defaultValue: p.default };
+    case 'int':
+      return { type: 'NUMBER_INTEGER', kind: 'json', defaultValue: p.default };
+    case 'float':
+      return { type: 'NUMBER_DOUBLE', kind: 'json', defaultValue: p.default };
+    case 'str':
+      return { type: 'STRING', kind: 'str', defaultValue: p.default };
+    case 'list':
+    case 'tuple':
+      return { type: 'LIST', kind: 'json', defaultValue: p.default };
+    case 'dict':
+      return { type: 'STRUCT', kind: 'json', defaultValue: p.default };
+    default:
+      // None (or anything else): JSON text in a string parameter.
+      return { type: 'STRING', kind: 'json', defaultValue: JSON.stringify(p.default ?? null) };
+  }
+}
+
+const componentName = (task: string): string => `comp-${task}`;
+const executorName = (task: string): string => `exec-${task}`;
+/** The run's data folder: per run, also on a claim shared by runs. */
+const DATA_DIR = `${DATA_MOUNT_PATH}/{{$.pipeline_job_uuid}}`;
+
+function pvcComponents(): Json {
+  const stringParam = { parameterType: 'STRING', isOptional: true };
+  return {
+    [componentName(KFP_CREATE_PVC_TASK)]: {
+      executorLabel: executorName(KFP_CREATE_PVC_TASK),
+      inputDefinitions: {
+        parameters: {
+          access_modes: { parameterType: 'LIST' },
+          annotations: { parameterType: 'STRUCT', isOptional: true },
+          pvc_name: stringParam,
+          pvc_name_suffix: stringParam,
+          size: { parameterType: 'STRING' },
+          storage_class_name: { ...stringParam, defaultValue: '' },
+          volume_name: stringParam
+        }
+      },
+      outputDefinitions: { parameters: { name: { parameterType: 'STRING' } } }
+    },
+    [componentName(KFP_DELETE_PVC_TASK)]: {
+      executorLabel: executorName(KFP_DELETE_PVC_TASK),
+      inputDefinitions: { parameters: { pvc_name: { parameterType: 'STRING' } } }
+    }
+  };
+}
+
+function constant(value: unknown): Json {
+  return { runtimeValue: { constant: value } };
+}
+
+function pvcMount(volume: VolumeOptions): Json {
+  return 'existingClaim' in volume
+    ? { mountPath: DATA_MOUNT_PATH, constant: volume.existingClaim }
+    : { mountPath: DATA_MOUNT_PATH, taskOutputParameter: { producerTask: KFP_CREATE_PVC_TASK, outputParameterKey: 'name' } };
+}
+
+/** The step's resource limits in PipelineSpec terms; other resources are reported. */
+function resources(step: PipelineStep, limits: Record<string, string>, out: CompileDiagnostics): Json | undefined {
+  const spec: Json = {};
+  for (const [resource, value] of Object.entries(limits)) {
+    if (resource === 'cpu') {
+      spec.resourceCpuLimit = value;
+    } else if (resource === 'memory') {
+      spec.resourceMemoryLimit = value;
+    } else if (/gpu$/.test(resource) && !spec.accelerator) {
+      spec.accelerator = { resourceType: resource, resourceCount: value };
+    } else {
+      out.error(`step ${JSON.stringify(step.name)}: limit:${resource} cannot be set on Kubeflow Pipelines (cpu, memory and one GPU type can)`, step.cells[0] ?? null);
+    }
+  }
+  return Object.keys(spec).length ? spec : undefined;
+}
+
+/** Linux refuses a single command-line argument over 128 KiB (MAX_ARG_STRLEN); KFP passes scripts as one. */
+const MAX_ARGUMENT_BYTES = 128 * 1024 - 1;
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+function checkArgument(script: string, what: string, out: CompileDiagnostics): string {
+  const bytes = utf8Length(script);
+  if (bytes > MAX_ARGUMENT_BYTES) {
+    out.error(`${what}: its script is ${bytes} bytes, more than a KFP container argument can hold (128 KiB); split the step or its cells, or use the Argo target`);
+  }
+  return script;
+}
+
+/** Compiles a pipeline to KFP v2; the documents are returned even with errors (see compileKfpPipeline). */
+export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPipeline {
+  const out = new CompileDiagnostics();
+  checkParameterNames(pipeline.parameters, out);
+  const volume = resolveVolume(pipeline.settings, options, out);
+  warnReadWriteOnce(pipeline, volume, out);
+  const python = options.python ?? 'python3';
+  const freshClaim = !('existingClaim' in volume);
+  const parameters = pipeline.parameters.map(p => ({ name: p.name, ...parameterType(p) }));
+  const shared = sharedSources(pipeline);
+
+  const components: Json = freshClaim ? pvcComponents() : {};
+  const executors: Json = freshClaim
+    ? {
+        [executorName(KFP_CREATE_PVC_TASK)]: { container: { image: 'argostub/createpvc' } },
+        [executorName(KFP_DELETE_PVC_TASK)]: { container: { image: 'argostub/deletepvc' } }
+      }
+    : {};
+  const platformExecutors: Json = {};
+  const tasks: Json = {};
+  const noCache = { enableCache: false };
+  const claimDependency = freshClaim ? [KFP_CREATE_PVC_TASK] : [];
+
+  if (freshClaim) {
+    tasks[KFP_CREATE_PVC_TASK] = {
+      taskInfo: { name: KFP_CREATE_PVC_TASK },
+      componentRef: { name: componentName(KFP_CREATE_PVC_TASK) },
+      cachingOptions: noCache,
+      inputs: {
+        parameters: {
+          access_modes: constant([volume.accessMode]),
+          pvc_name_suffix: constant('-cellpipe-data'),
+          size: constant(volume.size),
+          // Left out, the cluster's default storage class; '' would mean none.
+          ...(volume.storageClass !== null ? { storage_class_name: constant(volume.storageClass) } : {})
+        }
+      }
+    };
+  }
+  const placement = (config: Json): Json => ({
+    ...config,
+    pvcMount: [pvcMount(volume)],
+    ...(options.nodeSelector && Object.keys(options.nodeSelector).length ? { nodeSelector: { labels: { ...options.nodeSelector } } } : {}),
+    ...(options.tolerations?.length ? { tolerations: options.tolerations.map(t => ({ ...t })) } : {})
+  });
+
+  components[componentName(KFP_SETUP_TASK)] = { executorLabel: executorName(KFP_SETUP_TASK) };
+  executors[executorName(KFP_SETUP_TASK)] = {
+    container: { image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE, command: [python, '-c', checkArgument(setupScript(pipeline), 'the setup task', out)], args: [DATA_DIR] }
+  };
+  platformExecutors[executorName(KFP_SETUP_TASK)] = placement({});
+  tasks[KFP_SETUP_TASK] = {
+    taskInfo: { name: KFP_SETUP_TASK },
+    componentRef: { name: componentName(KFP_SETUP_TASK) },
+    cachingOptions: noCache,
+    ...(claimDependency.length ? { dependentTasks: claimDependency } : {})
+  };
+
+  const inputDefinitions = parameters.length
+    ? {
+        parameters: Object.fromEntries(
+          parameters.map(p => [p.name, { parameterType: p.type, defaultValue: p.defaultValue, isOptional: true }])
+        )
+      }
+    : undefined;
+  for (const step of pipeline.steps) {
+    const config = podConfig(pipeline, step, options, out);
+    components[componentName(step.id)] = { executorLabel: executorName(step.id), ...(inputDefinitions ? { inputDefinitions } : {}) };
+    const resourceSpec = resources(step, config.limits, out);
+    executors[executorName(step.id)] = {
+      container: {
+        image: config.image,
+        command: [python, '-c', checkArgument(podStepScript(pipeline, step, shared), `step ${JSON.stringify(step.name)}`, out)],
+        args: [DATA_DIR, ...parameters.flatMap(p => [p.name, p.kind, `{{$.inputs.parameters['${p.name}']}}`])],
+        ...(resourceSpec ? { resources: resourceSpec } : {})
+      }
+    };
+    const podMetadata = {
+      ...(Object.keys(config.labels).length ? { labels: config.labels } : {}),
+      ...(Object.keys(config.annotations).length ? { annotations: config.annotations } : {})
+    };
+    platformExecutors[executorName(step.id)] = placement({
+      ...(config.secrets.length
+        ? { secretAsEnv: config.secrets.map(s => ({ secretName: s.name, keyToEnv: [{ secretKey: s.key, envVar: s.env }] })) }
+        : {}),
+      ...(Object.keys(podMetadata).length ? { podMetadata } : {}),
+      ...(config.timeoutSeconds ? { activeDeadlineSeconds: String(config.timeoutSeconds) } : {})
+    });
+    tasks[step.id] = {
+      taskInfo: { name: step.id },
+      componentRef: { name: componentName(step.id) },
+      cachingOptions: noCache,
+      dependentTasks: step.dependsOn.length ? [...step.dependsOn] : [KFP_SETUP_TASK],
+      ...(parameters.length
+        ? { inputs: { parameters: Object.fromEntries(parameters.map(p => [p.name, { componentInputParameter: p.name }])) } }
+        : {}),
+      ...(config.retries ? { retryPolicy: { maxRetryCount: config.retries } } : {})
+    };
+  }
+  if (freshClaim) {
+    const needed = new Set(pipeline.steps.flatMap(s => s.dependsOn));
+    tasks[KFP_DELETE_PVC_TASK] = {
+      taskInfo: { name: KFP_DELETE_PVC_TASK },
+      componentRef: { name: componentName(KFP_DELETE_PVC_TASK) },
+      cachingOptions: noCache,
+      dependentTasks: [KFP_CREATE_PVC_TASK, ...pipeline.steps.filter(s => !needed.has(s.id)).map(s => s.id)],
+      inputs: { parameters: { pvc_name: { taskOutputParameter: { producerTask: KFP_CREATE_PVC_TASK, outputParameterKey: 'name' } } } }
+    };
+  }
+
+  const pipelineSpec: Json = {
+    pipelineInfo: {
+      name: dnsLabel(options.name ?? pipeline.name, 63),
+      ...(pipeline.description ? { description: pipeline.description } : {}),
+      displayName: pipeline.name
+    },
+    sdkVersion: 'cellpipe',
+    schemaVersion: KFP_SCHEMA_VERSION,
+    deploymentSpec: { executors },
+    components,
+    root: { ...(inputDefinitions ? { inputDefinitions } : {}), dag: { tasks } }
+  };
+  const platformSpec: Json = { platforms: { kubernetes: { deploymentSpec: { executors: platformExecutors } } } };
+  return { pipelineSpec, platformSpec, diagnostics: out.list };
+}
+
+/** KFP documents of a pipeline; throws ClusterCompileError when there are errors. */
+export function compileKfpPipeline(pipeline: Pipeline, options: KfpOptions = {}): KfpPipeline {
+  const result = compileKfp(pipeline, options);
+  return orThrow(result, result.diagnostics);
+}
