@@ -4,8 +4,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Analyzer } from '../../src/core/analysis';
+import { codeCell, type CodeCell } from '../../src/core/__fixtures__/notebookBuilder';
 
-type Cell = { cell_type: 'code'; metadata: { tags?: string[] }; source: string; outputs: []; execution_count: null };
+type Cell = CodeCell & { source: string };
 
 /** Ten or so lines of realistic code for cell `i`, reading names earlier cells bound. */
 function cellSource(i: number, edit = 0): string {
@@ -42,13 +43,7 @@ function helperSource(k: number): string {
 }
 
 export function generateNotebook(cells: number, edit = 0, editedCell = -1): { nbformat: 4; nbformat_minor: 5; metadata: object; cells: Cell[] } {
-  const code = (source: string, tags?: string[]): Cell => ({
-    cell_type: 'code',
-    metadata: tags ? { tags } : {},
-    source,
-    outputs: [],
-    execution_count: null
-  });
+  const code = (source: string, tags?: string[]): Cell => codeCell(source, tags) as Cell;
   const result: Cell[] = [
     code('import numpy as np\nimport pandas as pd\nfrom sklearn.linear_model import Ridge', ['imports']),
     code(Array.from({ length: Math.ceil(cells / 50) }, (_, k) => helperSource(k)).join('\n\n\n'), ['functions'])

@@ -1,6 +1,20 @@
 /** Builds small nbformat 4 notebooks for tests. */
 export type CellSpec = string | { code: string; tags?: string[] } | { markdown: string };
 
+/** An nbformat 4 code cell. */
+export interface CodeCell {
+  cell_type: 'code';
+  id?: string;
+  metadata: { tags?: string[] };
+  source: string | string[];
+  outputs: [];
+  execution_count: null;
+}
+
+export function codeCell(source: string | string[], tags?: string[], id?: string): CodeCell {
+  return { cell_type: 'code', ...(id ? { id } : {}), metadata: tags ? { tags } : {}, source, outputs: [], execution_count: null };
+}
+
 export function notebookJson(cells: CellSpec[], metadata: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     nbformat: 4,
@@ -8,19 +22,12 @@ export function notebookJson(cells: CellSpec[], metadata: Record<string, unknown
     metadata,
     cells: cells.map((cell, index) => {
       if (typeof cell === 'string') {
-        return { cell_type: 'code', id: `c${index}`, metadata: {}, source: cell, outputs: [], execution_count: null };
+        return codeCell(cell, undefined, `c${index}`);
       }
       if ('markdown' in cell) {
         return { cell_type: 'markdown', id: `c${index}`, metadata: {}, source: cell.markdown };
       }
-      return {
-        cell_type: 'code',
-        id: `c${index}`,
-        metadata: cell.tags ? { tags: cell.tags } : {},
-        source: cell.code.split(/(?<=\n)/),
-        outputs: [],
-        execution_count: null
-      };
+      return codeCell(cell.code.split(/(?<=\n)/), cell.tags, `c${index}`);
     })
   };
 }

@@ -48,6 +48,14 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}: ${d.severity} ${d.code}: ${d.message}`;
 }
 
+/** The error diagnostics, one indented line each, for an error message. */
+export function formatErrors(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .filter(d => d.severity === 'error')
+    .map(d => '  ' + formatDiagnostic(d))
+    .join('\n');
+}
+
 const list = (names: readonly string[]): string => (names.length > 0 ? names.join(', ') : '-');
 
 export function formatAnalysisReport(result: AnalysisResult): string {

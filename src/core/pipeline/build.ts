@@ -1,4 +1,4 @@
-import { formatDiagnostic, type AnalysisResult, type StepAnalysis } from '../analysis';
+import { formatErrors, type AnalysisResult, type StepAnalysis } from '../analysis';
 import { hasErrors, type Diagnostic, type Notebook } from '../notebook';
 import { assignStepIds } from './stepIds';
 import type { Pipeline, PipelineStep, PlanItem } from './types';
@@ -12,11 +12,7 @@ export interface BuildOptions {
 export class PipelineError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
     super(
-      'the notebook cannot become a pipeline:\n' +
-        diagnostics
-          .filter(d => d.severity === 'error')
-          .map(d => '  ' + formatDiagnostic(d))
-          .join('\n')
+      'the notebook cannot become a pipeline:\n' + formatErrors(diagnostics)
     );
   }
 }

@@ -1,3 +1,3 @@
 export * from './types';
 export { buildPipeline, PipelineError, type BuildOptions } from './build';
-export { assignStepIds, stepIdBase, MAX_STEP_ID } from './stepIds';
+export { assignStepIds, dnsLabel, stepIdBase, MAX_STEP_ID } from './stepIds';

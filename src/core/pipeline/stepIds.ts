@@ -2,20 +2,24 @@
 export const MAX_STEP_ID = 40;
 
 /**
- * A lowercase DNS-1123 label for a user's step name: letters, digits and '-', starting with a
- * letter, at most MAX_STEP_ID characters. Accents are folded; what is left of anything else
- * becomes '-'.
+ * A lowercase DNS-1123 label of at most `max` characters for any text: accents folded, runs of
+ * anything else turned into '-', starting with a letter; `fallback` when nothing is left.
  */
-export function stepIdBase(name: string): string {
-  const folded = name
+export function dnsLabel(text: string, max: number, fallback: string): string {
+  const label = text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^[^a-z]+/, '')
-    .slice(0, MAX_STEP_ID)
+    .slice(0, max)
     .replace(/-+$/, '');
-  return folded || 'step';
+  return label || fallback;
+}
+
+/** The id a user's step name would get if no other step took it first. */
+export function stepIdBase(name: string): string {
+  return dnsLabel(name, MAX_STEP_ID, 'step');
 }
 
 /**

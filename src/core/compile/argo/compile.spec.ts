@@ -122,7 +122,7 @@ describe('Workflow options and settings', () => {
       expect.stringMatching(/secret:Bad_Name:k:ENV does not name a Kubernetes secret/)
     ]);
     expect(errors.every(d => d.cell === 2)).toBe(true);
-    expect(() => compileArgoWorkflow(pipelineOf(bad))).toThrow(/cannot be compiled for the cluster:\n {2}cell 2: step "a"/);
+    expect(() => compileArgoWorkflow(pipelineOf(bad))).toThrow(/cannot be compiled for the cluster:\n {2}cell 2, line 1:1: error compile-invalid-value: step "a"/);
   });
 
   it('refuses parameter names Argo cannot take', () => {

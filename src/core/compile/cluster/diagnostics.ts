@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../../notebook';
+import { formatErrors } from '../../analysis';
 
 /** Collects diagnostics while compiling. */
 export class CompileDiagnostics {
@@ -21,11 +22,7 @@ export class CompileDiagnostics {
 export class ClusterCompileError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
     super(
-      'the pipeline cannot be compiled for the cluster:\n' +
-        diagnostics
-          .filter(d => d.severity === 'error')
-          .map(d => `  ${d.cell === null ? '' : `cell ${d.cell}: `}${d.message}`)
-          .join('\n')
+      'the pipeline cannot be compiled for the cluster:\n' + formatErrors(diagnostics)
     );
   }
 }

@@ -2,6 +2,7 @@
  * Kubernetes name and value formats, and sanitising user text into them. Patterns follow
  * k8s.io/apimachinery/pkg/util/validation.
  */
+import { dnsLabel as pipelineDnsLabel } from '../../pipeline';
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -36,20 +37,9 @@ export function isDnsSubdomain(value: string): boolean {
   return value.length <= 253 && DNS_SUBDOMAIN.test(value);
 }
 
-/**
- * A lowercase DNS-1123 label of at most `max` characters for any text: accents folded, runs of
- * anything else turned into '-', starting with a letter; `fallback` when nothing is left.
- */
+/** DNS-1123 labels come from the pipeline stage, which names steps the same way. */
 export function dnsLabel(text: string, max: number, fallback = 'pipeline'): string {
-  const label = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^[^a-z]+/, '')
-    .slice(0, max)
-    .replace(/-+$/, '');
-  return label || fallback;
+  return pipelineDnsLabel(text, max, fallback);
 }
 
 /** Seconds of a duration as the `timeout:` tag writes it: `90`, `1.5`, `90s`, `30m`, `1h30m`. */

@@ -9,6 +9,7 @@ import { dirname, join } from 'path';
 import { analyzeNotebook } from '../../../analysis';
 import { parseNotebook } from '../../../notebook';
 import { buildPipeline, type Pipeline } from '../../../pipeline';
+import { codeCell, type CodeCell } from '../../../__fixtures__/notebookBuilder';
 
 const CORPUS = join(__dirname, '..', '..', '..', '__fixtures__', 'notebooks');
 
@@ -62,15 +63,8 @@ export const HOSTILE_STRINGS = [
   '\u2028\u0007\u0000'
 ];
 
-type Cell = { cell_type: 'code'; metadata: { tags?: string[] }; source: string; outputs: []; execution_count: null };
-
-const code = (source: string, tags?: string[]): Cell => ({
-  cell_type: 'code',
-  metadata: tags ? { tags } : {},
-  source,
-  outputs: [],
-  execution_count: null
-});
+type Cell = CodeCell;
+const code = codeCell;
 
 /** A Python str literal for any string (JSON escapes are valid Python escapes, surrogates aside). */
 const py = (text: string): string => JSON.stringify(text);
