@@ -34,6 +34,14 @@ export interface StartRunOptions {
   parameters: Record<string, string>;
   python?: string;
   workers?: number;
+  /** 'local' (default), 'kubernetes' or 'kfp'. */
+  backend?: string;
+  /** kubernetes: namespace of the Workflow. */
+  namespace?: string;
+  /** kubernetes, kfp: image of steps that name none. */
+  image?: string;
+  /** kfp: URL of the Kubeflow Pipelines API. */
+  kfpHost?: string;
 }
 
 /** Callbacks of a run's event stream. */
@@ -68,7 +76,7 @@ export class CellpipeClient {
   }
 
   startRun(options: StartRunOptions): Promise<RunState> {
-    return this.post<RunState>('api/runs', { ...options, backend: 'local' });
+    return this.post<RunState>('api/runs', { backend: 'local', ...options });
   }
 
   runs(path: string): Promise<RunState[]> {

@@ -209,7 +209,10 @@ export class SidebarModel {
     this._changed.emit();
   }
 
-  /** Saves the notebook, compiles it on the service from disk and starts it on the local backend. */
+  /**
+   * Saves the notebook, compiles it on the service from disk and starts it on its backend: the
+   * notebook's own setting (`metadata.cellpipe.backend`), else the user's default.
+   */
   async compileAndRun(): Promise<RunState | null> {
     const pipeline = this._pipeline;
     if (!pipeline) {
@@ -221,7 +224,11 @@ export class SidebarModel {
         path: pipeline.path,
         parameters: this.parameterValues,
         python: this.settings.python || undefined,
-        workers: this.settings.workers || undefined
+        workers: this.settings.workers || undefined,
+        backend: this.pipelineMetadata.backend || this.settings.defaultBackend,
+        namespace: this.pipelineMetadata.namespace || this.settings.namespace || undefined,
+        image: this.pipelineMetadata.image || this.settings.image || undefined,
+        kfpHost: this.settings.kfpHost || undefined
       });
       this.watch(pipeline.path, state);
       this.histories.set(pipeline.path, [state, ...(this.histories.get(pipeline.path) ?? []).filter(r => r.runId !== state.runId)]);

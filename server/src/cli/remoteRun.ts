@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import { compileArgoWorkflow } from '../../../src/core/compile/argo';
 import { compileKfpPipeline } from '../../../src/core/compile/kfp';
 import type { Pipeline } from '../../../src/core/pipeline';
-import type { JsonValue, RunState } from '../../../src/core/run/types';
+import type { JsonValue, RunEvent, RunState } from '../../../src/core/run/types';
+import type { RunHandle } from '../backends/local/localBackend';
 import { cancelKfpRun, KfpBackend, kfpAuth, refreshKfpRun } from '../backends/kfp/kfpBackend';
+import type { KfpAuth } from '../backends/kfp/kfpClient';
 import { cancelKubernetesRun, KubernetesBackend, kubernetesStepLog, refreshKubernetesRun } from '../backends/kubernetes/kubernetesBackend';
 import { RunStore } from '../backends/local/runStore';
 import { finishRun } from './localRun';
@@ -44,30 +46,53 @@ function withRunValues(pipeline: Pipeline, values: Record<string, JsonValue>): P
   return { ...pipeline, parameters: pipeline.parameters.map(p => (p.name in values ? { ...p, default: values[p.name] } : p)) };
 }
 
-export async function runRemote(backend: RemoteBackend, pipeline: Pipeline, parameters: Record<string, JsonValue>, flags: RemoteRunFlags): Promise<void> {
-  const onEvent = progressPrinter(line => process.stderr.write(line + '\n'), !!flags.verbose);
-  const store = new RunStore();
+export interface RemoteStartOptions {
+  store: RunStore;
+  namespace?: string;
+  image?: string;
+  kfpHost?: string;
+  kfpAuth?: KfpAuth;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** Compiles the pipeline for a cluster backend and starts it there; the CLI and the service share it. */
+export async function startRemoteRun(
+  backend: RemoteBackend,
+  pipeline: Pipeline,
+  parameters: Record<string, JsonValue>,
+  options: RemoteStartOptions
+): Promise<RunHandle> {
+  const { store, onEvent } = options;
   const run = {
     pipelineName: pipeline.name,
     notebookPath: pipeline.notebookPath ?? undefined,
     parameters,
     steps: pipeline.steps.map(s => ({ id: s.id, name: s.name, dependsOn: s.dependsOn }))
   };
-  const compileOptions = flags.image ? { image: flags.image } : {};
+  const compileOptions = options.image ? { image: options.image } : {};
   if (backend === 'kubernetes') {
     const workflow = compileArgoWorkflow(withRunValues(pipeline, parameters), compileOptions);
-    const handle = await new KubernetesBackend({ store, namespace: flags.namespace, onEvent }).start({ ...run, workflow });
-    await finishRun(handle, flags);
-    return;
+    return new KubernetesBackend({ store, namespace: options.namespace, onEvent }).start({ ...run, workflow });
   }
-  const host = flags.kfpHost ?? process.env.KFP_HOST;
+  const host = options.kfpHost || process.env.KFP_HOST;
   if (!host) {
     throw new CliError('--backend kfp needs --kfp-host URL (or KFP_HOST): the address of the Kubeflow Pipelines API', 2);
   }
   const { pipelineSpec, platformSpec } = compileKfpPipeline(withRunValues(pipeline, parameters), compileOptions);
   // CELLPIPE_KFP_POLL_MS: how often the run is read (default 2000 ms).
   const pollMs = Number(process.env.CELLPIPE_KFP_POLL_MS) || undefined;
-  const handle = await new KfpBackend({ store, host, auth: kfpAuth(flags), onEvent, pollMs }).start({ ...run, pipelineSpec, platformSpec });
+  return new KfpBackend({ store, host, auth: options.kfpAuth ?? kfpAuth({}), onEvent, pollMs }).start({ ...run, pipelineSpec, platformSpec });
+}
+
+export async function runRemote(backend: RemoteBackend, pipeline: Pipeline, parameters: Record<string, JsonValue>, flags: RemoteRunFlags): Promise<void> {
+  const handle = await startRemoteRun(backend, pipeline, parameters, {
+    store: new RunStore(),
+    namespace: flags.namespace,
+    image: flags.image,
+    kfpHost: flags.kfpHost,
+    kfpAuth: kfpAuth(flags),
+    onEvent: progressPrinter(line => process.stderr.write(line + '\n'), !!flags.verbose)
+  });
   await finishRun(handle, flags);
 }
 

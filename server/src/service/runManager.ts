@@ -7,6 +7,7 @@ import { LocalBackend, observedState, runnerGone, type RunHandle } from '../back
 import { RunStore } from '../backends/local/runStore';
 import { loadPipeline } from '../cli/notebookFile';
 import { runParameters } from '../cli/parameters';
+import { isRemoteBackend, startRemoteRun } from '../cli/remoteRun';
 import { HttpError } from './httpError';
 import { resolveNotebookPath } from './notebookPath';
 import { notebookPython, toRunRequest } from './runRequest';
@@ -16,7 +17,14 @@ export interface StartRunInput {
   path: unknown;
   /** Parameter values by name, overriding the notebook's defaults; read by the default's type. */
   parameters?: unknown;
+  /** 'local' (default), 'kubernetes' (Argo Workflows, kubeconfig found the standard way) or 'kfp'. */
   backend?: unknown;
+  /** kubernetes: namespace of the Workflow; empty means the kubeconfig context's. */
+  namespace?: unknown;
+  /** kubernetes, kfp: image of steps that name none. */
+  image?: unknown;
+  /** kfp: URL of the Kubeflow Pipelines API (the token comes from $KFP_TOKEN / $KFP_COOKIE). */
+  kfpHost?: unknown;
   /** Interpreter of the steps; empty means the notebook kernel's (resolvePython). */
   python?: unknown;
   /** Steps run at once; 0 or absent means one per CPU core. */
@@ -53,14 +61,26 @@ export class RunManager {
     this.events.setMaxListeners(0);
   }
 
-  /** Compiles the notebook from disk and starts it on the local backend; resolves once it started. */
+  /** Compiles the notebook from disk and starts it on its backend; resolves once it started. */
   async start(input: StartRunInput): Promise<RunState> {
-    if (input.backend !== undefined && input.backend !== 'local') {
-      throw new HttpError(400, `backend '${String(input.backend)}' is not available here: this version runs 'local'`);
+    const backend = input.backend === undefined || input.backend === null || input.backend === '' ? 'local' : input.backend;
+    if (backend !== 'local' && !(typeof backend === 'string' && isRemoteBackend(backend))) {
+      throw new HttpError(400, `unknown backend '${String(backend)}': choose local, kubernetes or kfp`);
     }
     const notebook = resolveNotebookPath(this.root, input.path);
     const { notebook: parsed, pipeline } = loadPipeline(notebook.absolute, () => undefined);
     const parameters = runParameters(pipeline.parameters, parameterOverrides(input.parameters));
+    if (backend !== 'local') {
+      const handle = await startRemoteRun(backend, { ...pipeline, notebookPath: notebook.relative }, parameters, {
+        store: this.store,
+        namespace: optionalText(input.namespace),
+        image: optionalText(input.image),
+        kfpHost: optionalText(input.kfpHost),
+        onEvent: event => this.events.emit(event.runId, event)
+      });
+      this.track(handle);
+      return this.state(handle.runId);
+    }
     const explicit = typeof input.python === 'string' && input.python.trim() ? input.python.trim() : undefined;
     const python = this.python(parsed, explicit);
     const handle = await this.backend(python, dirname(notebook.absolute), workerCount(input.workers)).start(
@@ -210,6 +230,10 @@ export class RunManager {
     }
     return python;
   }
+}
+
+function optionalText(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }
 
 function workerCount(value: unknown): number {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { createService } from '../app';
+import { argoScenario } from '../../backends/testing/argoScenario';
+import { FakeKubernetes } from '../../backends/testing/fakeKubernetes';
 import { listen } from '../listen';
 
 const SECRET = 'test-secret-0123456789abcdef';
@@ -182,8 +184,49 @@ describe('service routes', () => {
     const unknown = await post('/api/runs', { path: 'sub/pipe.ipynb', parameters: { m: 1 } });
     expect(unknown.json().error).toMatch(/no parameter 'm'/);
     expect((await post('/api/runs', { path: 'sub/pipe.ipynb', backend: 'kfp' })).statusCode).toBe(400);
+    const nonsense = await post('/api/runs', { path: 'sub/pipe.ipynb', backend: 'cloud' });
+    expect([nonsense.statusCode, nonsense.json().error]).toEqual([400, "unknown backend 'cloud': choose local, kubernetes or kfp"]);
     expect((await get('/api/runs/..%2F..%2Fetc')).statusCode).toBe(400);
     expect((await get('/api/runs/no-such-run')).statusCode).toBe(404);
     expect((await get('/api/runs/no-such-run/events')).statusCode).toBe(404);
+  });
+});
+
+describe('service routes: a run on Kubernetes (Argo Workflows)', () => {
+  let root: string;
+  let app: FastifyInstance;
+  let k8s: FakeKubernetes;
+  const savedKubeconfig = process.env.KUBECONFIG;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'cellpipe-root-'));
+    writeFileSync(join(root, 'pipe.ipynb'), PIPELINE);
+    k8s = new FakeKubernetes({ scenario: wf => argoScenario(wf, {}) });
+    await k8s.start();
+    writeFileSync(join(root, 'kubeconfig'), k8s.kubeconfig('ml-team'));
+    process.env.KUBECONFIG = join(root, 'kubeconfig');
+    app = createService({ secret: SECRET, root, home: join(root, '.cellpipe') });
+    await listen(app, { socket: join(root, '.svc.sock') });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await k8s.stop();
+    process.env.KUBECONFIG = savedKubeconfig;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('creates the Workflow, streams its steps to the end, and lists the run', async () => {
+    const socket = join(root, '.svc.sock');
+    const started = await call(socket, 'POST', '/api/runs', HEADERS, { path: 'pipe.ipynb', backend: 'kubernetes', namespace: 'ml-team' });
+    expect(started.statusCode).toBe(201);
+    const run = started.json();
+    expect(run).toMatchObject({ backend: 'kubernetes', notebookPath: 'pipe.ipynb' });
+    const events = parseEvents((await call(socket, 'GET', `/api/runs/${run.runId}/events`, { 'x-cellpipe-secret': SECRET })).body);
+    expect(events[events.length - 1].data.status).toBe('Succeeded');
+    const created = k8s.requests.find(r => r.method === 'POST');
+    expect(created?.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/ml-team/workflows');
+    const history = (await call(socket, 'GET', '/api/runs?path=pipe.ipynb', { 'x-cellpipe-secret': SECRET })).json();
+    expect(history.map((r: { runId: string; backend: string }) => [r.runId, r.backend])).toEqual([[run.runId, 'kubernetes']]);
   });
 });
