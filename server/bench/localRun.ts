@@ -55,7 +55,7 @@ async function runNotebook(cells: Cell[], workers: number, env: Record<string, s
     const state = await (await backend.start(toRunRequest(pipeline, {}))).done;
     const seconds = (performance.now() - started) / 1000;
     if (state.status !== 'Succeeded') {
-      throw new Error(`benchmark run ${state.status}: ${state.message}`);
+      throw new Error(`benchmark run ${state.status}: ${state.message ?? JSON.stringify(state.steps.map(s => [s.name, s.status, s.message]))}`);
     }
     return seconds;
   } finally {

@@ -57,6 +57,8 @@ export class Analyzer {
   private readonly cells = new GenerationCache<CellFacts>();
   private readonly parameters = new GenerationCache<CellParameters>();
   private readonly summaries = new WeakMap<CellFacts, CellSummary>();
+  /** Trusted method names the notebook's own classes redefine, as of the last analysis. */
+  private distrusted: ReadonlySet<string> = NO_NAMES;
 
   private summary(index: number, facts: CellFacts): CellSummary {
     let summary = this.summaries.get(facts);
@@ -103,12 +105,15 @@ export class Analyzer {
         return this.cells.get(key, () => analyzeCell(source, { ...role, distrusted }));
       });
     };
-    let facts = analyse(NO_NAMES);
     // A class of the notebook's own with a method named like a trusted library method (a `fit`
-    // that changes its argument) makes that name untrusted everywhere: analyse again without it.
-    const distrusted = new Set(facts.flatMap(f => f?.classMethods ?? []).filter(isTrustedMethod));
-    if (distrusted.size > 0) {
-      facts = analyse(new Set([...distrusted].sort()));
+    // that changes its argument) makes that name untrusted everywhere. Which names those are does
+    // not depend on trust, so start from the last analysis's answer and analyse again only when
+    // the notebook's classes changed it (an edit then costs one parse, not two).
+    let facts = analyse(this.distrusted);
+    const distrusted = new Set(facts.flatMap(f => f?.classMethods ?? []).filter(isTrustedMethod).sort());
+    if ([...distrusted].join(',') !== [...this.distrusted].join(',')) {
+      this.distrusted = distrusted;
+      facts = analyse(distrusted);
     }
     facts.forEach((cellFacts, index) => {
       for (const d of cellFacts?.diagnostics ?? []) {

@@ -259,7 +259,8 @@ class LocalRun {
       pid: proc.pid
     });
     void proc.exited.then(async exit => {
-      this.running.delete(step.id);
+      // The step stays in `running` until its status is final: the scheduling loop must never see
+      // it gone while it still says Running, or it would end the run with its dependants pending.
       const finishedAt = now();
       if (exit.code === 0) {
         await recordCached(this.store, key, { runId: this.state.runId, stepId: step.id });
@@ -275,6 +276,7 @@ class LocalRun {
           message: exit.spawnError ?? this.failureMessage(step.id, exit.code, exit.signal)
         });
       }
+      this.running.delete(step.id);
       this.wake();
     });
   }
