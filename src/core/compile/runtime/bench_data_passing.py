@@ -93,8 +93,9 @@ def data_passing(root, nbytes):
             rows.append((label, serializer, fsync, save, load, r))
         if isinstance(value, pd.DataFrame):   # the pickle path (CELLPIPE_PANDAS_FORMAT=pickle)
             os.environ["CELLPIPE_PANDAS_FORMAT"] = "pickle"
-            save, load, serializer = through_runtime("v", value, True)
-            rows.append((label, serializer, True, save, load, r))
+            for fsync in (True, False):
+                save, load, serializer = through_runtime("v", value, fsync)
+                rows.append((label, serializer, fsync, save, load, r))
             os.environ.pop("CELLPIPE_PANDAS_FORMAT")
         for p in root.joinpath("s").iterdir():
             if p.name.startswith("v."):

@@ -53,7 +53,7 @@ SPEC_VERSION = 1
 
 _FORMATS_EXT = {"npy": ".npy", "parquet": ".parquet", "torch": ".pt", "pickle": ".pkl"}
 # Serializer recorded in a manifest -> file extension.
-_SERIALIZER_EXT = dict(_FORMATS_EXT, cloudpickle=".pkl", dill=".pkl")
+_SERIALIZER_EXT = dict(_FORMATS_EXT, cloudpickle=".pkl", dill=".pkl", pickle5=".pkl5")
 _HASH_LIMIT = 64 << 20      # files up to this size get a sha256 in their manifest
 _BUFFER = 8 << 20           # write buffer for pickle outputs
 _SYNC_WHILE_WRITING = 64 << 20   # values at least this large are synced to disk as they are written
@@ -428,7 +428,7 @@ def _format_for(value):
     if np is not None and type(value) is np.ndarray:
         return "pickle" if value.dtype.hasobject else "npy"
     if pd is not None and type(value) in (pd.DataFrame, pd.Series):
-        return "parquet" if _os.environ.get("CELLPIPE_PANDAS_FORMAT", "parquet") == "parquet" else "pickle"
+        return "parquet" if _os.environ.get("CELLPIPE_PANDAS_FORMAT", "parquet") == "parquet" else "pickle5"
     if torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module)):
         return "torch"
     return "pickle"
@@ -630,9 +630,52 @@ def _read_pickle(path, manifest):
         return library_module.load(f)
 
 
-_WRITERS = {"npy": _write_npy, "parquet": _write_parquet, "torch": _write_torch, "pickle": _write_pickle}
+def _write_pickle5(tmp, value):
+    """Pickle protocol 5 with the large buffers (numpy memory of pandas blocks) kept out of the
+    pickle stream and written raw after it, so saving and loading a frame cost about what writing
+    and reading its memory costs. The manifest records the stream and buffer sizes. Anything the
+    plain pickler refuses goes the ordinary pickle way."""
+    import io
+    import pickle
+    buffers = []
+
+    def out_of_band(buffer):
+        try:
+            buffers.append(buffer.raw())
+            return False
+        except BufferError:   # not contiguous: stays in the stream
+            return True
+
+    stream = io.BytesIO()
+    try:
+        pickle.Pickler(stream, protocol=5, buffer_callback=out_of_band).dump(value)
+    except Exception:
+        return _write_pickle(tmp, value)
+    with open(tmp, "wb", buffering=0) as f:
+        f.write(stream.getbuffer())
+        for buffer in buffers:
+            f.write(buffer)
+    return "pickle5", {"pickleBytes": stream.tell(), "buffers": [b.nbytes for b in buffers]}
+
+
+def _read_pickle5(path, manifest):
+    import pickle
+    with open(path, "rb", buffering=0) as f:
+        data = bytearray(manifest["pickleBytes"])
+        f.readinto(data)
+        buffers = []
+        for size in manifest["buffers"]:
+            buffer = bytearray(size)
+            if f.readinto(buffer) != size:
+                raise EOFError("the value file is shorter than its manifest says")
+            buffers.append(buffer)
+    return pickle.loads(data, buffers=buffers)
+
+
+_WRITERS = {"npy": _write_npy, "parquet": _write_parquet, "torch": _write_torch, "pickle": _write_pickle,
+            "pickle5": _write_pickle5}
 _READERS = {"npy": _read_npy, "parquet": _read_parquet, "torch": _read_torch,
-            "pickle": _read_pickle, "cloudpickle": _read_pickle, "dill": _read_pickle}
+            "pickle": _read_pickle, "cloudpickle": _read_pickle, "dill": _read_pickle, "pickle5": _read_pickle5}
 
 
 def _unsaveable(value):
