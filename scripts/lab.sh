@@ -6,4 +6,4 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 ARGS=(--ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$PWD/examples" --no-browser)
 [ "$(id -u)" = 0 ] && ARGS+=(--ServerApp.allow_root=True)
-exec jupyter lab "${ARGS[@]}" "$@" train_pipeline.ipynb
+exec jupyter lab "${ARGS[@]}" "$@" "$PWD/examples/train_pipeline.ipynb"
