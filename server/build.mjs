@@ -1,6 +1,7 @@
 // Bundles the Node service and CLI into one self-contained CommonJS file that ships inside the
 // Python package (jupyterlab_cellpipe/server/cellpipe.cjs): a user needs Node, not node_modules.
 // The benchmarks are bundled beside it, outside the package.
+// `node server/build.mjs --cli OUT` bundles only the CLI, into OUT (the end-to-end specs do).
 import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
 
@@ -15,7 +16,8 @@ const common = {
   loader: { '.py': 'text' }
 };
 
-const cli = 'jupyterlab_cellpipe/server/cellpipe.cjs';
+const cliOnly = process.argv.indexOf('--cli');
+const cli = cliOnly > 0 ? process.argv[cliOnly + 1] : 'jupyterlab_cellpipe/server/cellpipe.cjs';
 await build({
   ...common,
   entryPoints: ['server/src/cli.ts'],
@@ -23,6 +25,9 @@ await build({
   banner: { js: '#!/usr/bin/env node' }
 });
 chmodSync(cli, 0o755);
+if (cliOnly > 0) {
+  process.exit(0);
+}
 
 await build({
   ...common,

@@ -1,13 +1,14 @@
 /** Runs the real bundled CLI (`cellpipe compile --target argo|kfp`) on corpus notebooks. */
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { validateArgoWorkflow } from '../../../src/core/compile/argo/validate';
+import { cliBundle, repoRoot as root } from '../testing/cliProcess';
 
-const root = join(__dirname, '..', '..', '..');
-const cli = join(root, 'jupyterlab_cellpipe', 'server', 'cellpipe.cjs');
+/** The CLI bundled from this checkout (server/build.mjs, into a file of this test's own). */
+let cli: string;
 const corpus = join(root, 'src', 'core', '__fixtures__', 'notebooks');
 
 function compile(...args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -16,7 +17,7 @@ function compile(...args: string[]): { status: number | null; stdout: string; st
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'server', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  cli = cliBundle();
 }, 120_000);
 
 describe('cellpipe compile', () => {

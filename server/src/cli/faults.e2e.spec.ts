@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunState, StepState } from '../../../src/core/run/types';
 import { RunStore } from '../backends/local/runStore';
-import { cli, finished, runNotebook, startCli, testPython, type RunSummary } from '../equivalence/cliProcess';
+import { cli, finished, runNotebook, startCli, testPython, type RunSummary } from '../testing/cliProcess';
 import { writeNotebook, type CellSpec } from '../equivalence/notebookBuilder';
 
 const TIMEOUT = 60_000;

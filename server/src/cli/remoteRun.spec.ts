@@ -2,16 +2,17 @@
  * The real bundled CLI (`cellpipe run --backend kubernetes|kfp`, `status`, `logs`, `cancel`)
  * against the fake Kubernetes and KFP API servers of server/src/backends/testing.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { argoScenario } from '../backends/testing/argoScenario';
 import { FakeKfp } from '../backends/testing/fakeKfp';
 import { FakeKubernetes, type FakeKubernetesOptions } from '../backends/testing/fakeKubernetes';
+import { cliBundle, repoRoot as root } from '../testing/cliProcess';
 
-const root = join(__dirname, '..', '..', '..');
-const cli = join(root, 'jupyterlab_cellpipe', 'server', 'cellpipe.cjs');
+/** The CLI bundled from this checkout (server/build.mjs, into a file of this test's own). */
+let cli: string;
 const notebook = join(root, 'src', 'core', '__fixtures__', 'notebooks', 'parallel_branches.ipynb');
 const steps = ['load', 'average', 'extremes', 'ranking', 'spread', 'report'];
 
@@ -41,7 +42,7 @@ function cellpipe(args: string[], onStderr?: (text: string) => void): Promise<Cl
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'server', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  cli = cliBundle();
 }, 120_000);
 
 beforeEach(() => {

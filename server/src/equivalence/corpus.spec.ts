@@ -6,7 +6,7 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { pythonHas, repoRoot } from './cliProcess';
+import { pythonHas, repoRoot } from '../testing/cliProcess';
 import { compareRuns } from './equivalence';
 
 interface Case {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { JsonValue } from '../../../src/core/run/types';
 import { loadPipeline } from '../cli/notebookFile';
 import { runParameters } from '../cli/parameters';
-import { cli, runNotebook, testPython, type RunSummary } from './cliProcess';
+import { cli, runNotebook, testPython, type RunSummary } from '../testing/cliProcess';
 
 export interface ReferenceRun {
   /** What each code cell printed (stdout and stderr), by cell index. */

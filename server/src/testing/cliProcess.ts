@@ -1,7 +1,7 @@
 /**
  * The real `cellpipe` CLI as a child process, for end-to-end specs. The CLI is bundled from the
- * current sources with esbuild (as server/build.mjs does) into a temporary file, so a spec tests
- * this checkout and never races another build of jupyterlab_cellpipe/server/cellpipe.cjs.
+ * current sources by server/build.mjs into a temporary file, so a spec tests this checkout and
+ * never races another spec's (or the developer's) build of jupyterlab_cellpipe/server/cellpipe.cjs.
  * `CELLPIPE_CLI=path/to/cellpipe.cjs` tests an existing bundle instead.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -31,9 +31,7 @@ export function cliBundle(): string {
   }
   if (!bundled) {
     const out = join(mkdtempSync(join(tmpdir(), 'cellpipe-cli-')), 'cellpipe.cjs');
-    const esbuild = join(repoRoot, 'node_modules', '.bin', 'esbuild');
-    const args = [join(repoRoot, 'server', 'src', 'cli.ts'), '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--loader:.py=text', '--log-level=warning', `--outfile=${out}`];
-    const built = spawnSync(esbuild, args, { encoding: 'utf8' });
+    const built = spawnSync(process.execPath, [join(repoRoot, 'server', 'build.mjs'), '--cli', out], { cwd: repoRoot, encoding: 'utf8' });
     if (built.status !== 0) {
       throw new Error(`bundling the CLI failed:\n${built.stderr}`);
     }
