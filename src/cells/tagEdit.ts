@@ -50,17 +50,11 @@ function isStepTag(tag: string): boolean {
   return parseTag(tag).kind === 'step';
 }
 
-/** Tags that configure a step or depend on one: they only mean something on a step cell. */
+/** Kinds of tags that configure a step or depend on one: they only mean something on a step cell. */
+const STEP_OWNED_KINDS: ReadonlySet<ParsedTag['kind']> = new Set(['prev', 'limit', 'image', 'cache', 'retry', 'timeout']);
+
 function isStepOwnedTag(tag: string): boolean {
-  const parsed: ParsedTag = parseTag(tag);
-  return (
-    parsed.kind === 'prev' ||
-    parsed.kind === 'limit' ||
-    parsed.kind === 'image' ||
-    parsed.kind === 'cache' ||
-    parsed.kind === 'retry' ||
-    parsed.kind === 'timeout'
-  );
+  return STEP_OWNED_KINDS.has(parseTag(tag).kind);
 }
 
 export function readTags(value: unknown): string[] {
@@ -155,16 +149,10 @@ export function readStepConfig(tags: readonly string[]): StepConfigForm {
  * limits on other resources, labels, secrets and foreign tags stay.
  */
 export function writeStepConfig(tags: readonly string[], form: StepConfigForm): string[] {
+  // Every step-owned tag, except limits on resources the dialog does not show.
   const edited = (tag: string): boolean => {
     const parsed = parseTag(tag);
-    return (
-      parsed.kind === 'image' ||
-      parsed.kind === 'retry' ||
-      parsed.kind === 'timeout' ||
-      parsed.kind === 'cache' ||
-      parsed.kind === 'prev' ||
-      (parsed.kind === 'limit' && ['cpu', 'memory', GPU].includes(parsed.resource))
-    );
+    return parsed.kind === 'limit' ? ['cpu', 'memory', GPU].includes(parsed.resource) : STEP_OWNED_KINDS.has(parsed.kind);
   };
   const fresh: string[] = [];
   const add = (prefix: string, value: string): void => {
