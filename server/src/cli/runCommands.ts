@@ -14,7 +14,7 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) => {
       const store = new RunStore();
-      const states = store.list().map(id => observedState(store.load(id)));
+      const states = store.loadAll().map(observedState);
       if (options.json) {
         process.stdout.write(JSON.stringify(states.map(runSummary)) + '\n');
         return;

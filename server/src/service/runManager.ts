@@ -136,9 +136,9 @@ export class RunManager {
       throw new HttpError(400, "give the notebook as '?path=' (relative to the Jupyter root)");
     }
     return this.store
-      .list()
-      .map(id => observedState(this.store.load(id)))
-      .filter(state => state.notebookPath === path);
+      .loadAll()
+      .filter(state => state.notebookPath === path)
+      .map(observedState);
   }
 
   log(runId: string, stepId: string): string {

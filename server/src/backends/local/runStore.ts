@@ -106,17 +106,21 @@ export class RunStore {
     return JSON.parse(readFileSync(join(this.runDir(runId), 'request.json'), 'utf8')) as RunRequest;
   }
 
-  /** Run ids, newest first. */
-  list(): string[] {
+  /** The saved state of every run, newest first. */
+  loadAll(): RunState[] {
     const runs = join(this.home, 'runs');
     if (!existsSync(runs)) {
       return [];
     }
     return readdirSync(runs)
       .filter(id => RUN_ID.test(id) && existsSync(join(runs, id, 'run.json')))
-      .map(id => ({ id, created: this.load(id).createdAt }))
-      .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0))
-      .map(r => r.id);
+      .map(id => this.load(id))
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  }
+
+  /** Run ids, newest first. */
+  list(): string[] {
+    return this.loadAll().map(state => state.runId);
   }
 
   cachePath(key: string): string {
