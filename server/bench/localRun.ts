@@ -9,6 +9,10 @@
  *     and on (CELLPIPE_FSYNC=1, the runtime's default in pods).
  * (b) parallel efficiency: 4 branches x 2 steps that each sleep 0.5 s, 4 workers: wall time over
  *     the critical path (1.0 s). Sleeping needs no core, so 2 cores are enough. Target < 1.15.
+ * Both with each way of starting steps (forkServer.ts): 'fork', the default on Linux, and
+ * 'spawn', a new interpreter per step. Every wall time includes starting the fork server.
+ * Then the same pipelines on kfp.local (server/bench/kfp_local.py), when kfp is installed: a
+ *     chain of KFP_CHAIN steps (kfp.local is slow enough that 20 would add a minute) and the branches.
  * (c) with CELLPIPE_BENCH_DATA=1 only (about a minute and 4 GB of disk): the runtime's data-passing
  *     benchmark, src/core/compile/runtime/bench_data_passing.py.
  *
@@ -22,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { analyzeNotebook } from '../../src/core/analysis';
 import { parseNotebook } from '../../src/core/notebook';
 import { buildPipeline } from '../../src/core/pipeline';
+import type { LauncherKind } from '../src/backends/local/forkServer';
 import { LocalBackend } from '../src/backends/local/localBackend';
 import { RunStore } from '../src/backends/local/runStore';
 import { toRunRequest } from '../src/service/runRequest';
@@ -43,14 +48,19 @@ function notebookText(cells: Cell[]): string {
 }
 
 /** Runs a notebook through analysis, compile and the local backend; returns the wall seconds of the run. */
-async function runNotebook(cells: Cell[], workers: number, env: Record<string, string> = {}): Promise<number> {
+async function runNotebook(
+  cells: Cell[],
+  workers: number,
+  launcher: LauncherKind,
+  env: Record<string, string> = {}
+): Promise<number> {
   const parsed = parseNotebook(notebookText(cells));
   const pipeline = buildPipeline(parsed.notebook!, analyzeNotebook(parsed.notebook!), { notebookPath: 'bench.ipynb' });
   const home = mkdtempSync(join(tmpdir(), 'cellpipe-bench-'));
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
-    const backend = new LocalBackend({ store: new RunStore(home), python, workers, cwd: home, cache: false });
+    const backend = new LocalBackend({ store: new RunStore(home), python, workers, cwd: home, cache: false, launcher });
     const started = performance.now();
     const state = await (await backend.start(toRunRequest(pipeline, {}))).done;
     const seconds = (performance.now() - started) / 1000;
@@ -98,24 +108,53 @@ const sleepy: Cell[] = [
   ]).flat()
 ];
 
+const KFP_CHAIN = 5;
+
+/** The alternative: the same pipelines on kfp.local, in the same Python (one run each: slow). */
+function kfpLocal(bareSeconds: number, critical: number): string[] {
+  if (spawnSync(python, ['-c', 'import kfp.local'], { stdio: 'ignore' }).status !== 0) {
+    return ['  kfp.local: not installed in this Python, not compared'];
+  }
+  const run = spawnSync(python, [join(root, 'server', 'bench', 'kfp_local.py'), `${KFP_CHAIN}`, `${BRANCHES}`, `${SLEEP}`], {
+    encoding: 'utf8'
+  });
+  const json = run.stdout.split('\n').find(line => line.startsWith('{'));
+  if (run.status !== 0 || !json) {
+    return [`  kfp.local: failed (${run.stderr.trim().split('\n').pop()})`];
+  }
+  const kfp = JSON.parse(json) as { kfp: string; chainSteps: number; chainSeconds: number; branchesSeconds: number };
+  const perStep = ((kfp.chainSeconds - kfp.chainSteps * bareSeconds) / kfp.chainSteps) * 1000;
+  return [
+    `  kfp.local ${kfp.kfp} (SubprocessRunner, same Python), for comparison:`,
+    `    chain of ${kfp.chainSteps} trivial steps: ${(kfp.chainSeconds * 1000).toFixed(0)} ms; per-step overhead beyond the interpreter's start: ${perStep.toFixed(1)} ms`,
+    `    ${BRANCHES} branches x 2 steps sleeping ${SLEEP} s: ${(kfp.branchesSeconds * 1000).toFixed(0)} ms; wall / critical path = ${(kfp.branchesSeconds / critical).toFixed(3)}`
+  ];
+}
+
 export async function runLocalRunBenchmark(): Promise<string[]> {
   const lines = [`local runs (python: ${python}; best of ${REPEAT})`];
   const bare = await best(() => bareProcesses(CHAIN));
   lines.push(`  ${CHAIN} bare \`python -c pass\` one after another: ${(bare * 1000).toFixed(0)} ms (${((bare / CHAIN) * 1000).toFixed(1)} ms each)`);
-  for (const fsync of ['0', '1']) {
-    const wall = await best(() => runNotebook(chain, 1, { CELLPIPE_FSYNC: fsync }));
-    const overhead = ((wall - bare) / CHAIN) * 1000;
-    lines.push(
-      `  chain of ${CHAIN} trivial steps, CELLPIPE_FSYNC=${fsync}: ${(wall * 1000).toFixed(0)} ms; ` +
-        `per-step overhead beyond the interpreter: ${overhead.toFixed(1)} ms (target < 150)`
-    );
+  const launchers: LauncherKind[] = ['fork', 'spawn'];
+  for (const launcher of launchers) {
+    for (const fsync of ['0', '1']) {
+      const wall = await best(() => runNotebook(chain, 1, launcher, { CELLPIPE_FSYNC: fsync }));
+      const overhead = ((wall - bare) / CHAIN) * 1000;
+      lines.push(
+        `  [${launcher}] chain of ${CHAIN} trivial steps, CELLPIPE_FSYNC=${fsync}: ${(wall * 1000).toFixed(0)} ms; ` +
+          `per-step overhead beyond the interpreter's start: ${overhead.toFixed(1)} ms (target < 150)`
+      );
+    }
   }
   const critical = 2 * SLEEP;
-  const wall = await best(() => runNotebook(sleepy, BRANCHES));
-  lines.push(
-    `  ${BRANCHES} branches x 2 steps sleeping ${SLEEP} s, ${BRANCHES} workers: ${(wall * 1000).toFixed(0)} ms; ` +
-      `wall / critical path (${critical} s) = ${(wall / critical).toFixed(3)} (target < 1.15)`
-  );
+  for (const launcher of launchers) {
+    const wall = await best(() => runNotebook(sleepy, BRANCHES, launcher));
+    lines.push(
+      `  [${launcher}] ${BRANCHES} branches x 2 steps sleeping ${SLEEP} s, ${BRANCHES} workers: ${(wall * 1000).toFixed(0)} ms; ` +
+        `wall / critical path (${critical} s) = ${(wall / critical).toFixed(3)} (target < 1.15)`
+    );
+  }
+  lines.push(...kfpLocal(bare / CHAIN, critical));
   if (process.env.CELLPIPE_BENCH_DATA === '1') {
     lines.push('  data passing (src/core/compile/runtime/bench_data_passing.py):');
     const data = spawnSync(python, [join(root, 'src', 'core', 'compile', 'runtime', 'bench_data_passing.py')], { encoding: 'utf8' });

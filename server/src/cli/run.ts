@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { prepareForkServer } from '../backends/local/forkServer';
 import { defaultCwd } from '../backends/local/localBackend';
 import { notebookPython, toRunRequest } from '../service/runRequest';
 import { finishRun, localBackend, withLocalRunFlags, type LocalRunFlags } from './localRun';
@@ -28,6 +29,9 @@ export function registerRun(program: Command): void {
     }
     if (flags.backend !== 'local') {
       throw new CliError(`unknown --backend '${flags.backend}': choose local, kubernetes or kfp`, 2);
+    }
+    if (flags.python) {
+      prepareForkServer(flags.python); // starts while the notebook is analysed and compiled
     }
     const { notebook, pipeline } = loadPipeline(path, line => process.stderr.write(line + '\n'));
     const request = toRunRequest(pipeline, runParameters(pipeline.parameters, flags.param));

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { JsonValue, RunEvent, RunState } from '../../../src/core/run/types';
+import { prepareForkServer } from '../backends/local/forkServer';
 import { LocalBackend, observedState, runnerGone, type RunHandle } from '../backends/local/localBackend';
 import { RunStore } from '../backends/local/runStore';
 import { loadPipeline } from '../cli/notebookFile';
@@ -86,6 +87,7 @@ export class RunManager {
     const handle = await this.backend(python, dirname(notebook.absolute), workerCount(input.workers)).start(
       toRunRequest(pipeline, parameters, notebook.relative)
     );
+    prepareForkServer(python); // the next run's steps start without waiting for a launcher
     this.track(handle);
     return this.state(handle.runId);
   }

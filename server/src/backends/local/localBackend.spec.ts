@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { RunEvent, RunRequest, RunnableStep } from '../../../../src/core/run/types';
 import { LocalBackend, observedState } from './localBackend';
 import { RunStore } from './runStore';
+import { processAlive as alive } from './stepProcess';
 
 /** A step whose script is plain Python: these tests exercise the backend, not the compiler. */
 function step(id: string, script: string, dependsOn: string[] = [], cache = false): RunnableStep {
@@ -24,16 +25,9 @@ const writeDone = (id: string): string =>
     'json.dump({"score": 0.5}, open(os.path.join(d, ".metrics.json"), "w"))'
   ].join('\n');
 
-/** Whether a process exists and is not a zombie (orphans may never be reaped in a container). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
-describe('LocalBackend', () => {
+// Every behaviour holds whichever way steps are started (forkServer.ts).
+describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
   let home: string;
   let work: string;
   let events: RunEvent[];
@@ -45,6 +39,7 @@ describe('LocalBackend', () => {
     events = [];
     backend = new LocalBackend({
       store: new RunStore(home),
+      launcher,
       python: 'python3',
       workers: 2,
       cwd: work,
@@ -176,7 +171,7 @@ describe('LocalBackend', () => {
   });
 
   it('reports a missing interpreter as the step failure', async () => {
-    const broken = new LocalBackend({ store: new RunStore(home), python: join(work, 'no-such-python'), workers: 1, cwd: work });
+    const broken = new LocalBackend({ store: new RunStore(home), launcher, python: join(work, 'no-such-python'), workers: 1, cwd: work });
     const state = await (await broken.start(request([step('a', 'print(1)')]))).done;
     expect(state.steps[0].status).toBe('Failed');
     expect(state.steps[0].message).toMatch(/cannot start .*no-such-python/);

@@ -5,7 +5,8 @@ import type { RunEvent, RunRequest, RunState, StepState } from '../../../../src/
 import { cacheKeys, findCached, recordCached, restoreCached } from './cache';
 import { RunStore } from './runStore';
 import { blockedSteps, readySteps, topologicalOrder } from './schedule';
-import { killGroup, startStepProcess, type StepProcess } from './stepProcess';
+import { claimForkServer, defaultLauncherKind, type ForkServer, type LauncherKind } from './forkServer';
+import { killGroup, spawnStep, startStepProcess, type StepProcess } from './stepProcess';
 
 export interface LocalRunOptions {
   store: RunStore;
@@ -17,6 +18,8 @@ export interface LocalRunOptions {
   cwd: string;
   /** Whether steps marked cacheable may reuse earlier outputs. */
   cache?: boolean;
+  /** How step processes start (see forkServer.ts); default: defaultLauncherKind(). */
+  launcher?: LauncherKind;
   onEvent?: (event: RunEvent) => void;
 }
 
@@ -134,6 +137,8 @@ class LocalRun {
   /** Something changed (a step ended, cancel) since the scheduling loop last looked. */
   private changed = false;
   private resumeLoop: (() => void) | undefined;
+  /** Starts this run's step processes, when they are forked (see forkServer.ts). */
+  private readonly forkServer: ForkServer | undefined;
 
   constructor(
     private readonly options: LocalRunOptions,
@@ -141,6 +146,7 @@ class LocalRun {
     private readonly state: RunState
   ) {
     this.keys = cacheKeys(request);
+    this.forkServer = (options.launcher ?? defaultLauncherKind()) === 'fork' ? claimForkServer(options.python) : undefined;
   }
 
   private get store(): RunStore {
@@ -163,6 +169,9 @@ class LocalRun {
     state.status = 'Running';
     state.startedAt = state.startedAt ?? now();
     state.runner = { pid: process.pid, host: hostname() };
+    if (state.steps.some(s => s.status === 'Pending')) {
+      this.forkServer?.warm();
+    }
     this.persist();
     this.emit({ type: 'run', runId: state.runId, status: 'Running' });
     const poll = setInterval(() => {
@@ -174,6 +183,7 @@ class LocalRun {
       await this.loop();
     } finally {
       clearInterval(poll);
+      this.forkServer?.close();
     }
     return this.finish();
   }
@@ -193,12 +203,9 @@ class LocalRun {
         }
       }
       if (!this.cancelled) {
-        for (const step of readySteps(this.state.steps)) {
-          if (this.running.size >= workers) {
-            break;
-          }
-          await this.startStep(step);
-        }
+        // Started together: each waits for its process id (or its cache restore) on its own.
+        const free = Math.max(0, workers - this.running.size);
+        await Promise.all(readySteps(this.state.steps).slice(0, free).map(step => this.startStep(step)));
       }
       if (this.running.size === 0 && (this.cancelled || readySteps(this.state.steps).length === 0)) {
         return;
@@ -227,36 +234,41 @@ class LocalRun {
           metrics: this.readMetrics(step.id),
           message: `outputs reused from run ${hit.runId}`
         });
+        this.changed = true; // its dependants may be ready now
         return;
       }
     }
-    const proc = startStepProcess({
-      python: this.options.python,
-      script: this.store.scriptPath(this.state.runId, step.id),
-      cwd: this.options.cwd,
-      logPath: this.store.logPath(this.state.runId, step.id),
-      env: {
-        CELLPIPE_DATA_DIR: this.store.dataDir(this.state.runId),
-        CELLPIPE_PARAMETERS: JSON.stringify(this.request.parameters),
-        CELLPIPE_EVENTS: this.store.eventsPath(this.state.runId, step.id),
-        CELLPIPE_RUN_ID: this.state.runId,
-        // Decision: no fsync on this machine unless asked (CELLPIPE_FSYNC=1). The runtime's
-        // temporary-file-then-rename already keeps a killed step from leaving a partial value;
-        // fsync only guards against power loss or an OS crash, after which the manifest's size
-        // (and sha256, up to 64 MiB) makes a damaged value fail to load with "re-run step X".
-        // Measured (npm run bench): ~15 ms less per step on a trivial chain. Pods keep the default.
-        CELLPIPE_FSYNC: process.env.CELLPIPE_FSYNC ?? '0'
+    const proc = startStepProcess(
+      {
+        python: this.options.python,
+        script: this.store.scriptPath(this.state.runId, step.id),
+        cwd: this.options.cwd,
+        logPath: this.store.logPath(this.state.runId, step.id),
+        env: {
+          CELLPIPE_DATA_DIR: this.store.dataDir(this.state.runId),
+          CELLPIPE_PARAMETERS: JSON.stringify(this.request.parameters),
+          CELLPIPE_EVENTS: this.store.eventsPath(this.state.runId, step.id),
+          CELLPIPE_RUN_ID: this.state.runId,
+          // Decision: no fsync on this machine unless asked (CELLPIPE_FSYNC=1). The runtime's
+          // temporary-file-then-rename already keeps a killed step from leaving a partial value;
+          // fsync only guards against power loss or an OS crash, after which the manifest's size
+          // (and sha256, up to 64 MiB) makes a damaged value fail to load with "re-run step X".
+          // Measured (npm run bench): ~15 ms less per step on a trivial chain. Pods keep the default.
+          CELLPIPE_FSYNC: process.env.CELLPIPE_FSYNC ?? '0'
+        },
+        onOutput: (stream, text) => this.emit({ type: 'log', runId: this.state.runId, stepId: step.id, stream, text })
       },
-      onOutput: (stream, text) => this.emit({ type: 'log', runId: this.state.runId, stepId: step.id, stream, text })
-    });
+      this.forkServer?.launch ?? spawnStep
+    );
     this.running.set(step.id, proc);
+    const pid = await proc.pid;
     this.update(step, {
       status: 'Running',
       startedAt: now(),
       finishedAt: undefined,
       cached: false,
       attempts: step.attempts + 1,
-      pid: proc.pid
+      pid
     });
     void proc.exited.then(async exit => {
       // The step stays in `running` until its status is final: the scheduling loop must never see

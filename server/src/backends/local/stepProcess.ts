@@ -1,16 +1,16 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
-export interface StepProcessOptions {
+/** How a step's process is started: `python -u SCRIPT` in CWD with ENV, its output into LOGPATH. */
+export interface StepLaunch {
   python: string;
   script: string;
   cwd: string;
+  /** Added to this process's environment (with PYTHONUNBUFFERED=1). */
   env: Record<string, string>;
   /** File receiving the step's stdout and stderr, interleaved as the step wrote them. */
   logPath: string;
-  /** The log's new text, while the step runs (stdout and stderr share the file: 'stdout'). */
-  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
 }
 
 export interface StepExit {
@@ -20,8 +20,23 @@ export interface StepExit {
   spawnError?: string;
 }
 
+/** A started step process: its pid once it leads its own process group, and its end. */
+export interface LaunchedStep {
+  pid: Promise<number | undefined>;
+  exited: Promise<StepExit>;
+}
+
+/** Starts step processes: a new interpreter for each (spawnStep), or a fork server (forkServer.ts). */
+export type StepLauncher = (launch: StepLaunch) => LaunchedStep;
+
+export interface StepProcessOptions extends StepLaunch {
+  /** The log's new text, while the step runs (stdout and stderr share the file: 'stdout'). */
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
 export interface StepProcess {
-  pid: number | undefined;
+  /** The process (and group) id, once the process exists; undefined if it never started. */
+  pid: Promise<number | undefined>;
   exited: Promise<StepExit>;
   /** Ends the step and everything it started (its process group): SIGTERM, then SIGKILL. */
   kill(graceMs?: number): void;
@@ -33,6 +48,26 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
     process.kill(-pid, signal);
   } catch {
     // already gone
+  }
+}
+
+/**
+ * Whether a process exists and is not a zombie: an orphaned step is reparented to PID 1, which in
+ * a container may never reap it, so `kill(pid, 0)` alone would say it runs forever.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || process.platform === 'linux') {
+      return false;
+    }
+    try {
+      process.kill(pid, 0); // no /proc: at least whether the pid exists
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -58,48 +93,60 @@ function logFollower(fd: number, onText: (text: string) => void): () => void {
 }
 
 /**
- * Runs one step script as its own process group (so cancel reaches the processes the user's code
- * starts), unbuffered. Its stdout and stderr are the log file itself, not pipes: the log keeps the
- * order in which the step wrote to them (as a terminal or Run All shows it), and a step whose
- * runner was killed can still write its output (a pipe without a reader would fail it).
+ * A new interpreter per step: `python -u SCRIPT` as its own process group (so cancel reaches the
+ * processes the user's code starts). Its stdout and stderr are the log file itself, not pipes: the
+ * log keeps the order in which the step wrote to them (as a terminal or Run All shows it), and a
+ * step whose runner was killed can still write its output (a pipe without a reader would fail it).
  */
-export function startStepProcess(options: StepProcessOptions): StepProcess {
-  const out = openSync(options.logPath, 'a');
-  const reader = options.onOutput ? openSync(options.logPath, 'r') : undefined;
-  const follow = reader === undefined ? () => undefined : logFollower(reader, text => options.onOutput!('stdout', text));
-  const child = spawn(options.python, ['-u', options.script], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env, PYTHONUNBUFFERED: '1' },
+export const spawnStep: StepLauncher = launch => {
+  const out = openSync(launch.logPath, 'a');
+  const child = spawn(launch.python, ['-u', launch.script], {
+    cwd: launch.cwd,
+    env: { ...process.env, ...launch.env, PYTHONUNBUFFERED: '1' },
     stdio: ['ignore', out, out],
     detached: true
   });
   closeSync(out); // the child holds its own copy
-  const poll = reader === undefined ? undefined : setInterval(follow, LOG_POLL_MS);
   const exited = new Promise<StepExit>(resolve => {
     let spawnError: string | undefined;
     child.on('error', error => {
-      spawnError = `cannot start '${options.python}': ${error.message}`;
+      spawnError = `cannot start '${launch.python}': ${error.message}`;
     });
-    child.on('close', (code, signal) => {
-      if (reader !== undefined) {
-        clearInterval(poll);
-        follow();
-        closeSync(reader);
-      }
-      resolve({ code, signal, spawnError });
-    });
+    child.on('close', (code, signal) => resolve({ code, signal, spawnError }));
+  });
+  return { pid: Promise.resolve(child.pid), exited };
+};
+
+/** Runs one step script with `launcher`, following its log while it runs. */
+export function startStepProcess(options: StepProcessOptions, launcher: StepLauncher = spawnStep): StepProcess {
+  closeSync(openSync(options.logPath, 'a')); // exists before the follower opens it
+  const reader = options.onOutput ? openSync(options.logPath, 'r') : undefined;
+  const follow = reader === undefined ? () => undefined : logFollower(reader, text => options.onOutput!('stdout', text));
+  const { onOutput: _, ...launch } = options;
+  const step = launcher(launch);
+  const poll = reader === undefined ? undefined : setInterval(follow, LOG_POLL_MS);
+  let ended = false;
+  const exited = step.exited.then(exit => {
+    ended = true;
+    if (reader !== undefined) {
+      clearInterval(poll);
+      follow();
+      closeSync(reader);
+    }
+    return exit;
   });
   return {
-    pid: child.pid,
+    pid: step.pid,
     exited,
     kill(graceMs = 3000) {
-      if (child.pid === undefined) {
-        return;
-      }
-      const pid = child.pid;
-      killGroup(pid, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
-      void exited.then(() => clearTimeout(timer));
+      void step.pid.then(pid => {
+        if (pid === undefined || ended) {
+          return; // never started, or gone (its pid may belong to another process by now)
+        }
+        killGroup(pid, 'SIGTERM');
+        const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+        void exited.then(() => clearTimeout(timer));
+      });
     }
   };
 }

@@ -1,0 +1,182 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { claimForkServer, defaultLauncherKind, ForkServer, prepareForkServer } from './forkServer';
+import { processAlive, spawnStep, startStepProcess, type StepExit, type StepLauncher } from './stepProcess';
+
+/**
+ * The fork server must start a step exactly as `python -u step.py` would (spawnStep): every test
+ * of what a step sees runs through both launchers and compares.
+ */
+const PYTHON = 'python3';
+
+describe('ForkServer', () => {
+  let dir: string;
+  let server: ForkServer;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cellpipe-fork-'));
+    server = new ForkServer(PYTHON);
+  });
+
+  afterEach(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs `source` as a step script with `launcher`; resolves with its exit and its log. */
+  async function run(
+    launcher: StepLauncher,
+    source: string,
+    name = 'step',
+    env: Record<string, string> = {}
+  ): Promise<{ exit: StepExit; log: string; pid: number | undefined }> {
+    const script = join(dir, `${name}.py`);
+    const logPath = join(dir, `${name}.log`);
+    writeFileSync(script, source);
+    const proc = startStepProcess({ python: PYTHON, script, cwd: dir, env, logPath }, launcher);
+    const pid = await proc.pid;
+    const exit = await proc.exited;
+    return { exit, log: readFileSync(logPath, 'utf8'), pid };
+  }
+
+  const launchers: Array<[string, () => StepLauncher]> = [
+    ['spawn', () => spawnStep],
+    ['fork', () => server.launch]
+  ];
+
+  it.each(launchers)('%s: the step sees what `python -u step.py` sees', async (_, launcher) => {
+    const probe = [
+      'import os, sys',
+      'print("name", __name__, "file", os.path.basename(__file__))',
+      'print("argv", [os.path.basename(a) for a in sys.argv])',
+      'print("path0", sys.path[0] == os.path.dirname(os.path.abspath(__file__)))',
+      'print("cwd", os.getcwd() == os.path.dirname(os.path.abspath(__file__)))',
+      'print("env", os.environ["CELLPIPE_PROBE"], os.environ["PYTHONUNBUFFERED"])',
+      'print("group leader", os.getpgrp() == os.getpid())',
+      'print("stdin", repr(sys.stdin.read()))',
+      'print("to stderr", file=sys.stderr)',
+      'print("after stderr")',
+      'print("main module", sys.modules["__main__"].__dict__ is globals())'
+    ].join('\n');
+    const { exit, log, pid } = await run(launcher(), probe, 'probe', { CELLPIPE_PROBE: 'a "quoted" value' });
+    expect(exit).toEqual({ code: 0, signal: null, spawnError: undefined });
+    expect(pid).toEqual(expect.any(Number));
+    expect(log).toBe(
+      [
+        'name __main__ file probe.py',
+        "argv ['probe.py']",
+        'path0 True',
+        'cwd True',
+        'env a "quoted" value 1',
+        'group leader True',
+        "stdin ''",
+        'to stderr',
+        'after stderr',
+        'main module True',
+        ''
+      ].join('\n')
+    );
+  });
+
+  it.each(launchers)('%s: exit codes, uncaught exceptions and signals', async (_, launcher) => {
+    expect((await run(launcher(), 'import sys\nsys.exit(7)', 'seven')).exit.code).toBe(7);
+    const message = await run(launcher(), 'raise SystemExit("bad input")', 'message');
+    expect(message.exit.code).toBe(1);
+    expect(message.log).toBe('bad input\n');
+    const raised = await run(launcher(), 'def f():\n    raise KeyError("k")\nf()\n', 'raised');
+    expect(raised.exit.code).toBe(1);
+    expect(raised.log).toMatch(
+      /^Traceback \(most recent call last\):\n {2}File ".*raised\.py", line 3, in <module>\n {4}f\(\)\n {2}File ".*raised\.py", line 2, in f\n {4}raise KeyError\("k"\)\nKeyError: 'k'\n$/
+    );
+    const killed = await run(launcher(), 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)', 'killed');
+    expect(killed.exit).toEqual({ code: null, signal: 'SIGKILL', spawnError: undefined });
+  });
+
+  it.each(launchers)('%s: the interpreter ends as usual (atexit, threads, unclosed files)', async (_, launcher) => {
+    const source = [
+      'import atexit, threading, time',
+      'atexit.register(lambda: print("atexit ran"))',
+      'threading.Thread(target=lambda: (time.sleep(0.2), print("thread finished"))).start()',
+      `f = open(${JSON.stringify(join(dir, 'unclosed.txt'))}, "w")`,
+      'f.write("buffered, never closed")'
+    ].join('\n');
+    const { exit, log } = await run(launcher(), source, 'ending');
+    expect(exit.code).toBe(0);
+    expect(log).toBe('thread finished\natexit ran\n');
+    expect(readFileSync(join(dir, 'unclosed.txt'), 'utf8')).toBe('buffered, never closed');
+  });
+
+  it('runs the embedded runtime from its compiled copy with the file name and line numbers of the script', async () => {
+    const runtime = 'def boom():\n    raise ValueError("inside the runtime")\n';
+    server = new ForkServer(PYTHON, runtime);
+    const script = ['# header line 1', '# header line 2', runtime, 'import traceback', 'try:', '    boom()', 'except ValueError:', '    traceback.print_exc()'].join('\n');
+    const forked = await run(server.launch, script, 'embedded');
+    const spawned = await run(spawnStep, script, 'embedded-spawned');
+    expect(forked.exit.code).toBe(0);
+    expect(forked.log).toContain('embedded.py", line 4, in boom\n    raise ValueError("inside the runtime")');
+    expect(forked.log).toContain('embedded.py", line 8, in <module>\n    boom()');
+    expect(forked.log).toBe(spawned.log.replace(/embedded-spawned\.py/g, 'embedded.py'));
+  });
+
+  it('runs several steps at once and reports each one its own exit', async () => {
+    const results = await Promise.all(
+      [0, 1, 2, 3].map(i => run(server.launch, `import time\ntime.sleep(0.3)\nprint(${i})\nraise SystemExit(${i})`, `s${i}`))
+    );
+    expect(results.map(r => [r.exit.code, r.log])).toEqual([0, 1, 2, 3].map(i => [i, `${i}\n`]));
+    expect(new Set(results.map(r => r.pid)).size).toBe(4);
+  });
+
+  it('starts steps the spawn way when the launcher cannot start', async () => {
+    // An interpreter that refuses `-c` (so the launcher dies at once) but runs scripts.
+    const python = join(dir, 'python-without-c');
+    writeFileSync(python, `#!/bin/sh\nif [ "$2" = "-c" ]; then echo "no -c here" >&2; exit 3; fi\nexec ${PYTHON} "$@"\n`);
+    chmodSync(python, 0o755);
+    server = new ForkServer(python);
+    const script = join(dir, 'fallback.py');
+    writeFileSync(script, 'print("ran anyway")');
+    const logPath = join(dir, 'fallback.log');
+    const proc = startStepProcess({ python, script, cwd: dir, env: {}, logPath }, server.launch);
+    expect((await proc.exited).code).toBe(0);
+    expect(readFileSync(logPath, 'utf8')).toBe('ran anyway\n');
+  });
+
+  it('reports a step whose launcher died once the step is gone, and kills reach its process group', async () => {
+    const script = join(dir, 'orphan.py');
+    writeFileSync(script, 'import subprocess, time\nsubprocess.Popen(["sleep", "30"])\nprint("started", flush=True)\ntime.sleep(30)');
+    const logPath = join(dir, 'orphan.log');
+    const proc = startStepProcess({ python: PYTHON, script, cwd: dir, env: {}, logPath }, server.launch);
+    const pid = (await proc.pid)!;
+    while (!readFileSync(logPath, 'utf8').includes('started')) {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+    process.kill(server.pid!, 'SIGKILL');
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(processAlive(pid)).toBe(true); // the step outlives its launcher, as after a runner's death
+    proc.kill(100);
+    const exit = await proc.exited;
+    expect(exit.spawnError).toMatch(/the step launcher stopped .*exit status is unknown/);
+    expect(processAlive(pid)).toBe(false);
+  });
+
+  it('hands a launcher prepared ahead of a run to the next run with that Python, once', async () => {
+    prepareForkServer(PYTHON);
+    const prepared = claimForkServer(PYTHON);
+    expect(prepared.pid).toEqual(expect.any(Number)); // already started
+    const fresh = claimForkServer(PYTHON);
+    expect(fresh.pid).toBeUndefined(); // starts with its first step
+    const { exit, log } = await run(prepared.launch, 'print("from a prepared launcher")', 'prepared');
+    expect(exit.code).toBe(0);
+    expect(log).toBe('from a prepared launcher\n');
+    prepared.close();
+    fresh.close();
+  });
+});
+
+describe('defaultLauncherKind', () => {
+  it('forks on Linux unless CELLPIPE_LAUNCHER says otherwise', () => {
+    expect(defaultLauncherKind({ CELLPIPE_LAUNCHER: 'spawn' })).toBe('spawn');
+    expect(defaultLauncherKind({ CELLPIPE_LAUNCHER: 'fork' })).toBe('fork');
+    expect(defaultLauncherKind({ CELLPIPE_LAUNCHER: 'threads' })).toBe(process.platform === 'linux' ? 'fork' : 'spawn');
+  });
+});
