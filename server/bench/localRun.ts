@@ -9,8 +9,9 @@
  *     and on (CELLPIPE_FSYNC=1, the runtime's default in pods).
  * (b) parallel efficiency: 4 branches x 2 steps that each sleep 0.5 s, 4 workers: wall time over
  *     the critical path (1.0 s). Sleeping needs no core, so 2 cores are enough. Target < 1.15.
- * Both with each way of starting steps (forkServer.ts): 'fork', the default on Linux, and
- * 'spawn', a new interpreter per step. Every wall time includes starting the fork server.
+ * Both with each way of starting steps (forkServer.ts): 'fork', the default on Linux, with the
+ * launcher started by the run (a CLI run without --python) or before it ('fork, prepared': the
+ * service and `run --python`), and 'spawn', a new interpreter per step.
  * Then the same pipelines on kfp.local (server/bench/kfp_local.py), when kfp is installed: a
  *     chain of KFP_CHAIN steps (kfp.local is slow enough that 20 would add a minute) and the branches.
  * (c) with CELLPIPE_BENCH_DATA=1 only (about a minute and 4 GB of disk): the runtime's data-passing
@@ -26,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { analyzeNotebook } from '../../src/core/analysis';
 import { parseNotebook } from '../../src/core/notebook';
 import { buildPipeline } from '../../src/core/pipeline';
-import type { LauncherKind } from '../src/backends/local/forkServer';
+import { prepareForkServer, type LauncherKind } from '../src/backends/local/forkServer';
 import { LocalBackend } from '../src/backends/local/localBackend';
 import { RunStore } from '../src/backends/local/runStore';
 import { toRunRequest } from '../src/service/runRequest';
@@ -48,18 +49,21 @@ function notebookText(cells: Cell[]): string {
 }
 
 /** Runs a notebook through analysis, compile and the local backend; returns the wall seconds of the run. */
-async function runNotebook(
-  cells: Cell[],
-  workers: number,
-  launcher: LauncherKind,
-  env: Record<string, string> = {}
-): Promise<number> {
+/** 'fork, prepared': the launcher was started before the run, as the service and `run --python` do. */
+type Launch = LauncherKind | 'fork, prepared';
+
+async function runNotebook(cells: Cell[], workers: number, launch: Launch, env: Record<string, string> = {}): Promise<number> {
   const parsed = parseNotebook(notebookText(cells));
   const pipeline = buildPipeline(parsed.notebook!, analyzeNotebook(parsed.notebook!), { notebookPath: 'bench.ipynb' });
   const home = mkdtempSync(join(tmpdir(), 'cellpipe-bench-'));
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
+    const launcher = launch === 'spawn' ? 'spawn' : 'fork';
+    if (launch === 'fork, prepared') {
+      prepareForkServer(python);
+      await new Promise(resolve => setTimeout(resolve, 300)); // the service was idle meanwhile
+    }
     const backend = new LocalBackend({ store: new RunStore(home), python, workers, cwd: home, cache: false, launcher });
     const started = performance.now();
     const state = await (await backend.start(toRunRequest(pipeline, {}))).done;
@@ -135,7 +139,7 @@ export async function runLocalRunBenchmark(): Promise<string[]> {
   const lines = [`local runs (python: ${python}; best of ${REPEAT})`];
   const bare = await best(() => bareProcesses(CHAIN));
   lines.push(`  ${CHAIN} bare \`python -c pass\` one after another: ${(bare * 1000).toFixed(0)} ms (${((bare / CHAIN) * 1000).toFixed(1)} ms each)`);
-  const launchers: LauncherKind[] = ['fork', 'spawn'];
+  const launchers: Launch[] = ['fork', 'fork, prepared', 'spawn'];
   for (const launcher of launchers) {
     for (const fsync of ['0', '1']) {
       const wall = await best(() => runNotebook(chain, 1, launcher, { CELLPIPE_FSYNC: fsync }));

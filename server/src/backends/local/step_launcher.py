@@ -31,6 +31,9 @@ import signal
 import sys
 import types
 
+if sys.version_info < (3, 9):   # os.waitstatus_to_exitcode; the backend then spawns each step
+    sys.exit("the step launcher needs Python 3.9 or later")
+
 # The runtime imports these lazily; importing them here makes them free in every step.
 import builtins  # noqa: F401
 import hashlib  # noqa: F401
