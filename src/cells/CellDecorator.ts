@@ -23,7 +23,8 @@ function element(tag: string, className: string, text?: string): HTMLElement {
 /**
  * Decorates one notebook's cells from its live analysis and watched run: each step's colour as a
  * left border, on the step's first cell its inputs/outputs and its run status, duration and saved
- * outputs, and on any cell the diagnostics about it (line by line; click to go to the line).
+ * outputs, and on any cell the diagnostics about it and the line where the last run failed in it
+ * (line by line; click to go to the line).
  *
  * Under notebook windowing a cell widget may be a placeholder outside the viewport: like
  * jupyterlab-execute-time, it is decorated once it is ready and again whenever it comes into view.
@@ -67,7 +68,7 @@ export class CellDecorator {
       return;
     }
     const diagnostics = new Map<number, Diagnostic[]>();
-    for (const d of analysis.diagnostics) {
+    for (const d of [...analysis.diagnostics, ...this.runFailures()]) {
       if (d.cell !== null) {
         diagnostics.set(d.cell, [...(diagnostics.get(d.cell) ?? []), d]);
       }
@@ -80,6 +81,25 @@ export class CellDecorator {
       }
       this.decorate(cell, index, analysis, diagnostics.get(index) ?? []);
     });
+  }
+
+  /** Where the watched run's steps raised, as errors on those cells and lines. */
+  private runFailures(): Diagnostic[] {
+    const run = this.model.runOf(this.panel.context.path);
+    return (run?.steps ?? []).flatMap(step =>
+      step.status === 'Failed' && step.failure
+        ? [
+            {
+              severity: 'error' as const,
+              code: 'step-failed',
+              message: `step ${step.name} failed here in the last run: ${(step.message ?? '').replace(/ \(<cell \d+: [^>]*>, line \d+\)$/, '')}`,
+              cell: step.failure.cell,
+              line: step.failure.line,
+              column: 1
+            }
+          ]
+        : []
+    );
   }
 
   private decorate(cell: Cell, index: number, analysis: AnalysisResult, diagnostics: Diagnostic[]): void {

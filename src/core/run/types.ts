@@ -43,6 +43,8 @@ export interface StepState {
   exitCode?: number | null;
   /** Why the step failed or was skipped, in words. */
   message?: string;
+  /** Where the user's code raised, when it did: notebook cell index and 1-based line in the cell. */
+  failure?: { cell: number; line: number };
   /** How many times the step has been started in this run (retries add one). */
   attempts: number;
   metrics?: Record<string, number>;

@@ -91,6 +91,17 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(events.filter(e => e.type === 'log').map(e => (e as any).text).join('')).toContain('about to fail');
   });
 
+  it("takes a failure's message and notebook cell and line from the runtime's failed event", async () => {
+    const failed = { event: 'failed', kind: 'user', message: 'ValueError: no', cell: '<cell 4: step b>', line: 2 };
+    const script = `import json, os\nopen(os.environ["CELLPIPE_EVENTS"], "a").write(json.dumps(${JSON.stringify(failed)}) + "\\n")\nraise SystemExit(1)`;
+    const state = await (await backend.start(request([step('b', script)]))).done;
+    expect(state.steps[0]).toMatchObject({
+      status: 'Failed',
+      message: 'ValueError: no (<cell 4: step b>, line 2)',
+      failure: { cell: 4, line: 2 }
+    });
+  });
+
   it('cancels: kills the step and the processes it started, and marks the rest cancelled', async () => {
     const pidFile = join(work, 'grandchild.pid');
     const script = [

@@ -112,7 +112,7 @@ export class LocalBackend {
         killGroup(step.pid, 'SIGKILL'); // leftovers of a runner that died
       }
       if (step.status !== 'Succeeded' && step.status !== 'Cached') {
-        Object.assign(step, { status: 'Pending', message: undefined, exitCode: undefined, pid: undefined });
+        Object.assign(step, { status: 'Pending', message: undefined, failure: undefined, exitCode: undefined, pid: undefined });
         step.startedAt = step.finishedAt = undefined;
       }
     }
@@ -285,7 +285,7 @@ class LocalRun {
           finishedAt,
           exitCode: exit.code,
           pid: undefined,
-          message: exit.spawnError ?? this.failureMessage(step.id, exit.code, exit.signal)
+          ...(exit.spawnError ? { message: exit.spawnError } : this.failureOf(step.id, exit.code, exit.signal))
         });
       }
       this.running.delete(step.id);
@@ -293,8 +293,11 @@ class LocalRun {
     });
   }
 
-  /** The runtime's own account of the failure (events.jsonl), else the exit status in words. */
-  private failureMessage(stepId: string, code: number | null, signal: string | null): string {
+  /**
+   * The runtime's own account of the failure (events.jsonl), else the exit status in words; and
+   * the notebook cell and line where the user's code raised, when it did.
+   */
+  private failureOf(stepId: string, code: number | null, signal: string | null): Pick<StepState, 'message' | 'failure'> {
     const path = this.store.eventsPath(this.state.runId, stepId);
     if (existsSync(path)) {
       const lines = readFileSync(path, 'utf8').trim().split('\n').reverse();
@@ -302,15 +305,20 @@ class LocalRun {
         try {
           const event = JSON.parse(line);
           if (event.event === 'failed' && typeof event.message === 'string') {
-            // a user error names the notebook cell and line it came from
-            return typeof event.cell === 'string' ? `${event.message} (${event.cell}, line ${event.line})` : event.message;
+            if (typeof event.cell !== 'string') {
+              return { message: event.message };
+            }
+            // a user error names the notebook cell and line it came from: "<cell 3: step train>"
+            const cell = /^<cell (\d+):/.exec(event.cell);
+            const failure = cell && Number.isInteger(event.line) ? { cell: Number(cell[1]), line: event.line as number } : undefined;
+            return { message: `${event.message} (${event.cell}, line ${event.line})`, failure };
           }
         } catch {
           // a line cut short by a kill
         }
       }
     }
-    return signal ? `the step's process was killed by ${signal}` : `the step's process exited with code ${code}`;
+    return { message: signal ? `the step's process was killed by ${signal}` : `the step's process exited with code ${code}` };
   }
 
   private readMetrics(stepId: string): Record<string, number> | undefined {
