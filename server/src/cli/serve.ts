@@ -33,7 +33,7 @@ export function registerServe(program: Command): void {
       if (!existsSync(root) || !statSync(root).isDirectory()) {
         throw new Error(`--root ${root} is not a folder`);
       }
-      const app = createService({ secret, logger: options.log, root });
+      const app = createService({ secret, logger: options.log, root, warmUp: true });
       const address = await listen(app, target);
       process.stderr.write(`cellpipe service listening on ${address}\n`);
       const stop = (): void => {

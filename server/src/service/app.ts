@@ -21,6 +21,8 @@ export interface ServiceOptions {
   home?: string;
   /** Keep-alive interval of event streams (tests shorten it). */
   keepAliveMs?: number;
+  /** List the kernels and start a step launcher now, before the first run (see RunManager.warmUp). */
+  warmUp?: boolean;
 }
 
 export interface HealthReport {
@@ -47,6 +49,9 @@ export function createService(options: ServiceOptions): FastifyInstance {
 
   if (options.root) {
     const runs = new RunManager(options.root, options.home);
+    if (options.warmUp) {
+      runs.warmUp();
+    }
     registerRunRoutes(app, runs);
     registerEventRoutes(app, runs, options.keepAliveMs);
     registerCompileRoutes(app, options.root);

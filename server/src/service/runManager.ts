@@ -2,8 +2,10 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Notebook } from '../../../src/core/notebook';
 import type { JsonValue, RunEvent, RunState } from '../../../src/core/run/types';
 import { prepareForkServer } from '../backends/local/forkServer';
+import { listKernelPythons } from '../backends/local/python';
 import { LocalBackend, observedState, runnerGone, type RunHandle } from '../backends/local/localBackend';
 import { RunStore } from '../backends/local/runStore';
 import { loadPipeline } from '../cli/notebookFile';
@@ -11,7 +13,7 @@ import { runParameters } from '../cli/parameters';
 import { isRemoteBackend, startRemoteRun } from '../cli/remoteRun';
 import { HttpError } from './httpError';
 import { resolveNotebookPath } from './notebookPath';
-import { notebookPython, toRunRequest } from './runRequest';
+import { toRunRequest } from './runRequest';
 
 export interface StartRunInput {
   /** Notebook path relative to the Jupyter root. */
@@ -55,7 +57,8 @@ export class RunManager {
   readonly store: RunStore;
   private readonly active = new Map<string, RunHandle>();
   private readonly events = new EventEmitter();
-  private readonly pythonByKernel = new Map<string, string>();
+  private kernels: Promise<Map<string, string>> | undefined;
+  private readonly relisted = new Set<string>();
 
   constructor(readonly root: string, home?: string) {
     this.store = new RunStore(home ?? process.env.CELLPIPE_HOME ?? join(root, '.cellpipe'));
@@ -83,7 +86,7 @@ export class RunManager {
       return this.state(handle.runId);
     }
     const explicit = typeof input.python === 'string' && input.python.trim() ? input.python.trim() : undefined;
-    const python = this.python(parsed, explicit);
+    const python = await this.python(parsed, explicit);
     const handle = await this.backend(python, dirname(notebook.absolute), workerCount(input.workers)).start(
       toRunRequest(pipeline, parameters, notebook.relative)
     );
@@ -219,18 +222,41 @@ export class RunManager {
       .then(() => this.active.delete(handle.runId));
   }
 
-  /** `jupyter kernelspec list` is slow: ask it once per kernel name. */
-  private python(notebook: Parameters<typeof notebookPython>[0], explicit: string | undefined): string {
+  /**
+   * Lists the kernels, and starts a step launcher for the default kernel's Python, before the
+   * first run asks for them (the service calls it once it listens).
+   */
+  warmUp(): void {
+    void this.kernelPythons().then(kernels => {
+      const python = kernels.get('python3');
+      if (python) {
+        prepareForkServer(python);
+      }
+    });
+  }
+
+  /** `jupyter kernelspec list` is slow: listed once, and again once for each kernel name it lacked. */
+  private kernelPythons(refresh = false): Promise<Map<string, string>> {
+    if (!this.kernels || refresh) {
+      this.kernels = listKernelPythons();
+    }
+    return this.kernels;
+  }
+
+  private async python(notebook: Notebook, explicit: string | undefined): Promise<string> {
     if (explicit) {
       return explicit;
     }
-    const kernel = String((notebook.metadata.kernelspec as { name?: unknown } | undefined)?.name ?? '');
-    let python = this.pythonByKernel.get(kernel);
-    if (!python) {
-      python = notebookPython(notebook, undefined);
-      this.pythonByKernel.set(kernel, python);
+    const kernel = (notebook.metadata.kernelspec as { name?: unknown } | undefined)?.name;
+    if (typeof kernel !== 'string' || !kernel) {
+      return 'python3';
     }
-    return python;
+    let python = (await this.kernelPythons()).get(kernel);
+    if (!python && !this.relisted.has(kernel)) {
+      this.relisted.add(kernel); // installed since the service started?
+      python = (await this.kernelPythons(true)).get(kernel);
+    }
+    return python ?? 'python3';
   }
 }
 

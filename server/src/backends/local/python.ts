@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /**
  * The Python that runs local steps: `--python`, else the interpreter of the notebook's kernel
@@ -9,7 +9,8 @@ export function resolvePython(options: { explicit?: string; kernelName?: string 
     return options.explicit;
   }
   if (options.kernelName) {
-    const fromKernel = kernelPython(options.kernelName);
+    const listing = spawnSync('jupyter', KERNELSPEC_LIST, { encoding: 'utf8', timeout: 15000 });
+    const fromKernel = listing.status === 0 ? kernelPythons(listing.stdout).get(options.kernelName) : undefined;
     if (fromKernel) {
       return fromKernel;
     }
@@ -17,18 +18,37 @@ export function resolvePython(options: { explicit?: string; kernelName?: string 
   return 'python3';
 }
 
-function kernelPython(kernelName: string): string | undefined {
-  const listing = spawnSync('jupyter', ['kernelspec', 'list', '--json'], { encoding: 'utf8', timeout: 15000 });
-  if (listing.status !== 0 || !listing.stdout) {
-    return undefined;
-  }
+const KERNELSPEC_LIST = ['kernelspec', 'list', '--json'];
+
+/** Kernel name -> interpreter, from `jupyter kernelspec list --json`; kernels without one are left out. */
+export function kernelPythons(listing: string): Map<string, string> {
+  const found = new Map<string, string>();
   try {
-    const specs = JSON.parse(listing.stdout).kernelspecs ?? {};
-    const argv: unknown = specs[kernelName]?.spec?.argv;
-    const first = Array.isArray(argv) ? argv[0] : undefined;
-    // Kernelspecs may say just "python": that is the PATH's python, as Jupyter would start it.
-    return typeof first === 'string' && first.length > 0 && !first.includes('{') ? first : undefined;
+    const specs = JSON.parse(listing).kernelspecs ?? {};
+    for (const [name, entry] of Object.entries<{ spec?: { argv?: unknown } }>(specs)) {
+      const argv = entry?.spec?.argv;
+      const first = Array.isArray(argv) ? argv[0] : undefined;
+      // Kernelspecs may say just "python": that is the PATH's python, as Jupyter would start it.
+      if (typeof first === 'string' && first.length > 0 && !first.includes('{')) {
+        found.set(name, first);
+      }
+    }
   } catch {
-    return undefined;
+    // not JSON: no kernels known
   }
+  return found;
+}
+
+/**
+ * kernelPythons without blocking: listing the kernels starts a Python with jupyter_client, about
+ * a second, which the service spends before the first run is asked for rather than after.
+ */
+export function listKernelPythons(): Promise<Map<string, string>> {
+  return new Promise(resolve => {
+    let stdout = '';
+    const child = spawn('jupyter', KERNELSPEC_LIST, { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.on('error', () => resolve(new Map()));
+    child.on('close', code => resolve(code === 0 ? kernelPythons(stdout) : new Map()));
+  });
 }
