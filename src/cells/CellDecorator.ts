@@ -176,7 +176,8 @@ export class CellDecorator {
         element('span', 'cp-StepHeader-saved', 'saved: ' + outputs.map(o => `${o.name}: ${o.type ?? '?'} (${formatBytes(o.bytes)})`).join(', '))
       );
     }
-    if (view.status === 'failed' && view.state?.message) {
+    // Said on the cell that raised instead, when it is this one (runFailures).
+    if (view.status === 'failed' && view.state?.message && view.state.failure?.cell !== step.cells[0]) {
       header.append(element('div', 'cp-StepHeader-message', view.state.message));
     }
     return header;

@@ -108,8 +108,7 @@ test('tag an untagged notebook, run it, watch it, change a parameter, break a ce
   await page.notebook.setCell(2, 'code', 'squares = [x * x for x in numbers]\nraise RuntimeError("broken on purpose")');
   await sidebar.locator('.cp-RunButton').click();
   await expect(cell(page, 2)).toHaveAttribute('data-cp-status', 'failed', { timeout: RUN_TIMEOUT });
-  await expect(cell(page, 2).locator('.cp-StepHeader-message')).toContainText('broken on purpose');
-  // ...and on the line that raised, with a button that takes the cursor there.
+  // ...on the line that raised, with a button that takes the cursor there.
   const failure = cell(page, 2).locator('.cp-Diagnostic[data-code="step-failed"]');
   await expect(failure).toContainText('RuntimeError: broken on purpose');
   await expect(failure.locator('.cp-Diagnostic-line')).toHaveText('line 2');
