@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readStepResult, STEP_RESULT_FILE } from '../../../src/core/run/stepResult';
 import type { RunState, StepState } from '../../../src/core/run/types';
 import { RunStore } from '../backends/local/runStore';
 import { cli, finished, runNotebook, startCli, testPython, type RunSummary } from '../testing/cliProcess';
@@ -129,6 +130,12 @@ describe('cellpipe run, faults', () => {
     expect(log).not.toContain('cellpipe'); // the runtime's frames and messages stay out of the user's log
     const status = JSON.parse((await cli(['status', summary.runId, '--json'], { home })).stdout);
     expect(status.message).toBe(summary.message);
+    const bad = step(store().load(summary.runId), 'bad');
+    expect(bad.failure).toEqual({ cell: 1, line: 2 });
+    // The result document the runtime leaves on the volume (what Argo hands back as the step's
+    // output parameter) says the same as its failed event.
+    const document = readFileSync(join(store().dataDir(summary.runId), bad.id, STEP_RESULT_FILE), 'utf8');
+    expect(readStepResult(document)?.failure).toEqual({ message: bad.message, failure: bad.failure });
   }, TIMEOUT);
 
   it('a runner killed mid-run leaves a run store that status reads and retry resumes', async () => {

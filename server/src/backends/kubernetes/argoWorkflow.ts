@@ -46,7 +46,7 @@ export interface ArgoNode {
   finishedAt?: string | null;
   message?: string;
   children?: string[];
-  outputs?: { exitCode?: string; [key: string]: unknown };
+  outputs?: { exitCode?: string; parameters?: Array<{ name: string; value?: string }>; [key: string]: unknown };
   memoizationStatus?: { hit: boolean };
 }
 

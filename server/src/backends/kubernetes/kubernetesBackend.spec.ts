@@ -20,8 +20,12 @@ afterEach(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function run(options: FakeKubernetesOptions = {}, outcomes: Record<string, AttemptOutcome[]> = {}) {
-  fake = new FakeKubernetes({ scenario: wf => argoScenario(wf, outcomes), ...options });
+async function run(
+  options: FakeKubernetesOptions = {},
+  outcomes: Record<string, AttemptOutcome[]> = {},
+  files: Record<string, Record<string, string>> = {}
+) {
+  fake = new FakeKubernetes({ scenario: wf => argoScenario(wf, outcomes, files), ...options });
   await fake.start();
   const events: RunEvent[] = [];
   const store = new RunStore(home);
@@ -55,6 +59,19 @@ describe('KubernetesBackend against the fake API server', () => {
     const logRequest = fake.requests.find(r => r.path.endsWith('/log'))!;
     expect(logRequest.query.container).toBe('main');
     expect(fake.requests.some(r => r.path === '/api/v1/namespaces/team-a/pods' && r.query.labelSelector === `workflows.argoproj.io/workflow=${state.runId}`)).toBe(true);
+  });
+
+  test("reads each step's metrics and the cell and line that raised from the runtime's result document", async () => {
+    const result = (doc: object): Record<string, string> => ({ 'cellpipe-result': JSON.stringify(doc) });
+    const { state } = await run({}, { report: ['Failed'] }, {
+      train: result({ status: 'Succeeded', metrics: { accuracy: 0.91, loss: null }, error: null }),
+      report: result({ status: 'Failed', metrics: {}, error: { kind: 'user', message: 'ValueError: no rows', cell: '<cell 7: step report>', line: 3 } })
+    });
+    const byId = Object.fromEntries(state.steps.map(s => [s.id, s]));
+    expect(byId.load.metrics).toBeUndefined(); // its parameter is Argo's default "{}": no document
+    expect(byId.train.metrics).toEqual({ accuracy: 0.91 });
+    expect(byId.report).toMatchObject({ status: 'Failed', message: 'ValueError: no rows (<cell 7: step report>, line 3)', failure: { cell: 7, line: 3 } });
+    expect(state.metrics).toEqual({ accuracy: 0.91 });
   });
 
   test('a retried node: one step with two attempts and both logs', async () => {

@@ -40,13 +40,15 @@ export function argoApiFor(state: RunState, kubeConfig: KubeConfig = loadKubeCon
 /** A run's state with the workflow's current state applied. */
 export function applyWorkflow(state: RunState, workflow: ArgoWorkflow): RunState {
   const run = argoRunStatus(workflow);
+  const steps = argoStepStates(workflow, state.steps);
   return {
     ...state,
     status: run.status,
     message: run.message,
     startedAt: workflow.status?.startedAt || state.startedAt,
     finishedAt: workflow.status?.finishedAt || undefined,
-    steps: argoStepStates(workflow, state.steps)
+    steps,
+    metrics: Object.assign({}, ...steps.map(s => s.metrics ?? {}))
   };
 }
 

@@ -1,3 +1,4 @@
+import { readStepResult, RESULT_PARAMETER } from '../../../../src/core/run/stepResult';
 import type { RunStatus, StepState, StepStatus } from '../../../../src/core/run/types';
 import { workflowFinished, workflowNodes, type ArgoNode, type ArgoWorkflow } from './argoWorkflow';
 
@@ -57,6 +58,13 @@ function nodeStatus(node: ArgoNode, workflow: ArgoWorkflow): StepStatus {
   }
 }
 
+/** The runtime's result document, from the step's output parameter (compiled by argo/compile.ts). */
+function stepResult(node: ArgoNode): ReturnType<typeof readStepResult> {
+  const parameters = node.outputs?.parameters;
+  const value = Array.isArray(parameters) ? parameters.find(p => p?.name === RESULT_PARAMETER)?.value : undefined;
+  return typeof value === 'string' ? readStepResult(value) : undefined;
+}
+
 function exitCode(pod: ArgoNode | undefined): number | undefined {
   const code = pod?.outputs?.exitCode;
   return code === undefined || code === '' || isNaN(Number(code)) ? undefined : Number(code);
@@ -80,6 +88,8 @@ export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): Step
     // A step runs once its first pod does; before that a Retry node already says Running.
     const status = node.type === 'Retry' && !attempts && node.phase === 'Running' ? 'Pending' : nodeStatus(node, workflow);
     const message = node.message || last?.message;
+    const result = stepResult(last ?? node);
+    const failed = status === 'Failed' ? result?.failure : undefined;
     const state: StepState = {
       ...step,
       status,
@@ -88,7 +98,10 @@ export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): Step
       startedAt: node.startedAt || undefined,
       finishedAt: node.finishedAt || undefined,
       exitCode: exitCode(last),
-      message: status === 'Succeeded' || status === 'Cached' ? undefined : message || undefined
+      // the runtime's own words (and the cell and line that raised) over Argo's "exit code 1"
+      message: status === 'Succeeded' || status === 'Cached' ? undefined : failed?.message || message || undefined,
+      ...(failed?.failure ? { failure: failed.failure } : {}),
+      ...(result?.metrics ? { metrics: result.metrics } : {})
     };
     return state;
   });

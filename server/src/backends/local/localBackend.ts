@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { describeFailure } from '../../../../src/core/run/stepResult';
 import type { RunEvent, RunRequest, RunState, StepState } from '../../../../src/core/run/types';
 import { cacheKeys, findCached, recordCached, restoreCached } from './cache';
 import { RunStore } from './runStore';
@@ -293,10 +294,7 @@ class LocalRun {
     });
   }
 
-  /**
-   * The runtime's own account of the failure (events.jsonl), else the exit status in words; and
-   * the notebook cell and line where the user's code raised, when it did.
-   */
+  /** The runtime's own account of the failure (its `failed` event), else the exit status in words. */
   private failureOf(stepId: string, code: number | null, signal: string | null): Pick<StepState, 'message' | 'failure'> {
     const path = this.store.eventsPath(this.state.runId, stepId);
     if (existsSync(path)) {
@@ -304,14 +302,9 @@ class LocalRun {
       for (const line of lines) {
         try {
           const event = JSON.parse(line);
-          if (event.event === 'failed' && typeof event.message === 'string') {
-            if (typeof event.cell !== 'string') {
-              return { message: event.message };
-            }
-            // a user error names the notebook cell and line it came from: "<cell 3: step train>"
-            const cell = /^<cell (\d+):/.exec(event.cell);
-            const failure = cell && Number.isInteger(event.line) ? { cell: Number(cell[1]), line: event.line as number } : undefined;
-            return { message: `${event.message} (${event.cell}, line ${event.line})`, failure };
+          const described = event.event === 'failed' ? describeFailure(event) : undefined;
+          if (described) {
+            return described;
           }
         } catch {
           // a line cut short by a kill

@@ -54,11 +54,25 @@ function nodeId(workflowName: string, nodeName: string): string {
   return `${workflowName}-${hash}`;
 }
 
+/** The output parameters a task's template declares, by name, with the file Argo reads each from. */
+type OutputParameter = { name: string; valueFrom: { path: string; default?: string } };
+
+function declaredOutputs(workflow: ArgoWorkflow, templateName: string): OutputParameter[] {
+  const spec = workflow.spec as { templates?: Array<{ name: string; outputs?: { parameters?: OutputParameter[] } }> };
+  return spec.templates?.find(t => t.name === templateName)?.outputs?.parameters ?? [];
+}
+
 /**
  * The sequence for a workflow whose tasks have the given attempt outcomes (default: one success).
- * A task listed with more than one outcome (or `retried`) gets a `Retry` node.
+ * A task listed with more than one outcome (or `retried`) gets a `Retry` node. A finished pod's
+ * output parameters hold what its files would: `files[task][parameter]` when given (the step's
+ * runtime writes them on the volume), else the parameter's `default`, as Argo does for a missing file.
  */
-export function argoScenario(workflow: ArgoWorkflow, outcomes: Record<string, AttemptOutcome[]> = {}): Scenario {
+export function argoScenario(
+  workflow: ArgoWorkflow,
+  outcomes: Record<string, AttemptOutcome[]> = {},
+  files: Record<string, Record<string, string>> = {}
+): Scenario {
   const wf = workflow.metadata.name!;
   const nodes: Record<string, ArgoNode> = {};
   const frames: ScenarioFrame[] = [];
@@ -103,13 +117,21 @@ export function argoScenario(workflow: ArgoWorkflow, outcomes: Record<string, At
       logs[pod.id] = `${task.name}: attempt ${attempt + 1}\n${outcome === 'Succeeded' ? `${task.name}: done\n` : `Traceback (most recent call last):\nValueError: ${task.name} broke\n`}`;
       pod.phase = outcome;
       pod.finishedAt = at(++tick);
-      pod.outputs = { exitCode: outcome === 'Succeeded' ? '0' : '1' };
+      const parameters = declaredOutputs(workflow, pod.templateName!).map(p => ({
+        name: p.name,
+        value: files[task.name]?.[p.name] ?? p.valueFrom.default ?? '',
+        valueFrom: p.valueFrom
+      }));
+      pod.outputs = { exitCode: outcome === 'Succeeded' ? '0' : '1', ...(parameters.length ? { parameters } : {}) };
       pod.message = outcome === 'Succeeded' ? undefined : 'Error (exit code 1)';
       if (retried && outcome === 'Failed' && attempt < attempts.length - 1) {
         snapshot('Running');
       }
     }
     const last = attempts[attempts.length - 1];
+    if (retried) {
+      owner.outputs = structuredClone(owner.children!.map(c => nodes[c]).pop()!.outputs); // Argo copies the last attempt's
+    }
     Object.assign(owner, { phase: last, finishedAt: at(tick), message: last === 'Failed' ? (retried ? 'No more retries left' : 'Error (exit code 1)') : undefined });
     if (last === 'Failed') {
       failed.add(task.name);

@@ -1,10 +1,16 @@
+import { RESULT_PARAMETER, STEP_RESULT_FILE } from '../../../../src/core/run/stepResult';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ArgoWorkflow } from '../kubernetes/argoWorkflow';
 import type { RemoteStep } from '../kubernetes/remoteRun';
 
 /** A hand-written compiled Workflow: load -> train -> report, task and template names = step ids. */
 export function demoWorkflow(): ArgoWorkflow {
-  const script = (name: string): object => ({ name, script: { image: 'python:3.12-slim', command: ['python3'], source: `print(${JSON.stringify(name)})` } });
+  // As argo/compile.ts makes them: a script, and the runtime's result document as an output parameter.
+  const script = (name: string): object => ({
+    name,
+    script: { image: 'python:3.12-slim', command: ['python3'], source: `print(${JSON.stringify(name)})` },
+    outputs: { parameters: [{ name: RESULT_PARAMETER, valueFrom: { path: `/cellpipe/data/{{workflow.name}}/${name}/${STEP_RESULT_FILE}`, default: '{}' } }] }
+  });
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',

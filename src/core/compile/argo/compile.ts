@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
+import { RESULT_PARAMETER, STEP_RESULT_FILE } from '../../run/stepResult';
 import { hasArgoTemplateSyntax } from '../cluster/argoSafe';
 import { dnsLabel, isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
@@ -102,6 +103,13 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
       env,
       ...(Object.keys(config.limits).length ? { resources: { limits: config.limits } } : {}),
       volumeMounts: shared.mounts
+    },
+    // The runtime's result document (metrics, and where the user's code raised): Argo keeps it in
+    // the node's status, where the backend reads it without access to the volume.
+    outputs: {
+      parameters: [
+        { name: RESULT_PARAMETER, valueFrom: { path: `${DATA_MOUNT_PATH}/{{workflow.name}}/${step.id}/${STEP_RESULT_FILE}`, default: '{}' } }
+      ]
     }
   };
   if (config.retries) {

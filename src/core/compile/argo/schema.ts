@@ -58,6 +58,21 @@ const template = strict(
       },
       ['image', 'command', 'source']
     ),
+    outputs: strict(
+      {
+        parameters: {
+          type: 'array',
+          items: strict(
+            {
+              name: { type: 'string', pattern: '^[-a-zA-Z0-9_]+$' },
+              valueFrom: strict({ path: { type: 'string', pattern: '^/' }, default: { type: 'string' } }, ['path'])
+            },
+            ['name', 'valueFrom']
+          )
+        }
+      },
+      ['parameters']
+    ),
     retryStrategy: strict({ limit: intString, retryPolicy: { enum: ['OnFailure', 'OnError', 'Always'] } }, ['limit']),
     activeDeadlineSeconds: intString,
     nodeSelector: STRING_MAP,

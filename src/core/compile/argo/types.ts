@@ -44,11 +44,18 @@ export interface ArgoDagTask {
   dependencies?: string[];
 }
 
+/** A value Argo reads from a file of the pod once its container ended (or `default`). */
+export interface ArgoOutputParameter {
+  name: string;
+  valueFrom: { path: string; default?: string };
+}
+
 export interface ArgoTemplate {
   name: string;
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   dag?: { tasks: ArgoDagTask[] };
   script?: ArgoScript;
+  outputs?: { parameters: ArgoOutputParameter[] };
   retryStrategy?: { limit: string; retryPolicy: 'OnFailure' | 'OnError' | 'Always' };
   /** Seconds, as a string. */
   activeDeadlineSeconds?: string;

@@ -1,0 +1,55 @@
+import type { StepState } from './types';
+
+/**
+ * What the step runtime (compile/runtime/cellpipe_runtime.py) reports about a step, read back by
+ * the backends: its `failed` event (events.jsonl, local runs) and its result document
+ * (`.step.json` in the step's data folder; on Argo, the step's `cellpipe-result` output parameter).
+ */
+
+/** The result document's file name in a step's data folder. */
+export const STEP_RESULT_FILE = '.step.json';
+/** The Argo output parameter carrying a step's result document. */
+export const RESULT_PARAMETER = 'cellpipe-result';
+
+/** A failure as the runtime records it: `_failure()` in the runtime. */
+interface FailureRecord {
+  message?: unknown;
+  /** For the user's errors: the compiled cell's file name, `<cell N: step S>`, and the line. */
+  cell?: unknown;
+  line?: unknown;
+}
+
+/** The runtime's account of a failure as step state: its words and, when the user's code raised, where. */
+export function describeFailure(record: unknown): Pick<StepState, 'message' | 'failure'> | undefined {
+  const { message, cell, line } = (record ?? {}) as FailureRecord;
+  if (typeof message !== 'string') {
+    return undefined;
+  }
+  if (typeof cell !== 'string') {
+    return { message };
+  }
+  const index = /^<cell (\d+):/.exec(cell);
+  const failure = index && typeof line === 'number' && Number.isInteger(line) ? { cell: Number(index[1]), line } : undefined;
+  return { message: `${message} (${cell}, line ${line})`, failure };
+}
+
+/** Metrics and failure from a result document's text; undefined when it is not one. */
+export function readStepResult(text: string): { metrics?: Record<string, number>; failure?: Pick<StepState, 'message' | 'failure'> } | undefined {
+  let document: { status?: unknown; metrics?: unknown; error?: unknown };
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!document || typeof document !== 'object' || typeof document.status !== 'string') {
+    return undefined;
+  }
+  const metrics =
+    document.metrics && typeof document.metrics === 'object'
+      ? Object.fromEntries(Object.entries(document.metrics).filter((entry): entry is [string, number] => typeof entry[1] === 'number'))
+      : undefined;
+  return {
+    metrics: metrics && Object.keys(metrics).length ? metrics : undefined,
+    failure: document.status === 'Failed' ? describeFailure(document.error) : undefined
+  };
+}
