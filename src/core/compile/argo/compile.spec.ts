@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { argoYaml, compileArgo, compileArgoWorkflow, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK, type ArgoWorkflow } from '.';
 import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook } from '../cluster/__fixtures__/pipelines';
 import { validateArgoWorkflow } from './validate';
+import { utf8Bytes } from '../cluster/diagnostics';
 import { generateNotebook } from '../../../../server/bench/analysis';
 
 /** The Workflow with the setup script (the whole runtime) replaced by its size, for golden files. */
@@ -174,5 +175,34 @@ describe('a 300-step pipeline', () => {
     const bytes = new TextEncoder().encode(json).length;
     expect(bytes).toBeLessThan(1.5 * 1024 * 1024);
     expect(validateArgoWorkflow(workflow)).toEqual([]);
+  });
+});
+
+describe('the size Kubernetes stores in one object', () => {
+  const withCell = (bytes: number) =>
+    pipelineOf({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        { cell_type: 'code', metadata: { tags: ['step:a'] }, source: `table = ${JSON.stringify('x'.repeat(bytes))}`, outputs: [], execution_count: null },
+        { cell_type: 'code', metadata: { tags: ['step:b'] }, source: 'print(len(table))', outputs: [], execution_count: null }
+      ]
+    });
+
+  it('refuses a Workflow over 1.5 MiB with what to do, and warns when it comes close', () => {
+    const tooLarge = compileArgo(withCell(1600 * 1024)).diagnostics.find(d => d.code === 'compile-too-large');
+    expect(tooLarge).toMatchObject({ severity: 'error' });
+    expect(tooLarge!.message).toMatch(/^the Workflow is 1\.\d\d MiB, more than the 1\.5 MiB .* move large literals/);
+    expect(() => compileArgoWorkflow(withCell(1600 * 1024))).toThrow(/more than the 1\.5 MiB/);
+    const close = compileArgo(withCell(1100 * 1024)).diagnostics;
+    expect(close.map(d => [d.severity, d.code])).toEqual([['warning', 'compile-large']]);
+    expect(compileArgo(withCell(10 * 1024)).diagnostics).toEqual([]);
+  });
+
+  it('counts bytes as UTF-8 does', () => {
+    for (const text of ['', 'ascii', 'é', '€ and ✓', '𝄞 clef', 'x\u{1F600}y', '\ud800 lone surrogate', '\ud800é', 'é\udc00']) {
+      expect(utf8Bytes(text)).toBe(Buffer.byteLength(text, 'utf8'));
+    }
   });
 });

@@ -10,7 +10,7 @@ import { hasArgoTemplateSyntax } from '../cluster/argoSafe';
 import { dnsLabel, isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
 import { checkParameterNames, safeJson } from '../cluster/parameters';
-import { CompileDiagnostics, orThrow } from '../cluster/diagnostics';
+import { checkObjectSize, CompileDiagnostics, orThrow } from '../cluster/diagnostics';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
 import { podStepScript, setupScript, sharedSources } from '../cluster/podScripts';
 import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
@@ -227,6 +227,7 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
   if (options.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) {
     out.error(`namespace ${JSON.stringify(options.namespace)} is not a valid namespace name`);
   }
+  checkObjectSize(options.template ? 'WorkflowTemplate' : 'Workflow', workflow, out);
   return { workflow, diagnostics: out.list };
 }
 
