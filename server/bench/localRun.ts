@@ -12,15 +12,18 @@
  * Both with each way of starting steps (forkServer.ts): 'fork', the default on Linux, with the
  * launcher started by the run (a CLI run without --python) or before it ('fork, prepared': the
  * service and `run --python`), and 'spawn', a new interpreter per step.
+ * (c) a realistic notebook: the corpus' housing_regression (a DataFrame passed along 4 steps, a
+ *     scikit-learn model fitted and scored): with 'fork' the libraries are imported once, by the
+ *     launcher, instead of by every step.
  * Then the same pipelines on kfp.local (server/bench/kfp_local.py), when kfp is installed: a
  *     chain of KFP_CHAIN steps (kfp.local is slow enough that 20 would add a minute) and the branches.
- * (c) with CELLPIPE_BENCH_DATA=1 only (about a minute and 4 GB of disk): the runtime's data-passing
+ * (d) with CELLPIPE_BENCH_DATA=1 only (about a minute and 4 GB of disk): the runtime's data-passing
  *     benchmark, src/core/compile/runtime/bench_data_passing.py.
  *
  * Python: $CELLPIPE_BENCH_PYTHON, else the checkout's .venv, else python3.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +39,8 @@ const root = resolve(__dirname, '..', '..');
 const venvPython = join(root, '.venv', 'bin', 'python');
 const python = process.env.CELLPIPE_BENCH_PYTHON ?? (existsSync(venvPython) ? venvPython : 'python3');
 const REPEAT = 3;
+/** How long a prepared launcher had before the run (enough to import pandas and scikit-learn). */
+const PREPARED_IDLE_MS = 3000;
 
 type Cell = [tags: string[], source: string];
 
@@ -48,25 +53,29 @@ function notebookText(cells: Cell[]): string {
   });
 }
 
-/** Runs a notebook through analysis, compile and the local backend; returns the wall seconds of the run. */
 /** 'fork, prepared': the launcher was started before the run, as the service and `run --python` do. */
 type Launch = LauncherKind | 'fork, prepared';
 
-async function runNotebook(cells: Cell[], workers: number, launch: Launch, env: Record<string, string> = {}): Promise<number> {
-  const parsed = parseNotebook(notebookText(cells));
+/** Runs a notebook through analysis, compile and the local backend; returns the wall seconds of the run. */
+async function runNotebook(notebook: Cell[] | string, workers: number, launch: Launch, env: Record<string, string> = {}): Promise<number> {
+  const parsed = parseNotebook(typeof notebook === 'string' ? notebook : notebookText(notebook));
   const pipeline = buildPipeline(parsed.notebook!, analyzeNotebook(parsed.notebook!), { notebookPath: 'bench.ipynb' });
   const home = mkdtempSync(join(tmpdir(), 'cellpipe-bench-'));
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
     const launcher = launch === 'spawn' ? 'spawn' : 'fork';
+    const request = toRunRequest(pipeline, {});
     if (launch === 'fork, prepared') {
-      prepareForkServer(python);
-      await new Promise(resolve => setTimeout(resolve, 300)); // the service was idle meanwhile
+      // As the service does after a run: a launcher for the next one, with that run's libraries.
+      const scripts = request.steps.map(step => join(home, `${step.id}.py`));
+      request.steps.forEach((step, i) => writeFileSync(scripts[i], step.script));
+      prepareForkServer(python, scripts);
+      await new Promise(resolve => setTimeout(resolve, PREPARED_IDLE_MS)); // the user reads the results meanwhile
     }
     const backend = new LocalBackend({ store: new RunStore(home), python, workers, cwd: home, cache: false, launcher });
     const started = performance.now();
-    const state = await (await backend.start(toRunRequest(pipeline, {}))).done;
+    const state = await (await backend.start(request)).done;
     const seconds = (performance.now() - started) / 1000;
     if (state.status !== 'Succeeded') {
       throw new Error(`benchmark run ${state.status}: ${state.message ?? JSON.stringify(state.steps.map(s => [s.name, s.status, s.message]))}`);
@@ -156,6 +165,13 @@ export async function runLocalRunBenchmark(): Promise<string[]> {
     lines.push(
       `  [${launcher}] ${BRANCHES} branches x 2 steps sleeping ${SLEEP} s, ${BRANCHES} workers: ${(wall * 1000).toFixed(0)} ms; ` +
         `wall / critical path (${critical} s) = ${(wall / critical).toFixed(3)} (target < 1.15)`
+    );
+  }
+  const housing = readFileSync(join(root, 'src', 'core', '__fixtures__', 'notebooks', 'housing_regression.ipynb'), 'utf8');
+  for (const launcher of launchers) {
+    const wall = await best(() => runNotebook(housing, 2, launcher));
+    lines.push(
+      `  [${launcher}] housing_regression corpus notebook (4 steps: numpy, pandas, scikit-learn): ${(wall * 1000).toFixed(0)} ms`
     );
   }
   lines.push(...kfpLocal(bare / CHAIN, critical));

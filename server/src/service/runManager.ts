@@ -87,10 +87,13 @@ export class RunManager {
     }
     const explicit = typeof input.python === 'string' && input.python.trim() ? input.python.trim() : undefined;
     const python = await this.python(parsed, explicit);
-    const handle = await this.backend(python, dirname(notebook.absolute), workerCount(input.workers)).start(
-      toRunRequest(pipeline, parameters, notebook.relative)
+    const request = toRunRequest(pipeline, parameters, notebook.relative);
+    const handle = await this.backend(python, dirname(notebook.absolute), workerCount(input.workers)).start(request);
+    // The next run's steps start without waiting for a launcher, or for this notebook's libraries.
+    prepareForkServer(
+      python,
+      request.steps.map(s => this.store.scriptPath(handle.runId, s.id))
     );
-    prepareForkServer(python); // the next run's steps start without waiting for a launcher
     this.track(handle);
     return this.state(handle.runId);
   }

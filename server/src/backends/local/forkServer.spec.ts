@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { claimForkServer, defaultLauncherKind, ForkServer, prepareForkServer } from './forkServer';
@@ -178,5 +178,101 @@ describe('defaultLauncherKind', () => {
     expect(defaultLauncherKind({ CELLPIPE_LAUNCHER: 'spawn' })).toBe('spawn');
     expect(defaultLauncherKind({ CELLPIPE_LAUNCHER: 'fork' })).toBe('fork');
     expect(defaultLauncherKind({ CELLPIPE_LAUNCHER: 'threads' })).toBe(process.platform === 'linux' ? 'fork' : 'spawn');
+  });
+});
+
+describe('ForkServer preloading', () => {
+  let dir: string;
+  let saved: string | undefined;
+  const servers: ForkServer[] = [];
+
+  // A stand-in runtime: runs each code item of the spec, as the real one does, in one namespace.
+  const runtime = 'def main(spec):\n    namespace = {}\n    for item in spec["plan"]:\n        exec(item["source"], namespace)\n';
+  const stepScript = (code: string): string => `# header\n${runtime}\n\nmain(${JSON.stringify({ plan: [{ kind: 'code', source: code }] })})\n`;
+
+  /** A package named like one of the preloadable libraries (statsmodels), printing `says` on import. */
+  function fakeLibrary(says: string): string {
+    const site = join(dir, 'site');
+    mkdirSync(join(site, 'statsmodels'), { recursive: true });
+    writeFileSync(join(site, 'statsmodels', '__init__.py'), `${says ? `print(${JSON.stringify(says)})\n` : ''}import os\nIMPORTED_BY = os.getpid()\n`);
+    return site;
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cellpipe-preload-'));
+    saved = process.env.PYTHONPATH;
+  });
+
+  afterEach(() => {
+    servers.splice(0).forEach(s => s.close());
+    if (saved === undefined) {
+      delete process.env.PYTHONPATH;
+    } else {
+      process.env.PYTHONPATH = saved;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function runSteps(server: ForkServer, code: string, n = 2): Promise<string[]> {
+    const scripts = Array.from({ length: n }, (_, i) => join(dir, `s${i}.py`));
+    scripts.forEach(script => writeFileSync(script, stepScript(code)));
+    server.preload(scripts);
+    const logs = await Promise.all(
+      scripts.map(async (script, i) => {
+        const logPath = join(dir, `s${i}.log`);
+        const proc = startStepProcess({ python: PYTHON, script, cwd: dir, env: {}, logPath }, server.launch);
+        expect((await proc.exited).code).toBe(0);
+        return readFileSync(logPath, 'utf8');
+      })
+    );
+    return logs;
+  }
+
+  const imported = 'import os, statsmodels\nprint("imported before the step:", statsmodels.IMPORTED_BY != os.getpid())';
+
+  it('imports a library the steps import once, in the launcher, before forking them', async () => {
+    process.env.PYTHONPATH = fakeLibrary('');
+    const server = new ForkServer(PYTHON, runtime);
+    servers.push(server);
+    expect(await runSteps(server, imported)).toEqual(['imported before the step: True\n', 'imported before the step: True\n']);
+    expect(server.preloadReports).toEqual([{ preloaded: ['statsmodels'], seconds: expect.any(Number) }]);
+  });
+
+  it('preloads nothing when a step may set environment variables a library reads at import', async () => {
+    process.env.PYTHONPATH = fakeLibrary('');
+    const server = new ForkServer(PYTHON, runtime);
+    servers.push(server);
+    const logs = await runSteps(server, `import os\nos.environ["OMP_NUM_THREADS"] = "1"\n${imported}`);
+    expect(logs).toEqual(Array(2).fill('imported before the step: False\n'));
+    expect(server.preloadReports).toEqual([{ preloaded: [], seconds: expect.any(Number) }]);
+  });
+
+  it('does not preload a library that prints when imported: each step prints it, as it would alone', async () => {
+    process.env.PYTHONPATH = fakeLibrary('a notice printed on import');
+    const server = new ForkServer(PYTHON, runtime);
+    servers.push(server);
+    const logs = await runSteps(server, imported);
+    expect(logs).toEqual(Array(2).fill('a notice printed on import\nimported before the step: False\n'));
+    expect(server.preloadReports).toEqual([{ restarted: expect.stringMatching(/^importing statsmodels printed: a notice printed on import/) }]);
+  });
+
+  it('imports a preloaded library again when it changed on disk since (pip install --upgrade)', async () => {
+    process.env.PYTHONPATH = fakeLibrary('');
+    const first = join(dir, 'first.py');
+    writeFileSync(first, stepScript('import statsmodels'));
+    prepareForkServer(PYTHON, [first, first]);
+    const server = claimForkServer(PYTHON);
+    servers.push(server);
+    while (!server.preloadReports.length) {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+    writeFileSync(join(dir, 'site', 'statsmodels', 'new_module.py'), ''); // the package folder changes
+    // (the claimed launcher compiled the real runtime: these scripts run whole, which is the same)
+    expect(await runSteps(server, imported)).toEqual(Array(2).fill('imported before the step: True\n'));
+    expect(server.preloadReports).toEqual([
+      { preloaded: ['statsmodels'], seconds: expect.any(Number) },
+      { restarted: 'statsmodels changed on disk since it was imported here' },
+      { preloaded: ['statsmodels'], seconds: expect.any(Number) }
+    ]);
   });
 });

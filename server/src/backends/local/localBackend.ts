@@ -170,8 +170,10 @@ class LocalRun {
     state.status = 'Running';
     state.startedAt = state.startedAt ?? now();
     state.runner = { pid: process.pid, host: hostname() };
-    if (state.steps.some(s => s.status === 'Pending')) {
+    const toRun = state.steps.filter(s => s.status === 'Pending');
+    if (toRun.length) {
       this.forkServer?.warm();
+      this.forkServer?.preload(toRun.map(s => this.store.scriptPath(state.runId, s.id)));
     }
     this.persist();
     this.emit({ type: 'run', runId: state.runId, status: 'Running' });

@@ -17,6 +17,12 @@
 # child points at /dev/null), replies on fd 3:
 #   {"runtime": TEXT}                                    first request: the runtime source the
 #                                                        step scripts embed (compiled once here)
+#   {"preload": [SCRIPT, ...]}                           import ahead the libraries (of _PRELOADABLE)
+#                                                        these step scripts import
+#   -> {"preloaded": [MODULE, ...], "seconds"}
+#   -> {"restart": WHY, "preload": BOOL}  then exits: importing printed something (a step must
+#                                         print it itself: start again without preloading), or a
+#                                         preloaded library changed on disk (start again, preload)
 #   {"id", "script", "cwd", "env": {..}, "log"}          start a step
 #   -> {"id", "pid"}            the child exists and leads its own process group
 #   -> {"id", "error"}          it could not be started
@@ -41,7 +47,7 @@ import importlib.util  # noqa: F401
 import io  # noqa: F401
 import linecache  # noqa: F401
 import pickle  # noqa: F401
-import re  # noqa: F401
+import re
 import threading  # noqa: F401
 import time  # noqa: F401
 import traceback  # noqa: F401
@@ -102,6 +108,122 @@ def _reap():
             _reply({"id": request_id, "code": os.waitstatus_to_exitcode(status), "signal": None})
 
 
+# Libraries imported ahead of the steps, when the steps of a run import them. They are
+# used with multiprocessing's fork everywhere and start nothing at import that a fork would break
+# (OpenBLAS, under numpy and scipy, re-creates its threads in a forked child). Others (torch,
+# tensorflow, polars, ...) are left to each step: they are not all safe to fork after import.
+_PRELOADABLE = frozenset(["numpy", "scipy", "pandas", "pyarrow", "sklearn", "statsmodels"])
+
+
+# Code that may set environment variables before an import: then nothing is preloaded.
+_ENV_CHANGE = re.compile(r"environ|putenv|^\s*%(set_)?env\b", re.MULTILINE)
+
+
+class _Preloader:
+    """Imports libraries the steps will import, in this process, once; children inherit them."""
+
+    def __init__(self):
+        self.stamps = {}   # top-level package -> (folder, mtime_ns) when it was imported
+
+    def stale(self):
+        """A preloaded package whose folder changed since (pip upgraded it), or None."""
+        for name, (folder, stamp) in self.stamps.items():
+            try:
+                if os.stat(folder).st_mtime_ns != stamp:
+                    return name
+            except OSError:
+                return name
+        return None
+
+    def wanted(self, scripts, runtime):
+        """Modules of _PRELOADABLE the code of these step scripts imports (found by parsing it), and
+        the runtime's own pandas reader and writer (pyarrow) when pandas is one: every step that
+        loads a DataFrame imports pandas, whether or not its code says so."""
+        import ast
+        found = set()
+        for path in scripts:
+            for source in _plan_sources(path, runtime):
+                if _ENV_CHANGE.search(source):
+                    return []   # the environment a library reads at import (OMP_NUM_THREADS...) is the step's
+                try:
+                    tree = ast.parse(source)
+                except (SyntaxError, ValueError):
+                    continue   # magics: the step's own business
+                for node in ast.walk(tree):
+                    names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                             [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                             else [])
+                    found.update(n for n in names if n.partition(".")[0] in _PRELOADABLE)
+        if "pandas" in found:
+            found.update(["pyarrow", "pyarrow.parquet"])
+        return sorted(found)
+
+    def load(self, names):
+        """Imports `names`; returns (imported, text they printed)."""
+        import importlib
+        import tempfile
+        imported = []
+        with tempfile.TemporaryFile() as capture:
+            saved = os.dup(1), os.dup(2)
+            os.dup2(capture.fileno(), 1)
+            os.dup2(capture.fileno(), 2)
+            try:
+                for name in names:
+                    try:
+                        importlib.import_module(name)
+                        imported.append(name)
+                    except Exception:
+                        pass   # the step that imports it fails (or copes) on its own
+                    top = sys.modules.get(name.partition(".")[0])
+                    folder = os.path.dirname(getattr(top, "__file__", None) or "")
+                    if folder and top.__name__ not in self.stamps:
+                        self.stamps[top.__name__] = (folder, os.stat(folder).st_mtime_ns)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+                os.close(saved[0])
+                os.close(saved[1])
+            capture.seek(0)
+            printed = capture.read().decode("utf-8", "replace")
+        gc.collect()
+        return imported, printed
+
+
+def _plan_sources(path, runtime):
+    """The code of a step script's plan: the spec literal after the runtime, read without running it."""
+    import ast
+    try:
+        with open(path, "rb") as f:
+            source = f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    at = source.find(runtime.text) if runtime is not None else -1
+    try:
+        call = ast.parse(source[at + len(runtime.text):] if at >= 0 else source).body[-1].value
+        spec = ast.literal_eval(call.args[0])
+        return [item["source"] for item in spec["plan"] if item.get("kind") == "code"]
+    except (SyntaxError, ValueError, AttributeError, IndexError, KeyError, TypeError):
+        return []
+
+
+def _preload(preloader, scripts, runtime):
+    """Handles a preload request; returns False when the launcher must stop (it said why)."""
+    changed = preloader.stale()
+    if changed:
+        _reply({"restart": "%s changed on disk since it was imported here" % changed, "preload": True})
+        return False
+    started = time.perf_counter()
+    imported, printed = preloader.load([n for n in preloader.wanted(scripts, runtime) if n not in sys.modules])
+    if printed:
+        _reply({"restart": "importing %s printed: %s" % (", ".join(imported), printed.strip()[:500]), "preload": False})
+        return False
+    _reply({"preloaded": sorted(n for n in sys.modules if n.partition(".")[0] in _PRELOADABLE and "." not in n),
+            "seconds": round(time.perf_counter() - started, 3)})
+    return True
+
+
 def _serve():
     """The launcher's loop. Returns (request, runtime) in a forked child; None when input ends."""
     wakeup_read, wakeup_write = os.pipe()
@@ -113,9 +235,14 @@ def _serve():
     selector.register(REQUESTS, selectors.EVENT_READ)
     selector.register(wakeup_read, selectors.EVENT_READ)
     runtime = None
+    preloader = _Preloader()
     for request in _requests(selector, wakeup_read):
         if "runtime" in request:
             runtime = _Runtime(request["runtime"])
+            continue
+        if "preload" in request:
+            if not _children and not _preload(preloader, request["preload"], runtime):
+                return None
             continue
         # Objects that exist now are never collected in the children, so their collections (and
         # the one at exit) do not touch, and so copy, the memory they share with this process.
@@ -208,23 +335,73 @@ def _execute(script, module, runtime):
     exec(compile("\n" * lines_through + after, script, "exec", dont_inherit=True), namespace)
 
 
+def _exit_code(exit):
+    """The status `raise SystemExit(code)` gives a process, printing a non-integer code as Python does."""
+    if exit.code is None:
+        return 0
+    if isinstance(exit.code, int):
+        return exit.code & 0xFF
+    try:
+        sys.stderr.write("%s\n" % (exit.code,))
+    except Exception:
+        pass
+    return 1
+
+
+def _finish(code):
+    """Ends a step's process as the interpreter's exit would, minus tearing down the modules this
+    launcher imported before forking: that teardown touches, and so copies, every page the child
+    shares with the launcher (~80 ms with pandas and scikit-learn loaded). What a step can observe
+    of an exit still happens: non-daemon threads are joined, atexit functions run (logging's
+    flush, weakref.finalize, libraries' own), the step's own objects are finalized (its namespace
+    cleared and its garbage collected, so an unclosed file is flushed), stdout and stderr flushed."""
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is None:   # not CPython as we know it: the interpreter's own exit
+        raise SystemExit(code)
+    shutdown()
+    import atexit
+    atexit._run_exitfuncs()
+    for module in {sys.modules.get("__main__"), _step_module}:
+        if module is not None:   # as the interpreter clears __main__: __builtins__ last
+            namespace = module.__dict__
+            kept = namespace.get("__builtins__")
+            namespace.clear()
+            if kept is not None:
+                namespace["__builtins__"] = kept
+    gc.collect()   # only the step's objects: the launcher's are frozen
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
+_step_module = None
+
+
 def _launcher_main():
+    global _step_module
     served = _serve()
     if served is None:
         return
     request, runtime = served
-    script, module = _become_step(request)
+    script, _step_module = _become_step(request)
     try:
-        _execute(script, module, runtime)
-    except (SystemExit, KeyboardInterrupt):
-        raise   # the interpreter ends as it would have (exit code; SIGINT status)
+        _execute(script, _step_module, runtime)
+        code = 0
+    except SystemExit as e:
+        code = _exit_code(e)
+    except KeyboardInterrupt:
+        raise   # the interpreter ends with the SIGINT status, as it would have
     except BaseException as e:
         # Uncaught: reported as Python reports it, without this file's frames, and exit status 1.
         tb = e.__traceback__
         while tb is not None and tb.tb_frame.f_globals is globals():
             tb = tb.tb_next
         sys.excepthook(type(e), e.with_traceback(tb), tb)
-        raise SystemExit(1)
+        code = 1
+    _finish(code)
 
 
 _launcher_main()
