@@ -112,11 +112,11 @@ export class ForkServer {
    * Imports ahead, once, the libraries these step scripts import (of those known to be safe to
    * fork after import: numpy, pandas, scikit-learn...), so each step finds them loaded instead of
    * importing them again (pandas ~0.4 s, scikit-learn ~1 s of CPU per step). Call before the first
-   * launch; a run of one step gains nothing from it.
+   * launch. (Sent for a single step too: the launcher then checks its preloaded libraries are current.)
    */
   preload(scripts: string[]): void {
     this.preloadFrom = scripts;
-    if (!this.gone && this.preloading && scripts.length > 1) {
+    if (!this.gone && this.preloading && scripts.length > 0) {
       this.send({ preload: scripts });
     }
   }
@@ -244,7 +244,7 @@ export class ForkServer {
       this.restart = undefined;
       this.child = undefined;
       this.preloading = preload;
-      if (preload && this.preloadFrom.length > 1) {
+      if (preload && this.preloadFrom.length > 0) {
         this.send({ preload: this.preloadFrom });
       }
       for (const [id, entry] of this.pending) {
