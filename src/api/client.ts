@@ -79,6 +79,11 @@ export class CellpipeClient {
     return this.post<RunState>('api/runs', { backend: 'local', ...options });
   }
 
+  /** Asks the service to get local runs of a notebook ready (its Python started, its libraries imported). */
+  prepareRun(path: string, python?: string): Promise<void> {
+    return this.post<void>('api/runs/prepare', { path, python });
+  }
+
   runs(path: string): Promise<RunState[]> {
     return this.request<RunState[]>(`api/runs${URLExt.objectToQueryString({ path })}`);
   }

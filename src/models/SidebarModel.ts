@@ -147,6 +147,16 @@ export class SidebarModel {
     this._changed.emit();
     if (pipeline) {
       void this.refreshHistory();
+      this.prepareLocalRun();
+    }
+  }
+
+  /** A notebook that runs locally gets its launcher (and libraries) ready before the first click. */
+  private prepareLocalRun(): void {
+    const path = this.notebookPath;
+    if (path && (this.pipelineMetadata.backend || this.settings.defaultBackend) === 'local') {
+      // Only a head start: a notebook that cannot compile yet says so when it is run.
+      void this.client.prepareRun(path, this.settings.python || undefined).catch(() => undefined);
     }
   }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Notebook } from '../../../src/core/notebook';
@@ -96,6 +97,26 @@ export class RunManager {
     );
     this.track(handle);
     return this.state(handle.runId);
+  }
+
+  /**
+   * Gets a local run of a notebook ready before it is asked for (the panel calls it when a notebook
+   * becomes active): a step launcher for its Python with the libraries its steps import already
+   * imported. Its step scripts are written under the run store's `prepared/` for the launcher to read.
+   */
+  async prepare(input: { path?: unknown; python?: unknown }): Promise<void> {
+    const notebook = resolveNotebookPath(this.root, input.path);
+    const { notebook: parsed, pipeline } = loadPipeline(notebook.absolute, () => undefined);
+    const explicit = typeof input.python === 'string' && input.python.trim() ? input.python.trim() : undefined;
+    const python = await this.python(parsed, explicit);
+    const folder = join(this.store.home, 'prepared', createHash('sha256').update(notebook.relative).digest('hex').slice(0, 16));
+    mkdirSync(folder, { recursive: true });
+    const scripts = toRunRequest(pipeline, {}).steps.map(step => {
+      const script = join(folder, `${step.id}.py`);
+      writeFileSync(script, step.script);
+      return script;
+    });
+    prepareForkServer(python, scripts);
   }
 
   async retry(runId: string): Promise<RunState> {

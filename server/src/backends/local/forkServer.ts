@@ -33,14 +33,18 @@ const prepared = new Map<string, ForkServer>();
  * unused one does not keep this process alive.
  */
 export function prepareForkServer(python: string, preloadFrom: string[] = []): void {
-  if (defaultLauncherKind() === 'fork' && !prepared.has(python)) {
-    const server = new ForkServer(python);
+  if (defaultLauncherKind() !== 'fork') {
+    return;
+  }
+  let server = prepared.get(python);
+  if (!server?.usable) {
+    server = new ForkServer(python);
     server.warm();
-    if (preloadFrom.length) {
-      server.preload(preloadFrom); // likely the libraries of the next run too (the same notebook, run again)
-    }
     server.hold(false);
     prepared.set(python, server);
+  }
+  if (preloadFrom.length) {
+    server.preload(preloadFrom); // likely the libraries of the next run (the same notebook, run again)
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -103,10 +103,18 @@ describe('service routes', () => {
     ['a missing notebook', 'nope.ipynb', 404],
     ['no path at all', undefined, 400]
   ])('refuses %s', async (_label, path, status) => {
-    for (const url of ['/api/runs', '/api/compile']) {
+    for (const url of ['/api/runs', '/api/compile', '/api/runs/prepare']) {
       const reply = await post(url, { path });
       expect([reply.statusCode, reply.json().error]).toEqual([status, expect.any(String)]);
     }
+  });
+
+  it('prepares local runs of a notebook: its step scripts written for the launcher to read their imports', async () => {
+    const reply = await post('/api/runs/prepare', { path: 'sub/pipe.ipynb', python: 'python3' });
+    expect(reply.statusCode).toBe(204);
+    const [folder] = readdirSync(join(root, '.cellpipe', 'prepared'));
+    expect(readdirSync(join(root, '.cellpipe', 'prepared', folder)).sort()).toEqual(['make.py', 'total.py']);
+    expect((await post('/api/runs/prepare', { path: 'broken.ipynb' })).statusCode).toBe(422);
   });
 
   it('refuses to start a run without the XSRF double submit', async () => {

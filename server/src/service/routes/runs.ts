@@ -9,11 +9,17 @@ interface StepParams extends RunParams {
   stepId: string;
 }
 
-/** Runs: start, list for a notebook, read, cancel, retry; step logs and outputs. */
+/** Runs: prepare, start, list for a notebook, read, cancel, retry; step logs and outputs. */
 export function registerRunRoutes(app: FastifyInstance, runs: RunManager): void {
   app.post<{ Body: StartRunInput }>('/api/runs', async (request, reply) => {
     const state = await runs.start(request.body ?? ({} as StartRunInput));
     return reply.code(201).send(state);
+  });
+
+  // Local runs of this notebook will start at once (see RunManager.prepare).
+  app.post<{ Body: { path?: unknown; python?: unknown } }>('/api/runs/prepare', async (request, reply) => {
+    await runs.prepare(request.body ?? {});
+    return reply.code(204).send();
   });
 
   app.get<{ Querystring: { path?: string } }>('/api/runs', async request => runs.history(request.query.path));
