@@ -36,7 +36,6 @@ interface Case {
 const cases: Case[] = [
   {
     rule: 'aliasing: a change through another name',
-    gap: 'analysis: `ys = xs` makes ys another name for the same list; `ys.append(2)` marks only ys as changed, so step c loads xs as step a left it and prints [1] (Run All: [1, 2]).',
     cells: [
       [['step:a'], 'xs = [1]'],
       [['step:b'], 'ys = xs\nys.append(2)'],
@@ -45,11 +44,91 @@ const cases: Case[] = [
   },
   {
     rule: 'for-loop targets that change the items of a list',
-    gap: 'analysis: `row` is bound to each item of rows; `row["x"] += 10` marks row changed, not rows, so step c loads rows from step a and prints the old values.',
     cells: [
       [['step:a'], 'rows = [{"x": 0}, {"x": 1}]'],
       [['step:b'], 'for row in rows:\n    row["x"] += 10'],
       [['step:c'], 'print(rows)']
+    ]
+  },
+  {
+    rule: 'aliasing: a rebinding ends the alias',
+    cells: [
+      [['step:a'], 'xs = [1]'],
+      [['step:b'], 'ys = xs\nys.append(2)\nys = [0]\nys.append(3)'],
+      [['step:c'], 'print(xs, ys)']
+    ]
+  },
+  {
+    rule: 'aliasing: an alias bound in one cell of a step, changed in the next',
+    cells: [
+      [['step:a'], 'xs = [1]'],
+      [['step:b'], 'ys = xs'],
+      [[], 'ys.append(2)'],
+      [['step:c'], 'print(xs)']
+    ]
+  },
+  {
+    rule: 'aliasing: an attribute chain',
+    cells: [
+      [['step:a'], 'import types\nmodel = types.SimpleNamespace(layers=[1])'],
+      [['step:b'], 'w = model.layers\nw.append(2)'],
+      [['step:c'], 'print(model.layers)']
+    ]
+  },
+  {
+    rule: 'aliasing: a copy is not an alias',
+    cells: [
+      [['step:a'], 'xs = [1]'],
+      [['step:b'], 'ys = list(xs)\nys.append(2)\nprint(ys)'],
+      [['step:c'], 'print(xs)']
+    ]
+  },
+  {
+    rule: 'for-loop over dict.items() changing the values',
+    cells: [
+      [['step:a'], 'd = {"a": [1], "b": [2]}'],
+      [['step:b'], 'for k, v in d.items():\n    v.append(k)'],
+      [['step:c'], 'print(d)']
+    ]
+  },
+  {
+    rule: 'nested for-loops changing the innermost items',
+    cells: [
+      [['step:a'], 'grid = [[[1], [2]], [[3]]]'],
+      [['step:b'], 'for row in grid:\n    for cell in row:\n        cell.append(0)'],
+      [['step:c'], 'print(grid)']
+    ]
+  },
+  {
+    rule: 'for-loop over enumerate(zip(...)) with nested targets',
+    cells: [
+      [['step:a'], 'xs = [[1], [2]]\nys = [[3], [4]]'],
+      [['step:b'], 'for i, (a, b) in enumerate(zip(xs, ys)):\n    a.append(i)\n    b.append(-i)'],
+      [['step:c'], 'print(xs, ys)']
+    ]
+  },
+  {
+    rule: 'for-loop over sorted(): a new list, the same items',
+    cells: [
+      [['step:a'], 'items = [[2], [1]]'],
+      [['step:b'], 'for x in sorted(items):\n    x.append(0)'],
+      [['step:c'], 'print(items)']
+    ]
+  },
+  {
+    rule: 'for-loop: an alias bound late in the body, changed on the next pass',
+    cells: [
+      [['step:a'], 'rows = [[1], [2], [3]]'],
+      [['step:b'], 'prev = None\nfor row in rows:\n    if prev is not None:\n        prev.append(row[0])\n    prev = row'],
+      [['step:c'], 'print(rows)']
+    ]
+  },
+  {
+    rule: 'a dict comprehension and a generator expression changing the items',
+    cells: [
+      [['step:a'], 'd = {"a": [1, 2]}\nsets = [{1}, {2}]'],
+      [['step:b'], 'last = {k: v.pop() for k, v in d.items()}\nany(s.add(0) for s in sets)\nprint(last)'],
+      [['step:c'], 'print(d, sets)']
     ]
   },
   {
@@ -71,7 +150,6 @@ const cases: Case[] = [
   },
   {
     rule: 'a comprehension calling a method on each item',
-    gap: 'analysis: the same as for-loop targets, through a comprehension variable.',
     cells: [
       [['step:a'], 'lists = [[1], [2]]'],
       [['step:b'], '_ = [l.append(0) for l in lists]'],
@@ -111,7 +189,7 @@ const cases: Case[] = [
   },
   {
     rule: 'the state of the random module, seeded in one step and drawn from in another',
-    gap: 'by design, not diagnosed: modules are code, not data, so the random module\'s state after step a (seeded, one number drawn) does not reach step b, which draws from a fresh seed. The analysis could at least warn when a step calls a method of a module a later step uses.',
+    gap: 'by design: modules are code, not data, so the random module\'s state after step a (seeded, one number drawn) does not reach step b, which draws from a fresh seed. The analysis warns (module-state-across-steps, see dataflow.spec.ts): seed in the step that draws, or in an `imports` cell.',
     cells: [
       [['imports'], 'import random'],
       [['step:a'], 'random.seed(1)\nfirst = random.random()'],

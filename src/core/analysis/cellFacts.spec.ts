@@ -33,7 +33,8 @@ const rows: Row[] = [
     construct: 'walrus in comprehension leaks to the enclosing scope',
     code: 'ys = [y for x in xs if (y := g(x))]',
     reads: ['g', 'xs'],
-    writes: ['y', 'ys']
+    writes: ['y', 'ys'],
+    mutates: ['xs'] // g may change x, an item of xs
   },
   { construct: 'walrus as call argument', code: 'print(n := 10)\nprint(n)', writes: ['n'] },
   { construct: 'comprehension scope', code: 'sq = [i * k for i in range(n)]', reads: ['k', 'n'], writes: ['sq'] },
@@ -164,7 +165,87 @@ const rows: Row[] = [
   { construct: '% continuation line is modulo, not a magic', code: 'msg = ("%s"\n% name)', reads: ['name'], writes: ['msg'] },
   { construct: '%run may define anything', code: '%run helpers.py', bindsUnknownNames: true, diagnostics: ['magic'] },
   { construct: 'unicode identifiers', code: 'données = 1\nrésultat = données * π', reads: ['π'], writes: ['données', 'résultat'] },
-  { construct: 'builtins are loads, not reads', code: 'print(sorted([3, 1]))', reads: [] }
+  { construct: 'builtins are loads, not reads', code: 'print(sorted([3, 1]))', reads: [] },
+  // aliases: a change through another name for the same value (walk.ts, AliasSource)
+  { construct: 'alias: a name bound to a name', code: 'ys = xs\nys.append(2)', reads: ['xs'], writes: ['ys'], mutates: ['xs', 'ys'] },
+  { construct: 'alias of a subscript chain', code: 'm = d["l"][0]\nm.append(1)', reads: ['d'], writes: ['m'], mutates: ['d', 'm'] },
+  { construct: 'alias of an attribute chain', code: 'w = model.layers\nw.pop()', reads: ['model'], writes: ['w'], mutates: ['model', 'w'] },
+  { construct: 'alias of an alias', code: 'ys = xs\nzs = ys\nzs.append(1)', reads: ['xs'], writes: ['ys', 'zs'], mutates: ['xs', 'ys', 'zs'] },
+  { construct: 'alias by `or`', code: 'ys = xs or []\nys.append(1)', reads: ['xs'], writes: ['ys'], mutates: ['xs', 'ys'] },
+  { construct: 'alias: unpacking pairs items', code: 'a, b = xs, ys\nb.append(1)', reads: ['xs', 'ys'], writes: ['a', 'b'], mutates: ['b', 'ys'] },
+  { construct: 'alias: unpacking a name binds its items', code: 'a, b = pair\na.append(1)', reads: ['pair'], writes: ['a', 'b'], mutates: ['a', 'pair'] },
+  { construct: 'alias by walrus', code: 'if (z := xs):\n    z.append(1)', reads: ['xs'], writes: ['z'], mutates: ['xs', 'z'] },
+  { construct: 'alias by with ... as', code: 'with lock as l:\n    l.acquire()', reads: ['lock'], writes: ['l'], mutates: ['l', 'lock'] },
+  { construct: 'alias: passing it to a call', code: 'ys = xs\nprocess(ys)', reads: ['process', 'xs'], writes: ['ys'], mutates: ['xs', 'ys'] },
+  { construct: 'alias: augmented assignment keeps it', code: 'ys = xs\nys += [1]', reads: ['xs'], writes: ['ys'], mutates: ['xs', 'ys'] },
+  { construct: 'alias: read-only methods stay trusted', code: 'ys = df\nprint(ys.head())', reads: ['df'], writes: ['ys'], mutates: [] },
+  {
+    construct: 'alias inside a function',
+    code: 'def grow():\n    ys = xs\n    ys.append(1)',
+    declarations: ['grow'],
+    uses: ['xs'],
+    declarationMutates: ['xs']
+  },
+  {
+    construct: 'alias: match captures share the subject',
+    code: 'match cfg:\n    case {"layers": layers}:\n        layers.append(1)',
+    reads: ['cfg'],
+    writes: ['layers'],
+    mutates: ['cfg', 'layers']
+  },
+  { construct: 'no alias: a call', code: 'ys = list(xs)\nys.append(1)', reads: ['xs'], writes: ['ys'], mutates: ['ys'] },
+  { construct: 'no alias: a method call', code: 'df2 = df.copy()\ndf2["c"] = 1', reads: ['df'], writes: ['df2'], mutates: ['df2'] },
+  { construct: 'no alias: a literal', code: 'ys = [xs]\nys.append(1)', reads: ['xs'], writes: ['ys'], mutates: ['ys'] },
+  { construct: 'no alias: an operator', code: 'ys = xs + []\nys.append(1)', reads: ['xs'], writes: ['ys'], mutates: ['ys'] },
+  { construct: 'rebinding ends the alias', code: 'ys = xs\nys = []\nys.append(1)', reads: ['xs'], writes: ['ys'], mutates: ['ys'] },
+  { construct: 'del ends the alias', code: 'ys = xs\ndel ys\nys = []\nys.append(1)', reads: ['xs'], writes: ['ys'], mutates: ['ys'] },
+  {
+    construct: 'a rebinding that may not run keeps the alias',
+    code: 'ys = xs\nif c:\n    ys = []\nys.append(1)',
+    reads: ['c', 'xs'],
+    writes: ['ys'],
+    mutates: ['xs', 'ys']
+  },
+  // loop and comprehension targets are bound to items of what they iterate
+  { construct: 'for target changes the iterated list', code: 'for row in rows:\n    row["x"] += 10', reads: ['rows'], writes: ['row'], mutates: ['row', 'rows'] },
+  {
+    construct: 'for over enumerate()',
+    code: 'for i, row in enumerate(rows):\n    row.append(i)',
+    reads: ['rows'],
+    writes: ['i', 'row'],
+    mutates: ['row', 'rows']
+  },
+  { construct: 'for over dict.items()', code: 'for k, v in d.items():\n    v.append(k)', reads: ['d'], writes: ['k', 'v'], mutates: ['d', 'v'] },
+  {
+    construct: 'for over zip() with nested targets',
+    code: 'for i, (a, b) in enumerate(zip(xs, ys)):\n    a.append(i)',
+    reads: ['xs', 'ys'],
+    writes: ['a', 'b', 'i'],
+    mutates: ['a', 'xs', 'ys']
+  },
+  { construct: 'for over sorted() changes the items', code: 'for x in sorted(items):\n    x.y = 1', reads: ['items'], writes: ['x'], mutates: ['items', 'x'] },
+  {
+    construct: 'nested for',
+    code: 'for row in grid:\n    for cell in row:\n        cell.append(0)',
+    reads: ['grid'],
+    writes: ['cell', 'row'],
+    mutates: ['cell', 'grid', 'row']
+  },
+  {
+    construct: 'for: an alias bound late in the body is changed on the next pass',
+    code: 'prev = None\nfor x in items:\n    if prev:\n        prev.append(x)\n    prev = x',
+    reads: ['items'],
+    writes: ['prev', 'x'],
+    mutates: ['items', 'prev', 'x']
+  },
+  { construct: 'for over range(n) aliases nothing', code: 'for i in range(len(xs)):\n    i += 1', reads: ['xs'], writes: ['i'], mutates: ['i'] },
+  { construct: 'for over a call: the function is not changed', code: 'for b in batches(data):\n    b.clear()', reads: ['batches', 'data'], writes: ['b'], mutates: ['b', 'data'] },
+  { construct: 'list comprehension target', code: '_ = [l.append(0) for l in lists]', reads: ['lists'], writes: ['_'], mutates: ['lists'] },
+  { construct: 'set comprehension target', code: '{s.add(0) for s in sets}', reads: ['sets'], mutates: ['sets'] },
+  { construct: 'dict comprehension target', code: 'last = {k: v.pop() for k, v in d.items()}', reads: ['d'], writes: ['last'], mutates: ['d'] },
+  { construct: 'generator expression target', code: 'any(x.update(y) for x in xs)', reads: ['xs', 'y'], mutates: ['xs'] },
+  { construct: 'nested comprehension targets', code: '[[c.append(1) for c in row] for row in grid]', reads: ['grid'], mutates: ['grid'] },
+  { construct: 'comprehension over range(n) aliases nothing', code: 'bits = [i.bit_length() for i in range(n)]', reads: ['n'], writes: ['bits'], mutates: [] }
 ];
 
 const withoutBuiltins = (names: string[]): string[] => names.filter(name => !BUILTINS.has(name));

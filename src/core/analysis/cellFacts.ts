@@ -18,6 +18,8 @@ function emptyFacts(): CellFacts {
     bindings: [],
     mutations: [],
     argumentPasses: [],
+    aliases: [],
+    stateCalls: [],
     declarations: [],
     bindsUnknownNames: false,
     opaque: false,

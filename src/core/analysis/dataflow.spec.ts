@@ -68,6 +68,51 @@ const rows: Row[] = [
     steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'] }, c: { dependsOn: ['b'], inputs: ['xs'] } }
   },
   {
+    rule: 'a change through an alias makes the changing step the source',
+    cells: [step('a', 'xs = [1]'), step('b', 'ys = xs\nys.append(2)'), step('c', 'print(xs)')],
+    steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'] }, c: { dependsOn: ['b'], inputs: ['xs'] } }
+  },
+  {
+    rule: 'an alias bound in one cell of a step and changed in the next',
+    cells: [step('a', 'xs = [1]'), step('b', 'ys = xs'), 'ys.append(2)', step('c', 'print(xs)')],
+    steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'] }, c: { dependsOn: ['b'], inputs: ['xs'] } }
+  },
+  {
+    rule: 'an alias of an alias across cells of a step',
+    cells: [step('a', 'xs = [1]'), step('b', 'ys = xs'), 'zs = ys', 'zs.append(2)', step('c', 'print(xs)')],
+    steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'] }, c: { dependsOn: ['b'], inputs: ['xs'] } }
+  },
+  {
+    rule: 'an alias of an alias keeps its roots when the other is rebound in the same cell',
+    cells: [step('a', 'xs = [1]'), step('b', 'ys = xs'), 'zs = ys\nys = []', 'zs.append(2)', step('c', 'print(xs)')],
+    steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'] }, c: { dependsOn: ['b'], inputs: ['xs'] } }
+  },
+  {
+    rule: 'rebinding in a later cell of the step ends the alias',
+    cells: [step('a', 'xs = [1]'), step('b', 'ys = xs'), 'ys = []\nys.append(2)', step('c', 'print(xs)')],
+    steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'] }, c: { dependsOn: ['a'], inputs: ['xs'] } }
+  },
+  {
+    rule: 'a copy is not an alias',
+    cells: [step('a', 'xs = [1]'), step('b', 'ys = list(xs)\nys.append(2)'), step('c', 'print(xs)')],
+    steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'] }, c: { dependsOn: ['a'], inputs: ['xs'] } }
+  },
+  {
+    rule: 'a loop changing the items of a list changes the list',
+    cells: [step('a', 'rows = [{"x": 0}]'), step('b', 'for row in rows:\n    row["x"] += 10'), step('c', 'print(rows)')],
+    steps: { a: { outputs: ['rows'] }, b: { dependsOn: ['a'], inputs: ['rows'], outputs: ['rows'] }, c: { dependsOn: ['b'], inputs: ['rows'] } }
+  },
+  {
+    rule: 'a loop that only reads the items leaves the list to its source',
+    cells: [step('a', 'rows = [{"x": 0}]'), step('b', 'for row in rows:\n    print(row["x"])'), step('c', 'print(rows)')],
+    steps: { a: { outputs: ['rows'] }, b: { dependsOn: ['a'], inputs: ['rows'] }, c: { dependsOn: ['a'], inputs: ['rows'] } }
+  },
+  {
+    rule: 'a comprehension changing the items of a list changes the list',
+    cells: [step('a', 'lists = [[1]]'), step('b', '_ = [l.append(0) for l in lists]'), step('c', 'print(lists)')],
+    steps: { a: { outputs: ['lists'] }, b: { dependsOn: ['a'], inputs: ['lists'], outputs: ['lists'] }, c: { dependsOn: ['b'], inputs: ['lists'] } }
+  },
+  {
     rule: 'passing an immutable value to a call does not change it',
     cells: [step('a', "path = 'data.csv'"), step('b', 'def read(p):\n    return p\ndf = read(path)'), step('c', 'print(path)')],
     steps: { a: { outputs: ['path'] }, b: { dependsOn: ['a'], inputs: ['path'], outputs: [] }, c: { dependsOn: ['a'], inputs: ['path'] } }
@@ -94,7 +139,8 @@ const rows: Row[] = [
       a: {},
       b: { declarations: ['np'] },
       c: { declarations: ['np'] }
-    }
+    },
+    diagnostics: ['module-state-across-steps'] // b seeds numpy, c uses numpy
   },
   {
     rule: 'a function brings what it uses: declarations transitively, data as inputs',
@@ -240,6 +286,71 @@ describe('dataflow diagnostics', () => {
       ['a', [0, 2]],
       ['b', [1]]
     ]);
+  });
+
+  describe('module state across steps', () => {
+    const random = { code: 'import random', tags: ['imports'] };
+
+    test('a step seeding a module a later step uses', () => {
+      const result = analyzeNotebook(
+        notebookJson([random, step('a', 'x = 1\nrandom.seed(1)\nfirst = random.random()'), step('b', 'print(random.random())')])
+      );
+      expect(result.diagnostics.map(d => `${d.severity} ${d.code} @${d.cell}:${d.line}`)).toEqual(['warning module-state-across-steps @2:1']);
+      expect(result.diagnostics[0].message).toContain('random.seed() (cell 1, line 2)');
+      expect(result.diagnostics[0].message).toContain('move the seeding call into an `imports` cell');
+    });
+
+    test('not when the seeding call is in an imports cell', () => {
+      const cells = [{ code: 'import random\nrandom.seed(1)', tags: ['imports'] }, step('a', 'first = random.random()'), step('b', 'print(random.random())')];
+      expect(codes(cells)).toEqual([]);
+    });
+
+    test('not when the step that draws seeds too', () => {
+      expect(codes([random, step('a', 'random.seed(1)'), step('b', 'random.seed(2)\nprint(random.random())')])).toEqual([]);
+    });
+
+    test('not when no later step uses the module', () => {
+      expect(codes([random, step('a', 'random.seed(1)\nx = random.random()'), step('b', 'print(x)')])).toEqual([]);
+    });
+
+    test('the latest seeding step is named', () => {
+      const result = analyzeNotebook(
+        notebookJson([random, step('a', 'random.seed(1)'), step('b', 'random.seed(2)'), step('c', 'print(random.random())')])
+      );
+      expect(result.diagnostics.map(d => `${d.code} @${d.cell}`)).toEqual(['module-state-across-steps @3']);
+      expect(result.diagnostics[0].message).toContain('step "b" sets with random.seed() (cell 2, line 1)');
+    });
+
+    test.each([
+      ['import numpy as np', 'np.random.seed(0)', 'x = np.random.rand()'],
+      ['import numpy', 'numpy.random.seed(0)', 'x = numpy.random.rand()'],
+      ['from numpy import random as npr', 'npr.seed(0)', 'x = npr.rand()'],
+      ['import torch', 'torch.manual_seed(0)', 'x = torch.randn(2)'],
+      ['import tensorflow as tf', 'tf.random.set_seed(0)', 'x = tf.random.uniform([1])'],
+      ['import tensorflow', 'tensorflow.random.set_seed(0)', 'x = tensorflow.random.uniform([1])'],
+      ['import random', 'random.setstate(state)', 'x = random.random()'],
+      ['from random import seed', 'seed(1)', 'import random\nx = random.random()']
+    ])('%s; %s', (imports, seed, draw) => {
+      const cells = [{ code: imports, tags: ['imports'] }, step('a', `state = None\n${seed}`), step('b', draw)];
+      expect(codes(cells)).toEqual(['warning module-state-across-steps @2']);
+    });
+
+    test('a seed() method of a value is not module state', () => {
+      expect(codes([{ code: 'import numpy as np', tags: ['imports'] }, step('a', 'rng = np.random.RandomState(0)\nrng.seed(1)'), step('b', 'print(np.pi)')])).toEqual(
+        []
+      );
+    });
+
+    test('a function that seeds, called by a step', () => {
+      const cells = [
+        { code: 'import random', tags: ['imports'] },
+        { code: 'def seed_all():\n    random.seed(0)', tags: ['functions'] },
+        step('a', 'seed_all()'),
+        step('b', 'print(random.random())'),
+        step('c', 'seed_all()\nprint(random.random())')
+      ];
+      expect(codes(cells)).toEqual(['warning module-state-across-steps @3']);
+    });
   });
 
   test('metrics come from the step that computes them', () => {

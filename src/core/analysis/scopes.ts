@@ -17,8 +17,21 @@ export interface PendingUse {
   moduleBound: boolean;
 }
 
+/**
+ * A name whose value a binding may share (see the walker's aliases): changing the bound name in
+ * place changes `name` as resolved from `scope`.
+ */
+export interface AliasRoot {
+  scope: Scope;
+  name: string;
+}
+
 export class Scope {
   readonly bound = new Set<string>();
+  /** Names bound in this scope that may share their value with other names, with those names. */
+  readonly aliases = new Map<string, readonly AliasRoot[]>();
+  /** The walker's conditional depth where the scope's code starts: deeper bindings may not run. */
+  conditionalBase = 0;
   readonly globals = new Set<string>();
   readonly nonlocals = new Set<string>();
   /** Uses to resolve when the enclosing top-level statement has been read. */

@@ -55,10 +55,18 @@ export function mergeStepCode(step: Step, facts: readonly (CellFacts | null)[]):
   };
   /** Names bound for sure by the step's earlier cells. */
   const definitely = new Map<string, boolean>();
+  /** Module names that may share their value with other names, after the step's earlier cells. */
+  const aliases = new Map<string, Set<string>>();
   for (const cell of step.cells) {
     const cellFacts = facts[cell];
     if (!cellFacts) {
       continue;
+    }
+    if (aliases.size > 0) {
+      changeAliased(cellFacts, aliases, code);
+    }
+    if (aliases.size > 0 || cellFacts.aliases.length > 0) {
+      updateAliases(cellFacts, aliases);
     }
     for (const load of cellFacts.loads) {
       if (!definitely.get(load.name) && !code.freeLoads.has(load.name)) {
@@ -84,6 +92,71 @@ export function mergeStepCode(step: Step, facts: readonly (CellFacts | null)[]):
     code.bindsUnknownNames ||= cellFacts.bindsUnknownNames;
   }
   return code;
+}
+
+/**
+ * A cell changing in place a name that an earlier cell of the step made an alias (walk.ts,
+ * AliasSource), before the cell rebinds it for sure, changes the alias's roots too. Transitively:
+ * a root changed that way may be an alias in turn.
+ */
+function changeAliased(cellFacts: CellFacts, aliases: ReadonlyMap<string, Set<string>>, code: StepCode): void {
+  let rebound: Map<string, number> | null = null;
+  for (const binding of cellFacts.bindings) {
+    if (binding.definite && aliases.has(binding.name)) {
+      rebound ??= new Map();
+      if (!rebound.has(binding.name)) {
+        rebound.set(binding.name, binding.offset);
+      }
+    }
+  }
+  const live = (name: string, offset: number): boolean => aliases.has(name) && offset < (rebound?.get(name) ?? Infinity);
+  const spread = (sites: NameSite[], into: Set<string>): void => {
+    const queue = sites.filter(site => live(site.name, site.offset));
+    const seen = new Set(queue.map(site => site.name));
+    while (queue.length > 0) {
+      const site = queue.pop()!;
+      for (const root of aliases.get(site.name) ?? []) {
+        into.add(root);
+        if (!seen.has(root) && live(root, site.offset)) {
+          seen.add(root);
+          queue.push({ ...site, name: root });
+        }
+      }
+    }
+  };
+  spread(cellFacts.mutations, code.mutations);
+  spread(cellFacts.argumentPasses, code.argumentPasses);
+}
+
+/**
+ * The step's module-level aliases after a cell: a name the cell binds for sure has only the
+ * aliases the cell gives it; one it may bind keeps its earlier ones too. An alias of an alias gets
+ * the other's roots as they were before the cell (`zs = ys` then `ys = []`: zs still holds what ys
+ * held; if ys was rebound before `zs = ys`, the extra roots are merely conservative).
+ */
+function updateAliases(cellFacts: CellFacts, aliases: Map<string, Set<string>>): void {
+  const added = cellFacts.aliases.map(alias => {
+    const roots = new Set<string>();
+    for (const root of alias.roots) {
+      roots.add(root);
+      aliases.get(root)?.forEach(more => roots.add(more));
+    }
+    roots.delete(alias.name);
+    return { name: alias.name, roots };
+  });
+  for (const binding of cellFacts.bindings) {
+    if (binding.definite) {
+      aliases.delete(binding.name);
+    }
+  }
+  for (const { name, roots } of added) {
+    const kept = aliases.get(name);
+    if (kept) {
+      roots.forEach(root => kept.add(root));
+    } else if (roots.size > 0) {
+      aliases.set(name, roots);
+    }
+  }
 }
 
 /** The step's latest binding of `name` before `position`, if any. */

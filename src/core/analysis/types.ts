@@ -39,6 +39,29 @@ export interface ModuleBinding {
   callee: string | null;
   /** For kind 'declaration': index into the cell's `declarations`. */
   declaration: number | null;
+  /**
+   * For a name bound by `import`: the dotted path it names (`import numpy as np` -> 'numpy',
+   * `from numpy import random` -> 'numpy.random'; relative imports start with '.'). Otherwise null.
+   */
+  module: string | null;
+}
+
+/**
+ * A call to a function named like one that sets a module's global random state (`random.seed(1)`,
+ * `np.random.seed(0)`, `torch.manual_seed(0)`): `chain` is the callee as written, `root` its first
+ * name. Which module `root` is, is known only across cells (dataflow resolves it).
+ */
+export interface StateCall extends NameSite {
+  chain: string;
+}
+
+/**
+ * A module name that, at the end of the cell, may hold (part of) the value of other module names:
+ * `ys = xs`, `row` after `for row in rows`. Changing `name` in place may change `roots`.
+ */
+export interface Alias {
+  name: string;
+  roots: string[];
 }
 
 /**
@@ -64,6 +87,8 @@ export interface Declaration {
   classes: string[];
   /** Names of generator functions it defines (their results cannot be pickled). */
   generators: string[];
+  /** Calls that may set a module's random state, run when the statement (or its functions) runs. */
+  stateCalls: StateCall[];
 }
 
 /** Everything one cell's code says, independent of where the cell sits in the notebook. */
@@ -78,10 +103,22 @@ export interface CellFacts {
   uses: NameSite[];
   /** Module-level bindings, in source order. */
   bindings: ModuleBinding[];
-  /** First in-place change of each module name (attribute/subscript assignment, `del x[i]`, augmented assignment, method call). */
+  /**
+   * First in-place change of each module name (attribute/subscript assignment, `del x[i]`, augmented
+   * assignment, method call), directly or through an alias (`ys = xs; ys.append(1)` changes xs,
+   * `for row in rows: row["x"] = 1` changes rows; see walk.ts).
+   */
   mutations: NameSite[];
-  /** First time each module name is passed to a call that might change it. */
+  /** First time each module name is passed to a call that might change it (also through an alias). */
   argumentPasses: NameSite[];
+  /**
+   * Module names that may share their value with other module names at the end of the cell, so a
+   * later cell of the same step changing them changes those too. Changes within the cell are
+   * already in `mutations` and `argumentPasses`.
+   */
+  aliases: Alias[];
+  /** Calls that may set a module's random state, outside declarations. */
+  stateCalls: StateCall[];
   declarations: Declaration[];
   /** `import *`, `%run`, `%store -r`: names may appear that cellpipe cannot see. */
   bindsUnknownNames: boolean;

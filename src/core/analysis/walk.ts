@@ -6,11 +6,18 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { diagnostic } from '../notebook';
 import type { Diagnostic } from '../notebook';
-import { ARGUMENT_PRESERVING_METHODS, OPAQUE_CALLS, PURE_BUILTINS, READ_ONLY_METHODS } from './builtins';
-import { Scope, type UseKind } from './scopes';
+import {
+  ARGUMENT_PRESERVING_METHODS,
+  FRESH_VALUE_BUILTINS,
+  OPAQUE_CALLS,
+  PURE_BUILTINS,
+  READ_ONLY_METHODS,
+  STATE_SETTER_NAMES
+} from './builtins';
+import { Scope, type AliasRoot, type UseKind } from './scopes';
 import { LineIndex } from './lineIndex';
 import { children, rootNode, split, valueKind } from './syntax';
-import type { CellFacts, Declaration, ModuleBinding, NameSite, ValueKind } from './types';
+import type { Alias, CellFacts, Declaration, ModuleBinding, NameSite, StateCall, ValueKind } from './types';
 
 /** Keyword arguments that make a call change what it is given (pandas `inplace=`, numpy `out=`). */
 const IN_PLACE_KEYWORDS: ReadonlySet<string> = new Set(['inplace', 'out']);
@@ -38,6 +45,48 @@ const GUARDED_DECLARATIONS = new Set(['IfStatement', 'TryStatement']);
 
 type BindVia = 'assign' | 'import' | 'def' | 'class' | 'type';
 
+/*
+ * Aliases. `ys = xs` makes ys another name for xs's value, and `for row in rows` binds row to
+ * items of rows: changing ys or row in place changes xs or rows, and Run All sees that change in
+ * later cells. Each scope maps a bound name to the names (its roots, closed under aliasing when
+ * bound) whose value it may share; a change in place of the name (every UseKind but 'load') is a
+ * change of its roots too. The rules, conservative where Python leaves it open:
+ * - Binding a name to a name, or to an attribute/subscript chain rooted at one (`m = d["l"]`,
+ *   `w = model.layers`, `v = xs[1:]`, which is a view for numpy), aliases it; so do `a or b`,
+ *   `a if c else b` and `(y := x)`, which evaluate to one of their operands. Calls (`list(xs)`,
+ *   `df.copy()`, `df.drop(...)`), literals (`[xs]`) and other operators make new values: no alias.
+ * - Unpacking pairs a literal's items with the targets (`a, b = xs, ys`); otherwise every target
+ *   may get any item (`a, b = pair`, `first, *rest = items`).
+ * - A loop, comprehension or `match` target aliases every name in the iterable (the subject)
+ *   except called names, arguments of FRESH_VALUE_BUILTINS (`range(n)`), subscript keys and
+ *   names local to a lambda or comprehension in it: `for i, row in enumerate(rows)` aliases rows.
+ * - A binding that surely runs replaces the name's aliases (a plain rebinding ends them); one that
+ *   may not run adds to them. `x += ...` keeps them (a list is changed in place). `del` ends them.
+ * - In a loop body, a change early in the body may reach an alias bound later in it (next pass).
+ * Aliases are looked up in the scope that binds the name, through comprehensions, lambdas and
+ * class bodies (which run where they are written), never from a function body into its enclosing
+ * scopes (it runs later, when those may have changed). Across cells of one step, `aliases` in the
+ * facts carries the module-level ones (stepCode.ts). Across steps nothing is needed: a name loaded
+ * from another step and changed is saved again.
+ */
+
+/** What an assigned value shares: `roots` as a whole; per item for a literal tuple/list display. */
+interface AliasSource {
+  roots: readonly AliasRoot[];
+  items: SyntaxNode[][] | null;
+}
+
+const NO_ROOTS: readonly AliasRoot[] = [];
+const NO_ALIAS: AliasSource = { roots: NO_ROOTS, items: null };
+
+/** A change in place recorded inside a loop body. */
+interface LoopUse {
+  kind: UseKind;
+  name: string;
+  offset: number;
+  scope: Scope;
+}
+
 interface RawBinding extends ModuleBinding {
   /** Conditional depth at which the binding happens (for if/else intersection). */
   depth: number;
@@ -54,6 +103,35 @@ interface StatementState {
   classes: string[];
   generators: string[];
   vias: Set<BindVia>;
+  stateCalls: StateCall[];
+}
+
+/**
+ * Roots one alias keeps at most (the first ones found). Real code has a handful; generated code
+ * (`x2 = x1`, `x3 = x2`, ... or a 5,000-operand `or`) would otherwise cost quadratic time and
+ * memory, in the browser as the user types.
+ */
+const MAX_ROOTS = 32;
+
+/** Collects alias roots without repeats, up to MAX_ROOTS. */
+class Roots {
+  private readonly list: AliasRoot[] = [];
+
+  add(scope: Scope, name: string): void {
+    if (this.list.length < MAX_ROOTS && !this.list.some(root => root.name === name && root.scope === scope)) {
+      this.list.push({ scope, name });
+    }
+  }
+
+  addAll(roots: readonly AliasRoot[]): void {
+    for (const root of roots) {
+      this.add(root.scope, root.name);
+    }
+  }
+
+  result(): readonly AliasRoot[] {
+    return this.list.length > 0 ? this.list : NO_ROOTS;
+  }
 }
 
 /** The walk's result: the cell's facts, diagnostics about its own code included. */
@@ -81,6 +159,11 @@ export class CellWalker {
   private opaque = false;
   /** Names of methods that classes in this cell define. */
   private readonly classMethods = new Set<string>();
+  private readonly stateCalls: StateCall[] = [];
+  /** Changes in place inside the loop bodies being walked, innermost last. */
+  private readonly loops: LoopUse[][] = [];
+  /** What the capture patterns of the `match` being walked may share with its subject. */
+  private patternRoots: readonly AliasRoot[] = NO_ROOTS;
 
   /**
    * @param code the cell source with IPython magics blanked out
@@ -108,6 +191,8 @@ export class CellWalker {
       bindings: this.bindings.map(({ depth: _depth, via: _via, ...binding }) => binding),
       mutations: sites(this.mutations),
       argumentPasses: sites(this.argumentPasses),
+      aliases: this.moduleAliases(),
+      stateCalls: this.stateCalls,
       declarations: this.declarations,
       bindsUnknownNames: this.bindsUnknownNames,
       opaque: this.opaque,
@@ -132,8 +217,48 @@ export class CellWalker {
     this.diagnostics.push(diagnostic(severity, code, message, null, line, column));
   }
 
+  /** Module-level aliases at the end of the cell, with their module-level roots. */
+  private moduleAliases(): Alias[] {
+    const aliases: Alias[] = [];
+    for (const [name, roots] of this.module.aliases) {
+      const names = roots.filter(root => root.scope === this.module).map(root => root.name);
+      if (names.length > 0) {
+        aliases.push({ name, roots: names });
+      }
+    }
+    return aliases;
+  }
+
   private use(kind: UseKind, name: string, offset: number): void {
-    const scope = this.scope;
+    if (kind !== 'load') {
+      this.changeRoots(kind, name, offset, this.scope);
+      this.loops[this.loops.length - 1]?.push({ kind, name, offset, scope: this.scope });
+    }
+    this.recordUse(kind, name, offset, this.scope);
+  }
+
+  /** A change in place of `name` (used in `scope`) changes the names whose value it may share. */
+  private changeRoots(kind: UseKind, name: string, offset: number, scope: Scope): void {
+    const roots = this.aliasesOf(name, scope);
+    if (roots) {
+      for (const root of roots) {
+        this.recordUse(kind, root.name, offset, root.scope);
+      }
+    }
+  }
+
+  /** The aliases of `name` used in `scope`, from the scope that binds it (see AliasSource). */
+  private aliasesOf(name: string, scope: Scope): readonly AliasRoot[] | undefined {
+    for (let s: Scope | null = scope; s; s = s.parent) {
+      const roots = s.aliases.get(name);
+      if (roots || s.kind === 'module' || s.kind === 'function' || s.bound.has(name) || s.globals.has(name) || s.nonlocals.has(name)) {
+        return roots;
+      }
+    }
+    return undefined;
+  }
+
+  private recordUse(kind: UseKind, name: string, offset: number, scope: Scope): void {
     if (scope.kind === 'class' && scope.bound.has(name) && !scope.globals.has(name)) {
       return; // the class's own attribute, bound earlier in its body
     }
@@ -186,7 +311,16 @@ export class CellWalker {
     this.use('load', this.text(node), node.from);
   }
 
-  private bind(name: string, offset: number, via: BindVia, value: ValueKind = 'unknown', callee: string | null = null, scope = this.scope): void {
+  /** `roots`: the names whose value the bound value may share; null keeps the name's aliases. */
+  private bind(
+    name: string,
+    offset: number,
+    via: BindVia,
+    value: ValueKind = 'unknown',
+    callee: string | null = null,
+    scope = this.scope,
+    roots: readonly AliasRoot[] | null = NO_ROOTS
+  ): void {
     if (scope.kind === 'module' || scope.globals.has(name)) {
       if (scope.deferred) {
         this.statement.mutates.add(name); // a `global` write inside a function
@@ -196,9 +330,50 @@ export class CellWalker {
     } else if (!scope.nonlocals.has(name)) {
       scope.bound.add(name);
     }
+    if (roots !== null) {
+      this.setAliases(scope, name, roots);
+    }
   }
 
-  private bindModule(name: string, offset: number, via: BindVia, kind: ModuleBinding['kind'], value: ValueKind = 'unknown', callee: string | null = null): void {
+  private bindImport(name: string, offset: number, module: string): void {
+    const count = this.bindings.length;
+    this.bind(name, offset, 'import');
+    if (this.bindings.length > count) {
+      this.bindings[this.bindings.length - 1].module = module;
+    }
+  }
+
+  /** A binding that surely runs replaces the name's aliases; one that may not adds to them. */
+  private setAliases(scope: Scope, name: string, roots: readonly AliasRoot[]): void {
+    const own = roots.length > 0 ? roots.filter(root => root.name !== name || root.scope !== scope) : roots;
+    if (this.conditional === scope.conditionalBase) {
+      if (own.length > 0) {
+        scope.aliases.set(name, own);
+      } else if (scope.aliases.size > 0) {
+        scope.aliases.delete(name);
+      }
+    } else if (own.length > 0) {
+      const old = scope.aliases.get(name);
+      if (old) {
+        const union = new Roots();
+        union.addAll(old);
+        union.addAll(own);
+        scope.aliases.set(name, union.result());
+      } else {
+        scope.aliases.set(name, own);
+      }
+    }
+  }
+
+  private bindModule(
+    name: string,
+    offset: number,
+    via: BindVia,
+    kind: ModuleBinding['kind'],
+    value: ValueKind = 'unknown',
+    callee: string | null = null,
+    module: string | null = null
+  ): void {
     const { line, column } = this.lines.position(offset);
     this.bindings.push({
       name,
@@ -210,6 +385,7 @@ export class CellWalker {
       value,
       callee,
       declaration: null,
+      module,
       depth: this.conditional,
       via
     });
@@ -221,6 +397,7 @@ export class CellWalker {
   private unbind(name: string, offset: number): void {
     if (this.scope.kind === 'module') {
       this.bindModule(name, offset, 'assign', 'deleted');
+      this.setAliases(this.scope, name, NO_ROOTS);
     } else {
       this.bind(name, offset, 'assign');
     }
@@ -229,6 +406,7 @@ export class CellWalker {
   private withScope(scope: Scope, body: () => void): void {
     const outer = this.scope;
     this.scope = scope;
+    scope.conditionalBase = this.conditional;
     this.statement.scopes.push(scope);
     try {
       body();
@@ -273,7 +451,7 @@ export class CellWalker {
     }
     for (const [name, binding] of boundPerBranch[boundPerBranch.length - 1]) {
       if (binding.kind !== 'deleted' && boundPerBranch.every(branch => branch.get(name)?.kind === binding.kind)) {
-        this.bindModule(name, end, binding.via, binding.kind, binding.value, binding.callee);
+        this.bindModule(name, end, binding.via, binding.kind, binding.value, binding.callee, binding.module);
       }
     }
   }
@@ -289,7 +467,8 @@ export class CellWalker {
       mutates: new Set(),
       classes: [],
       generators: [],
-      vias: new Set()
+      vias: new Set(),
+      stateCalls: []
     };
     this.statementNode(node);
     const state = this.statement;
@@ -311,6 +490,7 @@ export class CellWalker {
       // Code outside declarations runs where it is written: what its functions use counts now.
       state.deferredUses.forEach(use => this.moduleUse('load', use.name, use.offset, false, false));
       state.mutates.forEach(name => this.moduleUse('mutation', name, node.from, false, false));
+      this.stateCalls.push(...state.stateCalls);
     }
   }
 
@@ -336,7 +516,8 @@ export class CellWalker {
       deferredUses: state.deferredUses.filter(use => !names.has(use.name)),
       mutates: [...state.mutates],
       classes: state.classes,
-      generators: state.generators
+      generators: state.generators,
+      stateCalls: state.stateCalls
     });
   }
 
@@ -456,28 +637,41 @@ export class CellWalker {
     value.forEach(n => this.expression(n));
     this.expressionChildren(typeDef);
     const kind = valueKind(value, this.code);
+    const source = this.aliasSource(value);
     for (const target of targets) {
-      this.targetList(target, node.to, kind);
+      this.targetList(target, node.to, kind, source);
     }
   }
 
   /** A comma-separated target list (`a, *b = ...`) or a single target. */
-  private targetList(nodes: SyntaxNode[], offset: number, kind: [ValueKind, string | null]): void {
+  private targetList(nodes: SyntaxNode[], offset: number, kind: [ValueKind, string | null], source: AliasSource = NO_ALIAS): void {
     const items = split(nodes, n => n.name === ',');
-    for (const item of items) {
-      const target = item[item.length - 1];
-      this.target(target, offset, items.length === 1 && item.length === 1 ? kind : ['unknown', null]);
+    if (items.length === 1 && items[0].length === 1) {
+      return this.target(items[0][0], offset, kind, source);
     }
+    // Unpacking: a literal's items go to the targets one by one when they line up (no starred
+    // item on either side); otherwise any target may get any item.
+    const valueItems = source.items;
+    const paired = valueItems !== null && valueItems.length === items.length && [...valueItems, ...items].every(item => item.length === 1);
+    const whole: AliasSource = paired ? NO_ALIAS : { roots: this.itemRoots(source), items: null };
+    items.forEach((item, i) => {
+      this.target(item[item.length - 1], offset, ['unknown', null], paired ? this.aliasSource(valueItems[i]) : whole);
+    });
   }
 
-  private target(node: SyntaxNode, offset: number, [value, callee]: [ValueKind, string | null] = ['unknown', null]): void {
+  private target(node: SyntaxNode, offset: number, [value, callee]: [ValueKind, string | null] = ['unknown', null], source: AliasSource = NO_ALIAS): void {
     switch (node.name) {
       case 'VariableName':
-        return this.bind(this.text(node), offset, 'assign', value, callee);
+        return this.bind(this.text(node), offset, 'assign', value, callee, this.scope, source.roots);
       case 'TupleExpression':
       case 'ArrayExpression':
       case 'ParenthesizedExpression':
-        return this.targetList(children(node).filter(n => n.name !== '(' && n.name !== ')' && n.name !== '[' && n.name !== ']' && n.name !== '*'), offset, [value, callee]);
+        return this.targetList(
+          children(node).filter(n => n.name !== '(' && n.name !== ')' && n.name !== '[' && n.name !== ']' && n.name !== '*'),
+          offset,
+          [value, callee],
+          source
+        );
       case 'MemberExpression':
         this.expression(node);
         return this.mutateRoot(node);
@@ -500,7 +694,7 @@ export class CellWalker {
       const name = this.text(target);
       this.use('load', name, target.from);
       this.use('mutation', name, target.from);
-      this.bind(name, node.to, 'assign');
+      this.bind(name, node.to, 'assign', 'unknown', null, this.scope, null); // `ys += [1]` still is what ys was
     } else {
       this.target(target, node.to);
     }
@@ -525,7 +719,10 @@ export class CellWalker {
   private importStatement(node: SyntaxNode): void {
     const nodes = children(node);
     const end = node.to;
-    let i = nodes.findIndex(n => n.name === 'import') + 1;
+    const importAt = nodes.findIndex(n => n.name === 'import');
+    // `from ..pkg.mod import x`: the module the names come from, as written.
+    const from = nodes[0]?.name === 'from' ? nodes.slice(1, importAt).map(n => this.text(n)).join('') : null;
+    let i = importAt + 1;
     while (i < nodes.length) {
       const n = nodes[i];
       if (n.name === '*') {
@@ -533,14 +730,17 @@ export class CellWalker {
       } else if (n.name === 'VariableName') {
         // `import a.b.c` binds `a`; `from m import a` binds `a`; `... as z` binds `z`.
         const first = this.text(n);
+        let path = first;
         while (nodes[i + 1]?.name === '.') {
+          path += '.' + (nodes[i + 2] ? this.text(nodes[i + 2]) : '');
           i += 2;
         }
+        const full = from === null ? path : from.endsWith('.') ? from + path : `${from}.${path}`;
         if (nodes[i + 1]?.name === 'as' && nodes[i + 2]) {
-          this.bind(this.text(nodes[i + 2]), end, 'import');
+          this.bindImport(this.text(nodes[i + 2]), end, full);
           i += 2;
         } else {
-          this.bind(first, end, 'import');
+          this.bindImport(first, end, from === null ? first : full);
         }
       }
       i++;
@@ -721,9 +921,29 @@ export class CellWalker {
     const [loop, ...rest] = this.clauses(node, new Set(['while', 'else']));
     loop.slice(1, -1).forEach(n => this.expression(n));
     this.conditionally(() => {
-      this.statements(loop[loop.length - 1]);
+      this.loopBody(loop[loop.length - 1]);
       rest.forEach(clause => this.clause(clause));
     });
+  }
+
+  /**
+   * A loop body. A change in place early in the body reaches, on the next pass, what a name is
+   * bound to later in it (`prev.append(x)` ... `prev = row`): after the body, every change in it is
+   * applied again to the aliases its name has then.
+   */
+  private loopBody(body: SyntaxNode): void {
+    const uses: LoopUse[] = [];
+    this.loops.push(uses);
+    try {
+      this.statements(body);
+    } finally {
+      this.loops.pop();
+    }
+    const outer = this.loops[this.loops.length - 1];
+    for (const use of uses) {
+      this.changeRoots(use.kind, use.name, use.offset, use.scope);
+      outer?.push(use);
+    }
   }
 
   private forStatement(node: SyntaxNode): void {
@@ -734,9 +954,10 @@ export class CellWalker {
     iterables.forEach(n => this.expression(n));
     const targets = nodes.slice(nodes.findIndex(n => n.name === 'for') + 1, inIndex).filter(n => n.name !== '*');
     const bindAt = iterables[iterables.length - 1]?.to ?? node.from;
+    const items: AliasSource = { roots: this.iteratedRoots(iterables), items: null };
     this.conditionally(() => {
-      this.targetList(targets, bindAt, ['unknown', null]);
-      this.statements(nodes[body]);
+      this.targetList(targets, bindAt, ['unknown', null], items);
+      this.loopBody(nodes[body]);
       const elseBody = nodes.slice(body + 1).find(n => n.name === 'Body');
       this.statements(elseBody ?? null);
     });
@@ -781,7 +1002,7 @@ export class CellWalker {
         this.statements(n);
       } else if (n.name === 'as' && nodes[i + 1]) {
         const value = valueKind([nodes[i - 1]], this.code);
-        this.target(nodes[i + 1], nodes[i + 1].to, value);
+        this.target(nodes[i + 1], nodes[i + 1].to, value, this.aliasSource([nodes[i - 1]]));
         i++;
       } else if (n.name !== 'with' && n.name !== 'async' && n.name !== ',') {
         this.expression(n);
@@ -792,7 +1013,19 @@ export class CellWalker {
   private matchStatement(node: SyntaxNode): void {
     const nodes = children(node);
     const body = nodes.find(n => n.name === 'MatchBody');
-    nodes.filter(n => n !== body && n.name !== 'match' && n.name !== '*').forEach(n => this.expression(n));
+    const subject = nodes.filter(n => n !== body && n.name !== 'match' && n.name !== '*');
+    subject.forEach(n => this.expression(n));
+    // Captures are bound to the subject or to parts of it.
+    const outerRoots = this.patternRoots;
+    this.patternRoots = this.itemRoots(this.aliasSource(subject));
+    try {
+      this.matchCases(node, body);
+    } finally {
+      this.patternRoots = outerRoots;
+    }
+  }
+
+  private matchCases(node: SyntaxNode, body: SyntaxNode | undefined): void {
     const cases = body?.getChildren('MatchClause') ?? [];
     const irrefutable = (clause: SyntaxNode): boolean => {
       const pattern = clause.firstChild?.nextSibling;
@@ -820,7 +1053,7 @@ export class CellWalker {
       case 'CapturePattern': {
         const name = this.text(node);
         if (name !== '_') {
-          this.bind(name, node.to, 'assign');
+          this.bind(name, node.to, 'assign', 'unknown', null, this.scope, this.patternRoots);
         }
         return;
       }
@@ -828,7 +1061,7 @@ export class CellWalker {
         const nodes = children(node);
         this.pattern(nodes[0]);
         const name = nodes[nodes.length - 1];
-        return this.bind(this.text(name), name.to, 'assign');
+        return this.bind(this.text(name), name.to, 'assign', 'unknown', null, this.scope, this.patternRoots);
       }
       case 'ClassPattern':
       case 'AttributePattern': {
@@ -928,7 +1161,7 @@ export class CellWalker {
     }
     if (target?.name === 'VariableName') {
       const scope = this.scope.walrusTarget();
-      this.bind(this.text(target), node.to, 'assign', 'unknown', null, scope);
+      this.bind(this.text(target), node.to, 'assign', 'unknown', null, scope, value ? this.aliasedBy(value) : NO_ROOTS);
     }
   }
 
@@ -941,6 +1174,10 @@ export class CellWalker {
     const method = property ? this.text(property) : null;
     // `df.dropna(inplace=True)` and `np.add(a, b, out=c)` change what they are given.
     const inPlace = args.name === 'ArgList' && this.hasKeyword(args, IN_PLACE_KEYWORDS);
+    const last = method ?? calleeName;
+    if (last !== null && STATE_SETTER_NAMES.has(last)) {
+      this.stateCall(callee);
+    }
     const trusted = method !== null && !this.distrusted.has(method) && !inPlace;
     const readOnly = trusted && READ_ONLY_METHODS.has(method);
     if (method !== null && !readOnly) {
@@ -968,6 +1205,26 @@ export class CellWalker {
     }
   }
 
+  /** `random.seed(...)`-like calls through a dotted name: recorded for dataflow to resolve. */
+  private stateCall(callee: SyntaxNode): void {
+    const parts: string[] = [];
+    let node: SyntaxNode | null = callee;
+    while (node?.name === 'MemberExpression') {
+      const property = node.lastChild;
+      if (property?.name !== 'PropertyName' || property.prevSibling?.name !== '.') {
+        return; // a subscript or a call in the chain: not a module's function
+      }
+      parts.push(this.text(property));
+      node = node.firstChild;
+    }
+    if (node?.name !== 'VariableName') {
+      return;
+    }
+    const root = this.text(node);
+    parts.push(root);
+    this.statement.stateCalls.push({ ...this.site(root, callee.from), chain: parts.reverse().join('.') });
+  }
+
   /** Whether a call passes one of these keyword arguments. */
   private hasKeyword(args: SyntaxNode, keywords: ReadonlySet<string>): boolean {
     const nodes = children(args);
@@ -991,7 +1248,8 @@ export class CellWalker {
           this.argument(value, pure);
         }
         if (this.text(next) === ':=') {
-          this.bind(this.text(n), (value ?? next).to, 'assign', 'unknown', null, this.scope.walrusTarget());
+          const roots = value ? this.aliasedBy(value) : NO_ROOTS;
+          this.bind(this.text(n), (value ?? next).to, 'assign', 'unknown', null, this.scope.walrusTarget(), roots);
         }
         i += 2;
       } else if (n.name !== '(' && n.name !== ')' && n.name !== ',' && n.name !== '*' && n.name !== '**') {
@@ -1026,21 +1284,179 @@ export class CellWalker {
     const scope = new Scope('comprehension', this.scope);
     const first = clauses[0];
     const firstIn = first ? first.nodes.findIndex(n => n.name === 'in') : -1;
-    first?.nodes.slice(firstIn + 1).forEach(n => this.expression(n));
+    const firstIterable = first?.nodes.slice(firstIn + 1) ?? [];
+    firstIterable.forEach(n => this.expression(n));
+    const firstRoots = this.iteratedRoots(firstIterable);
     this.withScope(scope, () =>
       this.conditionally(() => {
         clauses.forEach((clause, index) => {
           const inIndex = clause.keyword === 'for' ? clause.nodes.findIndex(n => n.name === 'in') : -1;
+          const iterable = clause.nodes.slice(inIndex + 1);
           if (index > 0) {
-            clause.nodes.slice(inIndex + 1).forEach(n => this.expression(n));
+            iterable.forEach(n => this.expression(n));
           }
           if (clause.keyword === 'for') {
-            this.targetList(clause.nodes.slice(0, inIndex), 0, ['unknown', null]);
+            const roots = index === 0 ? firstRoots : this.iteratedRoots(iterable);
+            this.targetList(clause.nodes.slice(0, inIndex), 0, ['unknown', null], { roots, items: null });
           }
         });
         element.forEach(n => this.expression(n));
       })
     );
+  }
+
+  // ---------------------------------------------------------------- aliases (see AliasSource)
+
+  /** What an assigned value (its nodes, comma-separated) shares with other names. */
+  private aliasSource(value: SyntaxNode[]): AliasSource {
+    if (value.length !== 1) {
+      return { roots: NO_ROOTS, items: split(value, n => n.name === ',') }; // `xs, ys`
+    }
+    const node = value[0];
+    if (node.name === 'TupleExpression' || node.name === 'ArrayExpression') {
+      return { roots: NO_ROOTS, items: split(children(node).slice(1, -1), n => n.name === ',') };
+    }
+    return { roots: this.aliasedBy(node), items: null };
+  }
+
+  /** Everything a value or any of its items may share (for targets it cannot be paired with). */
+  private itemRoots(source: AliasSource): readonly AliasRoot[] {
+    if (source.items === null) {
+      return source.roots;
+    }
+    const roots = new Roots();
+    roots.addAll(source.roots);
+    for (const item of source.items) {
+      roots.addAll(this.aliasedBy(item[item.length - 1])); // `*xs` hands on items of xs
+    }
+    return roots.result();
+  }
+
+  /**
+   * The names an expression's value may be the value of, with their own roots: `xs`, `d["k"][0]`,
+   * `model.layers`, `(xs)`, `a or b`, `a if c else b`, `(y := xs)`. Empty for calls, literals and
+   * other operators, which make new values.
+   */
+  private aliasedBy(node: SyntaxNode): readonly AliasRoot[] {
+    let roots: Roots | null = null;
+    const stack = [node];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      switch (n.name) {
+        case 'VariableName':
+          this.addRoot((roots ??= new Roots()), this.text(n));
+          break;
+        case 'MemberExpression':
+          stack.push(n.firstChild!); // the object, not the key of a subscript
+          break;
+        case 'ParenthesizedExpression': {
+          const inner = n.firstChild?.nextSibling;
+          if (inner && inner.nextSibling?.name === ')') {
+            stack.push(inner);
+          }
+          break;
+        }
+        case 'NamedExpression':
+          stack.push(n.lastChild!);
+          break;
+        case 'ConditionalExpression': // a if c else b
+          stack.push(n.firstChild!, n.lastChild!);
+          break;
+        case 'BinaryExpression':
+          if (n.getChild('or') || n.getChild('and')) {
+            stack.push(n.firstChild!, n.lastChild!);
+          }
+          break;
+      }
+    }
+    return roots?.result() ?? NO_ROOTS;
+  }
+
+  /**
+   * What the targets of a loop over `iterable` (nodes) may share: every name in it, with its own
+   * roots, but names that are called (`enumerate`, `zip`, user functions), arguments of
+   * FRESH_VALUE_BUILTINS (`range(n)`), keys of subscripts, keyword names, strings, lambdas, and the
+   * targets of comprehensions in it. `sorted(items)` aliases items (a new list of the same items).
+   */
+  private iteratedRoots(iterable: SyntaxNode[]): readonly AliasRoot[] {
+    const names: string[] = [];
+    let local: Set<string> | null = null;
+    const stack = [...iterable];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      const name = n.name;
+      if (name === 'VariableName') {
+        names.push(this.text(n));
+      } else if (name === 'CallExpression') {
+        const callee = n.firstChild!;
+        const args = n.lastChild!;
+        if (callee.name !== 'VariableName') {
+          stack.push(callee); // `d.items()` iterates d
+        } else {
+          const called = this.text(callee);
+          if (FRESH_VALUE_BUILTINS.has(called) && !this.moduleBound.has(called)) {
+            continue;
+          }
+        }
+        if (args !== callee) {
+          stack.push(args);
+        }
+      } else if (name === 'ArgList') {
+        for (let c = n.firstChild; c; c = c.nextSibling) {
+          if (!(c.name === 'VariableName' && c.nextSibling?.name === 'AssignOp')) {
+            stack.push(c);
+          }
+        }
+      } else if (name === 'MemberExpression') {
+        stack.push(n.firstChild!);
+      } else if (COMPREHENSIONS.has(name)) {
+        local ??= new Set();
+        let inTargets = false;
+        for (let c = n.firstChild; c; c = c.nextSibling) {
+          if (c.name === 'for' || c.name === 'in') {
+            inTargets = c.name === 'for';
+          } else if (inTargets) {
+            this.collectNames(c, local);
+          } else {
+            stack.push(c);
+          }
+        }
+      } else if (name !== 'LambdaExpression' && name !== 'String' && name !== 'FormatString' && name !== 'Number') {
+        for (let c = n.firstChild; c; c = c.nextSibling) {
+          stack.push(c);
+        }
+      }
+    }
+    let roots: Roots | null = null;
+    for (const name of names) {
+      if (!local?.has(name)) {
+        this.addRoot((roots ??= new Roots()), name);
+      }
+    }
+    return roots?.result() ?? NO_ROOTS;
+  }
+
+  /** `name`, used in the current scope, and what it may share in turn. */
+  private addRoot(roots: Roots, name: string): void {
+    roots.add(this.scope, name);
+    const more = this.aliasesOf(name, this.scope);
+    if (more) {
+      roots.addAll(more);
+    }
+  }
+
+  /** The variable names in a target (`k, (a, b)`). */
+  private collectNames(node: SyntaxNode, into: Set<string>): void {
+    const stack = [node];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.name === 'VariableName') {
+        into.add(this.text(n));
+      }
+      for (let c = n.firstChild; c; c = c.nextSibling) {
+        stack.push(c);
+      }
+    }
   }
 
   private splitClauses(nodes: SyntaxNode[], isClauseStart: (n: SyntaxNode) => boolean): { keyword: string; nodes: SyntaxNode[] }[] {
