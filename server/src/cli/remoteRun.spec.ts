@@ -78,7 +78,8 @@ describe('cellpipe run --backend kubernetes', () => {
       expect(run.stderr).toMatch(new RegExp(`  Succeeded ${step} in \\d`));
       expect(run.stderr).toContain(`    ${step} | ${step}: done`);
     }
-    expect(run.stderr).toContain('    ranking | --- attempt 1 of 2 (Failed) ---');
+    // Printed live, attempt 1 has no header yet (it gets one once attempt 2 exists); `cellpipe logs` has both.
+    expect(run.stderr).toMatch(/ {4}ranking \| ranking: attempt 1\n(.*\n)* {4}ranking \| --- attempt 2 of 2 \((Running|Succeeded)\) ---\n/);
     const create = k8s.requests.find(r => r.method === 'POST')!;
     expect(create.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/ml-team/workflows');
     expect(create.body).toMatchObject({ kind: 'Workflow', metadata: { name: summary.runId } });
@@ -86,7 +87,25 @@ describe('cellpipe run --backend kubernetes', () => {
     const status = await cellpipe(['status', summary.runId]);
     expect(status.stdout).toContain(`run ${summary.runId} (kubernetes): Succeeded`);
     const logs = await cellpipe(['logs', summary.runId, 'ranking']);
+    expect(logs.stdout).toContain('--- attempt 1 of 2 (Failed) ---\nranking: attempt 1\n');
     expect(logs.stdout).toContain('--- attempt 2 of 2 (Succeeded) ---\nranking: attempt 2\nranking: done\n');
+  }, 60_000);
+
+  test('--verbose prints a step\'s log while it runs, before the step has succeeded', async () => {
+    // The workflow stalls with load running (frame 6, after the setup task) until its whole log has been printed.
+    const k8s = await startKubernetes({ scenario: wf => ({ ...argoScenario(wf), logArrival: 'lines' }), stallAfterFrames: 7 });
+    const run = await cellpipe(['run', notebook, '--backend', 'kubernetes', '--verbose'], stderr => {
+      if (stderr.includes('    load | load: done\n')) {
+        k8s.resume();
+      }
+    });
+    expect(run.status).toBe(0);
+    const printed = (line: string): number => run.stderr.indexOf(line);
+    expect(printed('  Running   load\n')).toBeLessThan(printed('    load | load: attempt 1\n'));
+    expect(printed('    load | load: attempt 1\n')).toBeLessThan(printed('    load | load: done\n'));
+    expect(printed('    load | load: done\n')).toBeLessThan(printed('  Succeeded load'));
+    expect(run.stderr.split('load | load: done').length).toBe(2); // printed once
+    expect(k8s.requests.some(r => r.path.endsWith('/log') && r.query.follow === 'true' && r.query.container === 'main')).toBe(true);
   }, 60_000);
 
   test('a failed step: exit code 1, the failure and the skipped steps', async () => {

@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { ARGO_GROUP, ARGO_VERSION, WORKFLOW_LABEL, WORKFLOW_PLURAL, type ArgoWorkflow } from './argoWorkflow';
 import { describeKubernetesError, type ErrorContext } from './kubernetesErrors';
@@ -91,6 +93,54 @@ export class ArgoApi {
   readLog(pod: string, container = 'main'): Promise<string> {
     return this.call(`read the log of pod '${pod}'`, 'get pods/log', () =>
       this.core.readNamespacedPodLog({ namespace: this.namespace, name: pod, container })
+    );
+  }
+
+  /**
+   * Streams the `main` container's log from its start as the container writes it
+   * (`GET /api/v1/namespaces/NS/pods/POD/log?container=main&follow=true`, chunked `text/plain`),
+   * handing each chunk to `onChunk`. Resolves when the server ends the stream (the container
+   * exited, or the API server closed it), rejects with the HTTP status (400: not started, 404: no
+   * such pod) or when the stream breaks, and stops when `signal` aborts.
+   *
+   * Not `Log` of @kubernetes/client-node 1.4: it pipes the body into the given stream, which a
+   * connection broken mid-way leaves neither ended nor errored (a cut stream looks like a quiet
+   * container, never retried); it cannot be aborted before the response, and its errors lose the
+   * server's `Status` message.
+   */
+  async followLog(pod: string, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
+    const url = new URL(`${this.server}/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods/${encodeURIComponent(pod)}/log`);
+    url.searchParams.set('container', 'main');
+    url.searchParams.set('follow', 'true');
+    const options: RequestOptions = {};
+    // What the generated client and Watch apply too: token or exec plugin, client certificate, CA, proxy agent.
+    await this.kc.applyToHTTPSOptions(options);
+    return this.call(`follow the log of pod '${pod}'`, 'get pods/log', () =>
+      new Promise<void>((resolve, reject) => {
+        const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { ...options, method: 'GET', signal }, (response: IncomingMessage) => {
+          response.on('error', reject);
+          // After 'end' this changes nothing; without it the connection was lost before the last chunk.
+          response.on('close', () => reject(new Error('the log stream was cut')));
+          if (response.statusCode !== 200) {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (text: string) => (body += text));
+            response.on('end', () => reject({ code: response.statusCode, body }));
+            return;
+          }
+          response.on('data', (chunk: Buffer) => {
+            try {
+              onChunk(chunk);
+            } catch (error) {
+              request.destroy();
+              reject(error);
+            }
+          });
+          response.on('end', () => resolve());
+        });
+        request.on('error', reject);
+        request.end();
+      })
     );
   }
 }

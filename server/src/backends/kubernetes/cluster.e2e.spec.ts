@@ -10,6 +10,7 @@ import { analyzeNotebook } from '../../../../src/core/analysis';
 import { compileArgoWorkflow } from '../../../../src/core/compile/argo';
 import { parseNotebook } from '../../../../src/core/notebook';
 import { buildPipeline } from '../../../../src/core/pipeline';
+import type { RunEvent } from '../../../../src/core/run/types';
 import { RunStore } from '../local/runStore';
 import { KubernetesBackend } from './kubernetesBackend';
 
@@ -26,7 +27,8 @@ cluster('kubernetes backend on a real cluster (KUBECONFIG)', () => {
     const home = mkdtempSync(join(tmpdir(), 'cellpipe-e2e-'));
     try {
       const store = new RunStore(home);
-      const backend = new KubernetesBackend({ store, namespace: process.env.CELLPIPE_E2E_NAMESPACE });
+      const events: RunEvent[] = [];
+      const backend = new KubernetesBackend({ store, namespace: process.env.CELLPIPE_E2E_NAMESPACE, onEvent: e => events.push(e) });
       const handle = await backend.start({
         workflow: compileArgoWorkflow(pipeline, { volume: { size: '1Gi', storageClass: null, accessMode: 'ReadWriteOnce' } }),
         pipelineName: pipeline.name,
@@ -38,7 +40,11 @@ cluster('kubernetes backend on a real cluster (KUBECONFIG)', () => {
       expect(state.status).toBe('Succeeded');
       for (const step of state.steps) {
         expect(step.status).toBe('Succeeded');
-        expect(readFileSync(store.logPath(state.runId, step.id), 'utf8')).not.toBe('');
+        const file = readFileSync(store.logPath(state.runId, step.id), 'utf8');
+        expect(file).not.toBe('');
+        // Followed live or read at the end, what was shown is the saved log, once (these steps run too
+        // briefly to promise a log event before their Succeeded event).
+        expect(events.map(e => (e.type === 'log' && e.stepId === step.id && e.stream === 'stdout' ? e.text : '')).join('')).toBe(file);
       }
     } finally {
       rmSync(home, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
 import { RunStore } from '../local/runStore';
 import { argoScenario, type AttemptOutcome } from '../testing/argoScenario';
-import { FakeKubernetes, type FakeKubernetesOptions } from '../testing/fakeKubernetes';
+import { FakeKubernetes, type FakeKubernetesOptions, type LogFollowRecord } from '../testing/fakeKubernetes';
 import { demoSteps, demoWorkflow, kubeConfigFrom } from '../testing/fixtures';
 import { cancelKubernetesRun, KubernetesBackend, kubernetesStepLog, refreshKubernetesRun } from './kubernetesBackend';
 
@@ -20,19 +20,29 @@ afterEach(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
+/** Starts the demo workflow against a new fake; `onEvent` sees each event after it is recorded. */
+async function start(options: FakeKubernetesOptions = {}, onEvent: (events: RunEvent[]) => void = () => undefined) {
+  fake = new FakeKubernetes({ scenario: wf => argoScenario(wf), ...options });
+  await fake.start();
+  const events: RunEvent[] = [];
+  const store = new RunStore(home);
+  const kubeConfig = kubeConfigFrom(fake.kubeconfig('team-a'));
+  const onRunEvent = (e: RunEvent): void => {
+    events.push(e);
+    onEvent(events);
+  };
+  const backend = new KubernetesBackend({ store, kubeConfig, onEvent: onRunEvent, retryDelayMs: 5 });
+  const handle = await backend.start({ workflow: demoWorkflow(), pipelineName: 'Demo', parameters: { rate: 0.5 }, steps: demoSteps });
+  return { handle, events, store, kubeConfig, fake };
+}
+
 async function run(
   options: FakeKubernetesOptions = {},
   outcomes: Record<string, AttemptOutcome[]> = {},
   files: Record<string, Record<string, string>> = {}
 ) {
-  fake = new FakeKubernetes({ scenario: wf => argoScenario(wf, outcomes, files), ...options });
-  await fake.start();
-  const events: RunEvent[] = [];
-  const store = new RunStore(home);
-  const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(fake.kubeconfig('team-a')), onEvent: e => events.push(e), retryDelayMs: 5 });
-  const handle = await backend.start({ workflow: demoWorkflow(), pipelineName: 'Demo', parameters: { rate: 0.5 }, steps: demoSteps });
-  const state = await handle.done;
-  return { state, events, store, handle, fake };
+  const started = await start({ scenario: wf => argoScenario(wf, outcomes, files), ...options });
+  return { ...started, state: await started.handle.done };
 }
 
 const stepEvents = (events: RunEvent[]): string[] => events.flatMap(e => (e.type === 'step' ? [`${e.step.id}:${e.step.status}`] : []));
@@ -135,6 +145,129 @@ describe('KubernetesBackend against the fake API server', () => {
     expect(patch.body).toEqual({ spec: { shutdown: 'Terminate' } });
     expect(state.status).toBe('Cancelled');
     expect(statuses(state)).toEqual({ load: 'Succeeded', train: 'Cancelled', report: 'Cancelled' });
+  });
+});
+
+describe('live logs: pod logs followed while the steps run', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): number => unhandled.push(reason);
+  beforeAll(() => process.on('unhandledRejection', onUnhandled));
+  afterAll(() => process.off('unhandledRejection', onUnhandled));
+  afterEach(() => expect(unhandled.splice(0)).toEqual([]));
+
+  /** The demo scenario with logs written one line per tick of the fake. */
+  const lines = (outcomes: Record<string, AttemptOutcome[]> = {}): FakeKubernetesOptions['scenario'] => wf => ({ ...argoScenario(wf, outcomes), logArrival: 'lines' });
+  const logText = (events: RunEvent[], stepId: string, stream = 'stdout'): string =>
+    events.map(e => (e.type === 'log' && e.stepId === stepId && e.stream === stream ? e.text : '')).join('');
+  /** The events of one step, in order: `step:Running`, `log`, ... */
+  const stepTimeline = (events: RunEvent[], stepId: string): string[] =>
+    events.flatMap(e => (e.type === 'step' && e.step.id === stepId ? [`step:${e.step.status}`] : e.type === 'log' && e.stepId === stepId ? ['log'] : []));
+  const TRAIN = 'train: attempt 1\ntrain: done\n';
+  // The workflow stalls with train running (frame 6) until the test resumes it.
+  const TRAIN_RUNNING = 7;
+  const trainLog = /\/pods\/demo-[^/]+-train-[^/]+\/log$/;
+
+  test('log events arrive while the step runs, before its Succeeded event; the file ends as readStepLogs reads it', async () => {
+    const { handle, events, store, kubeConfig, fake } = await start({ scenario: lines(), stallAfterFrames: TRAIN_RUNNING }, seen => {
+      if (logText(seen, 'train') === TRAIN) {
+        fake.resume(); // the pod has written and we have shown its whole log: let it finish
+      }
+    });
+    const state = await handle.done;
+    expect(state.status).toBe('Succeeded');
+    const timeline = stepTimeline(events, 'train');
+    expect(timeline[0]).toBe('step:Running');
+    expect(timeline[timeline.length - 1]).toBe('step:Succeeded');
+    expect(timeline.slice(1, -1).length).toBeGreaterThan(0);
+    expect(timeline.slice(1, -1).every(t => t === 'log')).toBe(true);
+    expect(logText(events, 'train')).toBe(TRAIN);
+    expect(readFileSync(store.logPath(state.runId, 'train'), 'utf8')).toBe(await kubernetesStepLog(state, 'train', kubeConfig));
+    expect(readFileSync(store.logPath(state.runId, 'train'), 'utf8')).toBe(TRAIN);
+    const follow = fake.requests.find(r => trainLog.test(r.path))!;
+    expect(follow.path).toMatch(/^\/api\/v1\/namespaces\/team-a\/pods\/[^/]+\/log$/);
+    expect(follow.query).toMatchObject({ container: 'main', follow: 'true' });
+    expect(follow.headers.authorization).toBe('Bearer fake-token');
+    for (const step of ['load', 'report']) {
+      expect(logText(events, step)).toBe(`${step}: attempt 1\n${step}: done\n`);
+    }
+  });
+
+  test('a retried step: each attempt followed in turn, headers as readStepLogs writes them', async () => {
+    let fileWhileRunning = '';
+    const { handle, events, store, kubeConfig, fake } = await start({ scenario: lines({ train: ['Failed', 'Succeeded'] }), stallAfterFrames: 10 }, seen => {
+      if (logText(seen, 'train').endsWith('train: attempt 2\ntrain: done\n') && !fileWhileRunning) {
+        fileWhileRunning = readFileSync(store.logPath(seen[0].runId, 'train'), 'utf8');
+        fake.resume();
+      }
+    });
+    const state = await handle.done;
+    const firstAttempt = 'train: attempt 1\nTraceback (most recent call last):\nValueError: train broke\n';
+    expect(logText(events, 'train')).toBe(`${firstAttempt}--- attempt 2 of 2 (Running) ---\ntrain: attempt 2\ntrain: done\n`);
+    expect(fileWhileRunning).toBe(`--- attempt 1 of 2 (Failed) ---\n${firstAttempt}--- attempt 2 of 2 (Running) ---\ntrain: attempt 2\ntrain: done\n`);
+    const file = readFileSync(store.logPath(state.runId, 'train'), 'utf8');
+    expect(file).toBe(`--- attempt 1 of 2 (Failed) ---\n${firstAttempt}--- attempt 2 of 2 (Succeeded) ---\ntrain: attempt 2\ntrain: done\n`);
+    expect(file).toBe(await kubernetesStepLog(state, 'train', kubeConfig));
+    const timeline = stepTimeline(events, 'train');
+    expect(timeline.lastIndexOf('log')).toBeLessThan(timeline.indexOf('step:Succeeded'));
+  });
+
+  test.each([
+    ['cut mid-line (connection broken)', { cutLogFollow: { task: 'train', afterBytes: 10, how: 'destroy' } }],
+    ['ended mid-line by the server', { cutLogFollow: { task: 'train', afterBytes: 10, how: 'end' } }],
+    ['answered 500', { failures: [{ method: 'GET', path: trainLog, code: 500, times: 1 }] }],
+    ['answered 400 (container not started)', { failures: [{ method: 'GET', path: trainLog, code: 400, times: 1 }] }]
+  ] as const)('a follow stream %s is followed again and the log ends complete', async (_name, options) => {
+    const { handle, events, store, kubeConfig, fake } = await start({ scenario: lines(), stallAfterFrames: TRAIN_RUNNING, ...(options as FakeKubernetesOptions) }, seen => {
+      if (logText(seen, 'train') === TRAIN) {
+        fake.resume();
+      }
+    });
+    const state = await handle.done;
+    expect(state.status).toBe('Succeeded');
+    expect(logText(events, 'train')).toBe(TRAIN);
+    expect(logText(events, 'train', 'stderr')).toBe('');
+    expect(readFileSync(store.logPath(state.runId, 'train'), 'utf8')).toBe(await kubernetesStepLog(state, 'train', kubeConfig));
+    const follows = fake.requests.filter(r => trainLog.test(r.path) && r.query.follow === 'true');
+    expect(follows.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a pod deleted mid-stream (404): the follow ends quietly and the log says what the cluster keeps', async () => {
+    const { handle, events, store, kubeConfig, fake } = await start({ scenario: lines(), stallAfterFrames: TRAIN_RUNNING, cutLogFollow: { task: 'train', afterBytes: 10, how: 'delete-pod' } });
+    await fake.until(() => fake.logFollows.some(f => f.status === 404));
+    fake.resume();
+    const state = await handle.done;
+    expect(state.status).toBe('Succeeded');
+    const [cut, gone, ...more] = fake.logFollows.filter(f => f.pod.includes('-train-'));
+    expect(cut).toMatchObject({ status: 200, bytes: 10, closedBy: 'server' });
+    expect(gone).toMatchObject({ status: 404, pod: cut.pod });
+    expect(more).toEqual([]); // not asked again once gone
+    const file = readFileSync(store.logPath(state.runId, 'train'), 'utf8');
+    expect(file).toBe(await kubernetesStepLog(state, 'train', kubeConfig));
+    expect(file).toBe('(no pod for train: it was not created or was deleted)\n');
+    expect(logText(events, 'train', 'stderr')).toMatch(/^\ncellpipe: what was shown of the log differs from what the cluster keeps from line 1 on .*; the saved log is the cluster's, and from line 1 it reads:\n$/);
+    expect(logText(events, 'train')).toBe(`train: att${file}`);
+  });
+
+  test('cancel stops the follow before the workflow is terminated', async () => {
+    let cancel = (): void => undefined;
+    const { handle, events, store, kubeConfig, fake } = await start({ scenario: lines(), stallAfterFrames: TRAIN_RUNNING }, seen => {
+      const last = seen[seen.length - 1];
+      if (last.type === 'log' && last.stepId === 'train' && logText(seen, 'train') === last.text) {
+        fake.pause(); // hold the pod running: only the client can end its log stream now
+        cancel();
+      }
+    });
+    cancel = handle.cancel;
+    const trainFollows = (): LogFollowRecord[] => fake.logFollows.filter(f => f.task === 'train');
+    await fake.until(() => trainFollows().some(f => f.closedBy === 'client') && fake.requests.some(r => r.method === 'PATCH'));
+    fake.resume();
+    const state = await handle.done;
+    expect(fake.requests.filter(r => r.method === 'PATCH').map(r => r.body)).toEqual([{ spec: { shutdown: 'Terminate' } }]);
+    expect(state.status).toBe('Cancelled');
+    expect(statuses(state)).toEqual({ load: 'Succeeded', train: 'Cancelled', report: 'Cancelled' });
+    expect(trainFollows()).toHaveLength(1); // none started after the cancel
+    expect(readFileSync(store.logPath(state.runId, 'train'), 'utf8')).toBe(await kubernetesStepLog(state, 'train', kubeConfig));
+    expect(logText(events, 'train')).toBe(readFileSync(store.logPath(state.runId, 'train'), 'utf8'));
   });
 });
 

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
 import type { RunHandle } from '../local/localBackend';
@@ -6,6 +5,7 @@ import type { RunStore } from '../local/runStore';
 import { ArgoApi } from './argoApi';
 import { workflowNodes, type ArgoWorkflow } from './argoWorkflow';
 import { kubeNamespace, loadKubeConfig } from './kubeConfig';
+import { RunLogFollower } from './logFollower';
 import { readStepLogs } from './podLogs';
 import { recordRemoteRun, remoteRunHandle, type RemoteRunInput } from './remoteRun';
 import { argoRunStatus, argoStepStates, stepPodNodes } from './stepStatus';
@@ -23,11 +23,9 @@ export interface KubernetesBackendOptions {
   /** Default: the current context's namespace. */
   namespace?: string;
   onEvent?: (event: RunEvent) => void;
-  /** Pause before re-watching after a failure (default 1000 ms). */
+  /** Pause before re-watching, or following a step's log again, after a failure (default 1000 ms). */
   retryDelayMs?: number;
 }
-
-const FINISHED_STEP = new Set(['Succeeded', 'Failed', 'Cancelled', 'Cached']);
 
 /** The ArgoApi for a stored kubernetes run. */
 export function argoApiFor(state: RunState, kubeConfig: KubeConfig = loadKubeConfig()): { api: ArgoApi; workflowName: string } {
@@ -75,8 +73,8 @@ export async function cancelKubernetesRun(state: RunState, kubeConfig?: KubeConf
 
 /**
  * Runs a compiled Argo Workflow on Kubernetes: creates it (named by the run id), watches it to the
- * end, reports its nodes as step states and the steps' pod logs as log events, exactly like the
- * local backend, and records the run in the local run store so `cellpipe status/logs/cancel` work.
+ * end, reports its nodes as step states and the steps' pod logs as log events while they run
+ * (logFollower.ts), exactly like the local backend, and records the run in the local run store so `cellpipe status/logs/cancel` work.
  */
 export class KubernetesBackend {
   private readonly kc: KubeConfig;
@@ -98,21 +96,13 @@ export class KubernetesBackend {
     let state = recordRemoteRun(store, runId, input, { backend: 'kubernetes', kubernetes: { namespace: this.namespace, workflowName: runId } });
     emit({ type: 'run', runId, status: 'Pending' });
 
-    // Logs are read once a step has finished, one step at a time, in the order steps finish.
-    let logs = Promise.resolve();
-    const fetchLog = (workflow: ArgoWorkflow, stepId: string): void => {
-      logs = logs.then(async () => {
-        try {
-          const text = await readStepLogs(api, runId, stepPodNodes(workflowNodes(workflow.status), stepId));
-          writeFileSync(store.logPath(runId, stepId), text);
-          if (text) {
-            emit({ type: 'log', runId, stepId, stream: 'stdout', text });
-          }
-        } catch (error) {
-          emit({ type: 'log', runId, stepId, stream: 'stderr', text: `cellpipe: cannot read the step's log: ${(error as Error).message}\n` });
-        }
-      });
-    };
+    const logs = new RunLogFollower({
+      api,
+      workflowName: runId,
+      logPath: stepId => store.logPath(runId, stepId),
+      onText: (stepId, stream, text) => emit({ type: 'log', runId, stepId, stream, text }),
+      retryDelayMs: this.options.retryDelayMs ?? 1000
+    });
 
     const onChange = (workflow: ArgoWorkflow): void => {
       const next = applyWorkflow(state, workflow);
@@ -122,11 +112,9 @@ export class KubernetesBackend {
           if (step.status !== before.status || step.attempts !== before.attempts) {
             emit({ type: 'step', runId, step });
           }
-          if (FINISHED_STEP.has(step.status) && !FINISHED_STEP.has(before.status) && step.attempts > 0) {
-            fetchLog(workflow, step.id);
-          }
         }
       });
+      logs.update(workflow, next.steps);
       const statusChanged = next.status !== state.status;
       state = next;
       store.save(state);
@@ -138,8 +126,11 @@ export class KubernetesBackend {
     const watch = watchWorkflow({ api, name: runId, onChange, retryDelayMs: this.options.retryDelayMs });
     return remoteRunHandle(
       { store, emit, state: () => state, what: `workflow '${runId}'` },
-      watch.done.finally(() => logs),
-      () => api.shutdown(runId, 'Terminate')
+      watch.done.finally(() => logs.close()),
+      () => {
+        logs.stop();
+        return api.shutdown(runId, 'Terminate');
+      }
     );
   }
 }

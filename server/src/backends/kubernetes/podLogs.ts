@@ -8,8 +8,13 @@ import { KubernetesApiError } from './kubernetesErrors';
  * name formats. A container that has not started answers 400: that is an empty log, not an error.
  */
 export async function readStepLogs(api: Pick<ArgoApi, 'listPods' | 'readLog'>, workflowName: string, attempts: ArgoNode[]): Promise<string> {
+  return formatStepLog(attempts, await readAttemptLogs(api, workflowName, attempts));
+}
+
+/** The log of each attempt, in the order given (what `formatStepLog` puts under the headers). */
+export async function readAttemptLogs(api: Pick<ArgoApi, 'listPods' | 'readLog'>, workflowName: string, attempts: ArgoNode[]): Promise<string[]> {
   if (!attempts.length) {
-    return '';
+    return [];
   }
   const pods = new Map<string, string>();
   for (const pod of await api.listPods(workflowName)) {
@@ -18,13 +23,22 @@ export async function readStepLogs(api: Pick<ArgoApi, 'listPods' | 'readLog'>, w
       pods.set(nodeId, pod.metadata.name);
     }
   }
-  const parts: string[] = [];
-  for (const [index, node] of attempts.entries()) {
-    const header = attempts.length > 1 ? `--- attempt ${index + 1} of ${attempts.length} (${node.phase}) ---\n` : '';
+  const logs: string[] = [];
+  for (const node of attempts) {
     const pod = pods.get(node.id);
-    parts.push(header + (pod ? await podLog(api, pod) : `(no pod for ${node.displayName}: it was not created or was deleted)\n`));
+    logs.push(pod ? await podLog(api, pod) : `(no pod for ${node.displayName}: it was not created or was deleted)\n`);
   }
-  return parts.join('');
+  return logs;
+}
+
+/** The line above attempt `index` (from 0) of `total`, when a step has more than one. */
+export function attemptHeader(index: number, total: number, phase: string): string {
+  return `--- attempt ${index + 1} of ${total} (${phase}) ---\n`;
+}
+
+/** A step's log as a whole: the attempts' logs, each under a header when there are several. */
+export function formatStepLog(attempts: ArgoNode[], logs: string[]): string {
+  return attempts.map((node, i) => (attempts.length > 1 ? attemptHeader(i, attempts.length, node.phase) : '') + (logs[i] ?? '')).join('');
 }
 
 async function podLog(api: Pick<ArgoApi, 'readLog'>, pod: string): Promise<string> {

@@ -18,6 +18,11 @@ export interface Scenario {
   frames: ScenarioFrame[];
   /** The `main` container log of each pod node, by node id. */
   logs: Record<string, string>;
+  /**
+   * How a running pod writes its log: all of it as it starts (default), or one line per tick of
+   * the fake server while it runs (the rest when it finishes).
+   */
+  logArrival?: 'whole' | 'lines';
 }
 
 interface DagTask {

@@ -9,7 +9,10 @@ import { argoScenario, terminatedStatus, type Scenario } from './argoScenario';
  * kubernetes backend uses (Argo Workflows create/get/list/patch/watch, pods list, pod logs) with
  * `Status` error bodies. A created workflow advances through its scenario one frame per tick, but
  * only while someone watches it (so drops and 410s happen at known points); `advance()` moves it
- * by hand.
+ * by hand. A running pod writes its log as its scenario says; `follow=true` log requests get it
+ * as the real API server sends it: a chunked `text/plain` response that grows while the pod runs
+ * and ends when it finishes. `pause()`, `resume()` and `until()` let a test act on what happened
+ * rather than on time.
  */
 
 export interface InjectedFailure {
@@ -38,8 +41,14 @@ export interface FakeKubernetesOptions {
   /** Answer the n-th watch request with 410 Gone, as an HTTP status or as an ERROR event. */
   goneWatch?: { request: number; as: 'http' | 'event' };
   failures?: InjectedFailure[];
-  /** Stop after this many frames (a step that runs for long) until the workflow is shut down. */
+  /** Stop after this many frames (a step that runs for long) until the workflow is shut down or `resume()`. */
   stallAfterFrames?: number;
+  /**
+   * Cut the first `follow=true` log stream of the task's pod after `afterBytes` bytes: end it,
+   * break the connection (`destroy`), or break it and delete the pod (`delete-pod`: its log and
+   * the pod are then gone, 404).
+   */
+  cutLogFollow?: { task: string; afterBytes: number; how: 'end' | 'destroy' | 'delete-pod' };
   /** Milliseconds between frames while watched (default 2). */
   tickMs?: number;
 }
@@ -48,6 +57,27 @@ interface StoredWorkflow {
   object: ArgoWorkflow;
   scenario: Scenario;
   frame: number;
+  /** Lines of its log each pod node has written so far, by node id. */
+  written: Map<string, number>;
+}
+
+/** A `follow=true` log request, as the fake answered it. */
+export interface LogFollowRecord {
+  pod: string;
+  /** The task whose pod it is (the node's displayName without the attempt). */
+  task: string;
+  status: number;
+  bytes: number;
+  /** Who ended the stream: the fake (the pod finished, or a cut) or the client. */
+  closedBy?: 'server' | 'client';
+}
+
+interface LogFollow {
+  workflowKey: string;
+  nodeId: string;
+  res: ServerResponse;
+  record: LogFollowRecord;
+  cut?: FakeKubernetesOptions['cutLogFollow'];
 }
 
 interface Watcher {
@@ -74,6 +104,10 @@ export function statusBody(code: number, reason: string, message: string, detail
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }
 
+/** A log's lines, each with its newline. */
+const logLines = (text = ''): string[] => text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+const taskOf = (displayName: string): string => displayName.replace(/\(\d+\)$/, '');
+
 const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'AlreadyExists', 410: 'Expired', 415: 'UnsupportedMediaType', 422: 'Invalid' };
 
 /** A JSON merge patch (RFC 7386). */
@@ -94,8 +128,15 @@ function mergePatch(target: unknown, patch: unknown): unknown {
 
 export class FakeKubernetes {
   readonly requests: RecordedRequest[] = [];
+  readonly logFollows: LogFollowRecord[] = [];
   readonly workflows = new Map<string, StoredWorkflow>();
   private readonly watchers = new Set<Watcher>();
+  private readonly followers = new Set<LogFollow>();
+  private readonly deletedPods = new Set<string>();
+  private readonly cutTasks = new Set<string>();
+  private waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
+  private paused = false;
+  private stallAt: number;
   private readonly history: Array<{ rv: number; namespace: string; name: string; type: string; object: ArgoWorkflow }> = [];
   private resourceVersion = 1000;
   private watchRequests = 0;
@@ -105,11 +146,14 @@ export class FakeKubernetes {
 
   constructor(private readonly options: FakeKubernetesOptions = {}) {
     this.token = options.token ?? 'fake-token';
+    this.stallAt = options.stallAfterFrames ?? Infinity;
   }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
-      void this.handle(req, res).catch(error => this.fail(res, 500, (error as Error).message));
+      void this.handle(req, res)
+        .catch(error => this.fail(res, 500, (error as Error).message))
+        .finally(() => this.settle());
     });
     await new Promise<void>(resolve => this.server!.listen(0, '127.0.0.1', resolve));
     return this.url;
@@ -133,29 +177,76 @@ export class FakeKubernetes {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    for (const w of this.watchers) {
+    for (const w of [...this.watchers, ...this.followers]) {
       w.res.destroy();
     }
     this.server?.closeAllConnections();
     await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** Moves every unfinished workflow one frame on (a shut-down one straight to its end). */
+  /** Holds every workflow where it is (frames, shutdowns, log lines) until `resume()`. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Lets the workflows go on, past `stallAfterFrames` too. */
+  resume(): void {
+    this.paused = false;
+    this.stallAt = Infinity;
+  }
+
+  /** Settles once `check` holds: now, or after a later request or log stream end. */
+  until(check: () => boolean): Promise<void> {
+    return check() ? Promise.resolve() : new Promise(resolve => this.waiters.push({ check, resolve }));
+  }
+
+  private settle(): void {
+    this.waiters = this.waiters.filter(w => !w.check() || (w.resolve(), false));
+  }
+
+  /**
+   * Moves every unfinished workflow one frame on (a shut-down one straight to its end); its
+   * running pods write a log line first when their scenario says `lines`.
+   */
   advance(): void {
+    if (this.paused) {
+      return;
+    }
     for (const [key, stored] of this.workflows) {
       const { object, scenario } = stored;
       if (workflowFinished(object)) {
         continue;
       }
+      this.write(stored, 1);
       if (object.spec.shutdown) {
-        object.status = terminatedStatus(object.status ?? {});
-      } else if (stored.frame < Math.min(scenario.frames.length, this.options.stallAfterFrames ?? Infinity)) {
+        object.status = terminatedStatus(object.status ?? {}); // killed: the logs stay as far as they got
+      } else if (stored.frame < Math.min(scenario.frames.length, this.stallAt)) {
         object.status = structuredClone(scenario.frames[stored.frame++].status);
+        this.write(stored, 0);
       } else {
+        this.feed(key);
         continue;
       }
       this.changed(key, 'MODIFIED');
+      this.feed(key);
     }
+  }
+
+  /** What each pod has written: a running one `lines` more (all at once by default), a finished one all. */
+  private write(stored: StoredWorkflow, lines: number): void {
+    for (const node of Object.values(stored.object.status?.nodes ?? {})) {
+      const all = logLines(stored.scenario.logs[node.id]).length;
+      const written = stored.written.get(node.id) ?? 0;
+      if (node.type === 'Pod' && node.phase === 'Running') {
+        stored.written.set(node.id, stored.scenario.logArrival === 'lines' ? Math.min(all, written + lines) : all);
+      } else if (node.type === 'Pod' && (node.phase === 'Succeeded' || node.phase === 'Failed')) {
+        stored.written.set(node.id, all);
+      }
+    }
+  }
+
+  private logText(stored: StoredWorkflow, nodeId: string): string {
+    return logLines(stored.scenario.logs[nodeId]).slice(0, stored.written.get(nodeId) ?? 0).join('');
   }
 
   private changed(key: string, type: 'ADDED' | 'MODIFIED'): void {
@@ -252,7 +343,7 @@ export class FakeKubernetes {
       return this.json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.resourceVersion) }, items: this.pods(match[1], query.labelSelector) });
     }
     if ((match = LOG_PATH.exec(url.pathname)) && method === 'GET') {
-      return this.podLog(res, match[1], decodeURIComponent(match[2]), query.container);
+      return this.podLog(res, match[1], decodeURIComponent(match[2]), query);
     }
     return this.fail(res, 404, 'the server could not find the requested resource');
   }
@@ -268,7 +359,7 @@ export class FakeKubernetes {
       wf.metadata = { ...wf.metadata, name: wfName, namespace, uid: `uid-${wfName}`, creationTimestamp: '2026-01-01T12:00:00Z' };
       wf.status = {};
       const scenario = (this.options.scenario ?? (w => argoScenario(w)))(wf);
-      this.workflows.set(key(wfName), { object: wf, scenario, frame: 0 });
+      this.workflows.set(key(wfName), { object: wf, scenario, frame: 0, written: new Map() });
       this.changed(key(wfName), 'ADDED');
       return this.json(res, 201, this.served(wf));
     }
@@ -331,10 +422,20 @@ export class FakeKubernetes {
         continue;
       }
       for (const node of Object.values(object.status?.nodes ?? {})) {
-        if (node.type === 'Pod') {
+        const name = this.podName(object.metadata.name!, node.id, node.templateName);
+        if (node.type === 'Pod' && !this.deletedPods.has(name)) {
+          const finished = node.phase === 'Succeeded' || node.phase === 'Failed';
+          const state = finished
+            ? { terminated: { exitCode: Number(node.outputs?.exitCode ?? 1), reason: node.phase === 'Succeeded' ? 'Completed' : 'Error' } }
+            : node.phase === 'Running'
+              ? { running: { startedAt: node.startedAt } }
+              : { waiting: { reason: 'PodInitializing' } };
           pods.push({
-            metadata: { name: this.podName(object.metadata.name!, node.id, node.templateName), namespace, labels: { [WORKFLOW_LABEL]: object.metadata.name }, annotations: { [NODE_ID_ANNOTATION]: node.id } },
-            status: { phase: node.phase === 'Succeeded' || node.phase === 'Failed' ? node.phase : node.phase === 'Running' ? 'Running' : 'Pending' }
+            metadata: { name, namespace, labels: { [WORKFLOW_LABEL]: object.metadata.name }, annotations: { [NODE_ID_ANNOTATION]: node.id } },
+            status: {
+              phase: finished ? node.phase : node.phase === 'Running' ? 'Running' : 'Pending',
+              containerStatuses: ['wait', 'main'].map(container => ({ name: container, state }))
+            }
           });
         }
       }
@@ -347,22 +448,82 @@ export class FakeKubernetes {
     return `${workflow}-${template}-${nodeId.slice(workflow.length + 1)}`;
   }
 
-  private podLog(res: ServerResponse, namespace: string, pod: string, container: string | undefined): void {
-    for (const { object, scenario } of this.workflows.values()) {
+  /** `GET .../pods/POD/log`: what the pod has written so far; with `follow=true`, then the rest as it comes. */
+  private podLog(res: ServerResponse, namespace: string, pod: string, query: Record<string, string>): void {
+    const follow = query.follow === 'true';
+    for (const [key, stored] of this.workflows) {
+      const { object } = stored;
       for (const node of Object.values(object.status?.nodes ?? {})) {
-        if (object.metadata.namespace === namespace && node.type === 'Pod' && this.podName(object.metadata.name!, node.id, node.templateName) === pod) {
-          if (container !== 'main') {
-            return this.fail(res, 400, `container ${container} is not valid for pod ${pod}`);
+        if (object.metadata.namespace !== namespace || node.type !== 'Pod' || this.podName(object.metadata.name!, node.id, node.templateName) !== pod || this.deletedPods.has(pod)) {
+          continue;
+        }
+        const record: LogFollowRecord = { pod, task: taskOf(node.displayName), status: 200, bytes: 0 };
+        if (query.container !== 'main' || node.phase === 'Pending') {
+          if (follow) {
+            this.logFollows.push({ ...record, status: 400 });
           }
-          if (node.phase === 'Pending') {
-            return this.fail(res, 400, `container "main" in pod "${pod}" is waiting to start: PodInitializing`);
-          }
+          const reason = query.container !== 'main' ? `container ${query.container} is not valid for pod ${pod}` : `container "main" in pod "${pod}" is waiting to start: PodInitializing`;
+          return this.fail(res, 400, reason);
+        }
+        if (!follow) {
           res.writeHead(200, { 'Content-Type': 'text/plain' });
-          res.end(scenario.logs[node.id] ?? '');
+          res.end(this.logText(stored, node.id));
           return;
         }
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+        const cut = this.options.cutLogFollow?.task === record.task && !this.cutTasks.has(record.task) ? this.options.cutLogFollow : undefined;
+        if (cut) {
+          this.cutTasks.add(record.task);
+        }
+        const follower: LogFollow = { workflowKey: key, nodeId: node.id, res, record, cut };
+        this.logFollows.push(record);
+        this.followers.add(follower);
+        res.on('close', () => {
+          this.followers.delete(follower);
+          record.closedBy ??= 'client';
+          this.settle();
+        });
+        return this.sendLog(follower);
       }
     }
+    if (follow) {
+      this.logFollows.push({ pod, task: '', status: 404, bytes: 0 });
+    }
     this.fail(res, 404, `pods "${pod}" not found`, { name: pod, kind: 'pods' });
+  }
+
+  private feed(workflowKey: string): void {
+    for (const follower of this.followers) {
+      if (follower.workflowKey === workflowKey) {
+        this.sendLog(follower);
+      }
+    }
+  }
+
+  /** Sends a follower what its pod wrote since; ends the stream when the pod is no longer running. */
+  private sendLog(follower: LogFollow): void {
+    const { record, res, cut } = follower;
+    const stored = this.workflows.get(follower.workflowKey)!;
+    let fresh = Buffer.from(this.logText(stored, follower.nodeId)).subarray(record.bytes);
+    const cutNow = !!cut && record.bytes + fresh.length >= cut.afterBytes;
+    if (cutNow) {
+      fresh = fresh.subarray(0, cut.afterBytes - record.bytes);
+    }
+    record.bytes += fresh.length;
+    const running = stored.object.status?.nodes?.[follower.nodeId]?.phase === 'Running';
+    if (!cutNow && running) {
+      res.write(fresh);
+      return;
+    }
+    record.closedBy = 'server';
+    this.followers.delete(follower);
+    if (cutNow && cut.how === 'delete-pod') {
+      this.deletedPods.add(record.pod);
+    }
+    if (cutNow && cut.how !== 'end') {
+      res.write(fresh, () => res.socket?.destroy()); // once the bytes are on their way: a broken, not an empty, stream
+    } else {
+      res.end(fresh);
+    }
   }
 }
