@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { prepareForkServer } from '../backends/local/forkServer';
 import { defaultCwd } from '../backends/local/localBackend';
+import { magicsProblem } from '../backends/local/python';
 import { notebookPython, toRunRequest } from '../service/runRequest';
 import { finishRun, localBackend, withLocalRunFlags, type LocalRunFlags } from './localRun';
 import { CliError, loadPipeline } from './notebookFile';
@@ -36,6 +37,10 @@ export function registerRun(program: Command): void {
     const { notebook, pipeline } = loadPipeline(path, line => process.stderr.write(line + '\n'));
     const request = toRunRequest(pipeline, runParameters(pipeline.parameters, flags.param));
     const python = notebookPython(notebook, flags.python);
+    const magics = magicsProblem(pipeline, python);
+    if (magics) {
+      throw new CliError(magics, 2);
+    }
     const backend = localBackend(flags, python, defaultCwd(resolve(path)));
     await finishRun(await backend.start(request), flags);
   });

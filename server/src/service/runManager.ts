@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Notebook } from '../../../src/core/notebook';
 import type { JsonValue, RunEvent, RunState } from '../../../src/core/run/types';
 import { prepareForkServer } from '../backends/local/forkServer';
-import { listKernelPythons } from '../backends/local/python';
+import { listKernelPythons, magicsProblem } from '../backends/local/python';
 import { LocalBackend, observedState, runnerGone, type RunHandle } from '../backends/local/localBackend';
 import { RunStore } from '../backends/local/runStore';
 import { loadPipeline } from '../cli/notebookFile';
@@ -88,6 +88,10 @@ export class RunManager {
     }
     const explicit = typeof input.python === 'string' && input.python.trim() ? input.python.trim() : undefined;
     const python = await this.python(parsed, explicit);
+    const magics = magicsProblem(pipeline, python);
+    if (magics) {
+      throw new HttpError(422, magics);
+    }
     const request = toRunRequest(pipeline, parameters, notebook.relative);
     const handle = await this.backend(python, dirname(notebook.absolute), workerCount(input.workers)).start(request);
     // The next run's steps start without waiting for a launcher, or for this notebook's libraries.

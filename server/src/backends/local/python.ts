@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import type { Pipeline } from '../../../../src/core/pipeline';
 
 /**
  * The Python that runs local steps: `--python`, else the interpreter of the notebook's kernel
@@ -51,4 +52,25 @@ export function listKernelPythons(): Promise<Map<string, string>> {
     child.on('error', () => resolve(new Map()));
     child.on('close', code => resolve(code === 0 ? kernelPythons(stdout) : new Map()));
   });
+}
+
+/**
+ * Why the steps of `pipeline` cannot run their IPython magics with `python`, or undefined: a step
+ * with magics runs them through IPython, which must be importable there. Asked before a local run
+ * starts, so the user hears it at once rather than when that step's turn comes.
+ */
+export function magicsProblem(pipeline: Pipeline, python: string): string | undefined {
+  const steps = pipeline.steps.filter(step => step.usesMagics);
+  if (!steps.length) {
+    return undefined;
+  }
+  const probe = spawnSync(python, ['-c', 'import importlib.util, sys; sys.exit(3 if importlib.util.find_spec("IPython") is None else 0)'], {
+    stdio: 'ignore',
+    timeout: 30000
+  });
+  if (probe.status !== 3) {
+    return undefined; // has IPython, or the interpreter itself fails: the run says so
+  }
+  const which = steps.map(step => `step '${step.name}' (cells ${step.cells.join(', ')})`).join(', ');
+  return `${which} use IPython magics or shell commands, but ${python} cannot import IPython: install it there (\`${python} -m pip install ipython\`) or rewrite the magics as Python`;
 }
