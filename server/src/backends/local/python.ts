@@ -72,5 +72,5 @@ export function magicsProblem(pipeline: Pipeline, python: string): string | unde
     return undefined; // has IPython, or the interpreter itself fails: the run says so
   }
   const which = steps.map(step => `step '${step.name}' (cells ${step.cells.join(', ')})`).join(', ');
-  return `${which} use IPython magics or shell commands, but ${python} cannot import IPython: install it there (\`${python} -m pip install ipython\`) or rewrite the magics as Python`;
+  return `${which} ${steps.length === 1 ? 'uses' : 'use'} IPython magics or shell commands, but ${python} cannot import IPython: install it there (\`${python} -m pip install ipython\`) or rewrite the magics as Python`;
 }
