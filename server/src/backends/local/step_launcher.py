@@ -155,7 +155,7 @@ class _Preloader:
                              else [])
                     found.update(n for n in names if n.partition(".")[0] in _PRELOADABLE)
         if "pandas" in found:
-            found.update(["pyarrow", "pyarrow.parquet"])
+            found.update(["pyarrow", "pyarrow.ipc"])
         return sorted(found)
 
     def load(self, names):

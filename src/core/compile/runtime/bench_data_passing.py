@@ -1,9 +1,19 @@
 """Benchmark of the step runtime's data passing, and of a trivial step's start-up overhead.
 
 Saves and loads a 1 GiB float64 numpy array and a ~1 GiB pandas DataFrame (8 float64 columns)
-through the runtime's own save/load code, and compares with raw np.save / np.load and a plain
-file copy of the same bytes on the same disk. Each figure is the best of REPEAT runs (shared
-machines are noisy). Run: .venv/bin/python src/core/compile/runtime/bench_data_passing.py
+through the runtime's own save/load code (`_Step.save`, `_Step.load`), with each pandas format,
+and compares with raw np.save / np.load of the same values (the frame's `to_numpy()`) and a
+plain file copy of that .npy file, on the same disk. Run:
+
+    .venv/bin/python src/core/compile/runtime/bench_data_passing.py
+
+Shared machines are noisy, so every figure is the best of REPEAT runs (CELLPIPE_BENCH_REPEAT,
+default 5), and the runs of the baselines and of the runtime are interleaved. Each timed save
+starts with no dirty pages (`sync` before, untimed) and writes a new file, as the runtime does;
+with fsync on, the baselines fsync too. Each timed load runs in a fresh Python process, as a step
+does (so no allocator cache of an earlier run helps), with numpy/pandas/pyarrow already imported
+and the file read once beforehand (this VM pages out files idle for a minute): loads are from
+the page cache, for the baseline and the runtime alike.
 """
 
 import json
@@ -19,18 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-RUNTIME = Path(__file__).with_name("cellpipe_runtime.py").read_text(encoding="utf-8")
-REPEAT = 3
+RUNTIME_PATH = Path(__file__).with_name("cellpipe_runtime.py")
+RUNTIME = RUNTIME_PATH.read_text(encoding="utf-8")
+REPEAT = int(os.environ.get("CELLPIPE_BENCH_REPEAT", "5"))
 GIB = 1 << 30
-
-
-def best(fn, repeat=REPEAT):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+PANDAS_FORMATS = ("arrow", "pickle", "parquet")   # CELLPIPE_PANDAS_FORMAT values; arrow is the default
 
 
 def runtime_namespace():
@@ -46,6 +49,58 @@ def fsync_file(path):
     os.close(fd)
 
 
+def remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def timed(fn, before=None):
+    if before:
+        before()
+    os.sync()   # no dirty pages left by the previous run to be written back during this one
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+# Runs in a fresh interpreter: imports, warms the page cache with the file, then times one load.
+LOAD_CHILD = r"""
+import json, os, sys, time
+import numpy as np, pandas as pd
+try:
+    import pyarrow, pyarrow.ipc, pyarrow.parquet
+except ImportError:
+    pass
+kind, path, runtime_path, root, name = sys.argv[1:6]
+namespace = {"__name__": "cellpipe_runtime_bench"}
+exec(compile(open(runtime_path, encoding="utf-8").read(), "cellpipe_runtime.py", "exec"), namespace)
+with open(path, "rb", buffering=0) as f:
+    while f.read(8 << 20):
+        pass
+if kind == "raw":
+    t0 = time.perf_counter()
+    value = np.load(path)
+else:
+    step = namespace["_Step"]({"version": 1, "pipeline": "bench", "step": "l", "stepDir": "l", "plan": []},
+                              namespace["_Events"]("l"))
+    found = {}
+    t0 = time.perf_counter()
+    step.load({"kind": "load", "name": name, "fromStepDir": "s"}, found)
+    value = found[name]
+seconds = time.perf_counter() - t0
+print(json.dumps({"seconds": seconds}))
+"""
+
+
+def fresh_load(kind, path, root, name=""):
+    env = dict(os.environ, CELLPIPE_DATA_DIR=str(root), CELLPIPE_EVENTS=str(root / "load-events.jsonl"))
+    out = subprocess.run([sys.executable, "-c", LOAD_CHILD, kind, str(path), str(RUNTIME_PATH), str(root), name],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["seconds"]
+
+
 def data_passing(root, nbytes):
     rt = runtime_namespace()
     os.environ["CELLPIPE_DATA_DIR"] = str(root)
@@ -53,62 +108,89 @@ def data_passing(root, nbytes):
     spec = {"version": 1, "pipeline": "bench", "step": "s", "stepDir": "s", "plan": [], "outputs": []}
     step = rt["_Step"](spec, rt["_Events"]("s"))
     step.prepare()
+    folder = root / "s"
     array = np.random.default_rng(0).random(nbytes // 8)
     columns = 8
     frame = pd.DataFrame({"c%d" % i: np.random.default_rng(i).random(nbytes // 8 // columns) for i in range(columns)})
     mb = nbytes / 1e6
-    rows = []
+    values = [("numpy 1-D float64", "a", array, array, [None]),
+              ("pandas 8 float64 columns", "f", frame, frame.to_numpy(), list(PANDAS_FORMATS))]
 
-    def raw(label, value, path):
-        def save():
-            with open(path, "wb") as f:
-                np.save(f, value)
-
-        def save_fsync():
-            save()
-            fsync_file(path)
-
-        def copy():
-            shutil.copyfile(path, str(path) + ".copy")
-
-        figures = {"save": best(save), "save+fsync": best(save_fsync), "copy": best(copy),
-                   "load": best(lambda: np.load(path))}
-        os.remove(str(path) + ".copy")
-        os.remove(path)
-        return figures
-
-    def through_runtime(name, value, fsync):
+    def runtime_save(name, value, pandas_format, fsync):
+        if pandas_format:
+            os.environ["CELLPIPE_PANDAS_FORMAT"] = pandas_format
         os.environ["CELLPIPE_FSYNC"] = "1" if fsync else "0"
-        save = best(lambda: step.save(name, value))
-        serializer = step.outputs[name]["serializer"]
-        namespace = {}
-        load = best(lambda: step.load({"kind": "load", "name": name, "fromStepDir": "s"}, namespace))
-        return save, load, serializer
+        try:
+            step.save(name, value)
+        finally:
+            os.environ.pop("CELLPIPE_PANDAS_FORMAT", None)
 
-    for label, value, values in (("numpy 1-D float64", array, array),
-                                 ("pandas 8 float64 columns", frame, frame.to_numpy())):
-        r = raw(label, values, root / "raw.npy")
-        for fsync in (True, False):
-            save, load, serializer = through_runtime("v", value, fsync)
-            rows.append((label, serializer, fsync, save, load, r))
-        if isinstance(value, pd.DataFrame):   # the pickle path (CELLPIPE_PANDAS_FORMAT=pickle)
-            os.environ["CELLPIPE_PANDAS_FORMAT"] = "pickle"
-            for fsync in (True, False):
-                save, load, serializer = through_runtime("v", value, fsync)
-                rows.append((label, serializer, fsync, save, load, r))
-            os.environ.pop("CELLPIPE_PANDAS_FORMAT")
-        for p in root.joinpath("s").iterdir():
-            if p.name.startswith("v."):
-                p.unlink()
+    def clear_output(name):
+        for p in folder.glob(name + ".*"):
+            p.unlink()
 
-    print("\nData passing, %.0f MB per value (MB/s; ratio = runtime / raw, target >= 0.70)" % mb)
-    for label, serializer, fsync, save, load, r in rows:
-        print("  %-26s %-8s fsync=%-3s save %6.0f MB/s  (raw np.save %6.0f: %.2f, np.save+fsync %6.0f: %.2f, "
-              "copy %6.0f: %.2f)" % (label, serializer, "on" if fsync else "off", mb / save,
-                                     mb / r["save"], r["save"] / save, mb / r["save+fsync"],
-                                     r["save+fsync"] / save, mb / r["copy"], r["copy"] / save))
-        print("  %-26s %-8s %-9s load %6.0f MB/s  (raw np.load %6.0f: %.2f)"
-              % ("", "", "", mb / load, mb / r["load"], r["load"] / load))
+    results = []
+    for label, key, value, values_array, formats in values:
+        raw, copy = root / (key + "-raw.npy"), root / (key + "-copy.npy")
+
+        def raw_save(fsync):
+            with open(raw, "wb") as f:
+                np.save(f, values_array)
+            if fsync:
+                fsync_file(raw)
+
+        def file_copy(fsync):
+            shutil.copyfile(raw, copy)
+            if fsync:
+                fsync_file(copy)
+
+        names = {fmt: "%s_%s" % (key, fmt or "npy") for fmt in formats}
+        cases = [("np.save", lambda fsync: raw_save(fsync), lambda: remove(raw)),
+                 ("copy", lambda fsync: file_copy(fsync), lambda: remove(copy))]
+        for fmt in formats:
+            cases.append((fmt, lambda fsync, fmt=fmt: runtime_save(names[fmt], value, fmt, fsync),
+                          lambda fmt=fmt: clear_output(names[fmt])))
+        saves = {}
+        for _ in range(REPEAT):   # interleaved: one run of every case per round
+            for fsync in (False, True):
+                for case, run, before in cases:
+                    if case == "copy" and not raw.exists():
+                        raw_save(False)
+                    seconds = timed(lambda: run(fsync), before)
+                    saves[case, fsync] = min(saves.get((case, fsync), seconds), seconds)
+        serializers = {fmt: step.outputs[names[fmt]]["serializer"] for fmt in formats}
+        remove(copy)
+        loads = {}
+        for _ in range(REPEAT):
+            loads["np.load"] = min(loads.get("np.load", 1e9), fresh_load("raw", raw, root))
+            for fmt in formats:
+                seconds = fresh_load("runtime", folder / step.outputs[names[fmt]]["file"], root, names[fmt])
+                loads[fmt] = min(loads.get(fmt, 1e9), seconds)
+        results.append((label, formats, serializers, saves, loads))
+        remove(raw)
+        for fmt in formats:
+            clear_output(names[fmt])
+
+    print("\nData passing, %.0f MB per value, best of %d interleaved runs. MB/s, and ratio = runtime / raw "
+          "(target >= 0.70)." % (mb, REPEAT))
+    for label, formats, serializers, saves, loads in results:
+        print("\n  %s" % label)
+        print("    raw: np.save %5.0f, np.save+fsync %5.0f, file copy %5.0f, copy+fsync %5.0f, np.load %5.0f"
+              % (mb / saves["np.save", False], mb / saves["np.save", True], mb / saves["copy", False],
+                 mb / saves["copy", True], mb / loads["np.load"]))
+        print("    %-22s %-6s %10s %22s %18s" % ("format (serializer)", "fsync", "save MB/s", "ratio to np.save",
+                                                  "ratio to copy"))
+        for fmt in formats:
+            for fsync in (False, True):
+                s = saves[fmt, fsync]
+                print("    %-22s %-6s %10.0f %22.2f %18.2f" % (
+                    "%s (%s)" % (fmt or "default", serializers[fmt]), "on" if fsync else "off", mb / s,
+                    saves["np.save", fsync] / s, saves["copy", fsync] / s))
+        print("    %-22s %-6s %10s %22s" % ("", "", "load MB/s", "ratio to np.load"))
+        for fmt in formats:
+            print("    %-22s %-6s %10.0f %22.2f" % ("%s (%s)" % (fmt or "default", serializers[fmt]), "",
+                                                   mb / loads[fmt], loads["np.load"] / loads[fmt]))
+    print("\n  (fsync on: the runtime's save is compared with np.save+fsync and copy+fsync; off: without fsync)")
 
 
 def trivial_step_overhead(root, runs=20):
@@ -142,8 +224,13 @@ def main():
         if free < 8 * GIB:
             nbytes = max(64 << 20, (free // 8) & ~((1 << 20) - 1))
             print("note: only %.1f GiB free under %s; values scaled down to %d MiB" % (free / GIB, base, nbytes >> 20))
-        print("python %s, numpy %s, pandas %s, %d CPUs, folder %s"
-              % (sys.version.split()[0], np.__version__, pd.__version__, os.cpu_count(), root))
+        try:
+            import pyarrow
+            arrow = pyarrow.__version__
+        except ImportError:
+            arrow = "missing"
+        print("python %s, numpy %s, pandas %s, pyarrow %s, %d CPUs, folder %s"
+              % (sys.version.split()[0], np.__version__, pd.__version__, arrow, os.cpu_count(), root))
         data_passing(root, nbytes)
         trivial_step_overhead(root)
     finally:

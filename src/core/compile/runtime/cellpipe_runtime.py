@@ -30,10 +30,11 @@
 #     CELLPIPE_PARAMETERS       JSON object of overrides, or CELLPIPE_PARAMETERS_FILE (a path)
 #     CELLPIPE_EVENTS           JSON-lines file for the runtime's events (else stderr, "[cellpipe] ")
 #     CELLPIPE_FSYNC            "0" skips fsync (durability against OS crashes, not step kills)
-#     CELLPIPE_PANDAS_FORMAT    "parquet" (default) or "pickle"
+#     CELLPIPE_PANDAS_FORMAT    "arrow" (default: Arrow IPC file, i.e. Feather v2), "parquet" or
+#                               "pickle" (protocol 5, the frame's memory written raw after the stream)
 #
 #   Files, in <CELLPIPE_DATA_DIR>/<stepDir>/:
-#     <name>.<npy|parquet|pt|pkl>  the value;  <name>.json  its manifest, written last
+#     <name>.<npy|arrow|parquet|pt|pkl|pkl5>  the value;  <name>.json  its manifest, written last
 #     .metrics.json  {name: number}            .step.json  the step's result document
 #
 #   Exit codes: 0 succeeded; 1 the user's code raised; 2 invalid spec, parameters, environment
@@ -51,7 +52,7 @@ import time as _time
 
 SPEC_VERSION = 1
 
-_FORMATS_EXT = {"npy": ".npy", "parquet": ".parquet", "torch": ".pt", "pickle": ".pkl"}
+_FORMATS_EXT = {"npy": ".npy", "arrow": ".arrow", "parquet": ".parquet", "torch": ".pt", "pickle": ".pkl"}
 # Serializer recorded in a manifest -> file extension.
 _SERIALIZER_EXT = dict(_FORMATS_EXT, cloudpickle=".pkl", dill=".pkl", pickle5=".pkl5")
 _HASH_LIMIT = 64 << 20      # files up to this size get a sha256 in their manifest
@@ -423,12 +424,23 @@ def _loaded(name):
     return _sys.modules.get(name)
 
 
+# pandas objects. Default: the Arrow IPC file format (Feather v2), uncompressed. Like parquet it is
+# a documented, library-neutral format that any pandas/pyarrow version (and other languages) can
+# read, so steps with different images still exchange frames; unlike parquet it stores columns
+# as they are in memory, so writing costs a copy into the page cache and reading, memory-mapped,
+# one copy out of it (parquet encodes every page and decodes it again: about 3-7x slower here).
+# CELLPIPE_PANDAS_FORMAT=parquet keeps writing parquet; =pickle writes pickle5 (below), fastest
+# and exact for every pandas object, but tied to the pandas version that wrote it. Values Arrow
+# cannot give back exactly are written as pickle5. Files of older runs (parquet) stay readable.
+_PANDAS_FORMATS = {"arrow": "arrow", "parquet": "parquet", "pickle": "pickle5"}
+
+
 def _format_for(value):
     np, pd, torch = _loaded("numpy"), _loaded("pandas"), _loaded("torch")
     if np is not None and type(value) is np.ndarray:
         return "pickle" if value.dtype.hasobject else "npy"
     if pd is not None and type(value) in (pd.DataFrame, pd.Series):
-        return "parquet" if _os.environ.get("CELLPIPE_PANDAS_FORMAT", "parquet") == "parquet" else "pickle5"
+        return _PANDAS_FORMATS.get(_os.environ.get("CELLPIPE_PANDAS_FORMAT", "arrow"), "arrow")
     if torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module)):
         return "torch"
     return "pickle"
@@ -438,7 +450,7 @@ def _estimated_size(value):
     pd = _loaded("pandas")
     if pd is not None and type(value) is pd.DataFrame:
         return int(value.memory_usage(deep=False).sum())
-    if _format_for(value) in ("npy", "parquet", "torch") or isinstance(value, (bytes, bytearray)):
+    if _format_for(value) in ("npy", "arrow", "parquet", "pickle5", "torch") or isinstance(value, (bytes, bytearray)):
         size = getattr(value, "nbytes", None)
         return size if isinstance(size, int) else len(value) if isinstance(value, (bytes, bytearray)) else 0
     return 0
@@ -446,7 +458,7 @@ def _estimated_size(value):
 
 def _write_npy(tmp, value):
     import numpy as np
-    with open(tmp, "wb") as f:
+    with open(_emptied(tmp), "ab") as f:
         np.save(f, value, allow_pickle=False)   # a real file: numpy writes the memory directly
     return "npy", {"shape": list(value.shape), "dtype": value.dtype.str}
 
@@ -456,8 +468,8 @@ def _read_npy(path, manifest):
     return np.load(path, allow_pickle=False)
 
 
-def _parquet_dtype_ok(pd, series_or_index):
-    """Whether parquet gives back exactly this dtype and these values (else: pickle)."""
+def _arrow_dtype_ok(pd, series_or_index):
+    """Whether Arrow (IPC or parquet) gives back exactly this dtype and these values (else: pickle)."""
     import numpy as np
     dtype = series_or_index.dtype
     if isinstance(dtype, np.dtype):
@@ -465,67 +477,177 @@ def _parquet_dtype_ok(pd, series_or_index):
             return pd.api.types.infer_dtype(series_or_index, skipna=False) == "string"
         return dtype.kind in "biumM" or (dtype.kind == "f" and dtype.itemsize >= 4)
     if isinstance(dtype, pd.CategoricalDtype):
-        return _parquet_dtype_ok(pd, dtype.categories)
+        return _arrow_dtype_ok(pd, dtype.categories)
     if isinstance(dtype, (pd.StringDtype, pd.DatetimeTZDtype, getattr(pd, "ArrowDtype", ()))):
         return True
     # pandas' nullable numbers and booleans: Int64, UInt8, Float32, boolean...
     return dtype.kind in "biuf" and (dtype.name[0].isupper() or dtype.name == "boolean")
 
 
-def _parquet_frame(pd, value):
-    """The frame to store as parquet, or None where parquet would not give the value back."""
+def _arrow_frame(pd, value):
+    """The frame to store with Arrow, or None where Arrow would not give the value back."""
     frame = value.to_frame("__cellpipe_series__") if isinstance(value, pd.Series) else value
     if frame.attrs or isinstance(frame.columns, pd.MultiIndex) or not frame.columns.is_unique:
         return None
-    if not all(isinstance(c, str) for c in frame.columns):
-        return None
+    if isinstance(frame.columns, pd.RangeIndex) or not all(isinstance(c, str) for c in frame.columns):
+        return None   # (a RangeIndex here is DataFrame()'s empty one: it would come back as Index([]))
     index = frame.index
     if isinstance(index, pd.MultiIndex) or getattr(index, "freq", None) is not None:
         return None
-    if not isinstance(index, pd.RangeIndex) and (not _parquet_dtype_ok(pd, index) or index.name in frame.columns):
+    if not isinstance(index, pd.RangeIndex) and (not _arrow_dtype_ok(pd, index) or index.name in frame.columns):
         return None
-    if not all(_parquet_dtype_ok(pd, frame.iloc[:, i]) for i in range(frame.shape[1])):
+    if not all(_arrow_dtype_ok(pd, frame.iloc[:, i]) for i in range(frame.shape[1])):
         return None
     return frame
 
 
-def _write_parquet(tmp, value):
+def _arrow_table(pa, pd, frame):
+    """pa.Table.from_pandas(frame) with the same schema and pandas metadata, minus its scan of
+    every float column for NaN (to store as null), which costs more than writing the file: the
+    float columns go in as they are, zero-copy, NaN stays NaN (payload included) and comes back
+    as NaN. Frames with object columns take from_pandas (inferring their schema converts them)."""
+    import numpy as np
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
+    plain = [isinstance(c.dtype, np.dtype) and c.dtype.kind == "f" for c in columns]
+    if not any(plain) or any(isinstance(c.dtype, np.dtype) and c.dtype.kind == "O"
+                             for c in columns + [frame.index]):
+        return pa.Table.from_pandas(frame)
+    schema = pa.Schema.from_pandas(frame)
+    arrays = [pa.array(c.to_numpy(), type=schema.field(i).type) if plain[i] else
+              pa.array(c, type=schema.field(i).type, from_pandas=True) for i, c in enumerate(columns)]
+    if len(schema) > len(arrays):   # the index, stored as a column (a RangeIndex is metadata only)
+        arrays.append(pa.array(frame.index, type=schema.field(len(arrays)).type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _arrow_to_pandas(pa, table, manifest, mapped=False):
+    """The saved frame or Series back from an Arrow table (of a memory-mapped file if `mapped`)."""
     import pandas as pd
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        return _write_pickle(tmp, value)
-    extra = {}
-    if isinstance(value, pd.Series):
-        if value.name is not None and type(value.name) not in (str, int, float, bool):
-            return _write_pickle(tmp, value)
-        extra["seriesName"] = value.name
-    frame = _parquet_frame(pd, value)
-    if frame is None:
-        return _write_pickle(tmp, value)
-    try:
-        table = pa.Table.from_pandas(frame)
-        # Floats rarely compress or repeat: skip dictionary pages and compression for speed.
-        dictionary = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
-        pq.write_table(table, tmp, compression="none", use_dictionary=dictionary or False,
-                       write_statistics=False)
-    except (pa.ArrowException, ValueError, TypeError):
-        return _write_pickle(tmp, value)
-    return "parquet", extra
-
-
-def _read_parquet(path, manifest):
-    import pyarrow.parquet as pq
-    frame = pq.read_table(path).to_pandas()
+    meta = table.schema.pandas_metadata or {}
+    frame = table.to_pandas()   # consolidated blocks of the frame's own (writable) memory
+    if mapped and not isinstance(frame.index, pd.RangeIndex):
+        frame.index = frame.index.copy(deep=True)   # an index can be a view of the mapped file
+    # pandas 3 reads strings back as `str` even where the frame held them as object (values,
+    # index or column labels); the metadata says which were object.
+    if [c.get("numpy_type") for c in meta.get("column_indexes", [])] == ["object"] and frame.columns.dtype != object:
+        frame.columns = frame.columns.astype(object)
+    index_fields = [i for i in meta.get("index_columns", []) if isinstance(i, str)]
+    for column in meta.get("columns", []):
+        if column.get("numpy_type") != "object":
+            continue
+        if column.get("field_name") in index_fields:
+            if frame.index.dtype != object:
+                frame.index = frame.index.astype(object)
+        elif column.get("name") in frame.columns and frame[column["name"]].dtype != object:
+            frame[column["name"]] = frame[column["name"]].astype(object)
+    for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):   # codes may be read-only views of Arrow memory
+            frame[name] = frame[name].copy()
     if "seriesName" in manifest:
         return frame.iloc[:, 0].rename(manifest["seriesName"])
     return frame
 
 
+def _arrow_input(pd, value):
+    """(frame, manifest extra) to store with Arrow, or None: then pickle5 stores the value."""
+    extra = {}
+    if isinstance(value, pd.Series):
+        if value.name is not None and type(value.name) not in (str, int, float, bool):
+            return None
+        extra["seriesName"] = value.name
+    frame = _arrow_frame(pd, value)
+    return None if frame is None else (frame, extra)
+
+
+def _emptied(tmp):
+    """tmp, empty, for a writer to open in append mode: _atomic_write has just created it, and
+    opening it with O_TRUNC ("wb") would cost 0.3 s or more per GiB on ext4, whose auto_da_alloc
+    ("replace via truncate") makes the close of a truncated file start writing all of it back."""
+    try:
+        if _os.path.getsize(tmp):   # a writer that failed half-way before this one
+            _os.truncate(tmp, 0)
+    except FileNotFoundError:
+        pass
+    return tmp
+
+
+def _write_through_arrow(tmp, value, serializer, module, write, fallback):
+    """The Arrow formats' common part: `write(pa, library, table)` with the value's Arrow table,
+    `library` being the pyarrow module `module`; `fallback(tmp, value)` where Arrow would not give
+    the value back exactly, or pyarrow is missing."""
+    import importlib
+    import pandas as pd
+    try:
+        import pyarrow as pa
+        library = importlib.import_module(module)
+    except ImportError:
+        return fallback(tmp, value)
+    found = _arrow_input(pd, value)
+    if found is None:
+        return fallback(tmp, value)
+    frame, extra = found
+    try:
+        write(pa, library, _arrow_table(pa, pd, frame))
+    except OSError:
+        raise
+    except (pa.ArrowException, ValueError, TypeError):
+        return fallback(tmp, value)
+    return serializer, extra
+
+
+def _write_arrow(tmp, value):
+    def write(pa, ipc, table):
+        with pa.OSFile(_emptied(tmp), "ab") as sink, ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+
+    return _write_through_arrow(tmp, value, "arrow", "pyarrow.ipc", write, _write_pickle5)
+
+
+# The Arrow types that to_pandas copies into numpy memory: a table of only these can be read
+# memory-mapped and no part of the frame keeps the file mapped afterwards (strings, categories
+# and nested values can stay views of Arrow memory, so those files are read into memory).
+def _copied_by_to_pandas(pa, type_):
+    return (pa.types.is_integer(type_) or pa.types.is_floating(type_) or pa.types.is_boolean(type_)
+            or pa.types.is_temporal(type_))
+
+
+def _read_arrow(path, manifest):
+    import pyarrow as pa
+    import pyarrow.ipc  # noqa: F401
+    with pa.memory_map(path) as source:
+        reader = pa.ipc.open_file(source)
+        if all(_copied_by_to_pandas(pa, field.type) for field in reader.schema):
+            # One copy, from the page cache straight into the frame's blocks.
+            return _arrow_to_pandas(pa, reader.read_all(), manifest, mapped=True)
+    with pa.OSFile(path) as source:
+        return _arrow_to_pandas(pa, pa.ipc.open_file(source).read_all(), manifest)
+
+
+def _write_parquet(tmp, value):
+    def write(pa, pq, table):
+        # Columns without nulls are declared required: parquet then writes no definition levels
+        # (half the time of a float column).
+        table = pa.Table.from_arrays(table.columns, schema=pa.schema(
+            [f.with_nullable(f.nullable and table.column(i).null_count > 0) for i, f in enumerate(table.schema)],
+            metadata=table.schema.metadata))
+        # Floats rarely compress or repeat: skip dictionary pages and compression for speed.
+        dictionary = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+        pq.write_table(table, tmp, compression="none", use_dictionary=dictionary or False,
+                       write_statistics=False)
+
+    return _write_through_arrow(tmp, value, "parquet", "pyarrow.parquet", write, _write_pickle)
+
+
+def _read_parquet(path, manifest):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    # Memory-mapped: pages are decoded from the page cache, without reading them into a buffer first.
+    return _arrow_to_pandas(pa, pq.read_table(path, memory_map=True), manifest)
+
+
 def _write_torch(tmp, value):
     import torch
-    torch.save(value, tmp)
+    torch.save(value, tmp)   # its zip writer may seek back: not the append-mode file of the others
     return "torch", {}
 
 
@@ -599,7 +721,7 @@ def _write_pickle(tmp, value):
     while attempts:
         name, dump = attempts.pop(0)
         try:
-            with open(tmp, "wb", buffering=_BUFFER) as f:
+            with open(_emptied(tmp), "ab", buffering=_BUFFER) as f:
                 dump(value, f)
             return name, {}
         except OSError:
@@ -630,11 +752,29 @@ def _read_pickle(path, manifest):
         return library_module.load(f)
 
 
+def _write_all(f, data):
+    """Writes all of data to an unbuffered file (one write() stops at 2 GiB on Linux)."""
+    view = memoryview(data).cast("B")
+    while view:
+        view = view[f.write(view):]
+
+
+def _readinto_all(f, buffer):
+    """Fills buffer from an unbuffered file (one read() stops at 2 GiB on Linux)."""
+    view, filled = memoryview(buffer).cast("B"), 0
+    while filled < len(view):
+        count = f.readinto(view[filled:])
+        if not count:
+            raise EOFError("the value file is shorter than its manifest says")
+        filled += count
+
+
 def _write_pickle5(tmp, value):
     """Pickle protocol 5 with the large buffers (numpy memory of pandas blocks) kept out of the
     pickle stream and written raw after it, so saving and loading a frame cost about what writing
     and reading its memory costs. The manifest records the stream and buffer sizes. Anything the
-    plain pickler refuses goes the ordinary pickle way."""
+    plain pickler refuses, and the notebook's own functions (which it would store by name only),
+    go the ordinary pickle way."""
     import io
     import pickle
     buffers = []
@@ -646,35 +786,47 @@ def _write_pickle5(tmp, value):
         except BufferError:   # not contiguous: stays in the stream
             return True
 
+    class Pickler(pickle.Pickler):
+        def reducer_override(self, obj):
+            if type(obj).__name__ == "function" and obj.__module__ == "__main__":
+                raise _NeedsByValue(obj.__qualname__)
+            return NotImplemented
+
     stream = io.BytesIO()
     try:
-        pickle.Pickler(stream, protocol=5, buffer_callback=out_of_band).dump(value)
+        Pickler(stream, protocol=5, buffer_callback=out_of_band).dump(value)
     except Exception:
         return _write_pickle(tmp, value)
-    with open(tmp, "wb", buffering=0) as f:
-        f.write(stream.getbuffer())
+    with open(_emptied(tmp), "ab", buffering=0) as f:
+        _write_all(f, stream.getbuffer())
         for buffer in buffers:
-            f.write(buffer)
+            _write_all(f, buffer)
     return "pickle5", {"pickleBytes": stream.tell(), "buffers": [b.nbytes for b in buffers]}
 
 
 def _read_pickle5(path, manifest):
+    # The buffers are numpy arrays where numpy is importable: np.empty memory is mapped lazily
+    # (in huge pages), where bytearray(n) first zero-fills n bytes (3-4x slower for 1 GiB). numpy
+    # rebuilds each array as a (writable) view of its buffer: the file is copied once into memory.
     import pickle
+    try:
+        import numpy as np
+    except ImportError:
+        np = None
     with open(path, "rb", buffering=0) as f:
         data = bytearray(manifest["pickleBytes"])
-        f.readinto(data)
+        _readinto_all(f, data)
         buffers = []
         for size in manifest["buffers"]:
-            buffer = bytearray(size)
-            if f.readinto(buffer) != size:
-                raise EOFError("the value file is shorter than its manifest says")
+            buffer = bytearray(size) if np is None else np.empty(size, np.uint8)
+            _readinto_all(f, buffer)
             buffers.append(buffer)
     return pickle.loads(data, buffers=buffers)
 
 
-_WRITERS = {"npy": _write_npy, "parquet": _write_parquet, "torch": _write_torch, "pickle": _write_pickle,
-            "pickle5": _write_pickle5}
-_READERS = {"npy": _read_npy, "parquet": _read_parquet, "torch": _read_torch,
+_WRITERS = {"npy": _write_npy, "arrow": _write_arrow, "parquet": _write_parquet, "torch": _write_torch,
+            "pickle": _write_pickle, "pickle5": _write_pickle5}
+_READERS = {"npy": _read_npy, "arrow": _read_arrow, "parquet": _read_parquet, "torch": _read_torch,
             "pickle": _read_pickle, "cloudpickle": _read_pickle, "dill": _read_pickle, "pickle5": _read_pickle5}
 
 

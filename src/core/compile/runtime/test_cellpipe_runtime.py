@@ -227,24 +227,179 @@ PANDAS_USE = """
 """
 
 
-@pytest.mark.parametrize("pandas_format", ["parquet", "pickle"])
+@pytest.mark.parametrize("pandas_format", ["default", "arrow", "parquet", "pickle"])
 def test_pandas_round_trip(runner, tmp_path, pandas_format):
-    env = {"CELLPIPE_PANDAS_FORMAT": pandas_format}
+    env = {"CELLPIPE_PANDAS_FORMAT": None if pandas_format == "default" else pandas_format}
     saved, used = runner.round_trip(PANDAS_VALUES, PANDAS_USE, ["df", "ser", "mixed", "odd", "intcols"], env=env)
     # What the same cells print in one process, without passing anything through files.
     expected = subprocess.run([sys.executable, "-c", textwrap.dedent(PANDAS_VALUES) + textwrap.dedent(PANDAS_USE)],
                               capture_output=True, text=True, check=True).stdout
     assert used.stdout == expected
     serializers = {name: saved.manifest(name)["serializer"] for name in ("df", "ser", "mixed", "odd", "intcols")}
-    if pandas_format == "parquet":
-        assert serializers["df"] == serializers["ser"] == "parquet"
+    if pandas_format in ("default", "arrow", "parquet"):
+        arrow = "parquet" if pandas_format == "parquet" else "arrow"
+        assert serializers["df"] == serializers["ser"] == arrow
+        assert saved.manifest("df")["file"] == "df." + arrow
         assert saved.manifest("ser")["seriesName"] == "price"
         # Mixed object columns, tuple names and non-string column labels would not come back equal.
-        assert {serializers[n] for n in ("mixed", "odd", "intcols")} <= {"pickle", "cloudpickle"}
+        fallback = {"pickle", "cloudpickle"} if arrow == "parquet" else {"pickle5"}
+        assert {serializers[n] for n in ("mixed", "odd", "intcols")} <= fallback
     else:
         # Protocol 5 with the frames' memory written raw after the pickle stream.
         assert set(serializers.values()) == {"pickle5"}
         assert saved.manifest("df")["buffers"] and saved.manifest("df")["file"] == "df.pkl5"
+
+
+# Values whose round trip must be exact in every pandas format: dtypes, values (float bits
+# included), index and column labels and their types. Step `a` also pickles them for comparison.
+PANDAS_EXACT_VALUES = """
+    import os, pickle, numpy as np, pandas as pd
+    rng = np.random.default_rng(0)
+    base = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) * 2, "i": np.arange(6)})
+    values = dict(
+        floats=pd.DataFrame({"c%d" % i: rng.random(1000) for i in range(8)}),
+        nan_bits=pd.DataFrame({"x": np.array([1.0, np.nan, -0.0, np.inf, -np.nan]),
+                               "y": np.array([1, np.nan, 3, 4, 5], np.float32)}),
+        mixed=pd.DataFrame({
+            "x": np.arange(5, dtype=np.float64), "i": np.arange(5, dtype=np.int32), "u": np.arange(5, dtype=np.uint16),
+            "b": [True, False, True, True, False], "tn": pd.date_range("2024-01-01", periods=5),
+            "td": pd.to_timedelta(np.arange(5), unit="s"), "n": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+            "nb": pd.array([True, None, False, True, True], dtype="boolean"),
+            "nf": pd.array([1.5, None, 3, 4, 5], dtype="Float64")}),
+        categorical=pd.DataFrame({"c": pd.Categorical(list("xyxyx")), "x": np.arange(5.0),
+                                  "o": pd.Categorical(list("xyxyx"), categories=list("yx"), ordered=True)}),
+        strings=pd.DataFrame({"s": list("abcde"), "so": np.array(list("abcde"), dtype=object),
+                              "ss": pd.array(["a", "b", None, "d", "e"], dtype="string"), "x": np.arange(5.0)},
+                             index=pd.Index(list("vwxyz"), name="key")),
+        object_labels=pd.DataFrame({"a": [1.0, 2.0]}, index=pd.Index(["p", "q"], dtype=object)).set_axis(
+            pd.Index(["a"], dtype=object), axis=1),
+        tz=pd.DataFrame({"t": pd.date_range("2024-01-01", periods=3, tz="Europe/Paris"), "x": np.arange(3.0)},
+                        index=pd.DatetimeIndex(["2024-01-01", "2024-02-01", "2024-03-01"], tz="UTC", name="when")),
+        int_index=pd.DataFrame({"x": [1.0, 2.0]}, index=pd.Index([10, 20], name="k")),
+        range_index=pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=pd.RangeIndex(10, 16, 2, name="r")),
+        series=pd.Series([1.5, 2.5, np.nan], name="price"),
+        series_unnamed=pd.Series(np.arange(4), index=list("abcd")),
+        series_int_name=pd.Series(pd.array([1, None], dtype="Int64"), name=3),
+        series_categorical=pd.Series(pd.Categorical(["a", "b", "a"]), name="c"),
+        empty=pd.DataFrame(),
+        zero_rows=base.iloc[:0],
+        strided=base.iloc[::2],
+        multi_block=pd.concat([base, pd.DataFrame({"z": np.arange(6.0)})], axis=1).assign(a2=lambda d: d.a * 3),
+        from_2d=pd.DataFrame(np.asfortranarray(np.arange(24.0).reshape(6, 4)), columns=list("abcd")),
+        with_attrs=base.copy(),
+        multi_index=base.set_index(["i", "a"]),
+        float16=pd.DataFrame({"h": np.arange(3, dtype=np.float16)}),
+    )
+    values["with_attrs"].attrs["unit"] = "m"
+    globals().update(values)
+    with open(os.path.join(os.environ["CELLPIPE_DATA_DIR"], "expected.pkl"), "wb") as f:
+        pickle.dump(values, f)
+"""
+PANDAS_EXACT_CHECK = """
+    import os, pickle, numpy as np, pandas as pd
+    with open(os.path.join(os.environ["CELLPIPE_DATA_DIR"], "expected.pkl"), "rb") as f:
+        expected = pickle.load(f)
+    maps = open("/proc/self/maps").read() if os.path.exists("/proc/self/maps") else ""
+    for name, want in expected.items():
+        got = value = globals()[name]
+        assert type(got) is type(want), name
+        if isinstance(want, pd.Series):
+            pd.testing.assert_series_equal(got, want, check_exact=True, check_index_type=True)
+            assert type(got.name) is type(want.name), name
+            got, want = got.to_frame("v"), want.to_frame("v")
+        pd.testing.assert_frame_equal(got, want, check_exact=True, check_index_type=True, check_column_type=True)
+        assert got.columns.dtype == want.columns.dtype and got.index.dtype == want.index.dtype, name
+        assert type(got.index) is type(want.index) and type(got.columns) is type(want.columns), name
+        assert got.attrs == want.attrs, name
+        for column in want.columns:
+            if isinstance(want[column].dtype, np.dtype) and want[column].dtype.kind == "f":
+                assert got[column].to_numpy().tobytes() == want[column].to_numpy().tobytes(), (name, column)
+        if isinstance(value, pd.Series):   # changeable in place, like the saved value
+            value.iloc[0] = value.iloc[-1]
+        for j in range(value.shape[1] if isinstance(value, pd.DataFrame) and len(value) else 0):
+            value.iloc[0, j] = value.iloc[-1, j]
+        assert "/a/" + name + "." not in maps, name + " is still memory-mapped"
+    print("checked", len(expected))
+"""
+PANDAS_EXACT_NAMES = ["floats", "nan_bits", "mixed", "categorical", "strings", "object_labels", "tz", "int_index",
+                      "range_index", "series", "series_unnamed", "series_int_name", "series_categorical", "empty",
+                      "zero_rows", "strided", "multi_block", "from_2d", "with_attrs", "multi_index", "float16"]
+# What Arrow (IPC and parquet) cannot give back exactly: these fall back to pickle.
+PANDAS_ARROW_FALLBACKS = {"empty", "with_attrs", "multi_index", "float16"}
+
+
+@pytest.mark.parametrize("pandas_format", ["arrow", "parquet", "pickle"])
+def test_pandas_round_trip_is_exact(runner, pandas_format):
+    env = {"CELLPIPE_PANDAS_FORMAT": pandas_format}
+    saved, used = runner.round_trip(PANDAS_EXACT_VALUES, PANDAS_EXACT_CHECK, PANDAS_EXACT_NAMES, env=env)
+    assert used.stdout == "checked %d\n" % len(PANDAS_EXACT_NAMES)
+    serializers = {name: saved.manifest(name)["serializer"] for name in PANDAS_EXACT_NAMES}
+    if pandas_format == "pickle":
+        assert set(serializers.values()) == {"pickle5"}
+    else:
+        fallback = "pickle5" if pandas_format == "arrow" else "pickle"
+        assert serializers == {name: fallback if name in PANDAS_ARROW_FALLBACKS else pandas_format
+                               for name in PANDAS_EXACT_NAMES}
+
+
+def test_pandas_without_pyarrow_goes_pickle5(runner):
+    saved, used = runner.round_trip("import pandas as pd\ndf = pd.DataFrame({'x': [1.5, 2.5]})\n",
+                                    "print(df.x.sum(), df.dtypes.to_dict())", ["df"], block=("pyarrow",))
+    assert used.stdout == "4.0 {'x': dtype('float64')}\n"
+    assert saved.manifest("df")["serializer"] == "pickle5" and saved.manifest("df")["file"] == "df.pkl5"
+
+
+def test_arrow_file_is_a_plain_feather_file(runner):
+    """Other tools (pandas.read_feather, pyarrow, R, polars...) read what a step saved."""
+    saved = runner.ok(make_spec("a", [code(PANDAS_VALUES, "<c>")], outputs=["df"]))
+    import pandas as pd
+    frame = pd.read_feather(saved.folder / saved.manifest("df")["file"])
+    assert list(frame.columns) == ["x", "i", "s", "b", "t", "c", "n"] and frame.index.name == "key"
+
+
+@pytest.mark.parametrize("pandas_format", ["arrow", "pickle"])
+def test_frame_holding_a_notebook_function_is_saved_by_value(runner, pandas_format):
+    if not HAS_CLOUDPICKLE:
+        pytest.skip("cloudpickle is not installed")
+    make = "import pandas as pd\ndef inc(v):\n    return v + 1\nops = pd.DataFrame({'f': [inc]})\n"
+    saved, used = runner.round_trip(make, "print(ops.f[0](1))", ["ops"], env={"CELLPIPE_PANDAS_FORMAT": pandas_format})
+    assert used.stdout == "2\n" and saved.manifest("ops")["serializer"] == "cloudpickle"
+
+
+def test_partial_reads_and_writes_are_completed():
+    """One read() or write() moves at most 2 GiB on Linux: the pickle5 buffers are looped over."""
+    import io
+    namespace = {"__name__": "cellpipe_runtime_test"}
+    exec(compile(RUNTIME, "cellpipe_runtime.py", "exec"), namespace)
+
+    class Chunky(io.RawIOBase):
+        def __init__(self, data=b""):
+            self.data, self.pos = bytearray(data), 0
+
+        def writable(self):
+            return True
+
+        def readable(self):
+            return True
+
+        def write(self, b):
+            self.data += bytes(b[:3])
+            return min(3, len(b))
+
+        def readinto(self, b):
+            chunk = self.data[self.pos:self.pos + min(3, len(b))]
+            b[:len(chunk)] = chunk
+            self.pos += len(chunk)
+            return len(chunk)
+
+    out = Chunky()
+    namespace["_write_all"](out, b"0123456789")
+    assert bytes(out.data) == b"0123456789"
+    buffer = bytearray(10)
+    namespace["_readinto_all"](Chunky(b"0123456789"), buffer)
+    assert buffer == b"0123456789"
+    with pytest.raises(EOFError):
+        namespace["_readinto_all"](Chunky(b"01234"), bytearray(10))
 
 
 def test_lambda_with_cloudpickle(runner):
