@@ -3,7 +3,8 @@ import { stringify } from 'yaml';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
 import { recordRemoteRun, remoteRunHandle, type RemoteRunInput } from '../kubernetes/remoteRun';
 import type { RunHandle } from '../local/localBackend';
-import { slug, type RunStore } from '../local/runStore';
+import { dnsLabel } from '../../../../src/core/pipeline';
+import type { RunStore } from '../local/runStore';
 import { KfpClient, type KfpAuth, type KfpRun } from './kfpClient';
 import { kfpRunFinished, kfpRunStatus, kfpStepStates } from './kfpStatus';
 
@@ -70,7 +71,7 @@ export class KfpBackend {
     const emit = this.options.onEvent ?? ((): void => undefined);
     const runId = store.newRunId(input.pipelineName);
     const documents = [input.pipelineSpec, ...(input.platformSpec ? [input.platformSpec] : [])].map(d => stringify(d)).join('---\n');
-    const pipeline = await this.client.uploadPipeline(`${slug(input.pipelineName, 30)}-${runId.slice(-22)}`, documents);
+    const pipeline = await this.client.uploadPipeline(`${dnsLabel(input.pipelineName, 30, 'pipeline')}-${runId.slice(-22)}`, documents);
     const [version] = await this.client.pipelineVersions(pipeline.pipeline_id);
     if (!version) {
       throw new Error(`the KFP server created pipeline ${pipeline.pipeline_id} without a version`);

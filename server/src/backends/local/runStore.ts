@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunRequest, RunState } from '../../../../src/core/run/types';
+import { dnsLabel } from '../../../../src/core/pipeline';
 
 /** `$CELLPIPE_HOME`, else `./.cellpipe`. */
 export function defaultHome(): string {
@@ -13,18 +14,6 @@ export function writeFileAtomic(path: string, content: string): void {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(tmp, content);
   renameSync(tmp, path);
-}
-
-/** A name made of [a-z0-9-] only, for run ids and folder names. */
-export function slug(text: string, max = 40): string {
-  const s = text
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, max)
-    .replace(/-+$/, '');
-  return s || 'pipeline';
 }
 
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,80}$/;
@@ -41,7 +30,7 @@ export class RunStore {
 
   newRunId(pipelineName: string, now = new Date()): string {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    return `${slug(pipelineName, 30)}-${stamp}-${randomBytes(3).toString('hex')}`.toLowerCase();
+    return `${dnsLabel(pipelineName, 30, 'pipeline')}-${stamp}-${randomBytes(3).toString('hex')}`.toLowerCase();
   }
 
   runDir(runId: string): string {
