@@ -6,14 +6,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadPipeline } from '../cli/notebookFile';
 import { compareRuns } from './equivalence';
 import { writeNotebook, type CellSpec } from './notebookBuilder';
 
-async function expectEquivalent(cells: CellSpec[], params: string[] = []): Promise<void> {
+async function expectEquivalent(cells: CellSpec[], params: string[] = [], dag?: Record<string, string[]>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cellpipe-sem-'));
   try {
     const notebook = join(dir, 'case.ipynb');
     writeNotebook(notebook, cells);
+    if (dag) {
+      const { analysis } = loadPipeline(notebook, () => undefined);
+      expect(Object.fromEntries(analysis.steps.map(step => [step.name, step.dependsOn]))).toEqual(dag);
+    }
     const { reference, expected, pipeline } = await compareRuns(notebook, params, dir);
     expect(reference.error).toBeNull();
     expect(pipeline.summary.status).toBe('Succeeded');
@@ -29,6 +34,8 @@ interface Case {
   rule: string;
   cells: CellSpec[];
   params?: string[];
+  /** Each step's dependencies, when the case is about which steps may run in parallel. */
+  dag?: Record<string, string[]>;
   /** Set for a known gap: why the pipeline prints something else (the test is it.failing). */
   gap?: string;
 }
@@ -141,6 +148,66 @@ const cases: Case[] = [
     ]
   },
   {
+    rule: 'a notebook function changing its argument, called in another step',
+    cells: [
+      [['functions'], 'def add_total(rows):\n    rows.append(sum(rows))'],
+      [['step:a'], 'rows = [1, 2]'],
+      [['step:b'], 'add_total(rows)\nprint("added")'],
+      [['step:c'], 'print(rows)']
+    ],
+    dag: { a: [], b: ['a'], c: ['b'] }
+  },
+  {
+    rule: "a notebook function changing its argument's items through another one and a loop target",
+    cells: [
+      [['functions'], 'def bump(row, by):\n    row["n"] += by\n\ndef bump_all(rows):\n    for r in rows:\n        bump(r, 1)'],
+      [['step:a'], 'rows = [{"n": 1}, {"n": 2}]'],
+      [['step:b'], 'bump_all(rows)\nprint("bumped")'],
+      [['step:c'], 'print(rows)']
+    ],
+    dag: { a: [], b: ['a'], c: ['b'] }
+  },
+  {
+    rule: 'a pure notebook function creates no dependency',
+    cells: [
+      [['functions'], 'def total(rows):\n    return sum(r["n"] for r in rows)\n\ndef report(rows):\n    return f"{len(rows)} rows, total {total(rows)}"'],
+      [['step:a'], 'rows = [{"n": 1}, {"n": 2}]'],
+      [['step:b'], 'print(report(rows))'],
+      [['step:c'], 'print(rows, total(rows))']
+    ],
+    dag: { a: [], b: ['a'], c: ['a'] }
+  },
+  {
+    rule: 'a notebook function rebinding its parameter before changing it creates no dependency',
+    cells: [
+      [['functions'], 'def extended(rows):\n    rows = list(rows)\n    rows.append(0)\n    return rows'],
+      [['step:a'], 'rows = [1, 2]'],
+      [['step:b'], 'print(extended(rows))'],
+      [['step:c'], 'print(rows)']
+    ],
+    dag: { a: [], b: ['a'], c: ['a'] }
+  },
+  {
+    rule: 'a notebook function returning its argument: a change through the result',
+    cells: [
+      [['functions'], 'def pick(rows, i):\n    return rows[i]'],
+      [['step:a'], 'rows = [[1], [2]]'],
+      [['step:b'], 'chosen = pick(rows, 0)\nchosen.append(9)'],
+      [['step:c'], 'print(rows)']
+    ],
+    dag: { a: [], b: ['a'], c: ['b'] }
+  },
+  {
+    rule: 'a notebook function returning items of its argument: a change through them',
+    cells: [
+      [['functions'], 'def pick(rows, k):\n    return [r for r in rows if r["k"] == k]'],
+      [['step:a'], 'rows = [{"k": 1}, {"k": 2}]'],
+      [['step:b'], 'chosen = pick(rows, 1)\nfor r in chosen:\n    r["seen"] = True'],
+      [['step:c'], 'print(rows)']
+    ],
+    dag: { a: [], b: ['a'], c: ['b'] }
+  },
+  {
     rule: 'nested containers: a method on an item, del of an item',
     cells: [
       [['step:a'], 'd = {"l": [1], "k": 2}'],
@@ -213,7 +280,7 @@ const cases: Case[] = [
 ];
 
 describe('Run All equivalence, rule by rule', () => {
-  for (const { rule, cells, params, gap } of cases) {
-    (gap ? it.failing : it)(gap ? `${rule} (known gap: ${gap})` : rule, () => expectEquivalent(cells, params), 60_000);
+  for (const { rule, cells, params, dag, gap } of cases) {
+    (gap ? it.failing : it)(gap ? `${rule} (known gap: ${gap})` : rule, () => expectEquivalent(cells, params, dag), 60_000);
   }
 });

@@ -10,6 +10,7 @@ import {
 import { isTrustedMethod } from './builtins';
 import { analyzeCell, summarizeCell } from './cellFacts';
 import { inferDataflow } from './dataflow';
+import { CallResolver } from './notebookFunctions';
 import { readParameters, type CellParameters } from './parameters';
 import type { AnalysisResult, CellFacts, CellSummary, Parameter } from './types';
 
@@ -57,6 +58,7 @@ export class Analyzer {
   private readonly cells = new GenerationCache<CellFacts>();
   private readonly parameters = new GenerationCache<CellParameters>();
   private readonly summaries = new WeakMap<CellFacts, CellSummary>();
+  private readonly calls = new CallResolver();
   /** Trusted method names the notebook's own classes redefine, as of the last analysis. */
   private distrusted: ReadonlySet<string> = NO_NAMES;
 
@@ -115,6 +117,8 @@ export class Analyzer {
       this.distrusted = distrusted;
       facts = analyse(distrusted);
     }
+    // A call of one of the notebook's functions changes only the arguments that function changes.
+    facts = this.calls.resolve(facts);
     facts.forEach((cellFacts, index) => {
       for (const d of cellFacts?.diagnostics ?? []) {
         diagnostics.push({ ...d, cell: plan.cells[index].index });

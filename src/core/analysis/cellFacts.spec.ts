@@ -1,5 +1,6 @@
 import { BUILTINS } from './builtins';
 import { analyzeCell, summarizeCell } from './cellFacts';
+import { parameterChanges, resolveCallPasses } from './notebookFunctions';
 
 interface Row {
   construct: string;
@@ -13,6 +14,8 @@ interface Row {
   /** Module names the cell's functions change (global writes, in-place changes). */
   declarationMutates?: string[];
   generators?: string[];
+  /** Per function the cell defines (and whose calls resolve): the parameters it may change. */
+  changedParameters?: Record<string, string[]>;
   opaque?: boolean;
   bindsUnknownNames?: boolean;
   diagnostics?: string[];
@@ -245,14 +248,209 @@ const rows: Row[] = [
   { construct: 'dict comprehension target', code: 'last = {k: v.pop() for k, v in d.items()}', reads: ['d'], writes: ['last'], mutates: ['d'] },
   { construct: 'generator expression target', code: 'any(x.update(y) for x in xs)', reads: ['xs', 'y'], mutates: ['xs'] },
   { construct: 'nested comprehension targets', code: '[[c.append(1) for c in row] for row in grid]', reads: ['grid'], mutates: ['grid'] },
-  { construct: 'comprehension over range(n) aliases nothing', code: 'bits = [i.bit_length() for i in range(n)]', reads: ['n'], writes: ['bits'], mutates: [] }
+  { construct: 'comprehension over range(n) aliases nothing', code: 'bits = [i.bit_length() for i in range(n)]', reads: ['n'], writes: ['bits'], mutates: [] },
+  // calls of the notebook's own functions change only what those functions change (notebookFunctions.ts)
+  {
+    construct: 'a pure function call does not change its argument',
+    code: 'def first(rows):\n    return rows[0] + len(rows)\nn = first(data)',
+    reads: ['data'],
+    writes: ['n'],
+    declarations: ['first'],
+    changedParameters: { first: [] }
+  },
+  {
+    construct: 'a function appending to its parameter changes the argument',
+    code: 'def add(rows, row):\n    rows.append(row)\nadd(data, item)',
+    reads: ['data', 'item'],
+    mutates: ['data'],
+    declarations: ['add'],
+    changedParameters: { add: ['rows'] }
+  },
+  {
+    construct: 'keyword arguments bind by name',
+    code: 'def f(a, b):\n    b.append(1)\n    return len(a)\nf(b=x, a=y)',
+    reads: ['x', 'y'],
+    mutates: ['x'],
+    declarations: ['f'],
+    changedParameters: { f: ['b'] }
+  },
+  {
+    construct: 'a pure call in a generator expression (the example notebook)',
+    code: 'def predict(w, x):\n    return w[0] + w[1] * x\ng = sum(2 * (predict(weights, x) - y) for x, y in rows)',
+    reads: ['rows', 'weights'],
+    writes: ['g'],
+    declarations: ['predict'],
+    changedParameters: { predict: [] }
+  },
+  {
+    construct: 'through another notebook function that changes it',
+    code: 'def inner(xs):\n    xs.sort()\ndef outer(ys, n):\n    inner(ys)\n    return n + 1\nouter(data, k)',
+    reads: ['data', 'k'],
+    mutates: ['data'],
+    declarations: ['inner', 'outer'],
+    changedParameters: { inner: ['xs'], outer: ['ys'] }
+  },
+  {
+    construct: 'through another notebook function that does not',
+    code: 'def inner(xs):\n    return xs[0] * 2\ndef outer(ys):\n    return inner(ys)\nouter(data)',
+    reads: ['data'],
+    declarations: ['inner', 'outer'],
+    changedParameters: { inner: [], outer: [] }
+  },
+  {
+    construct: 'recursion alone changes nothing',
+    code: 'def depth(node, seen):\n    if node in seen:\n        return 0\n    return 1 + max(depth(c, seen) for c in node.children)\ndepth(tree, visited)',
+    reads: ['tree', 'visited'],
+    declarations: ['depth'],
+    changedParameters: { depth: [] }
+  },
+  {
+    construct: 'mutual recursion that changes the argument',
+    code: 'def even(xs, n):\n    return n == 0 or odd(xs, n - 1)\ndef odd(xs, n):\n    xs.append(n)\n    return even(xs, n - 1)\neven(data, 3)',
+    reads: ['data'],
+    mutates: ['data'],
+    declarations: ['even', 'odd'],
+    changedParameters: { even: ['xs'], odd: ['xs'] }
+  },
+  {
+    construct: 'rebinding the parameter first',
+    code: 'def grow(xs):\n    xs = list(xs)\n    xs.append(1)\n    return len(xs)\ngrow(data)',
+    reads: ['data'],
+    declarations: ['grow'],
+    changedParameters: { grow: [] }
+  },
+  {
+    construct: 'a rebinding of the parameter that may not run',
+    code: 'def grow(xs, copy):\n    if copy:\n        xs = list(xs)\n    xs.append(1)\ngrow(data, True)',
+    reads: ['data'],
+    mutates: ['data'],
+    declarations: ['grow'],
+    changedParameters: { grow: ['xs'] }
+  },
+  {
+    construct: "changing the parameter's items through a loop target",
+    code: 'def mark(rows):\n    for r in rows:\n        r["x"] = 1\nmark(table)',
+    reads: ['table'],
+    mutates: ['table'],
+    declarations: ['mark'],
+    changedParameters: { mark: ['rows'] }
+  },
+  {
+    construct: 'changing the parameter through an alias and del of an item',
+    code: 'def drop(d):\n    inner = d["k"]\n    del inner[0]\ndrop(config)',
+    reads: ['config'],
+    mutates: ['config'],
+    declarations: ['drop'],
+    changedParameters: { drop: ['d'] }
+  },
+  {
+    construct: '*args and **kwargs in the signature: conservative',
+    code: 'def f(*args, **kwargs):\n    return len(args)\nf(a, key=b)',
+    reads: ['a', 'b'],
+    mutates: ['a', 'b'],
+    declarations: ['f'],
+    changedParameters: { f: [] }
+  },
+  {
+    construct: '*args and **kwargs at the call: conservative, and positions after them',
+    code: 'def f(a, b=None, c=None):\n    return a is b\nf(x, *xs, y, c=z, **kw)',
+    reads: ['kw', 'x', 'xs', 'y', 'z'],
+    mutates: ['kw', 'xs', 'y'],
+    declarations: ['f'],
+    changedParameters: { f: [] }
+  },
+  {
+    construct: 'a keyword no parameter takes: conservative',
+    code: 'def f(a, /, b):\n    return a == b\nf(x, b=y)\nf(a=z)',
+    reads: ['x', 'y', 'z'],
+    mutates: ['z'],
+    declarations: ['f'],
+    changedParameters: { f: [] }
+  },
+  {
+    construct: 'a rebound function name: conservative',
+    code: 'def first(xs):\n    return xs[0]\nif c:\n    first = other\nfirst(data)',
+    reads: ['c', 'data', 'other'],
+    writes: ['first'],
+    mutates: ['data'],
+    declarations: ['first']
+  },
+  {
+    construct: 'a decorated function: conservative',
+    code: '@cache\ndef first(xs):\n    return xs[0]\nfirst(data)',
+    reads: ['cache', 'data'],
+    mutates: ['data'],
+    declarations: ['first']
+  },
+  {
+    construct: 'a parameter passed to an unknown function, or called',
+    code: 'def f(fn, xs, ys):\n    helper(xs)\n    return fn(ys)\nf(g, a, b)',
+    reads: ['a', 'b', 'g'],
+    mutates: ['a', 'b'],
+    declarations: ['f'],
+    uses: ['helper'],
+    changedParameters: { f: ['xs', 'ys'] }
+  },
+  {
+    construct: 'a parameter given to a trusted method',
+    code: 'def train(model, X):\n    model.fit(X)\n    return model.score(X)\ntrain(m, data)',
+    reads: ['data', 'm'],
+    mutates: ['m'],
+    declarations: ['train'],
+    changedParameters: { train: ['model'] }
+  },
+  {
+    construct: 'a returned parameter escapes: the caller may change the result',
+    code: 'def same(xs, n):\n    return xs if n else xs[1:]\nys = same(data, k)\nys.append(1)',
+    reads: ['data', 'k'],
+    writes: ['ys'],
+    mutates: ['data', 'ys'],
+    declarations: ['same'],
+    changedParameters: { same: ['xs'] }
+  },
+  {
+    construct: 'yielded, kept in a global, or used by a nested function: escapes',
+    code: 'def gen(xs):\n    yield from xs\ndef keep(xs):\n    global kept\n    kept = xs\ndef make(xs, n):\n    def get():\n        return xs\n    return get\ngen(a)\nkeep(b)\nmake(c, d)',
+    reads: ['a', 'b', 'c', 'd'],
+    mutates: ['a', 'b', 'c'],
+    declarations: ['gen', 'keep', 'make'],
+    generators: ['gen'],
+    declarationMutates: ['kept'],
+    changedParameters: { gen: ['xs'], keep: ['xs'], make: ['xs'] }
+  },
+  {
+    construct: 'returned in a container, or kept as a default of a nested function: escapes',
+    code: 'def wrap(a, b, c, n):\n    return {"rows": a, "n": len(b)}, [*c], n + 1\ndef bind(xs):\n    return lambda ys=xs: ys\nwrap(p, q, r, k)\nbind(s)',
+    reads: ['k', 'p', 'q', 'r', 's'],
+    mutates: ['p', 'r', 's'],
+    declarations: ['bind', 'wrap'],
+    changedParameters: { wrap: ['a', 'c'], bind: ['xs'] }
+  },
+  {
+    construct: 'returned items escape: a comprehension holding them, a builtin handing them on',
+    code: 'def pick(rows, k):\n    return [r for r in rows if r["k"] == k]\ndef order(rows):\n    return sorted(rows, key=len)\ndef total(rows, w):\n    return sum(len(r) * w[0] for r in rows)\npick(a, b)\norder(c)\ntotal(d, e)',
+    reads: ['a', 'b', 'c', 'd', 'e'],
+    mutates: ['a', 'c'],
+    declarations: ['order', 'pick', 'total'],
+    changedParameters: { pick: ['rows'], order: ['rows'], total: [] }
+  },
+  {
+    construct: 'a lambda or nested function: conservative',
+    code: 'first = lambda xs: xs[0]\ndef outer(data):\n    def inner(xs):\n        return xs[0]\n    return inner(data)\nfirst(a)\nouter(b)',
+    reads: ['a', 'b'],
+    writes: ['first'],
+    mutates: ['a', 'b'],
+    declarations: ['outer'],
+    changedParameters: { outer: ['data'] }
+  }
 ];
 
 const withoutBuiltins = (names: string[]): string[] => names.filter(name => !BUILTINS.has(name));
 
 describe('cell facts: one row per construct', () => {
   test.each(rows)('$construct', row => {
-    const facts = analyzeCell(row.code, { prelude: false });
+    // Calls of the cell's own functions resolved as in a one-cell notebook.
+    const facts = resolveCallPasses([analyzeCell(row.code, { prelude: false })])[0]!;
     const summary = summarizeCell(0, facts);
     expect(withoutBuiltins(summary.reads)).toEqual(row.reads ?? []);
     expect(summary.writes).toEqual(row.writes ?? []);
@@ -264,6 +462,13 @@ describe('cell facts: one row per construct', () => {
     }
     expect([...new Set(facts.declarations.flatMap(d => d.mutates))].sort()).toEqual(row.declarationMutates ?? []);
     expect(facts.declarations.flatMap(d => d.generators)).toEqual(row.generators ?? []);
+    if (row.changedParameters) {
+      const changes = [...parameterChanges([facts])].map(([name, { facts: fn, changed }]) => [
+        name,
+        fn.parameters.filter((_, i) => changed[i]).map(p => p.name)
+      ]);
+      expect(Object.fromEntries(changes)).toEqual(row.changedParameters);
+    }
     expect(facts.opaque).toBe(row.opaque ?? false);
     expect(facts.bindsUnknownNames).toBe(row.bindsUnknownNames ?? false);
     expect(facts.diagnostics.map(d => d.code)).toEqual(row.diagnostics ?? []);

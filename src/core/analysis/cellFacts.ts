@@ -18,6 +18,8 @@ function emptyFacts(): CellFacts {
     bindings: [],
     mutations: [],
     argumentPasses: [],
+    callPasses: [],
+    functions: [],
     aliases: [],
     stateCalls: [],
     declarations: [],
@@ -73,7 +75,10 @@ export function analyzeCell(source: string, options: CellFactsOptions): CellFact
   return facts;
 }
 
-/** The facts in DESIGN.md's terms: what the cell reads, writes, changes and declares. */
+/**
+ * The facts in DESIGN.md's terms: what the cell reads, writes, changes and declares. Call passes
+ * not resolved against the notebook's functions (notebookFunctions.ts) count as changes.
+ */
 export function summarizeCell(index: number, facts: CellFacts): CellSummary {
   const names = (list: { name: string }[]): string[] => [...new Set(list.map(item => item.name))].sort();
   const last = new Map(facts.bindings.map(binding => [binding.name, binding.kind]));
@@ -81,7 +86,7 @@ export function summarizeCell(index: number, facts: CellFacts): CellSummary {
     index,
     reads: names(facts.loads),
     writes: [...last].filter(([, kind]) => kind === 'data').map(([name]) => name).sort(),
-    mutates: names([...facts.mutations, ...facts.argumentPasses]),
+    mutates: names([...facts.mutations, ...facts.argumentPasses, ...facts.callPasses]),
     declarations: [...new Set(facts.declarations.flatMap(d => d.names))].filter(name => name !== '*').sort()
   };
 }

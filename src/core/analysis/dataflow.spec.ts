@@ -117,6 +117,126 @@ const rows: Row[] = [
     cells: [step('a', "path = 'data.csv'"), step('b', 'def read(p):\n    return p\ndf = read(path)'), step('c', 'print(path)')],
     steps: { a: { outputs: ['path'] }, b: { dependsOn: ['a'], inputs: ['path'], outputs: [] }, c: { dependsOn: ['a'], inputs: ['path'] } }
   },
+  // calls of the notebook's own functions (notebookFunctions.ts)
+  {
+    rule: 'steps that call a pure helper on the same data run in parallel',
+    cells: [
+      { code: 'def score(weights, rows):\n    return sum(weights[0] * x for x in rows)', tags: ['functions'] },
+      step('a', 'rows = [1, 2]\nw = [0.5]'),
+      step('left', 'l = score(w, rows)'),
+      step('right', 'r = [score(w, [x]) for x in rows]'),
+      step('join', 'print(l, r, rows)')
+    ],
+    steps: {
+      a: { outputs: ['rows', 'w'] },
+      left: { dependsOn: ['a'], inputs: ['rows', 'w'], outputs: ['l'], declarations: ['score'] },
+      right: { dependsOn: ['a'], inputs: ['rows', 'w'], outputs: ['r'], declarations: ['score'] },
+      join: { dependsOn: ['a', 'left', 'right'], inputs: ['l', 'r', 'rows'] }
+    }
+  },
+  {
+    rule: 'a helper appending to its parameter changes the argument',
+    cells: [
+      { code: 'def add(rows, row):\n    rows.append(row)', tags: ['functions'] },
+      step('a', 'rows = [1]\nrow = 2'),
+      step('b', 'add(rows, row)'),
+      step('c', 'print(rows, row)')
+    ],
+    steps: {
+      a: { outputs: ['row', 'rows'] },
+      b: { dependsOn: ['a'], inputs: ['row', 'rows'], outputs: ['rows'], declarations: ['add'] },
+      c: { dependsOn: ['a', 'b'], inputs: ['row', 'rows'] }
+    }
+  },
+  {
+    rule: 'a helper changing its parameter through another helper, defined in a step',
+    cells: [
+      step('a', 'def fill(xs):\n    xs.extend([0, 0])\nrows = []'),
+      step('b', 'def prepare(rows, n):\n    fill(rows)\n    return n + 1\nm = prepare(rows, 1)'),
+      step('c', 'print(rows)')
+    ],
+    steps: {
+      a: { outputs: ['rows'] },
+      b: { dependsOn: ['a'], inputs: ['rows'], outputs: ['rows'], declarations: ['fill'] },
+      c: { dependsOn: ['b'], inputs: ['rows'] }
+    }
+  },
+  {
+    rule: 'a helper whose name another cell rebinds is not trusted',
+    cells: [
+      { code: 'def peek(xs):\n    return len(xs)', tags: ['functions'] },
+      step('a', 'rows = [1]'),
+      step('b', 'n = peek(rows)'),
+      step('c', 'print(rows)'),
+      step('d', 'peek = print')
+    ],
+    steps: {
+      a: { outputs: ['rows'] },
+      b: { dependsOn: ['a'], inputs: ['rows'], outputs: ['rows'], declarations: ['peek'] },
+      c: { dependsOn: ['b'], inputs: ['rows'] },
+      d: {}
+    }
+  },
+  {
+    rule: 'a helper rebound by a global write is not trusted',
+    cells: [
+      { code: 'def peek(xs):\n    return len(xs)\n\ndef swap():\n    global peek\n    peek = print', tags: ['functions'] },
+      step('a', 'rows = [1]'),
+      step('b', 'n = peek(rows)'),
+      step('c', 'print(rows)')
+    ],
+    steps: {
+      a: { outputs: ['rows'] },
+      b: { dependsOn: ['a'], inputs: ['rows'], outputs: ['rows'], declarations: ['peek'] },
+      c: { dependsOn: ['b'], inputs: ['rows'] }
+    }
+  },
+  {
+    rule: 'a decorated helper is not trusted',
+    cells: [
+      { code: 'import functools', tags: ['imports'] },
+      { code: '@functools.lru_cache\ndef peek(xs):\n    return len(xs)', tags: ['functions'] },
+      step('a', 'cfg = {"k": 1}'),
+      step('b', 'n = peek(cfg)'),
+      step('c', 'print(cfg)')
+    ],
+    steps: {
+      a: { outputs: ['cfg'] },
+      b: { dependsOn: ['a'], inputs: ['cfg'], outputs: ['cfg'], declarations: ['functools', 'peek'] },
+      c: { dependsOn: ['b'], inputs: ['cfg'] }
+    }
+  },
+  {
+    rule: 'import * anywhere: no helper is trusted',
+    cells: [
+      { code: 'from helpers import *', tags: ['imports'] },
+      { code: 'def peek(xs):\n    return len(xs)', tags: ['functions'] },
+      step('a', 'rows = [1]'),
+      step('b', 'n = peek(rows)'),
+      step('c', 'print(rows)')
+    ],
+    steps: {
+      a: { outputs: ['rows'] },
+      b: { dependsOn: ['a'], inputs: ['rows'], outputs: ['rows'], declarations: ['peek'] },
+      c: { dependsOn: ['b'], inputs: ['rows'] }
+    },
+    diagnostics: ['opaque-code']
+  },
+  {
+    rule: 'an alias from an earlier cell of the step, passed to a helper that changes it',
+    cells: [
+      { code: 'def add(rows):\n    rows.append(0)', tags: ['functions'] },
+      step('a', 'xs = [1]'),
+      step('b', 'ys = xs'),
+      'add(ys)',
+      step('c', 'print(xs)')
+    ],
+    steps: {
+      a: { outputs: ['xs'] },
+      b: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'], declarations: ['add'] },
+      c: { dependsOn: ['b'], inputs: ['xs'] }
+    }
+  },
   {
     rule: 'explicit prev: edges are added',
     cells: [step('a', 'x = 1'), step('b', 'y = 2', 'prev:a')],

@@ -685,7 +685,8 @@ function changesName(facts: CellFacts, name: string): boolean {
   return (
     facts.bindings.some(b => b.name === name) ||
     facts.mutations.some(m => m.name === name) ||
-    facts.argumentPasses.some(m => m.name === name)
+    facts.argumentPasses.some(m => m.name === name) ||
+    facts.callPasses.some(m => m.name === name)
   );
 }
 

@@ -88,6 +88,7 @@ export function mergeStepCode(step: Step, facts: readonly (CellFacts | null)[]):
     }
     cellFacts.mutations.forEach(site => code.mutations.add(site.name));
     cellFacts.argumentPasses.forEach(site => code.argumentPasses.add(site.name));
+    cellFacts.callPasses.forEach(site => code.argumentPasses.add(site.name)); // unresolved: may change
     code.opaque ||= cellFacts.opaque;
     code.bindsUnknownNames ||= cellFacts.bindsUnknownNames;
   }
@@ -126,6 +127,7 @@ function changeAliased(cellFacts: CellFacts, aliases: ReadonlyMap<string, Set<st
   };
   spread(cellFacts.mutations, code.mutations);
   spread(cellFacts.argumentPasses, code.argumentPasses);
+  spread(cellFacts.callPasses, code.argumentPasses);
 }
 
 /**

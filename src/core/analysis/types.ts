@@ -91,6 +91,52 @@ export interface Declaration {
   stateCalls: StateCall[];
 }
 
+/** A parameter of a function the notebook defines, by how a call can give it a value. */
+export interface FunctionParameter {
+  name: string;
+  /** 'positional': before `/`; 'any': by position or keyword; 'keyword': after `*`; `*args`, `**kwargs`. */
+  kind: 'positional' | 'any' | 'keyword' | 'args' | 'kwargs';
+}
+
+/**
+ * A parameter `parameter` (index into `parameters`) passed on to the call `callee(...)` at `slot`
+ * (a position, or a keyword's name): the parameter is changed if the callee changes that argument.
+ */
+export interface ParameterPass {
+  parameter: number;
+  callee: string;
+  slot: number | string;
+}
+
+/**
+ * What a function defined by a `def` at module level does to the values it is called with, by the
+ * walker's rules for names (walk.ts, ParameterEffects). Calls among the notebook's functions are
+ * resolved across the notebook (notebookFunctions.ts).
+ */
+export interface FunctionFacts {
+  name: string;
+  parameters: FunctionParameter[];
+  /** A decorated function may be replaced by what the decorator returns: its calls are not resolved. */
+  decorated: boolean;
+  /**
+   * Parameters the body may change, whatever other functions do: in place, through an alias, by
+   * passing it to a call other than one of the notebook's functions; also a parameter whose value
+   * may outlive the call (returned, yielded, bound to a global, used by a nested function).
+   */
+  changes: number[];
+  /** Parameters passed on to calls of (what may be) the notebook's own functions. */
+  passes: ParameterPass[];
+}
+
+/**
+ * A module name passed to a call of `callee`, a module name that may be a function of the notebook:
+ * the name is changed if that function changes the argument at `slot` (a position or a keyword).
+ */
+export interface CallPass extends NameSite {
+  callee: string;
+  slot: number | string;
+}
+
 /** Everything one cell's code says, independent of where the cell sits in the notebook. */
 export interface CellFacts {
   /**
@@ -111,6 +157,15 @@ export interface CellFacts {
   mutations: NameSite[];
   /** First time each module name is passed to a call that might change it (also through an alias). */
   argumentPasses: NameSite[];
+  /**
+   * Module names passed to calls of names that may be the notebook's own functions (`f(xs)`, first
+   * site per name, callee and slot). Whether the call changes the name depends on the function,
+   * which may be defined in another cell: the analyzer resolves them (notebookFunctions.ts), moving
+   * those that may change the name to `argumentPasses`. Unresolved, each counts as an argument pass.
+   */
+  callPasses: CallPass[];
+  /** Functions the cell defines at module level (`def`, also inside `if`/`try`), in source order. */
+  functions: FunctionFacts[];
   /**
    * Module names that may share their value with other module names at the end of the cell, so a
    * later cell of the same step changing them changes those too. Changes within the cell are

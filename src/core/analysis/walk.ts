@@ -14,10 +14,21 @@ import {
   READ_ONLY_METHODS,
   STATE_SETTER_NAMES
 } from './builtins';
-import { Scope, type AliasRoot, type UseKind } from './scopes';
+import { Scope, type AliasRoot, type CallSlot, type ParameterEffects, type UseKind } from './scopes';
 import { LineIndex } from './lineIndex';
 import { children, rootNode, split, valueKind } from './syntax';
-import type { Alias, CellFacts, Declaration, ModuleBinding, NameSite, StateCall, ValueKind } from './types';
+import type {
+  Alias,
+  CallPass,
+  CellFacts,
+  Declaration,
+  FunctionFacts,
+  FunctionParameter,
+  ModuleBinding,
+  NameSite,
+  StateCall,
+  ValueKind
+} from './types';
 
 /** Keyword arguments that make a call change what it is given (pandas `inplace=`, numpy `out=`). */
 const IN_PLACE_KEYWORDS: ReadonlySet<string> = new Set(['inplace', 'out']);
@@ -40,6 +51,10 @@ const DECLARATION_NODES: Record<string, Declaration['kind']> = {
   ClassDefinition: 'class',
   TypeDefinition: 'type'
 };
+/** Builtins whose result may hold their arguments or the arguments' items. */
+const ITEM_BUILTINS = new Set(['sorted', 'list', 'tuple', 'set', 'frozenset', 'dict', 'reversed', 'filter', 'iter', 'next', 'max', 'min', 'enumerate', 'zip']);
+/** Literal containers: a value returned in one escapes with it. */
+const DISPLAYS = new Set(['TupleExpression', 'ArrayExpression', 'SetExpression', 'DictionaryExpression', 'ParenthesizedExpression']);
 /** Compound statements that are declarations when they bind a name by import, def or class. */
 const GUARDED_DECLARATIONS = new Set(['IfStatement', 'TryStatement']);
 
@@ -85,7 +100,23 @@ interface LoopUse {
   name: string;
   offset: number;
   scope: Scope;
+  call: CallSlot | null;
 }
+
+/*
+ * Parameters. For a function defined at module level (the functions the notebook can call by
+ * name), the walker records which parameters its body may change, by the rules above applied to
+ * the value each parameter was called with (ParameterEffects in scopes.ts): in place, through an
+ * alias or a loop target, by `del x[i]` or augmented assignment, or by passing it to a call. A
+ * call of a plain name that may be another notebook function is recorded as a pass (resolved
+ * across the notebook, notebookFunctions.ts); any other call counts as a change. Rebinding the
+ * parameter for sure first (`x = list(x)`) ends the alias, as for any name.
+ * A parameter whose value may outlive the call counts as changed too, since the caller's later
+ * changes through it would not be seen: returned or yielded (escapeValue: aliases, displays,
+ * comprehensions and builtins that hand on items), bound to a global, a default of a nested
+ * function, or used in a nested function, lambda or class. Nested functions and lambdas get no
+ * facts of their own: calls to them keep the conservative rule.
+ */
 
 interface RawBinding extends ModuleBinding {
   /** Conditional depth at which the binding happens (for if/else intersection). */
@@ -104,6 +135,8 @@ interface StatementState {
   generators: string[];
   vias: Set<BindVia>;
   stateCalls: StateCall[];
+  /** Functions defined at module level by the statement, with their scopes. */
+  functions: { facts: FunctionFacts; scope: Scope }[];
 }
 
 /**
@@ -149,6 +182,9 @@ export class CellWalker {
   private readonly definitely: Map<string, boolean>[] = [new Map()];
   private readonly mutations = new Map<string, number>();
   private readonly argumentPasses = new Map<string, number>();
+  /** `name callee slot` -> first pass of a module name to a call that may be a notebook function. */
+  private readonly callPasses = new Map<string, CallPass>();
+  private readonly functions: FunctionFacts[] = [];
   private readonly bindings: RawBinding[] = [];
   private readonly moduleBound = new Set<string>();
   private readonly declarations: Declaration[] = [];
@@ -191,6 +227,8 @@ export class CellWalker {
       bindings: this.bindings.map(({ depth: _depth, via: _via, ...binding }) => binding),
       mutations: sites(this.mutations),
       argumentPasses: sites(this.argumentPasses),
+      callPasses: [...this.callPasses.values()],
+      functions: this.functions,
       aliases: this.moduleAliases(),
       stateCalls: this.stateCalls,
       declarations: this.declarations,
@@ -229,20 +267,21 @@ export class CellWalker {
     return aliases;
   }
 
-  private use(kind: UseKind, name: string, offset: number): void {
+  /** `call`: for kind 'argument', the call the name is passed to, when it may be a notebook function. */
+  private use(kind: UseKind, name: string, offset: number, call: CallSlot | null = null): void {
     if (kind !== 'load') {
-      this.changeRoots(kind, name, offset, this.scope);
-      this.loops[this.loops.length - 1]?.push({ kind, name, offset, scope: this.scope });
+      this.changeRoots(kind, name, offset, this.scope, call);
+      this.loops[this.loops.length - 1]?.push({ kind, name, offset, scope: this.scope, call });
     }
-    this.recordUse(kind, name, offset, this.scope);
+    this.recordUse(kind, name, offset, this.scope, call);
   }
 
   /** A change in place of `name` (used in `scope`) changes the names whose value it may share. */
-  private changeRoots(kind: UseKind, name: string, offset: number, scope: Scope): void {
+  private changeRoots(kind: UseKind, name: string, offset: number, scope: Scope, call: CallSlot | null): void {
     const roots = this.aliasesOf(name, scope);
     if (roots) {
       for (const root of roots) {
-        this.recordUse(kind, root.name, offset, root.scope);
+        this.recordUse(kind, root.name, offset, root.scope, call);
       }
     }
   }
@@ -258,24 +297,37 @@ export class CellWalker {
     return undefined;
   }
 
-  private recordUse(kind: UseKind, name: string, offset: number, scope: Scope): void {
+  private recordUse(kind: UseKind, name: string, offset: number, scope: Scope, call: CallSlot | null = null): void {
     if (scope.kind === 'class' && scope.bound.has(name) && !scope.globals.has(name)) {
       return; // the class's own attribute, bound earlier in its body
     }
     const bound = this.isDefinitelyBound(name);
     if (scope.kind === 'module') {
-      this.moduleUse(kind, name, offset, false, bound);
+      this.moduleUse(kind, name, offset, false, bound, call);
     } else {
-      scope.pending.push({ kind, name, offset, moduleBound: bound });
+      scope.pending.push({ kind, name, offset, moduleBound: bound, call });
     }
+  }
+
+  /** Whether the callee of a call is the module-level name (so may be a notebook function). */
+  private static calleeIsModuleName(call: CallSlot): boolean {
+    const scope = call.scope;
+    return !(scope.kind === 'class' && scope.bound.has(call.callee)) && scope.resolvesToModule(call.callee);
   }
 
   /**
    * Records a use of a module name. `bound`: the name is bound for sure at this point of the cell,
    * so the load needs no value from before the cell.
    */
-  private moduleUse(kind: UseKind, name: string, offset: number, deferred: boolean, bound: boolean): void {
+  private moduleUse(kind: UseKind, name: string, offset: number, deferred: boolean, bound: boolean, call: CallSlot | null = null): void {
     const state = this.statement;
+    if (kind === 'argument' && call && !deferred && CellWalker.calleeIsModuleName(call)) {
+      const key = `${name}\u0000${call.callee}\u0000${call.slot}`;
+      if (!this.callPasses.has(key)) {
+        this.callPasses.set(key, { ...this.site(name, offset), callee: call.callee, slot: call.slot });
+      }
+      return;
+    }
     if (deferred) {
       if (kind === 'load') {
         state.deferredUses.push(this.site(name, offset));
@@ -294,6 +346,50 @@ export class CellWalker {
     const map = kind === 'load' ? this.loads : kind === 'mutation' ? this.mutations : this.argumentPasses;
     if (!map.has(name) && !(kind === 'load' && bound)) {
       map.set(name, offset);
+    }
+  }
+
+  /** A change in place of, or a call given, the value parameter `parameter` was called with. */
+  private parameterUse(effects: ParameterEffects, parameter: number, kind: UseKind, call: CallSlot | null): void {
+    if (kind === 'load' || effects.changed.has(parameter)) {
+      return;
+    }
+    if (kind === 'argument' && call && CellWalker.calleeIsModuleName(call)) {
+      const key = `${parameter}\u0000${call.callee}\u0000${call.slot}`;
+      if (!effects.passes.has(key)) {
+        effects.passes.set(key, { parameter, callee: call.callee, slot: call.slot });
+      }
+    } else {
+      effects.changed.add(parameter);
+    }
+  }
+
+  /**
+   * A name used in `scope` inside a nested function, lambda or class of a module-level function,
+   * that is a parameter of the latter: the nested code may run after the call, or the class keep
+   * the caller's value.
+   */
+  private capture(scope: Scope, name: string): void {
+    let nested = false;
+    for (let s: Scope | null = scope; s; s = s.parent) {
+      if (s.effects) {
+        const marker = s.effects.markerOf.get(name);
+        if (nested && marker !== undefined && scope.bindingScope(name) === s) {
+          s.effects.changed.add(s.effects.markers.get(marker)!);
+        }
+        return;
+      }
+      nested ||= s.kind !== 'comprehension'; // a function, lambda or class may keep the value
+    }
+  }
+
+  /** Values that outlive a function call (returned, yielded, kept in a global): their parameters count as changed. */
+  private escape(roots: readonly AliasRoot[]): void {
+    for (const root of roots) {
+      const parameter = root.scope.effects?.markers.get(root.name);
+      if (parameter !== undefined) {
+        root.scope.effects!.changed.add(parameter);
+      }
     }
   }
 
@@ -324,6 +420,9 @@ export class CellWalker {
     if (scope.kind === 'module' || scope.globals.has(name)) {
       if (scope.deferred) {
         this.statement.mutates.add(name); // a `global` write inside a function
+        if (roots) {
+          this.escape(roots); // the global keeps the parameter's value
+        }
       } else {
         this.bindModule(name, offset, via, 'data', value, callee);
       }
@@ -468,16 +567,29 @@ export class CellWalker {
       classes: [],
       generators: [],
       vias: new Set(),
-      stateCalls: []
+      stateCalls: [],
+      functions: []
     };
     this.statementNode(node);
     const state = this.statement;
     for (const scope of state.scopes) {
+      const effects = scope.effects;
       for (const use of scope.pending) {
-        if (scope.resolvesToModule(use.name)) {
-          this.moduleUse(use.kind, use.name, use.offset, scope.deferred, use.moduleBound);
+        const parameter = effects?.markers.get(use.name);
+        if (parameter !== undefined) {
+          this.parameterUse(effects!, parameter, use.kind, use.call);
+        } else if (scope.resolvesToModule(use.name)) {
+          this.moduleUse(use.kind, use.name, use.offset, scope.deferred, use.moduleBound, use.call);
+        } else if (state.functions.length > 0 && !effects) {
+          this.capture(scope, use.name);
         }
       }
+    }
+    for (const { facts, scope } of state.functions) {
+      const effects = scope.effects!;
+      facts.changes = [...effects.changed].sort((a, b) => a - b);
+      facts.passes = [...effects.passes.values()].filter(pass => !effects.changed.has(pass.parameter));
+      this.functions.push(facts);
     }
     const inner = node.name === 'DecoratedStatement' ? node.lastChild : node;
     const kind = inner ? DECLARATION_NODES[inner.name] : undefined;
@@ -608,7 +720,11 @@ export class CellWalker {
         return this.matchStatement(node);
       case 'YieldStatement':
         this.markGenerator();
-        return this.expressionChildren(node);
+        this.expressionChildren(node);
+        return this.escapeValue(node);
+      case 'ReturnStatement':
+        this.expressionChildren(node);
+        return this.escapeValue(node);
       case 'PrintStatement':
         this.report('error', 'syntax-error', 'Python 2 print statement: write print(...) instead.', node.from);
         return this.expressionChildren(node);
@@ -789,7 +905,7 @@ export class CellWalker {
       }
       const args = decorator.getChild('ArgList');
       if (args) {
-        this.callArguments(args, false);
+        this.callArguments(args, false, null);
       }
     }
   }
@@ -804,6 +920,9 @@ export class CellWalker {
     for (let n = list?.firstChild ?? null; n; n = n.nextSibling) {
       if (isDefault) {
         this.expression(n);
+        if (this.scope.effects) {
+          this.escape(this.aliasedBy(n)); // `def inner(rows=rows)` keeps the value
+        }
         isDefault = false;
       } else if (n.name === 'VariableName' && expectName) {
         scope.bound.add(this.text(n));
@@ -816,6 +935,51 @@ export class CellWalker {
         expectName = true;
       }
     }
+  }
+
+  /**
+   * A function defined at module level: its parameters, by kind, each made an alias of a marker
+   * standing for the value it is called with (see ParameterEffects).
+   */
+  private trackParameters(name: string, list: SyntaxNode | null, scope: Scope, decorated: boolean): void {
+    const parameters: FunctionParameter[] = [];
+    let kind: FunctionParameter['kind'] = 'any';
+    let expectName = true;
+    let isDefault = false;
+    let star: 'args' | 'kwargs' | null = null;
+    let end = list?.from ?? 0;
+    for (let n = list?.firstChild ?? null; n; n = n.nextSibling) {
+      if (this.code.slice(end, n.from).includes('/')) {
+        // `/` leaves no node: everything before it is positional-only
+        parameters.forEach(p => p.kind === 'any' && (p.kind = 'positional'));
+      }
+      end = n.to;
+      if (isDefault) {
+        isDefault = false;
+      } else if (n.name === 'VariableName' && expectName) {
+        parameters.push({ name: this.text(n), kind: star ?? kind });
+        expectName = false;
+      } else if (n.name === '*' || n.name === '**') {
+        star = n.name === '*' ? 'args' : 'kwargs';
+        kind = 'keyword';
+      } else if (n.name === 'AssignOp') {
+        isDefault = true;
+      } else if (n.name === ',') {
+        expectName = true;
+        star = null;
+      }
+    }
+    const effects: ParameterEffects = { markers: new Map(), markerOf: new Map(), changed: new Set(), passes: new Map() };
+    parameters.forEach((parameter, index) => {
+      if (parameter.kind !== 'args' && parameter.kind !== 'kwargs') {
+        const marker = `\u0000${index}`;
+        effects.markers.set(marker, index);
+        effects.markerOf.set(parameter.name, marker);
+        scope.aliases.set(parameter.name, [{ scope, name: marker }]);
+      }
+    });
+    scope.effects = effects;
+    this.statement.functions.push({ facts: { name, parameters, decorated, changes: [], passes: [] }, scope });
   }
 
   private typeParameters(list: SyntaxNode | null, scope: Scope): void {
@@ -834,6 +998,9 @@ export class CellWalker {
     const scope = new Scope('function', this.scope);
     this.typeParameters(node.getChild('TypeParamList'), scope);
     this.parameters(node.getChild('ParamList'), scope);
+    if (name && this.scope.kind === 'module') {
+      this.trackParameters(this.text(name), node.getChild('ParamList'), scope, decorators.length > 0);
+    }
     this.expressionChildren(node.getChild('TypeDef'));
     this.withScope(scope, () => this.statements(node.getChild('Body')));
     if (name) {
@@ -941,7 +1108,7 @@ export class CellWalker {
     }
     const outer = this.loops[this.loops.length - 1];
     for (const use of uses) {
-      this.changeRoots(use.kind, use.name, use.offset, use.scope);
+      this.changeRoots(use.kind, use.name, use.offset, use.scope, use.call);
       outer?.push(use);
     }
   }
@@ -1127,7 +1294,8 @@ export class CellWalker {
         return this.walrus(node);
       case 'YieldExpression':
         this.markGenerator();
-        return this.expressionChildren(node);
+        this.expressionChildren(node);
+        return this.escapeValue(node);
       case 'BinaryExpression':
       case 'ConditionalExpression':
         if (name === 'ConditionalExpression' || node.getChild('and') || node.getChild('or')) {
@@ -1145,6 +1313,54 @@ export class CellWalker {
       default:
         return this.expressionChildren(node);
     }
+  }
+
+  /**
+   * `return v`, `yield v`, `yield from v` in a module-level function: the names v may be or hold
+   * escape. More than the alias rules, since a caller may change what it gets: v may be a display
+   * holding them (`return rows, {"model": m}`), a comprehension whose element is not a new value
+   * (`[r for r in rows if ...]` holds items of rows), or a builtin handing on items (`sorted(rows)`).
+   */
+  private escapeValue(node: SyntaxNode): void {
+    if (!this.scope.effects) {
+      return;
+    }
+    const roots: AliasRoot[] = [];
+    const stack = children(node);
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (DISPLAYS.has(n.name)) {
+        stack.push(...children(n));
+      } else if (COMPREHENSIONS.has(n.name)) {
+        // `element for targets in iterable (for ... | if ...)*`: what the element and iterables name
+        const element: SyntaxNode[] = [];
+        const held: SyntaxNode[] = [];
+        let part: 'element' | 'targets' | 'iterable' | 'condition' = 'element';
+        for (const c of children(n).slice(1, -1)) {
+          if (c.name === 'for' || c.name === 'in' || c.name === 'if') {
+            part = c.name === 'for' ? 'targets' : c.name === 'in' ? 'iterable' : 'condition';
+          } else if (part === 'element') {
+            element.push(c);
+            held.push(c);
+          } else if (part === 'iterable') {
+            held.push(c);
+          }
+        }
+        if (element.some(e => DISPLAYS.has(e.name) || COMPREHENSIONS.has(e.name) || this.aliasedBy(e).length > 0)) {
+          roots.push(...this.iteratedRoots(held));
+        }
+      } else if (n.name === 'CallExpression' && n.firstChild?.name === 'VariableName' && ITEM_BUILTINS.has(this.text(n.firstChild))) {
+        const args = n.lastChild;
+        for (let c = args?.firstChild ?? null; c; c = c.nextSibling) {
+          if (!(c.name === 'VariableName' && c.nextSibling?.name === 'AssignOp')) {
+            stack.push(c);
+          }
+        }
+      } else {
+        roots.push(...this.aliasedBy(n));
+      }
+    }
+    this.escape(roots);
   }
 
   private markGenerator(): void {
@@ -1201,7 +1417,7 @@ export class CellWalker {
       readOnly ||
       (trusted && ARGUMENT_PRESERVING_METHODS.has(method));
     if (args.name === 'ArgList') {
-      this.callArguments(args, pure);
+      this.callArguments(args, pure, pure ? null : calleeName);
     }
   }
 
@@ -1233,35 +1449,54 @@ export class CellWalker {
     );
   }
 
-  /** A call's arguments; a bare name passed to a call that is not known to be pure may be changed. */
-  private callArguments(args: SyntaxNode, pure: boolean): void {
+  /**
+   * A call's arguments; a bare name passed to a call that is not known to be pure may be changed.
+   * `callee`: the called plain name, which may be a notebook function; the argument's slot (position
+   * or keyword) is recorded with it. Starred arguments, and positions after one, have no slot.
+   */
+  private callArguments(args: SyntaxNode, pure: boolean, callee: string | null = null): void {
     const nodes = children(args);
     if (nodes.some(n => n.name === 'for')) {
       return this.comprehension(nodes.slice(1, -1)); // f(x for x in xs)
     }
+    // The next positional argument's index; -1 once unknown (after `*xs`) or not needed.
+    let position = callee === null ? -1 : 0;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
       const next = nodes[i + 1];
       if (n.name === 'VariableName' && next?.name === 'AssignOp') {
         const value = nodes[i + 2];
+        const walrus = this.text(next) === ':=';
         if (value) {
-          this.argument(value, pure);
+          this.argument(value, pure, callee, walrus ? position : this.text(n));
         }
-        if (this.text(next) === ':=') {
+        if (walrus) {
+          position = position === -1 ? -1 : position + 1;
           const roots = value ? this.aliasedBy(value) : NO_ROOTS;
           this.bind(this.text(n), (value ?? next).to, 'assign', 'unknown', null, this.scope.walrusTarget(), roots);
         }
         i += 2;
-      } else if (n.name !== '(' && n.name !== ')' && n.name !== ',' && n.name !== '*' && n.name !== '**') {
-        this.argument(n, pure);
+      } else if (n.name === '*' || n.name === '**') {
+        if (next) {
+          this.argument(next, pure, null, -1);
+          i++;
+        }
+        if (n.name === '*') {
+          position = -1;
+        }
+      } else if (n.name !== '(' && n.name !== ')' && n.name !== ',') {
+        this.argument(n, pure, callee, position);
+        position = position === -1 ? -1 : position + 1;
       }
     }
   }
 
-  private argument(node: SyntaxNode, pure: boolean): void {
+  /** An argument at `slot` (a position, a keyword, or -1 for none) of a call of `callee`. */
+  private argument(node: SyntaxNode, pure: boolean, callee: string | null, slot: number | string): void {
     this.expression(node);
     if (!pure && node.name === 'VariableName') {
-      this.use('argument', this.text(node), node.from);
+      const call = callee === null || slot === -1 ? null : { callee, slot, scope: this.scope };
+      this.use('argument', this.text(node), node.from, call);
     }
   }
 

@@ -1,0 +1,44 @@
+/** Calls of the notebook's own functions, re-resolved as the notebook is edited (CallResolver). */
+import { notebookJson, step, type CellSpec } from '../__fixtures__/notebookBuilder';
+import { Analyzer } from './analyzer';
+
+const PURE = 'def peek(xs):\n    return len(xs)';
+const APPENDS = 'def peek(xs):\n    xs.append(0)\n    return len(xs)';
+
+/** The notebook, with the helper defined by `helper` and `extra` as the last step's code. */
+function notebook(helper: string, extra = 'print("done")', caller = 'n = peek(rows)'): CellSpec[] {
+  return [
+    { code: helper, tags: ['functions'] },
+    step('a', 'rows = [1]'),
+    step('b', caller),
+    step('c', 'print(rows)'),
+    step('d', extra)
+  ];
+}
+
+describe('calls of notebook functions, across edits', () => {
+  const analyzer = new Analyzer();
+  const cDependsOn = (cells: CellSpec[]): string[] => analyzer.analyze(notebookJson(cells)).steps.find(s => s.name === 'c')!.dependsOn;
+
+  test('each edit is answered as a fresh analysis would', () => {
+    expect(cDependsOn(notebook(PURE))).toEqual(['a']);
+    expect(cDependsOn(notebook(PURE))).toEqual(['a']); // unchanged notebook
+    expect(cDependsOn(notebook(APPENDS))).toEqual(['b']); // the helper now changes its argument
+    expect(cDependsOn(notebook(PURE))).toEqual(['a']);
+    expect(cDependsOn(notebook(PURE, 'peek = print'))).toEqual(['b']); // another cell rebinds it
+    expect(cDependsOn(notebook(PURE, 'print(peek)'))).toEqual(['a']);
+    expect(cDependsOn(notebook(PURE, 'exec("pass")'))).toEqual(['b']); // opaque code anywhere
+    expect(cDependsOn(notebook(PURE, 'print(1)', 'n = peek(rows)\nm = len(rows)'))).toEqual(['a']); // an edit elsewhere
+    expect(cDependsOn(notebook(PURE, 'print(1)', 'n = peek(xs=rows)'))).toEqual(['a']);
+    expect(cDependsOn(notebook(PURE, 'print(1)', 'n = peek(*rows)'))).toEqual(['b']); // starred: conservative
+    expect(cDependsOn(notebook(APPENDS, 'print(1)', 'n = peek(xs=rows)'))).toEqual(['b']);
+  });
+
+  test('the same as a new analyzer, edit after edit', () => {
+    const variants = [notebook(PURE), notebook(APPENDS), notebook(APPENDS, 'def other(xs):\n    return xs'), notebook(PURE, 'peek = 1')];
+    for (const cells of [...variants, ...variants.reverse()]) {
+      const json = notebookJson(cells);
+      expect(analyzer.analyze(json).steps).toEqual(new Analyzer().analyze(json).steps);
+    }
+  });
+});
