@@ -6,6 +6,7 @@ import type { NotebookPipeline } from '../models/NotebookPipeline';
 import type { SidebarModel } from '../models/SidebarModel';
 import { stepColor } from '../models/stepColors';
 import { formatBytes, formatSeconds, stepView } from '../models/stepStatus';
+import { showEditorMarks } from './editorMarks';
 
 const BANNER = 'cp-CellBanner';
 const STEP_CLASS = 'cp-mod-step';
@@ -24,7 +25,7 @@ function element(tag: string, className: string, text?: string): HTMLElement {
  * Decorates one notebook's cells from its live analysis and watched run: each step's colour as a
  * left border, on the step's first cell its inputs/outputs and its run status, duration and saved
  * outputs, and on any cell the diagnostics about it and the line where the last run failed in it
- * (line by line; click to go to the line).
+ * (line by line; click to go to the line), also marked in the cell's editor (editorMarks.ts).
  *
  * Under notebook windowing a cell widget may be a placeholder outside the viewport: like
  * jupyterlab-execute-time, it is decorated once it is ready and again whenever it comes into view.
@@ -107,6 +108,7 @@ export class CellDecorator {
     const step = plan?.role === 'step' && plan.step ? (analysis.steps.find(s => s.name === plan.step) ?? null) : null;
     const node = cell.node;
     node.setAttribute(ROLE_ATTR, plan?.role ?? 'text');
+    showEditorMarks(cell, diagnostics);
     if (step) {
       const view = stepView(this.model.runOf(this.panel.context.path), step.name);
       node.classList.add(STEP_CLASS);

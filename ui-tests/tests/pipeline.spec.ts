@@ -112,6 +112,8 @@ test('tag an untagged notebook, run it, watch it, change a parameter, break a ce
   const failure = cell(page, 2).locator('.cp-Diagnostic[data-code="step-failed"]');
   await expect(failure).toContainText('RuntimeError: broken on purpose');
   await expect(failure.locator('.cp-Diagnostic-line')).toHaveText('line 2');
+  // ...and marked in the editor, on what raised, with CodeMirror's lint underline.
+  await expect(cell(page, 2).locator('.cm-lintRange-error')).toHaveText('raise');
   await expect(cell(page, 3)).toHaveAttribute('data-cp-status', 'skipped', { timeout: RUN_TIMEOUT });
   await expect(cell(page, 1)).toHaveAttribute('data-cp-status', /succeeded|cached/);
   expect(await dagStatuses(sidebar)).toEqual({ load: expect.stringMatching(/succeeded|cached/), square: 'failed', total: 'skipped' });
