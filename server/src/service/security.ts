@@ -48,6 +48,10 @@ export function installSecurity(app: FastifyInstance, secret: string): void {
     if (typeof given !== 'string' || !sameSecret(given, secret)) {
       return refuse(reply, 401, 'missing or wrong service secret: reach cellpipe through Jupyter');
     }
+  });
+  // After the body is read: refusing while the proxy still writes it would break its pipe (a 500
+  // through Jupyter instead of this 403).
+  app.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
     if (SAFE_METHODS.has(request.method)) {
       return;
     }
