@@ -43,19 +43,6 @@ def runtime_namespace():
     return namespace
 
 
-def fsync_file(path):
-    fd = os.open(path, os.O_RDONLY)
-    os.fsync(fd)
-    os.close(fd)
-
-
-def remove(path):
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
-
-
 def timed(fn, before=None):
     if before:
         before()
@@ -103,6 +90,7 @@ def fresh_load(kind, path, root, name=""):
 
 def data_passing(root, nbytes):
     rt = runtime_namespace()
+    fsync_file, remove = rt["_fsync_path"], rt["_remove"]   # the runtime's own small file helpers
     os.environ["CELLPIPE_DATA_DIR"] = str(root)
     os.environ["CELLPIPE_EVENTS"] = str(root / "events.jsonl")
     spec = {"version": 1, "pipeline": "bench", "step": "s", "stepDir": "s", "plan": [], "outputs": []}
