@@ -93,7 +93,7 @@ export class CellDecorator {
             {
               severity: 'error' as const,
               code: 'step-failed',
-              message: `step ${step.name} failed here in the last run: ${(step.message ?? '').replace(/ \(<cell \d+: [^>]*>, line \d+\)$/, '')}`,
+              message: `step ${step.name} failed here in the last run: ${step.failure.error}`,
               cell: step.failure.cell,
               line: step.failure.line,
               column: 1

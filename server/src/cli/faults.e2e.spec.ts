@@ -131,7 +131,7 @@ describe('cellpipe run, faults', () => {
     const status = JSON.parse((await cli(['status', summary.runId, '--json'], { home })).stdout);
     expect(status.message).toBe(summary.message);
     const bad = step(store().load(summary.runId), 'bad');
-    expect(bad.failure).toEqual({ cell: 1, line: 2 });
+    expect(bad.failure).toEqual({ cell: 1, line: 2, error: 'ZeroDivisionError: division by zero' });
     // The result document the runtime leaves on the volume (what Argo hands back as the step's
     // output parameter) says the same as its failed event.
     const document = readFileSync(join(store().dataDir(summary.runId), bad.id, STEP_RESULT_FILE), 'utf8');

@@ -29,7 +29,7 @@ export function describeFailure(record: unknown): Pick<StepState, 'message' | 'f
     return { message };
   }
   const index = /^<cell (\d+):/.exec(cell);
-  const failure = index && typeof line === 'number' && Number.isInteger(line) ? { cell: Number(index[1]), line } : undefined;
+  const failure = index && typeof line === 'number' && Number.isInteger(line) ? { cell: Number(index[1]), line, error: message } : undefined;
   return { message: `${message} (${cell}, line ${line})`, failure };
 }
 

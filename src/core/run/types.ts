@@ -43,8 +43,11 @@ export interface StepState {
   exitCode?: number | null;
   /** Why the step failed or was skipped, in words. */
   message?: string;
-  /** Where the user's code raised, when it did: notebook cell index and 1-based line in the cell. */
-  failure?: { cell: number; line: number };
+  /**
+   * Where the user's code raised, when it did: notebook cell index, 1-based line in the cell, and
+   * the error as Python words it (`message` adds where, for places that show no cell).
+   */
+  failure?: { cell: number; line: number; error: string };
   /** How many times the step has been started in this run (retries add one). */
   attempts: number;
   metrics?: Record<string, number>;

@@ -80,7 +80,7 @@ describe('KubernetesBackend against the fake API server', () => {
     const byId = Object.fromEntries(state.steps.map(s => [s.id, s]));
     expect(byId.load.metrics).toBeUndefined(); // its parameter is Argo's default "{}": no document
     expect(byId.train.metrics).toEqual({ accuracy: 0.91 });
-    expect(byId.report).toMatchObject({ status: 'Failed', message: 'ValueError: no rows (<cell 7: step report>, line 3)', failure: { cell: 7, line: 3 } });
+    expect(byId.report).toMatchObject({ status: 'Failed', message: 'ValueError: no rows (<cell 7: step report>, line 3)', failure: { cell: 7, line: 3, error: 'ValueError: no rows' } });
     expect(state.metrics).toEqual({ accuracy: 0.91 });
   });
 

@@ -98,7 +98,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(state.steps[0]).toMatchObject({
       status: 'Failed',
       message: 'ValueError: no (<cell 4: step b>, line 2)',
-      failure: { cell: 4, line: 2 }
+      failure: { cell: 4, line: 2, error: 'ValueError: no' }
     });
   });
 
