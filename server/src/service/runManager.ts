@@ -86,8 +86,7 @@ export class RunManager {
       this.track(handle);
       return this.state(handle.runId);
     }
-    const explicit = typeof input.python === 'string' && input.python.trim() ? input.python.trim() : undefined;
-    const python = await this.python(parsed, explicit);
+    const python = await this.python(parsed, input.python);
     const magics = magicsProblem(pipeline, python);
     if (magics) {
       throw new HttpError(422, magics);
@@ -111,8 +110,7 @@ export class RunManager {
   async prepare(input: { path?: unknown; python?: unknown }): Promise<void> {
     const notebook = resolveNotebookPath(this.root, input.path);
     const { notebook: parsed, pipeline } = loadPipeline(notebook.absolute, () => undefined);
-    const explicit = typeof input.python === 'string' && input.python.trim() ? input.python.trim() : undefined;
-    const python = await this.python(parsed, explicit);
+    const python = await this.python(parsed, input.python);
     const folder = join(this.store.home, 'prepared', createHash('sha256').update(notebook.relative).digest('hex').slice(0, 16));
     mkdirSync(folder, { recursive: true });
     const scripts = toRunRequest(pipeline, {}).steps.map(step => {
@@ -271,9 +269,10 @@ export class RunManager {
     return this.kernels;
   }
 
-  private async python(notebook: Notebook, explicit: string | undefined): Promise<string> {
-    if (explicit) {
-      return explicit;
+  /** The Python asked for (a request's `python`, when it says one), else the notebook kernel's. */
+  private async python(notebook: Notebook, requested: unknown): Promise<string> {
+    if (typeof requested === 'string' && requested.trim()) {
+      return requested.trim();
     }
     const kernel = (notebook.metadata.kernelspec as { name?: unknown } | undefined)?.name;
     if (typeof kernel !== 'string' || !kernel) {

@@ -1,5 +1,5 @@
-import { RESULT_PARAMETER, STEP_RESULT_FILE } from '../../../../src/core/run/stepResult';
 import { KubeConfig } from '@kubernetes/client-node';
+import { stepOutputs } from '../../../../src/core/compile/argo';
 import type { ArgoWorkflow } from '../kubernetes/argoWorkflow';
 import type { RemoteStep } from '../kubernetes/remoteRun';
 
@@ -9,7 +9,7 @@ export function demoWorkflow(): ArgoWorkflow {
   const script = (name: string): object => ({
     name,
     script: { image: 'python:3.12-slim', command: ['python3'], source: `print(${JSON.stringify(name)})` },
-    outputs: { parameters: [{ name: RESULT_PARAMETER, valueFrom: { path: `/cellpipe/data/{{workflow.name}}/${name}/${STEP_RESULT_FILE}`, default: '{}' } }] }
+    outputs: stepOutputs(name)
   });
   return {
     apiVersion: 'argoproj.io/v1alpha1',

@@ -84,6 +84,16 @@ function baseEnv(pipeline: Pipeline, withParameters: boolean): ArgoEnvVar[] {
   return env;
 }
 
+/**
+ * A step's outputs: the runtime's result document (metrics, and where the user's code raised),
+ * which Argo keeps in the node's status, where the backend reads it without access to the volume.
+ */
+export function stepOutputs(stepId: string): NonNullable<ArgoTemplate['outputs']> {
+  return {
+    parameters: [{ name: RESULT_PARAMETER, valueFrom: { path: `${DATA_MOUNT_PATH}/{{workflow.name}}/${stepId}/${STEP_RESULT_FILE}`, default: '{}' } }]
+  };
+}
+
 function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod, options: ArgoOptions, out: CompileDiagnostics): ArgoTemplate {
   const config = podConfig(pipeline, step, options, out);
   const env = baseEnv(pipeline, true);
@@ -104,13 +114,7 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
       ...(Object.keys(config.limits).length ? { resources: { limits: config.limits } } : {}),
       volumeMounts: shared.mounts
     },
-    // The runtime's result document (metrics, and where the user's code raised): Argo keeps it in
-    // the node's status, where the backend reads it without access to the volume.
-    outputs: {
-      parameters: [
-        { name: RESULT_PARAMETER, valueFrom: { path: `${DATA_MOUNT_PATH}/{{workflow.name}}/${step.id}/${STEP_RESULT_FILE}`, default: '{}' } }
-      ]
-    }
+    outputs: stepOutputs(step.id)
   };
   if (config.retries) {
     template.retryStrategy = { limit: String(config.retries), retryPolicy: 'Always' };

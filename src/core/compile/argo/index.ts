@@ -2,7 +2,7 @@
  * Argo Workflows target. Validation (ajv schema + Argo's semantic checks) is in ./validate, kept
  * out of this entry so that importing the compiler does not pull in ajv.
  */
-export { compileArgo, compileArgoWorkflow, MAX_GENERATE_NAME, type ArgoCompileResult } from './compile';
+export { compileArgo, compileArgoWorkflow, MAX_GENERATE_NAME, stepOutputs, type ArgoCompileResult } from './compile';
 export { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
 export type { ArgoOptions } from './options';
 export type * from './types';
