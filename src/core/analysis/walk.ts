@@ -719,9 +719,7 @@ export class CellWalker {
       case 'MatchStatement':
         return this.matchStatement(node);
       case 'YieldStatement':
-        this.markGenerator();
-        this.expressionChildren(node);
-        return this.escapeValue(node);
+        return this.yielded(node);
       case 'ReturnStatement':
         this.expressionChildren(node);
         return this.escapeValue(node);
@@ -1293,9 +1291,7 @@ export class CellWalker {
       case 'NamedExpression':
         return this.walrus(node);
       case 'YieldExpression':
-        this.markGenerator();
-        this.expressionChildren(node);
-        return this.escapeValue(node);
+        return this.yielded(node);
       case 'BinaryExpression':
       case 'ConditionalExpression':
         if (name === 'ConditionalExpression' || node.getChild('and') || node.getChild('or')) {
@@ -1361,6 +1357,13 @@ export class CellWalker {
       }
     }
     this.escape(roots);
+  }
+
+  /** `yield` (a statement or an expression): its function is a generator, and the value leaves it. */
+  private yielded(node: SyntaxNode): void {
+    this.markGenerator();
+    this.expressionChildren(node);
+    this.escapeValue(node);
   }
 
   private markGenerator(): void {
