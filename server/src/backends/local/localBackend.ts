@@ -172,7 +172,7 @@ class LocalRun {
     state.runner = { pid: process.pid, host: hostname() };
     const toRun = state.steps.filter(s => s.status === 'Pending');
     if (toRun.length) {
-      this.forkServer?.warm();
+      // Starts the launcher now (its start-up overlaps this runner's own), with the steps' libraries.
       this.forkServer?.preload(toRun.map(s => this.store.scriptPath(state.runId, s.id)));
     }
     this.persist();
