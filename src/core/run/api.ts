@@ -1,0 +1,69 @@
+/**
+ * The bodies of the cellpipe service's HTTP API, shared by the service (server/src/service) and
+ * its one client (src/api/client.ts), so the two cannot drift apart.
+ */
+import type { JsonValue, RunStatus } from './types';
+
+/** What `GET /api/health` returns. */
+export interface HealthReport {
+  status: 'ok';
+  version: string;
+  pid: number;
+  node: string;
+  uptimeSeconds: number;
+}
+
+/** One saved output of a step, as its manifest describes it (`GET /api/runs/:id/steps/:step/outputs`). */
+export interface OutputSummary {
+  name: string;
+  type: string | null;
+  serializer: string | null;
+  bytes: number | null;
+}
+
+/** The targets a notebook compiles to. */
+export const COMPILE_TARGETS = ['scripts', 'argo', 'kfp'] as const;
+export type CompileTarget = (typeof COMPILE_TARGETS)[number];
+
+export interface CompiledFile {
+  name: string;
+  content: string;
+}
+
+/** What `POST /api/compile {path, target}` returns. */
+export interface CompileResult {
+  target: CompileTarget;
+  pipelineName: string;
+  files: CompiledFile[];
+}
+
+/** Where a run can go. */
+export const BACKEND_NAMES = ['local', 'kubernetes', 'kfp'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** `POST /api/runs`: start a run of a notebook. */
+export interface StartRunBody {
+  /** Notebook path relative to the Jupyter root (as JupyterLab names it). */
+  path: string;
+  /** Parameter values by name, typed (see parseParameterText), overriding the notebook's defaults. */
+  parameters?: Record<string, JsonValue>;
+  /** 'local' (default), 'kubernetes' (Argo Workflows) or 'kfp' (Kubeflow Pipelines). */
+  backend?: BackendName;
+  /** local: interpreter of the steps; absent means the notebook kernel's. */
+  python?: string;
+  /** local: steps run at once; 0 or absent means one per CPU core. */
+  workers?: number;
+  /** kubernetes: namespace of the Workflow; absent means the kubeconfig context's. */
+  namespace?: string;
+  /** kubernetes, kfp: image of steps that name none. */
+  image?: string;
+  /** kfp: URL of the Kubeflow Pipelines API (the token comes from the service's $KFP_TOKEN / $KFP_COOKIE). */
+  kfpHost?: string;
+}
+
+/** The statuses a run ends in. */
+export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(['Succeeded', 'Failed', 'Cancelled']);
+
+export function isFinished(status: RunStatus): boolean {
+  return FINISHED_RUN_STATUSES.has(status);
+}
