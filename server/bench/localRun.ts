@@ -32,8 +32,8 @@ import { parseNotebook } from '../../src/core/notebook';
 import { buildPipeline } from '../../src/core/pipeline';
 import { prepareForkServer, type LauncherKind } from '../src/backends/local/forkServer';
 import { LocalBackend } from '../src/backends/local/localBackend';
-import { RunStore } from '../src/backends/local/runStore';
-import { toRunRequest } from '../src/service/runRequest';
+import { RunStore } from '../src/backends/runStore';
+import { toRunRequest } from '../src/backends/local/runRequest';
 
 const root = resolve(__dirname, '..', '..');
 const venvPython = join(root, '.venv', 'bin', 'python');
@@ -73,9 +73,9 @@ async function runNotebook(notebook: Cell[] | string, workers: number, launch: L
       prepareForkServer(python, scripts);
       await new Promise(resolve => setTimeout(resolve, PREPARED_IDLE_MS)); // the user reads the results meanwhile
     }
-    const backend = new LocalBackend({ store: new RunStore(home), python, workers, cwd: home, cache: false, launcher });
+    const backend = new LocalBackend({ store: new RunStore(home), python, workers, cache: false, launcher });
     const started = performance.now();
-    const state = await (await backend.start(request)).done;
+    const state = await (await backend.startRequest(request, home)).done;
     const seconds = (performance.now() - started) / 1000;
     if (state.status !== 'Succeeded') {
       throw new Error(`benchmark run ${state.status}: ${state.message ?? JSON.stringify(state.steps.map(s => [s.name, s.status, s.message]))}`);

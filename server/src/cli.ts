@@ -1,6 +1,6 @@
 // Entry point of the `cellpipe` command (bundled to jupyterlab_cellpipe/server/cellpipe.cjs).
 import { createProgram } from './cli/program';
-import { CliError } from './cli/notebookFile';
+import { exitCodeOf } from './cli/exitCodes';
 
 // `cellpipe runs | head` closes stdout early: that is not an error.
 process.stdout.on('error', error => {
@@ -14,5 +14,5 @@ createProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => {
     process.stderr.write(`cellpipe: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = error instanceof CliError ? error.exitCode : 2;
+    process.exitCode = exitCodeOf(error);
   });

@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { analyzeNotebook, formatAnalysisReport, toAnalysisReport } from '../../../src/core/analysis';
 import { hasErrors } from '../../../src/core/notebook';
-import { readNotebookText } from './notebookFile';
-
-/** Exit codes: 1 when the notebook has error diagnostics, 2 for usage and I/O errors. */
-const EXIT_ERRORS = 1;
-const EXIT_USAGE = 2;
+import { notebookInFolder, readNotebookText } from '../app/notebookFile';
+import { EXIT_FAILED, EXIT_USAGE } from './exitCodes';
 
 /** `cellpipe analyze NOTEBOOK [--json]`: steps, edges, inputs, outputs and diagnostics of a notebook. */
 export function registerAnalyze(program: Command): void {
@@ -17,11 +14,9 @@ export function registerAnalyze(program: Command): void {
     // Usage errors (missing or extra arguments, unknown options) exit with 2, not commander's 1.
     .exitOverride(error => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE))
     .action((path: string, options: { json?: boolean }) => {
-      const text = readNotebookText(path);
+      const text = readNotebookText(notebookInFolder(process.cwd(), path));
       const result = analyzeNotebook(text, { defaultStepName: 'main' });
-      process.stdout.write(
-        options.json ? JSON.stringify(toAnalysisReport(result)) + '\n' : formatAnalysisReport(result)
-      );
-      process.exitCode = hasErrors(result.diagnostics) ? EXIT_ERRORS : 0;
+      process.stdout.write(options.json ? JSON.stringify(toAnalysisReport(result)) + '\n' : formatAnalysisReport(result));
+      process.exitCode = hasErrors(result.diagnostics) ? EXIT_FAILED : 0;
     });
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStepResult, STEP_RESULT_FILE } from '../../../src/core/run/stepResult';
 import type { RunState, StepState } from '../../../src/core/run/types';
-import { RunStore } from '../backends/local/runStore';
+import { RunStore } from '../backends/runStore';
 import { cli, finished, runNotebook, startCli, testPython, type RunSummary } from '../testing/cliProcess';
 import { writeNotebook, type CellSpec } from '../equivalence/notebookBuilder';
 
@@ -203,9 +203,9 @@ describe('cellpipe run, exit codes and output', () => {
   }, TIMEOUT);
 
   it.each([
-    ['rate=fast', "--param rate: 'fast' is not a number (the default is 0.5)"],
+    ['rate=fast', "parameter rate: 'fast' is not a number (the default is 0.5)"],
     ['speed=1', "the notebook has no parameter 'speed' (its parameters: rate, name)"],
-    ['rate', "--param takes NAME=VALUE, got 'rate'"]
+    ['rate', "a parameter is set as NAME=VALUE, got 'rate'"]
   ])('--param %s exits 2 with a clear message', async (param, message) => {
     const path = notebook([
       [['pipeline-parameters'], 'rate = 0.5\nname = "x"'],

@@ -1,9 +1,9 @@
-import { cpus } from 'node:os';
 import type { Command } from 'commander';
-import { LocalBackend, type RunHandle } from '../backends/local/localBackend';
-import { RunStore } from '../backends/local/runStore';
+import type { RunHandle } from '../backends/backend';
+import { CellpipeError } from '../errors';
 import type { RunState } from '../../../src/core/run/types';
-import { progressPrinter, runSummary } from './runOutput';
+import { cliRunService } from './cliRuns';
+import { runSummary } from './runOutput';
 
 export interface LocalRunFlags {
   workers?: string;
@@ -23,33 +23,23 @@ export function withLocalRunFlags(command: Command): Command {
     .option('-v, --verbose', "also stream the steps' output to stderr");
 }
 
-export function parseWorkers(value: string | undefined): number {
+/** `--workers`: a whole number of at least 1; absent means one per CPU core. */
+export function parseWorkers(value: string | undefined): number | undefined {
   if (value === undefined) {
-    return cpus().length;
+    return undefined;
   }
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--workers must be a whole number of at least 1, got '${value}'`);
+    throw new CellpipeError('invalid', `--workers must be a whole number of at least 1, got '${value}'`);
   }
   return n;
-}
-
-export function localBackend(flags: LocalRunFlags, python: string, cwd: string): LocalBackend {
-  return new LocalBackend({
-    store: new RunStore(),
-    python,
-    workers: parseWorkers(flags.workers),
-    cwd,
-    cache: flags.cache,
-    onEvent: progressPrinter(line => process.stderr.write(line + '\n'), !!flags.verbose)
-  });
 }
 
 /**
  * Waits for a run, cancelling it on Ctrl-C, prints the result and sets the exit code: 0 only when
  * the run succeeded.
  */
-export async function finishRun(handle: RunHandle, flags: LocalRunFlags): Promise<RunState> {
+export async function finishRun(handle: RunHandle, flags: { json?: boolean }): Promise<RunState> {
   const interrupt = (): void => {
     process.stderr.write('cancelling…\n');
     handle.cancel();
@@ -70,8 +60,6 @@ export function registerRetry(program: Command): void {
   withLocalRunFlags(
     program.command('retry').description('run a failed run again from the steps that did not succeed').argument('<run>', 'run id')
   ).action(async (runId: string, flags: LocalRunFlags) => {
-    const state = new RunStore().load(runId);
-    const backend = localBackend(flags, flags.python ?? state.python ?? 'python3', state.cwd ?? process.cwd());
-    await finishRun(await backend.retry(runId), flags);
+    await finishRun(await cliRunService(flags).retry(runId), flags);
   });
 }

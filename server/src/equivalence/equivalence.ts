@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonValue } from '../../../src/core/run/types';
-import { loadPipeline } from '../cli/notebookFile';
-import { runParameters } from '../cli/parameters';
+import { parseParameterAssignments, resolveParameterValues } from '../../../src/core/run/parameterValues';
+import { loadPipeline } from '../app/loadPipeline';
+import { notebookInFolder } from '../app/notebookFile';
 import { cli, runNotebook, testPython, type RunSummary } from '../testing/cliProcess';
 
 export interface ReferenceRun {
@@ -21,8 +22,8 @@ export interface ReferenceRun {
 
 /** Runs a notebook's code cells in one process, as Run All does (see run_all.py). */
 export async function runAllReference(notebookPath: string, params: readonly string[], cwd: string): Promise<ReferenceRun> {
-  const { notebook, analysis, pipeline } = loadPipeline(notebookPath, () => undefined);
-  const overrides: Record<string, JsonValue> = runParameters(pipeline.parameters, params);
+  const { notebook, analysis, pipeline } = loadPipeline(notebookInFolder(process.cwd(), notebookPath));
+  const overrides: Record<string, JsonValue> = resolveParameterValues(pipeline.parameters, parseParameterAssignments(pipeline.parameters, params));
   const roles = analysis.plan!.cells;
   const cells = notebook.cells
     .map((cell, index) => ({ cell, index, role: roles[index]?.role }))
@@ -52,7 +53,7 @@ export async function runAllReference(notebookPath: string, params: readonly str
 
 /** What each step should print: its cells' Run All output, concatenated in notebook order. */
 export function expectedStepLogs(notebookPath: string, reference: ReferenceRun): Map<string, string> {
-  const { pipeline } = loadPipeline(notebookPath, () => undefined);
+  const { pipeline } = loadPipeline(notebookInFolder(process.cwd(), notebookPath));
   return new Map(pipeline.steps.map(step => [step.name, step.cells.map(c => reference.outputs.get(c) ?? '').join('')]));
 }
 

@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPipeline } from '../cli/notebookFile';
+import { loadPipeline } from '../app/loadPipeline';
+import { notebookInFolder } from '../app/notebookFile';
 import { compareRuns } from './equivalence';
 import { writeNotebook, type CellSpec } from './notebookBuilder';
 
@@ -16,7 +17,7 @@ async function expectEquivalent(cells: CellSpec[], params: string[] = [], dag?: 
     const notebook = join(dir, 'case.ipynb');
     writeNotebook(notebook, cells);
     if (dag) {
-      const { analysis } = loadPipeline(notebook, () => undefined);
+      const { analysis } = loadPipeline(notebookInFolder(process.cwd(), notebook));
       expect(Object.fromEntries(analysis.steps.map(step => [step.name, step.dependsOn]))).toEqual(dag);
     }
     const { reference, expected, pipeline } = await compareRuns(notebook, params, dir);

@@ -1,6 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './httpError';
-import { RunManager } from './runManager';
+import { join } from 'node:path';
+import type { HealthReport } from '../../../src/core/run/api';
+import { RunService } from '../app/runService';
+import { kfpAuth } from '../backends/kfp/kfpClient';
+import { RunStore } from '../backends/runStore';
 import { registerCompileRoutes } from './routes/compile';
 import { registerEventRoutes } from './routes/events';
 import { registerRunRoutes } from './routes/runs';
@@ -21,16 +25,8 @@ export interface ServiceOptions {
   home?: string;
   /** Keep-alive interval of event streams (tests shorten it). */
   keepAliveMs?: number;
-  /** List the kernels and start a step launcher now, before the first run (see RunManager.warmUp). */
+  /** List the kernels and start a step launcher now, before the first run (see RunService.warmUp). */
   warmUp?: boolean;
-}
-
-export interface HealthReport {
-  status: 'ok';
-  version: string;
-  pid: number;
-  node: string;
-  uptimeSeconds: number;
 }
 
 /** The HTTP service behind Jupyter: routes under /api, every one behind the security hook. */
@@ -48,11 +44,15 @@ export function createService(options: ServiceOptions): FastifyInstance {
   }));
 
   if (options.root) {
-    const runs = new RunManager(options.root, options.home);
+    const runs = new RunService({
+      store: new RunStore(options.home ?? process.env.CELLPIPE_HOME ?? join(options.root, '.cellpipe')),
+      // The service's own KFP_TOKEN / KFP_COOKIE: never taken from a request.
+      kfpAuth: kfpAuth()
+    });
     if (options.warmUp) {
       runs.warmUp();
     }
-    registerRunRoutes(app, runs);
+    registerRunRoutes(app, runs, options.root);
     registerEventRoutes(app, runs, options.keepAliveMs);
     registerCompileRoutes(app, options.root);
     app.addHook('onClose', async () => {

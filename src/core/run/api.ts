@@ -2,7 +2,10 @@
  * The bodies of the cellpipe service's HTTP API, shared by the service (server/src/service) and
  * its one client (src/api/client.ts), so the two cannot drift apart.
  */
+import type { CompiledFile, CompileTarget } from '../compile/targetNames';
 import type { JsonValue, RunStatus } from './types';
+
+export { COMPILE_TARGETS, type CompiledFile, type CompileTarget } from '../compile/targetNames';
 
 /** What `GET /api/health` returns. */
 export interface HealthReport {
@@ -19,15 +22,6 @@ export interface OutputSummary {
   type: string | null;
   serializer: string | null;
   bytes: number | null;
-}
-
-/** The targets a notebook compiles to. */
-export const COMPILE_TARGETS = ['scripts', 'argo', 'kfp'] as const;
-export type CompileTarget = (typeof COMPILE_TARGETS)[number];
-
-export interface CompiledFile {
-  name: string;
-  content: string;
 }
 
 /** What `POST /api/compile {path, target}` returns. */

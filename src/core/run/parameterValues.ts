@@ -26,7 +26,7 @@ export function parseParameterText(parameter: Parameter, text: string): JsonValu
       return /^[-+]?\d+$/.test(text.trim()) && Number.isSafeInteger(Number(text)) ? Number(text) : fail('a whole number');
     case 'float': {
       const n = Number(text);
-      return text.trim() !== '' && Number.isFinite(n) ? n : fail('a finite number');
+      return text.trim() !== '' && Number.isFinite(n) ? n : fail('a number');
     }
     case 'bool':
       return /^(true|1|yes)$/i.test(text) ? true : /^(false|0|no)$/i.test(text) ? false : fail('true or false');
@@ -85,7 +85,7 @@ export function parseParameterAssignments(declared: readonly Parameter[], assign
   for (const item of assignments) {
     const eq = item.indexOf('=');
     if (eq <= 0) {
-      throw new ParameterValueError(`a parameter value is NAME=VALUE, got '${item}'`);
+      throw new ParameterValueError(`a parameter is set as NAME=VALUE, got '${item}'`);
     }
     const name = item.slice(0, eq);
     const parameter = byName.get(name);

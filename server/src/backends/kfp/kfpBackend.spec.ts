@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent } from '../../../../src/core/run/types';
-import { RunStore } from '../local/runStore';
+import { RunStore } from '../runStore';
 import { FakeKfp, type FakeKfpOptions } from '../testing/fakeKfp';
 import { demoKfpPipeline, demoSteps } from '../testing/fixtures';
 import { cancelKfpRun, KfpBackend, refreshKfpRun } from './kfpBackend';
@@ -26,7 +26,7 @@ async function startRun(options: FakeKfpOptions, auth: KfpAuth, onEvent?: (e: Ru
   const store = new RunStore(home);
   let cancel = (): void => undefined;
   const backend = new KfpBackend({ store, host: fake.url, auth, pollMs: 1, onEvent: e => (events.push(e), onEvent?.(e, cancel)) });
-  const handle = await backend.start({ ...demoKfpPipeline(), pipelineName: 'Demo', parameters: { rate: 0.5 }, steps: demoSteps });
+  const handle = await backend.submit({ ...demoKfpPipeline(), pipelineName: 'Demo', parameters: { rate: 0.5 }, steps: demoSteps });
   cancel = handle.cancel;
   return { handle, events, store };
 }
@@ -94,7 +94,7 @@ describe('KfpBackend against the fake KFP server', () => {
     const url = fake.url;
     await fake.stop();
     const backend = new KfpBackend({ store: new RunStore(home), host: url });
-    await expect(backend.start({ ...demoKfpPipeline(), pipelineName: 'x', parameters: {}, steps: demoSteps })).rejects.toThrow(/cannot reach the KFP server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); check --kfp-host/);
+    await expect(backend.submit({ ...demoKfpPipeline(), pipelineName: 'x', parameters: {}, steps: demoSteps })).rejects.toThrow(/cannot reach the KFP server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); check --kfp-host/);
     expect(() => new KfpBackend({ store: new RunStore(home), host: 'not a url' })).toThrow(/--kfp-host 'not a url' is not a URL/);
   });
 });

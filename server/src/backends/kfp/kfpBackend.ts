@@ -1,11 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { compileTarget } from '../../../../src/core/compile/targets';
+import type { OutputSummary } from '../../../../src/core/run/api';
+import { isFinished } from '../../../../src/core/run/api';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
-import { recordRemoteRun, remoteRunHandle, type RemoteRunInput } from '../kubernetes/remoteRun';
-import type { RunHandle } from '../local/localBackend';
+import { CellpipeError } from '../../errors';
+import type { Backend, PipelineRun, RunHandle } from '../backend';
+import { recordRemoteRun, remoteRunHandle, remoteRunInput, withRunValues, type RemoteRunInput } from '../remoteRun';
 import { dnsLabel } from '../../../../src/core/pipeline';
-import type { RunStore } from '../local/runStore';
-import { KfpClient, type KfpAuth, type KfpRun } from './kfpClient';
+import type { RunStore } from '../runStore';
+import { kfpAuth, KfpClient, type KfpAuth, type KfpRun } from './kfpClient';
 import { kfpRunFinished, kfpRunStatus, kfpStepStates } from './kfpStatus';
 
 export interface KfpRunInput extends RemoteRunInput {
@@ -23,11 +27,8 @@ export interface KfpBackendOptions {
   onEvent?: (event: RunEvent) => void;
   /** Between two reads of the run (default 2000 ms). */
   pollMs?: number;
-}
-
-/** The token and cookie from flags, else from KFP_TOKEN and KFP_COOKIE. */
-export function kfpAuth(flags: { kfpToken?: string; kfpCookie?: string } = {}): KfpAuth {
-  return { token: flags.kfpToken ?? process.env.KFP_TOKEN ?? undefined, cookie: flags.kfpCookie ?? process.env.KFP_COOKIE ?? undefined };
+  /** Image of steps that name none (no image: tag, no notebook image). */
+  image?: string;
 }
 
 export function applyKfpRun(state: RunState, run: KfpRun): RunState {
@@ -59,14 +60,50 @@ export async function cancelKfpRun(state: RunState, auth: KfpAuth = kfpAuth()): 
  * the run), starts a run of its version with the run's parameters, polls the run and its tasks and
  * reports them as the same RunEvents the local backend emits. Step logs are not in this API.
  */
-export class KfpBackend {
+export class KfpBackend implements Backend {
+  readonly name = 'kfp';
   private readonly client: KfpClient;
 
   constructor(private readonly options: KfpBackendOptions) {
     this.client = new KfpClient(options.host, options.auth ?? {});
   }
 
-  async start(input: KfpRunInput): Promise<RunHandle> {
+  /** Compiles the pipeline into KFP v2 documents (checked as `cellpipe compile --target kfp` checks them) and submits them. */
+  start(run: PipelineRun): Promise<RunHandle> {
+    const { kfp } = compileTarget(withRunValues(run.pipeline, run.parameters), 'kfp', { image: this.options.image });
+    return this.submit({ ...remoteRunInput(run), pipelineSpec: kfp!.pipelineSpec, platformSpec: kfp!.platformSpec });
+  }
+
+  async retry(state: RunState): Promise<RunHandle> {
+    throw new CellpipeError('unsupported', `run ${state.runId} ran on Kubeflow Pipelines: retry it from the KFP UI (${state.kfp?.host}/#/runs/details/${state.kfp?.runId})`);
+  }
+
+  async cancel(state: RunState): Promise<string> {
+    if (isFinished(state.status)) {
+      throw new CellpipeError('conflict', `run ${state.runId} is ${state.status}: nothing to cancel`);
+    }
+    await cancelKfpRun(state, this.options.auth);
+    return `cancel requested for run ${state.runId} (kfp)`;
+  }
+
+  async refresh(state: RunState): Promise<RunState> {
+    return isFinished(state.status) ? state : refreshKfpRun(this.options.store, state, this.options.auth);
+  }
+
+  async stepLog(state: RunState): Promise<string> {
+    throw new CellpipeError(
+      'unsupported',
+      `the Kubeflow Pipelines API does not serve step logs: open run ${state.kfp?.runId} in the KFP UI (${state.kfp?.host}/#/runs/details/${state.kfp?.runId})`
+    );
+  }
+
+  /** The values are on the cluster's volume, which this process cannot read. */
+  async stepOutputs(): Promise<OutputSummary[]> {
+    return [];
+  }
+
+  /** Uploads compiled KFP documents and starts a run of them. */
+  async submit(input: KfpRunInput): Promise<RunHandle> {
     const { store } = this.options;
     const emit = this.options.onEvent ?? ((): void => undefined);
     const runId = store.newRunId(input.pipelineName);

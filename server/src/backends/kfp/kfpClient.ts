@@ -8,6 +8,11 @@ export interface KfpAuth {
   cookie?: string;
 }
 
+/** The token and cookie from flags, else from KFP_TOKEN and KFP_COOKIE. */
+export function kfpAuth(flags: { kfpToken?: string; kfpCookie?: string } = {}): KfpAuth {
+  return { token: flags.kfpToken ?? process.env.KFP_TOKEN ?? undefined, cookie: flags.kfpCookie ?? process.env.KFP_COOKIE ?? undefined };
+}
+
 export type KfpState = 'RUNTIME_STATE_UNSPECIFIED' | 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'SKIPPED' | 'FAILED' | 'CANCELING' | 'CANCELED' | 'PAUSED';
 
 export interface KfpTaskDetail {

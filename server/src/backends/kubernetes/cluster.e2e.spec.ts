@@ -11,7 +11,7 @@ import { compileArgoWorkflow } from '../../../../src/core/compile/argo';
 import { parseNotebook } from '../../../../src/core/notebook';
 import { buildPipeline } from '../../../../src/core/pipeline';
 import type { RunEvent } from '../../../../src/core/run/types';
-import { RunStore } from '../local/runStore';
+import { RunStore } from '../runStore';
 import { KubernetesBackend } from './kubernetesBackend';
 
 const cluster = process.env.KUBECONFIG ? describe : describe.skip;
@@ -29,7 +29,7 @@ cluster('kubernetes backend on a real cluster (KUBECONFIG)', () => {
       const store = new RunStore(home);
       const events: RunEvent[] = [];
       const backend = new KubernetesBackend({ store, namespace: process.env.CELLPIPE_E2E_NAMESPACE, onEvent: e => events.push(e) });
-      const handle = await backend.start({
+      const handle = await backend.submit({
         workflow: compileArgoWorkflow(pipeline, { volume: { size: '1Gi', storageClass: null, accessMode: 'ReadWriteOnce' } }),
         pipelineName: pipeline.name,
         parameters: {},

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
-import { RunStore } from '../local/runStore';
+import { RunStore } from '../runStore';
 import { argoScenario, type AttemptOutcome } from '../testing/argoScenario';
 import { FakeKubernetes, type FakeKubernetesOptions, type LogFollowRecord } from '../testing/fakeKubernetes';
 import { demoSteps, demoWorkflow, kubeConfigFrom } from '../testing/fixtures';
@@ -32,7 +32,7 @@ async function start(options: FakeKubernetesOptions = {}, onEvent: (events: RunE
     onEvent(events);
   };
   const backend = new KubernetesBackend({ store, kubeConfig, onEvent: onRunEvent, retryDelayMs: 5 });
-  const handle = await backend.start({ workflow: demoWorkflow(), pipelineName: 'Demo', parameters: { rate: 0.5 }, steps: demoSteps });
+  const handle = await backend.submit({ workflow: demoWorkflow(), pipelineName: 'Demo', parameters: { rate: 0.5 }, steps: demoSteps });
   return { handle, events, store, kubeConfig, fake };
 }
 
@@ -137,7 +137,7 @@ describe('KubernetesBackend against the fake API server', () => {
       kubeConfig: kubeConfigFrom(fake.kubeconfig()),
       onEvent: e => (e.type === 'step' && e.step.id === 'train' && e.step.status === 'Running' ? cancel() : undefined)
     });
-    const handle = await backend.start({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps });
+    const handle = await backend.submit({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps });
     cancel = handle.cancel;
     const state = await handle.done;
     const patch = fake.requests.find(r => r.method === 'PATCH')!;
@@ -313,7 +313,7 @@ describe('API errors in plain words', () => {
       config = config.replace('fake-token', token);
     }
     const backend = new KubernetesBackend({ store: new RunStore(home), kubeConfig: kubeConfigFrom(config) });
-    return backend.start({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps });
+    return backend.submit({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps });
   };
   const argo = /\/workflows$/;
 
@@ -338,7 +338,7 @@ describe('API errors in plain words', () => {
     await fake.stop();
     fake = undefined;
     const backend = new KubernetesBackend({ store: new RunStore(home), kubeConfig: kubeConfigFrom(config) });
-    const error = await backend.start({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps }).catch((e: Error) => e);
+    const error = await backend.submit({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps }).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+ .*check that the cluster is running/);
   });
 });

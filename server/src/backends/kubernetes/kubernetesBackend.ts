@@ -1,13 +1,17 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { OutputSummary } from '../../../../src/core/run/api';
+import { isFinished } from '../../../../src/core/run/api';
+import { compileTarget } from '../../../../src/core/compile/targets';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
-import type { RunHandle } from '../local/localBackend';
-import type { RunStore } from '../local/runStore';
+import { CellpipeError } from '../../errors';
+import type { Backend, PipelineRun, RunHandle } from '../backend';
+import type { RunStore } from '../runStore';
 import { ArgoApi } from './argoApi';
 import { workflowNodes, type ArgoWorkflow } from './argoWorkflow';
 import { kubeNamespace, loadKubeConfig } from './kubeConfig';
 import { RunLogFollower } from './logFollower';
 import { readStepLogs } from './podLogs';
-import { recordRemoteRun, remoteRunHandle, type RemoteRunInput } from './remoteRun';
+import { recordRemoteRun, remoteRunHandle, remoteRunInput, savedStepLog, withRunValues, type RemoteRunInput } from '../remoteRun';
 import { argoRunStatus, argoStepStates, stepPodNodes } from './stepStatus';
 import { watchWorkflow } from './workflowWatch';
 
@@ -22,6 +26,8 @@ export interface KubernetesBackendOptions {
   kubeConfig?: KubeConfig;
   /** Default: the current context's namespace. */
   namespace?: string;
+  /** Image of steps that name none (no image: tag, no notebook image). */
+  image?: string;
   onEvent?: (event: RunEvent) => void;
   /** Pause before re-watching, or following a step's log again, after a failure (default 1000 ms). */
   retryDelayMs?: number;
@@ -76,7 +82,8 @@ export async function cancelKubernetesRun(state: RunState, kubeConfig?: KubeConf
  * end, reports its nodes as step states and the steps' pod logs as log events while they run
  * (logFollower.ts), exactly like the local backend, and records the run in the local run store so `cellpipe status/logs/cancel` work.
  */
-export class KubernetesBackend {
+export class KubernetesBackend implements Backend {
+  readonly name = 'kubernetes';
   private readonly kc: KubeConfig;
   readonly namespace: string;
 
@@ -85,7 +92,48 @@ export class KubernetesBackend {
     this.namespace = kubeNamespace(this.kc, options.namespace);
   }
 
-  async start(input: KubernetesRunInput): Promise<RunHandle> {
+  /** Compiles the pipeline into a Workflow (checked as `cellpipe compile --target argo` checks it) and submits it. */
+  start(run: PipelineRun): Promise<RunHandle> {
+    const { workflow } = compileTarget(withRunValues(run.pipeline, run.parameters), 'argo', { image: this.options.image });
+    return this.submit({ ...remoteRunInput(run), workflow: workflow! });
+  }
+
+  async retry(state: RunState): Promise<RunHandle> {
+    throw new CellpipeError('unsupported', `run ${state.runId} ran on Kubernetes: retrying an Argo Workflow is not supported yet; start the notebook again`);
+  }
+
+  async cancel(state: RunState): Promise<string> {
+    if (isFinished(state.status)) {
+      throw new CellpipeError('conflict', `run ${state.runId} is ${state.status}: nothing to cancel`);
+    }
+    await cancelKubernetesRun(state, this.kc);
+    return `cancel requested for run ${state.runId} (kubernetes)`;
+  }
+
+  async refresh(state: RunState): Promise<RunState> {
+    return isFinished(state.status) ? state : refreshKubernetesRun(this.options.store, state, this.kc);
+  }
+
+  /** Read from the pods; what was saved while the run was followed when the pods are gone or the cluster is out of reach. */
+  async stepLog(state: RunState, stepId: string): Promise<string> {
+    try {
+      return await kubernetesStepLog(state, stepId, this.kc);
+    } catch (error) {
+      const saved = savedStepLog(this.options.store, state.runId, stepId);
+      if (saved !== undefined) {
+        return saved;
+      }
+      throw error;
+    }
+  }
+
+  /** The values are on the cluster's volume, which this process cannot read. */
+  async stepOutputs(): Promise<OutputSummary[]> {
+    return [];
+  }
+
+  /** Creates a compiled Workflow, named by the run id, and follows it. */
+  async submit(input: KubernetesRunInput): Promise<RunHandle> {
     const { store } = this.options;
     const emit = this.options.onEvent ?? ((): void => undefined);
     const api = new ArgoApi(this.kc, this.namespace);

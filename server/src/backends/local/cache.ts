@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRequest } from '../../../../src/core/run/types';
-import { RunStore, writeFileAtomic } from './runStore';
+import { RunStore, writeFileAtomic } from '../runStore';
 import { topologicalOrder } from './schedule';
 
 /** Canonical JSON: object keys sorted, so equal values hash equally. */

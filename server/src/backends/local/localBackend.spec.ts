@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent, RunRequest, RunnableStep } from '../../../../src/core/run/types';
 import { LocalBackend, observedState } from './localBackend';
-import { RunStore } from './runStore';
+import { RunStore } from '../runStore';
+import type { RunHandle } from '../backend';
 import { processAlive as alive } from './stepProcess';
 
 /** A step whose script is plain Python: these tests exercise the backend, not the compiler. */
@@ -42,10 +43,11 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
       launcher,
       python: 'python3',
       workers: 2,
-      cwd: work,
       onEvent: e => events.push(e)
     });
   });
+
+  const startRun = (runRequest: RunRequest): Promise<RunHandle> => backend.startRequest(runRequest, work);
 
   afterEach(() => {
     rmSync(home, { recursive: true, force: true });
@@ -54,7 +56,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
 
   it('runs independent steps at the same time and a dependent one after them', async () => {
     const sleepy = (id: string): string => `import time, pathlib\npathlib.Path(${JSON.stringify(id)}).touch()\ntime.sleep(0.4)\nprint("done ${id}")`;
-    const handle = await backend.start(
+    const handle = await startRun(
       request([step('a', sleepy('a')), step('b', sleepy('b')), step('c', 'print("after both")', ['a', 'b'])])
     );
     const state = await handle.done;
@@ -72,7 +74,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
   });
 
   it('skips what depends on a failed step and lets independent branches finish', async () => {
-    const handle = await backend.start(
+    const handle = await startRun(
       request([
         step('bad', 'print("about to fail")\nraise SystemExit(3)'),
         step('child', 'print("never")', ['bad']),
@@ -94,7 +96,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
   it("takes a failure's message and notebook cell and line from the runtime's failed event", async () => {
     const failed = { event: 'failed', kind: 'user', message: 'ValueError: no', cell: '<cell 4: step b>', line: 2 };
     const script = `import json, os\nopen(os.environ["CELLPIPE_EVENTS"], "a").write(json.dumps(${JSON.stringify(failed)}) + "\\n")\nraise SystemExit(1)`;
-    const state = await (await backend.start(request([step('b', script)]))).done;
+    const state = await (await startRun(request([step('b', script)]))).done;
     expect(state.steps[0]).toMatchObject({
       status: 'Failed',
       message: 'ValueError: no (<cell 4: step b>, line 2)',
@@ -110,7 +112,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
       `open(${JSON.stringify(pidFile)}, "w").write(str(p.pid))`,
       'time.sleep(60)'
     ].join('\n');
-    const handle = await backend.start(request([step('long', script), step('next', 'print(1)', ['long'])]));
+    const handle = await startRun(request([step('long', script), step('next', 'print(1)', ['long'])]));
     while (!existsSync(pidFile) || !readFileSync(pidFile, 'utf8')) {
       await new Promise(r => setTimeout(r, 50));
     }
@@ -126,7 +128,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
   });
 
   it('cancels from another process through the run store', async () => {
-    const handle = await backend.start(request([step('long', 'import time\ntime.sleep(60)')]));
+    const handle = await startRun(request([step('long', 'import time\ntime.sleep(60)')]));
     const store = new RunStore(home);
     while (store.load(handle.runId).steps[0].status !== 'Running') {
       await new Promise(r => setTimeout(r, 50));
@@ -137,7 +139,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
 
   it('retries from the failed step, reusing what succeeded', async () => {
     const flag = join(work, 'fixed');
-    const handle = await backend.start(
+    const handle = await startRun(
       request([
         step('first', `${writeDone('first')}\nprint("first ran")`),
         step('flaky', `import os\nif not os.path.exists(${JSON.stringify(flag)}):\n    raise SystemExit("not yet")\nprint("flaky ran")`, ['first']),
@@ -147,50 +149,50 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     const failed = await handle.done;
     expect(failed.steps.map(s => s.status)).toEqual(['Succeeded', 'Failed', 'Skipped']);
     writeFileSync(flag, '');
-    const retried = await (await backend.retry(failed.runId)).done;
+    const retried = await (await backend.retry(new RunStore(home).load(failed.runId))).done;
     expect(retried.runId).toBe(failed.runId);
     expect(retried.status).toBe('Succeeded');
     expect(retried.steps.map(s => s.attempts)).toEqual([1, 2, 1]);
     const store = new RunStore(home);
     expect(readFileSync(store.logPath(failed.runId, 'first'), 'utf8')).toBe('first ran\n');
     expect(readFileSync(store.logPath(failed.runId, 'flaky'), 'utf8')).toContain('flaky ran');
-    await expect(backend.retry(failed.runId)).rejects.toThrow(/nothing to retry/);
+    await expect(backend.retry(new RunStore(home).load(failed.runId))).rejects.toThrow(/nothing to retry/);
   });
 
   it('reuses the outputs of an unchanged step and reruns a changed one', async () => {
-    const first = await (await backend.start(request([step('s', writeDone('s'), [], true), step('t', writeDone('t'), ['s'], true)]))).done;
+    const first = await (await startRun(request([step('s', writeDone('s'), [], true), step('t', writeDone('t'), ['s'], true)]))).done;
     expect(first.steps.map(s => s.status)).toEqual(['Succeeded', 'Succeeded']);
     expect(first.metrics).toEqual({ score: 0.5 });
 
-    const second = await (await backend.start(request([step('s', writeDone('s'), [], true), step('t', writeDone('t'), ['s'], true)]))).done;
+    const second = await (await startRun(request([step('s', writeDone('s'), [], true), step('t', writeDone('t'), ['s'], true)]))).done;
     expect(second.steps.map(s => s.status)).toEqual(['Cached', 'Cached']);
     expect(second.steps[0].message).toBe(`outputs reused from run ${first.runId}`);
     const store = new RunStore(home);
     expect(readFileSync(join(store.dataDir(second.runId), 't', 'value.txt'), 'utf8')).toBe('v');
 
     // A changed upstream step invalidates everything below it; other parameters do too.
-    const changed = await (await backend.start(request([step('s', writeDone('s') + '\n# edited', [], true), step('t', writeDone('t'), ['s'], true)]))).done;
+    const changed = await (await startRun(request([step('s', writeDone('s') + '\n# edited', [], true), step('t', writeDone('t'), ['s'], true)]))).done;
     expect(changed.steps.map(s => s.status)).toEqual(['Succeeded', 'Succeeded']);
-    const params = await (await backend.start(request([step('s', writeDone('s'), [], true)], { lr: 0.1 }))).done;
+    const params = await (await startRun(request([step('s', writeDone('s'), [], true)], { lr: 0.1 }))).done;
     expect(params.steps[0].status).toBe('Succeeded');
   });
 
   it('refuses a cycle or an unknown dependency before creating a run', async () => {
-    await expect(backend.start(request([step('a', '', ['b']), step('b', '', ['a'])]))).rejects.toThrow(/cycle/);
-    await expect(backend.start(request([step('a', '', ['zzz'])]))).rejects.toThrow(/unknown step 'zzz'/);
+    await expect(startRun(request([step('a', '', ['b']), step('b', '', ['a'])]))).rejects.toThrow(/cycle/);
+    await expect(startRun(request([step('a', '', ['zzz'])]))).rejects.toThrow(/unknown step 'zzz'/);
     expect(new RunStore(home).list()).toEqual([]);
   });
 
   it('reports a missing interpreter as the step failure', async () => {
-    const broken = new LocalBackend({ store: new RunStore(home), launcher, python: join(work, 'no-such-python'), workers: 1, cwd: work });
-    const state = await (await broken.start(request([step('a', 'print(1)')]))).done;
+    const broken = new LocalBackend({ store: new RunStore(home), launcher, python: join(work, 'no-such-python'), workers: 1 });
+    const state = await (await broken.startRequest(request([step('a', 'print(1)')]), work)).done;
     expect(state.steps[0].status).toBe('Failed');
     expect(state.steps[0].message).toMatch(/cannot start .*no-such-python/);
   });
 
   it('reports a run whose runner died as failed, and retries it', async () => {
     const store = new RunStore(home);
-    const handle = await backend.start(request([step('a', writeDone('a'))]));
+    const handle = await startRun(request([step('a', writeDone('a'))]));
     await handle.done;
     // Pretend the run was interrupted: a runner pid that no longer exists.
     const interrupted = { ...store.load(handle.runId), status: 'Running' as const, runner: { pid: 2 ** 22 + 12345, host: require('os').hostname() } };
@@ -199,7 +201,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     const seen = observedState(store.load(handle.runId));
     expect(seen.status).toBe('Failed');
     expect(seen.message).toMatch(/stopped before it finished; `cellpipe retry/);
-    const resumed = await (await backend.retry(handle.runId)).done;
+    const resumed = await (await backend.retry(new RunStore(home).load(handle.runId))).done;
     expect(resumed.status).toBe('Succeeded');
   });
 });

@@ -1,10 +1,16 @@
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import type { OutputSummary } from '../../../../src/core/run/api';
+import { isFinished } from '../../../../src/core/run/api';
 import { describeFailure } from '../../../../src/core/run/stepResult';
 import type { RunEvent, RunRequest, RunState, StepState } from '../../../../src/core/run/types';
+import { CellpipeError } from '../../errors';
+import type { Backend, PipelineRun, RunHandle } from '../backend';
+import { RunStore } from '../runStore';
 import { cacheKeys, findCached, recordCached, restoreCached } from './cache';
-import { RunStore } from './runStore';
+import { readOutputSummaries } from './outputSummaries';
+import { toRunRequest } from './runRequest';
 import { blockedSteps, readySteps, topologicalOrder } from './schedule';
 import { claimForkServer, defaultLauncherKind, type ForkServer, type LauncherKind } from './forkServer';
 import { killGroup, spawnStep, startStepProcess, type StepProcess } from './stepProcess';
@@ -13,22 +19,13 @@ export interface LocalRunOptions {
   store: RunStore;
   /** Interpreter that runs the steps (see python.ts). */
   python: string;
-  /** Steps run at once; default: the number of CPU cores. */
+  /** Steps run at once. */
   workers: number;
-  /** Working folder of the steps (the notebook's folder, as for Run All). */
-  cwd: string;
   /** Whether steps marked cacheable may reuse earlier outputs. */
   cache?: boolean;
   /** How step processes start (see forkServer.ts); default: defaultLauncherKind(). */
   launcher?: LauncherKind;
   onEvent?: (event: RunEvent) => void;
-}
-
-export interface RunHandle {
-  runId: string;
-  /** Resolves with the final state once every step has finished. */
-  done: Promise<RunState>;
-  cancel(): void;
 }
 
 const now = (): string => new Date().toISOString();
@@ -66,10 +63,17 @@ export function observedState(state: RunState): RunState {
  * The embedded default backend: runs step scripts as local processes, as many at once as the DAG
  * and the worker limit allow, with a folder of the run store as the volume.
  */
-export class LocalBackend {
+export class LocalBackend implements Backend {
+  readonly name = 'local';
+
   constructor(private readonly options: LocalRunOptions) {}
 
-  async start(request: RunRequest): Promise<RunHandle> {
+  start(run: PipelineRun): Promise<RunHandle> {
+    return this.startRequest(toRunRequest(run.pipeline, run.parameters), run.notebookDir);
+  }
+
+  /** Runs compiled step scripts with `cwd` as their working folder. */
+  async startRequest(request: RunRequest, cwd: string): Promise<RunHandle> {
     topologicalOrder(request.steps); // refuse unknown dependencies and cycles before creating anything
     const store = this.options.store;
     const runId = store.newRunId(request.pipelineName);
@@ -83,7 +87,7 @@ export class LocalBackend {
       parameters: request.parameters,
       metrics: {},
       python: this.options.python,
-      cwd: this.options.cwd,
+      cwd,
       steps: request.steps.map(s => ({
         id: s.id,
         name: s.name,
@@ -98,14 +102,15 @@ export class LocalBackend {
   }
 
   /** Runs a failed, cancelled or interrupted run again from the steps that did not succeed. */
-  async retry(runId: string): Promise<RunHandle> {
+  async retry(state: RunState): Promise<RunHandle> {
     const store = this.options.store;
+    const runId = state.runId;
     const saved = store.load(runId);
     if (saved.status === 'Succeeded') {
-      throw new Error(`run '${runId}' succeeded: nothing to retry`);
+      throw new CellpipeError('conflict', `run '${runId}' succeeded: nothing to retry`);
     }
     if ((saved.status === 'Running' || saved.status === 'Pending') && !runnerGone(saved)) {
-      throw new Error(`run '${runId}' is still running (pid ${saved.runner?.pid}); cancel it first`);
+      throw new CellpipeError('conflict', `run '${runId}' is still running (pid ${saved.runner?.pid}); cancel it first`);
     }
     const request = store.loadRequest(runId);
     for (const step of saved.steps) {
@@ -122,6 +127,46 @@ export class LocalBackend {
     }
     Object.assign(saved, { status: 'Pending', message: undefined, finishedAt: undefined });
     return this.execute(request, saved);
+  }
+
+  /**
+   * A run of another process (the CLI, another service) is asked to stop through a marker its
+   * runner polls for; a run whose runner died has its steps killed and is recorded as cancelled.
+   */
+  async cancel(state: RunState): Promise<string> {
+    const { store } = this.options;
+    const runId = state.runId;
+    if (isFinished(state.status)) {
+      throw new CellpipeError('conflict', `run ${runId} is ${state.status}: nothing to cancel`);
+    }
+    if (!runnerGone(state)) {
+      writeFileSync(store.cancelMarker(runId), new Date().toISOString());
+      return `cancel requested for run ${runId}`;
+    }
+    for (const step of state.steps) {
+      if (step.pid) {
+        killGroup(step.pid, 'SIGKILL');
+      }
+      if (step.status === 'Running' || step.status === 'Pending') {
+        Object.assign(step, { status: 'Cancelled', pid: undefined, message: 'cancelled' });
+      }
+    }
+    store.save({ ...state, status: 'Cancelled', finishedAt: new Date().toISOString() });
+    return `run ${runId} cancelled (its runner had stopped)`;
+  }
+
+  /** A local run's state is its run.json; a run whose runner died reads as failed. */
+  async refresh(state: RunState): Promise<RunState> {
+    return observedState(state);
+  }
+
+  async stepLog(state: RunState, stepId: string): Promise<string> {
+    const path = this.options.store.logPath(state.runId, stepId);
+    return existsSync(path) ? readFileSync(path, 'utf8') : '';
+  }
+
+  async stepOutputs(state: RunState, stepId: string): Promise<OutputSummary[]> {
+    return readOutputSummaries(join(this.options.store.dataDir(state.runId), stepId));
   }
 
   private async execute(request: RunRequest, state: RunState): Promise<RunHandle> {
@@ -245,7 +290,7 @@ class LocalRun {
       {
         python: this.options.python,
         script: this.store.scriptPath(this.state.runId, step.id),
-        cwd: this.options.cwd,
+        cwd: this.state.cwd ?? process.cwd(),
         logPath: this.store.logPath(this.state.runId, step.id),
         env: {
           CELLPIPE_DATA_DIR: this.store.dataDir(this.state.runId),
@@ -364,8 +409,4 @@ class LocalRun {
   private emit(event: RunEvent): void {
     this.options.onEvent?.(event);
   }
-}
-
-export function defaultCwd(notebookPath: string | undefined): string {
-  return notebookPath ? resolve(notebookPath, '..') : process.cwd();
 }

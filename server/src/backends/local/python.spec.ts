@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
-import { kernelPythons, listKernelPythons, magicsProblem, resolvePython } from './python';
+import { PythonResolver } from '../../app/pythonResolver';
+import { kernelPythons, listKernelPythons, magicsProblem } from './python';
 
 describe('kernel interpreters', () => {
   it('reads each kernel\'s interpreter from `jupyter kernelspec list --json`', () => {
@@ -23,7 +24,7 @@ describe('kernel interpreters', () => {
     expect(kernelPythons('jupyter: command not found').size).toBe(0);
   });
 
-  it('lists the installed kernels without blocking, as the blocking resolver does', async () => {
+  it('lists the installed kernels without blocking, and resolves a notebook\'s Python from its kernel', async () => {
     const jupyter = spawnSync('jupyter', ['kernelspec', 'list', '--json'], { encoding: 'utf8' });
     const kernels = await listKernelPythons();
     if (jupyter.status !== 0) {
@@ -31,11 +32,13 @@ describe('kernel interpreters', () => {
       return;
     }
     expect(kernels).toEqual(kernelPythons(jupyter.stdout));
+    const resolver = new PythonResolver();
+    const notebookOf = (kernel: string) => ({ cells: [], metadata: { kernelspec: { name: kernel } }, nbformat: 4, nbformatMinor: 5 });
     for (const [name, python] of kernels) {
-      expect(resolvePython({ kernelName: name })).toBe(python);
+      expect(await resolver.resolve(notebookOf(name))).toBe(python);
     }
-    expect(resolvePython({ kernelName: 'no-such-kernel' })).toBe('python3');
-    expect(resolvePython({ explicit: '/opt/py', kernelName: 'python3' })).toBe('/opt/py');
+    expect(await resolver.resolve(notebookOf('no-such-kernel'))).toBe('python3');
+    expect(await resolver.resolve(notebookOf('python3'), ' /opt/py ')).toBe('/opt/py');
   });
 });
 

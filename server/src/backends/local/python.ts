@@ -1,24 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { Pipeline } from '../../../../src/core/pipeline';
 
-/**
- * The Python that runs local steps: `--python`, else the interpreter of the notebook's kernel
- * (from its kernelspec, as Jupyter would start it), else `python3`.
- */
-export function resolvePython(options: { explicit?: string; kernelName?: string }): string {
-  if (options.explicit) {
-    return options.explicit;
-  }
-  if (options.kernelName) {
-    const listing = spawnSync('jupyter', KERNELSPEC_LIST, { encoding: 'utf8', timeout: 15000 });
-    const fromKernel = listing.status === 0 ? kernelPythons(listing.stdout).get(options.kernelName) : undefined;
-    if (fromKernel) {
-      return fromKernel;
-    }
-  }
-  return 'python3';
-}
-
 const KERNELSPEC_LIST = ['kernelspec', 'list', '--json'];
 
 /** Kernel name -> interpreter, from `jupyter kernelspec list --json`; kernels without one are left out. */

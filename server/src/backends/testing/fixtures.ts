@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { stepOutputs } from '../../../../src/core/compile/argo';
 import type { ArgoWorkflow } from '../kubernetes/argoWorkflow';
-import type { RemoteStep } from '../kubernetes/remoteRun';
+import type { RemoteStep } from '../remoteRun';
 
 /** A hand-written compiled Workflow: load -> train -> report, task and template names = step ids. */
 export function demoWorkflow(): ArgoWorkflow {

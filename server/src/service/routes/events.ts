@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { RunEvent } from '../../../../src/core/run/types';
-import { isFinished, type RunManager } from '../runManager';
+import { isFinished } from '../../../../src/core/run/api';
+import type { RunEvent, RunState } from '../../../../src/core/run/types';
+import type { RunService } from '../../app/runService';
 
 /** How often an idle stream sends a comment, so proxies and browsers keep it open. */
 export const KEEP_ALIVE_MS = 15000;
@@ -15,16 +16,16 @@ function frame(event: string, data: unknown): string {
  * stream ends once the run has finished. A browser EventSource reconnects on its own and gets the
  * current state again, so nothing is lost across a dropped connection.
  */
-export function registerEventRoutes(app: FastifyInstance, runs: RunManager, keepAliveMs = KEEP_ALIVE_MS): void {
+export function registerEventRoutes(app: FastifyInstance, runs: RunService, keepAliveMs = KEEP_ALIVE_MS): void {
   app.get<{ Params: { id: string } }>('/api/runs/:id/events', async (request, reply) => {
     const runId = request.params.id;
     const pending: RunEvent[] = [];
     // Subscribe before reading the state so no event falls between the two.
     let forward: (event: RunEvent) => void = event => pending.push(event);
     const unsubscribe = runs.subscribe(runId, event => forward(event));
-    let state;
+    let state: RunState;
     try {
-      state = runs.state(runId);
+      state = await runs.state(runId);
     } catch (error) {
       unsubscribe();
       throw error;
@@ -49,7 +50,7 @@ export function registerEventRoutes(app: FastifyInstance, runs: RunManager, keep
     };
     request.raw.on('close', close);
     out.write(frame('state', state));
-    const ended = (event: RunEvent): boolean => event.type === 'run' && isFinished(event);
+    const ended = (event: RunEvent): boolean => event.type === 'run' && isFinished(event.status);
     forward = event => {
       if (!closed) {
         out.write(frame(event.type, event));
@@ -59,7 +60,7 @@ export function registerEventRoutes(app: FastifyInstance, runs: RunManager, keep
       }
     };
     pending.forEach(event => forward(event));
-    if (isFinished(state) && !runs.isActive(runId)) {
+    if (isFinished(state.status) && !runs.isActive(runId)) {
       close();
     }
   });

@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { RunManager, StartRunInput } from '../runManager';
+import type { BackendName } from '../../../../src/core/run/api';
+import { notebookUnderRoot } from '../../app/notebookFile';
+import type { RunService } from '../../app/runService';
+import { CellpipeError } from '../../errors';
+import { bodyOf, optionalNumber, optionalText, optionalValues } from '../requestBody';
 
 interface RunParams {
   id: string;
@@ -10,31 +14,54 @@ interface StepParams extends RunParams {
 }
 
 /** Runs: prepare, start, list for a notebook, read, cancel, retry; step logs and outputs. */
-export function registerRunRoutes(app: FastifyInstance, runs: RunManager): void {
-  app.post<{ Body: StartRunInput }>('/api/runs', async (request, reply) => {
-    const state = await runs.start(request.body ?? ({} as StartRunInput));
-    return reply.code(201).send(state);
+export function registerRunRoutes(app: FastifyInstance, runs: RunService, root: string): void {
+  // A StartRunBody (core/run/api.ts).
+  app.post('/api/runs', async (request, reply) => {
+    const body = bodyOf(request.body);
+    const handle = await runs.start({
+      notebook: notebookUnderRoot(root, body.path),
+      parameters: optionalValues(body, 'parameters'),
+      backend: (optionalText(body, 'backend') ?? 'local') as BackendName,
+      python: optionalText(body, 'python'),
+      workers: optionalNumber(body, 'workers'),
+      namespace: optionalText(body, 'namespace'),
+      image: optionalText(body, 'image'),
+      kfpHost: optionalText(body, 'kfpHost')
+    });
+    return reply.code(201).send(await runs.state(handle.runId));
   });
 
-  // Local runs of this notebook will start at once (see RunManager.prepare).
-  app.post<{ Body: { path?: unknown; python?: unknown } }>('/api/runs/prepare', async (request, reply) => {
-    await runs.prepare(request.body ?? {});
+  // Local runs of this notebook will start at once (see RunService.prepare).
+  app.post('/api/runs/prepare', async (request, reply) => {
+    const body = bodyOf(request.body);
+    await runs.prepare(notebookUnderRoot(root, body.path), optionalText(body, 'python'));
     return reply.code(204).send();
   });
 
-  app.get<{ Querystring: { path?: string } }>('/api/runs', async request => runs.history(request.query.path));
+  // The runs of one notebook, by its path relative to the root (a deleted notebook keeps its history).
+  app.get<{ Querystring: { path?: unknown } }>('/api/runs', async request => {
+    const path = request.query.path;
+    if (typeof path !== 'string' || path === '') {
+      throw new CellpipeError('invalid', "give the notebook as '?path=' (relative to the Jupyter root)");
+    }
+    return runs.list(path);
+  });
 
   app.get<{ Params: RunParams }>('/api/runs/:id', async request => runs.state(request.params.id));
 
-  app.post<{ Params: RunParams }>('/api/runs/:id/cancel', async request => runs.cancel(request.params.id));
+  app.post<{ Params: RunParams }>('/api/runs/:id/cancel', async request => {
+    await runs.cancel(request.params.id);
+    return runs.state(request.params.id);
+  });
 
-  app.post<{ Params: RunParams }>('/api/runs/:id/retry', async request => runs.retry(request.params.id));
+  app.post<{ Params: RunParams }>('/api/runs/:id/retry', async request => {
+    const handle = await runs.retry(request.params.id);
+    return runs.state(handle.runId);
+  });
 
   app.get<{ Params: StepParams }>('/api/runs/:id/steps/:stepId/log', async (request, reply) =>
-    reply.type('text/plain; charset=utf-8').send(runs.log(request.params.id, request.params.stepId))
+    reply.type('text/plain; charset=utf-8').send(await runs.stepLog(request.params.id, request.params.stepId))
   );
 
-  app.get<{ Params: StepParams }>('/api/runs/:id/steps/:stepId/outputs', async request =>
-    runs.outputs(request.params.id, request.params.stepId)
-  );
+  app.get<{ Params: StepParams }>('/api/runs/:id/steps/:stepId/outputs', async request => runs.stepOutputs(request.params.id, request.params.stepId));
 }

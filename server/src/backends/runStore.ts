@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RunRequest, RunState } from '../../../../src/core/run/types';
-import { dnsLabel } from '../../../../src/core/pipeline';
+import type { RunRequest, RunState } from '../../../src/core/run/types';
+import { dnsLabel } from '../../../src/core/pipeline';
+import { CellpipeError } from '../errors';
 
 /** `$CELLPIPE_HOME`, else `./.cellpipe`. */
 export function defaultHome(): string {
@@ -35,7 +36,7 @@ export class RunStore {
 
   runDir(runId: string): string {
     if (!RUN_ID.test(runId)) {
-      throw new Error(`'${runId}' is not a run id (see \`cellpipe runs\`)`);
+      throw new CellpipeError('invalid', `'${runId}' is not a run id (see \`cellpipe runs\`)`);
     }
     return join(this.home, 'runs', runId);
   }
@@ -86,7 +87,7 @@ export class RunStore {
   load(runId: string): RunState {
     const path = join(this.runDir(runId), 'run.json');
     if (!existsSync(path)) {
-      throw new Error(`no run '${runId}' in ${this.home} (see \`cellpipe runs\`)`);
+      throw new CellpipeError('not-found', `no run '${runId}' in ${this.home} (see \`cellpipe runs\`)`);
     }
     return JSON.parse(readFileSync(path, 'utf8')) as RunState;
   }

@@ -1,7 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import type { JsonValue, RunEvent, RunState, StepState } from '../../../../src/core/run/types';
-import type { RunHandle } from '../local/localBackend';
-import type { RunStore } from '../local/runStore';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { Pipeline } from '../../../src/core/pipeline';
+import type { JsonValue, RunEvent, RunState, StepState } from '../../../src/core/run/types';
+import type { PipelineRun, RunHandle } from './backend';
+import type { RunStore } from './runStore';
+
+/** What is shared by the backends that run a compiled pipeline elsewhere (kubernetes, kfp). */
 
 /** A step of a remote run (kubernetes or kfp); its id is the task name in the compiled DAG. */
 export interface RemoteStep {
@@ -20,6 +23,28 @@ export interface RemoteRunInput {
   notebookPath?: string;
   parameters: Record<string, JsonValue>;
   steps: RemoteStep[];
+}
+
+/** The run as a remote backend records it. */
+export function remoteRunInput(run: PipelineRun): RemoteRunInput {
+  const { pipeline, parameters } = run;
+  return {
+    pipelineName: pipeline.name,
+    notebookPath: pipeline.notebookPath ?? undefined,
+    parameters,
+    steps: pipeline.steps.map(s => ({ id: s.id, name: s.name, dependsOn: s.dependsOn }))
+  };
+}
+
+/** The pipeline with this run's parameter values as its defaults, so the compiled document carries them. */
+export function withRunValues(pipeline: Pipeline, values: Record<string, JsonValue>): Pipeline {
+  return { ...pipeline, parameters: pipeline.parameters.map(p => (p.name in values ? { ...p, default: values[p.name] } : p)) };
+}
+
+/** A step's log as saved in the run store while the run was followed ('' when nothing was). */
+export function savedStepLog(store: RunStore, runId: string, stepId: string): string | undefined {
+  const path = store.logPath(runId, stepId);
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
 /**

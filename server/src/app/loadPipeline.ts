@@ -1,0 +1,31 @@
+import { analyzeNotebook, formatDiagnostic, type AnalysisResult } from '../../../src/core/analysis';
+import { hasErrors, parseNotebook, type Notebook } from '../../../src/core/notebook';
+import { buildPipeline, type Pipeline } from '../../../src/core/pipeline';
+import { CellpipeError } from '../errors';
+import { readNotebookText, type NotebookFile } from './notebookFile';
+
+export interface LoadedPipeline {
+  notebook: Notebook;
+  analysis: AnalysisResult;
+  /** Its notebookPath is the file's `relative` path. */
+  pipeline: Pipeline;
+}
+
+/**
+ * Reads, analyses and builds the pipeline of a notebook file. Warnings go to `warn`; errors stop
+ * here ('notebook') with every error diagnostic in the message.
+ */
+export function loadPipeline(file: NotebookFile, warn: (line: string) => void = () => undefined): LoadedPipeline {
+  const text = readNotebookText(file);
+  const parsed = parseNotebook(text);
+  const analysis = analyzeNotebook(parsed.notebook ?? text, { defaultStepName: 'main' });
+  for (const d of analysis.diagnostics.filter(d => d.severity === 'warning')) {
+    warn(formatDiagnostic(d));
+  }
+  if (!parsed.notebook || hasErrors(analysis.diagnostics)) {
+    const errors = (parsed.notebook ? analysis.diagnostics : parsed.diagnostics).filter(d => d.severity === 'error');
+    throw new CellpipeError('notebook', `${file.relative} cannot run as a pipeline:\n${errors.map(d => '  ' + formatDiagnostic(d)).join('\n')}`);
+  }
+  const pipeline = buildPipeline(parsed.notebook, analysis, { notebookPath: file.relative });
+  return { notebook: parsed.notebook, analysis, pipeline };
+}

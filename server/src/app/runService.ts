@@ -1,0 +1,252 @@
+import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { BackendName, OutputSummary } from '../../../src/core/run/api';
+import { isFinished } from '../../../src/core/run/api';
+import type { Parameter } from '../../../src/core/analysis';
+import { parseParameterAssignments, ParameterValueError, resolveParameterValues } from '../../../src/core/run/parameterValues';
+import type { JsonValue, RunEvent, RunState } from '../../../src/core/run/types';
+import type { Backend, RunHandle } from '../backends/backend';
+import type { KfpAuth } from '../backends/kfp/kfpClient';
+import { prepareForkServer } from '../backends/local/forkServer';
+import { magicsProblem } from '../backends/local/python';
+import { toRunRequest } from '../backends/local/runRequest';
+import { createBackend, isBackendName, settingsOfRun, type BackendSettings } from '../backends/registry';
+import type { RunStore } from '../backends/runStore';
+import { CellpipeError } from '../errors';
+import { asCellpipeError } from './compileNotebook';
+import { loadPipeline } from './loadPipeline';
+import type { NotebookFile } from './notebookFile';
+import { PythonResolver } from './pythonResolver';
+
+/** What starting a run needs; everything but the notebook is optional. */
+export interface StartRunRequest {
+  notebook: NotebookFile;
+  /** Typed values by parameter name, overriding the notebook's defaults (core/run/parameterValues.ts). */
+  parameters?: Record<string, JsonValue>;
+  /** `NAME=VALUE` texts (the CLI's `--param`), each read by its parameter's type; applied after `parameters`. */
+  parameterTexts?: string[];
+  /** Default: local. */
+  backend?: BackendName;
+  /** local: interpreter of the steps; default the notebook kernel's (PythonResolver). */
+  python?: string;
+  /** local: steps at once; 0 or absent: one per CPU core. */
+  workers?: number;
+  /** local: reuse unchanged steps' outputs (default true). */
+  cache?: boolean;
+  /** kubernetes: namespace of the Workflow (default: the kubeconfig context's). */
+  namespace?: string;
+  /** kubernetes, kfp: image of steps that name none. */
+  image?: string;
+  /** kfp: URL of the Kubeflow Pipelines API (default $KFP_HOST). */
+  kfpHost?: string;
+}
+
+export interface RunServiceOptions {
+  store: RunStore;
+  /** Token and cookie for Kubeflow Pipelines (default: none). */
+  kfpAuth?: KfpAuth;
+  /** Warnings of the notebook's analysis and compilation. */
+  warn?: (line: string) => void;
+  /** Every event of every run this process follows (the CLI prints them). */
+  onEvent?: (event: RunEvent) => void;
+  /** How often KFP runs are read (ms). */
+  kfpPollMs?: number;
+  pythons?: PythonResolver;
+}
+
+/** Steps at once: a whole number of at least 1; 0 or absent means one per CPU core. */
+function workerCount(value: unknown): number {
+  if (value === undefined || value === null || value === 0) {
+    return cpus().length;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new CellpipeError('invalid', `workers must be a whole number (0: one per CPU core), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The application's runs, whoever asks (the CLI, the HTTP service): starts a notebook on a backend,
+ * follows the runs this process started and fans their RunEvents out to subscribers, and cancels,
+ * retries, refreshes and reads any run of the store, whichever process or backend ran it.
+ */
+export class RunService {
+  readonly store: RunStore;
+  readonly pythons: PythonResolver;
+  private readonly active = new Map<string, RunHandle>();
+  private readonly events = new EventEmitter();
+
+  constructor(private readonly options: RunServiceOptions) {
+    this.store = options.store;
+    this.pythons = options.pythons ?? new PythonResolver();
+    this.events.setMaxListeners(0);
+  }
+
+  /** Analyses and compiles the notebook from disk and starts it on its backend; resolves once it started. */
+  async start(request: StartRunRequest): Promise<RunHandle> {
+    const backendName = request.backend ?? 'local';
+    if (!isBackendName(backendName)) {
+      throw new CellpipeError('invalid', `unknown backend '${String(backendName)}': choose local, kubernetes or kfp`);
+    }
+    const { notebook, pipeline } = loadPipeline(request.notebook, this.options.warn);
+    const parameters = this.parameterValues(pipeline.parameters, request);
+    let settings: BackendSettings;
+    if (backendName === 'local') {
+      const python = await this.pythons.resolve(notebook, request.python);
+      const magics = magicsProblem(pipeline, python);
+      if (magics) {
+        throw new CellpipeError('notebook', magics);
+      }
+      settings = { name: 'local', python, workers: workerCount(request.workers), cache: request.cache };
+    } else if (backendName === 'kubernetes') {
+      settings = { name: 'kubernetes', namespace: request.namespace, image: request.image };
+    } else {
+      const host = request.kfpHost || process.env.KFP_HOST;
+      if (!host) {
+        throw new CellpipeError('invalid', 'the kfp backend needs the address of the Kubeflow Pipelines API: --kfp-host URL, kfpHost, or KFP_HOST');
+      }
+      settings = { name: 'kfp', host, auth: this.options.kfpAuth ?? {}, image: request.image, pollMs: this.options.kfpPollMs };
+    }
+    const backend = await this.backend(settings);
+    const handle = await asCellpipeError(() => backend.start({ pipeline, parameters, notebookDir: dirname(request.notebook.absolute) }));
+    if (settings.name === 'local') {
+      // The next run's steps start without waiting for a launcher, or for this notebook's libraries.
+      prepareForkServer(settings.python, pipeline.steps.map(s => this.store.scriptPath(handle.runId, s.id)));
+    }
+    return this.track(handle);
+  }
+
+  /**
+   * Gets a local run of a notebook ready before it is asked for (the panel asks when a notebook
+   * becomes active): a step launcher for its Python with the libraries its steps import already
+   * imported. Its step scripts are written under the run store's `prepared/` for the launcher to read.
+   */
+  async prepare(file: NotebookFile, python?: string): Promise<void> {
+    const { notebook, pipeline } = loadPipeline(file);
+    const resolved = await this.pythons.resolve(notebook, python);
+    const folder = join(this.store.home, 'prepared', createHash('sha256').update(file.relative).digest('hex').slice(0, 16));
+    mkdirSync(folder, { recursive: true });
+    const scripts = toRunRequest(pipeline, {}).steps.map(step => {
+      const script = join(folder, `${step.id}.py`);
+      writeFileSync(script, step.script);
+      return script;
+    });
+    prepareForkServer(resolved, scripts);
+  }
+
+  /** Starts a step launcher for the default kernel's Python (the service calls it once it listens). */
+  warmUp(): void {
+    void this.pythons.warmUp().then(python => python && prepareForkServer(python));
+  }
+
+  async retry(runId: string): Promise<RunHandle> {
+    const state = this.store.load(runId);
+    const handle = await (await this.backendOf(state)).retry(state);
+    return this.track(handle);
+  }
+
+  /** Cancels a run this process follows directly, any other through its backend; says what it did. */
+  async cancel(runId: string): Promise<string> {
+    const handle = this.active.get(runId);
+    if (handle) {
+      handle.cancel();
+      return `cancel requested for run ${runId}`;
+    }
+    const state = await this.state(runId);
+    return (await this.backendOf(state)).cancel(state);
+  }
+
+  /** A run's state, brought up to date where it can still change (a remote run, a local run whose runner died). */
+  async state(runId: string): Promise<RunState> {
+    const saved = this.store.load(runId);
+    if (this.active.has(runId)) {
+      return saved;
+    }
+    return (await this.backendOf(saved)).refresh(saved);
+  }
+
+  /** Every run, or the runs of one notebook (its path as recorded), newest first, brought up to date. */
+  async list(notebookPath?: string): Promise<RunState[]> {
+    const saved = this.store.loadAll().filter(state => notebookPath === undefined || state.notebookPath === notebookPath);
+    return Promise.all(
+      saved.map(state =>
+        this.active.has(state.runId) || isFinished(state.status)
+          ? state
+          : this.backendOf(state)
+              .then(backend => backend.refresh(state))
+              .catch(() => state) // out of reach now: the last known state
+      )
+    );
+  }
+
+  async stepLog(runId: string, step: string): Promise<string> {
+    const state = this.store.load(runId);
+    return (await this.backendOf(state)).stepLog(state, this.stepId(state, step));
+  }
+
+  async stepOutputs(runId: string, step: string): Promise<OutputSummary[]> {
+    const state = this.store.load(runId);
+    return (await this.backendOf(state)).stepOutputs(state, this.stepId(state, step));
+  }
+
+  /** Calls `listener` with every event of the run until the returned function is called. */
+  subscribe(runId: string, listener: (event: RunEvent) => void): () => void {
+    this.events.on(runId, listener);
+    return () => this.events.off(runId, listener);
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Waits for the runs this process started (tests, shutdown). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.active.values()].map(h => h.done.catch(() => undefined)));
+  }
+
+  cancelAll(): void {
+    for (const handle of this.active.values()) {
+      handle.cancel();
+    }
+  }
+
+  /** A step by id, or by the user's name for it. */
+  private stepId(state: RunState, step: string): string {
+    const found = state.steps.find(s => s.id === step) ?? state.steps.find(s => s.name === step);
+    if (!found) {
+      throw new CellpipeError('not-found', `run ${state.runId} has no step '${step}'; its steps: ${state.steps.map(s => s.name).join(', ')}`);
+    }
+    return found.id;
+  }
+
+  private parameterValues(declared: readonly Parameter[], request: StartRunRequest): Record<string, JsonValue> {
+    try {
+      return resolveParameterValues(declared, { ...request.parameters, ...parseParameterAssignments(declared, request.parameterTexts ?? []) });
+    } catch (error) {
+      throw error instanceof ParameterValueError ? new CellpipeError('invalid', error.message) : error;
+    }
+  }
+
+  private backend(settings: BackendSettings): Promise<Backend> {
+    return createBackend(settings, {
+      store: this.store,
+      onEvent: event => {
+        this.options.onEvent?.(event);
+        this.events.emit(event.runId, event);
+      }
+    });
+  }
+
+  private backendOf(state: RunState): Promise<Backend> {
+    return this.backend(settingsOfRun(state, this.options.kfpAuth ?? {}));
+  }
+
+  private track(handle: RunHandle): RunHandle {
+    this.active.set(handle.runId, handle);
+    void handle.done.catch(() => undefined).then(() => this.active.delete(handle.runId));
+    return handle;
+  }
+}

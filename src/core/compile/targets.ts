@@ -1,0 +1,77 @@
+/**
+ * One way to compile a pipeline into the files of a target, with the same checks whoever asks (the
+ * CLI's `compile`, the service's `/api/compile`, the cluster backends before they submit): errors
+ * of the target's compiler stop it (ClusterCompileError), and a document that its own validator
+ * rejects is a bug of cellpipe (InvalidCompileOutput), never written or submitted.
+ */
+import type { Diagnostic } from '../notebook';
+import type { Pipeline } from '../pipeline';
+import { argoYaml, compileArgo, type ArgoOptions, type ArgoWorkflow } from './argo';
+import { validateArgoWorkflow } from './argo/validate';
+import { orThrow } from './cluster/diagnostics';
+import { compileKfp, kfpYaml, type KfpOptions, type KfpPipeline } from './kfp';
+import { compileStepScripts } from './stepScript';
+
+import type { CompiledFile, CompileTarget } from './targetNames';
+
+export { COMPILE_TARGETS, isCompileTarget, type CompiledFile, type CompileTarget } from './targetNames';
+
+/** Options of the cluster targets (scripts take none); `template` is Argo's alone. */
+export type TargetOptions = ArgoOptions & KfpOptions;
+
+export interface CompiledTarget {
+  target: CompileTarget;
+  pipelineName: string;
+  files: CompiledFile[];
+  /** Warnings: errors throw. */
+  diagnostics: Diagnostic[];
+  /** argo: the Workflow the files hold. */
+  workflow?: ArgoWorkflow;
+  /** kfp: the documents the file holds. */
+  kfp?: KfpPipeline;
+}
+
+/** A compiled document its target's validator rejects: cellpipe's bug, not the user's. */
+export class InvalidCompileOutput extends Error {
+  constructor(
+    readonly target: CompileTarget,
+    readonly problems: string[]
+  ) {
+    super(`cellpipe bug: the compiled ${target} document is invalid:\n${problems.map(p => '  ' + p).join('\n')}`);
+  }
+}
+
+/** `<notebook>.<target>.yaml`, named after the notebook (else the pipeline). */
+function yamlFileName(pipeline: Pipeline, target: CompileTarget): string {
+  const base = (pipeline.notebookPath ?? pipeline.name).split('/').pop()!.replace(/\.ipynb$/i, '');
+  return `${base}.${target}.yaml`;
+}
+
+export function compileTarget(pipeline: Pipeline, target: CompileTarget, options: TargetOptions = {}): CompiledTarget {
+  const base = { target, pipelineName: pipeline.name };
+  switch (target) {
+    case 'scripts':
+      return {
+        ...base,
+        diagnostics: [],
+        files: [
+          ...[...compileStepScripts(pipeline)].map(([id, content]) => ({ name: `${id}.py`, content })),
+          { name: 'pipeline.json', content: JSON.stringify(pipeline, null, 1) + '\n' }
+        ]
+      };
+    case 'argo': {
+      const { workflow, diagnostics } = compileArgo(pipeline, options);
+      orThrow(workflow, diagnostics);
+      const problems = validateArgoWorkflow(workflow);
+      if (problems.length) {
+        throw new InvalidCompileOutput(target, problems);
+      }
+      return { ...base, diagnostics, workflow, files: [{ name: yamlFileName(pipeline, target), content: argoYaml(workflow) }] };
+    }
+    case 'kfp': {
+      const kfp = compileKfp(pipeline, options);
+      orThrow(kfp, kfp.diagnostics);
+      return { ...base, diagnostics: kfp.diagnostics, kfp, files: [{ name: yamlFileName(pipeline, target), content: kfpYaml(kfp) }] };
+    }
+  }
+}
