@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import type { CompileTarget, OutputSummary } from '../api/client';
+import type { CompileTarget, OutputSummary } from '../core/run/api';
 import type { RunState } from '../core/run/types';
 import type { SidebarModel, ServiceHealth } from '../models/SidebarModel';
 import { formatBytes, formatSeconds, stepView } from '../models/stepStatus';
@@ -180,7 +180,12 @@ export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Eleme
       )}
 
       <Section title="Parameters">
-        <ParametersForm parameters={analysis?.parameters ?? []} values={model.parameterValues} onChange={(n, v) => model.setParameter(n, v)} />
+        <ParametersForm
+          parameters={analysis?.parameters ?? []}
+          texts={model.parameterTexts}
+          errors={model.parameterErrors}
+          onChange={(name, text) => model.setParameter(name, text)}
+        />
       </Section>
 
       {run && Object.keys(run.metrics).length > 0 && (
