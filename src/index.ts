@@ -113,12 +113,12 @@ const cellpipePlugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(CommandIDs.cancelRun, {
       label: 'Cancel the Running Pipeline',
-      isEnabled: () => model.run?.status === 'Running',
+      isEnabled: () => model.cancellable,
       execute: runCommand(() => model.cancel())
     });
     app.commands.addCommand(CommandIDs.retryRun, {
       label: 'Retry the Failed Pipeline Run',
-      isEnabled: () => model.run?.status === 'Failed' || model.run?.status === 'Cancelled',
+      isEnabled: () => model.retryable,
       execute: runCommand(() => model.retry())
     });
     for (const command of Object.values(CommandIDs)) {

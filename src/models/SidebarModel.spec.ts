@@ -151,6 +151,7 @@ describe('SidebarModel', () => {
       stream.handlers.event({ type: 'run', runId: 'r1', status: 'Running' });
       stream.handlers.event({ type: 'step', runId: 'r1', step: stepState('train', 'Running') });
       expect(model.run!.steps.map(s => s.status)).toEqual(['Running', 'Pending']);
+      expect(model.cancellable).toBe(true);
       client.stepOutputs.mockResolvedValue([{ name: 'model', type: 'float', serializer: 'pickle', bytes: 21 }]);
       stream.handlers.event({ type: 'step', runId: 'r1', step: stepState('train', 'Succeeded') });
       stream.handlers.event({ type: 'step', runId: 'r1', step: stepState('report', 'Succeeded') });
@@ -159,6 +160,8 @@ describe('SidebarModel', () => {
       stream.handlers.event({ type: 'run', runId: 'r1', status: 'Succeeded' });
       await settle();
       expect(statuses).toEqual(['Pending', 'Running', 'Succeeded']);
+      expect(model.cancellable).toBe(false);
+      expect(model.retryable).toBe(false);
       expect(new Set(changedPaths)).toEqual(new Set([PATH]));
       expect(client.run).toHaveBeenCalledWith('r1');
       expect(model.run).toEqual(final);
@@ -187,6 +190,7 @@ describe('SidebarModel', () => {
       await settle();
       expect(model.run!.status).toBe('Failed');
       expect(model.run!.steps.find(s => s.name === 'report')!.failure).toEqual(failure);
+      expect(model.retryable).toBe(true);
 
       client.retry.mockResolvedValue(runState('r1', [stepState('train', 'Succeeded'), stepState('report', 'Pending')], { status: 'Running' }));
       await model.retry();

@@ -5,6 +5,7 @@ import { BACKEND_NAMES, isFinished, type BackendName, type CompileResult, type C
 import type { RunEvent, RunState, StepState } from '../core/run/types';
 import type { CellpipeSettings } from '../tokens';
 import { NotebookPipeline } from './NotebookPipeline';
+import { hasSavedOutputs } from './stepStatus';
 import { typeParameterTexts } from './parameterTexts';
 
 export type ServiceHealth =
@@ -83,6 +84,16 @@ export class SidebarModel {
 
   get run(): RunState | null {
     return this.runOf(this.notebookPath);
+  }
+
+  /** Whether the shown run is still going, so it can be cancelled. */
+  get cancellable(): boolean {
+    return !!this.run && !isFinished(this.run.status);
+  }
+
+  /** Whether the shown run stopped short (failed or cancelled), so it can be retried. */
+  get retryable(): boolean {
+    return this.run?.status === 'Failed' || this.run?.status === 'Cancelled';
   }
 
   get busy(): string | null {
@@ -406,7 +417,7 @@ export class SidebarModel {
   /** Fetches what a finished step saved, once, for the cell summaries. */
   private loadOutputs(path: string, run: RunState, step: StepState): void {
     const key = `${run.runId}/${step.id}`;
-    if ((step.status !== 'Succeeded' && step.status !== 'Cached') || this.outputs.has(key)) {
+    if (!hasSavedOutputs(step) || this.outputs.has(key)) {
       return;
     }
     this.outputs.set(key, []);
