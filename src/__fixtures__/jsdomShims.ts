@@ -23,6 +23,7 @@ if (typeof window !== 'undefined') {
       return [];
     }
   }
+  browser.requestIdleCallback ??= (callback: () => void) => setTimeout(callback, 0);
   browser.ResizeObserver ??= InertObserver;
   browser.IntersectionObserver ??= InertObserver;
   if (!navigator.clipboard) {
