@@ -3,7 +3,7 @@
  * gaps @jupyterlab/testutils' jest-shim fills). Only for specs under `@jest-environment jsdom`.
  */
 if (typeof window !== 'undefined') {
-  const browser = window as any;
+  const browser = window as unknown as Record<string, unknown>;
   browser.DragEvent ??= class DragEvent extends MouseEvent {};
   browser.matchMedia ??= (media: string) => ({
     matches: false,
