@@ -7,7 +7,8 @@ import type { Cell } from '@jupyterlab/cells';
 import { ICommandPalette, IToolbarWidgetRegistry } from '@jupyterlab/apputils';
 import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { CellpipeClient, type CompileTarget } from './api/client';
+import { CellpipeClient } from './api/client';
+import type { CompileTarget } from './core/run/api';
 import { downloadCompiled, saveCompiled } from './api/compiledFiles';
 import { CellDecorator } from './cells/CellDecorator';
 import { createCellToolbarEditor } from './cells/CellToolbarEditor';
@@ -112,12 +113,12 @@ const cellpipePlugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(CommandIDs.cancelRun, {
       label: 'Cancel the Running Pipeline',
-      isEnabled: () => model.run?.status === 'Running',
+      isEnabled: () => model.cancellable,
       execute: runCommand(() => model.cancel())
     });
     app.commands.addCommand(CommandIDs.retryRun, {
       label: 'Retry the Failed Pipeline Run',
-      isEnabled: () => model.run?.status === 'Failed' || model.run?.status === 'Cancelled',
+      isEnabled: () => model.retryable,
       execute: runCommand(() => model.retry())
     });
     for (const command of Object.values(CommandIDs)) {

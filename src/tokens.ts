@@ -1,3 +1,5 @@
+import type { BackendName } from './core/run/api';
+
 /** Identifiers shared by cellpipe's plugins: one place, so commands and settings never drift. */
 export const PLUGIN_ID = 'jupyterlab-cellpipe:plugin';
 export const SIDEBAR_ID = 'cellpipe-sidebar';
@@ -15,7 +17,7 @@ export namespace CommandIDs {
 
 /** User settings (schema/plugin.json). */
 export interface CellpipeSettings {
-  defaultBackend: 'local' | 'kubernetes' | 'kfp';
+  defaultBackend: BackendName;
   workers: number;
   python: string;
   namespace: string;

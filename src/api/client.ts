@@ -1,48 +1,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import { isFinished, type CompileResult, type CompileTarget, type HealthReport, type OutputSummary, type StartRunBody } from '../core/run/api';
 import type { RunEvent, RunState } from '../core/run/types';
-
-/** What the service's /api/health returns. */
-export interface HealthReport {
-  status: 'ok';
-  version: string;
-  pid: number;
-  node: string;
-  uptimeSeconds: number;
-}
-
-export type CompileTarget = 'scripts' | 'argo' | 'kfp';
-
-export interface CompileResult {
-  target: CompileTarget;
-  pipelineName: string;
-  files: Array<{ name: string; content: string }>;
-}
-
-/** One saved output of a step (from its manifest). */
-export interface OutputSummary {
-  name: string;
-  type: string | null;
-  serializer: string | null;
-  bytes: number | null;
-}
-
-export interface StartRunOptions {
-  /** Notebook path relative to the Jupyter root (as JupyterLab names it). */
-  path: string;
-  /** Parameter values by name, as typed: the service reads them by the default's type. */
-  parameters: Record<string, string>;
-  python?: string;
-  workers?: number;
-  /** 'local' (default), 'kubernetes' or 'kfp'. */
-  backend?: string;
-  /** kubernetes: namespace of the Workflow. */
-  namespace?: string;
-  /** kubernetes, kfp: image of steps that name none. */
-  image?: string;
-  /** kfp: URL of the Kubeflow Pipelines API. */
-  kfpHost?: string;
-}
 
 /** Callbacks of a run's event stream. */
 export interface RunStreamHandlers {
@@ -61,8 +20,6 @@ export class ServiceError extends Error {
   }
 }
 
-const FINISHED = new Set(['Succeeded', 'Failed', 'Cancelled']);
-
 /**
  * The one module that talks HTTP to the cellpipe service. Requests go to Jupyter's own server
  * (`{baseUrl}/cellpipe/...`, forwarded by jupyter-server-proxy), so they carry Jupyter's token
@@ -75,8 +32,8 @@ export class CellpipeClient {
     return this.request<HealthReport>('api/health');
   }
 
-  startRun(options: StartRunOptions): Promise<RunState> {
-    return this.post<RunState>('api/runs', { backend: 'local', ...options });
+  startRun(body: StartRunBody): Promise<RunState> {
+    return this.post<RunState>('api/runs', body);
   }
 
   /** Asks the service to get local runs of a notebook ready (its Python started, its libraries imported). */
@@ -125,7 +82,7 @@ export class CellpipeClient {
     source.addEventListener('state', message => {
       const state = JSON.parse((message as MessageEvent).data) as RunState;
       handlers.state(state);
-      if (FINISHED.has(state.status)) {
+      if (isFinished(state.status)) {
         close(); // the server closes too; do not let EventSource reconnect
       }
     });
@@ -133,7 +90,7 @@ export class CellpipeClient {
       source.addEventListener(type, message => {
         const event = JSON.parse((message as MessageEvent).data) as RunEvent;
         handlers.event(event);
-        if (event.type === 'run' && FINISHED.has(event.status)) {
+        if (event.type === 'run' && isFinished(event.status)) {
           close();
         }
       });

@@ -1,5 +1,5 @@
 import type { Contents } from '@jupyterlab/services';
-import type { CompileResult } from './client';
+import type { CompileResult } from '../core/run/api';
 
 /** Where compiled files go next to a notebook: one file for Argo/KFP, a folder for step scripts. */
 export function compiledPath(notebookPath: string, result: CompileResult): string {

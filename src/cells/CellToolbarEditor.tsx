@@ -6,7 +6,18 @@ import { Widget } from '@lumino/widgets';
 import type { NotebookPipeline } from '../models/NotebookPipeline';
 import { stepColor } from '../models/stepColors';
 import { configureStep } from './ConfigureStepDialog';
-import { ROLE_CHOICES, cellRole, readStepConfig, readTags, setRole, setStepName, writeStepConfig, type CellRoleChoice } from './tagEdit';
+import { taggedRole, readStepConfig, readTags, setRole, setStepName, writeStepConfig, type TaggedRole } from '../core/notebook';
+
+/** The roles the toolbar offers, as its menu words them. */
+const ROLE_CHOICES: ReadonlyArray<{ value: TaggedRole; label: string }> = [
+  { value: 'none', label: 'no tag (joins the step above)' },
+  { value: 'step', label: 'step' },
+  { value: 'skip', label: 'skip' },
+  { value: 'imports', label: 'imports' },
+  { value: 'functions', label: 'functions' },
+  { value: 'parameters', label: 'parameters' },
+  { value: 'metrics', label: 'metrics' }
+];
 
 function tagsOf(cell: Cell): string[] {
   return readTags(cell.model.getMetadata('tags'));
@@ -31,7 +42,7 @@ function freshStepName(existing: readonly string[]): string {
 
 function CellTools({ cell, pipeline }: { cell: Cell; pipeline: NotebookPipeline | null }): JSX.Element {
   const tags = tagsOf(cell);
-  const { role, step } = cellRole(tags);
+  const { role, step } = taggedRole(tags);
   const names = pipeline?.stepNames ?? [];
   const listId = `cp-steps-${cell.model.id}`;
   const rename = (value: string): void => {
@@ -49,7 +60,7 @@ function CellTools({ cell, pipeline }: { cell: Cell; pipeline: NotebookPipeline 
         title="cellpipe: what this cell is in the pipeline"
         value={role}
         onChange={event => {
-          const next = event.target.value as CellRoleChoice;
+          const next = event.target.value as TaggedRole;
           writeTags(cell, setRole(tagsOf(cell), next, next === 'step' ? freshStepName(names) : undefined));
         }}
       >

@@ -1,6 +1,6 @@
 import React from 'react';
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
-import { configProblems, type StepConfigForm } from './tagEdit';
+import { configProblems, type StepConfigForm } from '../core/notebook';
 
 /** The dialog's body: a form whose values `getValue` returns. */
 class StepConfigBody extends ReactWidget {

@@ -3,8 +3,11 @@ import type { Parameter } from '../core/analysis';
 
 export interface ParametersFormProps {
   parameters: Parameter[];
-  values: Record<string, string>;
-  onChange: (name: string, value: string) => void;
+  /** Texts typed for the next run, by name; a parameter without one shows its default. */
+  texts: Record<string, string>;
+  /** Why a text does not fit its parameter, by name. */
+  errors: Record<string, string>;
+  onChange: (name: string, text: string) => void;
 }
 
 /** A parameter's default as the user would type it. */
@@ -13,7 +16,7 @@ export function defaultText(parameter: Parameter): string {
 }
 
 /** The run's parameters: defaults from the parameters cell, values for the next run typed here. */
-export function ParametersForm({ parameters, values, onChange }: ParametersFormProps): JSX.Element {
+export function ParametersForm({ parameters, texts, errors, onChange }: ParametersFormProps): JSX.Element {
   if (!parameters.length) {
     return <div className="cp-SidebarPanel-empty">No parameters: tag a cell of literal assignments as parameters.</div>;
   }
@@ -27,10 +30,16 @@ export function ParametersForm({ parameters, values, onChange }: ParametersFormP
           <input
             className="jp-mod-styled cp-Form-input cp-Parameter"
             data-parameter={p.name}
-            value={values[p.name] ?? defaultText(p)}
+            value={texts[p.name] ?? defaultText(p)}
             aria-label={`parameter ${p.name}`}
+            aria-invalid={p.name in errors}
             onChange={event => onChange(p.name, event.target.value === defaultText(p) ? '' : event.target.value)}
           />
+          {p.name in errors && (
+            <span className="cp-Error cp-Form-error" style={{ gridColumn: '2' }} role="alert" data-parameter-error={p.name}>
+              {errors[p.name]}
+            </span>
+          )}
         </label>
       ))}
     </div>

@@ -1,8 +1,8 @@
 import React, { useState } from 'react';
-import type { CompileTarget, OutputSummary } from '../api/client';
+import type { CompileTarget, OutputSummary } from '../core/run/api';
 import type { RunState } from '../core/run/types';
 import type { SidebarModel, ServiceHealth } from '../models/SidebarModel';
-import { formatBytes, formatSeconds, stepView } from '../models/stepStatus';
+import { formatBytes, formatSeconds, hasSavedOutputs, stepView } from '../models/stepStatus';
 import { DagView } from './DagView';
 import { ParametersForm } from './ParametersForm';
 import { PipelineSettingsForm } from './PipelineSettingsForm';
@@ -48,7 +48,7 @@ function Section({ title, children, open = true }: { title: string; children: Re
 }
 
 function RunLine({ run }: { run: RunState }): JSX.Element {
-  const done = run.steps.filter(s => s.status === 'Succeeded' || s.status === 'Cached').length;
+  const done = run.steps.filter(hasSavedOutputs).length;
   return (
     <span className={`cp-RunStatus cp-mod-${run.status.toLowerCase()}`} data-status={run.status}>
       {run.status} · {done}/{run.steps.length} steps
@@ -87,7 +87,6 @@ export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Eleme
   }
   const analysis = pipeline.analysis;
   const run = model.run;
-  const running = run && (run.status === 'Running' || run.status === 'Pending');
   const errors = analysis?.diagnostics.filter(d => d.severity === 'error') ?? [];
   const selected = run?.steps.find(s => s.id === model.selectedStep) ?? null;
   const selectByName = (name: string): void => {
@@ -112,12 +111,12 @@ export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Eleme
         >
           Compile and run
         </button>
-        {running && (
+        {model.cancellable && (
           <button className="jp-mod-styled jp-mod-warn cp-CancelButton" onClick={() => void model.cancel()}>
             Cancel
           </button>
         )}
-        {run && (run.status === 'Failed' || run.status === 'Cancelled') && (
+        {model.retryable && (
           <button className="jp-mod-styled cp-RetryButton" onClick={() => void model.retry()}>
             Retry
           </button>
@@ -180,7 +179,12 @@ export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Eleme
       )}
 
       <Section title="Parameters">
-        <ParametersForm parameters={analysis?.parameters ?? []} values={model.parameterValues} onChange={(n, v) => model.setParameter(n, v)} />
+        <ParametersForm
+          parameters={analysis?.parameters ?? []}
+          texts={model.parameterTexts}
+          errors={model.parameterErrors}
+          onChange={(name, text) => model.setParameter(name, text)}
+        />
       </Section>
 
       {run && Object.keys(run.metrics).length > 0 && (

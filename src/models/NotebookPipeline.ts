@@ -3,8 +3,7 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { IObservableList } from '@jupyterlab/observables';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Analyzer, type AnalysisResult, type StepAnalysis } from '../core/analysis';
-import type { CellType, Notebook } from '../core/notebook';
-import { readTags } from '../cells/tagEdit';
+import { readTags, type CellType, type Notebook } from '../core/notebook';
 
 /** Delay between the last keystroke and the analysis it triggers. */
 export const ANALYSIS_DEBOUNCE_MS = 150;
@@ -32,7 +31,7 @@ export function coreNotebook(panel: NotebookPanel): Notebook {
  */
 export class NotebookPipeline {
   private readonly analyzer = new Analyzer({ defaultStepName: 'main' });
-  private timer: number | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private _analysis: AnalysisResult | null = null;
   private readonly _changed = new Signal<this, AnalysisResult>(this);
   private disposed = false;
@@ -72,7 +71,7 @@ export class NotebookPipeline {
 
   /** Analyses now (commands call it before compiling so they see the latest text). */
   analyze(): AnalysisResult {
-    window.clearTimeout(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
     this._analysis = this.analyzer.analyzeNotebook(coreNotebook(this.panel));
     this._changed.emit(this._analysis);
@@ -81,7 +80,7 @@ export class NotebookPipeline {
 
   dispose(): void {
     this.disposed = true;
-    window.clearTimeout(this.timer);
+    clearTimeout(this.timer);
     Signal.clearData(this);
   }
 
@@ -89,8 +88,8 @@ export class NotebookPipeline {
     if (this.disposed) {
       return;
     }
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.analyze(), ANALYSIS_DEBOUNCE_MS);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.analyze(), ANALYSIS_DEBOUNCE_MS);
   }
 
   private onCellsChanged(_: unknown, change: IObservableList.IChangedArgs<ICellModel>): void {

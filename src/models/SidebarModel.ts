@@ -1,9 +1,12 @@
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
-import type { CellpipeClient, CompileResult, CompileTarget, HealthReport, OutputSummary } from '../api/client';
+import type { CellpipeClient } from '../api/client';
+import { BACKEND_NAMES, isFinished, type BackendName, type CompileResult, type CompileTarget, type HealthReport, type OutputSummary } from '../core/run/api';
 import type { RunEvent, RunState, StepState } from '../core/run/types';
 import type { CellpipeSettings } from '../tokens';
 import { NotebookPipeline } from './NotebookPipeline';
+import { hasSavedOutputs } from './stepStatus';
+import { typeParameterTexts } from './parameterTexts';
 
 export type ServiceHealth =
   | { state: 'checking' }
@@ -31,7 +34,6 @@ export interface PipelineMetadata {
   namespace?: string;
 }
 
-const FINISHED = new Set(['Succeeded', 'Failed', 'Cancelled']);
 /** Most log text kept per step in the browser; older text is dropped from the view. */
 const MAX_LOG_CHARS = 200_000;
 
@@ -84,6 +86,16 @@ export class SidebarModel {
     return this.runOf(this.notebookPath);
   }
 
+  /** Whether the shown run is still going, so it can be cancelled. */
+  get cancellable(): boolean {
+    return !!this.run && !isFinished(this.run.status);
+  }
+
+  /** Whether the shown run stopped short (failed or cancelled), so it can be retried. */
+  get retryable(): boolean {
+    return this.run?.status === 'Failed' || this.run?.status === 'Cancelled';
+  }
+
   get busy(): string | null {
     return this._busy;
   }
@@ -108,9 +120,14 @@ export class SidebarModel {
     return this.outputs.get(`${runId}/${stepId}`);
   }
 
-  /** Parameter values typed in the sidebar for the active notebook (defaults are not stored). */
-  get parameterValues(): Record<string, string> {
+  /** Parameter values typed in the sidebar for the active notebook, as text (defaults are not stored). */
+  get parameterTexts(): Record<string, string> {
     return this.notebookPath ? (this.parameters.get(this.notebookPath) ?? {}) : {};
+  }
+
+  /** Why a typed value does not fit its parameter, by parameter name, for the parameters the notebook declares now. */
+  get parameterErrors(): Record<string, string> {
+    return typeParameterTexts(this._pipeline?.analysis?.parameters ?? [], this.parameterTexts).errors;
   }
 
   /** The live pipeline of a notebook panel, created on first use. */
@@ -228,14 +245,21 @@ export class SidebarModel {
     if (!pipeline) {
       return null;
     }
+    const { values, errors } = typeParameterTexts(pipeline.analyze().parameters, this.parameterTexts);
+    const invalid = Object.keys(errors);
+    if (invalid.length) {
+      this.setError(`Not started: fix the value of ${invalid.join(', ')} (see Parameters).`);
+      return null;
+    }
     return this.doing('Starting…', async () => {
+      const backend = this.backend();
       await pipeline.panel.context.save();
       const state = await this.client.startRun({
         path: pipeline.path,
-        parameters: this.parameterValues,
+        parameters: values,
         python: this.settings.python || undefined,
         workers: this.settings.workers || undefined,
-        backend: this.pipelineMetadata.backend || this.settings.defaultBackend,
+        backend,
         namespace: this.pipelineMetadata.namespace || this.settings.namespace || undefined,
         image: this.pipelineMetadata.image || this.settings.image || undefined,
         kfpHost: this.settings.kfpHost || undefined
@@ -244,6 +268,15 @@ export class SidebarModel {
       this.histories.set(pipeline.path, [state, ...(this.histories.get(pipeline.path) ?? []).filter(r => r.runId !== state.runId)]);
       return state;
     });
+  }
+
+  /** Where the active notebook runs: its own setting (`metadata.cellpipe.backend`), else the user's default. */
+  private backend(): BackendName {
+    const chosen = this.pipelineMetadata.backend || this.settings.defaultBackend;
+    if (!(BACKEND_NAMES as readonly string[]).includes(chosen)) {
+      throw new Error(`The notebook's backend '${chosen}' is not one of ${BACKEND_NAMES.join(', ')} (see Settings).`);
+    }
+    return chosen as BackendName;
   }
 
   /** Compiles the saved notebook to a target; the caller saves or downloads the files. */
@@ -333,7 +366,7 @@ export class SidebarModel {
     if (switched && path === this.notebookPath && this._selectedStep) {
       void this.selectStep(state.steps.some(s => s.id === this._selectedStep) ? this._selectedStep : null);
     }
-    if (!FINISHED.has(state.status)) {
+    if (!isFinished(state.status)) {
       this.streams.set(
         path,
         this.client.watch(state.runId, {
@@ -361,7 +394,7 @@ export class SidebarModel {
       return;
     }
     this.setRun(path, { ...run, status: event.status, message: event.message });
-    if (FINISHED.has(event.status)) {
+    if (isFinished(event.status)) {
       this.streams.delete(path);
       // The final document has the run's metrics and end time.
       void this.client.run(run.runId).then(final => this.setRun(path, final), error => this.setError(error));
@@ -384,7 +417,7 @@ export class SidebarModel {
   /** Fetches what a finished step saved, once, for the cell summaries. */
   private loadOutputs(path: string, run: RunState, step: StepState): void {
     const key = `${run.runId}/${step.id}`;
-    if ((step.status !== 'Succeeded' && step.status !== 'Cached') || this.outputs.has(key)) {
+    if (!hasSavedOutputs(step) || this.outputs.has(key)) {
       return;
     }
     this.outputs.set(key, []);

@@ -32,6 +32,11 @@ export function stepView(run: RunState | null, name: string, now: number = Date.
   return { status: DISPLAY[state.status], seconds, state };
 }
 
+/** A step that succeeded, now or in the cached run it reused, has its outputs saved. */
+export function hasSavedOutputs(step: StepState): boolean {
+  return step.status === 'Succeeded' || step.status === 'Cached';
+}
+
 export function formatSeconds(seconds: number | null): string {
   if (seconds === null) {
     return '';

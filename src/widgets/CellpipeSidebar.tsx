@@ -1,6 +1,6 @@
 import React from 'react';
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
-import type { CompileTarget } from '../api/client';
+import type { CompileTarget } from '../core/run/api';
 import { SidebarPanel, type CompileDelivery } from '../components/SidebarPanel';
 import type { SidebarModel } from '../models/SidebarModel';
 import { cellpipeIcon } from '../icons';

@@ -1,0 +1,152 @@
+/** @jest-environment jsdom */
+import type { Cell } from '@jupyterlab/cells';
+import { CellpipeClient } from '../api/client';
+import { mockedClient, runStream } from '../__fixtures__/cellpipeClient';
+import { notebookPanel, type NotebookPanelFixture } from '../__fixtures__/notebookPanel';
+import { runState, stepState } from '../__fixtures__/runStates';
+import { step } from '../core/__fixtures__/notebookBuilder';
+import type { NotebookPipeline } from '../models/NotebookPipeline';
+import { SidebarModel } from '../models/SidebarModel';
+import { stepColor } from '../models/stepColors';
+import { CellDecorator } from './CellDecorator';
+
+jest.mock('../api/client');
+
+/** Lets pending promise callbacks run, then the decorator's next animation frame. */
+async function decorated(): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, 0));
+  await new Promise(resolve => requestAnimationFrame(resolve));
+}
+
+describe('CellDecorator', () => {
+  let client: jest.Mocked<CellpipeClient>;
+  let model: SidebarModel;
+  let fixture: NotebookPanelFixture;
+  let pipeline: NotebookPipeline;
+  let decorator: CellDecorator;
+
+  const cell = (index: number): Cell => fixture.notebook.widgets[index];
+  const node = (index: number): HTMLElement => cell(index).node;
+  const banner = (index: number): HTMLElement | null => node(index).querySelector(':scope > .cp-CellBanner');
+
+  beforeEach(async () => {
+    client = mockedClient();
+    model = new SidebarModel(client);
+    fixture = notebookPanel([
+      { markdown: '# Churn' },
+      { code: 'import math', tags: ['imports'] },
+      step('load', 'rows = [1, 2, 3]'),
+      'total = math.fsum(rows)',
+      { code: 'rows.clear()', tags: ['skip'] },
+      step('train', 'model = total * 2\nprint(model)')
+    ]);
+    pipeline = model.pipelineOf(fixture.panel);
+    model.setPanel(fixture.panel);
+    decorator = new CellDecorator(fixture.panel, pipeline, model);
+    await decorated();
+  });
+
+  afterEach(() => {
+    decorator.dispose();
+    model.dispose();
+    fixture.close();
+  });
+
+  it("marks every cell of a step with the step's name and colour, and no other cell", () => {
+    expect([0, 1, 2, 3, 4, 5].map(i => node(i).dataset.cpStep ?? null)).toEqual([null, null, 'load', 'load', null, 'train']);
+    expect([0, 1, 2, 3, 4, 5].map(i => node(i).classList.contains('cp-mod-step'))).toEqual([false, false, true, true, false, true]);
+    expect(node(3).style.getPropertyValue('--cp-step-color')).toBe(stepColor('load'));
+    expect(node(5).style.getPropertyValue('--cp-step-color')).toBe(stepColor('train'));
+    expect([0, 1, 2, 4].map(i => node(i).getAttribute('data-cp-role'))).toEqual(['text', 'prelude', 'step', 'skip']);
+  });
+
+  it("heads each step's first cell with its name, inputs and outputs", () => {
+    expect([0, 1, 2, 3, 4, 5].map(i => banner(i) !== null)).toEqual([false, false, true, false, false, true]);
+    const train = banner(5)!;
+    expect(train.querySelector('.cp-StepHeader-name')!.textContent).toBe('train');
+    expect(train.querySelector('.cp-StepHeader-in')!.textContent).toBe('in: total ← load');
+    expect(banner(2)!.querySelector('.cp-StepHeader-out')!.textContent).toBe('out: total');
+    expect(train.querySelector('.cp-StepStatus')).toBeNull();
+  });
+
+  it("shows the watched run's step status, duration and saved outputs on the step's cells", async () => {
+    client.stepOutputs.mockResolvedValue([{ name: 'total', type: 'float', serializer: 'pickle', bytes: 2048 }]);
+    client.startRun.mockResolvedValue(
+      runState('r1', [
+        stepState('load', 'Succeeded', { startedAt: '2026-12-04T08:00:00.000Z', finishedAt: '2026-12-04T08:00:02.500Z' }),
+        stepState('train', 'Pending', { dependsOn: ['load'] })
+      ])
+    );
+    await model.compileAndRun();
+    await decorated();
+    expect([2, 3, 5].map(i => node(i).dataset.cpStatus)).toEqual(['succeeded', 'succeeded', 'queued']);
+    const load = banner(2)!;
+    expect(load.querySelector('.cp-StepStatus')!.textContent).toBe('succeeded');
+    expect(load.querySelector('.cp-StepHeader-duration')!.textContent).toBe('2.5 s');
+    expect(load.querySelector('.cp-StepHeader-saved')!.textContent).toBe('saved: total: float (2.0 KB)');
+
+    runStream(client, 'r1').handlers.event({ type: 'step', runId: 'r1', step: stepState('train', 'Running', { startedAt: '2026-12-04T08:00:03.000Z' }) });
+    await decorated();
+    expect(node(5).dataset.cpStatus).toBe('running');
+    expect(banner(5)!.querySelector('.cp-StepStatus')!.textContent).toBe('running');
+  });
+
+  it('puts the error of a failed step on the cell and line where it raised, and goes there on click', async () => {
+    client.startRun.mockResolvedValue(runState('r1', [stepState('load', 'Succeeded'), stepState('train', 'Running')], { status: 'Running' }));
+    await model.compileAndRun();
+    const failure = { cell: 5, line: 2, error: "NameError: name 'modle' is not defined" };
+    runStream(client, 'r1').handlers.event({
+      type: 'step',
+      runId: 'r1',
+      step: stepState('train', 'Failed', { failure, message: `${failure.error} (<cell 5>, line 2)` })
+    });
+    await decorated();
+    expect(node(5).dataset.cpStatus).toBe('failed');
+    const items = [...node(5).querySelectorAll<HTMLElement>('.cp-Diagnostic')];
+    expect(items.map(item => [item.dataset.code, item.querySelector('.cp-Diagnostic-line')!.textContent])).toEqual([['step-failed', 'line 2']]);
+    expect(items[0].classList.contains('cp-mod-error')).toBe(true);
+    expect(items[0].querySelector('.cp-Diagnostic-message')!.textContent).toBe(`step train failed here in the last run: ${failure.error}`);
+    // Said on the cell that raised, so not repeated in the step's header.
+    expect(banner(5)!.querySelector('.cp-StepHeader-message')).toBeNull();
+    expect(node(2).querySelector('.cp-Diagnostic')).toBeNull();
+    // Marked in the editor too, on the token at the failing line.
+    expect([...node(5).querySelectorAll('.cm-lintRange-error')].map(mark => mark.textContent)).toEqual(['print']);
+
+    items[0].querySelector<HTMLButtonElement>('.cp-Diagnostic-line')!.click();
+    expect(cell(5).editor!.getCursorPosition()).toEqual({ line: 1, column: 0 });
+  });
+
+  it("shows the analysis's diagnostics on the cells they are about", async () => {
+    fixture.model.cells.get(3).sharedModel.setSource('total = math.fsum(rows)\neval("total")');
+    pipeline.analyze();
+    await decorated();
+    const expected = pipeline.analysis!.diagnostics.filter(d => d.cell === 3);
+    expect(expected.length).toBeGreaterThan(0);
+    const shown = [...node(3).querySelectorAll<HTMLElement>('.cp-Diagnostic')];
+    expect(shown.map(item => item.dataset.code)).toEqual(expected.map(d => d.code));
+    expect(shown.map(item => item.querySelector('.cp-Diagnostic-message')!.textContent)).toEqual(expected.map(d => d.message));
+  });
+
+  it('follows tag edits: a cell that stops being a step loses its marks and banner', async () => {
+    fixture.model.cells.get(5).setMetadata('tags', ['skip']);
+    fixture.model.cells.get(4).setMetadata('tags', ['step:clean']);
+    pipeline.analyze();
+    await decorated();
+    expect(node(5).classList.contains('cp-mod-step')).toBe(false);
+    expect(node(5).dataset.cpStep).toBeUndefined();
+    expect(node(5).style.getPropertyValue('--cp-step-color')).toBe('');
+    expect(banner(5)).toBeNull();
+    expect(node(4).dataset.cpStep).toBe('clean');
+    expect(banner(4)!.querySelector('.cp-StepHeader-name')!.textContent).toBe('clean');
+  });
+
+  it("ignores runs of other notebooks", async () => {
+    const other = notebookPanel([step('train', 'x = 1')], 'work/other.ipynb');
+    model.setPanel(other.panel);
+    client.startRun.mockResolvedValue(runState('r9', [stepState('train', 'Running')], { status: 'Running', notebookPath: 'work/other.ipynb' }));
+    await model.compileAndRun();
+    await decorated();
+    expect(node(5).dataset.cpStatus).toBe('idle');
+    other.close();
+  });
+});
