@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up the checkout (with Chromium), then runs every test suite: types, unit and server (Jest),
-# Python package (pytest, real Jupyter server), UI (Galata in JupyterLab and Chromium).
+# Sets up the checkout (with Chromium), then runs every test suite: types, lint (ESLint with the layering
+# rules, Prettier, ruff), unit and server (Jest), Python package (pytest, real Jupyter server), UI (Galata
+# in JupyterLab and Chromium).
 # Runs all suites even when one fails; exits non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,7 @@ suite() { # suite NAME COMMAND...
 }
 
 suite types jlpm typecheck
+suite lint jlpm lint
 suite jest npx jest --ci
 PASSED=$((PASSED + $(count "$LOGS/jest.log" 'Tests:.* [0-9]+ passed')))
 FAILED=$((FAILED + $(count "$LOGS/jest.log" 'Tests:.* [0-9]+ failed')))
