@@ -93,9 +93,12 @@ const coreRestrictedGlobals = [
 ].map(name => ({ name, message: CORE_PURITY }));
 
 export default defineConfig(
+  // Built, installed or written at run time (ESLint does not read .gitignore).
   {
     ignores: [
       'lib/',
+      'dist/',
+      '.yarn/',
       'coverage/',
       'server/dist/',
       'jupyterlab_cellpipe/labextension/',
