@@ -143,3 +143,24 @@ export interface WalkContext {
   /** Records a use of the module-level name now. */
   useModuleName(use: ModuleNameUse): void;
 }
+
+/** Every hook name, for dispatch (hookListeners.ts). */
+export const WALK_HOOKS: Readonly<Record<keyof WalkHooks, true>> = {
+  statementStarted: true,
+  statementEnded: true,
+  valueEvaluated: true,
+  nameBound: true,
+  globalBoundInFunction: true,
+  nameChanged: true,
+  moduleNameUsed: true,
+  localNameUsed: true,
+  placeholderUsed: true,
+  loopEntered: true,
+  loopExited: true,
+  functionDefined: true,
+  definitionWalked: true,
+  parameterDefault: true,
+  valueReturned: true,
+  called: true,
+  starImported: true
+};

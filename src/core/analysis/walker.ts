@@ -7,6 +7,7 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { diagnostic, type Diagnostic } from '../notebook';
 import { callEffects } from './callEffects';
+import { hookListeners, type HookListeners } from './hookListeners';
 import { LineIndex } from './lineIndex';
 import { boundInEveryBranch, ModuleBindings, type BindVia, type RawBinding } from './moduleBindings';
 import { isPlaceholder, Scope, type CallSlot, type UseKind } from './scopes';
@@ -14,6 +15,7 @@ import { children, COMPREHENSIONS, displayItems, rootNode, split, valueKind } fr
 import type { ModuleBinding, NameSite, ValueKind } from './types';
 import {
   NEW_VALUE,
+  WALK_HOOKS,
   UNCHANGED_VALUE,
   type BoundValue,
   type CallSite,
@@ -28,40 +30,6 @@ import {
  * itself rejects expressions nested more than 200 levels deep, so no runnable code gets here.
  */
 const MAX_DEPTH = 400;
-
-/** The hooks of all analyses, by hook: each event calls exactly the analyses that implement it. */
-type Listeners = { [K in keyof WalkHooks]-?: NonNullable<WalkHooks[K]>[] };
-
-const HOOK_NAMES: readonly (keyof WalkHooks)[] = [
-  'statementStarted',
-  'statementEnded',
-  'valueEvaluated',
-  'nameBound',
-  'globalBoundInFunction',
-  'nameChanged',
-  'moduleNameUsed',
-  'localNameUsed',
-  'placeholderUsed',
-  'loopEntered',
-  'loopExited',
-  'functionDefined',
-  'definitionWalked',
-  'parameterDefault',
-  'valueReturned',
-  'called',
-  'starImported'
-];
-
-function listenersOf(analyses: readonly WalkHooks[]): Listeners {
-  const listeners: Record<string, unknown[]> = {};
-  for (const hook of HOOK_NAMES) {
-    listeners[hook] = analyses.flatMap(analysis => {
-      const method = analysis[hook] as ((...args: never[]) => void) | undefined;
-      return method ? [method.bind(analysis)] : [];
-    });
-  }
-  return listeners as Listeners;
-}
 
 /** The top-level statement being walked. */
 interface StatementState {
@@ -81,7 +49,7 @@ export class CellWalker implements WalkContext {
   readonly bindings: ModuleBindings;
   readonly diagnostics: Diagnostic[] = [];
   private statement: StatementState = { firstBinding: 0, scopes: [], vias: new Set() };
-  private on: Listeners = listenersOf([]);
+  private on: HookListeners<WalkHooks> = hookListeners<WalkHooks>([], WALK_HOOKS);
   /** What the capture patterns of the `match` being walked get: items of its subject. */
   private patternValue: BoundValue = NEW_VALUE;
 
@@ -99,7 +67,7 @@ export class CellWalker implements WalkContext {
 
   /** Walks the tree once, firing the analyses' hooks in source order. */
   walk(tree: Tree, analyses: readonly WalkHooks[]): void {
-    this.on = listenersOf(analyses);
+    this.on = hookListeners(analyses, WALK_HOOKS);
     for (let node = tree.topNode.firstChild; node; node = node.nextSibling) {
       this.topLevelStatement(node);
     }
