@@ -1,5 +1,5 @@
 /**
- * One cell's facts from one walk: the walker (walker.ts) with the analyses plugged into it.
+ * One cell's facts from one walk: the walker (walker.ts, walkState.ts) with the analyses plugged into it.
  */
 import type { Tree } from '@lezer/common';
 import { Aliases } from './aliases';
@@ -11,6 +11,7 @@ import { ParameterEffects } from './parameterEffects';
 import { StateCalls } from './stateCalls';
 import type { CellFacts } from './types';
 import { CellWalker } from './walker';
+import { WalkState } from './walkState';
 
 /**
  * @param code the cell source with IPython magics blanked out
@@ -18,20 +19,20 @@ import { CellWalker } from './walker';
  * @param distrusted trusted library method names the notebook's own classes redefine
  */
 export function walkCell(tree: Tree, code: string, prelude: boolean, distrusted?: ReadonlySet<string>): CellFacts {
-  const walker = new CellWalker(code, distrusted);
-  const aliases = new Aliases(walker);
-  const parameterEffects = new ParameterEffects(walker, aliases);
-  const nameUses = new NameUses(walker);
-  const declarations = new Declarations(walker, prelude);
-  const stateCalls = new StateCalls(walker, call => declarations.stateCallFound(call));
-  const opaqueCode = new OpaqueCode(walker);
+  const walk = new WalkState(code);
+  const aliases = new Aliases(walk);
+  const parameterEffects = new ParameterEffects(walk, aliases);
+  const nameUses = new NameUses(walk);
+  const declarations = new Declarations(walk, prelude);
+  const stateCalls = new StateCalls(walk, call => declarations.stateCallFound(call));
+  const opaqueCode = new OpaqueCode(walk);
   const classMethods = new ClassMethods();
-  walker.walk(tree, [aliases, parameterEffects, nameUses, declarations, stateCalls, opaqueCode, classMethods]);
+  new CellWalker(walk, distrusted).walk(tree, [aliases, parameterEffects, nameUses, declarations, stateCalls, opaqueCode, classMethods]);
   const uses = nameUses.result();
   return {
     loads: uses.loads,
     uses: uses.uses,
-    bindings: walker.bindings.list.map(({ depth: _depth, via: _via, ...binding }) => binding),
+    bindings: walk.bindings.list.map(({ depth: _depth, via: _via, ...binding }) => binding),
     mutations: uses.mutations,
     argumentPasses: uses.argumentPasses,
     callPasses: uses.callPasses,
@@ -42,6 +43,6 @@ export function walkCell(tree: Tree, code: string, prelude: boolean, distrusted?
     bindsUnknownNames: opaqueCode.bindsUnknownNames,
     opaque: opaqueCode.opaque,
     classMethods: classMethods.result(),
-    diagnostics: walker.diagnostics
+    diagnostics: walk.diagnostics
   };
 }

@@ -2,12 +2,13 @@ import { parsePython } from './python';
 import type { Scope } from './scopes';
 import { CellWalker } from './walker';
 import type { BoundValue, WalkHooks } from './walkHooks';
+import { WalkState } from './walkState';
 
-/** Walks `code` with the given analyses plugged in. */
-function walk(code: string, ...analyses: WalkHooks[]): CellWalker {
-  const walker = new CellWalker(code);
-  walker.walk(parsePython(code), analyses);
-  return walker;
+/** Walks `code` with the given analyses plugged in; returns the walk's state at the end. */
+function walk(code: string, ...analyses: WalkHooks[]): WalkState {
+  const state = new WalkState(code);
+  new CellWalker(state).walk(parsePython(code), analyses);
+  return state;
 }
 
 /** An analysis that logs the events it is given, one line each. */
@@ -97,8 +98,8 @@ describe('walker hooks', () => {
   });
 
   test('the walk records module bindings, for sure or only maybe', () => {
-    const walker = walk('import numpy as np\nif flag:\n    x = 1\nelse:\n    x = 2\nfor i in range(3):\n    y = i');
-    expect(walker.bindings.list.map(b => [b.name, b.definite, b.module])).toEqual([
+    const state = walk('import numpy as np\nif flag:\n    x = 1\nelse:\n    x = 2\nfor i in range(3):\n    y = i');
+    expect(state.bindings.list.map(b => [b.name, b.definite, b.module])).toEqual([
       ['np', true, 'numpy'],
       ['x', false, null],
       ['x', false, null],

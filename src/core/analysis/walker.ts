@@ -1,29 +1,16 @@
 /**
- * The walker: reads one cell's syntax tree (@lezer/python) with Python's scoping and control flow,
- * records the module-level bindings, resolves every use of a name to the scope it refers to, and
- * fires hooks (walkHooks.ts) that the analyses plug into (walkCell.ts). Node names are those of
+ * The walker: reads one cell's syntax tree (@lezer/python) statement by statement and expression by
+ * expression, with Python's scoping and control flow (walkState.ts), firing the hooks that the
+ * analyses plug into (walkHooks.ts; walkCell.ts wires them). Node names are those of
  * @lezer/python's grammar (node_modules/@lezer/python/src/python.grammar).
  */
 import type { SyntaxNode, Tree } from '@lezer/common';
-import { diagnostic, type Diagnostic } from '../notebook';
 import { callEffects } from './callEffects';
-import { hookListeners, type HookListeners } from './hookListeners';
-import { LineIndex } from './lineIndex';
-import { boundInEveryBranch, ModuleBindings, type BindVia, type RawBinding } from './moduleBindings';
-import { isPlaceholder, Scope, type CallSlot, type UseKind } from './scopes';
+import { Scope } from './scopes';
 import { children, COMPREHENSIONS, displayItems, rootNode, split, valueKind } from './syntax';
-import type { ModuleBinding, NameSite, ValueKind } from './types';
-import {
-  NEW_VALUE,
-  WALK_HOOKS,
-  UNCHANGED_VALUE,
-  type BoundValue,
-  type CallSite,
-  type Definition,
-  type ModuleNameUse,
-  type WalkContext,
-  type WalkHooks
-} from './walkHooks';
+import type { ValueKind } from './types';
+import { NEW_VALUE, UNCHANGED_VALUE, type BoundValue, type CallSite, type Definition, type WalkHooks } from './walkHooks';
+import type { WalkState } from './walkState';
 
 /**
  * Deeper syntax than this is not walked name by name: every name in it counts as loaded. CPython
@@ -31,260 +18,44 @@ import {
  */
 const MAX_DEPTH = 400;
 
-/** The top-level statement being walked. */
-interface StatementState {
-  firstBinding: number;
-  /** Scopes opened in it, whose pending uses are resolved at its end. */
-  scopes: Scope[];
-  vias: Set<BindVia>;
-}
-
-export class CellWalker implements WalkContext {
-  readonly module = new Scope('module', null);
-  private currentScope = this.module;
-  private conditionalDepth = 0;
+export class CellWalker {
   private depth = 0;
   private tooDeepReported = false;
-  private readonly lines: LineIndex;
-  readonly bindings: ModuleBindings;
-  readonly diagnostics: Diagnostic[] = [];
-  private statement: StatementState = { firstBinding: 0, scopes: [], vias: new Set() };
-  private on: HookListeners<WalkHooks> = hookListeners<WalkHooks>([], WALK_HOOKS);
   /** What the capture patterns of the `match` being walked get: items of its subject. */
   private patternValue: BoundValue = NEW_VALUE;
 
-  /**
-   * @param code the cell source with IPython magics blanked out
-   * @param distrusted trusted library method names the notebook's own classes redefine (callEffects.ts)
-   */
+  /** @param distrusted trusted library method names the notebook's own classes redefine (callEffects.ts) */
   constructor(
-    readonly code: string,
+    private readonly state: WalkState,
     private readonly distrusted: ReadonlySet<string> = new Set()
-  ) {
-    this.lines = new LineIndex(code);
-    this.bindings = new ModuleBindings(this.lines);
-  }
+  ) {}
 
   /** Walks the tree once, firing the analyses' hooks in source order. */
   walk(tree: Tree, analyses: readonly WalkHooks[]): void {
-    this.on = hookListeners(analyses, WALK_HOOKS);
+    this.state.plug(analyses);
     for (let node = tree.topNode.firstChild; node; node = node.nextSibling) {
-      this.topLevelStatement(node);
+      this.state.startStatement(node);
+      this.statementNode(node);
+      this.state.endStatement(node);
     }
   }
 
-  // ---------------------------------------------------------------- WalkContext
-
-  get scope(): Scope {
-    return this.currentScope;
-  }
-
-  get conditional(): number {
-    return this.conditionalDepth;
-  }
-
-  text(node: SyntaxNode): string {
-    return this.code.slice(node.from, node.to);
-  }
-
-  site(name: string, offset: number): NameSite {
-    const { line, column } = this.lines.position(offset);
-    return { name, offset, line, column };
-  }
-
-  line(offset: number): number {
-    return this.lines.position(offset).line;
-  }
-
-  report(severity: Diagnostic['severity'], code: string, message: string, offset: number): void {
-    const { line, column } = this.lines.position(offset);
-    this.diagnostics.push(diagnostic(severity, code, message, null, line, column));
-  }
-
-  isModuleBound(name: string): boolean {
-    return this.bindings.hasBound(name);
-  }
-
-  record(kind: UseKind, name: string, offset: number, scope: Scope, call: CallSlot | null = null): void {
-    if (scope.kind === 'class' && scope.bound.has(name) && !scope.globals.has(name)) {
-      return; // the class's own attribute, bound earlier in its body
-    }
-    const bound = this.bindings.isDefinitelyBound(name);
-    if (scope.kind === 'module') {
-      this.useModuleName({ kind, name, offset, deferred: false, bound, call });
-    } else {
-      scope.pending.push({ kind, name, offset, moduleBound: bound, call });
-    }
-  }
-
-  useModuleName(use: ModuleNameUse): void {
-    for (const hook of this.on.moduleNameUsed) {
-      hook(use);
-    }
-  }
-
-  // ---------------------------------------------------------------- names
-
-  /** `call`: for kind 'argument', the call the name is passed to, when it may be a notebook function. */
-  private use(kind: UseKind, name: string, offset: number, call: CallSlot | null = null): void {
-    if (kind !== 'load') {
-      const change = { kind, name, offset, scope: this.currentScope, call };
-      for (const hook of this.on.nameChanged) {
-        hook(change);
-      }
-    }
-    this.record(kind, name, offset, this.currentScope, call);
+  private text(node: SyntaxNode): string {
+    return this.state.text(node);
   }
 
   private load(node: SyntaxNode): void {
-    this.use('load', this.text(node), node.from);
-  }
-
-  /** Announces a value where it is computed (see BoundValue). */
-  private evaluated(value: BoundValue): BoundValue {
-    for (const hook of this.on.valueEvaluated) {
-      hook(value);
-    }
-    return value;
-  }
-
-  /** Binds `name` in `scope` to `value`; `kind`: what is statically known about the value. */
-  private bind(
-    name: string,
-    offset: number,
-    via: BindVia,
-    [kind, callee]: [ValueKind, string | null] = ['unknown', null],
-    scope = this.currentScope,
-    value: BoundValue = NEW_VALUE
-  ): void {
-    this.evaluated(value);
-    if (scope.kind === 'module' || scope.globals.has(name)) {
-      if (scope.deferred) {
-        for (const hook of this.on.globalBoundInFunction) {
-          hook(name, scope, value);
-        }
-      } else {
-        this.bindModule(name, offset, via, 'data', kind, callee);
-      }
-    } else if (!scope.nonlocals.has(name)) {
-      scope.bound.add(name);
-    }
-    this.bound(name, scope, value);
-  }
-
-  private bound(name: string, scope: Scope, value: BoundValue): void {
-    for (const hook of this.on.nameBound) {
-      hook(name, scope, value);
-    }
-  }
-
-  private bindModule(
-    name: string,
-    offset: number,
-    via: BindVia,
-    kind: ModuleBinding['kind'],
-    value: ValueKind = 'unknown',
-    callee: string | null = null,
-    module: string | null = null
-  ): void {
-    this.bindings.add(name, offset, this.conditionalDepth, via, kind, value, callee, module);
-    this.statement.vias.add(via);
-  }
-
-  private unbind(name: string, offset: number): void {
-    if (this.currentScope.kind === 'module') {
-      this.bindModule(name, offset, 'assign', 'deleted');
-      this.bound(name, this.currentScope, NEW_VALUE);
-    } else {
-      this.bind(name, offset, 'assign');
-    }
-  }
-
-  // ---------------------------------------------------------------- scopes and control flow
-
-  private withScope(scope: Scope, body: () => void): void {
-    const outer = this.currentScope;
-    this.currentScope = scope;
-    scope.conditionalBase = this.conditionalDepth;
-    this.statement.scopes.push(scope);
-    try {
-      body();
-    } finally {
-      this.currentScope = outer;
-    }
-  }
-
-  /** Walks code that may not run; names it binds are bound for sure only inside it. */
-  private conditionally(body: () => void): void {
-    this.conditionalDepth++;
-    this.bindings.enterBlock();
-    try {
-      body();
-    } finally {
-      this.conditionalDepth--;
-      this.bindings.exitBlock();
-    }
-  }
-
-  /**
-   * Walks alternative branches (if/elif/else, try/except, match cases). A name every branch binds
-   * for sure is bound for sure after the statement, when the branches are exhaustive.
-   */
-  private branches(walkers: (() => void)[], exhaustive: boolean, end: number): void {
-    const boundPerBranch: Map<string, RawBinding>[] = [];
-    for (const walk of walkers) {
-      this.conditionally(() => {
-        const start = this.bindings.list.length;
-        walk();
-        boundPerBranch.push(this.bindings.lastSince(start, this.conditionalDepth));
-      });
-    }
-    if (!exhaustive) {
-      return;
-    }
-    for (const binding of boundInEveryBranch(boundPerBranch)) {
-      this.bindModule(binding.name, end, binding.via, binding.kind, binding.value, binding.callee, binding.module);
-    }
+    this.state.use('load', this.text(node), node.from);
   }
 
   /** A loop body may run again: analyses see where it starts and ends. */
   private loopBody(body: SyntaxNode): void {
-    for (const hook of this.on.loopEntered) {
+    for (const hook of this.state.hooks.loopEntered) {
       hook();
     }
     this.statements(body);
-    for (const hook of this.on.loopExited) {
+    for (const hook of this.state.hooks.loopExited) {
       hook();
-    }
-  }
-
-  // ---------------------------------------------------------------- statements
-
-  private topLevelStatement(node: SyntaxNode): void {
-    this.statement = { firstBinding: this.bindings.list.length, scopes: [], vias: new Set() };
-    for (const hook of this.on.statementStarted) {
-      hook(node);
-    }
-    this.statementNode(node);
-    this.resolvePendingUses();
-    const walked = { node, bindings: this.bindings.list.slice(this.statement.firstBinding), vias: this.statement.vias };
-    for (const hook of this.on.statementEnded) {
-      hook(walked);
-    }
-  }
-
-  /** Once the statement is read, what each name used in its functions, lambdas and classes refers to. */
-  private resolvePendingUses(): void {
-    for (const scope of this.statement.scopes) {
-      for (const use of scope.pending) {
-        if (isPlaceholder(use.name)) {
-          this.on.placeholderUsed.forEach(hook => hook(scope, use));
-        } else if (scope.resolvesToModule(use.name)) {
-          this.useModuleName({ kind: use.kind, name: use.name, offset: use.offset, deferred: scope.deferred, bound: use.moduleBound, call: use.call });
-        } else {
-          this.on.localNameUsed.forEach(hook => hook(scope, use));
-        }
-      }
     }
   }
 
@@ -294,7 +65,7 @@ export class CellWalker implements WalkContext {
     }
     if (!this.tooDeepReported) {
       this.tooDeepReported = true;
-      this.report(
+      this.state.report(
         'error',
         'nesting-too-deep',
         'This code is nested too deeply for Python to compile (CPython allows about 200 levels). Split the expression into smaller parts.',
@@ -309,7 +80,7 @@ export class CellWalker implements WalkContext {
         break;
       }
       if (cursor.name === 'VariableName') {
-        this.use('load', this.code.slice(cursor.from, cursor.to), cursor.from);
+        this.state.use('load', this.state.code.slice(cursor.from, cursor.to), cursor.from);
       }
     } while (cursor.next());
     return true;
@@ -379,7 +150,7 @@ export class CellWalker implements WalkContext {
         this.expressionChildren(node);
         return this.returned(node);
       case 'PrintStatement':
-        this.report('error', 'syntax-error', 'Python 2 print statement: write print(...) instead.', node.from);
+        this.state.report('error', 'syntax-error', 'Python 2 print statement: write print(...) instead.', node.from);
         return this.expressionChildren(node);
       case 'Comment':
         return;
@@ -397,16 +168,16 @@ export class CellWalker implements WalkContext {
       // `x: int` — an annotation without a value binds nothing (it makes x local in a function).
       this.expressionChildren(typeDef);
       const [target] = targets[0];
-      if (target?.name === 'VariableName' && this.currentScope.kind !== 'module') {
-        this.currentScope.bound.add(this.text(target));
+      if (target?.name === 'VariableName' && this.state.scope.kind !== 'module') {
+        this.state.scope.bound.add(this.text(target));
       }
       return;
     }
     const value = targets.pop()!;
     value.forEach(n => this.expression(n));
     this.expressionChildren(typeDef);
-    const kind = valueKind(value, this.code);
-    const assigned = this.evaluated({ kind: 'expression', nodes: value });
+    const kind = valueKind(value, this.state.code);
+    const assigned = this.state.evaluated({ kind: 'expression', nodes: value });
     for (const target of targets) {
       this.targetList(target, node.to, kind, assigned);
     }
@@ -422,7 +193,7 @@ export class CellWalker implements WalkContext {
     // item on either side); otherwise any target may get any item.
     const valueItems = value.kind === 'expression' ? displayItems(value.nodes) : null;
     const paired = valueItems !== null && valueItems.length === items.length && [...valueItems, ...items].every(item => item.length === 1);
-    const anyItem = paired ? NEW_VALUE : this.evaluated({ kind: 'item', of: value });
+    const anyItem = paired ? NEW_VALUE : this.state.evaluated({ kind: 'item', of: value });
     items.forEach((item, i) => {
       this.target(item[item.length - 1], offset, ['unknown', null], paired ? { kind: 'expression', nodes: valueItems[i] } : anyItem);
     });
@@ -431,7 +202,7 @@ export class CellWalker implements WalkContext {
   private target(node: SyntaxNode, offset: number, kind: [ValueKind, string | null] = ['unknown', null], value: BoundValue = NEW_VALUE): void {
     switch (node.name) {
       case 'VariableName':
-        return this.bind(this.text(node), offset, 'assign', kind, this.currentScope, value);
+        return this.state.bind(this.text(node), offset, 'assign', kind, this.state.scope, value);
       case 'TupleExpression':
       case 'ArrayExpression':
       case 'ParenthesizedExpression':
@@ -453,7 +224,7 @@ export class CellWalker implements WalkContext {
   private changeRoot(node: SyntaxNode): void {
     const root = rootNode(node);
     if (root) {
-      this.use('mutation', this.text(root), root.from);
+      this.state.use('mutation', this.text(root), root.from);
     }
   }
 
@@ -462,9 +233,9 @@ export class CellWalker implements WalkContext {
     value.forEach(n => this.expression(n));
     if (target.name === 'VariableName') {
       const name = this.text(target);
-      this.use('load', name, target.from);
-      this.use('mutation', name, target.from);
-      this.bind(name, node.to, 'assign', ['unknown', null], this.currentScope, UNCHANGED_VALUE); // `ys += [1]` still is what ys was
+      this.state.use('load', name, target.from);
+      this.state.use('mutation', name, target.from);
+      this.state.bind(name, node.to, 'assign', ['unknown', null], this.state.scope, UNCHANGED_VALUE); // `ys += [1]` still is what ys was
     } else {
       this.target(target, node.to);
     }
@@ -473,7 +244,7 @@ export class CellWalker implements WalkContext {
   private deleteTarget(node: SyntaxNode): void {
     switch (node.name) {
       case 'VariableName':
-        return this.unbind(this.text(node), node.to);
+        return this.state.unbind(this.text(node), node.to);
       case 'TupleExpression':
       case 'ArrayExpression':
       case 'ParenthesizedExpression':
@@ -519,28 +290,28 @@ export class CellWalker implements WalkContext {
 
   /** `module`: the dotted path the name is bound to (types.ts, ModuleBinding). */
   private bindImport(name: string, offset: number, module: string): void {
-    const count = this.bindings.list.length;
-    this.bind(name, offset, 'import');
-    if (this.bindings.list.length > count) {
-      this.bindings.list[this.bindings.list.length - 1].module = module;
+    const count = this.state.bindings.list.length;
+    this.state.bind(name, offset, 'import');
+    if (this.state.bindings.list.length > count) {
+      this.state.bindings.list[this.state.bindings.list.length - 1].module = module;
     }
   }
 
   private starImport(node: SyntaxNode): void {
-    for (const hook of this.on.starImported) {
+    for (const hook of this.state.hooks.starImported) {
       hook(node);
     }
-    if (this.currentScope.kind === 'module') {
-      this.bindModule('*', node.to, 'import', 'data');
+    if (this.state.scope.kind === 'module') {
+      this.state.bindModule('*', node.to, 'import', 'data');
     }
   }
 
   private scopeStatement(node: SyntaxNode): void {
     const [keyword, ...names] = children(node);
-    if (this.currentScope.kind === 'module') {
+    if (this.state.scope.kind === 'module') {
       return;
     }
-    const set = keyword.name === 'global' ? this.currentScope.globals : this.currentScope.nonlocals;
+    const set = keyword.name === 'global' ? this.state.scope.globals : this.state.scope.nonlocals;
     names.filter(n => n.name === 'VariableName').forEach(n => set.add(this.text(n)));
   }
 
@@ -579,7 +350,7 @@ export class CellWalker implements WalkContext {
     for (let n = list?.firstChild ?? null; n; n = n.nextSibling) {
       if (isDefault) {
         this.expression(n);
-        for (const hook of this.on.parameterDefault) {
+        for (const hook of this.state.hooks.parameterDefault) {
           hook(n);
         }
         isDefault = false;
@@ -609,44 +380,44 @@ export class CellWalker implements WalkContext {
   private functionDefinition(node: SyntaxNode, decorators: SyntaxNode[]): void {
     this.decorators(decorators);
     const nameNode = node.getChild('VariableName');
-    const scope = new Scope('function', this.currentScope);
-    const enclosing = this.currentScope;
+    const scope = new Scope('function', this.state.scope);
+    const enclosing = this.state.scope;
     this.typeParameters(node.getChild('TypeParamList'), scope);
     this.parameters(node.getChild('ParamList'), scope);
     const name = nameNode ? this.text(nameNode) : null;
     if (name !== null) {
       const definition = { name, parameters: node.getChild('ParamList'), scope, enclosing, decorated: decorators.length > 0 };
-      for (const hook of this.on.functionDefined) {
+      for (const hook of this.state.hooks.functionDefined) {
         hook(definition);
       }
     }
     this.expressionChildren(node.getChild('TypeDef'));
-    this.withScope(scope, () => this.statements(node.getChild('Body')));
+    this.state.withScope(scope, () => this.statements(node.getChild('Body')));
     if (name !== null) {
       this.definitionWalked({ kind: 'function', name, scope, enclosing });
-      this.bind(name, node.to, 'def');
+      this.state.bind(name, node.to, 'def');
     }
   }
 
   private classDefinition(node: SyntaxNode, decorators: SyntaxNode[]): void {
     this.decorators(decorators);
     const nameNode = node.getChild('VariableName');
-    const scope = new Scope('class', this.currentScope);
+    const scope = new Scope('class', this.state.scope);
     this.typeParameters(node.getChild('TypeParamList'), scope);
     const bases = node.getChild('ArgList');
     if (bases) {
       this.callArguments(bases, false, null);
     }
-    this.withScope(scope, () => this.statements(node.getChild('Body')));
+    this.state.withScope(scope, () => this.statements(node.getChild('Body')));
     if (nameNode) {
       const name = this.text(nameNode);
-      this.definitionWalked({ kind: 'class', name, scope, enclosing: this.currentScope });
-      this.bind(name, node.to, 'class');
+      this.definitionWalked({ kind: 'class', name, scope, enclosing: this.state.scope });
+      this.state.bind(name, node.to, 'class');
     }
   }
 
   private definitionWalked(definition: Definition): void {
-    for (const hook of this.on.definitionWalked) {
+    for (const hook of this.state.hooks.definitionWalked) {
       hook(definition);
     }
   }
@@ -655,12 +426,12 @@ export class CellWalker implements WalkContext {
   private typeDefinition(node: SyntaxNode): void {
     const nodes = children(node);
     const name = nodes.find(n => n.name === 'VariableName');
-    const scope = new Scope('function', this.currentScope);
+    const scope = new Scope('function', this.state.scope);
     this.typeParameters(node.getChild('TypeParamList'), scope);
     const value = nodes[nodes.length - 1];
-    this.withScope(scope, () => this.expression(value));
+    this.state.withScope(scope, () => this.expression(value));
     if (name) {
-      this.bind(this.text(name), node.to, 'type');
+      this.state.bind(this.text(name), node.to, 'type');
     }
   }
 
@@ -694,7 +465,7 @@ export class CellWalker implements WalkContext {
     // The first test always runs; everything else depends on it.
     first.slice(1, -1).forEach(n => this.expression(n));
     const firstBody = first[first.length - 1];
-    this.branches(
+    this.state.branches(
       [() => this.statements(firstBody), ...rest.map(clause => () => this.clause(clause))],
       clauses[clauses.length - 1][0].name === 'else',
       node.to
@@ -704,7 +475,7 @@ export class CellWalker implements WalkContext {
   private whileStatement(node: SyntaxNode): void {
     const [loop, ...rest] = this.clauses(node, new Set(['while', 'else']));
     loop.slice(1, -1).forEach(n => this.expression(n));
-    this.conditionally(() => {
+    this.state.conditionally(() => {
       this.loopBody(loop[loop.length - 1]);
       rest.forEach(clause => this.clause(clause));
     });
@@ -718,8 +489,8 @@ export class CellWalker implements WalkContext {
     iterables.forEach(n => this.expression(n));
     const targets = nodes.slice(nodes.findIndex(n => n.name === 'for') + 1, inIndex).filter(n => n.name !== '*');
     const bindAt = iterables[iterables.length - 1]?.to ?? node.from;
-    const items = this.evaluated({ kind: 'iterated', nodes: iterables });
-    this.conditionally(() => {
+    const items = this.state.evaluated({ kind: 'iterated', nodes: iterables });
+    this.state.conditionally(() => {
       this.targetList(targets, bindAt, ['unknown', null], items);
       this.loopBody(nodes[body]);
       const elseBody = nodes.slice(body + 1).find(n => n.name === 'Body');
@@ -738,7 +509,7 @@ export class CellWalker implements WalkContext {
     if (handlers.length === 0) {
       main();
     } else {
-      this.branches([main, ...handlers.map(handler => () => this.exceptHandler(handler))], true, node.to);
+      this.state.branches([main, ...handlers.map(handler => () => this.exceptHandler(handler))], true, node.to);
     }
     of('finally').forEach(clause => this.clause(clause));
   }
@@ -750,11 +521,11 @@ export class CellWalker implements WalkContext {
     nodes.slice(1, asIndex >= 0 ? asIndex : bodyIndex).forEach(n => this.expression(n));
     const name = asIndex >= 0 ? nodes[asIndex + 1] : null;
     if (name?.name === 'VariableName') {
-      this.bind(this.text(name), name.to, 'assign');
+      this.state.bind(this.text(name), name.to, 'assign');
     }
     this.statements(nodes[bodyIndex] ?? null);
     if (name?.name === 'VariableName') {
-      this.unbind(this.text(name), nodes[bodyIndex]?.to ?? name.to);
+      this.state.unbind(this.text(name), nodes[bodyIndex]?.to ?? name.to);
     }
   }
 
@@ -765,8 +536,8 @@ export class CellWalker implements WalkContext {
       if (n.name === 'Body') {
         this.statements(n);
       } else if (n.name === 'as' && nodes[i + 1]) {
-        const kind = valueKind([nodes[i - 1]], this.code);
-        this.target(nodes[i + 1], nodes[i + 1].to, kind, this.evaluated({ kind: 'expression', nodes: [nodes[i - 1]] }));
+        const kind = valueKind([nodes[i - 1]], this.state.code);
+        this.target(nodes[i + 1], nodes[i + 1].to, kind, this.state.evaluated({ kind: 'expression', nodes: [nodes[i - 1]] }));
         i++;
       } else if (n.name !== 'with' && n.name !== 'async' && n.name !== ',') {
         this.expression(n);
@@ -781,7 +552,7 @@ export class CellWalker implements WalkContext {
     subject.forEach(n => this.expression(n));
     // Captures are bound to the subject or to parts of it.
     const outer = this.patternValue;
-    this.patternValue = this.evaluated({ kind: 'item', of: { kind: 'expression', nodes: subject } });
+    this.patternValue = this.state.evaluated({ kind: 'item', of: { kind: 'expression', nodes: subject } });
     try {
       this.matchCases(node, body);
     } finally {
@@ -795,7 +566,7 @@ export class CellWalker implements WalkContext {
       const pattern = clause.firstChild?.nextSibling;
       return !clause.getChild('Guard') && pattern?.name === 'CapturePattern';
     };
-    this.branches(
+    this.state.branches(
       cases.map(clause => () => {
         for (const n of children(clause).slice(1)) {
           if (n.name === 'Body') {
@@ -817,7 +588,7 @@ export class CellWalker implements WalkContext {
       case 'CapturePattern': {
         const name = this.text(node);
         if (name !== '_') {
-          this.bind(name, node.to, 'assign', ['unknown', null], this.currentScope, this.patternValue);
+          this.state.bind(name, node.to, 'assign', ['unknown', null], this.state.scope, this.patternValue);
         }
         return;
       }
@@ -825,7 +596,7 @@ export class CellWalker implements WalkContext {
         const nodes = children(node);
         this.pattern(nodes[0]);
         const name = nodes[nodes.length - 1];
-        return this.bind(this.text(name), name.to, 'assign', ['unknown', null], this.currentScope, this.patternValue);
+        return this.state.bind(this.text(name), name.to, 'assign', ['unknown', null], this.state.scope, this.patternValue);
       }
       case 'ClassPattern':
       case 'AttributePattern': {
@@ -897,7 +668,7 @@ export class CellWalker implements WalkContext {
           // Short-circuit: a walrus in the later operands may not run.
           const [first, ...rest] = children(node);
           this.expression(first);
-          return this.conditionally(() => rest.forEach(n => this.expression(n)));
+          return this.state.conditionally(() => rest.forEach(n => this.expression(n)));
         }
         return this.expressionChildren(node);
       case 'String':
@@ -911,14 +682,14 @@ export class CellWalker implements WalkContext {
   }
 
   private returned(node: SyntaxNode): void {
-    for (const hook of this.on.valueReturned) {
+    for (const hook of this.state.hooks.valueReturned) {
       hook(node);
     }
   }
 
   /** `yield` (a statement or an expression): its function is a generator, and the value leaves it. */
   private yielded(node: SyntaxNode): void {
-    const scope = this.currentScope.enclosingFunction();
+    const scope = this.state.scope.enclosingFunction();
     if (scope) {
       scope.isGenerator = true;
     }
@@ -932,8 +703,8 @@ export class CellWalker implements WalkContext {
       this.expression(value);
     }
     if (target?.name === 'VariableName') {
-      const scope = this.currentScope.walrusTarget();
-      this.bind(this.text(target), node.to, 'assign', ['unknown', null], scope, value ? { kind: 'expression', nodes: [value] } : NEW_VALUE);
+      const scope = this.state.scope.walrusTarget();
+      this.state.bind(this.text(target), node.to, 'assign', ['unknown', null], scope, value ? { kind: 'expression', nodes: [value] } : NEW_VALUE);
     }
   }
 
@@ -949,10 +720,10 @@ export class CellWalker implements WalkContext {
       calleeName: callee.name === 'VariableName' ? this.text(callee) : null,
       method: property ? this.text(property) : null
     };
-    for (const hook of this.on.called) {
+    for (const hook of this.state.hooks.called) {
       hook(call);
     }
-    const effects = callEffects(call, this, this.distrusted);
+    const effects = callEffects(call, this.state, this.distrusted);
     if (effects.changesReceiver) {
       this.changeRoot(callee); // x.append(1), df.fillna(0, inplace=True)
     }
@@ -985,7 +756,7 @@ export class CellWalker implements WalkContext {
         if (walrus) {
           position = position === -1 ? -1 : position + 1;
           const bound: BoundValue = value ? { kind: 'expression', nodes: [value] } : NEW_VALUE;
-          this.bind(this.text(n), (value ?? next).to, 'assign', ['unknown', null], this.currentScope.walrusTarget(), bound);
+          this.state.bind(this.text(n), (value ?? next).to, 'assign', ['unknown', null], this.state.scope.walrusTarget(), bound);
         }
         i += 2;
       } else if (n.name === '*' || n.name === '**') {
@@ -1007,16 +778,16 @@ export class CellWalker implements WalkContext {
   private argument(node: SyntaxNode, changesArguments: boolean, callee: string | null, slot: number | string): void {
     this.expression(node);
     if (changesArguments && node.name === 'VariableName') {
-      const call = callee === null || slot === -1 ? null : { callee, slot, scope: this.currentScope };
-      this.use('argument', this.text(node), node.from, call);
+      const call = callee === null || slot === -1 ? null : { callee, slot, scope: this.state.scope };
+      this.state.use('argument', this.text(node), node.from, call);
     }
   }
 
   private lambda(node: SyntaxNode): void {
-    const scope = new Scope('lambda', this.currentScope);
+    const scope = new Scope('lambda', this.state.scope);
     this.parameters(node.getChild('ParamList'), scope);
     const body = node.lastChild;
-    this.withScope(scope, () => this.conditionally(() => body && this.expression(body)));
+    this.state.withScope(scope, () => this.state.conditionally(() => body && this.expression(body)));
   }
 
   /**
@@ -1028,14 +799,14 @@ export class CellWalker implements WalkContext {
     const firstClause = nodes.findIndex(isClauseStart);
     const element = nodes.slice(0, firstClause);
     const clauses = this.splitClauses(nodes.slice(firstClause), isClauseStart);
-    const scope = new Scope('comprehension', this.currentScope);
+    const scope = new Scope('comprehension', this.state.scope);
     const first = clauses[0];
     const firstIn = first ? first.nodes.findIndex(n => n.name === 'in') : -1;
     const firstIterable = first?.nodes.slice(firstIn + 1) ?? [];
     firstIterable.forEach(n => this.expression(n));
-    const firstItems = this.evaluated({ kind: 'iterated', nodes: firstIterable });
-    this.withScope(scope, () =>
-      this.conditionally(() => {
+    const firstItems = this.state.evaluated({ kind: 'iterated', nodes: firstIterable });
+    this.state.withScope(scope, () =>
+      this.state.conditionally(() => {
         clauses.forEach((clause, index) => {
           const inIndex = clause.keyword === 'for' ? clause.nodes.findIndex(n => n.name === 'in') : -1;
           const iterable = clause.nodes.slice(inIndex + 1);
@@ -1043,7 +814,7 @@ export class CellWalker implements WalkContext {
             iterable.forEach(n => this.expression(n));
           }
           if (clause.keyword === 'for') {
-            const items = index === 0 ? firstItems : this.evaluated({ kind: 'iterated', nodes: iterable });
+            const items = index === 0 ? firstItems : this.state.evaluated({ kind: 'iterated', nodes: iterable });
             this.targetList(clause.nodes.slice(0, inIndex), 0, ['unknown', null], items);
           }
         });
