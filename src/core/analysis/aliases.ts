@@ -72,7 +72,7 @@ export class Aliases implements WalkHooks {
   /** Per scope: names bound in it that may share their value with other names, with those names. */
   private readonly tables = new Map<Scope, Map<string, readonly AliasRoot[]>>();
   /** What each value the walker evaluated may share, as it was when evaluated. */
-  private readonly evaluated = new WeakMap<BoundValue, readonly AliasRoot[]>();
+  private readonly evaluated = new Map<BoundValue, readonly AliasRoot[]>();
   /** Changes in place inside the loop bodies being walked, innermost last. */
   private readonly loops: NameChange[][] = [];
 

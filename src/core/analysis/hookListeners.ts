@@ -10,11 +10,15 @@ export type HookListeners<H> = { readonly [K in keyof H]-?: readonly Hook<H, K>[
 /** @param hooks every hook name of H (a record, so the compiler checks that none is missing) */
 export function hookListeners<H extends object>(plugins: readonly H[], hooks: Readonly<Record<keyof H, true>>): HookListeners<H> {
   const listeners: Partial<Record<keyof H, unknown[]>> = {};
-  for (const hook of Object.keys(hooks) as (keyof H)[]) {
-    listeners[hook] = plugins.flatMap(plugin => {
+  for (const hook in hooks) {
+    const list: unknown[] = [];
+    for (const plugin of plugins) {
       const method: unknown = plugin[hook];
-      return typeof method === 'function' ? [method.bind(plugin)] : [];
-    });
+      if (typeof method === 'function') {
+        list.push(method.bind(plugin));
+      }
+    }
+    listeners[hook] = list;
   }
   return listeners as HookListeners<H>;
 }

@@ -21,11 +21,13 @@ interface StatementState {
   vias: Set<BindVia>;
 }
 
+const NO_LISTENERS = hookListeners<WalkHooks>([], WALK_HOOKS);
+
 export class WalkState implements WalkContext {
   readonly module = new Scope('module', null);
   readonly bindings: ModuleBindings;
   readonly diagnostics: Diagnostic[] = [];
-  private listeners: HookListeners<WalkHooks> = hookListeners<WalkHooks>([], WALK_HOOKS);
+  private listeners = NO_LISTENERS;
   private current = this.module;
   private depth = 0;
   private statement: StatementState = { firstBinding: 0, scopes: [], vias: new Set() };
