@@ -1,8 +1,10 @@
 /**
- * The interface between the walker (walker.ts), which reads one cell's syntax tree with Python's
- * scoping, and the analyses that plug into it (aliases, parameter effects, name uses,
- * declarations, ...; walkCell.ts wires them). The walker fires the hooks in source order; each
- * analysis implements the ones it needs and reads the walk's state through WalkContext.
+ * The interface between the walk of one cell (walker.ts reads the syntax tree, walkState.ts keeps
+ * Python's scoping) and the analyses that plug into it (aliases, parameter effects, name uses,
+ * declarations, ...; walkCell.ts wires them). Hooks fire in source order, except that uses inside
+ * functions, lambdas, classes and comprehensions are resolved, and reported, when their top-level
+ * statement ends. Each analysis implements the hooks it needs and reads the walk through
+ * WalkContext.
  */
 import type { SyntaxNode } from '@lezer/common';
 import type { Diagnostic } from '../notebook';
