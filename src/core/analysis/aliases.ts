@@ -21,6 +21,8 @@
  * scopes (it runs later, when those may have changed). Across cells of one step, `aliases` in the
  * facts carries the module-level ones (stepCode.ts). Across steps nothing is needed: a name loaded
  * from another step and changed is saved again.
+ * The walker says which value each target gets (walkHooks.ts, BoundValue: it pairs a literal's
+ * items with unpacking targets as Python does); this file decides what that value shares.
  */
 import type { SyntaxNode } from '@lezer/common';
 import { FRESH_VALUE_BUILTINS } from './builtins';
