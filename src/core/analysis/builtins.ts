@@ -40,7 +40,7 @@ export const PURE_BUILTINS: ReadonlySet<string> = new Set(
 
 /**
  * Calls whose effect static analysis cannot see: they may read or bind any module name.
- * (`vars` only without arguments; see the walker.)
+ * (`vars` only without arguments; see opaqueCode.ts.)
  */
 export const OPAQUE_CALLS: ReadonlySet<string> = new Set(['exec', 'eval', 'globals', 'locals', 'vars']);
 

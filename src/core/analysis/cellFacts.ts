@@ -2,7 +2,7 @@ import { diagnostic } from '../notebook';
 import { blankMagics } from './magics';
 import { parsePython, syntaxErrors } from './python';
 import type { CellFacts, CellSummary } from './types';
-import { CellWalker } from './walk';
+import { walkCell } from './walkCell';
 
 export interface CellFactsOptions {
   /** Every top-level statement is a declaration (cells tagged `imports`/`functions`/parameters). */
@@ -55,7 +55,7 @@ export function analyzeCell(source: string, options: CellFactsOptions): CellFact
   }
   try {
     const tree = parsePython(blanked.code);
-    const walked = new CellWalker(blanked.code, options.prelude, options.distrusted).walk(tree);
+    const walked = walkCell(tree, blanked.code, options.prelude, options.distrusted);
     Object.assign(facts, walked, {
       diagnostics: [...facts.diagnostics, ...syntaxErrors(tree, blanked.code), ...walked.diagnostics],
       bindsUnknownNames: walked.bindsUnknownNames || blanked.bindsUnknownNames

@@ -4,33 +4,22 @@
  * an output of the source and an input of S. Declarations (import/def/class) are code: a step that
  * uses one gets its statement run first, with what it uses in turn. `prev:` tags add edges.
  */
-import { diagnostic, type Diagnostic, type NotebookPlan, type Step } from '../notebook';
-import { BUILTINS, STATE_SETTERS } from './builtins';
+import { diagnostic, type Diagnostic, type Step } from '../notebook';
+import { BUILTINS } from './builtins';
+import { ModuleState } from './checks/moduleState';
+import { PrevTags } from './checks/prevTags';
+import { SplitSteps } from './checks/splitSteps';
+import { UndefinedNames } from './checks/undefinedNames';
+import { UnknownMetrics } from './checks/unknownMetrics';
+import { UnpicklableValues } from './checks/unpicklableValues';
+import { DATAFLOW_CHECK_HOOKS, type DataflowCheck, type DataflowView } from './dataflowCheck';
+import { StepState, type DataflowInput, type Source } from './dataflowState';
+import { hookListeners, type HookListeners } from './hookListeners';
 import { cellEnd, notebookPosition } from './positions';
-import {
-  bindingsBefore,
-  declarationOf,
-  latestBindingBefore,
-  mergeStepCode,
-  stepStart,
-  type PlacedSite,
-  type StepCode
-} from './stepCode';
-import type { CellFacts, Declaration, DeclarationRef, ModuleBinding, NameSite, Parameter, StateCall, StepAnalysis } from './types';
+import { bindingsBefore, declarationOf, latestBindingBefore, mergeStepCode, stepStart, type PlacedSite } from './stepCode';
+import type { Declaration, DeclarationRef, StepAnalysis } from './types';
 
-/** Where the value a name has at some point of the notebook comes from. */
-type Source =
-  | { kind: 'parameter' }
-  | { kind: 'declaration'; step: string | null; ref: DeclarationRef }
-  | { kind: 'data'; step: string; cell: number; binding: ModuleBinding | null }
-  | { kind: 'deleted'; step: string };
-
-export interface DataflowInput {
-  plan: NotebookPlan;
-  /** Facts by cell index; null for cells that are not analysed. */
-  facts: readonly (CellFacts | null)[];
-  parameters: readonly Parameter[];
-}
+export type { DataflowInput } from './dataflowState';
 
 export interface Dataflow {
   steps: StepAnalysis[];
@@ -40,51 +29,7 @@ export interface Dataflow {
 
 const refKey = (ref: DeclarationRef): string => `${ref.cell}:${ref.index}`;
 
-/** A call that sets a package's random state, in a step. */
-interface StateSetting {
-  step: string;
-  cell: number;
-  line: number;
-  /** The call as written, e.g. `np.random.seed`. */
-  call: string;
-}
-
-/** The state of one step while its dataflow is worked out. */
-class StepState {
-  readonly analysis: StepAnalysis;
-  readonly inputs = new Map<string, PlacedSite | null>();
-  readonly parameters = new Set<string>();
-  readonly injected = new Map<string, DeclarationRef>();
-  /** The step's own declarations its code uses. */
-  readonly expanded = new Map<string, DeclarationRef>();
-  /** Names its code or the functions it uses may change in place (or rebind through `global`). */
-  readonly changed = new Set<string>();
-  readonly dependsOn = new Set<string>();
-
-  constructor(
-    readonly code: StepCode,
-    readonly step: Step
-  ) {
-    this.analysis = {
-      name: step.name,
-      cells: [...step.cells],
-      reads: [],
-      writes: [],
-      mutates: [],
-      declares: [],
-      dependsOn: [],
-      inputs: [],
-      inputSources: {},
-      outputs: [],
-      parameters: [],
-      declarations: [],
-      injected: [],
-      metrics: []
-    };
-  }
-}
-
-class DataflowBuilder {
+class DataflowBuilder implements DataflowView {
   private readonly current = new Map<string, Source>();
   /** Names whose current source is a declaration that defines classes. */
   private readonly classSources = new Map<string, DeclarationRef>();
@@ -95,11 +40,22 @@ class DataflowBuilder {
   private readonly allMetrics = new Set<string>();
   private readonly always: DeclarationRef[] = [];
   /** A cell above may define names cellpipe cannot see (import *, %run, exec). */
-  private unknownNamesAbove = false;
-  /** By package: the latest step above that sets its random state. */
-  private readonly stateSetters = new Map<string, StateSetting>();
+  unknownNamesAbove = false;
+  private readonly checks: HookListeners<DataflowCheck>;
 
-  constructor(private readonly input: DataflowInput) {}
+  constructor(readonly input: DataflowInput) {
+    const report = this.report.bind(this);
+    // In the order their diagnostics come when several report on one event.
+    const checks: DataflowCheck[] = [
+      new PrevTags(report),
+      new UndefinedNames(this, report),
+      new UnpicklableValues(this, report),
+      new SplitSteps(this, report),
+      new ModuleState(this, report),
+      new UnknownMetrics(report)
+    ];
+    this.checks = hookListeners(checks, DATAFLOW_CHECK_HOOKS);
+  }
 
   run(): Dataflow {
     const { plan } = this.input;
@@ -110,12 +66,16 @@ class DataflowBuilder {
     ];
     units.sort((a, b) => a.position - b.position).forEach(unit => unit.visit());
     this.addPrevEdges();
-    this.checkDeferredNames();
+    this.checks.dataflowBuilt.forEach(check => check(this.states));
     const steps = plan.steps.map(step => this.finish(this.states.get(step.name)!));
     return { steps, metrics: [...this.allMetrics].sort(), diagnostics: this.diagnostics };
   }
 
-  private declaration(ref: DeclarationRef): Declaration {
+  source(name: string): Source | undefined {
+    return this.current.get(name);
+  }
+
+  declaration(ref: DeclarationRef): Declaration {
     return this.input.facts[ref.cell]!.declarations[ref.index];
   }
 
@@ -209,8 +169,7 @@ class DataflowBuilder {
       this.injectVisibleClasses(state, start);
     }
     this.connectInputs(state);
-    this.checkSplitStep(state);
-    this.checkModuleState(state);
+    this.checks.stepConnected.forEach(check => check(state));
     this.updateSources(state);
     this.unknownNamesAbove ||= code.bindsUnknownNames || code.opaque;
   }
@@ -282,22 +241,9 @@ class DataflowBuilder {
       return;
     }
     if (site && !maybeBound) {
-      this.reportUndefined(name, site, source?.kind === 'deleted' ? source.step : null);
+      const deletedBy = source?.kind === 'deleted' ? source.step : null;
+      this.checks.nameUndefined.forEach(check => check(name, site, deletedBy));
     }
-  }
-
-  private reportUndefined(name: string, site: PlacedSite, deletedBy: string | null): void {
-    const uncertain = this.unknownNamesAbove;
-    const why = deletedBy
-      ? `was deleted (del ${name}) in step ${JSON.stringify(deletedBy)}`
-      : 'is not defined in any cell above';
-    this.report(
-      uncertain ? 'warning' : 'error',
-      'undefined-name',
-      `Name '${name}' ${why}, so Run All would fail here${uncertain ? ' (unless import *, %run or exec above defines it)' : ''}. Define it in an earlier cell, or make it a pipeline parameter.`,
-      site.cell,
-      site
-    );
   }
 
   /** Runs a declaration from another step or the prelude before the step's code. */
@@ -346,181 +292,9 @@ class DataflowBuilder {
       }
       if (!outputs.has(name)) {
         outputs.add(name);
-        this.checkPicklable(name, source);
+        this.checks.outputAdded.forEach(check => check(name, source));
       }
     }
-  }
-
-  /** Values cellpipe can tell cannot travel between steps, from the binding that made them. */
-  private checkPicklable(name: string, source: Extract<Source, { kind: 'data' }>): void {
-    const binding = source.binding;
-    if (!binding) {
-      return;
-    }
-    let kind: string | null = null;
-    if (binding.value === 'file') {
-      kind = 'an open file';
-    } else if (binding.value === 'generator') {
-      kind = 'a generator';
-    } else if (binding.value === 'call' && binding.callee && this.isGeneratorFunction(binding.callee, source.cell)) {
-      kind = `a generator (${binding.callee}() is a generator function)`;
-    }
-    if (kind) {
-      this.report(
-        'error',
-        'unpicklable-value',
-        `'${name}' holds ${kind}, which cannot be saved and passed to another step. Turn it into data (e.g. list(...) or the file's contents) in step ${JSON.stringify(source.step)}, or compute it in the step that uses it.`,
-        source.cell,
-        binding
-      );
-    } else if (binding.value === 'lambda') {
-      this.report(
-        'warning',
-        'unpicklable-value',
-        `'${name}' holds a lambda, which plain pickle cannot save; passing it to another step needs cloudpickle or dill in the step image. Use a def in the functions cell instead.`,
-        source.cell,
-        binding
-      );
-    }
-  }
-
-  private isGeneratorFunction(name: string, beforeCell: number): boolean {
-    const source = this.current.get(name);
-    if (source?.kind === 'declaration') {
-      return this.declaration(source.ref).generators.includes(name);
-    }
-    const facts = this.input.facts[beforeCell];
-    return facts?.declarations.some(d => d.generators.includes(name)) ?? false;
-  }
-
-  /**
-   * Cells of one step may be apart, but the step runs where its first cell is. That reorders code:
-   * report a later cell of the step using a name a cell of another step in between changes.
-   */
-  private checkSplitStep(state: StepState): void {
-    const cells = state.step.cells;
-    const first = cells[0];
-    if (cells.length < 2 || cells[cells.length - 1] - first === cells.length - 1) {
-      return;
-    }
-    for (const later of cells.slice(1)) {
-      const reported = new Set<string>();
-      for (const use of this.input.facts[later]?.uses ?? []) {
-        for (let cell = first + 1; cell < later && !reported.has(use.name); cell++) {
-          const plan = this.input.plan.cells[cell];
-          const facts = this.input.facts[cell];
-          if (plan.role === 'step' && plan.step !== state.step.name && facts && changesName(facts, use.name)) {
-            reported.add(use.name);
-            this.report(
-              'error',
-              'split-step-order',
-              `Cell ${later} belongs to step ${JSON.stringify(state.step.name)}, which runs where its first cell (${first}) is, before cell ${cell} (step ${JSON.stringify(plan.step)}) changes '${use.name}'. Run All would use the changed '${use.name}' here: give cell ${later} its own step, or move it.`,
-              later,
-              use
-            );
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * Modules are code, not data (DESIGN.md): the random state a step sets (`random.seed(1)`) stays in
-   * that step's process, while Run All carries it on to every later cell. Reported where a later
-   * step, in notebook order (the order Run All runs the steps in, whether or not the DAG connects
-   * them), uses the module without setting its state itself. A setting call in an `imports` cell
-   * runs at the start of every step that uses it and is not reported; neither is one inside a
-   * function the step uses (the step counts as setting the state).
-   */
-  private checkModuleState(state: StepState): void {
-    const own = this.stateSettings(state);
-    for (const [pkg, setting] of this.stateSetters) {
-      if (own.has(pkg)) {
-        continue;
-      }
-      const use = this.packageUse(state, pkg);
-      if (use) {
-        this.report(
-          'warning',
-          'module-state-across-steps',
-          `Step ${JSON.stringify(state.step.name)} uses ${pkg}${use.name === pkg ? '' : ` (as ${use.name})`}, whose random state step ${JSON.stringify(setting.step)} sets with ${setting.call}() (cell ${setting.cell}, line ${setting.line}). Modules are not passed between steps: this step starts from a fresh random state, so its random numbers differ from Run All's. Seed in the step that draws the numbers, or move the seeding call into an \`imports\` cell so every step runs it.`,
-          use.cell,
-          use.site
-        );
-      }
-    }
-    for (const [pkg, setting] of own) {
-      this.stateSetters.set(pkg, setting);
-    }
-  }
-
-  /** The packages whose random state the step sets: by its own code, or by a declaration it runs. */
-  private stateSettings(state: StepState): Map<string, StateSetting> {
-    const settings = new Map<string, StateSetting>();
-    const end = cellEnd(state.step.cells[state.step.cells.length - 1] ?? 0);
-    const add = (call: StateCall, cell: number, position: number): void => {
-      const module = this.importedModule(state, call.name, position);
-      const pkg = module === null ? undefined : STATE_SETTERS.get(module + call.chain.slice(call.name.length));
-      if (pkg && !settings.has(pkg)) {
-        settings.set(pkg, { step: state.step.name, cell, line: call.line, call: call.chain });
-      }
-    };
-    for (const cell of state.step.cells) {
-      for (const call of this.input.facts[cell]?.stateCalls ?? []) {
-        add(call, cell, notebookPosition(cell, call.offset));
-      }
-    }
-    for (const ref of [...state.injected.values(), ...state.expanded.values()]) {
-      for (const call of this.declaration(ref).stateCalls) {
-        add(call, ref.cell, end);
-      }
-    }
-    return settings;
-  }
-
-  /** The dotted path `name` was imported as, where the step uses it at `position`; null for data. */
-  private importedModule(state: StepState, name: string, position: number): string | null {
-    const own = latestBindingBefore(state.code, name, position);
-    if (own) {
-      return own.binding.module;
-    }
-    const source = this.current.get(name);
-    return source?.kind === 'declaration' ? this.importBinding(source.ref, name)?.module ?? null : null;
-  }
-
-  private importBinding(ref: DeclarationRef, name: string): ModuleBinding | undefined {
-    return this.input.facts[ref.cell]?.bindings.find(b => b.name === name && b.declaration === ref.index);
-  }
-
-  /**
-   * Where the step uses a module of `pkg`: the first use of a name its own imports or the imports
-   * it runs bind to one (at the step's first cell when only its functions use it); null if none.
-   */
-  private packageUse(state: StepState, pkg: string): { name: string; cell: number; site?: NameSite } | null {
-    const inPackage = (module: string | null): boolean => module !== null && (module === pkg || module.startsWith(pkg + '.'));
-    const names = new Set<string>();
-    for (const [name, bindings] of state.code.bindings) {
-      if (bindings.some(b => inPackage(b.binding.module))) {
-        names.add(name);
-      }
-    }
-    for (const ref of state.injected.values()) {
-      for (const name of this.declaration(ref).names) {
-        if (inPackage(this.importBinding(ref, name)?.module ?? null)) {
-          names.add(name);
-        }
-      }
-    }
-    if (names.size === 0) {
-      return null;
-    }
-    for (const { cell, sites } of state.code.uses) {
-      const site = sites.find(use => names.has(use.name));
-      if (site) {
-        return { name: site.name, cell, site };
-      }
-    }
-    return { name: [...names][0], cell: state.step.cells[0] };
   }
 
   /** After the step: the names it binds or changes now come from it. */
@@ -561,7 +335,7 @@ class DataflowBuilder {
     state.analysis.declares = [...declares].sort();
   }
 
-  // ------------------------------------------------------------------ metrics, prev, checks
+  // ------------------------------------------------------------------ metrics, prev
 
   private visitMetrics(cell: number): void {
     const facts = this.input.facts[cell];
@@ -575,14 +349,8 @@ class DataflowBuilder {
           this.metrics.set(source.step, set);
         }
         set.add(load.name);
-      } else if (!BUILTINS.has(load.name)) {
-        this.report(
-          'warning',
-          'unknown-metric',
-          `Metric '${load.name}' is not a value any step computes above this cell; it is not reported. List names of numbers the steps compute.`,
-          cell,
-          load
-        );
+      } else {
+        this.checks.metricUnknown.forEach(check => check(load.name, cell, load));
       }
     }
   }
@@ -592,77 +360,9 @@ class DataflowBuilder {
       for (const prev of state.step.prev) {
         if (this.states.has(prev.name)) {
           state.dependsOn.add(prev.name);
-        } else {
-          this.report(
-            'error',
-            'unknown-prev',
-            `Tag prev:${prev.name} names no step of this notebook. Fix the name or remove the tag.`,
-            prev.cell
-          );
         }
       }
     }
-    for (const state of this.states.values()) {
-      for (const prev of state.step.prev) {
-        if (this.states.has(prev.name) && this.dependsOnTransitively(prev.name, state.step.name)) {
-          this.report(
-            'error',
-            'prev-cycle',
-            `Tag prev:${prev.name} makes a cycle: step ${JSON.stringify(prev.name)} already depends on step ${JSON.stringify(state.step.name)}. Remove the tag or reorder the steps.`,
-            prev.cell
-          );
-        }
-      }
-    }
-  }
-
-  /** Whether `from` depends on `on`, directly or through other steps (`from === on` counts). */
-  private dependsOnTransitively(from: string, on: string): boolean {
-    const seen = new Set<string>([from]);
-    const queue = [from];
-    while (queue.length > 0) {
-      const step = queue.pop()!;
-      if (step === on) {
-        return true;
-      }
-      for (const next of this.states.get(step)?.dependsOn ?? []) {
-        if (!seen.has(next)) {
-          seen.add(next);
-          queue.push(next);
-        }
-      }
-    }
-    return false;
-  }
-
-  /** Names functions use that no cell of the notebook defines (pyflakes' "undefined name"). */
-  private checkDeferredNames(): void {
-    const { facts } = this.input;
-    const defined = new Set<string>(this.input.parameters.map(p => p.name));
-    let unknown = false;
-    for (const cellFacts of facts) {
-      cellFacts?.bindings.forEach(binding => defined.add(binding.name));
-      cellFacts?.declarations.forEach(d => d.mutates.forEach(name => defined.add(name)));
-      unknown ||= Boolean(cellFacts && (cellFacts.bindsUnknownNames || cellFacts.opaque));
-    }
-    if (unknown) {
-      return;
-    }
-    facts.forEach((cellFacts, cell) => {
-      for (const declaration of cellFacts?.declarations ?? []) {
-        for (const use of declaration.deferredUses) {
-          if (!defined.has(use.name) && !BUILTINS.has(use.name)) {
-            this.report(
-              'warning',
-              'undefined-name',
-              `Name '${use.name}' is used in a function but no cell of the notebook defines it; calling the function would fail. Define it, or pass it as an argument.`,
-              cell,
-              use
-            );
-          }
-        }
-      }
-    });
   }
 
   private finish(state: StepState): StepAnalysis {
@@ -679,15 +379,6 @@ class DataflowBuilder {
     analysis.metrics = [...(this.metrics.get(state.step.name) ?? [])].sort();
     return analysis;
   }
-}
-
-function changesName(facts: CellFacts, name: string): boolean {
-  return (
-    facts.bindings.some(b => b.name === name) ||
-    facts.mutations.some(m => m.name === name) ||
-    facts.argumentPasses.some(m => m.name === name) ||
-    facts.callPasses.some(m => m.name === name)
-  );
 }
 
 export function inferDataflow(input: DataflowInput): Dataflow {

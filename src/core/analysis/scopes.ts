@@ -4,8 +4,6 @@
  * read (a name assigned anywhere in a function is local to all of it).
  */
 
-import type { ParameterPass } from './types';
-
 export type ScopeKind = 'module' | 'function' | 'lambda' | 'class' | 'comprehension';
 
 /** How a name is used: loaded, changed in place, or passed to a call that may change it. */
@@ -33,35 +31,26 @@ export interface PendingUse {
 }
 
 /**
- * What the body of a function defined at module level does to its parameters (see walk.ts). Each
- * parameter's value at the call is an alias root of its own, named by a marker that no Python name
- * can be (`markers`): a change in place through the parameter, or through an alias or loop target
- * of it, is a change of the marker; rebinding the parameter first (`x = list(x)`) ends the alias.
+ * Placeholder names stand for values rather than variables (a parameter's value at the call,
+ * parameterEffects.ts). No Python name starts with NUL, so a placeholder is never a variable: the
+ * walker hands its uses to the analysis that made it.
  */
-export interface ParameterEffects {
-  /** Marker name -> parameter index. */
-  readonly markers: Map<string, number>;
-  /** Parameter name -> marker name (parameters a caller can give a value: not `*args`/`**kwargs`). */
-  readonly markerOf: Map<string, string>;
-  /** Parameters changed whatever other functions do. */
-  readonly changed: Set<number>;
-  /** `parameter callee slot` -> pass, for parameters passed on to calls of possible notebook functions. */
-  readonly passes: Map<string, ParameterPass>;
+export function placeholderName(id: number): string {
+  return `\u0000${id}`;
 }
 
-/**
- * A name whose value a binding may share (see the walker's aliases): changing the bound name in
- * place changes `name` as resolved from `scope`.
- */
-export interface AliasRoot {
-  scope: Scope;
-  name: string;
+export function isPlaceholder(name: string): boolean {
+  return name.charCodeAt(0) === 0;
+}
+
+/** Whether the callee of a call is the module-level name (so may be one of the notebook's functions). */
+export function calleeIsModuleName(call: CallSlot): boolean {
+  const scope = call.scope;
+  return !(scope.kind === 'class' && scope.bound.has(call.callee)) && scope.resolvesToModule(call.callee);
 }
 
 export class Scope {
   readonly bound = new Set<string>();
-  /** Names bound in this scope that may share their value with other names, with those names. */
-  readonly aliases = new Map<string, readonly AliasRoot[]>();
   /** The walker's conditional depth where the scope's code starts: deeper bindings may not run. */
   conditionalBase = 0;
   readonly globals = new Set<string>();
@@ -72,8 +61,6 @@ export class Scope {
   isGenerator = false;
   /** Code in this scope runs later than where it is written (a function body, a lazy type alias). */
   readonly deferred: boolean;
-  /** For the scope of a function defined at module level: what it does to its parameters. */
-  effects: ParameterEffects | null = null;
 
   constructor(
     readonly kind: ScopeKind,

@@ -96,8 +96,8 @@ export function mergeStepCode(step: Step, facts: readonly (CellFacts | null)[]):
 }
 
 /**
- * A cell changing in place a name that an earlier cell of the step made an alias (walk.ts,
- * AliasSource), before the cell rebinds it for sure, changes the alias's roots too. Transitively:
+ * A cell changing in place a name that an earlier cell of the step made an alias (aliases.ts),
+ * before the cell rebinds it for sure, changes the alias's roots too. Transitively:
  * a root changed that way may be an alias in turn.
  */
 function changeAliased(cellFacts: CellFacts, aliases: ReadonlyMap<string, Set<string>>, code: StepCode): void {

@@ -5,6 +5,13 @@ import type { ValueKind } from './types';
 const FILE_OPENERS = new Set(['open', 'io.open', 'gzip.open', 'bz2.open', 'lzma.open', 'codecs.open']);
 const IMMUTABLE_LEAVES = new Set(['Number', 'String', 'FormatString', 'ContinuedString', 'Boolean', 'None', 'Ellipsis']);
 
+export const COMPREHENSIONS: ReadonlySet<string> = new Set([
+  'ComprehensionExpression',
+  'ArrayComprehensionExpression',
+  'SetComprehensionExpression',
+  'DictionaryComprehensionExpression'
+]);
+
 export function children(node: SyntaxNode): SyntaxNode[] {
   const result: SyntaxNode[] = [];
   for (let child = node.firstChild; child; child = child.nextSibling) {
@@ -14,7 +21,7 @@ export function children(node: SyntaxNode): SyntaxNode[] {
 }
 
 /** Splits nodes on separator nodes named `separator` (used for `,` and `=`). */
-export function split(nodes: SyntaxNode[], isSeparator: (node: SyntaxNode) => boolean): SyntaxNode[][] {
+export function split(nodes: readonly SyntaxNode[], isSeparator: (node: SyntaxNode) => boolean): SyntaxNode[][] {
   const parts: SyntaxNode[][] = [[]];
   for (const node of nodes) {
     if (isSeparator(node)) {
@@ -24,6 +31,21 @@ export function split(nodes: SyntaxNode[], isSeparator: (node: SyntaxNode) => bo
     }
   }
   return parts.filter(part => part.length > 0);
+}
+
+/**
+ * The items of a literal tuple or list, when the value (nodes of a comma-separated list) is one:
+ * `xs, ys` or `(xs, ys)` or `[xs, ys]`; null for any other value.
+ */
+export function displayItems(value: readonly SyntaxNode[]): SyntaxNode[][] | null {
+  if (value.length !== 1) {
+    return split(value, n => n.name === ',');
+  }
+  const node = value[0];
+  if (node.name === 'TupleExpression' || node.name === 'ArrayExpression') {
+    return split(children(node).slice(1, -1), n => n.name === ',');
+  }
+  return null;
 }
 
 /** The name at the root of `a.b[c].d()`-style chains, or null. */

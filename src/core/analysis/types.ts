@@ -110,7 +110,7 @@ export interface ParameterPass {
 
 /**
  * What a function defined by a `def` at module level does to the values it is called with, by the
- * walker's rules for names (walk.ts, ParameterEffects). Calls among the notebook's functions are
+ * alias rules (parameterEffects.ts, aliases.ts). Calls among the notebook's functions are
  * resolved across the notebook (notebookFunctions.ts).
  */
 export interface FunctionFacts {
@@ -152,7 +152,7 @@ export interface CellFacts {
   /**
    * First in-place change of each module name (attribute/subscript assignment, `del x[i]`, augmented
    * assignment, method call), directly or through an alias (`ys = xs; ys.append(1)` changes xs,
-   * `for row in rows: row["x"] = 1` changes rows; see walk.ts).
+   * `for row in rows: row["x"] = 1` changes rows; see aliases.ts).
    */
   mutations: NameSite[];
   /** First time each module name is passed to a call that might change it (also through an alias). */
