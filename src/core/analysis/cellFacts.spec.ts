@@ -169,7 +169,7 @@ const rows: Row[] = [
   { construct: '%run may define anything', code: '%run helpers.py', bindsUnknownNames: true, diagnostics: ['magic'] },
   { construct: 'unicode identifiers', code: 'données = 1\nrésultat = données * π', reads: ['π'], writes: ['données', 'résultat'] },
   { construct: 'builtins are loads, not reads', code: 'print(sorted([3, 1]))', reads: [] },
-  // aliases: a change through another name for the same value (walk.ts, AliasSource)
+  // aliases: a change through another name for the same value (aliases.ts)
   { construct: 'alias: a name bound to a name', code: 'ys = xs\nys.append(2)', reads: ['xs'], writes: ['ys'], mutates: ['xs', 'ys'] },
   { construct: 'alias of a subscript chain', code: 'm = d["l"][0]\nm.append(1)', reads: ['d'], writes: ['m'], mutates: ['d', 'm'] },
   { construct: 'alias of an attribute chain', code: 'w = model.layers\nw.pop()', reads: ['model'], writes: ['w'], mutates: ['model', 'w'] },
