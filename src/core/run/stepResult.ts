@@ -1,15 +1,14 @@
+import { RESULT_PARAMETER, STEP_RESULT_FILE } from '../compile/runtime/contract';
 import type { StepState } from './types';
 
 /**
  * What the step runtime (compile/runtime/cellpipe_runtime.py) reports about a step, read back by
  * the backends: its `failed` event (events.jsonl, local runs) and its result document
- * (`.step.json` in the step's data folder; on Argo, the step's `cellpipe-result` output parameter).
+ * (STEP_RESULT_FILE in the step's data folder; on Argo, the step's RESULT_PARAMETER output
+ * parameter). The names are the runtime contract's (compile/runtime/contract.ts).
  */
 
-/** The result document's file name in a step's data folder. */
-export const STEP_RESULT_FILE = '.step.json';
-/** The Argo output parameter carrying a step's result document. */
-export const RESULT_PARAMETER = 'cellpipe-result';
+export { RESULT_PARAMETER, STEP_RESULT_FILE };
 
 /** A failure as the runtime records it: `_failure()` in the runtime. */
 interface FailureRecord {

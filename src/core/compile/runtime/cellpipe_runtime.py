@@ -9,7 +9,8 @@
 # The source is exec'd as part of a larger script, so it never uses __file__ or relative
 # imports. Public names: `main` and `SPEC_VERSION`; everything else starts with `_`.
 #
-# Contract (the compiler and the backends rely on it):
+# Contract (the compiler and the backends rely on it; names and numbers are checked against
+# compile/runtime/contract.ts by contract.spec.ts):
 #
 #   main(spec)  spec is a dict, or its JSON text. Keys:
 #     version    1
@@ -60,6 +61,9 @@ _BUFFER = 8 << 20           # write buffer for pickle outputs
 _SYNC_WHILE_WRITING = 64 << 20   # values at least this large are synced to disk as they are written
 _STEP_FILE = ".step.json"
 _METRICS_FILE = ".metrics.json"
+_MANIFEST_SUFFIX = ".json"
+# The process's exit code, by what ended the step.
+_EXIT_CODES = {"succeeded": 0, "user": 1, "invalid": 2, "data": 3, "internal": 4, "interrupted": 130, "terminated": 143}
 _REMEDY = ("recompute it in each step that needs it, mark the cell that creates it "
            "`imports` or `functions` so every step runs it, or convert it to data")
 
@@ -67,13 +71,13 @@ _REMEDY = ("recompute it in each step that needs it, mark the cell that creates 
 class _StepError(Exception):
     """A failure the runtime explains itself: `kind` goes into the failed event."""
 
-    _EXIT = {"user": 1, "spec": 2, "parameters": 2, "environment": 2, "magics": 2,
-             "input": 3, "output": 3}
+    _EXIT = {"user": "user", "spec": "invalid", "parameters": "invalid", "environment": "invalid",
+             "magics": "invalid", "input": "data", "output": "data"}
 
     def __init__(self, kind, message, **fields):
         super().__init__(message)
         self.kind, self.message, self.fields = kind, message, fields
-        self.exit_code = self._EXIT.get(kind, 4)
+        self.exit_code = _EXIT_CODES[self._EXIT.get(kind, "internal")]
 
 
 class _Terminated(BaseException):
@@ -867,7 +871,7 @@ class _Step:
         for name in (_STEP_FILE, _METRICS_FILE):
             _remove(_os.path.join(self.folder, name))
         for name in self.spec.get("outputs", []):
-            _remove(_os.path.join(self.folder, name + ".json"))
+            _remove(_os.path.join(self.folder, name + _MANIFEST_SUFFIX))
             for ext in set(_SERIALIZER_EXT.values()):
                 _remove(_os.path.join(self.folder, name + ext))
         for entry in _os.listdir(self.folder):
@@ -888,10 +892,10 @@ class _Step:
 
         started = _time.perf_counter()
         try:
-            with open(base + ".json", encoding="utf-8") as f:
+            with open(base + _MANIFEST_SUFFIX, encoding="utf-8") as f:
                 manifest = _json.load(f)
         except FileNotFoundError:
-            fail("it is missing (no %s)" % (base + ".json"))
+            fail("it is missing (no %s)" % (base + _MANIFEST_SUFFIX))
         except (OSError, ValueError) as e:
             fail("its manifest is unreadable (%s)" % e)
         serializer = manifest.get("serializer") if isinstance(manifest, dict) else None
@@ -958,7 +962,7 @@ class _Step:
             "pipeline": self.spec["pipeline"], "step": step,
         }
         manifest.update(extra)
-        _write_json_file(_os.path.join(self.folder, name + ".json"), manifest)
+        _write_json_file(_os.path.join(self.folder, name + _MANIFEST_SUFFIX), manifest)
         seconds = _time.perf_counter() - started
         self.seconds["save"] += seconds
         self.outputs[name] = manifest
@@ -1020,11 +1024,11 @@ def _failure(error):
     if isinstance(error, _StepError):
         return error.exit_code, dict(kind=error.kind, message=error.message, **error.fields)
     if isinstance(error, KeyboardInterrupt):
-        return 130, {"kind": "interrupted", "message": "interrupted (SIGINT)"}
+        return _EXIT_CODES["interrupted"], {"kind": "interrupted", "message": "interrupted (SIGINT)"}
     if isinstance(error, _Terminated):
-        return 143, {"kind": "terminated", "message": "terminated (SIGTERM)"}
+        return _EXIT_CODES["terminated"], {"kind": "terminated", "message": "terminated (SIGTERM)"}
     import traceback
-    return 4, {"kind": "internal", "message": "cellpipe runtime error: %s: %s" % (type(error).__name__, error),
+    return _EXIT_CODES["internal"], {"kind": "internal", "message": "cellpipe runtime error: %s: %s" % (type(error).__name__, error),
                "traceback": "".join(traceback.format_exception(type(error), error, error.__traceback__))}
 
 
@@ -1094,7 +1098,7 @@ def main(spec):
         import signal
         signal.signal(signal.SIGTERM, _on_sigterm)
         _run(spec, events, started)
-        code = 0
+        code = _EXIT_CODES["succeeded"]
     except BaseException as e:
         code, record = _failure(e)
         (events or _Events(None)).emit("failed", **record)

@@ -1,0 +1,44 @@
+/**
+ * The Python runtime keeps its own literals; this reads its source and fails when one of them
+ * drifts from the contract, in either direction.
+ */
+import { RUNTIME_SOURCE } from '.';
+import { EXIT_CODES, MANIFEST_SUFFIX, METRICS_FILE, RUNTIME_ENV, RUNTIME_EVENTS, SPEC_VERSION, STEP_RESULT_FILE } from './contract';
+
+const python = RUNTIME_SOURCE;
+
+/** The value of a top-level `NAME = <literal>` assignment of the runtime, as JSON. */
+function constant(name: string): unknown {
+  const match = new RegExp(`^${name} = (.+)$`, 'm').exec(RUNTIME_SOURCE);
+  if (!match) {
+    throw new Error(`the runtime has no top-level ${name}`);
+  }
+  return JSON.parse(match[1]);
+}
+
+describe('the runtime contract', () => {
+  it('names the files the runtime writes, and the spec version it reads', () => {
+    expect(constant('_STEP_FILE')).toBe(STEP_RESULT_FILE);
+    expect(constant('_METRICS_FILE')).toBe(METRICS_FILE);
+    expect(constant('_MANIFEST_SUFFIX')).toBe(MANIFEST_SUFFIX);
+    expect(constant('SPEC_VERSION')).toBe(SPEC_VERSION);
+  });
+
+  it('has the exit codes of the runtime', () => {
+    expect(constant('_EXIT_CODES')).toEqual(EXIT_CODES);
+  });
+
+  it('lists every CELLPIPE_ variable the runtime reads, and no other', () => {
+    const read = new Set([...python.matchAll(/"(CELLPIPE_[A-Z_]+)"/g)].map(m => m[1]));
+    expect([...read].sort()).toEqual(Object.values(RUNTIME_ENV).sort());
+  });
+
+  it('lists every event the runtime emits, and no other', () => {
+    const emitted = new Set([...python.matchAll(/\.emit\("([a-z-]+)"/g)].map(m => m[1]));
+    if (/def warning\(self[^)]*\):\n\s+self\.emit\("warning"/.test(python)) {
+      emitted.add('warning');
+    }
+    expect([...emitted].sort()).toEqual([...RUNTIME_EVENTS].sort());
+  });
+
+});

@@ -1,0 +1,65 @@
+/**
+ * The runtime contract: every name and number the step runtime (cellpipe_runtime.py, with its step
+ * entry cellpipe_step.py) shares with the compilers and the backends. The Python keeps its own
+ * literals; contract.spec.ts reads its source and fails when one of them drifts from these.
+ */
+
+/** Version of the step spec the runtime reads (`SPEC_VERSION`), also written into manifests. */
+export const SPEC_VERSION = 1;
+
+/**
+ * The run's data folder (`CELLPIPE_DATA_DIR`): one folder per step id with its values and result,
+ * and the runtime folder (not a step id: those start with a letter) holding the runtime file that
+ * every step script of the run executes, written once per run before its steps start.
+ */
+export const RUNTIME_FOLDER = '_cellpipe';
+export const RUNTIME_FILE = 'cellpipe_runtime.py';
+/** The runtime file relative to the data folder ('/'-separated). */
+export const RUNTIME_PATH = `${RUNTIME_FOLDER}/${RUNTIME_FILE}`;
+/** The name the runtime file is imported under (`sys.modules`), by step scripts and the local launcher. */
+export const RUNTIME_MODULE = 'cellpipe_runtime';
+
+/** Files in a step's data folder: the result document, the metrics, each value's manifest (`<name>.json`). */
+export const STEP_RESULT_FILE = '.step.json';
+export const METRICS_FILE = '.metrics.json';
+export const MANIFEST_SUFFIX = '.json';
+
+/** Environment variables the runtime reads. */
+export const RUNTIME_ENV = {
+  /** Required: the run's data folder. */
+  dataDir: 'CELLPIPE_DATA_DIR',
+  /** The run's parameter values: one JSON object `{name: value}` (the only encoding). */
+  parameters: 'CELLPIPE_PARAMETERS',
+  /** The same object in a file (a path), instead of `parameters`. */
+  parametersFile: 'CELLPIPE_PARAMETERS_FILE',
+  /** JSON-lines file for the runtime's events; unset: stderr lines starting with "[cellpipe] ". */
+  events: 'CELLPIPE_EVENTS',
+  /** "0" skips fsync. */
+  fsync: 'CELLPIPE_FSYNC',
+  /** "arrow" (default), "parquet" or "pickle": how pandas values are written. */
+  pandasFormat: 'CELLPIPE_PANDAS_FORMAT'
+} as const;
+
+/** Names of the events the runtime emits (the `event` field of each JSON line). */
+export const RUNTIME_EVENTS = ['started', 'parameters', 'input-loaded', 'output-saved', 'metrics', 'warning', 'finished', 'failed'] as const;
+export type RuntimeEvent = (typeof RUNTIME_EVENTS)[number];
+
+/** The step process's exit code, by what ended it. */
+export const EXIT_CODES = {
+  succeeded: 0,
+  /** The user's code raised. */
+  user: 1,
+  /** Invalid spec, parameters or environment, IPython unavailable, runtime file missing. */
+  invalid: 2,
+  /** An input could not be loaded or an output saved. */
+  data: 3,
+  /** A bug of the runtime. */
+  internal: 4,
+  /** SIGINT. */
+  interrupted: 130,
+  /** SIGTERM. */
+  terminated: 143
+} as const;
+
+/** The Argo output parameter carrying a step's result document (read from STEP_RESULT_FILE). */
+export const RESULT_PARAMETER = 'cellpipe-result';
