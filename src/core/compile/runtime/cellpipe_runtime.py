@@ -20,6 +20,7 @@
 #                  {"kind": "code", "source", "filename", "role": "prelude" | "cell"}
 #                  {"kind": "load", "name", "fromStepDir", "fromStep"?}
 #     parameters {name: JSON default}   bound before the plan; overridden by the run's values
+#                (whole floats given for int defaults become ints)
 #     floatParameters [name]   parameters declared as floats (`C = 1.0`): JSON cannot tell 1.0
 #                from 1, so whole numbers given for these are made floats, as Run All binds them
 #     outputs    [name]   saved after the plan ran
@@ -285,10 +286,54 @@ def _reject_constant(name):
     raise ValueError("%s is not valid JSON" % name)
 
 
-def _as_declared(values, floats):
-    """Whole numbers given for float parameters become floats (JSON has one number type)."""
-    return {name: float(value) if name in floats and type(value) is int else value
-            for name, value in values.items()}
+def _as_declared(values, floats, defaults=None):
+    """Whole numbers given for float parameters become floats, and whole floats given for int
+    parameters ints (JSON has one number type: `2.0` may come from a form or a number input)."""
+    def declared(name, value):
+        if name in floats and type(value) is int:
+            return float(value)
+        if defaults and type(defaults.get(name)) is int and type(value) is float and value.is_integer():
+            return int(value)
+        return value
+    return {name: declared(name, value) for name, value in values.items()}
+
+
+def _malformed_parameter(text, names):
+    """For a parameters object that is not valid JSON: (name, its value's text, the error) of the
+    first member whose value is not a JSON value, or None. The object is often assembled from
+    per-parameter texts (Argo substitutes each workflow parameter into it), so the member, not the
+    object, is what the user has to fix."""
+    decoder = _json.JSONDecoder(parse_constant=_reject_constant)
+    at = _json.decoder.WHITESPACE.match(text, 0).end()
+    if text[at:at + 1] != "{":
+        return None
+    at += 1
+    while True:
+        at = _json.decoder.WHITESPACE.match(text, at).end()
+        try:
+            name, at = decoder.raw_decode(text, at)
+        except ValueError:
+            return None
+        at = _json.decoder.WHITESPACE.match(text, at).end()
+        if not isinstance(name, str) or text[at:at + 1] != ":":
+            return None
+        at = _json.decoder.WHITESPACE.match(text, at + 1).end()
+        try:
+            _, end = decoder.raw_decode(text, at)
+        except ValueError as e:
+            # The value's text ends where the next known member starts, else at the object's end.
+            ends = [text.find(", " + _json.dumps(n) + ":", at) for n in names]
+            end = min([e for e in ends if e >= 0] or [text.rstrip().rfind("}")])
+            value = text[at:end if end > at else len(text)].strip()
+            try:
+                decoder.decode(value)
+            except ValueError as own:
+                e = own
+            return name, value, e
+        at = _json.decoder.WHITESPACE.match(text, end).end()
+        if text[at:at + 1] != ",":
+            return None
+        at += 1
 
 
 def _resolve_parameters(defaults, events, floats=()):
@@ -312,11 +357,17 @@ def _resolve_parameters(defaults, events, floats=()):
     try:
         overrides = _json.loads(text, parse_constant=_reject_constant)
     except ValueError as e:
+        malformed = _malformed_parameter(text, defaults)
+        if malformed:
+            name, value, error = malformed
+            raise _StepError("parameters", "parameter %s: %r is not a JSON value (%s); give numbers as 1.5, "
+                             "booleans as true or false, strings in double quotes" % (name, value, error),
+                             names=[name])
         raise _StepError("parameters", "%s is not valid JSON: %s" % (source, e))
     if not isinstance(overrides, dict):
         raise _StepError("parameters", "%s must be a JSON object of name: value, got %s"
                          % (source, type(overrides).__name__))
-    overrides = _as_declared(overrides, floats)
+    overrides = _as_declared(overrides, floats, defaults)
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
         raise _StepError("parameters", "unknown parameter%s %s; this pipeline's parameters are: %s"

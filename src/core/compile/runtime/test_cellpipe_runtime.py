@@ -464,10 +464,19 @@ def test_float_parameters_stay_floats_when_given_whole_numbers(runner):
     assert not [e for e in result.events if e["event"] == "warning"]
 
 
+def test_int_parameters_stay_ints_when_given_whole_floats(runner):
+    # KFP (or a form) may give `2.0` for an int input; Run All has 2.
+    spec = make_spec("p", [code("print(repr(n), repr(x))", "<cell 2: step p>")], parameters={"n": 3, "x": None})
+    assert runner.ok(spec, env={"CELLPIPE_PARAMETERS": '{"n": 2.0, "x": 2.0}'}).stdout == "2 2.0\n"
+
+
 @pytest.mark.parametrize("value, words", [
     ('{"n_sample": 1}', ["unknown parameter n_sample", "n_samples, name, seed"]),
     ("seed=3", ["not valid JSON"]),
-    ('{"seed": NaN}', ["not valid JSON"]),
+    ('{"seed": NaN}', ["parameter seed: 'NaN' is not a JSON value", "not valid JSON"]),
+    # Argo puts the object together from workflow parameters: the member to fix is named.
+    ('{"seed": 3, "name": bare words, "n_samples": 5}', ["parameter name: 'bare words' is not a JSON value",
+                                                         "strings in double quotes"]),
     ("[1, 2]", ["must be a JSON object"]),
 ])
 def test_bad_parameters_fail_clearly(runner, value, words):
