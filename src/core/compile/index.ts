@@ -1,3 +1,3 @@
-export { compileStepScript, compileStepScripts, stepSpec } from './stepScript';
+export { compileStepScripts, sharedSources, stepSpec, type StepScripts } from './stepScript';
 export { pyLiteral, pyStr } from './pythonLiteral';
-export { RUNTIME_SOURCE } from './runtime';
+export * from './runtime/contract';

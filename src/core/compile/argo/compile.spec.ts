@@ -1,7 +1,7 @@
 import { join } from 'path';
 import { parse } from 'yaml';
 import { argoYaml, compileArgo, compileArgoWorkflow, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK, type ArgoWorkflow } from '.';
-import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook } from '../cluster/__fixtures__/pipelines';
+import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook, withoutRuntimeId } from '../cluster/__fixtures__/pipelines';
 import { validateArgoWorkflow } from './validate';
 import { utf8Bytes } from '../cluster/diagnostics';
 import { generateNotebook } from '../../../../server/bench/analysis';
@@ -25,7 +25,7 @@ describe.each(corpusPipelines())('corpus notebook %s', (name, pipeline) => {
   });
 
   it('matches its golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
-    const actual = argoYaml(withoutRuntime(workflow));
+    const actual = withoutRuntimeId(argoYaml(withoutRuntime(workflow)));
     expect(actual).toBe(golden(join(__dirname, '__golden__', `${name}.yaml`), actual));
   });
 
@@ -71,7 +71,7 @@ describe('Workflow options and settings', () => {
     expect(a.retryStrategy).toEqual({ limit: '3', retryPolicy: 'Always' });
     expect(a.activeDeadlineSeconds).toBe('5400');
     expect(a.script!.env).toContainEqual({ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } });
-    expect(a.script!.env).toContainEqual({ name: 'CELLPIPE_PARAM_lr', value: '{{workflow.parameters.lr}}' });
+    expect(a.script!.env).toContainEqual({ name: 'CELLPIPE_PARAMETERS', value: '{"lr": {{workflow.parameters.lr}}, "name": {{workflow.parameters.name}}}' });
     expect(a.metadata).toEqual({ labels: { team: 'ml', [ARGO_LABELS.pipeline]: 'notebook', [ARGO_LABELS.role]: 'step', [ARGO_LABELS.stepId]: 'a' }, annotations: { owner: 'me' } });
     expect(a.nodeSelector).toEqual({ pool: 'gpu' });
     expect(a.tolerations).toEqual([{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }]);

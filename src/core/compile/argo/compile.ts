@@ -1,18 +1,20 @@
 /**
  * Pipeline IR -> Argo Workflow (or WorkflowTemplate). One DAG task per step, with the inferred
- * edges as `dependencies`; each step a `script` template. See argo/labels.ts for the names a
- * backend relies on and cluster/podScripts.ts for how the shared runtime is stored once.
+ * edges as `dependencies`; each step a `script` template running its step script. See
+ * argo/labels.ts for the names a backend relies on and cluster/setupScript.ts for how the runtime
+ * file is stored once.
  */
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
-import { RESULT_PARAMETER, STEP_RESULT_FILE } from '../../run/stepResult';
 import { hasArgoTemplateSyntax } from '../cluster/argoSafe';
 import { dnsLabel, isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
 import { checkParameterNames, safeJson } from '../cluster/parameters';
 import { checkObjectSize, CompileDiagnostics, orThrow } from '../cluster/diagnostics';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
-import { podStepScript, setupScript, sharedSources } from '../cluster/podScripts';
+import { setupScript } from '../cluster/setupScript';
+import { RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
+import { compileStepScripts, type StepScripts } from '../stepScript';
 import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
 import type { ArgoOptions } from './options';
 import type { ArgoEnvVar, ArgoTemplate, ArgoVolume, ArgoVolumeMount, ArgoWorkflow, ArgoWorkflowSpec } from './types';
@@ -73,13 +75,20 @@ function checkMap(what: string, map: Record<string, string> | undefined, out: Co
   return map && Object.keys(map).length ? { ...map } : undefined;
 }
 
-/** Env every pod gets: the run's data folder and, for steps, one JSON env var per parameter. */
+/**
+ * The run's parameter values as the one JSON object the runtime reads (CELLPIPE_PARAMETERS):
+ * Argo substitutes each workflow parameter, which holds JSON text, as a member's value. The names
+ * are ASCII identifiers (checkParameterNames), so they need no escaping.
+ */
+export function parametersObject(pipeline: Pipeline): string {
+  return `{${pipeline.parameters.map(p => `${JSON.stringify(p.name)}: {{workflow.parameters.${p.name}}}`).join(', ')}}`;
+}
+
+/** Env every pod gets: the run's data folder and, for steps, the run's parameter values. */
 function baseEnv(pipeline: Pipeline, withParameters: boolean): ArgoEnvVar[] {
-  const env: ArgoEnvVar[] = [{ name: 'CELLPIPE_DATA_DIR', value: `${DATA_MOUNT_PATH}/{{workflow.name}}` }];
-  if (withParameters) {
-    for (const p of pipeline.parameters) {
-      env.push({ name: `CELLPIPE_PARAM_${p.name}`, value: `{{workflow.parameters.${p.name}}}` });
-    }
+  const env: ArgoEnvVar[] = [{ name: RUNTIME_ENV.dataDir, value: `${DATA_MOUNT_PATH}/{{workflow.name}}` }];
+  if (withParameters && pipeline.parameters.length) {
+    env.push({ name: RUNTIME_ENV.parameters, value: parametersObject(pipeline) });
   }
   return env;
 }
@@ -109,7 +118,7 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
     script: {
       image: config.image,
       command: [options.python ?? 'python3'],
-      source: podStepScript(pipeline, step, shared.sources),
+      source: shared.scripts.steps.get(step.id)!,
       env,
       ...(Object.keys(config.limits).length ? { resources: { limits: config.limits } } : {}),
       volumeMounts: shared.mounts
@@ -137,8 +146,8 @@ function withPlacement(template: ArgoTemplate, options: ArgoOptions): ArgoTempla
 
 interface SharedPod {
   labels: Record<string, string>;
-  /** Code several steps run, stored once in the setup template (cluster/podScripts.ts). */
-  sources: string[];
+  /** The runtime file (written by the setup template) and the step scripts. */
+  scripts: StepScripts;
   mounts: ArgoVolumeMount[];
 }
 
@@ -159,7 +168,7 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
   const pipelineLabel = dnsLabel(pipeline.name, 63);
   const shared: SharedPod = {
     labels: { [ARGO_LABELS.pipeline]: pipelineLabel },
-    sources: sharedSources(pipeline),
+    scripts: compileStepScripts(pipeline),
     mounts: [{ name: ARGO_DATA_VOLUME, mountPath: DATA_MOUNT_PATH }, ...extra.mounts]
   };
   if (options.nodeSelector) {
@@ -174,7 +183,7 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
       script: {
         image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE,
         command: [options.python ?? 'python3'],
-        source: setupScript(pipeline),
+        source: setupScript(shared.scripts.runtime),
         env: baseEnv(pipeline, false),
         volumeMounts: shared.mounts
       }

@@ -1,7 +1,7 @@
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { compileKfp, compileKfpPipeline, kfpYaml, KFP_CREATE_PVC_TASK, KFP_DELETE_PVC_TASK, KFP_SETUP_TASK, type KfpPipeline } from '.';
-import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook } from '../cluster/__fixtures__/pipelines';
+import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook, withoutRuntimeId } from '../cluster/__fixtures__/pipelines';
 
 type Json = Record<string, any>;
 
@@ -27,7 +27,7 @@ describe.each(corpusPipelines())('corpus notebook %s', (name, pipeline) => {
   });
 
   it('matches its golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
-    const actual = kfpYaml(withoutRuntime(result));
+    const actual = withoutRuntimeId(kfpYaml(withoutRuntime(result)));
     expect(actual).toBe(golden(join(__dirname, '__golden__', `${name}.yaml`), actual));
   });
 

@@ -1,8 +1,8 @@
 /**
  * Pipeline IR -> Kubeflow Pipelines v2: a PipelineSpec (schemaVersion 2.1.0, protobuf JSON) and its
  * platforms.kubernetes document. The run's volume comes from CreatePVC / DeletePVC tasks (or an
- * existing claim) and is mounted in every executor; a setup task writes the shared step runtime
- * to it once (cluster/podScripts.ts). Every task runs with caching off: steps pass data through
+ * existing claim) and is mounted in every executor; a setup task writes the run's runtime file
+ * to it once (cluster/setupScript.ts), which every step script then imports. Every task runs with caching off: steps pass data through
  * the run's own volume, which a cached task would not have written. DeletePVC runs after the last
  * steps succeed, so a failed run keeps its volume (and its data) for inspection.
  *
@@ -17,7 +17,8 @@ import { dnsLabel } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
 import { checkParameterNames } from '../cluster/parameters';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
-import { podStepScript, setupScript, sharedSources } from '../cluster/podScripts';
+import { setupScript } from '../cluster/setupScript';
+import { compileStepScripts } from '../stepScript';
 import type { KfpOptions } from './options';
 
 export const KFP_SCHEMA_VERSION = '2.1.0';
@@ -36,7 +37,11 @@ export interface KfpPipeline {
   diagnostics: Diagnostic[];
 }
 
-/** KFP parameter type of a notebook parameter and how its placeholder's text decodes in the pod. */
+/**
+ * KFP parameter type of a notebook parameter, and how the text KFP substitutes for its placeholder
+ * goes into the run's one JSON object of values (cellpipe_step.py): 'json' as it is, 'str' as a
+ * JSON string. The parameters stay typed inputs, so KFP's run form shows and checks their types.
+ */
 function parameterType(p: Parameter): { type: string; kind: 'str' | 'json'; defaultValue: unknown } {
   switch (p.type) {
     case 'bool':
@@ -144,7 +149,7 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
   const python = options.python ?? 'python3';
   const freshClaim = !('existingClaim' in volume);
   const parameters = pipeline.parameters.map(p => ({ name: p.name, ...parameterType(p) }));
-  const shared = sharedSources(pipeline);
+  const scripts = compileStepScripts(pipeline);
 
   const components: Json = freshClaim ? pvcComponents() : {};
   const executors: Json = freshClaim
@@ -183,7 +188,7 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
 
   components[componentName(KFP_SETUP_TASK)] = { executorLabel: executorName(KFP_SETUP_TASK) };
   executors[executorName(KFP_SETUP_TASK)] = {
-    container: { image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE, command: [python, '-c', checkArgument(setupScript(pipeline), 'the setup task', out)], args: [DATA_DIR] }
+    container: { image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE, command: [python, '-c', checkArgument(setupScript(scripts.runtime), 'the setup task', out)], args: [DATA_DIR] }
   };
   platformExecutors[executorName(KFP_SETUP_TASK)] = placement({});
   tasks[KFP_SETUP_TASK] = {
@@ -207,7 +212,7 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     executors[executorName(step.id)] = {
       container: {
         image: config.image,
-        command: [python, '-c', checkArgument(podStepScript(pipeline, step, shared), `step ${JSON.stringify(step.name)}`, out)],
+        command: [python, '-c', checkArgument(scripts.steps.get(step.id)!, `step ${JSON.stringify(step.name)}`, out)],
         args: [DATA_DIR, ...parameters.flatMap(p => [p.name, p.kind, `{{$.inputs.parameters['${p.name}']}}`])],
         ...(resourceSpec ? { resources: resourceSpec } : {})
       }

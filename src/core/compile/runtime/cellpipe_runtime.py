@@ -1,12 +1,13 @@
 # cellpipe step runtime.
 #
-# Shipped verbatim at the top of every generated step script, followed by one call
-# `main(SPEC)`. It runs a step's cells the way "Run All" runs them in one kernel, and passes
-# variables between steps through files under $CELLPIPE_DATA_DIR. Standard library only at
-# import time; numpy, pandas, pyarrow, torch, cloudpickle, dill and IPython are imported only
-# when a value or a cell needs them.
+# Shipped verbatim, with the step entry (cellpipe_step.py), in the runtime file written once
+# per run to $CELLPIPE_DATA_DIR/_cellpipe/cellpipe_runtime.py; each step script imports that file
+# and calls `run_step(SPEC)`, which calls `main(SPEC)`. It runs a step's cells the way "Run All"
+# runs them in one kernel, and passes variables between steps through files under
+# $CELLPIPE_DATA_DIR. Standard library only at import time; numpy, pandas, pyarrow, torch,
+# cloudpickle, dill and IPython are imported only when a value or a cell needs them.
 #
-# The source is exec'd as part of a larger script, so it never uses __file__ or relative
+# The source is also exec'd as it is (tests, benchmarks), so it never uses __file__ or relative
 # imports. Public names: `main` and `SPEC_VERSION`; everything else starts with `_`.
 #
 # Contract (the compiler and the backends rely on it; names and numbers are checked against

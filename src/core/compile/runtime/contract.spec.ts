@@ -1,11 +1,11 @@
 /**
- * The Python runtime keeps its own literals; this reads its source and fails when one of them
- * drifts from the contract, in either direction.
+ * The Python runtime keeps its own literals; this reads its source (the runtime and the step
+ * entry) and fails when one of them drifts from the contract, in either direction.
  */
-import { RUNTIME_SOURCE } from '.';
+import { RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from '.';
 import { EXIT_CODES, MANIFEST_SUFFIX, METRICS_FILE, RUNTIME_ENV, RUNTIME_EVENTS, SPEC_VERSION, STEP_RESULT_FILE } from './contract';
 
-const python = RUNTIME_SOURCE;
+const python = `${RUNTIME_SOURCE}\n${STEP_ENTRY_SOURCE}`;
 
 /** The value of a top-level `NAME = <literal>` assignment of the runtime, as JSON. */
 function constant(name: string): unknown {

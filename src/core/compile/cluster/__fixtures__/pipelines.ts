@@ -44,6 +44,11 @@ export function golden(path: string, text: string): string {
   return readFileSync(path, 'utf8');
 }
 
+/** Text with the runtime file's id in step scripts masked, so golden files do not change with every edit of the runtime. */
+export function withoutRuntimeId(text: string): string {
+  return text.replace(/'runtime': '[0-9a-f]{14}'/g, "'runtime': '<id of the runtime file>'");
+}
+
 /** A deterministic random number generator (LCG), so failures reproduce. */
 export function random(seed: number): () => number {
   let state = seed;
