@@ -1,4 +1,4 @@
-import { formatErrors, type AnalysisResult, type StepAnalysis } from '../analysis';
+import { formatErrors, type AnalysisResult, type ModuleBinding, type StepAnalysis } from '../analysis';
 import { hasErrors, type Diagnostic, type Notebook } from '../notebook';
 import { assignStepIds } from './stepIds';
 import type { Pipeline, PipelineStep, PlanItem } from './types';
@@ -26,6 +26,22 @@ function notebookName(path: string | undefined): string {
 function declarationSource(cellSource: string, from: number, to: number): string {
   const newlines = (cellSource.slice(0, from).match(/\n/g) ?? []).length;
   return '\n'.repeat(newlines) + cellSource.slice(from, to);
+}
+
+/** Code that may set environment variables before an import (checked on the step's code as text). */
+const SETS_ENVIRONMENT = /environ|putenv|^\s*%(set_)?env\b/m;
+
+/** Modules the step's own cells and injected declarations import at module level (the analysis's import bindings). */
+function stepImports(analysis: AnalysisResult, step: StepAnalysis): string[] {
+  const modules = new Set<string>();
+  const add = (binding: ModuleBinding): void => {
+    if (binding.module && !binding.module.startsWith('.')) {
+      modules.add(binding.module);
+    }
+  };
+  step.cells.forEach(cell => analysis.facts[cell]?.bindings.forEach(add));
+  step.injected.forEach(ref => analysis.facts[ref.cell]?.bindings.filter(b => b.declaration === ref.index).forEach(add));
+  return [...modules].sort();
 }
 
 function cellLabel(index: number, role: string): string {
@@ -81,7 +97,9 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       plan: items,
       config,
       cache: config.cache ?? true,
-      usesMagics: step.cells.some(c => magicCells.has(c)) || step.injected.some(r => magicCells.has(r.cell))
+      usesMagics: step.cells.some(c => magicCells.has(c)) || step.injected.some(r => magicCells.has(r.cell)),
+      imports: stepImports(analysis, step),
+      setsEnvironment: items.some(item => item.kind === 'code' && SETS_ENVIRONMENT.test(item.source))
     };
   });
 

@@ -33,6 +33,14 @@ export interface PipelineStep {
   cache: boolean;
   /** The step has IPython magics: its image needs IPython. */
   usesMagics: boolean;
+  /**
+   * Modules its code imports at module level, its own cells' and the declarations run before them
+   * (`import numpy as np` -> 'numpy', `from sklearn import svm` -> 'sklearn.svm'), sorted: what a
+   * local launcher may import ahead of the step.
+   */
+  imports: string[];
+  /** Its code may set environment variables (`os.environ`, `putenv`, `%env`), which a library may read at import. */
+  setsEnvironment: boolean;
 }
 
 export interface Pipeline {

@@ -17,10 +17,17 @@ export interface RunnableStep {
   name: string;
   /** Ids of the steps that must succeed first. */
   dependsOn: string[];
-  /** The step script (Python source), identical for every backend. */
+  /** The step script (Python source), identical for every backend; it runs the request's `runtime`. */
   script: string;
   /** Whether an unchanged step may reuse the outputs of an earlier successful run. */
   cache: boolean;
+  /**
+   * Modules the step's code imports (PipelineStep.imports): a local launcher may import them
+   * ahead, once for all steps. Absent: nothing is imported ahead for this step.
+   */
+  imports?: string[];
+  /** The step's code may set environment variables (PipelineStep.setsEnvironment): then nothing is imported ahead. */
+  setsEnvironment?: boolean;
 }
 
 export interface RunRequest {
@@ -30,6 +37,12 @@ export interface RunRequest {
   steps: RunnableStep[];
   /** Parameter values of this run (defaults already merged); reach the steps as JSON data. */
   parameters: Record<string, JsonValue>;
+  /**
+   * Content of the run's runtime file (compileStepScripts), which the step scripts import: written
+   * once per run to RUNTIME_PATH in the run's data folder before its steps start. Absent only in
+   * requests stored before step scripts shared it (their scripts embed the runtime).
+   */
+  runtime?: string;
 }
 
 export interface StepState {
