@@ -23,7 +23,7 @@
  * Python: $CELLPIPE_BENCH_PYTHON, else the checkout's .venv, else python3.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -68,9 +68,7 @@ async function runNotebook(notebook: Cell[] | string, workers: number, launch: L
     const request = toRunRequest(pipeline, {});
     if (launch === 'fork, prepared') {
       // As the service does after a run: a launcher for the next one, with that run's libraries.
-      const scripts = request.steps.map(step => join(home, `${step.id}.py`));
-      request.steps.forEach((step, i) => writeFileSync(scripts[i], step.script));
-      prepareForkServer(python, scripts);
+      prepareForkServer(python, request.steps);
       await new Promise(resolve => setTimeout(resolve, PREPARED_IDLE_MS)); // the user reads the results meanwhile
     }
     const backend = new LocalBackend({ store: new RunStore(home), python, workers, cache: false, launcher });

@@ -1,7 +1,10 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claimForkServer, defaultLauncherKind, ForkServer, prepareForkServer } from './forkServer';
+import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
+import { RUNTIME_FILE, RUNTIME_FOLDER } from '../../../../src/core/compile/runtime/contract';
+import { compileStepScripts } from '../../../../src/core/compile/stepScript';
+import { claimForkServer, defaultLauncherKind, ForkServer, modulesToPreload, prepareForkServer, type PreloadHints } from './forkServer';
 import { processAlive, spawnStep, startStepProcess, type StepExit, type StepLauncher } from './stepProcess';
 
 /**
@@ -107,16 +110,38 @@ describe('ForkServer', () => {
     expect(readFileSync(join(dir, 'unclosed.txt'), 'utf8')).toBe('buffered, never closed');
   });
 
-  it('runs the embedded runtime from its compiled copy with the file name and line numbers of the script', async () => {
-    const runtime = 'def boom():\n    raise ValueError("inside the runtime")\n';
-    server = new ForkServer(PYTHON, runtime);
-    const script = ['# header line 1', '# header line 2', runtime, 'import traceback', 'try:', '    boom()', 'except ValueError:', '    traceback.print_exc()'].join('\n');
-    const forked = await run(server.launch, script, 'embedded');
-    const spawned = await run(spawnStep, script, 'embedded-spawned');
+  it("imports the run's runtime file once, before forking its steps, and again when it changed; its frames keep its name and lines", async () => {
+    const data = join(dir, 'data');
+    const runtimePath = join(data, RUNTIME_FOLDER, RUNTIME_FILE);
+    mkdirSync(join(data, RUNTIME_FOLDER), { recursive: true });
+    // A stand-in for the runtime file, run by a real step script.
+    const runtime = (version: number): string =>
+      [
+        'import os',
+        'IMPORTED_BY = os.getpid()',
+        'def boom():',
+        '    raise ValueError("inside the runtime")',
+        'def run_step(spec):',
+        '    import traceback',
+        `    print("runtime ${version}, imported before the step:", IMPORTED_BY != os.getpid(), spec["step"])`,
+        '    try:',
+        '        boom()',
+        '    except ValueError:',
+        '        traceback.print_exc()',
+        ''
+      ].join('\n');
+    writeFileSync(runtimePath, runtime(1));
+    const notebook = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'code', metadata: {}, source: 'x = 1', outputs: [], execution_count: null }] };
+    const script = compileStepScripts(pipelineOf(notebook)).steps.get('main')!;
+    const env = { CELLPIPE_DATA_DIR: data };
+    const forked = await run(server.launch, script, 'forked', env);
+    const spawned = await run(spawnStep, script, 'spawned', env);
     expect(forked.exit.code).toBe(0);
-    expect(forked.log).toContain('embedded.py", line 4, in boom\n    raise ValueError("inside the runtime")');
-    expect(forked.log).toContain('embedded.py", line 8, in <module>\n    boom()');
-    expect(forked.log).toBe(spawned.log.replace(/embedded-spawned\.py/g, 'embedded.py'));
+    expect(forked.log).toMatch(/^runtime 1, imported before the step: True main\n/);
+    expect(forked.log).toContain(`${runtimePath}", line 4, in boom\n    raise ValueError("inside the runtime")`);
+    expect(forked.log).toBe(spawned.log.replace('False', 'True').replace(/spawned\.py/g, 'forked.py'));
+    writeFileSync(runtimePath, runtime(2) + '# changed\n');
+    expect((await run(server.launch, script, 'again', env)).log).toMatch(/^runtime 2, imported before the step: True main\n/);
   });
 
   it('runs several steps at once and reports each one its own exit', async () => {
@@ -186,9 +211,8 @@ describe('ForkServer preloading', () => {
   let saved: string | undefined;
   const servers: ForkServer[] = [];
 
-  // A stand-in runtime: runs each code item of the spec, as the real one does, in one namespace.
-  const runtime = 'def main(spec):\n    namespace = {}\n    for item in spec["plan"]:\n        exec(item["source"], namespace)\n';
-  const stepScript = (code: string): string => `# header\n${runtime}\n\nmain(${JSON.stringify({ plan: [{ kind: 'code', source: code }] })})\n`;
+  // What the analysis says of the steps below (PipelineStep.imports, .setsEnvironment).
+  const importing: PreloadHints = { imports: ['os', 'statsmodels'], setsEnvironment: false };
 
   /** A package named like one of the preloadable libraries (statsmodels), printing `says` on import. */
   function fakeLibrary(says: string): string {
@@ -213,10 +237,10 @@ describe('ForkServer preloading', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function runSteps(server: ForkServer, code: string, n = 2): Promise<string[]> {
+  async function runSteps(server: ForkServer, code: string, hints = importing, n = 2): Promise<string[]> {
     const scripts = Array.from({ length: n }, (_, i) => join(dir, `s${i}.py`));
-    scripts.forEach(script => writeFileSync(script, stepScript(code)));
-    server.preload(scripts);
+    scripts.forEach(script => writeFileSync(script, code));
+    server.preload(scripts.map(() => hints));
     const logs = await Promise.all(
       scripts.map(async (script, i) => {
         const logPath = join(dir, `s${i}.log`);
@@ -232,7 +256,7 @@ describe('ForkServer preloading', () => {
 
   it('imports a library the steps import once, in the launcher, before forking them', async () => {
     process.env.PYTHONPATH = fakeLibrary('');
-    const server = new ForkServer(PYTHON, runtime);
+    const server = new ForkServer(PYTHON);
     servers.push(server);
     expect(await runSteps(server, imported)).toEqual(['imported before the step: True\n', 'imported before the step: True\n']);
     expect(server.preloadReports).toEqual([{ preloaded: ['statsmodels'], seconds: expect.any(Number) }]);
@@ -240,16 +264,16 @@ describe('ForkServer preloading', () => {
 
   it('preloads nothing when a step may set environment variables a library reads at import', async () => {
     process.env.PYTHONPATH = fakeLibrary('');
-    const server = new ForkServer(PYTHON, runtime);
+    const server = new ForkServer(PYTHON);
     servers.push(server);
-    const logs = await runSteps(server, `import os\nos.environ["OMP_NUM_THREADS"] = "1"\n${imported}`);
+    const logs = await runSteps(server, `import os\nos.environ["OMP_NUM_THREADS"] = "1"\n${imported}`, { ...importing, setsEnvironment: true });
     expect(logs).toEqual(Array(2).fill('imported before the step: False\n'));
     expect(server.preloadReports).toEqual([{ preloaded: [], seconds: expect.any(Number) }]);
   });
 
   it('does not preload a library that prints when imported: each step prints it, as it would alone', async () => {
     process.env.PYTHONPATH = fakeLibrary('a notice printed on import');
-    const server = new ForkServer(PYTHON, runtime);
+    const server = new ForkServer(PYTHON);
     servers.push(server);
     const logs = await runSteps(server, imported);
     expect(logs).toEqual(Array(2).fill('a notice printed on import\nimported before the step: False\n'));
@@ -258,21 +282,25 @@ describe('ForkServer preloading', () => {
 
   it('imports a preloaded library again when it changed on disk since (pip install --upgrade)', async () => {
     process.env.PYTHONPATH = fakeLibrary('');
-    const first = join(dir, 'first.py');
-    writeFileSync(first, stepScript('import statsmodels'));
-    prepareForkServer(PYTHON, [first, first]);
+    prepareForkServer(PYTHON, [importing, importing]);
     const server = claimForkServer(PYTHON);
     servers.push(server);
     while (!server.preloadReports.length) {
       await new Promise(resolve => setTimeout(resolve, 20));
     }
     writeFileSync(join(dir, 'site', 'statsmodels', 'new_module.py'), ''); // the package folder changes
-    // (the claimed launcher compiled the real runtime: these scripts run whole, which is the same)
     expect(await runSteps(server, imported)).toEqual(Array(2).fill('imported before the step: True\n'));
     expect(server.preloadReports).toEqual([
       { preloaded: ['statsmodels'], seconds: expect.any(Number) },
       { restarted: 'statsmodels changed on disk since it was imported here' },
       { preloaded: ['statsmodels'], seconds: expect.any(Number) }
     ]);
+  });
+});
+
+describe('modulesToPreload', () => {
+  it('is what the steps import, or nothing when one of them may set the environment', () => {
+    expect(modulesToPreload([{ imports: ['pandas', 'numpy'] }, { imports: ['numpy', 'sklearn.svm'] }, {}])).toEqual(['numpy', 'pandas', 'sklearn.svm']);
+    expect(modulesToPreload([{ imports: ['pandas'] }, { imports: [], setsEnvironment: true }])).toEqual([]);
   });
 });

@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { RUNTIME_SOURCE } from '../../../../src/core/compile/runtime';
+import { RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE } from '../../../../src/core/compile/runtime/contract';
+import type { RunnableStep } from '../../../../src/core/run/types';
 import { processAlive, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
 import launcherSource from './step_launcher.py';
 
 /**
  * How the local backend starts step processes:
  * - 'fork': one launcher process per run (step_launcher.py) imports what the runtime needs and
- *   compiles the runtime once, then forks a child per step that runs the step's script as
+ *   the run's runtime file once, then forks a child per step that runs the step's script as
  *   `python -u SCRIPT` would. Saves ~30 ms of CPU per step (measured: `npm run bench`).
  * - 'spawn': a new interpreter per step.
  * Default: 'fork' on Linux (where fork is what Python's own multiprocessing uses), else 'spawn';
@@ -23,16 +25,30 @@ export function defaultLauncherKind(env: NodeJS.ProcessEnv = process.env): Launc
   return process.platform === 'linux' ? 'fork' : 'spawn';
 }
 
+/** What the launcher needs to know of a step to import its libraries ahead (from the analysis). */
+export type PreloadHints = Pick<RunnableStep, 'imports' | 'setsEnvironment'>;
+
+/**
+ * The modules to import ahead for these steps: those they import, or none when one of them may
+ * set environment variables (a library may read them at import: OMP_NUM_THREADS...).
+ */
+export function modulesToPreload(steps: readonly PreloadHints[]): string[] {
+  if (steps.some(s => s.setsEnvironment)) {
+    return [];
+  }
+  return [...new Set(steps.flatMap(s => s.imports ?? []))].sort();
+}
+
 /** Launchers started ahead of the run that will use them, by interpreter (prepareForkServer). */
 const prepared = new Map<string, ForkServer>();
 
 /**
  * Starts a launcher for `python` now, for the next run with that Python to take: its start-up
- * (~50 ms: interpreter, imports, compiling the runtime, and the libraries the steps of
- * `preloadFrom` import) then overlaps other work instead of delaying that run's first steps. An
- * unused one does not keep this process alive.
+ * (~50 ms: interpreter, imports, and the libraries the steps of `preloadFrom` import) then
+ * overlaps other work instead of delaying that run's first steps. An unused one does not keep
+ * this process alive.
  */
-export function prepareForkServer(python: string, preloadFrom: string[] = []): void {
+export function prepareForkServer(python: string, preloadFrom: readonly PreloadHints[] = []): void {
   if (defaultLauncherKind() !== 'fork') {
     return;
   }
@@ -94,8 +110,8 @@ export class ForkServer {
   private nextId = 1;
   private gone = false;
   private stderr = '';
-  /** The scripts whose libraries to import ahead, and whether to (a restart may turn it off). */
-  private preloadFrom: string[] = [];
+  /** The steps whose libraries to import ahead, and whether to (a restart may turn it off). */
+  private preloadFrom: readonly PreloadHints[] = [];
   private preloading = true;
   /** Set when the launcher asked to be started again (then it exits with no step running). */
   private restart: { why: string; preload: boolean } | undefined;
@@ -103,25 +119,19 @@ export class ForkServer {
   /** What the launchers said about preloading, in order, for the benchmark and tests. */
   readonly preloadReports: Array<{ preloaded: string[]; seconds: number } | { restarted: string }> = [];
 
-  /**
-   * @param python the interpreter of the run's steps; steps asking for another one are spawned
-   * @param runtime the text step scripts embed, compiled once by the launcher (tests give their own)
-   */
-  constructor(
-    private readonly python: string,
-    private readonly runtime: string = RUNTIME_SOURCE.trimEnd()
-  ) {}
+  /** @param python the interpreter of the run's steps; steps asking for another one are spawned */
+  constructor(private readonly python: string) {}
 
   /**
-   * Imports ahead, once, the libraries these step scripts import (of those known to be safe to
-   * fork after import: numpy, pandas, scikit-learn...), so each step finds them loaded instead of
+   * Imports ahead, once, the libraries these steps import (of those known to be safe to fork
+   * after import: numpy, pandas, scikit-learn...), so each step finds them loaded instead of
    * importing them again (pandas ~0.4 s, scikit-learn ~1 s of CPU per step). Call before the first
    * launch. (Sent for a single step too: the launcher then checks its preloaded libraries are current.)
    */
-  preload(scripts: string[]): void {
-    this.preloadFrom = scripts;
-    if (!this.gone && this.preloading && scripts.length > 0) {
-      this.send({ preload: scripts });
+  preload(steps: readonly PreloadHints[]): void {
+    this.preloadFrom = steps;
+    if (!this.gone && this.preloading && steps.length > 0) {
+      this.send({ preload: modulesToPreload(steps) });
     }
   }
 
@@ -179,8 +189,14 @@ export class ForkServer {
     this.child?.stdin?.end();
   }
 
+  /**
+   * A step's start request; with the run's runtime file (where its step scripts look for it), which
+   * the launcher imports before forking the step, once per run.
+   */
   private request(id: number, { script, cwd, env, logPath }: StepLaunch): object {
-    return { id, script, cwd, env, log: logPath };
+    const data = env[RUNTIME_ENV.dataDir];
+    const runtime = data ? { module: RUNTIME_MODULE, path: join(data, RUNTIME_FOLDER, RUNTIME_FILE) } : undefined;
+    return { id, script, cwd, env, log: logPath, runtime };
   }
 
   private send(message: object): void {
@@ -205,7 +221,6 @@ export class ForkServer {
       buffered = lines.pop()!;
       lines.filter(line => line.trim()).forEach(line => this.receive(JSON.parse(line) as Reply));
     });
-    child.stdin!.write(`${JSON.stringify({ runtime: this.runtime })}\n`);
     this.hold(this.held);
     return child;
   }
@@ -249,7 +264,7 @@ export class ForkServer {
       this.child = undefined;
       this.preloading = preload;
       if (preload && this.preloadFrom.length > 0) {
-        this.send({ preload: this.preloadFrom });
+        this.send({ preload: modulesToPreload(this.preloadFrom) });
       }
       for (const [id, entry] of this.pending) {
         this.send(this.request(id, entry.launch));

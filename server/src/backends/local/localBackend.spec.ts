@@ -1,6 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
+import { RUNTIME_PATH } from '../../../../src/core/compile/runtime/contract';
+import { compileStepScripts } from '../../../../src/core/compile/stepScript';
 import type { RunEvent, RunRequest, RunnableStep } from '../../../../src/core/run/types';
 import { LocalBackend, observedState } from './localBackend';
 import { RunStore } from '../runStore';
@@ -175,6 +178,29 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(changed.steps.map(s => s.status)).toEqual(['Succeeded', 'Succeeded']);
     const params = await (await startRun(request([step('s', writeDone('s'), [], true)], { lr: 0.1 }))).done;
     expect(params.steps[0].status).toBe('Succeeded');
+  });
+
+  it("writes the run's runtime file before its steps start, and the compiled step scripts run it", async () => {
+    const code = (tags: string[], source: string): object => ({ cell_type: 'code', metadata: { tags }, source, outputs: [], execution_count: null });
+    const pipeline = pipelineOf({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [code(['imports'], 'import json'), code(['pipeline-parameters'], 'n = 2'), code(['step:make'], 'xs = list(range(n))'), code(['step:show'], 'print(json.dumps(xs))')]
+    });
+    const { runtime, steps } = compileStepScripts(pipeline);
+    const state = await (
+      await backend.start({
+        pipelineName: pipeline.name,
+        parameters: { n: 3 },
+        runtime,
+        steps: pipeline.steps.map(s => ({ ...step(s.id, steps.get(s.id)!, s.dependsOn), imports: s.imports, setsEnvironment: s.setsEnvironment }))
+      })
+    ).done;
+    expect(state.status).toBe('Succeeded');
+    const store = new RunStore(home);
+    expect(readFileSync(join(store.dataDir(state.runId), RUNTIME_PATH), 'utf8')).toBe(runtime);
+    expect(readFileSync(store.logPath(state.runId, 'show'), 'utf8')).toBe('[0, 1, 2]\n');
   });
 
   it('refuses a cycle or an unknown dependency before creating a run', async () => {

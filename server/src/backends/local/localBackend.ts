@@ -1,13 +1,14 @@
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { METRICS_FILE, RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER } from '../../../../src/core/compile/runtime/contract';
 import type { OutputSummary } from '../../../../src/core/run/api';
 import { isFinished } from '../../../../src/core/run/api';
 import { describeFailure } from '../../../../src/core/run/stepResult';
 import type { RunEvent, RunRequest, RunState, StepState } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
-import { RunStore } from '../runStore';
+import { RunStore, writeFileAtomic } from '../runStore';
 import { cacheKeys, findCached, recordCached, restoreCached } from './cache';
 import { readOutputSummaries } from './outputSummaries';
 import { toRunRequest } from './runRequest';
@@ -215,10 +216,11 @@ class LocalRun {
     state.status = 'Running';
     state.startedAt = state.startedAt ?? now();
     state.runner = { pid: process.pid, host: hostname() };
-    const toRun = state.steps.filter(s => s.status === 'Pending');
-    if (toRun.length) {
+    const toRun = new Set(state.steps.filter(s => s.status === 'Pending').map(s => s.id));
+    if (toRun.size) {
       // Starts the launcher now (its start-up overlaps this runner's own), with the steps' libraries.
-      this.forkServer?.preload(toRun.map(s => this.store.scriptPath(state.runId, s.id)));
+      this.forkServer?.preload(this.request.steps.filter(s => toRun.has(s.id)));
+      this.writeRuntime();
     }
     this.persist();
     this.emit({ type: 'run', runId: state.runId, status: 'Running' });
@@ -234,6 +236,18 @@ class LocalRun {
       this.forkServer?.close();
     }
     return this.finish();
+  }
+
+  /**
+   * Writes the run's runtime file, which its step scripts import, to the run's data folder before
+   * any step starts (as the setup task of a cluster run does on its volume).
+   */
+  private writeRuntime(): void {
+    if (this.request.runtime !== undefined) {
+      const folder = join(this.store.dataDir(this.state.runId), RUNTIME_FOLDER);
+      mkdirSync(folder, { recursive: true });
+      writeFileAtomic(join(folder, RUNTIME_FILE), this.request.runtime);
+    }
   }
 
   private async loop(): Promise<void> {
@@ -293,16 +307,16 @@ class LocalRun {
         cwd: this.state.cwd ?? process.cwd(),
         logPath: this.store.logPath(this.state.runId, step.id),
         env: {
-          CELLPIPE_DATA_DIR: this.store.dataDir(this.state.runId),
-          CELLPIPE_PARAMETERS: JSON.stringify(this.request.parameters),
-          CELLPIPE_EVENTS: this.store.eventsPath(this.state.runId, step.id),
+          [RUNTIME_ENV.dataDir]: this.store.dataDir(this.state.runId),
+          [RUNTIME_ENV.parameters]: JSON.stringify(this.request.parameters),
+          [RUNTIME_ENV.events]: this.store.eventsPath(this.state.runId, step.id),
           CELLPIPE_RUN_ID: this.state.runId,
           // Decision: no fsync on this machine unless asked (CELLPIPE_FSYNC=1). The runtime's
           // temporary-file-then-rename already keeps a killed step from leaving a partial value;
           // fsync only guards against power loss or an OS crash, after which the manifest's size
           // (and sha256, up to 64 MiB) makes a damaged value fail to load with "re-run step X".
           // Measured (npm run bench): ~15 ms less per step on a trivial chain. Pods keep the default.
-          CELLPIPE_FSYNC: process.env.CELLPIPE_FSYNC ?? '0'
+          [RUNTIME_ENV.fsync]: process.env[RUNTIME_ENV.fsync] ?? '0'
         },
         onOutput: (stream, text) => this.emit({ type: 'log', runId: this.state.runId, stepId: step.id, stream, text })
       },
@@ -362,7 +376,7 @@ class LocalRun {
   }
 
   private readMetrics(stepId: string): Record<string, number> | undefined {
-    const path = join(this.store.dataDir(this.state.runId), stepId, '.metrics.json');
+    const path = join(this.store.dataDir(this.state.runId), stepId, METRICS_FILE);
     if (!existsSync(path)) {
       return undefined;
     }

@@ -1,13 +1,14 @@
 # cellpipe step launcher: a fork server for the local backend (see forkServer.ts).
 #
 # Starting a step as `python -u step.py` costs ~45 ms of CPU before the user's first line: the
-# interpreter (~11 ms), importing json/re/pickle/hashlib (~20 ms) and compiling the 40 KB
-# runtime every step script embeds (~10 ms). Four steps starting at once on two cores queue for
-# that CPU. This process pays it once per run: it starts with the step's interpreter, imports the
-# standard-library modules the runtime uses, compiles the runtime, then forks one child per step.
-# The child becomes what `python -u step.py` would be (own process group, stdin /dev/null,
-# stdout and stderr the step's log, cwd, environment, sys.argv, sys.path[0], a fresh __main__) and
-# executes the same step.py file, top to bottom, in one namespace.
+# interpreter (~11 ms), importing json/re/pickle/hashlib (~20 ms) and importing the 40 KB runtime
+# file the run's step scripts share (~10 ms to compile it). Four steps starting at once on two
+# cores queue for that CPU. This process pays it once per run: it starts with the step's
+# interpreter, imports the standard-library modules the runtime uses and, before forking the
+# first step, the run's runtime file (as the module every step script looks for in sys.modules),
+# then forks one child per step. The child becomes what `python -u step.py` would be (own process
+# group, stdin /dev/null, stdout and stderr the step's log, cwd, environment, sys.argv,
+# sys.path[0], a fresh __main__) and executes the same step.py file, top to bottom.
 #
 # What a child shares with its siblings, unlike separate interpreters: the modules imported below
 # (standard library only, so nothing the user can observe but `sys.modules`) and the hash seed of
@@ -15,15 +16,15 @@
 #
 # Protocol: JSON lines. Requests on fd 0 (read with os.read, never through sys.stdin, which each
 # child points at /dev/null), replies on fd 3:
-#   {"runtime": TEXT}                                    first request: the runtime source the
-#                                                        step scripts embed (compiled once here)
-#   {"preload": [SCRIPT, ...]}                           import ahead the libraries (of _PRELOADABLE)
-#                                                        these step scripts import
+#   {"preload": [MODULE, ...]}                           import ahead the modules (of _PRELOADABLE)
+#                                                        the run's steps import, as the analysis found
 #   -> {"preloaded": [MODULE, ...], "seconds"}
 #   -> {"restart": WHY, "preload": BOOL}  then exits: importing printed something (a step must
 #                                         print it itself: start again without preloading), or a
 #                                         preloaded library changed on disk (start again, preload)
-#   {"id", "script", "cwd", "env": {..}, "log"}          start a step
+#   {"id", "script", "cwd", "env": {..}, "log",          start a step; first import the run's
+#    "runtime": {"module", "path"}}                      runtime file as `module` (once per path
+#                                                        and mtime) when it exists
 #   -> {"id", "pid"}            the child exists and leads its own process group
 #   -> {"id", "error"}          it could not be started
 #   -> {"id", "code", "signal"} it ended: exit code, or the signal's name (code null)
@@ -47,7 +48,7 @@ import importlib.util  # noqa: F401
 import io  # noqa: F401
 import linecache  # noqa: F401
 import pickle  # noqa: F401
-import re
+import re  # noqa: F401
 import threading  # noqa: F401
 import time  # noqa: F401
 import traceback  # noqa: F401
@@ -115,10 +116,6 @@ def _reap():
 _PRELOADABLE = frozenset(["numpy", "scipy", "pandas", "pyarrow", "sklearn", "statsmodels"])
 
 
-# Code that may set environment variables before an import: then nothing is preloaded.
-_ENV_CHANGE = re.compile(r"environ|putenv|^\s*%(set_)?env\b", re.MULTILINE)
-
-
 class _Preloader:
     """Imports libraries the steps will import, in this process, once; children inherit them."""
 
@@ -135,26 +132,14 @@ class _Preloader:
                 return name
         return None
 
-    def wanted(self, scripts, runtime):
-        """Modules of _PRELOADABLE the code of these step scripts imports (found by parsing it), and
-        the runtime's own pandas reader and writer (pyarrow) when pandas is one: every step that
-        loads a DataFrame imports pandas, whether or not its code says so."""
-        import ast
-        found = set()
-        for path in scripts:
-            for source in _plan_sources(path, runtime):
-                if _ENV_CHANGE.search(source):
-                    return []   # the environment a library reads at import (OMP_NUM_THREADS...) is the step's
-                try:
-                    tree = ast.parse(source)
-                except (SyntaxError, ValueError):
-                    continue   # magics: the step's own business
-                for node in ast.walk(tree):
-                    names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                             [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
-                             else [])
-                    found.update(n for n in names if n.partition(".")[0] in _PRELOADABLE)
-        if "pandas" in found:
+    def wanted(self, modules):
+        """Of the modules the steps import (the analysis's list, empty when a step may set the
+        environment a library reads at import), those of _PRELOADABLE, and the runtime's own pandas
+        reader and writer (pyarrow) when pandas is one: every step that loads a DataFrame imports
+        pandas, whether or not its code says so. `from sklearn import svm` arrives as
+        "sklearn.svm"; a name that is not a module (`from numpy import array`) imports its package."""
+        found = set(n for n in modules if isinstance(n, str) and n.partition(".")[0] in _PRELOADABLE)
+        if any(n.partition(".")[0] == "pandas" for n in found):
             found.update(["pyarrow", "pyarrow.ipc"])
         return sorted(found)
 
@@ -172,6 +157,9 @@ class _Preloader:
                     try:
                         importlib.import_module(name)
                         imported.append(name)
+                    except ModuleNotFoundError as e:
+                        if e.name == name:   # a name, not a module, in its package (imported by now)
+                            imported.append(name.rpartition(".")[0])
                     except Exception:
                         pass   # the step that imports it fails (or copes) on its own
                     top = sys.modules.get(name.partition(".")[0])
@@ -191,31 +179,14 @@ class _Preloader:
         return imported, printed
 
 
-def _plan_sources(path, runtime):
-    """The code of a step script's plan: the spec literal after the runtime, read without running it."""
-    import ast
-    try:
-        with open(path, "rb") as f:
-            source = f.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []
-    at = source.find(runtime.text) if runtime is not None else -1
-    try:
-        call = ast.parse(source[at + len(runtime.text):] if at >= 0 else source).body[-1].value
-        spec = ast.literal_eval(call.args[0])
-        return [item["source"] for item in spec["plan"] if item.get("kind") == "code"]
-    except (SyntaxError, ValueError, AttributeError, IndexError, KeyError, TypeError):
-        return []
-
-
-def _preload(preloader, scripts, runtime):
+def _preload(preloader, modules):
     """Handles a preload request; returns False when the launcher must stop (it said why)."""
     changed = preloader.stale()
     if changed:
         _reply({"restart": "%s changed on disk since it was imported here" % changed, "preload": True})
         return False
     started = time.perf_counter()
-    imported, printed = preloader.load([n for n in preloader.wanted(scripts, runtime) if n not in sys.modules])
+    imported, printed = preloader.load([n for n in preloader.wanted(modules) if n not in sys.modules])
     if printed:
         _reply({"restart": "importing %s printed: %s" % (", ".join(imported), printed.strip()[:500]), "preload": False})
         return False
@@ -224,8 +195,37 @@ def _preload(preloader, scripts, runtime):
     return True
 
 
+_runtime_stamp = None   # (path, mtime_ns, size) of the runtime file imported here
+
+
+def _import_runtime(runtime):
+    """Imports the run's runtime file as module runtime["module"], unless it is imported already
+    from the same unchanged file; a step script then finds it in sys.modules. A file that cannot
+    be read or run is left to the step, which reports it."""
+    global _runtime_stamp
+    name, path = runtime["module"], runtime["path"]
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    stamp = (path, st.st_mtime_ns, st.st_size)
+    if stamp == _runtime_stamp and name in sys.modules:
+        return
+    import importlib.util
+    sys.modules.pop(name, None)
+    _runtime_stamp = None
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except Exception:
+        return
+    sys.modules[name] = module
+    _runtime_stamp = stamp
+
+
 def _serve():
-    """The launcher's loop. Returns (request, runtime) in a forked child; None when input ends."""
+    """The launcher's loop. Returns the request of a step in a forked child; None when input ends."""
     wakeup_read, wakeup_write = os.pipe()
     os.set_blocking(wakeup_read, False)
     os.set_blocking(wakeup_write, False)
@@ -234,16 +234,14 @@ def _serve():
     selector = selectors.DefaultSelector()
     selector.register(REQUESTS, selectors.EVENT_READ)
     selector.register(wakeup_read, selectors.EVENT_READ)
-    runtime = None
     preloader = _Preloader()
     for request in _requests(selector, wakeup_read):
-        if "runtime" in request:
-            runtime = _Runtime(request["runtime"])
-            continue
         if "preload" in request:
-            if not _children and not _preload(preloader, request["preload"], runtime):
+            if not _children and not _preload(preloader, request["preload"]):
                 return None
             continue
+        if request.get("runtime"):
+            _import_runtime(request["runtime"])
         # Objects that exist now are never collected in the children, so their collections (and
         # the one at exit) do not touch, and so copy, the memory they share with this process.
         gc.freeze()
@@ -258,7 +256,7 @@ def _serve():
             selector.close()
             for fd in (wakeup_read, wakeup_write, REPLIES):
                 os.close(fd)   # fd 0 stays open until /dev/null replaces it
-            return request, runtime
+            return request
         try:
             os.setpgid(pid, pid)   # the child does it too: whichever runs first, the group exists now
         except OSError:
@@ -267,32 +265,6 @@ def _serve():
         _reply({"id": request["id"], "pid": pid})
         _reap()
     return None
-
-
-class _Runtime:
-    """The runtime's code, compiled once. A step script is its comment header, this text verbatim,
-    then `main(...)`; scripts that embed it are executed with this code object for that part."""
-
-    def __init__(self, text):
-        self.text = text
-        self.code = compile(text, "<cellpipe runtime>", "exec", dont_inherit=True)
-        self.by_place = {}
-
-    def placed(self, filename, first_line):
-        """The compiled runtime as if compiled from `filename` starting at line `first_line`."""
-        key = (filename, first_line)
-        if key not in self.by_place:
-            self.by_place[key] = _relocated(self.code, filename, first_line - 1)
-        return self.by_place[key]
-
-
-def _relocated(code, filename, line_offset):
-    # co_lines/co_positions are relative to co_firstlineno in 3.10+ line tables, so shifting
-    # co_firstlineno of every code object moves all its lines.
-    consts = tuple(_relocated(c, filename, line_offset) if isinstance(c, types.CodeType) else c
-                   for c in code.co_consts)
-    return code.replace(co_filename=filename, co_firstlineno=code.co_firstlineno + line_offset,
-                        co_consts=consts)
 
 
 def _become_step(request):
@@ -317,22 +289,10 @@ def _become_step(request):
     return script, main
 
 
-def _execute(script, module, runtime):
+def _execute(script, module):
     with open(script, "rb") as f:
-        source = f.read().decode("utf-8")
-    namespace = module.__dict__
-    at = source.find(runtime.text) if runtime is not None else -1
-    if at < 0:
-        exec(compile(source, script, "exec", dont_inherit=True), namespace)
-        return
-    # Top-level statements run in order in one namespace, so running the file's three parts one
-    # after the other is running the file; each part keeps the file's name and line numbers.
-    before, after = source[:at], source[at + len(runtime.text):]
-    lines_before = before.count("\n")
-    exec(compile(before, script, "exec", dont_inherit=True), namespace)
-    exec(runtime.placed(script, lines_before + 1), namespace)
-    lines_through = lines_before + runtime.text.count("\n")
-    exec(compile("\n" * lines_through + after, script, "exec", dont_inherit=True), namespace)
+        source = f.read()
+    exec(compile(source, script, "exec", dont_inherit=True), module.__dict__)
 
 
 def _exit_code(exit):
@@ -385,10 +345,9 @@ def _launcher_main():
     served = _serve()
     if served is None:
         return
-    request, runtime = served
-    script, _step_module = _become_step(request)
+    script, _step_module = _become_step(served)
     try:
-        _execute(script, _step_module, runtime)
+        _execute(script, _step_module)
         code = 0
     except SystemExit as e:
         code = _exit_code(e)
