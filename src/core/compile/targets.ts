@@ -10,6 +10,7 @@ import { argoYaml, compileArgo, type ArgoOptions, type ArgoWorkflow } from './ar
 import { validateArgoWorkflow } from './argo/validate';
 import { orThrow } from './cluster/diagnostics';
 import { compileKfp, kfpYaml, type KfpOptions, type KfpPipeline } from './kfp';
+import { RUNTIME_PATH } from './runtime/contract';
 import { compileStepScripts } from './stepScript';
 
 import type { CompiledFile, CompileTarget } from './targetNames';
@@ -50,15 +51,20 @@ function yamlFileName(pipeline: Pipeline, target: CompileTarget): string {
 export function compileTarget(pipeline: Pipeline, target: CompileTarget, options: TargetOptions = {}): CompiledTarget {
   const base = { target, pipelineName: pipeline.name };
   switch (target) {
-    case 'scripts':
+    case 'scripts': {
+      // The step scripts, and the runtime file they import at RUNTIME_PATH of the data folder: the
+      // folder of these files can be the data folder (CELLPIPE_DATA_DIR=<folder> python <step>.py).
+      const { runtime, steps } = compileStepScripts(pipeline);
       return {
         ...base,
         diagnostics: [],
         files: [
-          ...[...compileStepScripts(pipeline)].map(([id, content]) => ({ name: `${id}.py`, content })),
+          ...[...steps].map(([id, content]) => ({ name: `${id}.py`, content })),
+          { name: RUNTIME_PATH, content: runtime },
           { name: 'pipeline.json', content: JSON.stringify(pipeline, null, 1) + '\n' }
         ]
       };
+    }
     case 'argo': {
       const { workflow, diagnostics } = compileArgo(pipeline, options);
       orThrow(workflow, diagnostics);

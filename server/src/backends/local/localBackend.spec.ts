@@ -180,7 +180,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(params.steps[0].status).toBe('Succeeded');
   });
 
-  it("writes the run's runtime file before its steps start, and the compiled step scripts run it", async () => {
+  it("compiles a pipeline, writes the run's runtime file before its steps start, and the step scripts run it", async () => {
     const code = (tags: string[], source: string): object => ({ cell_type: 'code', metadata: { tags }, source, outputs: [], execution_count: null });
     const pipeline = pipelineOf({
       nbformat: 4,
@@ -188,18 +188,11 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
       metadata: {},
       cells: [code(['imports'], 'import json'), code(['pipeline-parameters'], 'n = 2'), code(['step:make'], 'xs = list(range(n))'), code(['step:show'], 'print(json.dumps(xs))')]
     });
-    const { runtime, steps } = compileStepScripts(pipeline);
-    const state = await (
-      await backend.start({
-        pipelineName: pipeline.name,
-        parameters: { n: 3 },
-        runtime,
-        steps: pipeline.steps.map(s => ({ ...step(s.id, steps.get(s.id)!, s.dependsOn), imports: s.imports, setsEnvironment: s.setsEnvironment }))
-      })
-    ).done;
+    const state = await (await backend.start({ pipeline, parameters: { n: 3 }, notebookDir: work })).done;
     expect(state.status).toBe('Succeeded');
     const store = new RunStore(home);
-    expect(readFileSync(join(store.dataDir(state.runId), RUNTIME_PATH), 'utf8')).toBe(runtime);
+    expect(readFileSync(join(store.dataDir(state.runId), RUNTIME_PATH), 'utf8')).toBe(compileStepScripts(pipeline).runtime);
+    expect(store.loadRequest(state.runId).steps.map(s => s.imports)).toEqual([[], ['json']]);
     expect(readFileSync(store.logPath(state.runId, 'show'), 'utf8')).toBe('[0, 1, 2]\n');
   });
 
