@@ -20,9 +20,27 @@ const notebook = {
   metadata: {},
   cells: [
     { cell_type: 'code', metadata: { tags: ['imports'] }, source: 'import json', outputs: [], execution_count: null },
-    { cell_type: 'code', metadata: { tags: ['pipeline-parameters'] }, source: 'n = 2\nlabel = "{{workflow.name}} $(id)"\nopts = {"k": [1, None]}', outputs: [], execution_count: null },
-    { cell_type: 'code', metadata: { tags: ['step:{{first}}'] }, source: 'print("{{workflow.name}}")\nvalues = [label] * int(json.dumps(n))', outputs: [], execution_count: null },
-    { cell_type: 'code', metadata: { tags: ["step:it's $(second)"] }, source: 'print(values, json.dumps(opts["k"]), "${HOME}")\nraise_here = 1 / 0 if n == 0 else n', outputs: [], execution_count: null }
+    {
+      cell_type: 'code',
+      metadata: { tags: ['pipeline-parameters'] },
+      source: 'n = 2\nlabel = "{{workflow.name}} $(id)"\nopts = {"k": [1, None]}',
+      outputs: [],
+      execution_count: null
+    },
+    {
+      cell_type: 'code',
+      metadata: { tags: ['step:{{first}}'] },
+      source: 'print("{{workflow.name}}")\nvalues = [label] * int(json.dumps(n))',
+      outputs: [],
+      execution_count: null
+    },
+    {
+      cell_type: 'code',
+      metadata: { tags: ["step:it's $(second)"] },
+      source: 'print(values, json.dumps(opts["k"]), "${HOME}")\nraise_here = 1 / 0 if n == 0 else n',
+      outputs: [],
+      execution_count: null
+    }
   ]
 };
 
@@ -90,15 +108,22 @@ describe('step scripts', () => {
       const args = [`${dir}/run`, 'n', 'json', '2.0', 'label', 'str', 'plain "text"', 'opts', 'json', '{"k": 1}'];
       expect(run(setupScript(scripts.runtime), {}, [`${dir}/run`]).status).toBe(0);
       expect(run(first, {}, args).status).toBe(0);
-      expect(run(second, {}, args)).toMatchObject({ status: 0, stdout: "['plain \"text\"', 'plain \"text\"'] 1 ${HOME}\n" });
+      expect(run(second, {}, args)).toMatchObject({ status: 0, stdout: '[\'plain "text"\', \'plain "text"\'] 1 ${HOME}\n' });
     });
   });
 
   it('explain a missing runtime file, a runtime file of another compilation, and a parameter that is not JSON', () => {
     withTempDir(dir => {
       expect(run(first, { CELLPIPE_DATA_DIR: dir })).toMatchObject({ status: 2, stderr: expect.stringMatching(/cannot read the step runtime/) });
-      expect(run(first, {})).toMatchObject({ status: 2, stderr: expect.stringMatching(/cannot read the step runtime .*is CELLPIPE_DATA_DIR the data folder of the run/) });
-      writeRuntime(dir, compileStepScripts(pipelineOf({ ...notebook, cells: [{ ...notebook.cells[0], source: 'import json, os' }, ...notebook.cells.slice(1)] })).runtime);
+      expect(run(first, {})).toMatchObject({
+        status: 2,
+        stderr: expect.stringMatching(/cannot read the step runtime .*is CELLPIPE_DATA_DIR the data folder of the run/)
+      });
+      writeRuntime(
+        dir,
+        compileStepScripts(pipelineOf({ ...notebook, cells: [{ ...notebook.cells[0], source: 'import json, os' }, ...notebook.cells.slice(1)] }))
+          .runtime
+      );
       expect(run(first, { CELLPIPE_DATA_DIR: dir })).toMatchObject({ status: 2, stderr: expect.stringMatching(/written for another compilation/) });
       writeRuntime(dir, scripts.runtime);
       const parameters = argoSubstituted(parametersObject(pipeline), { n: '3', label: 'bare words', opts: '{}' });

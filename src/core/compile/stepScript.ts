@@ -102,7 +102,15 @@ const IMPORT_RUNTIME = [
   'import sys',
   'if len(sys.argv) > 1:',
   '    os.environ[' + pyStr(RUNTIME_ENV.dataDir) + '] = sys.argv[1]',
-  '_path = os.path.join(os.environ.get(' + pyStr(RUNTIME_ENV.dataDir) + ', ' + pyStr('') + '), ' + pyStr(RUNTIME_FOLDER) + ', ' + pyStr(RUNTIME_FILE) + ')',
+  '_path = os.path.join(os.environ.get(' +
+    pyStr(RUNTIME_ENV.dataDir) +
+    ', ' +
+    pyStr('') +
+    '), ' +
+    pyStr(RUNTIME_FOLDER) +
+    ', ' +
+    pyStr(RUNTIME_FILE) +
+    ')',
   '_runtime = sys.modules.get(' + pyStr(RUNTIME_MODULE) + ')',
   'if getattr(_runtime, ' + pyStr('__file__') + ', None) != _path:',
   '    import importlib.util',
@@ -111,7 +119,9 @@ const IMPORT_RUNTIME = [
   '    try:',
   '        _spec.loader.exec_module(_runtime)',
   '    except OSError as _error:',
-  '        sys.stderr.write(' + pyStr(`[cellpipe] cannot read the step runtime (%s): is ${RUNTIME_ENV.dataDir} the data folder of the run?\n`) + ' % _error)',
+  '        sys.stderr.write(' +
+    pyStr(`[cellpipe] cannot read the step runtime (%s): is ${RUNTIME_ENV.dataDir} the data folder of the run?\n`) +
+    ' % _error)',
   `        raise SystemExit(${EXIT_CODES.invalid})`,
   '    sys.modules[' + pyStr(RUNTIME_MODULE) + '] = _runtime'
 ];

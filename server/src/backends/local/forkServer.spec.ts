@@ -131,7 +131,12 @@ describe('ForkServer', () => {
         ''
       ].join('\n');
     writeFileSync(runtimePath, runtime(1));
-    const notebook = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'code', metadata: {}, source: 'x = 1', outputs: [], execution_count: null }] };
+    const notebook = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [{ cell_type: 'code', metadata: {}, source: 'x = 1', outputs: [], execution_count: null }]
+    };
     const script = compileStepScripts(pipelineOf(notebook)).steps.get('main')!;
     const env = { CELLPIPE_DATA_DIR: data };
     const forked = await run(server.launch, script, 'forked', env);
@@ -218,7 +223,10 @@ describe('ForkServer preloading', () => {
   function fakeLibrary(says: string): string {
     const site = join(dir, 'site');
     mkdirSync(join(site, 'statsmodels'), { recursive: true });
-    writeFileSync(join(site, 'statsmodels', '__init__.py'), `${says ? `print(${JSON.stringify(says)})\n` : ''}import os\nIMPORTED_BY = os.getpid()\n`);
+    writeFileSync(
+      join(site, 'statsmodels', '__init__.py'),
+      `${says ? `print(${JSON.stringify(says)})\n` : ''}import os\nIMPORTED_BY = os.getpid()\n`
+    );
     return site;
   }
 
@@ -300,7 +308,11 @@ describe('ForkServer preloading', () => {
 
 describe('modulesToPreload', () => {
   it('is what the steps import, or nothing when one of them may set the environment', () => {
-    expect(modulesToPreload([{ imports: ['pandas', 'numpy'] }, { imports: ['numpy', 'sklearn.svm'] }, {}])).toEqual(['numpy', 'pandas', 'sklearn.svm']);
+    expect(modulesToPreload([{ imports: ['pandas', 'numpy'] }, { imports: ['numpy', 'sklearn.svm'] }, {}])).toEqual([
+      'numpy',
+      'pandas',
+      'sklearn.svm'
+    ]);
     expect(modulesToPreload([{ imports: ['pandas'] }, { imports: [], setsEnvironment: true }])).toEqual([]);
   });
 });

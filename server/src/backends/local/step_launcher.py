@@ -211,7 +211,6 @@ def _import_runtime(runtime):
     stamp = (path, st.st_mtime_ns, st.st_size)
     if stamp == _runtime_stamp and name in sys.modules:
         return
-    import importlib.util
     sys.modules.pop(name, None)
     _runtime_stamp = None
     try:

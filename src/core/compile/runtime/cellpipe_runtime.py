@@ -321,16 +321,16 @@ def _malformed_parameter(text, names):
         at = _json.decoder.WHITESPACE.match(text, at + 1).end()
         try:
             _, end = decoder.raw_decode(text, at)
-        except ValueError as e:
+        except ValueError:
             # The value's text ends where the next known member starts, else at the object's end.
             ends = [text.find(", " + _json.dumps(n) + ":", at) for n in names]
-            end = min([e for e in ends if e >= 0] or [text.rstrip().rfind("}")])
+            end = min([i for i in ends if i >= 0] or [text.rstrip().rfind("}")])
             value = text[at:end if end > at else len(text)].strip()
             try:
                 decoder.decode(value)
-            except ValueError as own:
-                e = own
-            return name, value, e
+            except ValueError as e:
+                return name, value, e
+            return None
         at = _json.decoder.WHITESPACE.match(text, end).end()
         if text[at:at + 1] != ",":
             return None
@@ -363,7 +363,7 @@ def _resolve_parameters(defaults, events, floats=()):
             name, value, error = malformed
             raise _StepError("parameters", "parameter %s: %r is not a JSON value (%s); give numbers as 1.5, "
                              "booleans as true or false, strings in double quotes" % (name, value, error),
-                             names=[name])
+                             names=[name]) from None
         raise _StepError("parameters", "%s is not valid JSON: %s" % (source, e))
     if not isinstance(overrides, dict):
         raise _StepError("parameters", "%s must be a JSON object of name: value, got %s"
@@ -1080,8 +1080,9 @@ def _failure(error):
     if isinstance(error, _Terminated):
         return _EXIT_CODES["terminated"], {"kind": "terminated", "message": "terminated (SIGTERM)"}
     import traceback
-    return _EXIT_CODES["internal"], {"kind": "internal", "message": "cellpipe runtime error: %s: %s" % (type(error).__name__, error),
-               "traceback": "".join(traceback.format_exception(type(error), error, error.__traceback__))}
+    return _EXIT_CODES["internal"], {
+        "kind": "internal", "message": "cellpipe runtime error: %s: %s" % (type(error).__name__, error),
+        "traceback": "".join(traceback.format_exception(type(error), error, error.__traceback__))}
 
 
 def _execute(step, spec, events):

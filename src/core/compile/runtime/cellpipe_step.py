@@ -3,7 +3,8 @@
 # the run's steps start; on Argo Workflows and Kubeflow Pipelines by the run's setup task). Every
 # step script imports that file and calls run_step(spec). After this source the compiler appends
 # _SHARED_SOURCES (code several steps run, stored once) and _RUNTIME_ID (which compilation wrote
-# the file). Uses only the runtime's public `main`.
+# the file). Uses only the runtime's public `main`; those three names are defined around this
+# source in the runtime file, hence the noqa comments.
 import json as _step_json
 import os as _step_os
 import sys as _step_sys
@@ -19,7 +20,7 @@ def _step_arguments():
         return
     members = []
     for i in range(0, len(arguments) - 2, 3):
-        name, kind, text = arguments[i:i + 3]
+        name, kind, text = arguments[i : i + 3]
         members.append("%s: %s" % (_step_json.dumps(name), _step_json.dumps(text) if kind == "str" else text))
     _step_os.environ.pop("CELLPIPE_PARAMETERS_FILE", None)
     _step_os.environ["CELLPIPE_PARAMETERS"] = "{" + ", ".join(members) + "}"
@@ -27,21 +28,23 @@ def _step_arguments():
 
 def run_step(spec):
     """Runs the step of `spec` (a step script's literal), then exits the process."""
-    if spec.get("runtime") != _RUNTIME_ID:
+    runtime_id = _RUNTIME_ID  # noqa: F821
+    if spec.get("runtime") != runtime_id:
+        folder = _step_os.path.join(_step_os.environ.get("CELLPIPE_DATA_DIR", "?"), "_cellpipe")
         _step_sys.stderr.write(
             "[cellpipe] the step runtime in %s was written for another compilation of this pipeline "
-            "(%s, this step expects %s): run the pipeline again\n" % (
-                _step_os.path.join(_step_os.environ.get("CELLPIPE_DATA_DIR", "?"), "_cellpipe"),
-                _RUNTIME_ID, spec.get("runtime")))
+            "(%s, this step expects %s): run the pipeline again\n" % (folder, runtime_id, spec.get("runtime"))
+        )
         raise SystemExit(2)
     spec = dict(spec)
     del spec["runtime"]
+    shared = _SHARED_SOURCES  # noqa: F821
     plan = []
     for item in spec.get("plan") or []:
         if isinstance(item, dict) and "sharedSource" in item:
             item = dict(item)
-            item["source"] = _SHARED_SOURCES[item.pop("sharedSource")]
+            item["source"] = shared[item.pop("sharedSource")]
         plan.append(item)
     spec["plan"] = plan
     _step_arguments()
-    main(spec)
+    main(spec)  # noqa: F821

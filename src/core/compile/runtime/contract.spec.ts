@@ -40,5 +40,4 @@ describe('the runtime contract', () => {
     }
     expect([...emitted].sort()).toEqual([...RUNTIME_EVENTS].sort());
   });
-
 });
