@@ -3,7 +3,7 @@
  * entry) and fails when one of them drifts from the contract, in either direction.
  */
 import { RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from '.';
-import { EXIT_CODES, MANIFEST_SUFFIX, METRICS_FILE, RUNTIME_ENV, RUNTIME_EVENTS, SPEC_VERSION, STEP_RESULT_FILE } from './contract';
+import { EXIT_CODES, MANIFEST_SUFFIX, METRICS_FILE, RUNTIME_ENV, RUNTIME_EVENTS, RUNTIME_FOLDER, SPEC_VERSION, STEP_RESULT_FILE } from './contract';
 
 const python = `${RUNTIME_SOURCE}\n${STEP_ENTRY_SOURCE}`;
 
@@ -24,8 +24,15 @@ describe('the runtime contract', () => {
     expect(constant('SPEC_VERSION')).toBe(SPEC_VERSION);
   });
 
-  it('has the exit codes of the runtime', () => {
+  it("has the exit codes of the runtime, and the step entry exits with the runtime's code for an invalid setup", () => {
     expect(constant('_EXIT_CODES')).toEqual(EXIT_CODES);
+    const entryExits = [...STEP_ENTRY_SOURCE.matchAll(/SystemExit\((\d+)\)/g)].map(m => Number(m[1]));
+    expect(entryExits.length).toBeGreaterThan(0);
+    expect(new Set(entryExits)).toEqual(new Set([EXIT_CODES.invalid]));
+  });
+
+  it('has the runtime folder the step entry names', () => {
+    expect(STEP_ENTRY_SOURCE).toContain(`"${RUNTIME_FOLDER}"`);
   });
 
   it('lists every CELLPIPE_ variable the runtime reads, and no other', () => {
