@@ -93,6 +93,6 @@ def test_service_resolves_notebooks_under_the_jupyter_root(jupyter_server):
     }
     status, body = http_call(conn(), "POST", "/cellpipe/api/compile", headers, body=json.dumps({"path": "sub/nb.ipynb"}))
     assert status == 200, body
-    assert [f["name"] for f in body["files"]] == ["load.py", "pipeline.json"]
+    assert [f["name"] for f in body["files"]] == ["load.py", "_cellpipe/cellpipe_runtime.py", "pipeline.json"]
     status, body = http_call(conn(), "POST", "/cellpipe/api/compile", headers, body=json.dumps({"path": "../nb.ipynb"}))
     assert status == 403 and "outside" in body["error"]

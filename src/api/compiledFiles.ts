@@ -14,7 +14,17 @@ export async function saveCompiled(contents: Contents.IManager, notebookPath: st
     await contents.save(path, { type: 'file', format: 'text', content: result.files[0].content });
     return path;
   }
-  await contents.save(path, { type: 'directory' });
+  // Folders first (the runtime file is `_cellpipe/cellpipe_runtime.py`): the contents API makes none itself.
+  const folders = new Set([path]);
+  for (const file of result.files) {
+    const parts = file.name.split('/');
+    for (let depth = 1; depth < parts.length; depth++) {
+      folders.add(`${path}/${parts.slice(0, depth).join('/')}`);
+    }
+  }
+  for (const folder of folders) {
+    await contents.save(folder, { type: 'directory' });
+  }
   for (const file of result.files) {
     await contents.save(`${path}/${file.name}`, { type: 'file', format: 'text', content: file.content });
   }
@@ -28,7 +38,7 @@ export function downloadCompiled(notebookPath: string, result: CompileResult): v
     const url = URL.createObjectURL(new Blob([file.content], { type: 'text/plain' }));
     const link = document.createElement('a');
     link.href = url;
-    link.download = file.name;
+    link.download = file.name.split('/').pop()!;
     document.body.appendChild(link);
     link.click();
     link.remove();

@@ -1,8 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { BackendName, OutputSummary } from '../../../src/core/run/api';
 import { isFinished } from '../../../src/core/run/api';
 import type { Parameter } from '../../../src/core/analysis';
@@ -12,7 +10,6 @@ import type { Backend, RunHandle } from '../backends/backend';
 import type { KfpAuth } from '../backends/kfp/kfpClient';
 import { prepareForkServer } from '../backends/local/forkServer';
 import { magicsProblem } from '../backends/local/python';
-import { toRunRequest } from '../backends/local/runRequest';
 import { createBackend, isBackendName, settingsOfRun, type BackendSettings } from '../backends/registry';
 import type { RunStore } from '../backends/runStore';
 import { CellpipeError } from '../errors';
@@ -114,27 +111,20 @@ export class RunService {
     const handle = await asCellpipeError(() => backend.start({ pipeline, parameters, notebookDir: dirname(request.notebook.absolute) }));
     if (settings.name === 'local') {
       // The next run's steps start without waiting for a launcher, or for this notebook's libraries.
-      prepareForkServer(settings.python, pipeline.steps.map(s => this.store.scriptPath(handle.runId, s.id)));
+      prepareForkServer(settings.python, pipeline.steps);
     }
     return this.track(handle);
   }
 
   /**
    * Gets a local run of a notebook ready before it is asked for (the panel asks when a notebook
-   * becomes active): a step launcher for its Python with the libraries its steps import already
-   * imported. Its step scripts are written under the run store's `prepared/` for the launcher to read.
+   * becomes active): a step launcher for its Python with the libraries its steps import (as the
+   * analysis found them) already imported.
    */
   async prepare(file: NotebookFile, python?: string): Promise<void> {
     const { notebook, pipeline } = loadPipeline(file);
     const resolved = await this.pythons.resolve(notebook, python);
-    const folder = join(this.store.home, 'prepared', createHash('sha256').update(file.relative).digest('hex').slice(0, 16));
-    mkdirSync(folder, { recursive: true });
-    const scripts = toRunRequest(pipeline, {}).steps.map(step => {
-      const script = join(folder, `${step.id}.py`);
-      writeFileSync(script, step.script);
-      return script;
-    });
-    prepareForkServer(resolved, scripts);
+    prepareForkServer(resolved, pipeline.steps);
   }
 
   /** Starts a step launcher for the default kernel's Python (the service calls it once it listens). */

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { COMPILE_TARGETS, isCompileTarget } from '../../../src/core/compile/targetNames';
+import { RUNTIME_PATH } from '../../../src/core/compile/runtime/contract';
 import { compileNotebook } from '../app/compileNotebook';
 import { notebookInFolder } from '../app/notebookFile';
 import { CellpipeError } from '../errors';
@@ -43,9 +44,12 @@ export function registerCompile(program: Command): void {
       const compiled = compileNotebook(notebookInFolder(process.cwd(), path), flags.target, options, warn);
       if (compiled.target === 'scripts') {
         const output = flags.output ?? 'pipeline';
-        mkdirSync(output, { recursive: true });
-        compiled.files.forEach(file => writeFileSync(join(output, file.name), file.content));
-        warn(`wrote ${compiled.files.length - 1} step scripts and pipeline.json to ${output}`);
+        for (const file of compiled.files) {
+          mkdirSync(dirname(join(output, file.name)), { recursive: true });
+          writeFileSync(join(output, file.name), file.content);
+        }
+        // The folder can be the data folder: CELLPIPE_DATA_DIR=<output> python <output>/<step>.py
+        warn(`wrote ${compiled.files.length - 2} step scripts, the runtime file they share (${RUNTIME_PATH}) and pipeline.json to ${output}`);
         return;
       }
       const [file] = compiled.files;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRequest } from '../../../../src/core/run/types';
+import { STEP_RESULT_FILE } from '../../../../src/core/compile/runtime/contract';
 import { RunStore, writeFileAtomic } from '../runStore';
 import { topologicalOrder } from './schedule';
 
@@ -51,7 +52,7 @@ export function findCached(store: RunStore, key: string): CacheEntry | undefined
   }
   try {
     const entry = JSON.parse(readFileSync(path, 'utf8')) as CacheEntry;
-    const result = join(store.dataDir(entry.runId), entry.stepId, '.step.json');
+    const result = join(store.dataDir(entry.runId), entry.stepId, STEP_RESULT_FILE);
     return existsSync(result) && JSON.parse(readFileSync(result, 'utf8')).status === 'Succeeded' ? entry : undefined;
   } catch {
     return undefined;
