@@ -1,18 +1,13 @@
-// Entry point of the `cellpipe` command (bundled to jupyterlab_cellpipe/server/cellpipe.cjs).
-import { createProgram } from './cli/program';
-import { exitCodeOf } from './cli/exitCodes';
+// Entry point of the `cellpipe` command (bundled to jupyterlab_cellpipe/server/cellpipe.cjs): loads
+// the bundle beside it that holds the command asked for (cli/entry/bundles.ts), through V8's code
+// cache (cli/entry/loadBundle.ts). Keep it to Node built-ins: every command pays for what it loads.
+import { join } from 'node:path';
+import { bundleFor } from './cli/entry/bundles';
+import { loadBundle } from './cli/entry/loadBundle';
 
-// `cellpipe runs | head` closes stdout early: that is not an error.
-process.stdout.on('error', error => {
-  if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
-    process.exit(0);
-  }
-  throw error;
-});
+/** Content hash of each bundle, written in by server/build.mjs (absent when run unbundled). */
+declare const CELLPIPE_BUNDLE_HASHES: Record<string, string> | undefined;
 
-createProgram()
-  .parseAsync(process.argv)
-  .catch((error: unknown) => {
-    process.stderr.write(`cellpipe: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = exitCodeOf(error);
-  });
+const bundle = bundleFor(process.argv.slice(2));
+const hashes = typeof CELLPIPE_BUNDLE_HASHES === 'undefined' ? undefined : CELLPIPE_BUNDLE_HASHES;
+loadBundle(join(__dirname, bundle), hashes?.[bundle]);
