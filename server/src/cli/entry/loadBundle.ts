@@ -8,9 +8,9 @@
  * The cache lives in `$CELLPIPE_COMPILE_CACHE`, else `$XDG_CACHE_HOME/cellpipe/compile-cache`
  * (`~/.cache/...`), a folder of the user's own (mode 0700: cached bytecode runs as code).
  * `CELLPIPE_COMPILE_CACHE=0` (or Node's `NODE_DISABLE_COMPILE_CACHE=1`) turns it off. A cache is
- * keyed by the bundle's content hash (written into the dispatcher by the build), size and mtime:
- * V8 itself checks only the source's length. Any failure to read or write it is silent: the
- * bundle then runs as `require` would run it.
+ * keyed by the bundle's content hash, which the build writes into the dispatcher (V8 itself checks
+ * only the source's length, the Node version and V8's flags): turn the cache off to edit a bundle
+ * by hand. Any failure to read or write it is silent: the bundle then runs as `require` would.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -75,13 +75,8 @@ function cacheFile(file: string, contentHash: string | undefined): string | unde
   if (!dir) {
     return undefined;
   }
-  try {
-    const { size, mtimeMs } = statSync(file);
-    const name = basename(file).replace(/\.c?js$/, '');
-    return join(dir, `${name}@${contentHash}-${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.v8`);
-  } catch {
-    return undefined;
-  }
+  const name = basename(file).replace(/\.c?js$/, '');
+  return join(dir, `${name}@${contentHash}-${process.version}-${process.arch}.v8`);
 }
 
 /**
@@ -106,21 +101,32 @@ function saveWhenDone(script: Script, cache: string): void {
   setTimeout(() => save(0), 1000).unref();
 }
 
+/** Caches kept per bundle: those of a few builds used by turns (two installs, checkouts) all stay. */
+const KEEP = 4;
+
 function writeCache(cache: string, data: Buffer): void {
   const dir = dirname(cache);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // Caches of the same bundle's older builds go.
-  const prefix = basename(cache).slice(0, basename(cache).indexOf('@') + 1);
-  for (const old of readdirSync(dir)) {
-    if (old.startsWith(prefix) && old.endsWith('.v8') && old !== basename(cache)) {
-      try {
-        unlinkSync(join(dir, old));
-      } catch {
-        // Another process removed it.
-      }
-    }
-  }
   const temporary = `${cache}.${process.pid}.tmp`;
   writeFileSync(temporary, data, { mode: 0o600 });
   renameSync(temporary, cache);
+  // Beyond the KEEP newest caches of this bundle, older builds' go.
+  const prefix = basename(cache).slice(0, basename(cache).indexOf('@') + 1);
+  const caches = readdirSync(dir)
+    .filter(name => name.startsWith(prefix) && name.endsWith('.v8'))
+    .map(name => {
+      try {
+        return { name, mtime: statSync(join(dir, name)).mtimeMs };
+      } catch {
+        return { name, mtime: Infinity };
+      }
+    })
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { name } of caches.slice(KEEP)) {
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // Another process removed it.
+    }
+  }
 }
