@@ -1,14 +1,36 @@
 // `npm run bench`: runs every benchmark in this folder and prints its figures.
+// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, localRun).
 import { runAnalysisBenchmark } from './analysis';
 import { runLocalRunBenchmark } from './localRun';
 import { runCompileBenchmark } from './compile';
+import { inProcessTimes, runStartupBenchmark } from './startup';
 
-async function main(): Promise<void> {
-  process.stdout.write('cellpipe benchmarks\n');
-  for (const line of [...runAnalysisBenchmark(), ...runCompileBenchmark()]) {
-    process.stdout.write(line + '\n');
+const BENCHMARKS: Record<string, () => string[] | Promise<string[]>> = {
+  analysis: () => runAnalysisBenchmark(),
+  compile: () => runCompileBenchmark(),
+  startup: () => runStartupBenchmark(),
+  localRun: () => runLocalRunBenchmark()
+};
+
+async function main(args: string[]): Promise<void> {
+  if (args[0] === '--startup-in-process') {
+    // A fresh process of the start-up benchmark's, for cold in-process times.
+    process.stdout.write(JSON.stringify(inProcessTimes(args[1], args[2])) + '\n');
+    return;
   }
-  (await runLocalRunBenchmark()).forEach(line => process.stdout.write(line + '\n'));
+  const unknown = args.filter(name => !(name in BENCHMARKS));
+  if (unknown.length > 0) {
+    throw new Error(`no benchmark ${unknown.join(', ')}: choose from ${Object.keys(BENCHMARKS).join(', ')}`);
+  }
+  process.stdout.write('cellpipe benchmarks\n');
+  for (const [name, run] of Object.entries(BENCHMARKS)) {
+    if (args.length === 0 || args.includes(name)) {
+      (await run()).forEach(line => process.stdout.write(line + '\n'));
+    }
+  }
 }
 
-void main();
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
