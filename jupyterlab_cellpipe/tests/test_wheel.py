@@ -30,7 +30,9 @@ def test_wheel_ships_the_labextension_and_the_bundled_service(wheel):
     assert data + "install.json" in names
     assert data + "schemas/jupyterlab-cellpipe/plugin.json" in names
     assert any(n.startswith(data + "static/remoteEntry.") for n in names)
-    assert "jupyterlab_cellpipe/server/cellpipe.cjs" in names
+    # The `cellpipe` dispatcher and the bundles it loads (server/src/cli/entry/bundles.ts).
+    for bundle in ("cellpipe.cjs", "cellpipe-analyze.cjs", "cellpipe-compile.cjs", "cellpipe-full.cjs"):
+        assert "jupyterlab_cellpipe/server/" + bundle in names
     assert "jupyterlab_cellpipe/server_proxy.py" in names
     assert not any("/tests/" in n for n in names)
 
