@@ -3,11 +3,10 @@
 // cache (cli/entry/loadBundle.ts). Keep it to Node built-ins: every command pays for what it loads.
 import { join } from 'node:path';
 import { bundleFor } from './cli/entry/bundles';
-import { loadBundle } from './cli/entry/loadBundle';
+import { loadBundle, type BundleFacts } from './cli/entry/loadBundle';
 
-/** Content hash of each bundle, written in by server/build.mjs (absent when run unbundled). */
-declare const CELLPIPE_BUNDLE_HASHES: Record<string, string> | undefined;
+/** Each bundle's content hash and whether it is ASCII, written in by server/build.mjs. */
+declare const CELLPIPE_BUNDLES: Record<string, BundleFacts> | undefined;
 
 const bundle = bundleFor(process.argv.slice(2));
-const hashes = typeof CELLPIPE_BUNDLE_HASHES === 'undefined' ? undefined : CELLPIPE_BUNDLE_HASHES;
-loadBundle(join(__dirname, bundle), hashes?.[bundle]);
+loadBundle(join(__dirname, bundle), typeof CELLPIPE_BUNDLES === 'undefined' ? undefined : CELLPIPE_BUNDLES[bundle]);

@@ -10,7 +10,8 @@
  * `CELLPIPE_COMPILE_CACHE=0` (or Node's `NODE_DISABLE_COMPILE_CACHE=1`) turns it off. A cache is
  * keyed by the bundle's content hash, which the build writes into the dispatcher (V8 itself checks
  * only the source's length, the Node version and V8's flags): turn the cache off to edit a bundle
- * by hand. Any failure to read or write it is silent: the bundle then runs as `require` would.
+ * by hand. Any failure to read or write it is silent: the bundle then runs as `require` would
+ * run it, and runs through `require` when the cache is off.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -42,17 +43,27 @@ function representative(args: readonly string[]): boolean {
   return !args.some(arg => arg === '-h' || arg === '--help' || arg === '-V' || arg === '--version' || arg === 'help');
 }
 
-/** Runs the bundle FILE (whose content hash the build computed) as the process's program. */
-export function loadBundle(file: string, contentHash: string | undefined): void {
-  const source = readFileSync(file, 'utf8');
-  const cache = cacheFile(file, contentHash);
+/** What the build knows of a bundle (server/build.mjs). */
+export interface BundleFacts {
+  /** Hash of its content: the cache's key. */
+  hash: string;
+  /** No byte above 0x7f: read as Latin-1, into a one-byte string. */
+  ascii: boolean;
+}
+
+/** Runs the bundle FILE as the process's program: through the code cache when it can. */
+export function loadBundle(file: string, facts: BundleFacts | undefined): void {
+  const cache = facts && cacheFile(file, facts.hash);
+  if (!cache) {
+    require(file);
+    return;
+  }
+  const source = readFileSync(file, facts.ascii ? 'latin1' : 'utf8');
   let cachedData: Buffer | undefined;
-  if (cache) {
-    try {
-      cachedData = readFileSync(cache);
-    } catch {
-      cachedData = undefined;
-    }
+  try {
+    cachedData = readFileSync(cache);
+  } catch {
+    cachedData = undefined;
   }
   // The wrapper Node puts around a CommonJS module, on the source's first line (line numbers stay).
   const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, {
@@ -60,7 +71,7 @@ export function loadBundle(file: string, contentHash: string | undefined): void 
     cachedData,
     importModuleDynamically: vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER
   });
-  if (cache && (!cachedData || script.cachedDataRejected) && representative(process.argv.slice(2))) {
+  if ((!cachedData || script.cachedDataRejected) && representative(process.argv.slice(2))) {
     saveWhenDone(script, cache);
   }
   const bundle = new Module(file, module);
@@ -70,8 +81,8 @@ export function loadBundle(file: string, contentHash: string | undefined): void 
   bundle.loaded = true;
 }
 
-function cacheFile(file: string, contentHash: string | undefined): string | undefined {
-  const dir = contentHash ? compileCacheDir() : undefined;
+function cacheFile(file: string, contentHash: string): string | undefined {
+  const dir = compileCacheDir();
   if (!dir) {
     return undefined;
   }
