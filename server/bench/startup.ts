@@ -9,9 +9,11 @@
  *   python -c 0, python -c 'ast.parse each cell of NB'   CPython's start-up, and its own parser
  *                                              over the same cells (reading the .ipynb included)
  *
- * cellpipe runs from the built jupyterlab_cellpipe/server/cellpipe.cjs ($CELLPIPE_CLI for another)
- * with its V8 code cache in a folder of the benchmark's own, warmed by one run; also without the
- * cache (a first run) and as the full bundle alone (what every command loaded before the split).
+ * cellpipe runs from the built jupyterlab_cellpipe/server/cellpipe.cjs ($CELLPIPE_CLI for another,
+ * e.g. an older build: `CELLPIPE_CLI=/path/cellpipe.cjs npm run bench -- startup`) with its V8 code
+ * cache in a folder of the benchmark's own, warmed by one run; also with the cache off (the bundle
+ * through `require`, about what a first run costs) and as the full bundle alone (what every
+ * command loaded before the split, minus its comments and whitespace).
  * Then the in-process figures for context: each parser's time over the cells of the large notebook,
  * and the whole analysis, in a fresh process (cold: what the CLI pays) and again (warm).
  * Targets (issue 14): small analyze < 1.5x `node -e 0`; large analyze < 3x the Python process.
@@ -196,14 +198,14 @@ export function runStartupBenchmark(runs = Number(process.env.CELLPIPE_BENCH_STA
       row('python -c 0', pythonBare),
       '  3-cell notebook',
       row('cellpipe analyze --json', smallAnalyze, `   ${ratio(smallAnalyze, nodeBare)} node -e 0, target < 1.5x`),
-      row('  without the code cache (first run)', smallUncached, `   ${ratio(smallUncached, nodeBare)}`),
+      row('  with the code cache off', smallUncached, `   ${ratio(smallUncached, nodeBare)}`),
       ...(smallFull ? [row('  the full bundle alone (as before)', smallFull, `   ${ratio(smallFull, nodeBare)}`)] : []),
       row('cellpipe compile --target argo', compile, `   ${ratio(compile, nodeBare)} node -e 0`),
-      row('  without the code cache (first run)', compileUncached, `   ${ratio(compileUncached, nodeBare)}`),
+      row('  with the code cache off', compileUncached, `   ${ratio(compileUncached, nodeBare)}`),
       row('python: ast.parse of the cells', smallParse),
       '  1,000-cell notebook',
       row('cellpipe analyze --json', largeAnalyze, `   ${ratio(largeAnalyze, largeParse)} python ast.parse, target < 3x`),
-      row('  without the code cache (first run)', largeUncached, `   ${ratio(largeUncached, largeParse)}`),
+      row('  with the code cache off', largeUncached, `   ${ratio(largeUncached, largeParse)}`),
       ...(largeFull ? [row('  the full bundle alone (as before)', largeFull, `   ${ratio(largeFull, largeParse)}`)] : []),
       row('python: ast.parse of the cells', largeParse),
       '  in-process, for context (cold = first call in a fresh process, warm = second):',
