@@ -97,7 +97,12 @@ for (const [output, { entryPoint, inputs }] of Object.entries(metafile.outputs))
   if (entryPoint) {
     const held = Object.keys(inputs).map(input => {
       const inPackage = input.split('node_modules/').at(-1);
-      return inPackage === input ? input : inPackage.split('/').slice(0, inPackage.startsWith('@') ? 2 : 1).join('/');
+      return inPackage === input
+        ? input
+        : inPackage
+            .split('/')
+            .slice(0, inPackage.startsWith('@') ? 2 : 1)
+            .join('/');
     });
     contents[relative(outdir, output)] = [...new Set(held)].sort();
   }

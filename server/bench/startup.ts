@@ -168,10 +168,8 @@ export function runStartupBenchmark(runs = Number(process.env.CELLPIPE_BENCH_STA
     ];
     const t = timeAll(cases, runs);
     const get = (c: Case): Timing => t.get(c)!;
-    const ratio = (a: Case, b: Case): string =>
-      `${(get(a).median / get(b).median).toFixed(2)}x (best ${(get(a).best / get(b).best).toFixed(2)}x)`;
-    const row = (label: string, c: Case, extra = ''): string =>
-      `  ${label.padEnd(44)}${ms(get(c).median)} median ${ms(get(c).best)} best${extra}`;
+    const ratio = (a: Case, b: Case): string => `${(get(a).median / get(b).median).toFixed(2)}x (best ${(get(a).best / get(b).best).toFixed(2)}x)`;
+    const row = (label: string, c: Case, extra = ''): string => `  ${label.padEnd(44)}${ms(get(c).median)} median ${ms(get(c).best)} best${extra}`;
 
     const pyInProcess = (nb: string): { read: number; parse: number } =>
       JSON.parse(spawnSync(python, ['-c', PYTHON_PARSE, nb], { encoding: 'utf8' }).stdout);

@@ -22,7 +22,5 @@ export const COMMAND_BUNDLES: Readonly<Record<string, string>> = {
  */
 export function bundleFor(args: readonly string[]): string {
   const first = args[0];
-  return first !== undefined && Object.prototype.hasOwnProperty.call(COMMAND_BUNDLES, first)
-    ? COMMAND_BUNDLES[first]
-    : FULL_BUNDLE;
+  return first !== undefined && Object.prototype.hasOwnProperty.call(COMMAND_BUNDLES, first) ? COMMAND_BUNDLES[first] : FULL_BUNDLE;
 }

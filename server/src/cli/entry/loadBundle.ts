@@ -55,7 +55,7 @@ export interface BundleFacts {
 export function loadBundle(file: string, facts: BundleFacts | undefined): void {
   const cache = facts && cacheFile(file, facts.hash);
   if (!cache) {
-    require(file);
+    createRequire(file)(file);
     return;
   }
   const source = readFileSync(file, facts.ascii ? 'latin1' : 'utf8');
