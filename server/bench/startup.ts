@@ -6,6 +6,7 @@
  *   cellpipe analyze --json SMALL              a 3-cell notebook (analysis.ts' generator)
  *   cellpipe analyze --json LARGE              the 1,000-cell bench notebook
  *   cellpipe compile --target argo SMALL
+ *   cellpipe runs                              a command of the full bundle (an empty run store)
  *   python -c 0, python -c 'ast.parse each cell of NB'   CPython's start-up, and its own parser
  *                                              over the same cells (reading the .ipynb included)
  *
@@ -22,7 +23,7 @@
  * Runs: $CELLPIPE_BENCH_STARTUP_RUNS (default 15).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -149,6 +150,9 @@ export function runStartupBenchmark(runs = Number(process.env.CELLPIPE_BENCH_STA
     const largeFull = existsSync(full) ? analyze(large, uncached, full) : undefined;
     const compile: Case = { label: 'compile', command: node, args: [cli, 'compile', '--target', 'argo', small], env: cached };
     const compileUncached: Case = { ...compile, env: uncached };
+    // A command of the full bundle, for context: the run store's listing (an empty store).
+    mkdirSync(join(dir, 'home'));
+    const listRuns: Case = { label: 'runs', command: node, args: [cli, 'runs'], env: { ...cached, CELLPIPE_HOME: join(dir, 'home') } };
     const smallParse: Case = { label: 'ast small', command: python, args: ['-c', PYTHON_PARSE, small] };
     const largeParse: Case = { label: 'ast large', command: python, args: ['-c', PYTHON_PARSE, large] };
 
@@ -160,6 +164,7 @@ export function runStartupBenchmark(runs = Number(process.env.CELLPIPE_BENCH_STA
       ...(smallFull ? [smallFull] : []),
       compile,
       compileUncached,
+      listRuns,
       smallParse,
       largeAnalyze,
       largeUncached,
@@ -200,6 +205,7 @@ export function runStartupBenchmark(runs = Number(process.env.CELLPIPE_BENCH_STA
       ...(smallFull ? [row('  the full bundle alone (as before)', smallFull, `   ${ratio(smallFull, nodeBare)}`)] : []),
       row('cellpipe compile --target argo', compile, `   ${ratio(compile, nodeBare)} node -e 0`),
       row('  with the code cache off', compileUncached, `   ${ratio(compileUncached, nodeBare)}`),
+      row('cellpipe runs (the full bundle)', listRuns, `   ${ratio(listRuns, nodeBare)} node -e 0`),
       row('python: ast.parse of the cells', smallParse),
       '  1,000-cell notebook',
       row('cellpipe analyze --json', largeAnalyze, `   ${ratio(largeAnalyze, largeParse)} python ast.parse, target < 3x`),
