@@ -1,9 +1,15 @@
 /**
  * Which bundle runs which command. `cellpipe` (jupyterlab_cellpipe/server/cellpipe.cjs) is a few
  * lines that look at the first argument and load one bundle beside it: `analyze` and `compile`
- * each have a small bundle of their own (the core, commander, and for compile yaml and ajv), every
- * other command (and `--help`, `--version`, `help CMD`, usage errors) runs from the full one, which
- * also holds analyze and compile. server/build.mjs builds one bundle per entry of ENTRY_FILES.
+ * each have a small bundle of their own (entry/analyze.ts, entry/compile.ts: the core, commander,
+ * and for compile yaml and ajv); every other command, and the program's own `--help`, `--version`,
+ * `help CMD` and unknown commands, runs from the full one (entry/full.ts, cli/program.ts), which
+ * holds analyze and compile too. server/build.mjs builds one bundle per entry (its BUNDLES).
+ *
+ * For analyze and compile to start fast, cli/analyze.ts and cli/compile.ts, and everything they
+ * import (server/src/app/ modules included), must not import server/src/service/ or
+ * server/src/backends/, nor fastify, @kubernetes/client-node, undici, ws or pino; analyze not
+ * yaml or ajv either. entry/startup.spec.ts checks what each bundle holds.
  *
  * No imports here: the dispatcher must stay tiny.
  */
