@@ -70,7 +70,7 @@ const common = {
   legalComments: 'external',
   plugins: [startupPlugin],
   logLevel: 'warning',
-  // The Python step runtime is embedded in every step script as text.
+  // Python sources (the step runtime, the launcher, probes) are bundled as text.
   loader: { '.py': 'text' }
 };
 
