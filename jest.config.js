@@ -4,7 +4,20 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json' }];
 // ESM-only packages the server code imports (the CLI bundle gets them through esbuild).
 const esmOnlyPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
 // ESM-only packages JupyterLab's notebook and cell models import (the jsdom specs of src/models and src/cells).
-const jupyterLabEsmPackages = ['@jupyterlab', '@jupyter', '@codemirror', '@lezer', '@marijn', '@microsoft', 'exenv-es6', 'nanoid', 'vscode-ws-jsonrpc', 'lib0', 'yjs', 'y-protocols'];
+const jupyterLabEsmPackages = [
+  '@jupyterlab',
+  '@jupyter',
+  '@codemirror',
+  '@lezer',
+  '@marijn',
+  '@microsoft',
+  'exenv-es6',
+  'nanoid',
+  'vscode-ws-jsonrpc',
+  'lib0',
+  'yjs',
+  'y-protocols'
+];
 const esmToCommonJs = [
   'ts-jest',
   { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', esModuleInterop: true, isolatedModules: true } }

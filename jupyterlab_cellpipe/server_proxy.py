@@ -28,9 +28,7 @@ def node_executable() -> str:
     configured = os.environ.get("CELLPIPE_NODE")
     found = configured or shutil.which("node")
     if not found:
-        raise RuntimeError(
-            "cellpipe needs Node.js 20 or newer on PATH (or CELLPIPE_NODE) to run its service"
-        )
+        raise RuntimeError("cellpipe needs Node.js 20 or newer on PATH (or CELLPIPE_NODE) to run its service")
     return found
 
 
@@ -58,8 +56,13 @@ def setup_cellpipe() -> dict:
 
     def command() -> list[str]:
         return [
-            node_executable(), str(service_script()), "serve", "--socket", "{unix_socket}",
-            "--root", jupyter_root(),
+            node_executable(),
+            str(service_script()),
+            "serve",
+            "--socket",
+            "{unix_socket}",
+            "--root",
+            jupyter_root(),
         ]
 
     return {

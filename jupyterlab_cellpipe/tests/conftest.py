@@ -78,16 +78,26 @@ def jupyter_server(built_service, tmp_path):
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyter_server",
-            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--ServerApp.open_browser=False",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True",
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.open_browser=False",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.allow_root=True",
         ],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
 
     def up() -> bool:
         try:
-            status, _ = http_call(http.client.HTTPConnection("127.0.0.1", port, timeout=2), "GET", f"/api/status?token={token}")
+            status, _ = http_call(
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2), "GET", f"/api/status?token={token}"
+            )
             return status == 200
         except OSError:
             return False

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-import kfp  # noqa: E402  (installed by scripts/setup.sh: a missing SDK must fail, not skip)
 from google.protobuf import json_format  # noqa: E402
 from kfp import compiler, components  # noqa: E402
 
@@ -24,16 +22,45 @@ HOSTILE = {
     "nbformat_minor": 5,
     "metadata": {"cellpipe": {"volume": {"size": "2Gi", "storageClass": "fast", "accessMode": "ReadWriteMany"}}},
     "cells": [
-        {"cell_type": "code", "metadata": {"tags": ["pipeline-parameters"]}, "outputs": [], "execution_count": None,
-         "source": 'n = 3\nlr = 0.5\nlabel = "{{workflow.name}} $(id) \'q\' \\"d\\" données"\nflag = False\n'
-                   'items = [1, "{{x}}"]\nopts = {"k": [None]}\nnothing = None'},
-        {"cell_type": "code", "metadata": {"tags": ["step:it's {{first}}", "limit:nvidia.com/gpu:1", "limit:memory:2Gi",
-                                                     "retry:2", "timeout:1h", "secret:creds:token:TOKEN", "label:team:ml"]},
-         "outputs": [], "execution_count": None, "source": 'print("{{workflow.name}}")\nvalues = [label] * n'},
-        {"cell_type": "code", "metadata": {"tags": ["step:数据 $(second)"]}, "outputs": [], "execution_count": None,
-         "source": "print(values, opts, items, flag, lr, nothing)"},
-        {"cell_type": "code", "metadata": {"tags": ["step:other"]}, "outputs": [], "execution_count": None,
-         "source": "print(n)"},
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["pipeline-parameters"]},
+            "outputs": [],
+            "execution_count": None,
+            "source": 'n = 3\nlr = 0.5\nlabel = "{{workflow.name}} $(id) \'q\' \\"d\\" données"\nflag = False\n'
+            'items = [1, "{{x}}"]\nopts = {"k": [None]}\nnothing = None',
+        },
+        {
+            "cell_type": "code",
+            "metadata": {
+                "tags": [
+                    "step:it's {{first}}",
+                    "limit:nvidia.com/gpu:1",
+                    "limit:memory:2Gi",
+                    "retry:2",
+                    "timeout:1h",
+                    "secret:creds:token:TOKEN",
+                    "label:team:ml",
+                ]
+            },
+            "outputs": [],
+            "execution_count": None,
+            "source": 'print("{{workflow.name}}")\nvalues = [label] * n',
+        },
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["step:数据 $(second)"]},
+            "outputs": [],
+            "execution_count": None,
+            "source": "print(values, opts, items, flag, lr, nothing)",
+        },
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["step:other"]},
+            "outputs": [],
+            "execution_count": None,
+            "source": "print(n)",
+        },
     ],
 }
 
@@ -46,8 +73,12 @@ def cli() -> Path:
 
 def compile_kfp(cli: Path, notebook: Path, out: Path) -> Path:
     target = out / (notebook.stem + ".yaml")
-    subprocess.run(["node", str(cli), "compile", str(notebook), "--target", "kfp", "-o", str(target)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        ["node", str(cli), "compile", str(notebook), "--target", "kfp", "-o", str(target)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return target
 
 
@@ -78,8 +109,10 @@ def check_loads(path: Path, tmp_path: Path) -> None:
 
     again = tmp_path / ("again-" + path.name)
     compiler.Compiler().compile(component, str(again))
-    assert components.load_component_from_file(str(again)).pipeline_spec.root.dag.tasks.keys() == \
-        component.pipeline_spec.root.dag.tasks.keys()
+    assert (
+        components.load_component_from_file(str(again)).pipeline_spec.root.dag.tasks.keys()
+        == component.pipeline_spec.root.dag.tasks.keys()
+    )
 
 
 def test_compiled_kfp_files_load_in_the_kfp_sdk(cli: Path, tmp_path: Path):
@@ -92,8 +125,15 @@ def test_parameters_keep_their_types(cli: Path, tmp_path: Path):
     component = components.load_component_from_file(str(compile_kfp(cli, hostile, tmp_path)))
     parameters = component.pipeline_spec.root.input_definitions.parameters
     types = {name: pipeline_spec_types(p.parameter_type) for name, p in parameters.items()}
-    assert types == {"n": "NUMBER_INTEGER", "lr": "NUMBER_DOUBLE", "label": "STRING", "flag": "BOOLEAN",
-                     "items": "LIST", "opts": "STRUCT", "nothing": "STRING"}
+    assert types == {
+        "n": "NUMBER_INTEGER",
+        "lr": "NUMBER_DOUBLE",
+        "label": "STRING",
+        "flag": "BOOLEAN",
+        "items": "LIST",
+        "opts": "STRUCT",
+        "nothing": "STRING",
+    }
     assert parameters["label"].default_value.string_value == "{{workflow.name}} $(id) 'q' \"d\" données"
 
 

@@ -21,7 +21,12 @@ def test_proxy_definition_uses_a_private_socket_and_a_fresh_secret():
     assert second["environment"][server_proxy.SECRET_ENV] != secret
     command = first["command"]()
     assert command[1:] == [
-        str(server_proxy.service_script()), "serve", "--socket", "{unix_socket}", "--root", server_proxy.jupyter_root(),
+        str(server_proxy.service_script()),
+        "serve",
+        "--socket",
+        "{unix_socket}",
+        "--root",
+        server_proxy.jupyter_root(),
     ]
 
 
@@ -43,7 +48,10 @@ def test_service_refuses_requests_without_the_secret(service_on_socket):
 def test_service_refuses_to_start_without_a_secret(built_service):
     result = subprocess.run(
         [server_proxy.node_executable(), str(built_service), "serve", "--port", "0"],
-        capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin"},
     )
     assert result.returncode != 0
     assert "CELLPIPE_SECRET is not set" in result.stderr
@@ -80,18 +88,32 @@ def test_service_resolves_notebooks_under_the_jupyter_root(jupyter_server):
     port, token = jupyter_server["port"], jupyter_server["token"]
     root = jupyter_server["log"].parent / "root"
     notebook = {
-        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
-        "cells": [{"cell_type": "code", "id": "a", "metadata": {"tags": ["step:load"]}, "source": "x = 1",
-                   "outputs": [], "execution_count": None}],
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "a",
+                "metadata": {"tags": ["step:load"]},
+                "source": "x = 1",
+                "outputs": [],
+                "execution_count": None,
+            }
+        ],
     }
     (root / "sub").mkdir()
     (root / "sub" / "nb.ipynb").write_text(json.dumps(notebook))
     conn = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # noqa: E731
     headers = {
-        "Authorization": f"token {token}", "Content-Type": "application/json",
-        "X-XSRFToken": "same-token", "Cookie": "_xsrf=same-token",
+        "Authorization": f"token {token}",
+        "Content-Type": "application/json",
+        "X-XSRFToken": "same-token",
+        "Cookie": "_xsrf=same-token",
     }
-    status, body = http_call(conn(), "POST", "/cellpipe/api/compile", headers, body=json.dumps({"path": "sub/nb.ipynb"}))
+    status, body = http_call(
+        conn(), "POST", "/cellpipe/api/compile", headers, body=json.dumps({"path": "sub/nb.ipynb"})
+    )
     assert status == 200, body
     assert [f["name"] for f in body["files"]] == ["load.py", "_cellpipe/cellpipe_runtime.py", "pipeline.json"]
     status, body = http_call(conn(), "POST", "/cellpipe/api/compile", headers, body=json.dumps({"path": "../nb.ipynb"}))

@@ -12,12 +12,14 @@ import pytest
 
 from .conftest import REPO
 
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
-        check=True, timeout=600,
+        check=True,
+        timeout=600,
     )
     (found,) = out.glob("jupyterlab_cellpipe-*.whl")
     return found
@@ -43,13 +45,18 @@ def test_fresh_venv_lists_cellpipe_enabled_without_node(wheel, tmp_path):
     python = env_dir / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", str(wheel), "jupyterlab>=4.6,<5"],
-        check=True, timeout=900,
+        check=True,
+        timeout=900,
     )
     # PATH holds the fresh venv only: no Node.
     env = {"PATH": str(env_dir / "bin"), "HOME": str(tmp_path), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
     assert not any((Path(d) / "node").exists() for d in env["PATH"].split(":"))
     result = subprocess.run(
-        [str(env_dir / "bin" / "jupyter"), "labextension", "list"], env=env, capture_output=True, text=True, timeout=120,
+        [str(env_dir / "bin" / "jupyter"), "labextension", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     listing = result.stdout + result.stderr
     line = next((l for l in listing.splitlines() if "jupyterlab-cellpipe" in l), "")

@@ -4,6 +4,7 @@ SubprocessRunner, no venv: the components run in this Python, as cellpipe's loca
 Prints one JSON object: {"kfp": version, "chainSeconds", "chainSteps", "branchesSeconds"}.
 Run by `npm run bench` when kfp is importable: python server/bench/kfp_local.py CHAIN BRANCHES SLEEP
 """
+
 import json
 import logging
 import sys
@@ -24,6 +25,7 @@ def add_one(v: int) -> int:
 @dsl.component
 def nap(v: int, seconds: float) -> int:
     import time
+
     time.sleep(seconds)
     return v + 1
 
@@ -49,11 +51,15 @@ def timed(pipeline):
 
 
 def main():
-    logging.disable(logging.INFO)   # kfp.local logs every task's inputs and outputs
+    logging.disable(logging.INFO)  # kfp.local logs every task's inputs and outputs
     with tempfile.TemporaryDirectory(prefix="cellpipe-kfp-bench-") as root:
         local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=root)
-        figures = {"kfp": kfp.__version__, "chainSteps": CHAIN, "chainSeconds": timed(chain),
-                   "branchesSeconds": timed(branches)}
+        figures = {
+            "kfp": kfp.__version__,
+            "chainSteps": CHAIN,
+            "chainSeconds": timed(chain),
+            "branchesSeconds": timed(branches),
+        }
     print(json.dumps(figures))
 
 

@@ -168,15 +168,18 @@ export async function runLocalRunBenchmark(): Promise<string[]> {
   const housing = readFileSync(join(root, 'src', 'core', '__fixtures__', 'notebooks', 'housing_regression.ipynb'), 'utf8');
   for (const launcher of launchers) {
     const wall = await best(() => runNotebook(housing, 2, launcher));
-    lines.push(
-      `  [${launcher}] housing_regression corpus notebook (4 steps: numpy, pandas, scikit-learn): ${(wall * 1000).toFixed(0)} ms`
-    );
+    lines.push(`  [${launcher}] housing_regression corpus notebook (4 steps: numpy, pandas, scikit-learn): ${(wall * 1000).toFixed(0)} ms`);
   }
   lines.push(...kfpLocal(bare / CHAIN, critical));
   if (process.env.CELLPIPE_BENCH_DATA === '1') {
     lines.push('  data passing (src/core/compile/runtime/bench_data_passing.py):');
     const data = spawnSync(python, [join(root, 'src', 'core', 'compile', 'runtime', 'bench_data_passing.py')], { encoding: 'utf8' });
-    lines.push(...`${data.stdout}${data.stderr}`.trimEnd().split('\n').map(l => `    ${l}`));
+    lines.push(
+      ...`${data.stdout}${data.stderr}`
+        .trimEnd()
+        .split('\n')
+        .map(l => `    ${l}`)
+    );
   } else {
     lines.push('  data passing: skipped (CELLPIPE_BENCH_DATA=1 runs it: ~1 min, ~4 GB of disk)');
   }

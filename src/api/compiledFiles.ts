@@ -33,7 +33,8 @@ export async function saveCompiled(contents: Contents.IManager, notebookPath: st
 
 /** Offers the compiled file(s) as browser downloads. */
 export function downloadCompiled(notebookPath: string, result: CompileResult): void {
-  const files = result.target === 'scripts' ? result.files : [{ name: compiledPath(notebookPath, result).split('/').pop()!, content: result.files[0].content }];
+  const files =
+    result.target === 'scripts' ? result.files : [{ name: compiledPath(notebookPath, result).split('/').pop()!, content: result.files[0].content }];
   for (const file of files) {
     const url = URL.createObjectURL(new Blob([file.content], { type: 'text/plain' }));
     const link = document.createElement('a');

@@ -85,7 +85,11 @@ describe('CellDecorator', () => {
     expect(load.querySelector('.cp-StepHeader-duration')!.textContent).toBe('2.5 s');
     expect(load.querySelector('.cp-StepHeader-saved')!.textContent).toBe('saved: total: float (2.0 KB)');
 
-    runStream(client, 'r1').handlers.event({ type: 'step', runId: 'r1', step: stepState('train', 'Running', { startedAt: '2026-12-04T08:00:03.000Z' }) });
+    runStream(client, 'r1').handlers.event({
+      type: 'step',
+      runId: 'r1',
+      step: stepState('train', 'Running', { startedAt: '2026-12-04T08:00:03.000Z' })
+    });
     await decorated();
     expect(node(5).dataset.cpStatus).toBe('running');
     expect(banner(5)!.querySelector('.cp-StepStatus')!.textContent).toBe('running');
@@ -140,7 +144,7 @@ describe('CellDecorator', () => {
     expect(banner(4)!.querySelector('.cp-StepHeader-name')!.textContent).toBe('clean');
   });
 
-  it("ignores runs of other notebooks", async () => {
+  it('ignores runs of other notebooks', async () => {
     const other = notebookPanel([step('train', 'x = 1')], 'work/other.ipynb');
     model.setPanel(other.panel);
     client.startRun.mockResolvedValue(runState('r9', [stepState('train', 'Running')], { status: 'Running', notebookPath: 'work/other.ipynb' }));

@@ -85,7 +85,10 @@ export async function configureStep(stepName: string, initial: StepConfigForm, s
   for (;;) {
     const result = await showDialog({
       title: `Configure step ${stepName}`,
-      body: new StepConfigBody(current, stepNames.filter(n => n !== stepName)),
+      body: new StepConfigBody(
+        current,
+        stepNames.filter(n => n !== stepName)
+      ),
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Save' })]
     });
     if (!result.button.accept || !result.value) {

@@ -24,7 +24,9 @@ describe('diagnostics as editor marks', () => {
   });
 
   it('keeps severity and message, and names the diagnostic code as the source', () => {
-    const [d] = toLintDiagnostics(doc, [{ severity: 'warning', code: 'undefined-name', message: 'name is not defined', cell: 0, line: 1, column: 5 }]);
+    const [d] = toLintDiagnostics(doc, [
+      { severity: 'warning', code: 'undefined-name', message: 'name is not defined', cell: 0, line: 1, column: 5 }
+    ]);
     expect(d).toEqual({ from: 4, to: 18, severity: 'warning', message: 'name is not defined', source: 'cellpipe: undefined-name' });
   });
 });

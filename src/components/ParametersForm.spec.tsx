@@ -20,13 +20,17 @@ async function rendered(element: JSX.Element): Promise<ReactWidget> {
 describe('ParametersForm', () => {
   it('shows the typed text, or the default, and the error of a text that does not fit on its field', async () => {
     const error = "parameter epochs: 'ten' is not a whole number (the default is 5)";
-    const widget = await rendered(<ParametersForm parameters={parameters} texts={{ epochs: 'ten' }} errors={{ epochs: error }} onChange={() => undefined} />);
+    const widget = await rendered(
+      <ParametersForm parameters={parameters} texts={{ epochs: 'ten' }} errors={{ epochs: error }} onChange={() => undefined} />
+    );
     const input = (name: string): HTMLInputElement => widget.node.querySelector(`input[data-parameter="${name}"]`)!;
     expect(input('epochs').value).toBe('ten');
     expect(input('epochs').getAttribute('aria-invalid')).toBe('true');
     expect(input('name').value).toBe('base');
     expect(input('name').getAttribute('aria-invalid')).toBe('false');
-    expect([...widget.node.querySelectorAll('[data-parameter-error]')].map(e => [e.getAttribute('data-parameter-error'), e.textContent])).toEqual([['epochs', error]]);
+    expect([...widget.node.querySelectorAll('[data-parameter-error]')].map(e => [e.getAttribute('data-parameter-error'), e.textContent])).toEqual([
+      ['epochs', error]
+    ]);
     widget.dispose();
   });
 

@@ -156,7 +156,10 @@ export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Eleme
       <Section title="Pipeline">
         {run && (
           <div className="cp-RunHeader">
-            <RunLine run={run} /> <span className="cp-Muted" title={run.runId}>{run.runId}</span>
+            <RunLine run={run} />{' '}
+            <span className="cp-Muted" title={run.runId}>
+              {run.runId}
+            </span>
             {run.message && <div className="cp-Muted">{run.message}</div>}
           </div>
         )}

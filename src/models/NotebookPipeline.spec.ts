@@ -9,12 +9,7 @@ describe('NotebookPipeline', () => {
 
   beforeEach(() => {
     jest.useFakeTimers();
-    fixture = notebookPanel([
-      { markdown: '# Churn' },
-      step('load', 'rows = [1, 2, 3]'),
-      step('train', 'model = sum(rows)'),
-      'print(model)'
-    ]);
+    fixture = notebookPanel([{ markdown: '# Churn' }, step('load', 'rows = [1, 2, 3]'), step('train', 'model = sum(rows)'), 'print(model)']);
     pipeline = new NotebookPipeline(fixture.panel);
   });
 

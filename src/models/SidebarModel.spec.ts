@@ -155,7 +155,10 @@ describe('SidebarModel', () => {
       client.stepOutputs.mockResolvedValue([{ name: 'model', type: 'float', serializer: 'pickle', bytes: 21 }]);
       stream.handlers.event({ type: 'step', runId: 'r1', step: stepState('train', 'Succeeded') });
       stream.handlers.event({ type: 'step', runId: 'r1', step: stepState('report', 'Succeeded') });
-      const final = runState('r1', [stepState('train', 'Succeeded'), stepState('report', 'Succeeded')], { status: 'Succeeded', metrics: { score: 0.5 } });
+      const final = runState('r1', [stepState('train', 'Succeeded'), stepState('report', 'Succeeded')], {
+        status: 'Succeeded',
+        metrics: { score: 0.5 }
+      });
       client.run.mockResolvedValue(final);
       stream.handlers.event({ type: 'run', runId: 'r1', status: 'Succeeded' });
       await settle();
@@ -184,7 +187,11 @@ describe('SidebarModel', () => {
       const stream = runStream(client, 'r1');
       const failure = { cell: 2, line: 2, error: "NameError: name 'model' is not defined" };
       stream.handlers.event({ type: 'step', runId: 'r1', step: stepState('train', 'Succeeded') });
-      stream.handlers.event({ type: 'step', runId: 'r1', step: stepState('report', 'Failed', { failure, message: `${failure.error} (<cell 2>, line 2)` }) });
+      stream.handlers.event({
+        type: 'step',
+        runId: 'r1',
+        step: stepState('report', 'Failed', { failure, message: `${failure.error} (<cell 2>, line 2)` })
+      });
       client.run.mockResolvedValue({ ...model.run!, status: 'Failed' });
       stream.handlers.event({ type: 'run', runId: 'r1', status: 'Failed', message: 'step report failed' });
       await settle();

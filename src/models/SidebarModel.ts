@@ -1,17 +1,22 @@
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 import type { CellpipeClient } from '../api/client';
-import { BACKEND_NAMES, isFinished, type BackendName, type CompileResult, type CompileTarget, type HealthReport, type OutputSummary } from '../core/run/api';
+import {
+  BACKEND_NAMES,
+  isFinished,
+  type BackendName,
+  type CompileResult,
+  type CompileTarget,
+  type HealthReport,
+  type OutputSummary
+} from '../core/run/api';
 import type { RunEvent, RunState, StepState } from '../core/run/types';
 import type { CellpipeSettings } from '../tokens';
 import { NotebookPipeline } from './NotebookPipeline';
 import { hasSavedOutputs } from './stepStatus';
 import { typeParameterTexts } from './parameterTexts';
 
-export type ServiceHealth =
-  | { state: 'checking' }
-  | { state: 'healthy'; report: HealthReport }
-  | { state: 'unreachable'; message: string };
+export type ServiceHealth = { state: 'checking' } | { state: 'healthy'; report: HealthReport } | { state: 'unreachable'; message: string };
 
 export const DEFAULT_SETTINGS: CellpipeSettings = {
   defaultBackend: 'local',
@@ -219,9 +224,7 @@ export class SidebarModel {
     const next: Record<string, unknown> = { ...this.pipelineMetadata };
     // Metadata is JSON: drop unset fields of objects (undefined is not JSON).
     const cleaned =
-      typeof value === 'object' && value !== null
-        ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== '' && v !== undefined))
-        : value;
+      typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== '' && v !== undefined)) : value;
     const empty = cleaned === '' || cleaned === undefined || (typeof cleaned === 'object' && cleaned !== null && !Object.keys(cleaned).length);
     if (empty) {
       delete next[key];
@@ -397,7 +400,10 @@ export class SidebarModel {
     if (isFinished(event.status)) {
       this.streams.delete(path);
       // The final document has the run's metrics and end time.
-      void this.client.run(run.runId).then(final => this.setRun(path, final), error => this.setError(error));
+      void this.client.run(run.runId).then(
+        final => this.setRun(path, final),
+        error => this.setError(error)
+      );
     }
   }
 
@@ -405,7 +411,10 @@ export class SidebarModel {
     this.watched.set(path, state);
     const history = this.histories.get(path);
     if (history) {
-      this.histories.set(path, history.map(r => (r.runId === state.runId ? state : r)));
+      this.histories.set(
+        path,
+        history.map(r => (r.runId === state.runId ? state : r))
+      );
     }
     for (const step of state.steps) {
       this.loadOutputs(path, state, step);

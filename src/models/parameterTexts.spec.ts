@@ -6,7 +6,12 @@ function parameter(name: string, type: string, value: unknown): Parameter {
 }
 
 describe('typeParameterTexts', () => {
-  const declared = [parameter('epochs', 'int', 5), parameter('rate', 'float', 0.1), parameter('name', 'str', 'base'), parameter('layers', 'list', [8])];
+  const declared = [
+    parameter('epochs', 'int', 5),
+    parameter('rate', 'float', 0.1),
+    parameter('name', 'str', 'base'),
+    parameter('layers', 'list', [8])
+  ];
 
   it('reads each text by the type of its parameter', () => {
     expect(typeParameterTexts(declared, { epochs: '10', rate: '1', name: '10', layers: '[16, 8]' })).toEqual({

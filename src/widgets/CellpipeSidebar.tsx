@@ -20,8 +20,6 @@ export class CellpipeSidebar extends ReactWidget {
   }
 
   render(): JSX.Element {
-    return (
-      <UseSignal signal={this.model.changed}>{() => <SidebarPanel model={this.model} onCompile={this.onCompile} />}</UseSignal>
-    );
+    return <UseSignal signal={this.model.changed}>{() => <SidebarPanel model={this.model} onCompile={this.onCompile} />}</UseSignal>;
   }
 }

@@ -10,7 +10,12 @@ import type { NotebookFile } from './notebookFile';
  * A notebook compiled into the files of a target, checked the same way for the CLI, the service
  * and the backends (core/compile/targets.ts). Warnings go to `warn`.
  */
-export function compileNotebook(file: NotebookFile, target: unknown, options: TargetOptions = {}, warn: (line: string) => void = () => undefined): CompiledTarget {
+export function compileNotebook(
+  file: NotebookFile,
+  target: unknown,
+  options: TargetOptions = {},
+  warn: (line: string) => void = () => undefined
+): CompiledTarget {
   if (!isCompileTarget(target)) {
     throw new CellpipeError('invalid', `unknown target '${String(target)}': use one of ${COMPILE_TARGETS.join(', ')}`);
   }

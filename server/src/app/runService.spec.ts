@@ -55,8 +55,14 @@ describe('RunService: the application layer the CLI and the service share', () =
 
   const notebook = () => notebookInFolder(dir, 'pipe.ipynb');
 
-  it('runs a notebook locally with typed values and NAME=VALUE texts, each read by its parameter\'s type', async () => {
-    const handle = await runs.start({ notebook: notebook(), parameters: { n: 4 }, parameterTexts: ['rate=2', 'name=7'], python: 'python3', workers: 2 });
+  it("runs a notebook locally with typed values and NAME=VALUE texts, each read by its parameter's type", async () => {
+    const handle = await runs.start({
+      notebook: notebook(),
+      parameters: { n: 4 },
+      parameterTexts: ['rate=2', 'name=7'],
+      python: 'python3',
+      workers: 2
+    });
     const state = await handle.done;
     expect(state).toMatchObject({ status: 'Succeeded', notebookPath: 'pipe.ipynb', parameters: { n: 4, rate: 2, name: '7' }, cwd: dir });
     expect(await runs.stepLog(state.runId, 'make')).toBe('made 4 2.0 7\n');
@@ -72,14 +78,20 @@ describe('RunService: the application layer the CLI and the service share', () =
       kind: 'invalid',
       message: 'parameter n: "4" is not of type int (the default is 3)'
     });
-    expect(await failure(runs.start({ notebook: notebook(), parameters: { m: 1 } }))).toMatchObject({ kind: 'invalid', message: expect.stringMatching(/no parameter 'm' \(its parameters: n, rate, name\)/) });
+    expect(await failure(runs.start({ notebook: notebook(), parameters: { m: 1 } }))).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringMatching(/no parameter 'm' \(its parameters: n, rate, name\)/)
+    });
     expect(await failure(runs.start({ notebook: notebook(), parameterTexts: ['n=many'] }))).toMatchObject({ kind: 'invalid' });
     expect(await failure(runs.start({ notebook: notebook(), backend: 'cloud' as never }))).toMatchObject({ kind: 'invalid' });
     expect(await failure(runs.start({ notebook: notebook(), workers: 1.5 }))).toMatchObject({ kind: 'invalid' });
     const savedHost = process.env.KFP_HOST;
     delete process.env.KFP_HOST;
     try {
-      expect(await failure(runs.start({ notebook: notebook(), backend: 'kfp' }))).toMatchObject({ kind: 'invalid', message: expect.stringMatching(/Kubeflow Pipelines API/) });
+      expect(await failure(runs.start({ notebook: notebook(), backend: 'kfp' }))).toMatchObject({
+        kind: 'invalid',
+        message: expect.stringMatching(/Kubeflow Pipelines API/)
+      });
     } finally {
       if (savedHost !== undefined) process.env.KFP_HOST = savedHost;
     }
@@ -99,10 +111,16 @@ describe('RunService: the application layer the CLI and the service share', () =
     expect(await other.cancel(handle.runId)).toBe(`cancel requested for run ${handle.runId}`);
     const state = await handle.done;
     expect(state.status).toBe('Cancelled');
-    expect(await failure(other.cancel(handle.runId))).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/is Cancelled: nothing to cancel/) });
+    expect(await failure(other.cancel(handle.runId))).toMatchObject({
+      kind: 'conflict',
+      message: expect.stringMatching(/is Cancelled: nothing to cancel/)
+    });
     const done = await (await runs.start({ notebook: notebook(), python: 'python3' })).done;
     expect(await failure(other.retry(done.runId))).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/nothing to retry/) });
-    expect(await failure(other.stepLog(done.runId, 'nope'))).toMatchObject({ kind: 'not-found', message: expect.stringMatching(/its steps: make, total/) });
+    expect(await failure(other.stepLog(done.runId, 'nope'))).toMatchObject({
+      kind: 'not-found',
+      message: expect.stringMatching(/its steps: make, total/)
+    });
   });
 });
 
@@ -132,7 +150,9 @@ describe('RunService: runs on Kubernetes that this process did not start', () =>
     const first = new RunService({ store });
     const finished = await (await first.start({ notebook: notebookInFolder(dir, 'pipe.ipynb'), backend: 'kubernetes', parameters: { n: 5 } })).done;
     expect(finished.status).toBe('Succeeded');
-    const created = k8s.requests.find(r => r.method === 'POST')!.body as { spec: { arguments: { parameters: Array<{ name: string; value: string }> } } };
+    const created = k8s.requests.find(r => r.method === 'POST')!.body as {
+      spec: { arguments: { parameters: Array<{ name: string; value: string }> } };
+    };
     expect(created.spec.arguments.parameters.find(p => p.name === 'n')?.value).toBe('5');
 
     // As if the process that followed it had died while it ran: the record says Running.

@@ -162,12 +162,13 @@ export class RunService {
   async list(notebookPath?: string): Promise<RunState[]> {
     const saved = this.store.loadAll().filter(state => notebookPath === undefined || state.notebookPath === notebookPath);
     return Promise.all(
-      saved.map(state =>
-        this.active.has(state.runId) || isFinished(state.status)
-          ? state
-          : this.backendOf(state)
-              .then(backend => backend.refresh(state))
-              .catch(() => state) // out of reach now: the last known state
+      saved.map(
+        state =>
+          this.active.has(state.runId) || isFinished(state.status)
+            ? state
+            : this.backendOf(state)
+                .then(backend => backend.refresh(state))
+                .catch(() => state) // out of reach now: the last known state
       )
     );
   }

@@ -100,7 +100,11 @@ export function remoteRunHandle(tracking: RemoteRunTracking, follow: Promise<unk
   const done = follow.then(
     () => finish(tracking.state()),
     (error: Error) =>
-      finish({ ...tracking.state(), status: 'Failed', message: `lost track of ${tracking.what}: ${error.message} (\`cellpipe status ${runId}\` asks again)` })
+      finish({
+        ...tracking.state(),
+        status: 'Failed',
+        message: `lost track of ${tracking.what}: ${error.message} (\`cellpipe status ${runId}\` asks again)`
+      })
   );
   return {
     runId,

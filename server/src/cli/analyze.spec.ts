@@ -42,10 +42,20 @@ describe('cellpipe analyze', () => {
     const folder = mkdtempSync(join(tmpdir(), 'cellpipe-analyze-'));
     const path = join(folder, 'broken.ipynb');
     const cell = (tags: string[], source: string) => ({ cell_type: 'code', metadata: { tags }, source, outputs: [], execution_count: null });
-    writeFileSync(path, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell(['step:a'], 'x = 1\nprint(y)'), cell(['step:b', 'prev:nope'], 'print(x)')] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [cell(['step:a'], 'x = 1\nprint(y)'), cell(['step:b', 'prev:nope'], 'print(x)')]
+      })
+    );
     const json = analyze(path, '--json');
     expect(json.status).toBe(1);
-    expect(JSON.parse(json.stdout).diagnostics.map((d: { code: string; cell: number; line: number; column: number }) => [d.code, d.cell, d.line, d.column])).toEqual([
+    expect(
+      JSON.parse(json.stdout).diagnostics.map((d: { code: string; cell: number; line: number; column: number }) => [d.code, d.cell, d.line, d.column])
+    ).toEqual([
       ['undefined-name', 0, 2, 7],
       ['unknown-prev', 1, 1, 1]
     ]);

@@ -51,7 +51,10 @@ describe('cellpipe compile', () => {
   });
 
   test('usage errors exit 2', () => {
-    expect(compile(join(corpus, 'kale_titanic.ipynb'), '--target', 'tekton')).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown --target 'tekton'/) });
+    expect(compile(join(corpus, 'kale_titanic.ipynb'), '--target', 'tekton')).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/unknown --target 'tekton'/)
+    });
     expect(compile(join(corpus, 'kale_titanic.ipynb'), '--target', 'kfp', '--template')).toMatchObject({ status: 2 });
   });
 });

@@ -57,164 +57,203 @@ const step = (state: RunState, name: string): StepState => state.steps.find(s =>
 const blockUntil = (file: string): string => `import os, time\nwhile not os.path.exists(${JSON.stringify(file)}):\n    time.sleep(0.02)`;
 
 describe('cellpipe run, faults', () => {
-  it('a step killed while writing a large output leaves no partial value; retry finishes the run', async () => {
-    const path = notebook([
-      [['functions'], `import os, time\n\nclass Slow:\n    """Pickles slowly the first time: the step is still writing when it is killed."""\n    def __reduce__(self):\n${blockUntil('go-on').replace(/^/gm, '        ')}\n        return (Slow, ())`],
-      [['step:produce'], 'big = [bytes(32 << 20), Slow()]\nprint("produced")'],
-      [['step:consume'], 'print(len(big[0]), type(big[1]).__name__)']
-    ]);
-    const run = startCli(['run', path, '--json', '--python', testPython], { home, cwd: work });
-    const result = finished(run);
-    // The temporary file of `big` holds the 32 MiB already written, and its writer is blocked.
-    const writing = await waitFor(state => {
-      const folder = join(store().dataDir(state.runId), 'produce');
-      return existsSync(folder) && readdirSync(folder).some(f => f.startsWith('.cellpipe.tmp-') && readFileSync(join(folder, f)).length >= 32 << 20);
-    });
-    process.kill(step(writing, 'produce').pid!, 'SIGKILL');
-    const killed = await result;
-    const summary: RunSummary = JSON.parse(killed.stdout);
-    expect(killed.code).toBe(1);
-    expect(summary.status).toBe('Failed');
-    expect(summary.steps.map(s => s.status)).toEqual(['Failed', 'Skipped']);
-    expect(summary.message).toContain("step 'produce' failed: the step's process was killed by SIGKILL");
-    const folder = join(store().dataDir(summary.runId), 'produce');
-    expect(readdirSync(folder).filter(f => !f.startsWith('.cellpipe.tmp-'))).toEqual([]); // no big.pkl, no big.json
+  it(
+    'a step killed while writing a large output leaves no partial value; retry finishes the run',
+    async () => {
+      const path = notebook([
+        [
+          ['functions'],
+          `import os, time\n\nclass Slow:\n    """Pickles slowly the first time: the step is still writing when it is killed."""\n    def __reduce__(self):\n${blockUntil('go-on').replace(/^/gm, '        ')}\n        return (Slow, ())`
+        ],
+        [['step:produce'], 'big = [bytes(32 << 20), Slow()]\nprint("produced")'],
+        [['step:consume'], 'print(len(big[0]), type(big[1]).__name__)']
+      ]);
+      const run = startCli(['run', path, '--json', '--python', testPython], { home, cwd: work });
+      const result = finished(run);
+      // The temporary file of `big` holds the 32 MiB already written, and its writer is blocked.
+      const writing = await waitFor(state => {
+        const folder = join(store().dataDir(state.runId), 'produce');
+        return (
+          existsSync(folder) && readdirSync(folder).some(f => f.startsWith('.cellpipe.tmp-') && readFileSync(join(folder, f)).length >= 32 << 20)
+        );
+      });
+      process.kill(step(writing, 'produce').pid!, 'SIGKILL');
+      const killed = await result;
+      const summary: RunSummary = JSON.parse(killed.stdout);
+      expect(killed.code).toBe(1);
+      expect(summary.status).toBe('Failed');
+      expect(summary.steps.map(s => s.status)).toEqual(['Failed', 'Skipped']);
+      expect(summary.message).toContain("step 'produce' failed: the step's process was killed by SIGKILL");
+      const folder = join(store().dataDir(summary.runId), 'produce');
+      expect(readdirSync(folder).filter(f => !f.startsWith('.cellpipe.tmp-'))).toEqual([]); // no big.pkl, no big.json
 
-    writeFileSync(join(work, 'go-on'), '');
-    const retried = await cli(['retry', summary.runId, '--json'], { home, cwd: work });
-    expect(retried.code).toBe(0);
-    expect(JSON.parse(retried.stdout).status).toBe('Succeeded');
-    expect(readdirSync(folder).sort()).toEqual(['.step.json', 'big.json', 'big.pkl']);
-    expect((await cli(['logs', summary.runId, 'consume'], { home })).stdout).toBe(`${32 << 20} Slow\n`);
-  }, TIMEOUT);
+      writeFileSync(join(work, 'go-on'), '');
+      const retried = await cli(['retry', summary.runId, '--json'], { home, cwd: work });
+      expect(retried.code).toBe(0);
+      expect(JSON.parse(retried.stdout).status).toBe('Succeeded');
+      expect(readdirSync(folder).sort()).toEqual(['.step.json', 'big.json', 'big.pkl']);
+      expect((await cli(['logs', summary.runId, 'consume'], { home })).stdout).toBe(`${32 << 20} Slow\n`);
+    },
+    TIMEOUT
+  );
 
   it.each([
     ['a generator', 'class Table:\n    def rows(self):\n        yield from range(3)', 'Table().rows()', 'a live generator'],
     ['an open file', 'def opened(name):\n    return open(name)', 'opened("faults.ipynb")', 'an open file']
-  ])('an output that is %s fails its step with the variable name', async (_what, helper, call, reason) => {
-    const path = notebook([
-      [['functions'], helper],
-      [['step:make'], `values = ${call}`],
-      [['step:use'], 'print(values)']
-    ]);
-    const { code, summary } = await runNotebook(path, { home, cwd: work });
-    expect(code).toBe(1);
-    expect(summary.steps.map(s => s.status)).toEqual(['Failed', 'Skipped']);
-    expect(summary.message).toMatch(new RegExp(`^step 'make' failed: output 'values' of step 'make' is a \\S+, which cannot be passed to other steps: ${reason}`));
-    const status = await cli(['status', summary.runId, '--json'], { home });
-    expect(JSON.parse(status.stdout).message).toBe(summary.message);
-  }, TIMEOUT);
+  ])(
+    'an output that is %s fails its step with the variable name',
+    async (_what, helper, call, reason) => {
+      const path = notebook([
+        [['functions'], helper],
+        [['step:make'], `values = ${call}`],
+        [['step:use'], 'print(values)']
+      ]);
+      const { code, summary } = await runNotebook(path, { home, cwd: work });
+      expect(code).toBe(1);
+      expect(summary.steps.map(s => s.status)).toEqual(['Failed', 'Skipped']);
+      expect(summary.message).toMatch(
+        new RegExp(`^step 'make' failed: output 'values' of step 'make' is a \\S+, which cannot be passed to other steps: ${reason}`)
+      );
+      const status = await cli(['status', summary.runId, '--json'], { home });
+      expect(JSON.parse(status.stdout).message).toBe(summary.message);
+    },
+    TIMEOUT
+  );
 
-  it('an output the analysis sees is unpicklable stops the run before it starts, naming the variable', async () => {
-    const path = notebook([
-      [['step:make'], 'values = (i * i for i in range(3))'],
-      [['step:use'], 'print(values)']
-    ]);
-    const result = await cli(['run', path, '--json', '--python', testPython], { home, cwd: work });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/cell 0, line 1:\d+: error unpicklable-value: 'values' holds a generator/);
-  }, TIMEOUT);
+  it(
+    'an output the analysis sees is unpicklable stops the run before it starts, naming the variable',
+    async () => {
+      const path = notebook([
+        [['step:make'], 'values = (i * i for i in range(3))'],
+        [['step:use'], 'print(values)']
+      ]);
+      const result = await cli(['run', path, '--json', '--python', testPython], { home, cwd: work });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/cell 0, line 1:\d+: error unpicklable-value: 'values' holds a generator/);
+    },
+    TIMEOUT
+  );
 
-  it('a step raising shows the notebook cell and line in its log and in the failure message', async () => {
-    const path = notebook([
-      [['step:ok'], 'x = 1'],
-      [['step:bad'], 'print("before")\ny = x / 0']
-    ]);
-    const { code, summary } = await runNotebook(path, { home, cwd: work });
-    expect(code).toBe(1);
-    expect(summary.message).toBe("step 'bad' failed: ZeroDivisionError: division by zero (<cell 1: step bad>, line 2)");
-    const log = (await cli(['logs', summary.runId, 'bad'], { home })).stdout;
-    expect(log).toMatch(/^before\nTraceback \(most recent call last\):\n {2}File "<cell 1: step bad>", line 2, in <module>\n {4}y = x \/ 0\n/);
-    expect(log).toMatch(/ZeroDivisionError: division by zero\n$/);
-    expect(log).not.toContain('cellpipe'); // the runtime's frames and messages stay out of the user's log
-    const status = JSON.parse((await cli(['status', summary.runId, '--json'], { home })).stdout);
-    expect(status.message).toBe(summary.message);
-    const bad = step(store().load(summary.runId), 'bad');
-    expect(bad.failure).toEqual({ cell: 1, line: 2, error: 'ZeroDivisionError: division by zero' });
-    // The result document the runtime leaves on the volume (what Argo hands back as the step's
-    // output parameter) says the same as its failed event.
-    const document = readFileSync(join(store().dataDir(summary.runId), bad.id, STEP_RESULT_FILE), 'utf8');
-    expect(readStepResult(document)?.failure).toEqual({ message: bad.message, failure: bad.failure });
-  }, TIMEOUT);
+  it(
+    'a step raising shows the notebook cell and line in its log and in the failure message',
+    async () => {
+      const path = notebook([
+        [['step:ok'], 'x = 1'],
+        [['step:bad'], 'print("before")\ny = x / 0']
+      ]);
+      const { code, summary } = await runNotebook(path, { home, cwd: work });
+      expect(code).toBe(1);
+      expect(summary.message).toBe("step 'bad' failed: ZeroDivisionError: division by zero (<cell 1: step bad>, line 2)");
+      const log = (await cli(['logs', summary.runId, 'bad'], { home })).stdout;
+      expect(log).toMatch(/^before\nTraceback \(most recent call last\):\n {2}File "<cell 1: step bad>", line 2, in <module>\n {4}y = x \/ 0\n/);
+      expect(log).toMatch(/ZeroDivisionError: division by zero\n$/);
+      expect(log).not.toContain('cellpipe'); // the runtime's frames and messages stay out of the user's log
+      const status = JSON.parse((await cli(['status', summary.runId, '--json'], { home })).stdout);
+      expect(status.message).toBe(summary.message);
+      const bad = step(store().load(summary.runId), 'bad');
+      expect(bad.failure).toEqual({ cell: 1, line: 2, error: 'ZeroDivisionError: division by zero' });
+      // The result document the runtime leaves on the volume (what Argo hands back as the step's
+      // output parameter) says the same as its failed event.
+      const document = readFileSync(join(store().dataDir(summary.runId), bad.id, STEP_RESULT_FILE), 'utf8');
+      expect(readStepResult(document)?.failure).toEqual({ message: bad.message, failure: bad.failure });
+    },
+    TIMEOUT
+  );
 
-  it('a runner killed mid-run leaves a run store that status reads and retry resumes', async () => {
-    const path = notebook([
-      [['step:first'], 'n = 20\nprint("first")'],
-      [['step:second'], `${blockUntil('go-on')}\nn += 1\nprint("second", n)`],
-      [['step:third'], 'print("third", n)']
-    ]);
-    const runner = startCli(['run', path, '--json', '--python', testPython], { home, cwd: work });
-    const exited = finished(runner);
-    const running = await waitFor(state => step(state, 'second').status === 'Running');
-    runner.kill('SIGKILL');
-    expect((await exited).signal).toBe('SIGKILL');
+  it(
+    'a runner killed mid-run leaves a run store that status reads and retry resumes',
+    async () => {
+      const path = notebook([
+        [['step:first'], 'n = 20\nprint("first")'],
+        [['step:second'], `${blockUntil('go-on')}\nn += 1\nprint("second", n)`],
+        [['step:third'], 'print("third", n)']
+      ]);
+      const runner = startCli(['run', path, '--json', '--python', testPython], { home, cwd: work });
+      const exited = finished(runner);
+      const running = await waitFor(state => step(state, 'second').status === 'Running');
+      runner.kill('SIGKILL');
+      expect((await exited).signal).toBe('SIGKILL');
 
-    const status = await cli(['status', running.runId, '--json'], { home });
-    expect(status.code).toBe(0);
-    const seen: RunSummary = JSON.parse(status.stdout);
-    expect(seen.status).toBe('Failed');
-    expect(seen.message).toMatch(/stopped before it finished; `cellpipe retry .*` resumes it/);
-    expect(seen.steps.map(s => s.status)).toEqual(['Succeeded', 'Running', 'Pending']);
+      const status = await cli(['status', running.runId, '--json'], { home });
+      expect(status.code).toBe(0);
+      const seen: RunSummary = JSON.parse(status.stdout);
+      expect(seen.status).toBe('Failed');
+      expect(seen.message).toMatch(/stopped before it finished; `cellpipe retry .*` resumes it/);
+      expect(seen.steps.map(s => s.status)).toEqual(['Succeeded', 'Running', 'Pending']);
 
-    writeFileSync(join(work, 'go-on'), '');
-    const retried = await cli(['retry', running.runId, '--json'], { home, cwd: work });
-    expect(retried.code).toBe(0);
-    const summary: RunSummary = JSON.parse(retried.stdout);
-    expect(summary.status).toBe('Succeeded');
-    expect((await cli(['logs', running.runId, 'third'], { home })).stdout).toBe('third 21\n');
-  }, TIMEOUT);
+      writeFileSync(join(work, 'go-on'), '');
+      const retried = await cli(['retry', running.runId, '--json'], { home, cwd: work });
+      expect(retried.code).toBe(0);
+      const summary: RunSummary = JSON.parse(retried.stdout);
+      expect(summary.status).toBe('Succeeded');
+      expect((await cli(['logs', running.runId, 'third'], { home })).stdout).toBe('third 21\n');
+    },
+    TIMEOUT
+  );
 
-  it('cellpipe cancel from another process cancels a running run', async () => {
-    const path = notebook([
-      [['step:wait'], blockUntil('never')],
-      [['step:after', 'prev:wait'], 'print("never")']
-    ]);
-    const run = finished(startCli(['run', path, '--json', '--python', testPython], { home, cwd: work }));
-    const running = await waitFor(state => step(state, 'wait').status === 'Running');
-    const cancel = await cli(['cancel', running.runId], { home });
-    expect(cancel.code).toBe(0);
-    const { code, stdout } = await run;
-    expect(code).toBe(1);
-    const summary: RunSummary = JSON.parse(stdout);
-    expect(summary.status).toBe('Cancelled');
-    expect(summary.steps.map(s => s.status)).toEqual(['Cancelled', 'Cancelled']);
-  }, TIMEOUT);
+  it(
+    'cellpipe cancel from another process cancels a running run',
+    async () => {
+      const path = notebook([
+        [['step:wait'], blockUntil('never')],
+        [['step:after', 'prev:wait'], 'print("never")']
+      ]);
+      const run = finished(startCli(['run', path, '--json', '--python', testPython], { home, cwd: work }));
+      const running = await waitFor(state => step(state, 'wait').status === 'Running');
+      const cancel = await cli(['cancel', running.runId], { home });
+      expect(cancel.code).toBe(0);
+      const { code, stdout } = await run;
+      expect(code).toBe(1);
+      const summary: RunSummary = JSON.parse(stdout);
+      expect(summary.status).toBe('Cancelled');
+      expect(summary.steps.map(s => s.status)).toEqual(['Cancelled', 'Cancelled']);
+    },
+    TIMEOUT
+  );
 });
 
 describe('cellpipe run, exit codes and output', () => {
-  it('--json prints exactly the documented shape, and exit 0 only when the run succeeded', async () => {
-    const path = notebook([
-      [['pipeline-parameters'], 'rate = 0.5'],
-      [['step:a'], 'score = rate * 2\nprint(score)'],
-      [['pipeline-metrics'], 'score']
-    ]);
-    const { code, summary } = await runNotebook(path, { home, cwd: work, extra: ['--param', 'rate=2'] });
-    expect(code).toBe(0);
-    expect(summary).toEqual({
-      runId: expect.stringMatching(/^faults-\d{8}-\d{6}-[0-9a-f]{6}$/),
-      status: 'Succeeded',
-      steps: [{ name: 'a', status: 'Succeeded', startedAt: expect.any(String), finishedAt: expect.any(String), cached: false }],
-      metrics: { score: 4 }
-    });
-    const again = await runNotebook(path, { home, cwd: work, extra: ['--param', 'rate=2'] });
-    expect(again.code).toBe(0);
-    expect(again.summary.steps[0]).toMatchObject({ status: 'Cached', cached: true });
-  }, TIMEOUT);
+  it(
+    '--json prints exactly the documented shape, and exit 0 only when the run succeeded',
+    async () => {
+      const path = notebook([
+        [['pipeline-parameters'], 'rate = 0.5'],
+        [['step:a'], 'score = rate * 2\nprint(score)'],
+        [['pipeline-metrics'], 'score']
+      ]);
+      const { code, summary } = await runNotebook(path, { home, cwd: work, extra: ['--param', 'rate=2'] });
+      expect(code).toBe(0);
+      expect(summary).toEqual({
+        runId: expect.stringMatching(/^faults-\d{8}-\d{6}-[0-9a-f]{6}$/),
+        status: 'Succeeded',
+        steps: [{ name: 'a', status: 'Succeeded', startedAt: expect.any(String), finishedAt: expect.any(String), cached: false }],
+        metrics: { score: 4 }
+      });
+      const again = await runNotebook(path, { home, cwd: work, extra: ['--param', 'rate=2'] });
+      expect(again.code).toBe(0);
+      expect(again.summary.steps[0]).toMatchObject({ status: 'Cached', cached: true });
+    },
+    TIMEOUT
+  );
 
   it.each([
     ['rate=fast', "parameter rate: 'fast' is not a number (the default is 0.5)"],
     ['speed=1', "the notebook has no parameter 'speed' (its parameters: rate, name)"],
     ['rate', "a parameter is set as NAME=VALUE, got 'rate'"]
-  ])('--param %s exits 2 with a clear message', async (param, message) => {
-    const path = notebook([
-      [['pipeline-parameters'], 'rate = 0.5\nname = "x"'],
-      [['step:a'], 'print(rate, name)']
-    ]);
-    const result = await cli(['run', path, '--json', '--python', testPython, '--param', param], { home, cwd: work });
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(message);
-    expect(existsSync(join(home, 'runs'))).toBe(false);
-  }, TIMEOUT);
+  ])(
+    '--param %s exits 2 with a clear message',
+    async (param, message) => {
+      const path = notebook([
+        [['pipeline-parameters'], 'rate = 0.5\nname = "x"'],
+        [['step:a'], 'print(rate, name)']
+      ]);
+      const result = await cli(['run', path, '--json', '--python', testPython, '--param', param], { home, cwd: work });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(message);
+      expect(existsSync(join(home, 'runs'))).toBe(false);
+    },
+    TIMEOUT
+  );
 });

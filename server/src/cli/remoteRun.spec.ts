@@ -63,10 +63,12 @@ async function startKubernetes(options: FakeKubernetesOptions): Promise<FakeKube
   return k8s;
 }
 
-
 describe('cellpipe run --backend kubernetes', () => {
-  test('reports each step, a retried step and the pods\' logs; status and logs read the cluster', async () => {
-    const k8s = await startKubernetes({ scenario: wf => argoScenario(wf, { ranking: ['Failed', 'Succeeded'] }), dropWatch: { request: 1, afterEvents: 6, how: 'destroy' } });
+  test("reports each step, a retried step and the pods' logs; status and logs read the cluster", async () => {
+    const k8s = await startKubernetes({
+      scenario: wf => argoScenario(wf, { ranking: ['Failed', 'Succeeded'] }),
+      dropWatch: { request: 1, afterEvents: 6, how: 'destroy' }
+    });
     const run = await cellpipe(['run', notebook, '--backend', 'kubernetes', '--namespace', 'ml-team', '--json', '--verbose']);
     expect(run.stderr).not.toMatch(/cellpipe:/);
     expect(run.status).toBe(0);
@@ -91,7 +93,7 @@ describe('cellpipe run --backend kubernetes', () => {
     expect(logs.stdout).toContain('--- attempt 2 of 2 (Succeeded) ---\nranking: attempt 2\nranking: done\n');
   }, 60_000);
 
-  test('--verbose prints a step\'s log while it runs, before the step has succeeded', async () => {
+  test("--verbose prints a step's log while it runs, before the step has succeeded", async () => {
     // The workflow stalls with load running (frame 6, after the setup task) until its whole log has been printed.
     const k8s = await startKubernetes({ scenario: wf => ({ ...argoScenario(wf), logArrival: 'lines' }), stallAfterFrames: 7 });
     const run = await cellpipe(['run', notebook, '--backend', 'kubernetes', '--verbose'], stderr => {
@@ -137,15 +139,23 @@ describe('cellpipe run --backend kubernetes', () => {
   }, 60_000);
 
   test.each([
-    ['403', { failures: [{ method: 'POST', path: /workflows$/, code: 403, message: 'forbidden' }] }, /not allowed to create workflows\.argoproj\.io there \(403 Forbidden: forbidden\)/],
+    [
+      '403',
+      { failures: [{ method: 'POST', path: /workflows$/, code: 403, message: 'forbidden' }] },
+      /not allowed to create workflows\.argoproj\.io there \(403 Forbidden: forbidden\)/
+    ],
     ['404 no Argo', { crdInstalled: false }, /this cluster does not know Argo Workflows/]
-  ] as const)('%s: a plain-words error and no run recorded', async (_name, options, message) => {
-    await startKubernetes(options as FakeKubernetesOptions);
-    const run = await cellpipe(['run', notebook, '--backend', 'kubernetes']);
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect((await cellpipe(['runs'])).stdout).toMatch(/^no runs/);
-  }, 60_000);
+  ] as const)(
+    '%s: a plain-words error and no run recorded',
+    async (_name, options, message) => {
+      await startKubernetes(options as FakeKubernetesOptions);
+      const run = await cellpipe(['run', notebook, '--backend', 'kubernetes']);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect((await cellpipe(['runs'])).stdout).toMatch(/^no runs/);
+    },
+    60_000
+  );
 });
 
 describe('cellpipe run --backend kfp', () => {
@@ -157,7 +167,10 @@ describe('cellpipe run --backend kfp', () => {
     const run = await cellpipe(['run', notebook, '--backend', 'kfp', '--kfp-host', kfp.url, '--json']);
     expect(run.status).toBe(1);
     const summary = JSON.parse(run.stdout);
-    expect(summary.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([...steps.slice(0, 5).map(s => `${s}:Succeeded`), 'report:Failed']);
+    expect(summary.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([
+      ...steps.slice(0, 5).map(s => `${s}:Succeeded`),
+      'report:Failed'
+    ]);
     expect(run.stderr).toMatch(/ {2}Failed +report in [\d.]+s: report: container exited with code 1/);
     expect(kfp.pipelines.get('pipeline-1')!.spec).toMatchObject({ schemaVersion: '2.1.0' });
     expect(kfp.requests.every(r => r.headers.authorization === 'Bearer tok')).toBe(true);

@@ -11,7 +11,7 @@ export interface RemoteRunFlags {
 
 export function withRemoteRunFlags(command: Command): Command {
   return command
-    .option('--namespace <ns>', 'kubernetes: namespace of the Workflow (default: the kubeconfig context\'s)')
+    .option('--namespace <ns>', "kubernetes: namespace of the Workflow (default: the kubeconfig context's)")
     .option('--image <ref>', 'kubernetes, kfp: image of steps without an image: tag or notebook image')
     .option('--kfp-host <url>', 'kfp: URL of the Kubeflow Pipelines API (or $KFP_HOST)')
     .option('--kfp-token <token>', 'kfp: bearer token (or $KFP_TOKEN)')

@@ -16,9 +16,7 @@ interface ServeOptions {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description(
-      `run the HTTP service JupyterLab talks to (started by jupyter-server-proxy; needs ${SECRET_ENV})`
-    )
+    .description(`run the HTTP service JupyterLab talks to (started by jupyter-server-proxy; needs ${SECRET_ENV})`)
     .option('--socket <path>', 'listen on this Unix socket')
     .option('--port <port>', 'listen on this loopback port instead')
     .option('--root <dir>', 'the Jupyter root folder: notebooks are found under it and never outside (default: the current folder)')

@@ -26,7 +26,9 @@ function titanicCsv(): string {
   for (let i = 0; i < 80; i++) {
     const embarked = i % 17 === 0 ? '' : 'SCQ'[i % 3];
     const age = i % 9 === 0 ? '' : String(5 + ((i * 7) % 60));
-    rows.push(`${i + 1},${(i * 5) % 3 === 0 ? 1 : 0},${1 + (i % 3)},${i % 2 ? 'male' : 'female'},${age},${i % 4},${i % 3},${(10 + ((i * 13) % 90)).toFixed(2)},${embarked}`);
+    rows.push(
+      `${i + 1},${(i * 5) % 3 === 0 ? 1 : 0},${1 + (i % 3)},${i % 2 ? 'male' : 'female'},${age},${i % 4},${i % 3},${(10 + ((i * 13) % 90)).toFixed(2)},${embarked}`
+    );
   }
   return rows.join('\n') + '\n';
 }
@@ -54,8 +56,12 @@ const cases: Record<string, Case> = {
 
 const fixtures = join(repoRoot, 'src', 'core', '__fixtures__', 'notebooks');
 const notebooks = [
-  ...readdirSync(fixtures).filter(n => n.endsWith('.ipynb')).map(n => join(fixtures, n)),
-  ...readdirSync(join(repoRoot, 'examples')).filter(n => n.endsWith('.ipynb')).map(n => join(repoRoot, 'examples', n))
+  ...readdirSync(fixtures)
+    .filter(n => n.endsWith('.ipynb'))
+    .map(n => join(fixtures, n)),
+  ...readdirSync(join(repoRoot, 'examples'))
+    .filter(n => n.endsWith('.ipynb'))
+    .map(n => join(repoRoot, 'examples', n))
 ];
 
 describe('a pipeline run prints, step by step, what Run All prints', () => {
@@ -68,20 +74,24 @@ describe('a pipeline run prints, step by step, what Run All prints', () => {
       it.skip(`${name} (skipped: ${why})`, () => undefined);
       continue;
     }
-    it(name, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'cellpipe-eq-'));
-      try {
-        const notebook = join(dir, name);
-        copyFileSync(source, notebook);
-        c.setup?.(dir);
-        const params = c.params?.(dir) ?? [];
-        const { reference, expected, pipeline } = await compareRuns(notebook, params, dir);
-        expect(reference.error).toBeNull();
-        expect({ status: pipeline.summary.status, code: pipeline.code }).toEqual({ status: 'Succeeded', code: 0 });
-        expect(Object.fromEntries(pipeline.logs)).toEqual(Object.fromEntries(expected));
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }, 120_000);
+    it(
+      name,
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'cellpipe-eq-'));
+        try {
+          const notebook = join(dir, name);
+          copyFileSync(source, notebook);
+          c.setup?.(dir);
+          const params = c.params?.(dir) ?? [];
+          const { reference, expected, pipeline } = await compareRuns(notebook, params, dir);
+          expect(reference.error).toBeNull();
+          expect({ status: pipeline.summary.status, code: pipeline.code }).toEqual({ status: 'Succeeded', code: 0 });
+          expect(Object.fromEntries(pipeline.logs)).toEqual(Object.fromEntries(expected));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      120_000
+    );
   }
 });

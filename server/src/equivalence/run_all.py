@@ -31,6 +31,7 @@ import types
 def new_main_module():
     """A fresh __main__ like a kernel's (classes defined by the cells are __main__.X)."""
     import builtins
+
     module = types.ModuleType("__main__")
     module.__dict__.update(__builtins__=builtins, __spec__=None, __loader__=None, __package__=None)
     sys.modules["__main__"] = module
@@ -46,6 +47,7 @@ def compile_cell(source, filename, module):
     from IPython.core.inputtransformer2 import TransformerManager
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
+
     config = Config()
     config.HistoryManager.enabled = False
     shell = InteractiveShell.instance(config=config, user_module=module, user_ns=module.__dict__)
@@ -98,8 +100,12 @@ def main(request_path, result_path):
             break
         if cell.get("parameters"):
             floats = set(request.get("floats", []))
-            namespace.update({name: float(value) if name in floats else value
-                              for name, value in request.get("overrides", {}).items()})
+            namespace.update(
+                {
+                    name: float(value) if name in floats else value
+                    for name, value in request.get("overrides", {}).items()
+                }
+            )
     with open(result_path, "w", encoding="utf-8") as f:
         json.dump({"outputs": outputs, "error": error}, f)
 

@@ -171,7 +171,10 @@ const cases: Case[] = [
   {
     rule: 'a pure notebook function creates no dependency',
     cells: [
-      [['functions'], 'def total(rows):\n    return sum(r["n"] for r in rows)\n\ndef report(rows):\n    return f"{len(rows)} rows, total {total(rows)}"'],
+      [
+        ['functions'],
+        'def total(rows):\n    return sum(r["n"] for r in rows)\n\ndef report(rows):\n    return f"{len(rows)} rows, total {total(rows)}"'
+      ],
       [['step:a'], 'rows = [{"n": 1}, {"n": 2}]'],
       [['step:b'], 'print(report(rows))'],
       [['step:c'], 'print(rows, total(rows))']
@@ -234,7 +237,10 @@ const cases: Case[] = [
   {
     rule: 'a class defined in a step; its instance changed by a method in another step',
     cells: [
-      [['step:a'], 'class Counter:\n    def __init__(self):\n        self.n = 0\n    def tick(self):\n        self.n += 1\n        return self\n\nc = Counter()'],
+      [
+        ['step:a'],
+        'class Counter:\n    def __init__(self):\n        self.n = 0\n    def tick(self):\n        self.n += 1\n        return self\n\nc = Counter()'
+      ],
       [['step:b'], 'c.tick().tick()'],
       [['step:c'], 'print(type(c).__name__, c.n, isinstance(c, Counter))']
     ]
@@ -257,7 +263,7 @@ const cases: Case[] = [
   },
   {
     rule: 'the state of the random module, seeded in one step and drawn from in another',
-    gap: 'by design: modules are code, not data, so the random module\'s state after step a (seeded, one number drawn) does not reach step b, which draws from a fresh seed. The analysis warns (module-state-across-steps, see dataflow.spec.ts): seed in the step that draws, or in an `imports` cell.',
+    gap: "by design: modules are code, not data, so the random module's state after step a (seeded, one number drawn) does not reach step b, which draws from a fresh seed. The analysis warns (module-state-across-steps, see dataflow.spec.ts): seed in the step that draws, or in an `imports` cell.",
     cells: [
       [['imports'], 'import random'],
       [['step:a'], 'random.seed(1)\nfirst = random.random()'],
@@ -274,9 +280,7 @@ const cases: Case[] = [
   },
   {
     rule: 'stdout and stderr of one step, in order',
-    cells: [
-      [['step:a'], 'import sys\nprint("out 1")\nprint("err 1", file=sys.stderr)\nprint("out 2")']
-    ]
+    cells: [[['step:a'], 'import sys\nprint("out 1")\nprint("err 1", file=sys.stderr)\nprint("out 2")']]
   }
 ];
 

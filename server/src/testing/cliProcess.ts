@@ -13,8 +13,7 @@ export const repoRoot = resolve(__dirname, '..', '..', '..');
 
 /** The Python the specs run steps with: $CELLPIPE_TEST_PYTHON, the checkout's .venv, else python3. */
 export const testPython: string =
-  process.env.CELLPIPE_TEST_PYTHON ??
-  (existsSync(join(repoRoot, '.venv', 'bin', 'python')) ? join(repoRoot, '.venv', 'bin', 'python') : 'python3');
+  process.env.CELLPIPE_TEST_PYTHON ?? (existsSync(join(repoRoot, '.venv', 'bin', 'python')) ? join(repoRoot, '.venv', 'bin', 'python') : 'python3');
 
 /** Whether `testPython` can import every module named. */
 export function pythonHas(...modules: string[]): boolean {
@@ -81,10 +80,7 @@ export function cli(args: string[], options: CliOptions): Promise<CliResult> {
 }
 
 /** `cellpipe run NOTEBOOK --json --python <test python> EXTRA...`, its summary parsed. */
-export async function runNotebook(
-  notebook: string,
-  options: CliOptions & { extra?: string[] }
-): Promise<CliResult & { summary: RunSummary }> {
+export async function runNotebook(notebook: string, options: CliOptions & { extra?: string[] }): Promise<CliResult & { summary: RunSummary }> {
   const result = await cli(['run', notebook, '--json', '--python', testPython, ...(options.extra ?? [])], options);
   let summary: RunSummary;
   try {

@@ -1,12 +1,4 @@
-import {
-  parseNotebook,
-  planNotebook,
-  sortDiagnostics,
-  type CellRole,
-  type Diagnostic,
-  type Notebook,
-  type PlanOptions
-} from '../notebook';
+import { parseNotebook, planNotebook, sortDiagnostics, type CellRole, type Diagnostic, type Notebook, type PlanOptions } from '../notebook';
 import { isTrustedMethod } from './builtins';
 import { analyzeCell, summarizeCell } from './cellFacts';
 import { inferDataflow } from './dataflow';
@@ -112,7 +104,12 @@ export class Analyzer {
     // not depend on trust, so start from the last analysis's answer and analyse again only when
     // the notebook's classes changed it (an edit then costs one parse, not two).
     let facts = analyse(this.distrusted);
-    const distrusted = new Set(facts.flatMap(f => f?.classMethods ?? []).filter(isTrustedMethod).sort());
+    const distrusted = new Set(
+      facts
+        .flatMap(f => f?.classMethods ?? [])
+        .filter(isTrustedMethod)
+        .sort()
+    );
     if ([...distrusted].join(',') !== [...this.distrusted].join(',')) {
       this.distrusted = distrusted;
       facts = analyse(distrusted);
@@ -147,12 +144,7 @@ export class Analyzer {
 }
 
 function isNotebook(input: unknown): input is Notebook {
-  return (
-    typeof input === 'object' &&
-    input !== null &&
-    'nbformatMinor' in input &&
-    Array.isArray((input as Notebook).cells)
-  );
+  return typeof input === 'object' && input !== null && 'nbformatMinor' in input && Array.isArray((input as Notebook).cells);
 }
 
 function emptyResult(diagnostics: Diagnostic[]): AnalysisResult {

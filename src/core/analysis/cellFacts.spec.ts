@@ -135,7 +135,13 @@ const rows: Row[] = [
   { construct: 'method call on a chain', code: "df.groupby('k').sort()", reads: ['df'], mutates: ['df'] },
   { construct: 'read-only method chain', code: "m = df.groupby('k').mean()", reads: ['df'], writes: ['m'], mutates: [] },
   { construct: 'read-only method of a dict', code: 'inv = {v: k for k, v in mapping.items()}', reads: ['mapping'], writes: ['inv'], mutates: [] },
-  { construct: 'inference leaves model and data alone', code: 'pred = model.predict(X_test)', reads: ['X_test', 'model'], writes: ['pred'], mutates: [] },
+  {
+    construct: 'inference leaves model and data alone',
+    code: 'pred = model.predict(X_test)',
+    reads: ['X_test', 'model'],
+    writes: ['pred'],
+    mutates: []
+  },
   { construct: 'fitting changes the estimator, not the data', code: 'model.fit(X, y)', reads: ['X', 'model', 'y'], mutates: ['model'] },
   { construct: 'inplace= makes a read-only method change its object', code: 'df.dropna(inplace=True)', reads: ['df'], mutates: ['df'] },
   { construct: 'out= makes a method change its arguments', code: 'a.clip(0, 1, out=b)', reads: ['a', 'b'], mutates: ['a', 'b'] },
@@ -176,7 +182,13 @@ const rows: Row[] = [
   { construct: 'alias of an alias', code: 'ys = xs\nzs = ys\nzs.append(1)', reads: ['xs'], writes: ['ys', 'zs'], mutates: ['xs', 'ys', 'zs'] },
   { construct: 'alias by `or`', code: 'ys = xs or []\nys.append(1)', reads: ['xs'], writes: ['ys'], mutates: ['xs', 'ys'] },
   { construct: 'alias: unpacking pairs items', code: 'a, b = xs, ys\nb.append(1)', reads: ['xs', 'ys'], writes: ['a', 'b'], mutates: ['b', 'ys'] },
-  { construct: 'alias: unpacking a name binds its items', code: 'a, b = pair\na.append(1)', reads: ['pair'], writes: ['a', 'b'], mutates: ['a', 'pair'] },
+  {
+    construct: 'alias: unpacking a name binds its items',
+    code: 'a, b = pair\na.append(1)',
+    reads: ['pair'],
+    writes: ['a', 'b'],
+    mutates: ['a', 'pair']
+  },
   { construct: 'alias by walrus', code: 'if (z := xs):\n    z.append(1)', reads: ['xs'], writes: ['z'], mutates: ['xs', 'z'] },
   { construct: 'alias by with ... as', code: 'with lock as l:\n    l.acquire()', reads: ['lock'], writes: ['l'], mutates: ['l', 'lock'] },
   { construct: 'alias: passing it to a call', code: 'ys = xs\nprocess(ys)', reads: ['process', 'xs'], writes: ['ys'], mutates: ['xs', 'ys'] },
@@ -210,7 +222,13 @@ const rows: Row[] = [
     mutates: ['xs', 'ys']
   },
   // loop and comprehension targets are bound to items of what they iterate
-  { construct: 'for target changes the iterated list', code: 'for row in rows:\n    row["x"] += 10', reads: ['rows'], writes: ['row'], mutates: ['row', 'rows'] },
+  {
+    construct: 'for target changes the iterated list',
+    code: 'for row in rows:\n    row["x"] += 10',
+    reads: ['rows'],
+    writes: ['row'],
+    mutates: ['row', 'rows']
+  },
   {
     construct: 'for over enumerate()',
     code: 'for i, row in enumerate(rows):\n    row.append(i)',
@@ -226,7 +244,13 @@ const rows: Row[] = [
     writes: ['a', 'b', 'i'],
     mutates: ['a', 'xs', 'ys']
   },
-  { construct: 'for over sorted() changes the items', code: 'for x in sorted(items):\n    x.y = 1', reads: ['items'], writes: ['x'], mutates: ['items', 'x'] },
+  {
+    construct: 'for over sorted() changes the items',
+    code: 'for x in sorted(items):\n    x.y = 1',
+    reads: ['items'],
+    writes: ['x'],
+    mutates: ['items', 'x']
+  },
   {
     construct: 'nested for',
     code: 'for row in grid:\n    for cell in row:\n        cell.append(0)',
@@ -242,13 +266,25 @@ const rows: Row[] = [
     mutates: ['items', 'prev', 'x']
   },
   { construct: 'for over range(n) aliases nothing', code: 'for i in range(len(xs)):\n    i += 1', reads: ['xs'], writes: ['i'], mutates: ['i'] },
-  { construct: 'for over a call: the function is not changed', code: 'for b in batches(data):\n    b.clear()', reads: ['batches', 'data'], writes: ['b'], mutates: ['b', 'data'] },
+  {
+    construct: 'for over a call: the function is not changed',
+    code: 'for b in batches(data):\n    b.clear()',
+    reads: ['batches', 'data'],
+    writes: ['b'],
+    mutates: ['b', 'data']
+  },
   { construct: 'list comprehension target', code: '_ = [l.append(0) for l in lists]', reads: ['lists'], writes: ['_'], mutates: ['lists'] },
   { construct: 'set comprehension target', code: '{s.add(0) for s in sets}', reads: ['sets'], mutates: ['sets'] },
   { construct: 'dict comprehension target', code: 'last = {k: v.pop() for k, v in d.items()}', reads: ['d'], writes: ['last'], mutates: ['d'] },
   { construct: 'generator expression target', code: 'any(x.update(y) for x in xs)', reads: ['xs', 'y'], mutates: ['xs'] },
   { construct: 'nested comprehension targets', code: '[[c.append(1) for c in row] for row in grid]', reads: ['grid'], mutates: ['grid'] },
-  { construct: 'comprehension over range(n) aliases nothing', code: 'bits = [i.bit_length() for i in range(n)]', reads: ['n'], writes: ['bits'], mutates: [] },
+  {
+    construct: 'comprehension over range(n) aliases nothing',
+    code: 'bits = [i.bit_length() for i in range(n)]',
+    reads: ['n'],
+    writes: ['bits'],
+    mutates: []
+  },
   // calls of the notebook's own functions change only what those functions change (notebookFunctions.ts)
   {
     construct: 'a pure function call does not change its argument',

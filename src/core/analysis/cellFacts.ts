@@ -85,7 +85,10 @@ export function summarizeCell(index: number, facts: CellFacts): CellSummary {
   return {
     index,
     reads: names(facts.loads),
-    writes: [...last].filter(([, kind]) => kind === 'data').map(([name]) => name).sort(),
+    writes: [...last]
+      .filter(([, kind]) => kind === 'data')
+      .map(([name]) => name)
+      .sort(),
     mutates: names([...facts.mutations, ...facts.argumentPasses, ...facts.callPasses]),
     declarations: [...new Set(facts.declarations.flatMap(d => d.names))].filter(name => name !== '*').sort()
   };

@@ -283,11 +283,7 @@ const rows: Row[] = [
   },
   {
     rule: 'a global write in a called function changes the name in the calling step',
-    cells: [
-      step('a', 'counter = 0\ndef bump():\n    global counter\n    counter += 1'),
-      step('b', 'bump()'),
-      step('c', 'print(counter)')
-    ],
+    cells: [step('a', 'counter = 0\ndef bump():\n    global counter\n    counter += 1'), step('b', 'bump()'), step('c', 'print(counter)')],
     steps: {
       a: { outputs: ['counter'] },
       b: { dependsOn: ['a'], inputs: ['counter'], outputs: ['counter'], declarations: ['bump'] },
@@ -355,19 +351,20 @@ describe('dataflow across steps: one row per rule', () => {
   test.each(rows)('$rule', row => {
     const result = analyzeNotebook(notebookJson(row.cells));
     const expected = Object.fromEntries(
-      Object.entries(row.steps).map(([name, s]) => [
-        name,
-        { dependsOn: [], inputs: [], outputs: [], declarations: [], parameters: [], ...s }
-      ])
+      Object.entries(row.steps).map(([name, s]) => [name, { dependsOn: [], inputs: [], outputs: [], declarations: [], parameters: [], ...s }])
     );
     expect(stepsOf(result)).toEqual(expected);
-    expect(result.diagnostics.filter(d => d.severity !== 'info').map(d => d.code).sort()).toEqual(row.diagnostics ?? []);
+    expect(
+      result.diagnostics
+        .filter(d => d.severity !== 'info')
+        .map(d => d.code)
+        .sort()
+    ).toEqual(row.diagnostics ?? []);
   });
 });
 
 describe('dataflow diagnostics', () => {
-  const codes = (cells: CellSpec[]): string[] =>
-    analyzeNotebook(notebookJson(cells)).diagnostics.map(d => `${d.severity} ${d.code} @${d.cell}`);
+  const codes = (cells: CellSpec[]): string[] => analyzeNotebook(notebookJson(cells)).diagnostics.map(d => `${d.severity} ${d.code} @${d.cell}`);
 
   test('a name never defined above', () => {
     expect(codes([step('a', 'print(x)'), step('b', 'x = 1')])).toEqual(['error undefined-name @0']);
@@ -421,7 +418,11 @@ describe('dataflow diagnostics', () => {
     });
 
     test('not when the seeding call is in an imports cell', () => {
-      const cells = [{ code: 'import random\nrandom.seed(1)', tags: ['imports'] }, step('a', 'first = random.random()'), step('b', 'print(random.random())')];
+      const cells = [
+        { code: 'import random\nrandom.seed(1)', tags: ['imports'] },
+        step('a', 'first = random.random()'),
+        step('b', 'print(random.random())')
+      ];
       expect(codes(cells)).toEqual([]);
     });
 
@@ -456,9 +457,13 @@ describe('dataflow diagnostics', () => {
     });
 
     test('a seed() method of a value is not module state', () => {
-      expect(codes([{ code: 'import numpy as np', tags: ['imports'] }, step('a', 'rng = np.random.RandomState(0)\nrng.seed(1)'), step('b', 'print(np.pi)')])).toEqual(
-        []
-      );
+      expect(
+        codes([
+          { code: 'import numpy as np', tags: ['imports'] },
+          step('a', 'rng = np.random.RandomState(0)\nrng.seed(1)'),
+          step('b', 'print(np.pi)')
+        ])
+      ).toEqual([]);
     });
 
     test('a function that seeds, called by a step', () => {

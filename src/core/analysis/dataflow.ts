@@ -113,7 +113,13 @@ class DataflowBuilder implements DataflowView {
     }
   }
 
-  private report(severity: Diagnostic['severity'], code: string, message: string, cell: number | null, site?: { line: number; column: number }): void {
+  private report(
+    severity: Diagnostic['severity'],
+    code: string,
+    message: string,
+    cell: number | null,
+    site?: { line: number; column: number }
+  ): void {
     this.diagnostics.push(diagnostic(severity, code, message, cell, site?.line, site?.column));
   }
 
@@ -384,4 +390,3 @@ class DataflowBuilder implements DataflowView {
 export function inferDataflow(input: DataflowInput): Dataflow {
   return new DataflowBuilder(input).run();
 }
-

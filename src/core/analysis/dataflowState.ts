@@ -16,10 +16,7 @@ export interface DataflowInput {
 
 /** Where the value a name has at some point of the notebook comes from. */
 export type Source =
-  | { kind: 'parameter' }
-  | { kind: 'declaration'; step: string | null; ref: DeclarationRef }
-  | DataSource
-  | { kind: 'deleted'; step: string };
+  { kind: 'parameter' } | { kind: 'declaration'; step: string | null; ref: DeclarationRef } | DataSource | { kind: 'deleted'; step: string };
 
 /** A value a step computes (`binding` null: a `global` write by a function the step runs). */
 export interface DataSource {

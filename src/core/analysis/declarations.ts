@@ -91,8 +91,12 @@ export class Declarations implements WalkHooks {
       this.declare(node, kind ?? 'statement', bindings);
     } else {
       // Code outside declarations runs where it is written: what its functions use counts now.
-      state.deferredUses.forEach(use => this.walk.useModuleName({ kind: 'load', name: use.name, offset: use.offset, deferred: false, bound: false, call: null }));
-      state.mutates.forEach(name => this.walk.useModuleName({ kind: 'mutation', name, offset: node.from, deferred: false, bound: false, call: null }));
+      state.deferredUses.forEach(use =>
+        this.walk.useModuleName({ kind: 'load', name: use.name, offset: use.offset, deferred: false, bound: false, call: null })
+      );
+      state.mutates.forEach(name =>
+        this.walk.useModuleName({ kind: 'mutation', name, offset: node.from, deferred: false, bound: false, call: null })
+      );
       this.stateCalls.push(...state.stateCalls);
     }
   }

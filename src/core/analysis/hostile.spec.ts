@@ -42,7 +42,9 @@ describe('hostile input', () => {
     ['binary operators', (n: number) => 'x = ' + Array.from({ length: n }, (_, i) => `v${i % 7}`).join(' + ')],
     ['nested blocks', (n: number) => Array.from({ length: n }, (_, i) => ' '.repeat(i) + 'if c:').join('\n') + '\n' + ' '.repeat(n) + 'x = y']
   ])('5,000 nested %s', (_label, make) => {
-    const result = analyzeNotebook(notebookJson([step('a', 'y = 1\nc = f = v0 = v1 = v2 = v3 = v4 = v5 = v6 = 0'), step('deep', make(5000)), step('use', 'print(x)')]));
+    const result = analyzeNotebook(
+      notebookJson([step('a', 'y = 1\nc = f = v0 = v1 = v2 = v3 = v4 = v5 = v6 = 0'), step('deep', make(5000)), step('use', 'print(x)')])
+    );
     expect(result.steps).toHaveLength(3);
     expect(result.steps[1].inputs.length).toBeGreaterThan(0);
     for (const d of result.diagnostics) {

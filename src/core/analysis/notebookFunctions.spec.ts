@@ -7,13 +7,7 @@ const APPENDS = 'def peek(xs):\n    xs.append(0)\n    return len(xs)';
 
 /** The notebook, with the helper defined by `helper` and `extra` as the last step's code. */
 function notebook(helper: string, extra = 'print("done")', caller = 'n = peek(rows)'): CellSpec[] {
-  return [
-    { code: helper, tags: ['functions'] },
-    step('a', 'rows = [1]'),
-    step('b', caller),
-    step('c', 'print(rows)'),
-    step('d', extra)
-  ];
+  return [{ code: helper, tags: ['functions'] }, step('a', 'rows = [1]'), step('b', caller), step('c', 'print(rows)'), step('d', extra)];
 }
 
 describe('calls of notebook functions, across edits', () => {

@@ -74,7 +74,7 @@ export function parameterChanges(facts: readonly (CellFacts | null)[]): Paramete
     }
   }
   // Least fixpoint: a parameter passed on to a parameter that changes, changes.
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const { facts: fn, changed } of table.values()) {
       for (const pass of fn.passes) {
@@ -201,14 +201,24 @@ export class CallResolver {
 /** Resolves the cells' call passes (see CallResolver), without caching. */
 export function resolveCallPasses(facts: readonly (CellFacts | null)[]): (CellFacts | null)[] {
   const table = parameterChanges(facts);
-  return facts.map(f => (f && f.callPasses.length > 0 ? resolveCell(f, f.callPasses.map(pass => passChanges(table, pass))) : f));
+  return facts.map(f =>
+    f && f.callPasses.length > 0
+      ? resolveCell(
+          f,
+          f.callPasses.map(pass => passChanges(table, pass))
+        )
+      : f
+  );
 }
 
 /** The cell's facts with the call passes that may change their name (`changes`) as argument passes. */
 function resolveCell(cellFacts: CellFacts, changes: boolean[]): CellFacts {
   return {
     ...cellFacts,
-    argumentPasses: withPasses(cellFacts.argumentPasses, cellFacts.callPasses.filter((_, i) => changes[i])),
+    argumentPasses: withPasses(
+      cellFacts.argumentPasses,
+      cellFacts.callPasses.filter((_, i) => changes[i])
+    ),
     callPasses: []
   };
 }

@@ -22,7 +22,22 @@ import type { FunctionFacts, FunctionParameter, ParameterPass } from './types';
 import type { BoundValue, FunctionDefinition, WalkContext, WalkHooks } from './walkHooks';
 
 /** Builtins whose result may hold their arguments or the arguments' items. */
-const ITEM_BUILTINS = new Set(['sorted', 'list', 'tuple', 'set', 'frozenset', 'dict', 'reversed', 'filter', 'iter', 'next', 'max', 'min', 'enumerate', 'zip']);
+const ITEM_BUILTINS = new Set([
+  'sorted',
+  'list',
+  'tuple',
+  'set',
+  'frozenset',
+  'dict',
+  'reversed',
+  'filter',
+  'iter',
+  'next',
+  'max',
+  'min',
+  'enumerate',
+  'zip'
+]);
 /** Literal containers: a value returned in one escapes with it. */
 const DISPLAYS = new Set(['TupleExpression', 'ArrayExpression', 'SetExpression', 'DictionaryExpression', 'ParenthesizedExpression']);
 

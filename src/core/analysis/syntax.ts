@@ -55,7 +55,7 @@ export function rootNode(node: SyntaxNode): SyntaxNode | null {
     if (current.name === 'CallExpression' && current.firstChild?.name === 'VariableName') {
       return null; // f(x).attr = 1 changes what f returned, not f
     }
-    current = current.name === 'ParenthesizedExpression' ? current.firstChild?.nextSibling ?? null : current.firstChild;
+    current = current.name === 'ParenthesizedExpression' ? (current.firstChild?.nextSibling ?? null) : current.firstChild;
   }
   return current && current.name === 'VariableName' ? current : null;
 }

@@ -244,7 +244,14 @@ export class WalkState implements WalkContext {
         if (isPlaceholder(use.name)) {
           this.hooks.placeholderUsed.forEach(hook => hook(scope, use));
         } else if (scope.resolvesToModule(use.name)) {
-          this.useModuleName({ kind: use.kind, name: use.name, offset: use.offset, deferred: scope.deferred, bound: use.moduleBound, call: use.call });
+          this.useModuleName({
+            kind: use.kind,
+            name: use.name,
+            offset: use.offset,
+            deferred: scope.deferred,
+            bound: use.moduleBound,
+            call: use.call
+          });
         } else {
           this.hooks.localNameUsed.forEach(hook => hook(scope, use));
         }

@@ -119,7 +119,9 @@ export class CellWalker {
       case 'UpdateStatement':
         return this.augmentedAssignment(node);
       case 'DeleteStatement':
-        return children(node).slice(1).forEach(target => this.deleteTarget(target));
+        return children(node)
+          .slice(1)
+          .forEach(target => this.deleteTarget(target));
       case 'ImportStatement':
         return this.importStatement(node);
       case 'ScopeStatement':
@@ -262,7 +264,13 @@ export class CellWalker {
     const end = node.to;
     const importAt = nodes.findIndex(n => n.name === 'import');
     // `from ..pkg.mod import x`: the module the names come from, as written.
-    const from = nodes[0]?.name === 'from' ? nodes.slice(1, importAt).map(n => this.text(n)).join('') : null;
+    const from =
+      nodes[0]?.name === 'from'
+        ? nodes
+            .slice(1, importAt)
+            .map(n => this.text(n))
+            .join('')
+        : null;
     let i = importAt + 1;
     while (i < nodes.length) {
       const n = nodes[i];

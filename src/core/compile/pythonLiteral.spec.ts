@@ -50,7 +50,7 @@ describe('pyStr', () => {
 
   it('round-trips random strings', () => {
     let seed = 42;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const strings = Array.from({ length: 300 }, () =>
       Array.from({ length: Math.floor(random() * 20) }, () => String.fromCharCode(Math.floor(random() * 0xffff))).join('')
     );
@@ -61,12 +61,12 @@ describe('pyStr', () => {
 describe('pyLiteral', () => {
   it('writes JSON values as equal Python values', () => {
     const value = {
-      step: "it's \"quoted\"\n",
+      step: 'it\'s "quoted"\n',
       n: 3,
       f: -2.5,
       big: 1e300,
       flags: [true, false, null],
-      nested: { 'key with \' quote': [[], {}, ['x']] }
+      nested: { "key with ' quote": [[], {}, ['x']] }
     };
     expect(pythonSees([pyLiteral(value)])).toEqual([value]);
   });

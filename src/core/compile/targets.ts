@@ -44,7 +44,10 @@ export class InvalidCompileOutput extends Error {
 
 /** `<notebook>.<target>.yaml`, named after the notebook (else the pipeline). */
 function yamlFileName(pipeline: Pipeline, target: CompileTarget): string {
-  const base = (pipeline.notebookPath ?? pipeline.name).split('/').pop()!.replace(/\.ipynb$/i, '');
+  const base = (pipeline.notebookPath ?? pipeline.name)
+    .split('/')
+    .pop()!
+    .replace(/\.ipynb$/i, '');
   return `${base}.${target}.yaml`;
 }
 

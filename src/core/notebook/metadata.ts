@@ -61,9 +61,7 @@ class MetadataReader {
     if (list === null) {
       return null;
     }
-    return list.every(item => typeof item === 'string')
-      ? (list as string[])
-      : this.wrongType(key, 'a list of strings');
+    return list.every(item => typeof item === 'string') ? (list as string[]) : this.wrongType(key, 'a list of strings');
   }
 
   child(key: string): MetadataReader | null {
@@ -136,8 +134,7 @@ function cellpipeMount(raw: Record<string, unknown>): VolumeMount | null {
 function applyKale(settings: NotebookSettings, kale: MetadataReader): void {
   settings.pipelineName = kale.string('pipeline_name');
   settings.description = kale.string('pipeline_description');
-  settings.experiment =
-    kale.string('experiment_name') ?? stringField(kale.record('experiment') ?? {}, 'name');
+  settings.experiment = kale.string('experiment_name') ?? stringField(kale.record('experiment') ?? {}, 'name');
   settings.image = kale.string('docker_image');
   settings.volume.storageClass = kale.string('storage_class_name');
   const mode = kale.string('volume_access_mode');

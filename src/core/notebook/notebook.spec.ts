@@ -86,12 +86,9 @@ describe('parseTag', () => {
     expect(parseTag(tag)).toEqual(expected);
   });
 
-  test.each(['step:', 'step:a\nb', 'limit:cpu', 'secret:a:b:1bad', 'cache:maybe', 'retry:-1', 'timeout:soon', 'image:'])(
-    '%s is invalid',
-    tag => {
-      expect(parseTag(tag).kind).toBe('invalid');
-    }
-  );
+  test.each(['step:', 'step:a\nb', 'limit:cpu', 'secret:a:b:1bad', 'cache:maybe', 'retry:-1', 'timeout:soon', 'image:'])('%s is invalid', tag => {
+    expect(parseTag(tag).kind).toBe('invalid');
+  });
 });
 
 describe('planNotebook', () => {
@@ -125,7 +122,12 @@ describe('planNotebook', () => {
   });
 
   test('step configuration tags', () => {
-    const p = plan(notebookJson([step('a', 'x = 1', 'limit:memory:4Gi', 'retry:2', 'cache:enabled', 'secret:s:k:ENV'), { code: 'y = 2', tags: ['image:py:3', 'timeout:30m'] }]));
+    const p = plan(
+      notebookJson([
+        step('a', 'x = 1', 'limit:memory:4Gi', 'retry:2', 'cache:enabled', 'secret:s:k:ENV'),
+        { code: 'y = 2', tags: ['image:py:3', 'timeout:30m'] }
+      ])
+    );
     expect(p.steps[0].config).toEqual({
       limits: { memory: '4Gi' },
       image: 'py:3',
@@ -157,7 +159,12 @@ describe('planNotebook', () => {
   });
 
   test('conflicting roles and several step tags are warnings', () => {
-    const p = plan(notebookJson([{ code: 'x = 1', tags: ['step:a', 'step:b'] }, { code: 'import os', tags: ['imports', 'step:c', 'prev:a'] }]));
+    const p = plan(
+      notebookJson([
+        { code: 'x = 1', tags: ['step:a', 'step:b'] },
+        { code: 'import os', tags: ['imports', 'step:c', 'prev:a'] }
+      ])
+    );
     expect(p.diagnostics.map(d => d.code)).toEqual(['multiple-step-tags', 'conflicting-tags', 'ignored-tag']);
     expect(p.steps.map(s => s.name)).toEqual(['a']);
     expect(p.preludeCells).toEqual([1]);

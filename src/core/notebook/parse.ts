@@ -1,9 +1,7 @@
 import { diagnostic } from './diagnostic';
 import type { CellType, Diagnostic, Notebook, NotebookCell } from './types';
 
-export type NotebookParseResult =
-  | { notebook: Notebook; diagnostics: Diagnostic[] }
-  | { notebook: null; diagnostics: Diagnostic[] };
+export type NotebookParseResult = { notebook: Notebook; diagnostics: Diagnostic[] } | { notebook: null; diagnostics: Diagnostic[] };
 
 const CELL_TYPES: readonly string[] = ['code', 'markdown', 'raw'];
 
@@ -29,9 +27,7 @@ function joinSource(source: unknown): string | null {
 function readCell(raw: unknown, index: number, diagnostics: Diagnostic[]): NotebookCell {
   const cell: NotebookCell = { index, id: null, cellType: 'raw', source: '', tags: [] };
   if (!isRecord(raw)) {
-    diagnostics.push(
-      diagnostic('warning', 'invalid-cell', `Cell ${index} is not an object; it is ignored.`, index)
-    );
+    diagnostics.push(diagnostic('warning', 'invalid-cell', `Cell ${index} is not an object; it is ignored.`, index));
     return cell;
   }
   if (typeof raw.cell_type === 'string' && CELL_TYPES.includes(raw.cell_type)) {
@@ -67,19 +63,10 @@ function readCell(raw: unknown, index: number, diagnostics: Diagnostic[]): Noteb
   if (Array.isArray(tags)) {
     cell.tags = tags.filter((tag): tag is string => typeof tag === 'string');
     if (cell.tags.length !== tags.length) {
-      diagnostics.push(
-        diagnostic(
-          'warning',
-          'invalid-cell',
-          `Cell ${index} has tags that are not strings; they are ignored.`,
-          index
-        )
-      );
+      diagnostics.push(diagnostic('warning', 'invalid-cell', `Cell ${index} has tags that are not strings; they are ignored.`, index));
     }
   } else if (tags !== undefined) {
-    diagnostics.push(
-      diagnostic('warning', 'invalid-cell', `Cell ${index} has a "tags" entry that is not a list; it is ignored.`, index)
-    );
+    diagnostics.push(diagnostic('warning', 'invalid-cell', `Cell ${index} has a "tags" entry that is not a list; it is ignored.`, index));
   }
   return cell;
 }
@@ -126,4 +113,3 @@ export function parseNotebook(input: unknown): NotebookParseResult {
     diagnostics
   };
 }
-

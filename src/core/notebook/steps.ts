@@ -121,9 +121,7 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
         )
       );
     } else if (tag.kind === 'invalid') {
-      diagnostics.push(
-        diagnostic('error', 'invalid-tag', `Tag ${JSON.stringify(raw)} is malformed: ${tag.reason}.`, cell)
-      );
+      diagnostics.push(diagnostic('error', 'invalid-tag', `Tag ${JSON.stringify(raw)} is malformed: ${tag.reason}.`, cell));
     }
   }
   const special = SPECIAL_PRECEDENCE.find(role => specials.has(role));

@@ -22,10 +22,7 @@ export type ParsedTag =
   | { kind: 'unknown'; tag: string }
   | { kind: 'invalid'; tag: string; reason: string };
 
-export type ConfigTag = Extract<
-  ParsedTag,
-  { kind: 'limit' | 'image' | 'label' | 'annotation' | 'secret' | 'cache' | 'retry' | 'timeout' }
->;
+export type ConfigTag = Extract<ParsedTag, { kind: 'limit' | 'image' | 'label' | 'annotation' | 'secret' | 'cache' | 'retry' | 'timeout' }>;
 
 const SIMPLE_TAGS: Record<string, ParsedTag> = {
   skip: { kind: 'skip' },
@@ -86,9 +83,7 @@ function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedT
         : invalid(tag, 'write it as limit:RESOURCE:VALUE, e.g. limit:memory:4Gi');
     }
     case 'image':
-      return rest !== '' && NO_SPACE.test(rest)
-        ? { kind: 'image', ref: rest }
-        : invalid(tag, 'write it as image:REFERENCE, e.g. image:python:3.12');
+      return rest !== '' && NO_SPACE.test(rest) ? { kind: 'image', ref: rest } : invalid(tag, 'write it as image:REFERENCE, e.g. image:python:3.12');
     case 'label':
     case 'annotation': {
       const parts = splitParts(rest, 2);

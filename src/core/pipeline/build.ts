@@ -11,9 +11,7 @@ export interface BuildOptions {
 /** Thrown when a notebook has errors that stop it from becoming a pipeline. */
 export class PipelineError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
-    super(
-      'the notebook cannot become a pipeline:\n' + formatErrors(diagnostics)
-    );
+    super('the notebook cannot become a pipeline:\n' + formatErrors(diagnostics));
   }
 }
 

@@ -61,7 +61,10 @@ function fits(parameter: Parameter, value: JsonValue): boolean {
 }
 
 /** The run's values: every declared parameter's default, overridden by `overrides` after checking each. */
-export function resolveParameterValues(declared: readonly Parameter[], overrides: Readonly<Record<string, JsonValue>> = {}): Record<string, JsonValue> {
+export function resolveParameterValues(
+  declared: readonly Parameter[],
+  overrides: Readonly<Record<string, JsonValue>> = {}
+): Record<string, JsonValue> {
   const values: Record<string, JsonValue> = Object.fromEntries(declared.map(p => [p.name, p.default as JsonValue]));
   const byName = new Map(declared.map(p => [p.name, p]));
   for (const [name, value] of Object.entries(overrides)) {

@@ -37,7 +37,11 @@ describe('KfpBackend against the fake KFP server', () => {
   test('uploads the pipeline with its platform document, runs its version and reports the tasks', async () => {
     const { handle, events, store } = await startRun({ token: 'sekret' }, { token: 'sekret' });
     const state = await handle.done;
-    expect(state).toMatchObject({ backend: 'kfp', status: 'Succeeded', kfp: { host: fake.url, runId: expect.stringMatching(/^run-/), pipelineId: 'pipeline-1' } });
+    expect(state).toMatchObject({
+      backend: 'kfp',
+      status: 'Succeeded',
+      kfp: { host: fake.url, runId: expect.stringMatching(/^run-/), pipelineId: 'pipeline-1' }
+    });
     expect(state.steps.map(s => s.status)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
     expect(stepEvents(events)).toEqual(['load:Running', 'load:Succeeded', 'train:Running', 'train:Succeeded', 'report:Running', 'report:Succeeded']);
     expect(events.filter(e => e.type === 'run').map(e => (e as { status: string }).status)).toEqual(['Pending', 'Running', 'Succeeded']);
@@ -66,7 +70,9 @@ describe('KfpBackend against the fake KFP server', () => {
   });
 
   test('cancel terminates the run', async () => {
-    const { handle } = await startRun({}, {}, (e, cancel) => (e.type === 'step' && e.step.id === 'train' && e.step.status === 'Running' ? cancel() : undefined));
+    const { handle } = await startRun({}, {}, (e, cancel) =>
+      e.type === 'step' && e.step.id === 'train' && e.step.status === 'Running' ? cancel() : undefined
+    );
     const state = await handle.done;
     expect(fake.requests.some(r => r.method === 'POST' && /\/runs\/run-\d+:terminate$/.test(r.path))).toBe(true);
     expect(state.status).toBe('Cancelled');
@@ -94,7 +100,9 @@ describe('KfpBackend against the fake KFP server', () => {
     const url = fake.url;
     await fake.stop();
     const backend = new KfpBackend({ store: new RunStore(home), host: url });
-    await expect(backend.submit({ ...demoKfpPipeline(), pipelineName: 'x', parameters: {}, steps: demoSteps })).rejects.toThrow(/cannot reach the KFP server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); check --kfp-host/);
+    await expect(backend.submit({ ...demoKfpPipeline(), pipelineName: 'x', parameters: {}, steps: demoSteps })).rejects.toThrow(
+      /cannot reach the KFP server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); check --kfp-host/
+    );
     expect(() => new KfpBackend({ store: new RunStore(home), host: 'not a url' })).toThrow(/--kfp-host 'not a url' is not a URL/);
   });
 });

@@ -33,7 +33,14 @@ export interface KfpBackendOptions {
 
 export function applyKfpRun(state: RunState, run: KfpRun): RunState {
   const { status, message } = kfpRunStatus(run);
-  return { ...state, status, message, startedAt: run.scheduled_at || state.startedAt, finishedAt: kfpRunFinished(run) ? run.finished_at : undefined, steps: kfpStepStates(run, state.steps) };
+  return {
+    ...state,
+    status,
+    message,
+    startedAt: run.scheduled_at || state.startedAt,
+    finishedAt: kfpRunFinished(run) ? run.finished_at : undefined,
+    steps: kfpStepStates(run, state.steps)
+  };
 }
 
 function clientFor(state: RunState, auth: KfpAuth): { client: KfpClient; runId: string } {
@@ -75,7 +82,10 @@ export class KfpBackend implements Backend {
   }
 
   async retry(state: RunState): Promise<RunHandle> {
-    throw new CellpipeError('unsupported', `run ${state.runId} ran on Kubeflow Pipelines: retry it from the KFP UI (${state.kfp?.host}/#/runs/details/${state.kfp?.runId})`);
+    throw new CellpipeError(
+      'unsupported',
+      `run ${state.runId} ran on Kubeflow Pipelines: retry it from the KFP UI (${state.kfp?.host}/#/runs/details/${state.kfp?.runId})`
+    );
   }
 
   async cancel(state: RunState): Promise<string> {
@@ -119,7 +129,10 @@ export class KfpBackend implements Backend {
       pipeline_version_reference: { pipeline_id: pipeline.pipeline_id, pipeline_version_id: version.pipeline_version_id },
       runtime_config: { parameters: input.parameters }
     });
-    let state = recordRemoteRun(store, runId, input, { backend: 'kfp', kfp: { host: this.client.host, runId: run.run_id, pipelineId: pipeline.pipeline_id } });
+    let state = recordRemoteRun(store, runId, input, {
+      backend: 'kfp',
+      kfp: { host: this.client.host, runId: run.run_id, pipelineId: pipeline.pipeline_id }
+    });
     emit({ type: 'run', runId, status: 'Pending' });
 
     const follow = async (): Promise<void> => {

@@ -94,10 +94,16 @@ export class KfpClient {
   private async request<T>(action: string, method: string, path: string, body?: string | FormData, contentType?: string): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(`${this.host}/apis/v2beta1${path}`, { method, body, headers: this.headers(contentType ? { 'content-type': contentType } : {}) });
+      response = await fetch(`${this.host}/apis/v2beta1${path}`, {
+        method,
+        body,
+        headers: this.headers(contentType ? { 'content-type': contentType } : {})
+      });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new KfpApiError(`cannot ${action}: cannot reach the KFP server at ${this.host} (${cause?.code ?? cause?.message ?? (error as Error).message}); check --kfp-host`);
+      throw new KfpApiError(
+        `cannot ${action}: cannot reach the KFP server at ${this.host} (${cause?.code ?? cause?.message ?? (error as Error).message}); check --kfp-host`
+      );
     }
     const text = await response.text();
     if (!response.ok) {

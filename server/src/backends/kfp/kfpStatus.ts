@@ -28,7 +28,10 @@ export function kfpRunStatus(run: KfpRun): { status: RunStatus; message?: string
 
 /** The latest task detail of a step (a task may show up more than once, e.g. after a retry). */
 function stepTask(tasks: KfpTaskDetail[], stepId: string): KfpTaskDetail | undefined {
-  return tasks.filter(t => t.display_name === stepId).sort((a, b) => ((a.start_time ?? '') < (b.start_time ?? '') ? -1 : 1)).pop();
+  return tasks
+    .filter(t => t.display_name === stepId)
+    .sort((a, b) => ((a.start_time ?? '') < (b.start_time ?? '') ? -1 : 1))
+    .pop();
 }
 
 export function kfpStepStates(run: KfpRun, steps: StepState[]): StepState[] {

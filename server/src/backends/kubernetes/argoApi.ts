@@ -115,32 +115,39 @@ export class ArgoApi {
     const options: RequestOptions = {};
     // What the generated client and Watch apply too: token or exec plugin, client certificate, CA, proxy agent.
     await this.kc.applyToHTTPSOptions(options);
-    return this.call(`follow the log of pod '${pod}'`, 'get pods/log', () =>
-      new Promise<void>((resolve, reject) => {
-        const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { ...options, method: 'GET', signal }, (response: IncomingMessage) => {
-          response.on('error', reject);
-          // After 'end' this changes nothing; without it the connection was lost before the last chunk.
-          response.on('close', () => reject(new Error('the log stream was cut')));
-          if (response.statusCode !== 200) {
-            let body = '';
-            response.setEncoding('utf8');
-            response.on('data', (text: string) => (body += text));
-            response.on('end', () => reject({ code: response.statusCode, body }));
-            return;
-          }
-          response.on('data', (chunk: Buffer) => {
-            try {
-              onChunk(chunk);
-            } catch (error) {
-              request.destroy();
-              reject(error);
+    return this.call(
+      `follow the log of pod '${pod}'`,
+      'get pods/log',
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+            url,
+            { ...options, method: 'GET', signal },
+            (response: IncomingMessage) => {
+              response.on('error', reject);
+              // After 'end' this changes nothing; without it the connection was lost before the last chunk.
+              response.on('close', () => reject(new Error('the log stream was cut')));
+              if (response.statusCode !== 200) {
+                let body = '';
+                response.setEncoding('utf8');
+                response.on('data', (text: string) => (body += text));
+                response.on('end', () => reject({ code: response.statusCode, body }));
+                return;
+              }
+              response.on('data', (chunk: Buffer) => {
+                try {
+                  onChunk(chunk);
+                } catch (error) {
+                  request.destroy();
+                  reject(error);
+                }
+              });
+              response.on('end', () => resolve());
             }
-          });
-          response.on('end', () => resolve());
-        });
-        request.on('error', reject);
-        request.end();
-      })
+          );
+          request.on('error', reject);
+          request.end();
+        })
     );
   }
 }

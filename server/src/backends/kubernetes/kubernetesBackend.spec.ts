@@ -54,12 +54,21 @@ describe('KubernetesBackend against the fake API server', () => {
     const create = fake.requests.find(r => r.method === 'POST')!;
     expect(create.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/team-a/workflows');
     expect(create.headers.authorization).toBe('Bearer fake-token');
-    expect(create.body).toMatchObject({ kind: 'Workflow', metadata: { name: state.runId, namespace: 'team-a', labels: { 'cellpipe.io/pipeline': 'demo' } } });
+    expect(create.body).toMatchObject({
+      kind: 'Workflow',
+      metadata: { name: state.runId, namespace: 'team-a', labels: { 'cellpipe.io/pipeline': 'demo' } }
+    });
     expect((create.body as { metadata: object }).metadata).not.toHaveProperty('generateName');
 
     expect(state).toMatchObject({ backend: 'kubernetes', status: 'Succeeded', kubernetes: { namespace: 'team-a', workflowName: state.runId } });
     expect(statuses(state)).toEqual({ load: 'Succeeded', train: 'Succeeded', report: 'Succeeded' });
-    expect(state.steps[0]).toMatchObject({ name: 'Load data', attempts: 1, exitCode: 0, startedAt: expect.any(String), finishedAt: expect.any(String) });
+    expect(state.steps[0]).toMatchObject({
+      name: 'Load data',
+      attempts: 1,
+      exitCode: 0,
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String)
+    });
     expect(stepEvents(events)).toEqual(['load:Running', 'load:Succeeded', 'train:Running', 'train:Succeeded', 'report:Running', 'report:Succeeded']);
     expect(events[0]).toEqual({ type: 'run', runId: state.runId, status: 'Pending' });
     expect(events.filter(e => e.type === 'run').map(e => (e as { status: string }).status)).toEqual(['Pending', 'Running', 'Succeeded']);
@@ -68,19 +77,35 @@ describe('KubernetesBackend against the fake API server', () => {
     expect(store.load(state.runId)).toEqual(state);
     const logRequest = fake.requests.find(r => r.path.endsWith('/log'))!;
     expect(logRequest.query.container).toBe('main');
-    expect(fake.requests.some(r => r.path === '/api/v1/namespaces/team-a/pods' && r.query.labelSelector === `workflows.argoproj.io/workflow=${state.runId}`)).toBe(true);
+    expect(
+      fake.requests.some(
+        r => r.path === '/api/v1/namespaces/team-a/pods' && r.query.labelSelector === `workflows.argoproj.io/workflow=${state.runId}`
+      )
+    ).toBe(true);
   });
 
   test("reads each step's metrics and the cell and line that raised from the runtime's result document", async () => {
     const result = (doc: object): Record<string, string> => ({ 'cellpipe-result': JSON.stringify(doc) });
-    const { state } = await run({}, { report: ['Failed'] }, {
-      train: result({ status: 'Succeeded', metrics: { accuracy: 0.91, loss: null }, error: null }),
-      report: result({ status: 'Failed', metrics: {}, error: { kind: 'user', message: 'ValueError: no rows', cell: '<cell 7: step report>', line: 3 } })
-    });
+    const { state } = await run(
+      {},
+      { report: ['Failed'] },
+      {
+        train: result({ status: 'Succeeded', metrics: { accuracy: 0.91, loss: null }, error: null }),
+        report: result({
+          status: 'Failed',
+          metrics: {},
+          error: { kind: 'user', message: 'ValueError: no rows', cell: '<cell 7: step report>', line: 3 }
+        })
+      }
+    );
     const byId = Object.fromEntries(state.steps.map(s => [s.id, s]));
     expect(byId.load.metrics).toBeUndefined(); // its parameter is Argo's default "{}": no document
     expect(byId.train.metrics).toEqual({ accuracy: 0.91 });
-    expect(byId.report).toMatchObject({ status: 'Failed', message: 'ValueError: no rows (<cell 7: step report>, line 3)', failure: { cell: 7, line: 3, error: 'ValueError: no rows' } });
+    expect(byId.report).toMatchObject({
+      status: 'Failed',
+      message: 'ValueError: no rows (<cell 7: step report>, line 3)',
+      failure: { cell: 7, line: 3, error: 'ValueError: no rows' }
+    });
     expect(state.metrics).toEqual({ accuracy: 0.91 });
   });
 
@@ -88,7 +113,15 @@ describe('KubernetesBackend against the fake API server', () => {
     const { state, events, store } = await run({}, { train: ['Failed', 'Succeeded'] });
     expect(state.status).toBe('Succeeded');
     expect(state.steps[1]).toMatchObject({ id: 'train', status: 'Succeeded', attempts: 2, exitCode: 0 });
-    expect(stepEvents(events)).toEqual(['load:Running', 'load:Succeeded', 'train:Running', 'train:Running', 'train:Succeeded', 'report:Running', 'report:Succeeded']);
+    expect(stepEvents(events)).toEqual([
+      'load:Running',
+      'load:Succeeded',
+      'train:Running',
+      'train:Running',
+      'train:Succeeded',
+      'report:Running',
+      'report:Succeeded'
+    ]);
     const log = readFileSync(store.logPath(state.runId, 'train'), 'utf8');
     expect(log).toContain('--- attempt 1 of 2 (Failed) ---\ntrain: attempt 1\nTraceback');
     expect(log).toContain('--- attempt 2 of 2 (Succeeded) ---\ntrain: attempt 2\ntrain: done\n');
@@ -156,12 +189,16 @@ describe('live logs: pod logs followed while the steps run', () => {
   afterEach(() => expect(unhandled.splice(0)).toEqual([]));
 
   /** The demo scenario with logs written one line per tick of the fake. */
-  const lines = (outcomes: Record<string, AttemptOutcome[]> = {}): FakeKubernetesOptions['scenario'] => wf => ({ ...argoScenario(wf, outcomes), logArrival: 'lines' });
+  const lines =
+    (outcomes: Record<string, AttemptOutcome[]> = {}): FakeKubernetesOptions['scenario'] =>
+    wf => ({ ...argoScenario(wf, outcomes), logArrival: 'lines' });
   const logText = (events: RunEvent[], stepId: string, stream = 'stdout'): string =>
     events.map(e => (e.type === 'log' && e.stepId === stepId && e.stream === stream ? e.text : '')).join('');
   /** The events of one step, in order: `step:Running`, `log`, ... */
   const stepTimeline = (events: RunEvent[], stepId: string): string[] =>
-    events.flatMap(e => (e.type === 'step' && e.step.id === stepId ? [`step:${e.step.status}`] : e.type === 'log' && e.stepId === stepId ? ['log'] : []));
+    events.flatMap(e =>
+      e.type === 'step' && e.step.id === stepId ? [`step:${e.step.status}`] : e.type === 'log' && e.stepId === stepId ? ['log'] : []
+    );
   const TRAIN = 'train: attempt 1\ntrain: done\n';
   // The workflow stalls with train running (frame 6) until the test resumes it.
   const TRAIN_RUNNING = 7;
@@ -194,16 +231,21 @@ describe('live logs: pod logs followed while the steps run', () => {
 
   test('a retried step: each attempt followed in turn, headers as readStepLogs writes them', async () => {
     let fileWhileRunning = '';
-    const { handle, events, store, kubeConfig, fake } = await start({ scenario: lines({ train: ['Failed', 'Succeeded'] }), stallAfterFrames: 10 }, seen => {
-      if (logText(seen, 'train').endsWith('train: attempt 2\ntrain: done\n') && !fileWhileRunning) {
-        fileWhileRunning = readFileSync(store.logPath(seen[0].runId, 'train'), 'utf8');
-        fake.resume();
+    const { handle, events, store, kubeConfig, fake } = await start(
+      { scenario: lines({ train: ['Failed', 'Succeeded'] }), stallAfterFrames: 10 },
+      seen => {
+        if (logText(seen, 'train').endsWith('train: attempt 2\ntrain: done\n') && !fileWhileRunning) {
+          fileWhileRunning = readFileSync(store.logPath(seen[0].runId, 'train'), 'utf8');
+          fake.resume();
+        }
       }
-    });
+    );
     const state = await handle.done;
     const firstAttempt = 'train: attempt 1\nTraceback (most recent call last):\nValueError: train broke\n';
     expect(logText(events, 'train')).toBe(`${firstAttempt}--- attempt 2 of 2 (Running) ---\ntrain: attempt 2\ntrain: done\n`);
-    expect(fileWhileRunning).toBe(`--- attempt 1 of 2 (Failed) ---\n${firstAttempt}--- attempt 2 of 2 (Running) ---\ntrain: attempt 2\ntrain: done\n`);
+    expect(fileWhileRunning).toBe(
+      `--- attempt 1 of 2 (Failed) ---\n${firstAttempt}--- attempt 2 of 2 (Running) ---\ntrain: attempt 2\ntrain: done\n`
+    );
     const file = readFileSync(store.logPath(state.runId, 'train'), 'utf8');
     expect(file).toBe(`--- attempt 1 of 2 (Failed) ---\n${firstAttempt}--- attempt 2 of 2 (Succeeded) ---\ntrain: attempt 2\ntrain: done\n`);
     expect(file).toBe(await kubernetesStepLog(state, 'train', kubeConfig));
@@ -217,11 +259,14 @@ describe('live logs: pod logs followed while the steps run', () => {
     ['answered 500', { failures: [{ method: 'GET', path: trainLog, code: 500, times: 1 }] }],
     ['answered 400 (container not started)', { failures: [{ method: 'GET', path: trainLog, code: 400, times: 1 }] }]
   ] as const)('a follow stream %s is followed again and the log ends complete', async (_name, options) => {
-    const { handle, events, store, kubeConfig, fake } = await start({ scenario: lines(), stallAfterFrames: TRAIN_RUNNING, ...(options as FakeKubernetesOptions) }, seen => {
-      if (logText(seen, 'train') === TRAIN) {
-        fake.resume();
+    const { handle, events, store, kubeConfig, fake } = await start(
+      { scenario: lines(), stallAfterFrames: TRAIN_RUNNING, ...(options as FakeKubernetesOptions) },
+      seen => {
+        if (logText(seen, 'train') === TRAIN) {
+          fake.resume();
+        }
       }
-    });
+    );
     const state = await handle.done;
     expect(state.status).toBe('Succeeded');
     expect(logText(events, 'train')).toBe(TRAIN);
@@ -232,7 +277,11 @@ describe('live logs: pod logs followed while the steps run', () => {
   });
 
   test('a pod deleted mid-stream (404): the follow ends quietly and the log says what the cluster keeps', async () => {
-    const { handle, events, store, kubeConfig, fake } = await start({ scenario: lines(), stallAfterFrames: TRAIN_RUNNING, cutLogFollow: { task: 'train', afterBytes: 10, how: 'delete-pod' } });
+    const { handle, events, store, kubeConfig, fake } = await start({
+      scenario: lines(),
+      stallAfterFrames: TRAIN_RUNNING,
+      cutLogFollow: { task: 'train', afterBytes: 10, how: 'delete-pod' }
+    });
     await fake.until(() => fake.logFollows.some(f => f.status === 404));
     fake.resume();
     const state = await handle.done;
@@ -244,7 +293,9 @@ describe('live logs: pod logs followed while the steps run', () => {
     const file = readFileSync(store.logPath(state.runId, 'train'), 'utf8');
     expect(file).toBe(await kubernetesStepLog(state, 'train', kubeConfig));
     expect(file).toBe('(no pod for train: it was not created or was deleted)\n');
-    expect(logText(events, 'train', 'stderr')).toMatch(/^\ncellpipe: what was shown of the log differs from what the cluster keeps from line 1 on .*; the saved log is the cluster's, and from line 1 it reads:\n$/);
+    expect(logText(events, 'train', 'stderr')).toMatch(
+      /^\ncellpipe: what was shown of the log differs from what the cluster keeps from line 1 on .*; the saved log is the cluster's, and from line 1 it reads:\n$/
+    );
     expect(logText(events, 'train')).toBe(`train: att${file}`);
   });
 
@@ -278,15 +329,25 @@ describe('stored kubernetes runs (status, logs, cancel)', () => {
     const kubeConfig = kubeConfigFrom(fake.kubeconfig());
     const store = new RunStore(home);
     const state: RunState = {
-      runId: 'demo-1', backend: 'kubernetes', pipelineName: 'demo', status: 'Pending', createdAt: '2026-01-01T00:00:00Z',
-      parameters: {}, metrics: {}, steps: demoSteps.map(s => ({ ...s, status: 'Pending', cached: false, attempts: 0 })),
+      runId: 'demo-1',
+      backend: 'kubernetes',
+      pipelineName: 'demo',
+      status: 'Pending',
+      createdAt: '2026-01-01T00:00:00Z',
+      parameters: {},
+      metrics: {},
+      steps: demoSteps.map(s => ({ ...s, status: 'Pending', cached: false, attempts: 0 })),
       kubernetes: { namespace: 'default', workflowName: 'demo-1' }
     };
     mkdirSync(store.runDir('demo-1'), { recursive: true });
     store.save(state);
     const wf = demoWorkflow();
     wf.metadata = { name: 'demo-1' };
-    await fetch(`${fake.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows`, { method: 'POST', headers: { authorization: 'Bearer fake-token' }, body: JSON.stringify(wf) });
+    await fetch(`${fake.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer fake-token' },
+      body: JSON.stringify(wf)
+    });
     fake.advance(); // Pending
     fake.advance(); // Running, no steps yet
     fake.advance(); // load: pod Pending
@@ -319,11 +380,37 @@ describe('API errors in plain words', () => {
 
   test.each([
     ['401', {}, 'wrong', /did not accept your credentials \(401 Unauthorized\)\. Log in again/],
-    ['403', { failures: [{ method: 'POST', path: argo, code: 403, message: 'workflows.argoproj.io is forbidden: User "ann" cannot create resource' }] }, undefined, /not allowed to create workflows\.argoproj\.io there \(403 Forbidden: .*User "ann".*\)\. Ask a cluster administrator for a Role/],
+    [
+      '403',
+      { failures: [{ method: 'POST', path: argo, code: 403, message: 'workflows.argoproj.io is forbidden: User "ann" cannot create resource' }] },
+      undefined,
+      /not allowed to create workflows\.argoproj\.io there \(403 Forbidden: .*User "ann".*\)\. Ask a cluster administrator for a Role/
+    ],
     ['404 CRD missing', { crdInstalled: false }, undefined, /this cluster does not know Argo Workflows \(404.*Install Argo Workflows/],
-    ['404 namespace', { failures: [{ method: 'POST', path: argo, code: 404, message: 'namespaces "default" not found', details: { name: 'default', kind: 'namespaces' } }] }, undefined, /namespace 'default' does not exist \(404\)\. Create it or choose another with --namespace/],
-    ['409', { failures: [{ method: 'POST', path: argo, code: 409, message: 'workflows.argoproj.io "x" already exists' }] }, undefined, /already exists \(409 Conflict.*\)\. Run again/],
-    ['422', { failures: [{ method: 'POST', path: argo, code: 422, message: 'Workflow.argoproj.io "x" is invalid: spec.templates[1].name: Invalid value' }] }, undefined, /rejected the compiled workflow as invalid \(422 Unprocessable Entity: .*spec\.templates\[1\]\.name/]
+    [
+      '404 namespace',
+      {
+        failures: [
+          { method: 'POST', path: argo, code: 404, message: 'namespaces "default" not found', details: { name: 'default', kind: 'namespaces' } }
+        ]
+      },
+      undefined,
+      /namespace 'default' does not exist \(404\)\. Create it or choose another with --namespace/
+    ],
+    [
+      '409',
+      { failures: [{ method: 'POST', path: argo, code: 409, message: 'workflows.argoproj.io "x" already exists' }] },
+      undefined,
+      /already exists \(409 Conflict.*\)\. Run again/
+    ],
+    [
+      '422',
+      {
+        failures: [{ method: 'POST', path: argo, code: 422, message: 'Workflow.argoproj.io "x" is invalid: spec.templates[1].name: Invalid value' }]
+      },
+      undefined,
+      /rejected the compiled workflow as invalid \(422 Unprocessable Entity: .*spec\.templates\[1\]\.name/
+    ]
   ] as const)('%s', async (_name, options, token, message) => {
     const error = await start(options as FakeKubernetesOptions, token).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
@@ -339,6 +426,8 @@ describe('API errors in plain words', () => {
     fake = undefined;
     const backend = new KubernetesBackend({ store: new RunStore(home), kubeConfig: kubeConfigFrom(config) });
     const error = await backend.submit({ workflow: demoWorkflow(), pipelineName: 'demo', parameters: {}, steps: demoSteps }).catch((e: Error) => e);
-    expect((error as Error).message).toMatch(/cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+ .*check that the cluster is running/);
+    expect((error as Error).message).toMatch(
+      /cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+ .*check that the cluster is running/
+    );
   });
 });

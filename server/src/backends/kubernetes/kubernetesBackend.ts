@@ -99,7 +99,10 @@ export class KubernetesBackend implements Backend {
   }
 
   async retry(state: RunState): Promise<RunHandle> {
-    throw new CellpipeError('unsupported', `run ${state.runId} ran on Kubernetes: retrying an Argo Workflow is not supported yet; start the notebook again`);
+    throw new CellpipeError(
+      'unsupported',
+      `run ${state.runId} ran on Kubernetes: retrying an Argo Workflow is not supported yet; start the notebook again`
+    );
   }
 
   async cancel(state: RunState): Promise<string> {

@@ -31,12 +31,21 @@ const workflow = (phase: ArgoPhase): ArgoWorkflow => ({
   status: { nodes: { 'wf-1': { id: 'wf-1', name: 'wf.train', displayName: 'train', type: 'Pod', phase } } }
 });
 const steps = (status: StepState['status']): StepState[] => [{ id: 'train', name: 'train', dependsOn: [], status, cached: false, attempts: 1 }];
-const pod = (state: V1ContainerState): V1Pod => ({ metadata: { name: 'wf-train-1', annotations: { [NODE_ID_ANNOTATION]: 'wf-1' } }, status: { containerStatuses: [{ name: 'main', state } as never] } });
+const pod = (state: V1ContainerState): V1Pod => ({
+  metadata: { name: 'wf-train-1', annotations: { [NODE_ID_ANNOTATION]: 'wf-1' } },
+  status: { containerStatuses: [{ name: 'main', state } as never] }
+});
 
 function follower(api: Partial<LogFollowerOptions['api']>) {
   const shown: string[] = [];
   const stub = { listPods: jest.fn(async () => [pod({ running: {} })]), readLog: jest.fn(async () => ''), followLog: jest.fn(), ...api };
-  const logs = new RunLogFollower({ api: stub as LogFollowerOptions['api'], workflowName: 'wf', logPath: id => join(dir, id), onText: (_id, stream, text) => shown.push(`${stream}:${text}`), retryDelayMs: 5 });
+  const logs = new RunLogFollower({
+    api: stub as LogFollowerOptions['api'],
+    workflowName: 'wf',
+    logPath: id => join(dir, id),
+    onText: (_id, stream, text) => shown.push(`${stream}:${text}`),
+    retryDelayMs: 5
+  });
   return { logs, shown, api: stub, file: () => readFileSync(join(dir, 'train'), 'utf8') };
 }
 

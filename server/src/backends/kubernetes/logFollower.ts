@@ -158,7 +158,9 @@ class StepLogFollower {
 
   private async follow(attempt: Attempt): Promise<void> {
     if (!attempt.pod || attempt.recheck) {
-      const pod = (await this.options.api.listPods(this.options.workflowName)).find(p => p.metadata?.annotations?.[NODE_ID_ANNOTATION] === attempt.node.id);
+      const pod = (await this.options.api.listPods(this.options.workflowName)).find(
+        p => p.metadata?.annotations?.[NODE_ID_ANNOTATION] === attempt.node.id
+      );
       const name = pod?.metadata?.name;
       const main = pod?.status?.containerStatuses?.find(c => c.name === 'main')?.state;
       if (!name && attempt.pod) {
@@ -295,6 +297,12 @@ class StepLogFollower {
   /** The file as the log reads now: what was shown, under the headers of the attempts so far. */
   private writeFile(): void {
     const nodes = this.attempts.map(a => a.node);
-    writeFileSync(this.options.logPath(this.stepId), formatStepLog(nodes, this.attempts.map(a => a.text)));
+    writeFileSync(
+      this.options.logPath(this.stepId),
+      formatStepLog(
+        nodes,
+        this.attempts.map(a => a.text)
+      )
+    );
   }
 }

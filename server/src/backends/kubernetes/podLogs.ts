@@ -44,7 +44,7 @@ export function formatStepLog(attempts: ArgoNode[], logs: string[]): string {
 async function podLog(api: Pick<ArgoApi, 'readLog'>, pod: string): Promise<string> {
   try {
     const text = await api.readLog(pod);
-    return !text || text.endsWith('\n') ? text ?? '' : text + '\n';
+    return !text || text.endsWith('\n') ? (text ?? '') : text + '\n';
   } catch (error) {
     const status = error instanceof KubernetesApiError ? error.status : undefined;
     if (status === 400) {

@@ -11,7 +11,7 @@ function version(dist: string): string | null {
   return out.status === 0 ? out.stdout.trim() : null;
 }
 
-describe('the installed packages of the kernel\'s Python', () => {
+describe("the installed packages of the kernel's Python", () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'cellpipe-packages-'));

@@ -53,7 +53,10 @@ def _describe(module, stdlib, distributions):
         return {"kind": "missing"}
     names = sorted(set(distributions.get(module) or ()))
     if not names:
-        return {"kind": "unpackaged", "origin": spec.origin or (list(spec.submodule_search_locations or []) or [None])[0]}
+        return {
+            "kind": "unpackaged",
+            "origin": spec.origin or (list(spec.submodule_search_locations or []) or [None])[0],
+        }
     dist = metadata.distribution(names[0])
     return {"kind": "distribution", "name": dist.metadata["Name"], "version": dist.version}
 

@@ -29,7 +29,6 @@ const writeDone = (id: string): string =>
     'json.dump({"score": 0.5}, open(os.path.join(d, ".metrics.json"), "w"))'
   ].join('\n');
 
-
 // Every behaviour holds whichever way steps are started (forkServer.ts).
 describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
   let home: string;
@@ -59,9 +58,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
 
   it('runs independent steps at the same time and a dependent one after them', async () => {
     const sleepy = (id: string): string => `import time, pathlib\npathlib.Path(${JSON.stringify(id)}).touch()\ntime.sleep(0.4)\nprint("done ${id}")`;
-    const handle = await startRun(
-      request([step('a', sleepy('a')), step('b', sleepy('b')), step('c', 'print("after both")', ['a', 'b'])])
-    );
+    const handle = await startRun(request([step('a', sleepy('a')), step('b', sleepy('b')), step('c', 'print("after both")', ['a', 'b'])]));
     const state = await handle.done;
     expect(state.status).toBe('Succeeded');
     const [a, b, c] = state.steps;
@@ -93,7 +90,12 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(byId.child).toMatchObject({ status: 'Skipped', message: "not run: step 'Step bad' failed" });
     expect(byId.grandchild).toMatchObject({ status: 'Skipped', message: "not run: step 'Step child' was skipped" });
     expect(byId.other.status).toBe('Succeeded');
-    expect(events.filter(e => e.type === 'log').map(e => (e as any).text).join('')).toContain('about to fail');
+    expect(
+      events
+        .filter(e => e.type === 'log')
+        .map(e => (e as any).text)
+        .join('')
+    ).toContain('about to fail');
   });
 
   it("takes a failure's message and notebook cell and line from the runtime's failed event", async () => {
@@ -174,7 +176,9 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(readFileSync(join(store.dataDir(second.runId), 't', 'value.txt'), 'utf8')).toBe('v');
 
     // A changed upstream step invalidates everything below it; other parameters do too.
-    const changed = await (await startRun(request([step('s', writeDone('s') + '\n# edited', [], true), step('t', writeDone('t'), ['s'], true)]))).done;
+    const changed = await (
+      await startRun(request([step('s', writeDone('s') + '\n# edited', [], true), step('t', writeDone('t'), ['s'], true)]))
+    ).done;
     expect(changed.steps.map(s => s.status)).toEqual(['Succeeded', 'Succeeded']);
     const params = await (await startRun(request([step('s', writeDone('s'), [], true)], { lr: 0.1 }))).done;
     expect(params.steps[0].status).toBe('Succeeded');
@@ -186,7 +190,12 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
       nbformat: 4,
       nbformat_minor: 5,
       metadata: {},
-      cells: [code(['imports'], 'import json'), code(['pipeline-parameters'], 'n = 2'), code(['step:make'], 'xs = list(range(n))'), code(['step:show'], 'print(json.dumps(xs))')]
+      cells: [
+        code(['imports'], 'import json'),
+        code(['pipeline-parameters'], 'n = 2'),
+        code(['step:make'], 'xs = list(range(n))'),
+        code(['step:show'], 'print(json.dumps(xs))')
+      ]
     });
     const state = await (await backend.start({ pipeline, parameters: { n: 3 }, notebookDir: work })).done;
     expect(state.status).toBe('Succeeded');

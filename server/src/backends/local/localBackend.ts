@@ -267,7 +267,11 @@ class LocalRun {
       if (!this.cancelled) {
         // Started together: each waits for its process id (or its cache restore) on its own.
         const free = Math.max(0, workers - this.running.size);
-        await Promise.all(readySteps(this.state.steps).slice(0, free).map(step => this.startStep(step)));
+        await Promise.all(
+          readySteps(this.state.steps)
+            .slice(0, free)
+            .map(step => this.startStep(step))
+        );
       }
       if (this.running.size === 0 && (this.cancelled || readySteps(this.state.steps).length === 0)) {
         return;
@@ -402,11 +406,7 @@ class LocalRun {
   private finish(): RunState {
     const { state } = this;
     const statuses = state.steps.map(s => s.status);
-    state.status = this.cancelled
-      ? 'Cancelled'
-      : statuses.every(s => s === 'Succeeded' || s === 'Cached')
-        ? 'Succeeded'
-        : 'Failed';
+    state.status = this.cancelled ? 'Cancelled' : statuses.every(s => s === 'Succeeded' || s === 'Cached') ? 'Succeeded' : 'Failed';
     const failed = state.steps.filter(s => s.status === 'Failed');
     state.message = failed.length ? failed.map(s => `step '${s.name}' failed: ${s.message}`).join('; ') : undefined;
     state.metrics = Object.assign({}, ...state.steps.map(s => s.metrics ?? {}));

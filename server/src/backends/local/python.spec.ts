@@ -7,7 +7,7 @@ import { PythonResolver } from '../../app/pythonResolver';
 import { kernelPythons, listKernelPythons, magicsProblem } from './python';
 
 describe('kernel interpreters', () => {
-  it('reads each kernel\'s interpreter from `jupyter kernelspec list --json`', () => {
+  it("reads each kernel's interpreter from `jupyter kernelspec list --json`", () => {
     const listing = JSON.stringify({
       kernelspecs: {
         python3: { resource_dir: '/x', spec: { argv: ['/venv/bin/python', '-m', 'ipykernel_launcher', '-f', '{connection_file}'] } },
@@ -24,7 +24,7 @@ describe('kernel interpreters', () => {
     expect(kernelPythons('jupyter: command not found').size).toBe(0);
   });
 
-  it('lists the installed kernels without blocking, and resolves a notebook\'s Python from its kernel', async () => {
+  it("lists the installed kernels without blocking, and resolves a notebook's Python from its kernel", async () => {
     const jupyter = spawnSync('jupyter', ['kernelspec', 'list', '--json'], { encoding: 'utf8' });
     const kernels = await listKernelPythons();
     if (jupyter.status !== 0) {

@@ -10,9 +10,7 @@ export function isFinished(status: StepStatus): boolean {
 /** Pending steps whose dependencies all succeeded, in pipeline order. */
 export function readySteps(steps: readonly StepState[]): StepState[] {
   const byId = new Map(steps.map(s => [s.id, s]));
-  return steps.filter(
-    s => s.status === 'Pending' && s.dependsOn.every(d => DONE_OK.has(byId.get(d)?.status ?? 'Pending'))
-  );
+  return steps.filter(s => s.status === 'Pending' && s.dependsOn.every(d => DONE_OK.has(byId.get(d)?.status ?? 'Pending')));
 }
 
 const DEAD: ReadonlySet<StepStatus> = new Set(['Failed', 'Skipped', 'Cancelled']);
@@ -62,7 +60,13 @@ export function topologicalOrder(steps: ReadonlyArray<{ id: string; dependsOn: s
     }
   }
   if (order.length !== steps.length) {
-    throw new Error('the steps form a cycle: ' + steps.filter(s => !order.includes(s.id)).map(s => s.id).join(' -> '));
+    throw new Error(
+      'the steps form a cycle: ' +
+        steps
+          .filter(s => !order.includes(s.id))
+          .map(s => s.id)
+          .join(' -> ')
+    );
   }
   return order;
 }

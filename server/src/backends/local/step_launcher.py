@@ -38,7 +38,7 @@ import signal
 import sys
 import types
 
-if sys.version_info < (3, 9):   # os.waitstatus_to_exitcode; the backend then spawns each step
+if sys.version_info < (3, 9):  # os.waitstatus_to_exitcode; the backend then spawns each step
     sys.exit("the step launcher needs Python 3.9 or later")
 
 # The runtime imports these lazily; importing them here makes them free in every step.
@@ -59,7 +59,7 @@ REQUESTS, REPLIES = 0, 3
 def _reply(message):
     data = (json.dumps(message) + "\n").encode()
     while data:
-        data = data[os.write(REPLIES, data):]
+        data = data[os.write(REPLIES, data) :]
 
 
 def _requests(selector, wakeup):
@@ -120,7 +120,7 @@ class _Preloader:
     """Imports libraries the steps will import, in this process, once; children inherit them."""
 
     def __init__(self):
-        self.stamps = {}   # top-level package -> (folder, mtime_ns) when it was imported
+        self.stamps = {}  # top-level package -> (folder, mtime_ns) when it was imported
 
     def stale(self):
         """A preloaded package whose folder changed since (pip upgraded it), or None."""
@@ -147,6 +147,7 @@ class _Preloader:
         """Imports `names`; returns (imported, text they printed)."""
         import importlib
         import tempfile
+
         imported = []
         with tempfile.TemporaryFile() as capture:
             saved = os.dup(1), os.dup(2)
@@ -158,10 +159,10 @@ class _Preloader:
                         importlib.import_module(name)
                         imported.append(name)
                     except ModuleNotFoundError as e:
-                        if e.name == name:   # a name, not a module, in its package (imported by now)
+                        if e.name == name:  # a name, not a module, in its package (imported by now)
                             imported.append(name.rpartition(".")[0])
                     except Exception:
-                        pass   # the step that imports it fails (or copes) on its own
+                        pass  # the step that imports it fails (or copes) on its own
                     top = sys.modules.get(name.partition(".")[0])
                     folder = os.path.dirname(getattr(top, "__file__", None) or "")
                     if folder and top.__name__ not in self.stamps:
@@ -190,12 +191,16 @@ def _preload(preloader, modules):
     if printed:
         _reply({"restart": "importing %s printed: %s" % (", ".join(imported), printed.strip()[:500]), "preload": False})
         return False
-    _reply({"preloaded": sorted(n for n in sys.modules if n.partition(".")[0] in _PRELOADABLE and "." not in n),
-            "seconds": round(time.perf_counter() - started, 3)})
+    _reply(
+        {
+            "preloaded": sorted(n for n in sys.modules if n.partition(".")[0] in _PRELOADABLE and "." not in n),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    )
     return True
 
 
-_runtime_stamp = None   # (path, mtime_ns, size) of the runtime file imported here
+_runtime_stamp = None  # (path, mtime_ns, size) of the runtime file imported here
 
 
 def _import_runtime(runtime):
@@ -254,12 +259,12 @@ def _serve():
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             selector.close()
             for fd in (wakeup_read, wakeup_write, REPLIES):
-                os.close(fd)   # fd 0 stays open until /dev/null replaces it
+                os.close(fd)  # fd 0 stays open until /dev/null replaces it
             return request
         try:
-            os.setpgid(pid, pid)   # the child does it too: whichever runs first, the group exists now
+            os.setpgid(pid, pid)  # the child does it too: whichever runs first, the group exists now
         except OSError:
-            pass   # the child already exec'd its own setpgid or has exited
+            pass  # the child already exec'd its own setpgid or has exited
         _children[pid] = request["id"]
         _reply({"id": request["id"], "pid": pid})
         _reap()
@@ -315,19 +320,20 @@ def _finish(code):
     flush, weakref.finalize, libraries' own), the step's own objects are finalized (its namespace
     cleared and its garbage collected, so an unclosed file is flushed), stdout and stderr flushed."""
     shutdown = getattr(threading, "_shutdown", None)
-    if shutdown is None:   # not CPython as we know it: the interpreter's own exit
+    if shutdown is None:  # not CPython as we know it: the interpreter's own exit
         raise SystemExit(code)
     shutdown()
     import atexit
+
     atexit._run_exitfuncs()
     for module in {sys.modules.get("__main__"), _step_module}:
-        if module is not None:   # as the interpreter clears __main__: __builtins__ last
+        if module is not None:  # as the interpreter clears __main__: __builtins__ last
             namespace = module.__dict__
             kept = namespace.get("__builtins__")
             namespace.clear()
             if kept is not None:
                 namespace["__builtins__"] = kept
-    gc.collect()   # only the step's objects: the launcher's are frozen
+    gc.collect()  # only the step's objects: the launcher's are frozen
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -351,7 +357,7 @@ def _launcher_main():
     except SystemExit as e:
         code = _exit_code(e)
     except KeyboardInterrupt:
-        raise   # the interpreter ends with the SIGINT status, as it would have
+        raise  # the interpreter ends with the SIGINT status, as it would have
     except BaseException as e:
         # Uncaught: reported as Python reports it, without this file's frames, and exit status 1.
         tb = e.__traceback__

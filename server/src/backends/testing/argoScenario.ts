@@ -44,7 +44,9 @@ function upstream(task: DagTask): string[] {
   if (task.dependencies) {
     return task.dependencies;
   }
-  return task.depends ? [...task.depends.matchAll(/[a-z0-9][-a-z0-9]*/g)].map(m => m[0]).filter(n => !/^(succeeded|failed|errored|skipped|omitted|daemoned)$/i.test(n)) : [];
+  return task.depends
+    ? [...task.depends.matchAll(/[a-z0-9][-a-z0-9]*/g)].map(m => m[0]).filter(n => !/^(succeeded|failed|errored|skipped|omitted|daemoned)$/i.test(n))
+    : [];
 }
 
 const BASE_TIME = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -100,16 +102,46 @@ export function argoScenario(
     root.children!.push(id);
     if (upstream(task).some(u => failed.has(u))) {
       failed.add(task.name);
-      setNode({ id, name: `${wf}.${task.name}`, displayName: task.name, type: 'Skipped', templateName: task.template ?? task.name, phase: 'Omitted', boundaryID: wf, message: 'omitted: depends condition not met', startedAt: at(tick), finishedAt: at(tick) });
+      setNode({
+        id,
+        name: `${wf}.${task.name}`,
+        displayName: task.name,
+        type: 'Skipped',
+        templateName: task.template ?? task.name,
+        phase: 'Omitted',
+        boundaryID: wf,
+        message: 'omitted: depends condition not met',
+        startedAt: at(tick),
+        finishedAt: at(tick)
+      });
       snapshot('Running');
       continue;
     }
     const attempts = outcomes[task.name] ?? ['Succeeded'];
     const retried = attempts.length > 1;
-    const owner: ArgoNode = setNode({ id, name: `${wf}.${task.name}`, displayName: task.name, type: retried ? 'Retry' : 'Pod', templateName: task.template ?? task.name, phase: 'Pending', boundaryID: wf, startedAt: at(++tick), children: [] });
+    const owner: ArgoNode = setNode({
+      id,
+      name: `${wf}.${task.name}`,
+      displayName: task.name,
+      type: retried ? 'Retry' : 'Pod',
+      templateName: task.template ?? task.name,
+      phase: 'Pending',
+      boundaryID: wf,
+      startedAt: at(++tick),
+      children: []
+    });
     for (const [attempt, outcome] of attempts.entries()) {
       const pod = retried
-        ? setNode({ id: nodeId(wf, `${wf}.${task.name}(${attempt})`), name: `${wf}.${task.name}(${attempt})`, displayName: `${task.name}(${attempt})`, type: 'Pod', templateName: owner.templateName, phase: 'Pending', boundaryID: wf, startedAt: at(tick) })
+        ? setNode({
+            id: nodeId(wf, `${wf}.${task.name}(${attempt})`),
+            name: `${wf}.${task.name}(${attempt})`,
+            displayName: `${task.name}(${attempt})`,
+            type: 'Pod',
+            templateName: owner.templateName,
+            phase: 'Pending',
+            boundaryID: wf,
+            startedAt: at(tick)
+          })
         : owner;
       if (retried) {
         owner.children!.push(pod.id);
@@ -119,7 +151,8 @@ export function argoScenario(
       pod.phase = 'Running';
       owner.phase = 'Running';
       snapshot('Running');
-      logs[pod.id] = `${task.name}: attempt ${attempt + 1}\n${outcome === 'Succeeded' ? `${task.name}: done\n` : `Traceback (most recent call last):\nValueError: ${task.name} broke\n`}`;
+      logs[pod.id] =
+        `${task.name}: attempt ${attempt + 1}\n${outcome === 'Succeeded' ? `${task.name}: done\n` : `Traceback (most recent call last):\nValueError: ${task.name} broke\n`}`;
       pod.phase = outcome;
       pod.finishedAt = at(++tick);
       const parameters = declaredOutputs(workflow, pod.templateName!).map(p => ({
@@ -137,7 +170,11 @@ export function argoScenario(
     if (retried) {
       owner.outputs = structuredClone(owner.children!.map(c => nodes[c]).pop()!.outputs); // Argo copies the last attempt's
     }
-    Object.assign(owner, { phase: last, finishedAt: at(tick), message: last === 'Failed' ? (retried ? 'No more retries left' : 'Error (exit code 1)') : undefined });
+    Object.assign(owner, {
+      phase: last,
+      finishedAt: at(tick),
+      message: last === 'Failed' ? (retried ? 'No more retries left' : 'Error (exit code 1)') : undefined
+    });
     if (last === 'Failed') {
       failed.add(task.name);
       failure ??= task.name;
@@ -158,5 +195,5 @@ export function terminatedStatus(status: ArgoWorkflowStatus, tick = 99): ArgoWor
       Object.assign(node, { phase: 'Failed', finishedAt: at(tick), message: 'workflow shutdown with strategy:  Terminate' });
     }
   }
-  return { ...status, phase: 'Failed', finishedAt: at(tick), message: 'Stopped with strategy \'Terminate\'', nodes };
+  return { ...status, phase: 'Failed', finishedAt: at(tick), message: "Stopped with strategy 'Terminate'", nodes };
 }

@@ -86,7 +86,9 @@ export class FakeKfp {
     }
     if (method === 'GET' && (m = /^\/pipelines\/([^/]+)\/versions$/.exec(path))) {
       const p = this.pipelines.get(m[1]);
-      return p ? this.json(res, 200, { pipeline_versions: [{ pipeline_id: m[1], pipeline_version_id: p.versionId, display_name: p.name }], total_size: 1 }) : this.error(res, 404, `pipeline ${m[1]} not found`);
+      return p
+        ? this.json(res, 200, { pipeline_versions: [{ pipeline_id: m[1], pipeline_version_id: p.versionId, display_name: p.name }], total_size: 1 })
+        : this.error(res, 404, `pipeline ${m[1]} not found`);
     }
     if (method === 'POST' && path === '/runs') {
       return this.createRun(res, JSON.parse(body) as Record<string, unknown>);
@@ -133,7 +135,13 @@ export class FakeKfp {
     if (!pipeline || pipeline.versionId !== ref?.pipeline_version_id) {
       return this.error(res, 400, 'Failed to create a run: pipeline version not found');
     }
-    const run: KfpRun = { run_id: `run-${++this.ids}`, display_name: String(request.display_name), state: 'PENDING', created_at: '2026-01-01T12:00:00Z', run_details: { task_details: [] } };
+    const run: KfpRun = {
+      run_id: `run-${++this.ids}`,
+      display_name: String(request.display_name),
+      state: 'PENDING',
+      created_at: '2026-01-01T12:00:00Z',
+      run_details: { task_details: [] }
+    };
     const tasks = Object.keys(((pipeline.spec.root as { dag?: { tasks?: object } })?.dag?.tasks ?? {}) as object);
     this.runs.set(run.run_id, { run, frames: this.frames(run, tasks), frame: 0, terminating: false });
     this.json(res, 200, run);
@@ -152,11 +160,21 @@ export class FakeKfp {
       if (failed) {
         break;
       }
-      const task: KfpTaskDetail = { task_id: `t-${i}`, display_name: name, state: 'RUNNING', start_time: at(i + 1), child_tasks: [{ pod_name: `${run.run_id}-${name}-pod` }] };
+      const task: KfpTaskDetail = {
+        task_id: `t-${i}`,
+        display_name: name,
+        state: 'RUNNING',
+        start_time: at(i + 1),
+        child_tasks: [{ pod_name: `${run.run_id}-${name}-pod` }]
+      };
       details.push(task);
       push('RUNNING');
       const fails = this.options.failing?.includes(name);
-      Object.assign(task, { state: fails ? 'FAILED' : 'SUCCEEDED', end_time: at(i + 2), ...(fails ? { error: { code: 2, message: `${name}: container exited with code 1` } } : {}) });
+      Object.assign(task, {
+        state: fails ? 'FAILED' : 'SUCCEEDED',
+        end_time: at(i + 2),
+        ...(fails ? { error: { code: 2, message: `${name}: container exited with code 1` } } : {})
+      });
       failed = fails ? name : undefined;
       push('RUNNING');
     }

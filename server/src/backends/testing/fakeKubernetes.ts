@@ -108,7 +108,16 @@ export function statusBody(code: number, reason: string, message: string, detail
 const logLines = (text = ''): string[] => text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 const taskOf = (displayName: string): string => displayName.replace(/\(\d+\)$/, '');
 
-const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'AlreadyExists', 410: 'Expired', 415: 'UnsupportedMediaType', 422: 'Invalid' };
+const REASONS: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'AlreadyExists',
+  410: 'Expired',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid'
+};
 
 /** A JSON merge patch (RFC 7386). */
 function mergePatch(target: unknown, patch: unknown): unknown {
@@ -246,13 +255,21 @@ export class FakeKubernetes {
   }
 
   private logText(stored: StoredWorkflow, nodeId: string): string {
-    return logLines(stored.scenario.logs[nodeId]).slice(0, stored.written.get(nodeId) ?? 0).join('');
+    return logLines(stored.scenario.logs[nodeId])
+      .slice(0, stored.written.get(nodeId) ?? 0)
+      .join('');
   }
 
   private changed(key: string, type: 'ADDED' | 'MODIFIED'): void {
     const stored = this.workflows.get(key)!;
     stored.object.metadata.resourceVersion = String(++this.resourceVersion);
-    const event = { rv: this.resourceVersion, namespace: stored.object.metadata.namespace!, name: stored.object.metadata.name!, type, object: structuredClone(stored.object) };
+    const event = {
+      rv: this.resourceVersion,
+      namespace: stored.object.metadata.namespace!,
+      name: stored.object.metadata.name!,
+      type,
+      object: structuredClone(stored.object)
+    };
     this.history.push(event);
     for (const w of this.watchers) {
       this.send(w, event);
@@ -330,7 +347,11 @@ export class FakeKubernetes {
       if (injected.times !== undefined) {
         injected.times -= 1;
       }
-      return this.json(res, injected.code, statusBody(injected.code, injected.reason ?? REASONS[injected.code] ?? 'Unknown', injected.message ?? 'injected failure', injected.details));
+      return this.json(
+        res,
+        injected.code,
+        statusBody(injected.code, injected.reason ?? REASONS[injected.code] ?? 'Unknown', injected.message ?? 'injected failure', injected.details)
+      );
     }
     let match: RegExpExecArray | null;
     if ((match = ARGO_PATH.exec(url.pathname))) {
@@ -340,7 +361,12 @@ export class FakeKubernetes {
       return this.workflowRequest(req, res, method, decodeURIComponent(match[1]), match[2] && decodeURIComponent(match[2]), query, body);
     }
     if ((match = PODS_PATH.exec(url.pathname)) && method === 'GET') {
-      return this.json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.resourceVersion) }, items: this.pods(match[1], query.labelSelector) });
+      return this.json(res, 200, {
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: String(this.resourceVersion) },
+        items: this.pods(match[1], query.labelSelector)
+      });
     }
     if ((match = LOG_PATH.exec(url.pathname)) && method === 'GET') {
       return this.podLog(res, match[1], decodeURIComponent(match[2]), query);
@@ -348,7 +374,15 @@ export class FakeKubernetes {
     return this.fail(res, 404, 'the server could not find the requested resource');
   }
 
-  private workflowRequest(req: IncomingMessage, res: ServerResponse, method: string, namespace: string, name: string | undefined, query: Record<string, string>, body: unknown): void {
+  private workflowRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    namespace: string,
+    name: string | undefined,
+    query: Record<string, string>,
+    body: unknown
+  ): void {
     const key = (n: string): string => `${namespace}/${n}`;
     if (method === 'POST' && !name) {
       const wf = structuredClone(body) as ArgoWorkflow;
@@ -365,7 +399,9 @@ export class FakeKubernetes {
     }
     if (method === 'GET' && name) {
       const stored = this.workflows.get(key(name));
-      return stored ? this.json(res, 200, this.served(stored.object)) : this.fail(res, 404, `workflows.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'workflows' });
+      return stored
+        ? this.json(res, 200, this.served(stored.object))
+        : this.fail(res, 404, `workflows.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'workflows' });
     }
     if (method === 'PATCH' && name) {
       const stored = this.workflows.get(key(name));
@@ -384,8 +420,15 @@ export class FakeKubernetes {
       if (query.watch === 'true' || query.watch === '1') {
         return this.watch(res, namespace, only, query.resourceVersion);
       }
-      const items = [...this.workflows.values()].map(s => s.object).filter(o => o.metadata.namespace === namespace && (!only || o.metadata.name === only));
-      return this.json(res, 200, { kind: 'WorkflowList', apiVersion: 'argoproj.io/v1alpha1', metadata: { resourceVersion: String(this.resourceVersion) }, items: items.map(o => this.served(o)) });
+      const items = [...this.workflows.values()]
+        .map(s => s.object)
+        .filter(o => o.metadata.namespace === namespace && (!only || o.metadata.name === only));
+      return this.json(res, 200, {
+        kind: 'WorkflowList',
+        apiVersion: 'argoproj.io/v1alpha1',
+        metadata: { resourceVersion: String(this.resourceVersion) },
+        items: items.map(o => this.served(o))
+      });
     }
     return this.fail(res, 405 as number, `${method} is not supported here`);
   }
@@ -454,7 +497,12 @@ export class FakeKubernetes {
     for (const [key, stored] of this.workflows) {
       const { object } = stored;
       for (const node of Object.values(object.status?.nodes ?? {})) {
-        if (object.metadata.namespace !== namespace || node.type !== 'Pod' || this.podName(object.metadata.name!, node.id, node.templateName) !== pod || this.deletedPods.has(pod)) {
+        if (
+          object.metadata.namespace !== namespace ||
+          node.type !== 'Pod' ||
+          this.podName(object.metadata.name!, node.id, node.templateName) !== pod ||
+          this.deletedPods.has(pod)
+        ) {
           continue;
         }
         const record: LogFollowRecord = { pod, task: taskOf(node.displayName), status: 200, bytes: 0 };
@@ -462,7 +510,10 @@ export class FakeKubernetes {
           if (follow) {
             this.logFollows.push({ ...record, status: 400 });
           }
-          const reason = query.container !== 'main' ? `container ${query.container} is not valid for pod ${pod}` : `container "main" in pod "${pod}" is waiting to start: PodInitializing`;
+          const reason =
+            query.container !== 'main'
+              ? `container ${query.container} is not valid for pod ${pod}`
+              : `container "main" in pod "${pod}" is waiting to start: PodInitializing`;
           return this.fail(res, 400, reason);
         }
         if (!follow) {

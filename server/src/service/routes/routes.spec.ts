@@ -130,7 +130,12 @@ describe('service routes', () => {
   it('compiles step scripts, and refuses unknown targets and broken notebooks', async () => {
     const reply = await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'scripts' });
     expect(reply.statusCode).toBe(200);
-    expect(reply.json().files.map((f: { name: string }) => f.name)).toEqual(['make.py', 'total.py', '_cellpipe/cellpipe_runtime.py', 'pipeline.json']);
+    expect(reply.json().files.map((f: { name: string }) => f.name)).toEqual([
+      'make.py',
+      'total.py',
+      '_cellpipe/cellpipe_runtime.py',
+      'pipeline.json'
+    ]);
     expect((await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'yaml' })).statusCode).toBe(400);
     const broken = await post('/api/compile', { path: 'broken.ipynb' });
     expect(broken.statusCode).toBe(422);

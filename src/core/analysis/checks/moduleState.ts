@@ -84,7 +84,7 @@ export class ModuleState implements DataflowCheck {
       return own.binding.module;
     }
     const source = this.view.source(name);
-    return source?.kind === 'declaration' ? this.importBinding(source.ref, name)?.module ?? null : null;
+    return source?.kind === 'declaration' ? (this.importBinding(source.ref, name)?.module ?? null) : null;
   }
 
   private importBinding(ref: DeclarationRef, name: string): ModuleBinding | undefined {

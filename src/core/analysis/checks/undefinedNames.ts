@@ -16,9 +16,7 @@ export class UndefinedNames implements DataflowCheck {
 
   nameUndefined(name: string, site: PlacedSite, deletedBy: string | null): void {
     const uncertain = this.view.unknownNamesAbove;
-    const why = deletedBy
-      ? `was deleted (del ${name}) in step ${JSON.stringify(deletedBy)}`
-      : 'is not defined in any cell above';
+    const why = deletedBy ? `was deleted (del ${name}) in step ${JSON.stringify(deletedBy)}` : 'is not defined in any cell above';
     this.report(
       uncertain ? 'warning' : 'error',
       'undefined-name',

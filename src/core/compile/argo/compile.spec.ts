@@ -52,7 +52,19 @@ describe('Workflow options and settings', () => {
       { cell_type: 'code', metadata: { tags: ['step:load'] }, source: 'data = [1, 2]', outputs: [], execution_count: null },
       {
         cell_type: 'code',
-        metadata: { tags: ['step:a', 'limit:nvidia.com/gpu:1', 'limit:memory:4Gi', 'retry:3', 'timeout:1h30m', 'image:custom:2', 'secret:creds:token:API_TOKEN', 'label:team:ml', 'annotation:owner:me'] },
+        metadata: {
+          tags: [
+            'step:a',
+            'limit:nvidia.com/gpu:1',
+            'limit:memory:4Gi',
+            'retry:3',
+            'timeout:1h30m',
+            'image:custom:2',
+            'secret:creds:token:API_TOKEN',
+            'label:team:ml',
+            'annotation:owner:me'
+          ]
+        },
         source: 'a = sum(data) * lr',
         outputs: [],
         execution_count: null
@@ -63,7 +75,12 @@ describe('Workflow options and settings', () => {
   const pipeline = pipelineOf(notebook);
 
   it('turns step tags into resources, retries, deadlines, images, secrets and metadata', () => {
-    const wf = compileArgoWorkflow(pipeline, { namespace: 'ml', serviceAccount: 'runner', nodeSelector: { pool: 'gpu' }, tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }] });
+    const wf = compileArgoWorkflow(pipeline, {
+      namespace: 'ml',
+      serviceAccount: 'runner',
+      nodeSelector: { pool: 'gpu' },
+      tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }]
+    });
     expect(validateArgoWorkflow(wf)).toEqual([]);
     const a = wf.spec.templates.find(t => t.name === 'a')!;
     expect(a.script!.image).toBe('custom:2');
@@ -71,8 +88,14 @@ describe('Workflow options and settings', () => {
     expect(a.retryStrategy).toEqual({ limit: '3', retryPolicy: 'Always' });
     expect(a.activeDeadlineSeconds).toBe('5400');
     expect(a.script!.env).toContainEqual({ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } });
-    expect(a.script!.env).toContainEqual({ name: 'CELLPIPE_PARAMETERS', value: '{"lr": {{workflow.parameters.lr}}, "name": {{workflow.parameters.name}}}' });
-    expect(a.metadata).toEqual({ labels: { team: 'ml', [ARGO_LABELS.pipeline]: 'notebook', [ARGO_LABELS.role]: 'step', [ARGO_LABELS.stepId]: 'a' }, annotations: { owner: 'me' } });
+    expect(a.script!.env).toContainEqual({
+      name: 'CELLPIPE_PARAMETERS',
+      value: '{"lr": {{workflow.parameters.lr}}, "name": {{workflow.parameters.name}}}'
+    });
+    expect(a.metadata).toEqual({
+      labels: { team: 'ml', [ARGO_LABELS.pipeline]: 'notebook', [ARGO_LABELS.role]: 'step', [ARGO_LABELS.stepId]: 'a' },
+      annotations: { owner: 'me' }
+    });
     expect(a.nodeSelector).toEqual({ pool: 'gpu' });
     expect(a.tolerations).toEqual([{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(wf.spec.templates.find(t => t.name === 'b')!.script!.image).toBe('registry.example/ds:1');
@@ -80,7 +103,10 @@ describe('Workflow options and settings', () => {
     expect(wf.spec.serviceAccountName).toBe('runner');
     expect(wf.spec.podGC).toEqual({ strategy: 'OnPodSuccess' });
     expect(wf.spec.volumeClaimTemplates).toEqual([
-      { metadata: { name: 'cellpipe-data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, storageClassName: 'fast' } }
+      {
+        metadata: { name: 'cellpipe-data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, storageClassName: 'fast' }
+      }
     ]);
     expect(wf.spec.volumeClaimGC).toEqual({ strategy: 'OnWorkflowSuccess' });
     expect(wf.spec.arguments!.parameters.map(p => [p.name, p.value])).toEqual([
@@ -123,13 +149,19 @@ describe('Workflow options and settings', () => {
       expect.stringMatching(/secret:Bad_Name:k:ENV does not name a Kubernetes secret/)
     ]);
     expect(errors.every(d => d.cell === 2)).toBe(true);
-    expect(() => compileArgoWorkflow(pipelineOf(bad))).toThrow(/cannot be compiled for the cluster:\n {2}cell 2, line 1:1: error compile-invalid-value: step "a"/);
+    expect(() => compileArgoWorkflow(pipelineOf(bad))).toThrow(
+      /cannot be compiled for the cluster:\n {2}cell 2, line 1:1: error compile-invalid-value: step "a"/
+    );
   });
 
   it('refuses parameter names Argo cannot take', () => {
     const unicode = JSON.parse(JSON.stringify(notebook));
     unicode.cells[0].source = 'lr = 0.1\ndonnées = 1';
-    expect(compileArgo(pipelineOf(unicode)).diagnostics.filter(d => d.severity === 'error').map(d => d.code)).toEqual(['parameter-name']);
+    expect(
+      compileArgo(pipelineOf(unicode))
+        .diagnostics.filter(d => d.severity === 'error')
+        .map(d => d.code)
+    ).toEqual(['parameter-name']);
   });
 });
 
@@ -169,7 +201,7 @@ describe('a 300-step pipeline', () => {
   const workflow = compileArgoWorkflow(pipeline);
   const json = JSON.stringify(workflow);
 
-  it('stores the runtime once and stays under etcd\'s 1.5 MiB object limit', () => {
+  it("stores the runtime once and stays under etcd's 1.5 MiB object limit", () => {
     expect(pipeline.steps).toHaveLength(300);
     expect(json.split('def main(spec)').length - 1).toBe(1);
     const bytes = new TextEncoder().encode(json).length;
@@ -185,7 +217,13 @@ describe('the size Kubernetes stores in one object', () => {
       nbformat_minor: 5,
       metadata: {},
       cells: [
-        { cell_type: 'code', metadata: { tags: ['step:a'] }, source: `table = ${JSON.stringify('x'.repeat(bytes))}`, outputs: [], execution_count: null },
+        {
+          cell_type: 'code',
+          metadata: { tags: ['step:a'] },
+          source: `table = ${JSON.stringify('x'.repeat(bytes))}`,
+          outputs: [],
+          execution_count: null
+        },
         { cell_type: 'code', metadata: { tags: ['step:b'] }, source: 'print(len(table))', outputs: [], execution_count: null }
       ]
     });

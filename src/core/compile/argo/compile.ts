@@ -53,7 +53,11 @@ function settingsMounts(pipeline: Pipeline, out: CompileDiagnostics): { volumes:
   const mounts: ArgoVolumeMount[] = [];
   pipeline.settings.mounts.forEach((mount, i) => {
     if (mount.type !== 'pvc') {
-      out.warning(`volume ${JSON.stringify(mount.name)} of type ${mount.type} is not supported on the cluster and is not mounted; only existing claims (pvc) are`, null, 'volume-unsupported');
+      out.warning(
+        `volume ${JSON.stringify(mount.name)} of type ${mount.type} is not supported on the cluster and is not mounted; only existing claims (pvc) are`,
+        null,
+        'volume-unsupported'
+      );
       return;
     }
     if (!/^\/[^\0]*$/.test(mount.mountPath) || hasArgoTemplateSyntax(mount.mountPath) || hasArgoTemplateSyntax(mount.name)) {

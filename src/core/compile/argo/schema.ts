@@ -12,18 +12,26 @@ const strict = (properties: Record<string, unknown>, required: string[] = []): R
   required
 });
 const metadataMaps = strict({ labels: STRING_MAP, annotations: STRING_MAP });
-const quantityMap = { type: 'object', additionalProperties: { type: 'string', pattern: '^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?$' } };
+const quantityMap = {
+  type: 'object',
+  additionalProperties: { type: 'string', pattern: '^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?$' }
+};
 const intString = { type: 'string', pattern: '^[0-9]+$' };
 
 const envVar = strict(
   {
     name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
     value: { type: 'string' },
-    valueFrom: strict({ secretKeyRef: strict({ name: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 } }, ['name', 'key']) }, ['secretKeyRef'])
+    valueFrom: strict({ secretKeyRef: strict({ name: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 } }, ['name', 'key']) }, [
+      'secretKeyRef'
+    ])
   },
   ['name']
 );
-const volumeMount = strict({ name: { type: 'string', pattern: DNS_LABEL }, mountPath: { type: 'string', pattern: '^/' }, readOnly: { type: 'boolean' } }, ['name', 'mountPath']);
+const volumeMount = strict(
+  { name: { type: 'string', pattern: DNS_LABEL }, mountPath: { type: 'string', pattern: '^/' }, readOnly: { type: 'boolean' } },
+  ['name', 'mountPath']
+);
 const toleration = strict({
   key: { type: 'string' },
   operator: { enum: ['Exists', 'Equal'] },
@@ -99,7 +107,9 @@ export const ARGO_WORKFLOW_SCHEMA = strict(
           {
             parameters: {
               type: 'array',
-              items: strict({ name: { type: 'string', pattern: '^[-a-zA-Z0-9_]+$' }, value: { type: 'string' }, description: { type: 'string' } }, ['name'])
+              items: strict({ name: { type: 'string', pattern: '^[-a-zA-Z0-9_]+$' }, value: { type: 'string' }, description: { type: 'string' } }, [
+                'name'
+              ])
             }
           },
           ['parameters']
@@ -112,7 +122,11 @@ export const ARGO_WORKFLOW_SCHEMA = strict(
               metadata: strict({ name: { type: 'string', pattern: DNS_LABEL } }, ['name']),
               spec: strict(
                 {
-                  accessModes: { type: 'array', minItems: 1, items: { enum: ['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod', 'ReadOnlyMany'] } },
+                  accessModes: {
+                    type: 'array',
+                    minItems: 1,
+                    items: { enum: ['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod', 'ReadOnlyMany'] }
+                  },
                   resources: strict({ requests: strict({ storage: quantityMap.additionalProperties }, ['storage']) }, ['requests']),
                   storageClassName: { type: 'string', minLength: 1 }
                 },

@@ -26,14 +26,26 @@ describe('validateArgoWorkflow', () => {
     ['a cycle', wf => (wf.spec.templates[0].dag.tasks[1].dependencies = ['report']), /dependency cycle .*load -> report/],
     ['a duplicate template', wf => wf.spec.templates.push({ ...wf.spec.templates[2] }), /duplicate template load/],
     ['a missing entrypoint', wf => (wf.spec.entrypoint = 'main'), /spec.entrypoint main is not a template/],
-    ['an undeclared parameter reference', wf => wf.spec.templates[2].script.env.push({ name: 'X', value: '{{workflow.parameters.nope}}' }), /unresolvable reference \{\{workflow.parameters.nope\}\}/],
-    ['an input reference', wf => (wf.spec.templates[2].script.source += '{{inputs.parameters.x}}'), /unresolvable reference \{\{inputs.parameters.x\}\}/],
+    [
+      'an undeclared parameter reference',
+      wf => wf.spec.templates[2].script.env.push({ name: 'X', value: '{{workflow.parameters.nope}}' }),
+      /unresolvable reference \{\{workflow.parameters.nope\}\}/
+    ],
+    [
+      'an input reference',
+      wf => (wf.spec.templates[2].script.source += '{{inputs.parameters.x}}'),
+      /unresolvable reference \{\{inputs.parameters.x\}\}/
+    ],
     ['an unterminated template', wf => (wf.spec.templates[2].script.source += '{{workflow.name'), /'\{\{' without a closing '\}\}'/],
     ['a template in metadata', wf => (wf.metadata.labels.x = '{{workflow.name}}'), /metadata: unresolvable reference|invalid label/],
     ['a bad label', wf => (wf.spec.templates[2].metadata.labels.team = 'not valid!'), /template load: invalid label team=not valid!/],
     ['a mount of no volume', wf => (wf.spec.templates[2].script.volumeMounts[0].name = 'other'), /template load: mounts missing volume other/],
     ['duplicate env vars', wf => wf.spec.templates[2].script.env.push({ name: 'CELLPIPE_DATA_DIR', value: '/x' }), /duplicate env var names/],
-    ['a template with both dag and script', wf => (wf.spec.templates[2].dag = { tasks: [{ name: 'x', template: 'load' }] }), /needs exactly one of dag and script/],
+    [
+      'a template with both dag and script',
+      wf => (wf.spec.templates[2].dag = { tasks: [{ name: 'x', template: 'load' }] }),
+      /needs exactly one of dag and script/
+    ],
     ['a Workflow without a name', wf => delete wf.metadata.generateName, /needs exactly one of name and generateName/]
   ])('rejects %s', (_what, breakIt, problem) => {
     const wf = workflow();

@@ -17,7 +17,10 @@ function schemaProblems(doc: unknown): string[] {
   if (compiled(doc)) {
     return [];
   }
-  return (compiled.errors ?? []).map(e => `schema: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return (compiled.errors ?? []).map(
+    e =>
+      `schema: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`
+  );
 }
 
 /** Global variables cellpipe may reference (a subset of what Argo knows), plus per-template ones. */
@@ -145,7 +148,9 @@ function semanticProblems(wf: ArgoWorkflow): string[] {
   }
   const volumes = new Set([...(spec.volumes ?? []).map(v => v.name), ...(spec.volumeClaimTemplates ?? []).map(v => v.metadata.name)]);
   const known = (tag: string): boolean =>
-    GLOBAL_TAGS.has(tag) || POD_TAGS.has(tag) || (tag.startsWith('workflow.parameters.') && parameterNames.has(tag.slice('workflow.parameters.'.length)));
+    GLOBAL_TAGS.has(tag) ||
+    POD_TAGS.has(tag) ||
+    (tag.startsWith('workflow.parameters.') && parameterNames.has(tag.slice('workflow.parameters.'.length)));
   for (const template of spec.templates) {
     const where = `template ${template.name}`;
     if (!template.dag === !template.script) {

@@ -21,9 +21,7 @@ export class CompileDiagnostics {
 /** Thrown when a pipeline cannot become a valid cluster document (Workflow, KFP pipeline). */
 export class ClusterCompileError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
-    super(
-      'the pipeline cannot be compiled for the cluster:\n' + formatErrors(diagnostics)
-    );
+    super('the pipeline cannot be compiled for the cluster:\n' + formatErrors(diagnostics));
   }
 }
 
@@ -69,7 +67,10 @@ export function checkObjectSize(what: string, document: unknown, out: CompileDia
   if (bytes > MAX_OBJECT_BYTES) {
     out.error(`the ${what} is ${size}, more than the 1.5 MiB Kubernetes stores in one object: ${advice}`, null, 'compile-too-large');
   } else if (bytes > (MAX_OBJECT_BYTES * 2) / 3) {
-    out.warning(`the ${what} is ${size}, close to the 1.5 MiB Kubernetes stores in one object (Argo adds each step's status as it runs): ${advice}`, null, 'compile-large');
+    out.warning(
+      `the ${what} is ${size}, close to the 1.5 MiB Kubernetes stores in one object (Argo adds each step's status as it runs): ${advice}`,
+      null,
+      'compile-large'
+    );
   }
 }
-

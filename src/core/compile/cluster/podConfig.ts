@@ -7,21 +7,8 @@ import type { NotebookSettings } from '../../notebook';
 import type { CompileDiagnostics } from './diagnostics';
 import type { Pipeline, PipelineStep } from '../../pipeline';
 import { hasArgoTemplateSyntax } from './argoSafe';
-import {
-  durationSeconds,
-  isDnsSubdomain,
-  isLabelValue,
-  isQualifiedName,
-  isQuantity
-} from './kubernetesNames';
-import {
-  ACCESS_MODES,
-  DEFAULT_STEP_IMAGE,
-  DEFAULT_VOLUME_SIZE,
-  type AccessMode,
-  type ClusterOptions,
-  type VolumeOptions
-} from './options';
+import { durationSeconds, isDnsSubdomain, isLabelValue, isQualifiedName, isQuantity } from './kubernetesNames';
+import { ACCESS_MODES, DEFAULT_STEP_IMAGE, DEFAULT_VOLUME_SIZE, type AccessMode, type ClusterOptions, type VolumeOptions } from './options';
 
 export interface PodConfig {
   image: string;
@@ -56,7 +43,10 @@ export function podConfig(pipeline: Pipeline, step: PipelineStep, options: Clust
   ] as const) {
     for (const [key, value] of Object.entries(entries)) {
       if (!isQualifiedName(key)) {
-        out.error(`${where}: ${kind} key ${JSON.stringify(key)} is not a Kubernetes key; use letters, digits, '-', '_', '.', an optional prefix/`, cell);
+        out.error(
+          `${where}: ${kind} key ${JSON.stringify(key)} is not a Kubernetes key; use letters, digits, '-', '_', '.', an optional prefix/`,
+          cell
+        );
       }
       if (kind === 'label' && !isLabelValue(value)) {
         out.error(`${where}: label value ${JSON.stringify(value)} is not valid: at most 63 letters, digits, '-', '_', '.'`, cell);
@@ -71,7 +61,10 @@ export function podConfig(pipeline: Pipeline, step: PipelineStep, options: Clust
       out.error(`${where}: secret:...:${secret.env}: env vars starting with CELLPIPE_ are cellpipe's own; choose another name`, cell);
     }
     if (!isDnsSubdomain(secret.name) || !/^[-._a-zA-Z0-9]+$/.test(secret.key)) {
-      out.error(`${where}: secret:${secret.name}:${secret.key}:${secret.env} does not name a Kubernetes secret and key (lowercase name; key of letters, digits, '-', '_', '.')`, cell);
+      out.error(
+        `${where}: secret:${secret.name}:${secret.key}:${secret.env} does not name a Kubernetes secret and key (lowercase name; key of letters, digits, '-', '_', '.')`,
+        cell
+      );
     }
   }
   const timeoutSeconds = config.timeout === null ? null : durationSeconds(config.timeout);
@@ -103,7 +96,9 @@ export function resolveVolume(settings: NotebookSettings, options: ClusterOption
     return volume;
   }
   if (!isQuantity(volume.size)) {
-    out.error(`the volume size ${JSON.stringify(volume.size)} is not a Kubernetes quantity; write e.g. 5Gi in the notebook's cellpipe volume settings`);
+    out.error(
+      `the volume size ${JSON.stringify(volume.size)} is not a Kubernetes quantity; write e.g. 5Gi in the notebook's cellpipe volume settings`
+    );
   }
   if (!ACCESS_MODES.includes(volume.accessMode)) {
     out.error(`the volume access mode ${JSON.stringify(volume.accessMode)} is not one of ${ACCESS_MODES.join(', ')}`);

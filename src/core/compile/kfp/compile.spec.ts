@@ -53,8 +53,20 @@ describe('KFP parameters and options', () => {
     nbformat_minor: 5,
     metadata: {},
     cells: [
-      { cell_type: 'code', metadata: { tags: ['pipeline-parameters'] }, source: 'n = 3\nlr = 0.5\nname = "{{x}}"\nflag = True\nitems = [1, "a"]\nopts = {"k": 1}\nnothing = None', outputs: [], execution_count: null },
-      { cell_type: 'code', metadata: { tags: ['step:train', 'limit:nvidia.com/gpu:1', 'limit:cpu:2', 'retry:2', 'timeout:10m', 'secret:creds:token:TOKEN'] }, source: 'print(n, lr, name, flag, items, opts, nothing)', outputs: [], execution_count: null }
+      {
+        cell_type: 'code',
+        metadata: { tags: ['pipeline-parameters'] },
+        source: 'n = 3\nlr = 0.5\nname = "{{x}}"\nflag = True\nitems = [1, "a"]\nopts = {"k": 1}\nnothing = None',
+        outputs: [],
+        execution_count: null
+      },
+      {
+        cell_type: 'code',
+        metadata: { tags: ['step:train', 'limit:nvidia.com/gpu:1', 'limit:cpu:2', 'retry:2', 'timeout:10m', 'secret:creds:token:TOKEN'] },
+        source: 'print(n, lr, name, flag, items, opts, nothing)',
+        outputs: [],
+        execution_count: null
+      }
     ]
   };
   const result = compileKfpPipeline(pipelineOf(notebook), { volume: { existingClaim: 'shared' }, nodeSelector: { pool: 'gpu' } });

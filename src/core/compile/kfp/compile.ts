@@ -114,7 +114,10 @@ function resources(step: PipelineStep, limits: Record<string, string>, out: Comp
     } else if (/gpu$/.test(resource) && !spec.accelerator) {
       spec.accelerator = { resourceType: resource, resourceCount: value };
     } else {
-      out.error(`step ${JSON.stringify(step.name)}: limit:${resource} cannot be set on Kubeflow Pipelines (cpu, memory and one GPU type can)`, step.cells[0] ?? null);
+      out.error(
+        `step ${JSON.stringify(step.name)}: limit:${resource} cannot be set on Kubeflow Pipelines (cpu, memory and one GPU type can)`,
+        step.cells[0] ?? null
+      );
     }
   }
   return Object.keys(spec).length ? spec : undefined;
@@ -135,7 +138,9 @@ function utf8Length(text: string): number {
 function checkArgument(script: string, what: string, out: CompileDiagnostics): string {
   const bytes = utf8Length(script);
   if (bytes > MAX_ARGUMENT_BYTES) {
-    out.error(`${what}: its script is ${bytes} bytes, more than a KFP container argument can hold (128 KiB); split the step or its cells, or use the Argo target`);
+    out.error(
+      `${what}: its script is ${bytes} bytes, more than a KFP container argument can hold (128 KiB); split the step or its cells, or use the Argo target`
+    );
   }
   return script;
 }
@@ -188,7 +193,11 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
 
   components[componentName(KFP_SETUP_TASK)] = { executorLabel: executorName(KFP_SETUP_TASK) };
   executors[executorName(KFP_SETUP_TASK)] = {
-    container: { image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE, command: [python, '-c', checkArgument(setupScript(scripts.runtime), 'the setup task', out)], args: [DATA_DIR] }
+    container: {
+      image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE,
+      command: [python, '-c', checkArgument(setupScript(scripts.runtime), 'the setup task', out)],
+      args: [DATA_DIR]
+    }
   };
   platformExecutors[executorName(KFP_SETUP_TASK)] = placement({});
   tasks[KFP_SETUP_TASK] = {
@@ -200,9 +209,7 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
 
   const inputDefinitions = parameters.length
     ? {
-        parameters: Object.fromEntries(
-          parameters.map(p => [p.name, { parameterType: p.type, defaultValue: p.defaultValue, isOptional: true }])
-        )
+        parameters: Object.fromEntries(parameters.map(p => [p.name, { parameterType: p.type, defaultValue: p.defaultValue, isOptional: true }]))
       }
     : undefined;
   for (const step of pipeline.steps) {

@@ -33,7 +33,7 @@ RUNTIME_PATH = Path(__file__).with_name("cellpipe_runtime.py")
 RUNTIME = RUNTIME_PATH.read_text(encoding="utf-8")
 REPEAT = int(os.environ.get("CELLPIPE_BENCH_REPEAT", "5"))
 GIB = 1 << 30
-PANDAS_FORMATS = ("arrow", "pickle", "parquet")   # CELLPIPE_PANDAS_FORMAT values; arrow is the default
+PANDAS_FORMATS = ("arrow", "pickle", "parquet")  # CELLPIPE_PANDAS_FORMAT values; arrow is the default
 
 
 def runtime_namespace():
@@ -46,7 +46,7 @@ def runtime_namespace():
 def timed(fn, before=None):
     if before:
         before()
-    os.sync()   # no dirty pages left by the previous run to be written back during this one
+    os.sync()  # no dirty pages left by the previous run to be written back during this one
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
@@ -83,14 +83,19 @@ print(json.dumps({"seconds": seconds}))
 
 def fresh_load(kind, path, root, name=""):
     env = dict(os.environ, CELLPIPE_DATA_DIR=str(root), CELLPIPE_EVENTS=str(root / "load-events.jsonl"))
-    out = subprocess.run([sys.executable, "-c", LOAD_CHILD, kind, str(path), str(RUNTIME_PATH), str(root), name],
-                         env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_CHILD, kind, str(path), str(RUNTIME_PATH), str(root), name],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out)["seconds"]
 
 
 def data_passing(root, nbytes):
     rt = runtime_namespace()
-    fsync_file, remove = rt["_fsync_path"], rt["_remove"]   # the runtime's own small file helpers
+    fsync_file, remove = rt["_fsync_path"], rt["_remove"]  # the runtime's own small file helpers
     os.environ["CELLPIPE_DATA_DIR"] = str(root)
     os.environ["CELLPIPE_EVENTS"] = str(root / "events.jsonl")
     spec = {"version": 1, "pipeline": "bench", "step": "s", "stepDir": "s", "plan": [], "outputs": []}
@@ -101,8 +106,10 @@ def data_passing(root, nbytes):
     columns = 8
     frame = pd.DataFrame({"c%d" % i: np.random.default_rng(i).random(nbytes // 8 // columns) for i in range(columns)})
     mb = nbytes / 1e6
-    values = [("numpy 1-D float64", "a", array, array, [None]),
-              ("pandas 8 float64 columns", "f", frame, frame.to_numpy(), list(PANDAS_FORMATS))]
+    values = [
+        ("numpy 1-D float64", "a", array, array, [None]),
+        ("pandas 8 float64 columns", "f", frame, frame.to_numpy(), list(PANDAS_FORMATS)),
+    ]
 
     def runtime_save(name, value, pandas_format, fsync):
         if pandas_format:
@@ -133,13 +140,20 @@ def data_passing(root, nbytes):
                 fsync_file(copy)
 
         names = {fmt: "%s_%s" % (key, fmt or "npy") for fmt in formats}
-        cases = [("np.save", lambda fsync: raw_save(fsync), lambda: remove(raw)),
-                 ("copy", lambda fsync: file_copy(fsync), lambda: remove(copy))]
+        cases = [
+            ("np.save", lambda fsync: raw_save(fsync), lambda: remove(raw)),
+            ("copy", lambda fsync: file_copy(fsync), lambda: remove(copy)),
+        ]
         for fmt in formats:
-            cases.append((fmt, lambda fsync, fmt=fmt: runtime_save(names[fmt], value, fmt, fsync),
-                          lambda fmt=fmt: clear_output(names[fmt])))
+            cases.append(
+                (
+                    fmt,
+                    lambda fsync, fmt=fmt: runtime_save(names[fmt], value, fmt, fsync),
+                    lambda fmt=fmt: clear_output(names[fmt]),
+                )
+            )
         saves = {}
-        for _ in range(REPEAT):   # interleaved: one run of every case per round
+        for _ in range(REPEAT):  # interleaved: one run of every case per round
             for fsync in (False, True):
                 for case, run, before in cases:
                     if case == "copy" and not raw.exists():
@@ -159,31 +173,58 @@ def data_passing(root, nbytes):
         for fmt in formats:
             clear_output(names[fmt])
 
-    print("\nData passing, %.0f MB per value, best of %d interleaved runs. MB/s, and ratio = runtime / raw "
-          "(target >= 0.70)." % (mb, REPEAT))
+    print(
+        "\nData passing, %.0f MB per value, best of %d interleaved runs. MB/s, and ratio = runtime / raw "
+        "(target >= 0.70)." % (mb, REPEAT)
+    )
     for label, formats, serializers, saves, loads in results:
         print("\n  %s" % label)
-        print("    raw: np.save %5.0f, np.save+fsync %5.0f, file copy %5.0f, copy+fsync %5.0f, np.load %5.0f"
-              % (mb / saves["np.save", False], mb / saves["np.save", True], mb / saves["copy", False],
-                 mb / saves["copy", True], mb / loads["np.load"]))
-        print("    %-22s %-6s %10s %22s %18s" % ("format (serializer)", "fsync", "save MB/s", "ratio to np.save",
-                                                  "ratio to copy"))
+        print(
+            "    raw: np.save %5.0f, np.save+fsync %5.0f, file copy %5.0f, copy+fsync %5.0f, np.load %5.0f"
+            % (
+                mb / saves["np.save", False],
+                mb / saves["np.save", True],
+                mb / saves["copy", False],
+                mb / saves["copy", True],
+                mb / loads["np.load"],
+            )
+        )
+        print(
+            "    %-22s %-6s %10s %22s %18s"
+            % ("format (serializer)", "fsync", "save MB/s", "ratio to np.save", "ratio to copy")
+        )
         for fmt in formats:
             for fsync in (False, True):
                 s = saves[fmt, fsync]
-                print("    %-22s %-6s %10.0f %22.2f %18.2f" % (
-                    "%s (%s)" % (fmt or "default", serializers[fmt]), "on" if fsync else "off", mb / s,
-                    saves["np.save", fsync] / s, saves["copy", fsync] / s))
+                print(
+                    "    %-22s %-6s %10.0f %22.2f %18.2f"
+                    % (
+                        "%s (%s)" % (fmt or "default", serializers[fmt]),
+                        "on" if fsync else "off",
+                        mb / s,
+                        saves["np.save", fsync] / s,
+                        saves["copy", fsync] / s,
+                    )
+                )
         print("    %-22s %-6s %10s %22s" % ("", "", "load MB/s", "ratio to np.load"))
         for fmt in formats:
-            print("    %-22s %-6s %10.0f %22.2f" % ("%s (%s)" % (fmt or "default", serializers[fmt]), "",
-                                                   mb / loads[fmt], loads["np.load"] / loads[fmt]))
+            print(
+                "    %-22s %-6s %10.0f %22.2f"
+                % ("%s (%s)" % (fmt or "default", serializers[fmt]), "", mb / loads[fmt], loads["np.load"] / loads[fmt])
+            )
     print("\n  (fsync on: the runtime's save is compared with np.save+fsync and copy+fsync; off: without fsync)")
 
 
 def trivial_step_overhead(root, runs=20):
-    spec = {"version": 1, "pipeline": "bench", "step": "t", "stepDir": "t", "outputs": ["x"], "metrics": [],
-            "plan": [{"kind": "code", "source": "x = 1\n", "filename": "<cell 1>", "role": "cell"}]}
+    spec = {
+        "version": 1,
+        "pipeline": "bench",
+        "step": "t",
+        "stepDir": "t",
+        "outputs": ["x"],
+        "metrics": [],
+        "plan": [{"kind": "code", "source": "x = 1\n", "filename": "<cell 1>", "role": "cell"}],
+    }
     script = root / "trivial.py"
     script.write_text(RUNTIME + "\nmain(" + json.dumps(json.dumps(spec)) + ")\n", encoding="utf-8")
     env = dict(os.environ, CELLPIPE_DATA_DIR=str(root / "trivial-data"), CELLPIPE_EVENTS=str(root / "t.jsonl"))
@@ -199,8 +240,10 @@ def trivial_step_overhead(root, runs=20):
 
     bare = median([sys.executable, "-c", "pass"])
     step = median([sys.executable, str(script)])
-    print("\nTrivial step (x = 1 saved as an output), median of %d runs: %.1f ms; `python -c pass`: %.1f ms; "
-          "overhead %.1f ms (target < 60 ms)" % (runs, step * 1e3, bare * 1e3, (step - bare) * 1e3))
+    print(
+        "\nTrivial step (x = 1 saved as an output), median of %d runs: %.1f ms; `python -c pass`: %.1f ms; "
+        "overhead %.1f ms (target < 60 ms)" % (runs, step * 1e3, bare * 1e3, (step - bare) * 1e3)
+    )
 
 
 def main():
@@ -214,11 +257,14 @@ def main():
             print("note: only %.1f GiB free under %s; values scaled down to %d MiB" % (free / GIB, base, nbytes >> 20))
         try:
             import pyarrow
+
             arrow = pyarrow.__version__
         except ImportError:
             arrow = "missing"
-        print("python %s, numpy %s, pandas %s, pyarrow %s, %d CPUs, folder %s"
-              % (sys.version.split()[0], np.__version__, pd.__version__, arrow, os.cpu_count(), root))
+        print(
+            "python %s, numpy %s, pandas %s, pyarrow %s, %d CPUs, folder %s"
+            % (sys.version.split()[0], np.__version__, pd.__version__, arrow, os.cpu_count(), root)
+        )
         data_passing(root, nbytes)
         trivial_step_overhead(root)
     finally:

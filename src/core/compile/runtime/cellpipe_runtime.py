@@ -58,23 +58,32 @@ SPEC_VERSION = 1
 _FORMATS_EXT = {"npy": ".npy", "arrow": ".arrow", "parquet": ".parquet", "torch": ".pt", "pickle": ".pkl"}
 # Serializer recorded in a manifest -> file extension.
 _SERIALIZER_EXT = dict(_FORMATS_EXT, cloudpickle=".pkl", dill=".pkl", pickle5=".pkl5")
-_HASH_LIMIT = 64 << 20      # files up to this size get a sha256 in their manifest
-_BUFFER = 8 << 20           # write buffer for pickle outputs
-_SYNC_WHILE_WRITING = 64 << 20   # values at least this large are synced to disk as they are written
+_HASH_LIMIT = 64 << 20  # files up to this size get a sha256 in their manifest
+_BUFFER = 8 << 20  # write buffer for pickle outputs
+_SYNC_WHILE_WRITING = 64 << 20  # values at least this large are synced to disk as they are written
 _STEP_FILE = ".step.json"
 _METRICS_FILE = ".metrics.json"
 _MANIFEST_SUFFIX = ".json"
 # The process's exit code, by what ended the step.
 _EXIT_CODES = {"succeeded": 0, "user": 1, "invalid": 2, "data": 3, "internal": 4, "interrupted": 130, "terminated": 143}
-_REMEDY = ("recompute it in each step that needs it, mark the cell that creates it "
-           "`imports` or `functions` so every step runs it, or convert it to data")
+_REMEDY = (
+    "recompute it in each step that needs it, mark the cell that creates it "
+    "`imports` or `functions` so every step runs it, or convert it to data"
+)
 
 
 class _StepError(Exception):
     """A failure the runtime explains itself: `kind` goes into the failed event."""
 
-    _EXIT = {"user": "user", "spec": "invalid", "parameters": "invalid", "environment": "invalid",
-             "magics": "invalid", "input": "data", "output": "data"}
+    _EXIT = {
+        "user": "user",
+        "spec": "invalid",
+        "parameters": "invalid",
+        "environment": "invalid",
+        "magics": "invalid",
+        "input": "data",
+        "output": "data",
+    }
 
     def __init__(self, kind, message, **fields):
         super().__init__(message)
@@ -141,6 +150,7 @@ class _BackgroundSync:
 
     def __init__(self, path):
         import threading
+
         self._fd = _os.open(path, _os.O_RDONLY)
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cellpipe-sync", daemon=True)
@@ -201,6 +211,7 @@ def _write_json_file(path, obj):
 
 def _sha256(path):
     import hashlib
+
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -290,12 +301,14 @@ def _reject_constant(name):
 def _as_declared(values, floats, defaults=None):
     """Whole numbers given for float parameters become floats, and whole floats given for int
     parameters ints (JSON has one number type: `2.0` may come from a form or a number input)."""
+
     def declared(name, value):
         if name in floats and type(value) is int:
             return float(value)
         if defaults and type(defaults.get(name)) is int and type(value) is float and value.is_integer():
             return int(value)
         return value
+
     return {name: declared(name, value) for name, value in values.items()}
 
 
@@ -306,7 +319,7 @@ def _malformed_parameter(text, names):
     object, is what the user has to fix."""
     decoder = _json.JSONDecoder(parse_constant=_reject_constant)
     at = _json.decoder.WHITESPACE.match(text, 0).end()
-    if text[at:at + 1] != "{":
+    if text[at : at + 1] != "{":
         return None
     at += 1
     while True:
@@ -316,7 +329,7 @@ def _malformed_parameter(text, names):
         except ValueError:
             return None
         at = _json.decoder.WHITESPACE.match(text, at).end()
-        if not isinstance(name, str) or text[at:at + 1] != ":":
+        if not isinstance(name, str) or text[at : at + 1] != ":":
             return None
         at = _json.decoder.WHITESPACE.match(text, at + 1).end()
         try:
@@ -325,14 +338,14 @@ def _malformed_parameter(text, names):
             # The value's text ends where the next known member starts, else at the object's end.
             ends = [text.find(", " + _json.dumps(n) + ":", at) for n in names]
             end = min([i for i in ends if i >= 0] or [text.rstrip().rfind("}")])
-            value = text[at:end if end > at else len(text)].strip()
+            value = text[at : end if end > at else len(text)].strip()
             try:
                 decoder.decode(value)
             except ValueError as e:
                 return name, value, e
             return None
         at = _json.decoder.WHITESPACE.match(text, end).end()
-        if text[at:at + 1] != ",":
+        if text[at : at + 1] != ",":
             return None
         at += 1
 
@@ -361,25 +374,39 @@ def _resolve_parameters(defaults, events, floats=()):
         malformed = _malformed_parameter(text, defaults)
         if malformed:
             name, value, error = malformed
-            raise _StepError("parameters", "parameter %s: %r is not a JSON value (%s); give numbers as 1.5, "
-                             "booleans as true or false, strings in double quotes" % (name, value, error),
-                             names=[name]) from None
+            raise _StepError(
+                "parameters",
+                "parameter %s: %r is not a JSON value (%s); give numbers as 1.5, "
+                "booleans as true or false, strings in double quotes" % (name, value, error),
+                names=[name],
+            ) from None
         raise _StepError("parameters", "%s is not valid JSON: %s" % (source, e))
     if not isinstance(overrides, dict):
-        raise _StepError("parameters", "%s must be a JSON object of name: value, got %s"
-                         % (source, type(overrides).__name__))
+        raise _StepError(
+            "parameters", "%s must be a JSON object of name: value, got %s" % (source, type(overrides).__name__)
+        )
     overrides = _as_declared(overrides, floats, defaults)
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
-        raise _StepError("parameters", "unknown parameter%s %s; this pipeline's parameters are: %s"
-                         % ("s" if len(unknown) > 1 else "", ", ".join(unknown),
-                            ", ".join(sorted(defaults)) or "(none)"), names=unknown)
+        raise _StepError(
+            "parameters",
+            "unknown parameter%s %s; this pipeline's parameters are: %s"
+            % ("s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(sorted(defaults)) or "(none)"),
+            names=unknown,
+        )
     for name, value in overrides.items():
         default = defaults[name]
-        if default is not None and type(value) is not type(default) and not (
-                type(default) is float and type(value) is int):
-            events.warning("parameter-type", "parameter %s defaults to a %s but was given a %s"
-                           % (name, type(default).__name__, type(value).__name__), name=name)
+        if (
+            default is not None
+            and type(value) is not type(default)
+            and not (type(default) is float and type(value) is int)
+        ):
+            events.warning(
+                "parameter-type",
+                "parameter %s defaults to a %s but was given a %s"
+                % (name, type(default).__name__, type(value).__name__),
+                name=name,
+            )
         values[name] = value
     return values
 
@@ -391,8 +418,9 @@ def _resolve_parameters(defaults, events, floats=()):
 def _new_main_module():
     """A fresh `__main__` module, installed in sys.modules like a kernel's: classes and
     functions the cells define pickle by reference as `__main__.X` and load in other steps."""
-    import types
     import builtins
+    import types
+
     module = types.ModuleType("__main__")
     module.__dict__.update(__builtins__=builtins, __spec__=None, __loader__=None, __package__=None)
     _sys.modules["__main__"] = module
@@ -401,6 +429,7 @@ def _new_main_module():
 
 def _looks_like_ipython(source):
     import re
+
     return re.search(r"(?m)^\s*(%|!|\w[\w., ]*=\s*[%!])|\?\s*$", source) is not None
 
 
@@ -410,12 +439,12 @@ _ipython_shell_instance = None
 def _ipython_shell(module):
     global _ipython_shell_instance
     if _ipython_shell_instance is None:
-        from traitlets.config import Config
         from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
         config = Config()
         config.HistoryManager.enabled = False
-        _ipython_shell_instance = InteractiveShell.instance(
-            config=config, user_module=module, user_ns=module.__dict__)
+        _ipython_shell_instance = InteractiveShell.instance(config=config, user_module=module, user_ns=module.__dict__)
     return _ipython_shell_instance
 
 
@@ -423,6 +452,7 @@ def _compile_cell(entry, magics, module):
     """Compiles one code entry under its cell's name; cells with IPython syntax go through
     IPython's transformer (imported only then). Valid Python never imports IPython."""
     import linecache
+
     source, filename = entry["source"], entry["filename"]
     # Registered so tracebacks show the cell's own lines (mtime None: never re-checked).
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -435,9 +465,14 @@ def _compile_cell(entry, magics, module):
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:
-        raise _StepError("magics", "cell %s uses IPython syntax (magics or shell commands) but IPython "
-                         "is not installed in this step's Python (%s); install ipython there or remove "
-                         "the magic" % (filename, _sys.executable), cell=filename, line=original.lineno)
+        raise _StepError(
+            "magics",
+            "cell %s uses IPython syntax (magics or shell commands) but IPython "
+            "is not installed in this step's Python (%s); install ipython there or remove "
+            "the magic" % (filename, _sys.executable),
+            cell=filename,
+            line=original.lineno,
+        )
     try:
         code = compile(TransformerManager().transform_cell(source), filename, "exec", dont_inherit=True)
     except SyntaxError:
@@ -449,6 +484,7 @@ def _compile_cell(entry, magics, module):
 def _user_error(error, cell_files):
     """Prints a user exception like Python does, minus the runtime's frames; returns its details."""
     import traceback
+
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename not in cell_files:
         tb = tb.tb_next
@@ -514,22 +550,25 @@ def _estimated_size(value):
 
 def _write_npy(tmp, value):
     import numpy as np
+
     with open(_emptied(tmp), "ab") as f:
-        np.save(f, value, allow_pickle=False)   # a real file: numpy writes the memory directly
+        np.save(f, value, allow_pickle=False)  # a real file: numpy writes the memory directly
     return "npy", {"shape": list(value.shape), "dtype": value.dtype.str}
 
 
 def _read_npy(path, manifest):
     import numpy as np
+
     return np.load(path, allow_pickle=False)
 
 
 def _arrow_dtype_ok(pd, series_or_index):
     """Whether Arrow (IPC or parquet) gives back exactly this dtype and these values (else: pickle)."""
     import numpy as np
+
     dtype = series_or_index.dtype
     if isinstance(dtype, np.dtype):
-        if dtype.kind == "O":   # only all-str object columns: None/NaN/mixed would come back changed
+        if dtype.kind == "O":  # only all-str object columns: None/NaN/mixed would come back changed
             return pd.api.types.infer_dtype(series_or_index, skipna=False) == "string"
         return dtype.kind in "biumM" or (dtype.kind == "f" and dtype.itemsize >= 4)
     if isinstance(dtype, pd.CategoricalDtype):
@@ -546,7 +585,7 @@ def _arrow_frame(pd, value):
     if frame.attrs or isinstance(frame.columns, pd.MultiIndex) or not frame.columns.is_unique:
         return None
     if isinstance(frame.columns, pd.RangeIndex) or not all(isinstance(c, str) for c in frame.columns):
-        return None   # (a RangeIndex here is DataFrame()'s empty one: it would come back as Index([]))
+        return None  # (a RangeIndex here is DataFrame()'s empty one: it would come back as Index([]))
     index = frame.index
     if isinstance(index, pd.MultiIndex) or getattr(index, "freq", None) is not None:
         return None
@@ -563,15 +602,19 @@ def _arrow_table(pa, pd, frame):
     float columns go in as they are, zero-copy, NaN stays NaN (payload included) and comes back
     as NaN. Frames with object columns take from_pandas (inferring their schema converts them)."""
     import numpy as np
+
     columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
     plain = [isinstance(c.dtype, np.dtype) and c.dtype.kind == "f" for c in columns]
-    if not any(plain) or any(isinstance(c.dtype, np.dtype) and c.dtype.kind == "O"
-                             for c in columns + [frame.index]):
+    if not any(plain) or any(isinstance(c.dtype, np.dtype) and c.dtype.kind == "O" for c in columns + [frame.index]):
         return pa.Table.from_pandas(frame)
     schema = pa.Schema.from_pandas(frame)
-    arrays = [pa.array(c.to_numpy(), type=schema.field(i).type) if plain[i] else
-              pa.array(c, type=schema.field(i).type, from_pandas=True) for i, c in enumerate(columns)]
-    if len(schema) > len(arrays):   # the index, stored as a column (a RangeIndex is metadata only)
+    arrays = [
+        pa.array(c.to_numpy(), type=schema.field(i).type)
+        if plain[i]
+        else pa.array(c, type=schema.field(i).type, from_pandas=True)
+        for i, c in enumerate(columns)
+    ]
+    if len(schema) > len(arrays):  # the index, stored as a column (a RangeIndex is metadata only)
         arrays.append(pa.array(frame.index, type=schema.field(len(arrays)).type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
 
@@ -579,10 +622,11 @@ def _arrow_table(pa, pd, frame):
 def _arrow_to_pandas(pa, table, manifest, mapped=False):
     """The saved frame or Series back from an Arrow table (of a memory-mapped file if `mapped`)."""
     import pandas as pd
+
     meta = table.schema.pandas_metadata or {}
-    frame = table.to_pandas()   # consolidated blocks of the frame's own (writable) memory
+    frame = table.to_pandas()  # consolidated blocks of the frame's own (writable) memory
     if mapped and not isinstance(frame.index, pd.RangeIndex):
-        frame.index = frame.index.copy(deep=True)   # an index can be a view of the mapped file
+        frame.index = frame.index.copy(deep=True)  # an index can be a view of the mapped file
     # pandas 3 reads strings back as `str` even where the frame held them as object (values,
     # index or column labels); the metadata says which were object.
     if [c.get("numpy_type") for c in meta.get("column_indexes", [])] == ["object"] and frame.columns.dtype != object:
@@ -597,7 +641,7 @@ def _arrow_to_pandas(pa, table, manifest, mapped=False):
         elif column.get("name") in frame.columns and frame[column["name"]].dtype != object:
             frame[column["name"]] = frame[column["name"]].astype(object)
     for name, dtype in frame.dtypes.items():
-        if isinstance(dtype, pd.CategoricalDtype):   # codes may be read-only views of Arrow memory
+        if isinstance(dtype, pd.CategoricalDtype):  # codes may be read-only views of Arrow memory
             frame[name] = frame[name].copy()
     if "seriesName" in manifest:
         return frame.iloc[:, 0].rename(manifest["seriesName"])
@@ -620,7 +664,7 @@ def _emptied(tmp):
     opening it with O_TRUNC ("wb") would cost 0.3 s or more per GiB on ext4, whose auto_da_alloc
     ("replace via truncate") makes the close of a truncated file start writing all of it back."""
     try:
-        if _os.path.getsize(tmp):   # a writer that failed half-way before this one
+        if _os.path.getsize(tmp):  # a writer that failed half-way before this one
             _os.truncate(tmp, 0)
     except FileNotFoundError:
         pass
@@ -632,9 +676,12 @@ def _write_through_arrow(tmp, value, serializer, module, write, fallback):
     `library` being the pyarrow module `module`; `fallback(tmp, value)` where Arrow would not give
     the value back exactly, or pyarrow is missing."""
     import importlib
+
     import pandas as pd
+
     try:
         import pyarrow as pa
+
         library = importlib.import_module(module)
     except ImportError:
         return fallback(tmp, value)
@@ -663,13 +710,18 @@ def _write_arrow(tmp, value):
 # memory-mapped and no part of the frame keeps the file mapped afterwards (strings, categories
 # and nested values can stay views of Arrow memory, so those files are read into memory).
 def _copied_by_to_pandas(pa, type_):
-    return (pa.types.is_integer(type_) or pa.types.is_floating(type_) or pa.types.is_boolean(type_)
-            or pa.types.is_temporal(type_))
+    return (
+        pa.types.is_integer(type_)
+        or pa.types.is_floating(type_)
+        or pa.types.is_boolean(type_)
+        or pa.types.is_temporal(type_)
+    )
 
 
 def _read_arrow(path, manifest):
     import pyarrow as pa
     import pyarrow.ipc  # noqa: F401
+
     with pa.memory_map(path) as source:
         reader = pa.ipc.open_file(source)
         if all(_copied_by_to_pandas(pa, field.type) for field in reader.schema):
@@ -683,13 +735,16 @@ def _write_parquet(tmp, value):
     def write(pa, pq, table):
         # Columns without nulls are declared required: parquet then writes no definition levels
         # (half the time of a float column).
-        table = pa.Table.from_arrays(table.columns, schema=pa.schema(
-            [f.with_nullable(f.nullable and table.column(i).null_count > 0) for i, f in enumerate(table.schema)],
-            metadata=table.schema.metadata))
+        table = pa.Table.from_arrays(
+            table.columns,
+            schema=pa.schema(
+                [f.with_nullable(f.nullable and table.column(i).null_count > 0) for i, f in enumerate(table.schema)],
+                metadata=table.schema.metadata,
+            ),
+        )
         # Floats rarely compress or repeat: skip dictionary pages and compression for speed.
         dictionary = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
-        pq.write_table(table, tmp, compression="none", use_dictionary=dictionary or False,
-                       write_statistics=False)
+        pq.write_table(table, tmp, compression="none", use_dictionary=dictionary or False, write_statistics=False)
 
     return _write_through_arrow(tmp, value, "parquet", "pyarrow.parquet", write, _write_pickle)
 
@@ -697,22 +752,25 @@ def _write_parquet(tmp, value):
 def _read_parquet(path, manifest):
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     # Memory-mapped: pages are decoded from the page cache, without reading them into a buffer first.
     return _arrow_to_pandas(pa, pq.read_table(path, memory_map=True), manifest)
 
 
 def _write_torch(tmp, value):
     import torch
-    torch.save(value, tmp)   # its zip writer may seek back: not the append-mode file of the others
+
+    torch.save(value, tmp)  # its zip writer may seek back: not the append-mode file of the others
     return "torch", {}
 
 
 def _read_torch(path, manifest):
     import torch
+
     location = None if torch.cuda.is_available() else "cpu"
     try:
         return torch.load(path, map_location=location, weights_only=False)
-    except TypeError:   # torch < 1.13 has no weights_only
+    except TypeError:  # torch < 1.13 has no weights_only
         return torch.load(path, map_location=location)
 
 
@@ -742,6 +800,7 @@ def _cloudpickle_dump(value, f):
 
 def _dill_dump(value, f):
     import dill
+
     dill.dump(value, f, protocol=5, byref=True, recurse=True)
 
 
@@ -772,6 +831,7 @@ def _write_pickle(tmp, value):
     what it cannot do: lambdas, local functions, and the notebook's functions, which they save
     by value so that a step that does not declare them can still call them."""
     import importlib.util
+
     attempts = [("pickle", _pickle_dump)]
     errors, needs_by_value = [], False
     while attempts:
@@ -788,15 +848,19 @@ def _write_pickle(tmp, value):
             else:
                 errors.append("%s: %s: %s" % (name, type(e).__name__, e))
         if name == "pickle" and dump is _pickle_dump:
-            attempts = [(lib, dump) for lib, dump in (("cloudpickle", _cloudpickle_dump), ("dill", _dill_dump))
-                        if importlib.util.find_spec(lib) is not None]
-            if needs_by_value and not attempts:   # then by reference, as plain pickle does
+            attempts = [
+                (lib, dump)
+                for lib, dump in (("cloudpickle", _cloudpickle_dump), ("dill", _dill_dump))
+                if importlib.util.find_spec(lib) is not None
+            ]
+            if needs_by_value and not attempts:  # then by reference, as plain pickle does
                 attempts = [("pickle", lambda v, f: _pickle_dump(v, f, guard=False))]
     raise _Unpicklable("; ".join(errors))
 
 
 def _read_pickle(path, manifest):
     import pickle
+
     library = manifest["serializer"]
     if library == "dill":
         import dill as library_module
@@ -812,7 +876,7 @@ def _write_all(f, data):
     """Writes all of data to an unbuffered file (one write() stops at 2 GiB on Linux)."""
     view = memoryview(data).cast("B")
     while view:
-        view = view[f.write(view):]
+        view = view[f.write(view) :]
 
 
 def _readinto_all(f, buffer):
@@ -833,13 +897,14 @@ def _write_pickle5(tmp, value):
     go the ordinary pickle way."""
     import io
     import pickle
+
     buffers = []
 
     def out_of_band(buffer):
         try:
             buffers.append(buffer.raw())
             return False
-        except BufferError:   # not contiguous: stays in the stream
+        except BufferError:  # not contiguous: stays in the stream
             return True
 
     class Pickler(pickle.Pickler):
@@ -865,6 +930,7 @@ def _read_pickle5(path, manifest):
     # (in huge pages), where bytearray(n) first zero-fills n bytes (3-4x slower for 1 GiB). numpy
     # rebuilds each array as a (writable) view of its buffer: the file is copied once into memory.
     import pickle
+
     try:
         import numpy as np
     except ImportError:
@@ -880,10 +946,24 @@ def _read_pickle5(path, manifest):
     return pickle.loads(data, buffers=buffers)
 
 
-_WRITERS = {"npy": _write_npy, "arrow": _write_arrow, "parquet": _write_parquet, "torch": _write_torch,
-            "pickle": _write_pickle, "pickle5": _write_pickle5}
-_READERS = {"npy": _read_npy, "arrow": _read_arrow, "parquet": _read_parquet, "torch": _read_torch,
-            "pickle": _read_pickle, "cloudpickle": _read_pickle, "dill": _read_pickle, "pickle5": _read_pickle5}
+_WRITERS = {
+    "npy": _write_npy,
+    "arrow": _write_arrow,
+    "parquet": _write_parquet,
+    "torch": _write_torch,
+    "pickle": _write_pickle,
+    "pickle5": _write_pickle5,
+}
+_READERS = {
+    "npy": _read_npy,
+    "arrow": _read_arrow,
+    "parquet": _read_parquet,
+    "torch": _read_torch,
+    "pickle": _read_pickle,
+    "cloudpickle": _read_pickle,
+    "dill": _read_pickle,
+    "pickle5": _read_pickle5,
+}
 
 
 def _unsaveable(value):
@@ -895,7 +975,12 @@ def _unsaveable(value):
     if cls.__module__ in ("socket", "_socket", "ssl", "_thread", "threading", "multiprocessing.synchronize"):
         return "an operating system resource"
     if cls.__module__ == "builtins" and cls.__name__ in (
-            "generator", "coroutine", "async_generator", "frame", "traceback"):
+        "generator",
+        "coroutine",
+        "async_generator",
+        "frame",
+        "traceback",
+    ):
         return "a live " + cls.__name__
     return None
 
@@ -911,7 +996,7 @@ class _Step:
         root = _os.environ.get("CELLPIPE_DATA_DIR")
         if not root:
             raise _StepError("environment", "CELLPIPE_DATA_DIR is not set: it must name the run's data folder")
-        self.root = _os.path.abspath(root)   # the cells may chdir
+        self.root = _os.path.abspath(root)  # the cells may chdir
         self.folder = _os.path.join(self.root, spec["stepDir"])
         self.seconds = {"load": 0.0, "run": 0.0, "save": 0.0}
         self.outputs, self.metrics = {}, {}
@@ -939,8 +1024,12 @@ class _Step:
         redo = "Re-run step %r (or the whole pipeline), then this one." % producer
 
         def fail(problem):
-            raise _StepError("input", "cannot load input %r from step %r: %s. %s" % (name, producer, problem, redo),
-                             name=name, fromStepDir=folder)
+            raise _StepError(
+                "input",
+                "cannot load input %r from step %r: %s. %s" % (name, producer, problem, redo),
+                name=name,
+                fromStepDir=folder,
+            )
 
         started = _time.perf_counter()
         try:
@@ -967,26 +1056,40 @@ class _Step:
         try:
             value = _READERS[serializer](path, manifest)
         except ImportError as e:
-            fail("it was saved with %s, which this step's Python cannot import (%s); install it in "
-                 "the step's environment" % (serializer, e))
+            fail(
+                "it was saved with %s, which this step's Python cannot import (%s); install it in "
+                "the step's environment" % (serializer, e)
+            )
         except AttributeError as e:
-            fail("it refers to something this step does not define (%s); declare it in a cell tagged "
-                 "`imports` or `functions`" % e)
+            fail(
+                "it refers to something this step does not define (%s); declare it in a cell tagged "
+                "`imports` or `functions`" % e
+            )
         except Exception as e:
             fail("it could not be read (%s: %s)" % (type(e).__name__, e))
         namespace[name] = value
         seconds = _time.perf_counter() - started
         self.seconds["load"] += seconds
-        self.events.emit("input-loaded", name=name, fromStepDir=folder, serializer=serializer,
-                         type=manifest.get("type"), bytes=size, seconds=round(seconds, 6))
+        self.events.emit(
+            "input-loaded",
+            name=name,
+            fromStepDir=folder,
+            serializer=serializer,
+            type=manifest.get("type"),
+            bytes=size,
+            seconds=round(seconds, 6),
+        )
 
     # -- outputs
 
     def save(self, name, value):
         step = self.name
         if isinstance(value, type(_sys)):
-            self.events.warning("output-skipped", "output %s is a module: modules are code, not data, and "
-                                "are never saved" % name, name=name)
+            self.events.warning(
+                "output-skipped",
+                "output %s is a module: modules are code, not data, and are never saved" % name,
+                name=name,
+            )
             return
         reason = _unsaveable(value)
         if reason:
@@ -997,38 +1100,56 @@ class _Step:
         # The extension is the writer's final choice (parquet may fall back to pickle).
         def path(result):
             return _os.path.join(self.folder, name + _SERIALIZER_EXT[result[0]])
+
         path.folder = self.folder
         try:
-            final, (serializer, extra) = _atomic_write(path, lambda tmp: _WRITERS[fmt](tmp, value),
-                                                       large=_estimated_size(value) >= _SYNC_WHILE_WRITING)
+            final, (serializer, extra) = _atomic_write(
+                path, lambda tmp: _WRITERS[fmt](tmp, value), large=_estimated_size(value) >= _SYNC_WHILE_WRITING
+            )
         except _Unpicklable as e:
             self._unsaveable(name, value, "it cannot be pickled (%s)" % e)
         except OSError as e:
             raise _StepError("output", "cannot write output %r of step %r: %s" % (name, step, e), name=name)
         size = _os.stat(final).st_size
         manifest = {
-            "version": SPEC_VERSION, "name": name, "file": _os.path.basename(final),
-            "type": _type_name(value), "serializer": serializer, "size": size,
+            "version": SPEC_VERSION,
+            "name": name,
+            "file": _os.path.basename(final),
+            "type": _type_name(value),
+            "serializer": serializer,
+            "size": size,
             "sha256": _sha256(final) if size <= _HASH_LIMIT else None,
-            "python": "%d.%d.%d" % _sys.version_info[:3], "createdAt": _now_iso(),
-            "pipeline": self.spec["pipeline"], "step": step,
+            "python": "%d.%d.%d" % _sys.version_info[:3],
+            "createdAt": _now_iso(),
+            "pipeline": self.spec["pipeline"],
+            "step": step,
         }
         manifest.update(extra)
         _write_json_file(_os.path.join(self.folder, name + _MANIFEST_SUFFIX), manifest)
         seconds = _time.perf_counter() - started
         self.seconds["save"] += seconds
         self.outputs[name] = manifest
-        self.events.emit("output-saved", name=name, file=manifest["file"], serializer=serializer,
-                         type=manifest["type"], bytes=size, seconds=round(seconds, 6))
+        self.events.emit(
+            "output-saved",
+            name=name,
+            file=manifest["file"],
+            serializer=serializer,
+            type=manifest["type"],
+            bytes=size,
+            seconds=round(seconds, 6),
+        )
 
     def _unsaveable(self, name, value, reason):
         hint = ""
         if "lambda" in reason or "local object" in reason or "function" in reason:
             hint = " Installing cloudpickle in the step's Python lets functions and lambdas be saved."
-        raise _StepError("output", "output %r of step %r is a %s, which cannot be passed to other steps: %s. "
-                         "Steps exchange variables as data: %s.%s"
-                         % (name, self.name, _type_name(value), reason, _REMEDY, hint),
-                         name=name, type=_type_name(value))
+        raise _StepError(
+            "output",
+            "output %r of step %r is a %s, which cannot be passed to other steps: %s. "
+            "Steps exchange variables as data: %s.%s" % (name, self.name, _type_name(value), reason, _REMEDY, hint),
+            name=name,
+            type=_type_name(value),
+        )
 
     # -- metrics
 
@@ -1039,12 +1160,18 @@ class _Step:
                 self.events.warning("metric-unbound", "metric %s is not bound after the step ran" % name, name=name)
                 continue
             value = namespace[name]
-            if np is not None and (isinstance(value, np.generic) or
-                                   (type(value) is np.ndarray and value.ndim == 0)) and value.dtype.kind in "biuf":
+            if (
+                np is not None
+                and (isinstance(value, np.generic) or (type(value) is np.ndarray and value.ndim == 0))
+                and value.dtype.kind in "biuf"
+            ):
                 value = value.item()
             if type(value) not in (bool, int, float):
-                self.events.warning("metric-type", "metric %s is a %s, not a number; not reported"
-                                    % (name, _type_name(value)), name=name)
+                self.events.warning(
+                    "metric-type",
+                    "metric %s is a %s, not a number; not reported" % (name, _type_name(value)),
+                    name=name,
+                )
                 continue
             if value != value or value in (float("inf"), float("-inf")):
                 self.events.warning("metric-not-finite", "metric %s is %r; reported as null" % (name, value), name=name)
@@ -1057,14 +1184,23 @@ class _Step:
     def write_result(self, status, started, error=None):
         finished = _time.time()
         self.seconds["total"] = finished - started
-        _write_json_file(_os.path.join(self.folder, _STEP_FILE), {
-            "version": SPEC_VERSION, "pipeline": self.spec["pipeline"], "step": self.name,
-            "stepDir": self.spec["stepDir"], "status": status,
-            "startedAt": _now_iso(started), "finishedAt": _now_iso(finished),
-            "outputs": self.outputs, "metrics": self.metrics,
-            "seconds": {k: round(v, 6) for k, v in self.seconds.items()},
-            "error": error, "python": "%d.%d.%d" % _sys.version_info[:3],
-        })
+        _write_json_file(
+            _os.path.join(self.folder, _STEP_FILE),
+            {
+                "version": SPEC_VERSION,
+                "pipeline": self.spec["pipeline"],
+                "step": self.name,
+                "stepDir": self.spec["stepDir"],
+                "status": status,
+                "startedAt": _now_iso(started),
+                "finishedAt": _now_iso(finished),
+                "outputs": self.outputs,
+                "metrics": self.metrics,
+                "seconds": {k: round(v, 6) for k, v in self.seconds.items()},
+                "error": error,
+                "python": "%d.%d.%d" % _sys.version_info[:3],
+            },
+        )
 
 
 def _on_sigterm(signum, frame):
@@ -1080,9 +1216,12 @@ def _failure(error):
     if isinstance(error, _Terminated):
         return _EXIT_CODES["terminated"], {"kind": "terminated", "message": "terminated (SIGTERM)"}
     import traceback
+
     return _EXIT_CODES["internal"], {
-        "kind": "internal", "message": "cellpipe runtime error: %s: %s" % (type(error).__name__, error),
-        "traceback": "".join(traceback.format_exception(type(error), error, error.__traceback__))}
+        "kind": "internal",
+        "message": "cellpipe runtime error: %s: %s" % (type(error).__name__, error),
+        "traceback": "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+    }
 
 
 def _execute(step, spec, events):
@@ -1109,8 +1248,12 @@ def _execute(step, spec, events):
     _sys.stdout.flush()
     for name in spec.get("outputs", []):
         if name not in namespace:
-            raise _StepError("output", "output %r of step %r is not bound after the step's cells ran, so "
-                             "the steps that need it cannot load it" % (name, step.name), name=name)
+            raise _StepError(
+                "output",
+                "output %r of step %r is not bound after the step's cells ran, so "
+                "the steps that need it cannot load it" % (name, step.name),
+                name=name,
+            )
         step.save(name, namespace[name])
     step.collect_metrics(namespace)
 
@@ -1119,8 +1262,7 @@ def _run(spec, events, started):
     _check_spec(spec)
     step = _Step(spec, events)
     step.prepare()
-    events.emit("started", pipeline=spec["pipeline"], stepDir=spec["stepDir"], pid=_os.getpid(),
-                python=_sys.executable)
+    events.emit("started", pipeline=spec["pipeline"], stepDir=spec["stepDir"], pid=_os.getpid(), python=_sys.executable)
     try:
         _execute(step, spec, events)
     except BaseException as e:
@@ -1145,10 +1287,11 @@ def main(spec):
             _sys.path[0] = _os.getcwd()
         for stream in (_sys.stdout, _sys.stderr):
             try:
-                stream.reconfigure(line_buffering=True)   # live logs
+                stream.reconfigure(line_buffering=True)  # live logs
             except (AttributeError, ValueError):
                 pass
         import signal
+
         signal.signal(signal.SIGTERM, _on_sigterm)
         _run(spec, events, started)
         code = _EXIT_CODES["succeeded"]

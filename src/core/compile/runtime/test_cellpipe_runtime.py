@@ -41,17 +41,28 @@ def load(name, step_dir, step=None):
 
 
 def make_spec(step, plan, outputs=(), metrics=(), parameters=None, step_dir=None, magics="error"):
-    return {"version": 1, "pipeline": "tiny-training", "step": step, "stepDir": step if step_dir is None else step_dir,
-            "plan": plan, "parameters": parameters or {}, "outputs": list(outputs),
-            "metrics": list(metrics), "magics": magics}
+    return {
+        "version": 1,
+        "pipeline": "tiny-training",
+        "step": step,
+        "stepDir": step if step_dir is None else step_dir,
+        "plan": plan,
+        "parameters": parameters or {},
+        "outputs": list(outputs),
+        "metrics": list(metrics),
+        "magics": magics,
+    }
 
 
 class Result:
     def __init__(self, proc, events_path, folder):
         self.rc, self.stdout, self.stderr = proc.returncode, proc.stdout, proc.stderr
         self.folder = folder
-        self.events = ([json.loads(line) for line in events_path.read_text(encoding="utf-8").splitlines()]
-                       if events_path.exists() else [])
+        self.events = (
+            [json.loads(line) for line in events_path.read_text(encoding="utf-8").splitlines()]
+            if events_path.exists()
+            else []
+        )
 
     def event(self, name):
         found = [e for e in self.events if e["event"] == name]
@@ -86,8 +97,11 @@ class Runner:
         return path
 
     def env(self, extra):
-        env = dict(os.environ, CELLPIPE_DATA_DIR=str(self.data),
-                   CELLPIPE_EVENTS=str(self.tmp / ("events%d.jsonl" % self.count)))
+        env = dict(
+            os.environ,
+            CELLPIPE_DATA_DIR=str(self.data),
+            CELLPIPE_EVENTS=str(self.tmp / ("events%d.jsonl" % self.count)),
+        )
         for name in ("CELLPIPE_PARAMETERS", "CELLPIPE_PARAMETERS_FILE", "CELLPIPE_FSYNC", "CELLPIPE_PANDAS_FORMAT"):
             env.pop(name, None)
         if EXTRA_PATH:
@@ -98,10 +112,14 @@ class Runner:
     def run(self, spec, env=None, block=(), literal=False, cwd=None):
         script = self.script(spec, block, literal)
         env = self.env(env)
-        proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
-                              cwd=cwd or self.tmp, timeout=120)
-        return Result(proc, Path(env["CELLPIPE_EVENTS"]) if env.get("CELLPIPE_EVENTS") else Path("/nonexistent"),
-                      self.data / str(spec["stepDir"]))
+        proc = subprocess.run(
+            [sys.executable, str(script)], env=env, capture_output=True, text=True, cwd=cwd or self.tmp, timeout=120
+        )
+        return Result(
+            proc,
+            Path(env["CELLPIPE_EVENTS"]) if env.get("CELLPIPE_EVENTS") else Path("/nonexistent"),
+            self.data / str(spec["stepDir"]),
+        )
 
     def ok(self, spec, **kw):
         result = self.run(spec, **kw)
@@ -113,8 +131,11 @@ class Runner:
         prelude = kw.pop("prelude", "")
         plan_a = ([code(prelude, "<cell 1: imports>", "prelude")] if prelude else []) + [code(make, "<cell 2: step a>")]
         saved = self.ok(make_spec("a", plan_a, outputs=outputs), **kw)
-        plan_b = (([code(prelude, "<cell 1: imports>", "prelude")] if prelude else [])
-                  + [load(n, "a", "a") for n in outputs] + [code(use, "<cell 3: step b>")])
+        plan_b = (
+            ([code(prelude, "<cell 1: imports>", "prelude")] if prelude else [])
+            + [load(n, "a", "a") for n in outputs]
+            + [code(use, "<cell 3: step b>")]
+        )
         return saved, self.ok(make_spec("b", plan_b), **kw)
 
 
@@ -137,7 +158,8 @@ def test_builtin_values_round_trip(runner):
         st = {1, 2, 3}
         """,
         "print(repr(n), repr(s), repr(d), repr(l), sorted(st), type(st).__name__)",
-        ["n", "s", "d", "l", "st"])
+        ["n", "s", "d", "l", "st"],
+    )
     assert used.stdout == "42 'héllo ✓' {'a': [1, 2.5, None], 'b': (True, b'\\x00')} [1, 'two', {3}] [1, 2, 3] set\n"
     manifest = saved.manifest("d")
     assert manifest["serializer"] in ("pickle", "cloudpickle")
@@ -159,12 +181,16 @@ def test_custom_class_instance_round_trip(runner, cloudpickle):
             def norm2(self):
                 return self.x ** 2 + self.y ** 2
         """
-    saved, used = runner.round_trip("p = Point(3, 4)\npts = [Point(1, 1), p]\n",
-                                    "print(p.norm2(), isinstance(p, Point), isinstance(pts[0], Point), type(p).__module__)",
-                                    ["p", "pts"], prelude=prelude, block=block)
+    saved, used = runner.round_trip(
+        "p = Point(3, 4)\npts = [Point(1, 1), p]\n",
+        "print(p.norm2(), isinstance(p, Point), isinstance(pts[0], Point), type(p).__module__)",
+        ["p", "pts"],
+        prelude=prelude,
+        block=block,
+    )
     assert used.stdout == "25 True True __main__\n"
     assert saved.manifest("p")["type"] == "__main__.Point"
-    assert saved.manifest("p")["serializer"] == "pickle"   # by reference: isinstance holds
+    assert saved.manifest("p")["serializer"] == "pickle"  # by reference: isinstance holds
 
 
 @pytest.mark.parametrize("cloudpickle", [True, False], ids=["cloudpickle", "plain-pickle"])
@@ -172,13 +198,14 @@ def test_notebook_function_reaches_a_step_that_does_not_declare_it(runner, cloud
     if cloudpickle and not HAS_CLOUDPICKLE:
         pytest.skip("cloudpickle is not installed")
     block = () if cloudpickle else ("cloudpickle", "dill")
-    runner.ok(make_spec("a", [code("def double(v):\n    return 2 * v\nops = {'d': double}", "<c>")],
-                        outputs=["ops"]), block=block)
-    result = runner.run(make_spec("b", [load("ops", "a", "make ops"), code("print(ops['d'](4))", "<c>")]),
-                        block=block)
-    if cloudpickle:   # saved by value
+    runner.ok(
+        make_spec("a", [code("def double(v):\n    return 2 * v\nops = {'d': double}", "<c>")], outputs=["ops"]),
+        block=block,
+    )
+    result = runner.run(make_spec("b", [load("ops", "a", "make ops"), code("print(ops['d'](4))", "<c>")]), block=block)
+    if cloudpickle:  # saved by value
         assert (result.rc, result.stdout) == (0, "8\n")
-    else:             # saved by reference: the load says what is missing and where to declare it
+    else:  # saved by reference: the load says what is missing and where to declare it
         assert result.rc == 3
         message = result.event("failed")["message"]
         assert "'ops'" in message and "double" in message and "`functions`" in message
@@ -197,7 +224,8 @@ def test_numpy_arrays_round_trip(runner):
         import numpy as np
         print(a.dtype, a.shape, a.sum(), f.dtype, f.tolist(), v.tolist(), o.dtype, o.tolist())
         """,
-        ["a", "f", "v", "o"])
+        ["a", "f", "v", "o"],
+    )
     assert used.stdout == "float64 (3, 4) 66.0 int32 [[0, 1, 2], [3, 4, 5]] [0, 3, 6, 9] object [1, 'x', None, [2]]\n"
     assert saved.manifest("a")["serializer"] == "npy" and saved.manifest("a")["file"] == "a.npy"
     assert saved.manifest("a")["shape"] == [3, 4]
@@ -232,8 +260,12 @@ def test_pandas_round_trip(runner, tmp_path, pandas_format):
     env = {"CELLPIPE_PANDAS_FORMAT": None if pandas_format == "default" else pandas_format}
     saved, used = runner.round_trip(PANDAS_VALUES, PANDAS_USE, ["df", "ser", "mixed", "odd", "intcols"], env=env)
     # What the same cells print in one process, without passing anything through files.
-    expected = subprocess.run([sys.executable, "-c", textwrap.dedent(PANDAS_VALUES) + textwrap.dedent(PANDAS_USE)],
-                              capture_output=True, text=True, check=True).stdout
+    expected = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(PANDAS_VALUES) + textwrap.dedent(PANDAS_USE)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert used.stdout == expected
     serializers = {name: saved.manifest(name)["serializer"] for name in ("df", "ser", "mixed", "odd", "intcols")}
     if pandas_format in ("default", "arrow", "parquet"):
@@ -321,9 +353,29 @@ PANDAS_EXACT_CHECK = """
         assert "/a/" + name + "." not in maps, name + " is still memory-mapped"
     print("checked", len(expected))
 """
-PANDAS_EXACT_NAMES = ["floats", "nan_bits", "mixed", "categorical", "strings", "object_labels", "tz", "int_index",
-                      "range_index", "series", "series_unnamed", "series_int_name", "series_categorical", "empty",
-                      "zero_rows", "strided", "multi_block", "from_2d", "with_attrs", "multi_index", "float16"]
+PANDAS_EXACT_NAMES = [
+    "floats",
+    "nan_bits",
+    "mixed",
+    "categorical",
+    "strings",
+    "object_labels",
+    "tz",
+    "int_index",
+    "range_index",
+    "series",
+    "series_unnamed",
+    "series_int_name",
+    "series_categorical",
+    "empty",
+    "zero_rows",
+    "strided",
+    "multi_block",
+    "from_2d",
+    "with_attrs",
+    "multi_index",
+    "float16",
+]
 # What Arrow (IPC and parquet) cannot give back exactly: these fall back to pickle.
 PANDAS_ARROW_FALLBACKS = {"empty", "with_attrs", "multi_index", "float16"}
 
@@ -338,13 +390,18 @@ def test_pandas_round_trip_is_exact(runner, pandas_format):
         assert set(serializers.values()) == {"pickle5"}
     else:
         fallback = "pickle5" if pandas_format == "arrow" else "pickle"
-        assert serializers == {name: fallback if name in PANDAS_ARROW_FALLBACKS else pandas_format
-                               for name in PANDAS_EXACT_NAMES}
+        assert serializers == {
+            name: fallback if name in PANDAS_ARROW_FALLBACKS else pandas_format for name in PANDAS_EXACT_NAMES
+        }
 
 
 def test_pandas_without_pyarrow_goes_pickle5(runner):
-    saved, used = runner.round_trip("import pandas as pd\ndf = pd.DataFrame({'x': [1.5, 2.5]})\n",
-                                    "print(df.x.sum(), df.dtypes.to_dict())", ["df"], block=("pyarrow",))
+    saved, used = runner.round_trip(
+        "import pandas as pd\ndf = pd.DataFrame({'x': [1.5, 2.5]})\n",
+        "print(df.x.sum(), df.dtypes.to_dict())",
+        ["df"],
+        block=("pyarrow",),
+    )
     assert used.stdout == "4.0 {'x': dtype('float64')}\n"
     assert saved.manifest("df")["serializer"] == "pickle5" and saved.manifest("df")["file"] == "df.pkl5"
 
@@ -353,6 +410,7 @@ def test_arrow_file_is_a_plain_feather_file(runner):
     """Other tools (pandas.read_feather, pyarrow, R, polars...) read what a step saved."""
     saved = runner.ok(make_spec("a", [code(PANDAS_VALUES, "<c>")], outputs=["df"]))
     import pandas as pd
+
     frame = pd.read_feather(saved.folder / saved.manifest("df")["file"])
     assert list(frame.columns) == ["x", "i", "s", "b", "t", "c", "n"] and frame.index.name == "key"
 
@@ -369,6 +427,7 @@ def test_frame_holding_a_notebook_function_is_saved_by_value(runner, pandas_form
 def test_partial_reads_and_writes_are_completed():
     """One read() or write() moves at most 2 GiB on Linux: the pickle5 buffers are looped over."""
     import io
+
     namespace = {"__name__": "cellpipe_runtime_test"}
     exec(compile(RUNTIME, "cellpipe_runtime.py", "exec"), namespace)
 
@@ -387,8 +446,8 @@ def test_partial_reads_and_writes_are_completed():
             return min(3, len(b))
 
         def readinto(self, b):
-            chunk = self.data[self.pos:self.pos + min(3, len(b))]
-            b[:len(chunk)] = chunk
+            chunk = self.data[self.pos : self.pos + min(3, len(b))]
+            b[: len(chunk)] = chunk
             self.pos += len(chunk)
             return len(chunk)
 
@@ -405,15 +464,17 @@ def test_partial_reads_and_writes_are_completed():
 def test_lambda_with_cloudpickle(runner):
     if not HAS_CLOUDPICKLE:
         pytest.skip("cloudpickle is not installed")
-    saved, used = runner.round_trip("k = 3\nf = lambda v: v * k\ndef g(v):\n    return f(v) + 1\n",
-                                    "print(f(2), g(2))", ["f", "g"])
+    saved, used = runner.round_trip(
+        "k = 3\nf = lambda v: v * k\ndef g(v):\n    return f(v) + 1\n", "print(f(2), g(2))", ["f", "g"]
+    )
     assert used.stdout == "6 7\n"
     assert saved.manifest("f")["serializer"] == "cloudpickle"
 
 
 def test_lambda_without_cloudpickle_fails_with_name_type_and_remedy(runner):
-    result = runner.run(make_spec("a", [code("f = lambda v: v", "<cell 2: step a>")], outputs=["f"]),
-                        block=("cloudpickle", "dill"))
+    result = runner.run(
+        make_spec("a", [code("f = lambda v: v", "<cell 2: step a>")], outputs=["f"]), block=("cloudpickle", "dill")
+    )
     assert result.rc == 3
     failed = result.event("failed")
     assert failed["kind"] == "output" and failed["name"] == "f" and failed["type"] == "function"
@@ -435,8 +496,11 @@ def test_lambda_with_dill_when_cloudpickle_missing(runner):
 # Parameters
 
 
-PARAMS_SPEC = make_spec("p", [code("print(n_samples, seed, repr(name))", "<cell 2: step p>")],
-                        parameters={"n_samples": 400, "seed": 7, "name": "x"})
+PARAMS_SPEC = make_spec(
+    "p",
+    [code("print(n_samples, seed, repr(name))", "<cell 2: step p>")],
+    parameters={"n_samples": 400, "seed": 7, "name": "x"},
+)
 
 
 def test_parameter_defaults(runner):
@@ -445,8 +509,7 @@ def test_parameter_defaults(runner):
 
 def test_parameter_overrides_from_env_and_file(runner, tmp_path):
     overrides = json.dumps({"seed": 11, "name": "a'b\"; $(rm -rf /)"})
-    assert runner.ok(PARAMS_SPEC, env={"CELLPIPE_PARAMETERS": overrides}).stdout == \
-        "400 11 'a\\'b\"; $(rm -rf /)'\n"
+    assert runner.ok(PARAMS_SPEC, env={"CELLPIPE_PARAMETERS": overrides}).stdout == "400 11 'a\\'b\"; $(rm -rf /)'\n"
     path = tmp_path / "params.json"
     path.write_text(json.dumps({"n_samples": 5}))
     result = runner.ok(PARAMS_SPEC, env={"CELLPIPE_PARAMETERS_FILE": str(path)})
@@ -470,15 +533,20 @@ def test_int_parameters_stay_ints_when_given_whole_floats(runner):
     assert runner.ok(spec, env={"CELLPIPE_PARAMETERS": '{"n": 2.0, "x": 2.0}'}).stdout == "2 2.0\n"
 
 
-@pytest.mark.parametrize("value, words", [
-    ('{"n_sample": 1}', ["unknown parameter n_sample", "n_samples, name, seed"]),
-    ("seed=3", ["not valid JSON"]),
-    ('{"seed": NaN}', ["parameter seed: 'NaN' is not a JSON value", "not valid JSON"]),
-    # Argo puts the object together from workflow parameters: the member to fix is named.
-    ('{"seed": 3, "name": bare words, "n_samples": 5}', ["parameter name: 'bare words' is not a JSON value",
-                                                         "strings in double quotes"]),
-    ("[1, 2]", ["must be a JSON object"]),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ('{"n_sample": 1}', ["unknown parameter n_sample", "n_samples, name, seed"]),
+        ("seed=3", ["not valid JSON"]),
+        ('{"seed": NaN}', ["parameter seed: 'NaN' is not a JSON value", "not valid JSON"]),
+        # Argo puts the object together from workflow parameters: the member to fix is named.
+        (
+            '{"seed": 3, "name": bare words, "n_samples": 5}',
+            ["parameter name: 'bare words' is not a JSON value", "strings in double quotes"],
+        ),
+        ("[1, 2]", ["must be a JSON object"]),
+    ],
+)
 def test_bad_parameters_fail_clearly(runner, value, words):
     result = runner.run(PARAMS_SPEC, env={"CELLPIPE_PARAMETERS": value})
     assert result.rc == 2 and result.stdout == ""
@@ -524,8 +592,10 @@ def test_unsafe_load_folder_is_refused(runner):
 
 
 def test_traceback_points_at_cell_and_line_without_runtime_frames(runner):
-    plan = [code("def ratio(a, b):\n    return a / b\n", "<cell 2: functions>", "prelude"),
-            code("x = 1\nprint('before')\nratio(x, 0)\nprint('after')\n", "<cell 6: step train>")]
+    plan = [
+        code("def ratio(a, b):\n    return a / b\n", "<cell 2: functions>", "prelude"),
+        code("x = 1\nprint('before')\nratio(x, 0)\nprint('after')\n", "<cell 6: step train>"),
+    ]
     result = runner.run(make_spec("train", plan))
     assert result.rc == 1
     assert result.stdout == "before\n"
@@ -551,7 +621,9 @@ def test_syntax_error_names_cell_and_line(runner):
 
 
 def test_sys_exit_in_a_cell_fails_the_step(runner):
-    result = runner.run(make_spec("s", [code("import sys\nsys.exit(0)\n", "<cell 1>"), code("print('no')", "<cell 2>")]))
+    result = runner.run(
+        make_spec("s", [code("import sys\nsys.exit(0)\n", "<cell 1>"), code("print('no')", "<cell 2>")])
+    )
     assert result.rc == 1 and result.stdout == "" and "SystemExit" in result.stderr
 
 
@@ -559,11 +631,14 @@ def test_sys_exit_in_a_cell_fails_the_step(runner):
 # Outputs that cannot be passed
 
 
-@pytest.mark.parametrize("source, type_name", [
-    ("gen = (i for i in range(3))", "generator"),
-    ("gen = open(__import__('os').devnull)", "_io.TextIOWrapper"),
-    ("import threading\ngen = threading.Lock()", "_thread.lock"),
-])
+@pytest.mark.parametrize(
+    "source, type_name",
+    [
+        ("gen = (i for i in range(3))", "generator"),
+        ("gen = open(__import__('os').devnull)", "_io.TextIOWrapper"),
+        ("import threading\ngen = threading.Lock()", "_thread.lock"),
+    ],
+)
 def test_unserialisable_output_names_variable_and_type(runner, source, type_name):
     result = runner.run(make_spec("make", [code(source, "<cell 1>")], outputs=["gen"]))
     assert result.rc == 3
@@ -605,17 +680,25 @@ def test_truncated_value_is_reported_corrupt(runner):
 
 
 def test_sigkill_while_writing_leaves_no_value(runner):
-    spec = make_spec("big", [code("import numpy as np\nbig = np.ones(300 * 2**20 // 8)\nready = True", "<c>")],
-                     outputs=["ready", "big"])
+    spec = make_spec(
+        "big",
+        [code("import numpy as np\nbig = np.ones(300 * 2**20 // 8)\nready = True", "<c>")],
+        outputs=["ready", "big"],
+    )
     script = runner.script(spec)
-    proc = subprocess.Popen([sys.executable, str(script)], env=runner.env({}), cwd=runner.tmp,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        env=runner.env({}),
+        cwd=runner.tmp,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     folder = runner.data / "big"
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             if (folder / "ready.json").exists() and any(p.name.startswith(".cellpipe.tmp-") for p in folder.iterdir()):
-                break   # `big` is being written: its temporary file exists
+                break  # `big` is being written: its temporary file exists
             time.sleep(0.001)
         proc.send_signal(signal.SIGKILL)
     finally:
@@ -642,14 +725,20 @@ def test_rerun_removes_outputs_of_the_previous_attempt(runner):
 
 def test_events_metrics_and_step_result(runner):
     runner.ok(make_spec("a", [code("w = [1, 2]", "<c>")], outputs=["w"]))
-    plan = [load("w", "a"), code("""
+    plan = [
+        load("w", "a"),
+        code(
+            """
         import numpy as np
         acc = np.float64(0.75)
         n = 3
         ok = True
         label = "x"
         bad = float("nan")
-        """, "<cell 2: step b>")]
+        """,
+            "<cell 2: step b>",
+        ),
+    ]
     result = runner.ok(make_spec("b", plan, outputs=["n"], metrics=["acc", "n", "ok", "label", "bad", "missing"]))
     kinds = [e["event"] for e in result.events]
     assert kinds[:3] == ["started", "parameters", "input-loaded"] and kinds[-1] == "finished"
@@ -674,14 +763,16 @@ def test_events_go_to_stderr_with_prefix_when_no_events_file(runner):
     assert result.rc == 0 and result.stdout == "out\n"
     lines = result.stderr.splitlines()
     assert lines and all(line.startswith("[cellpipe] {") for line in lines)
-    assert json.loads(lines[-1][len("[cellpipe] "):])["event"] == "finished"
+    assert json.loads(lines[-1][len("[cellpipe] ") :])["event"] == "finished"
 
 
 def test_stdout_is_exactly_what_the_cells_print(runner):
-    plan = [code("import sys\nx = 2\nprint('a', x)\nx", "<cell 1>"),
-            code("print('err', file=sys.stderr)\nfor i in range(2):\n    print(i, end=' ')\nx * 10", "<cell 2>")]
+    plan = [
+        code("import sys\nx = 2\nprint('a', x)\nx", "<cell 1>"),
+        code("print('err', file=sys.stderr)\nfor i in range(2):\n    print(i, end=' ')\nx * 10", "<cell 2>"),
+    ]
     result = runner.ok(make_spec("s", plan))
-    assert result.stdout == "a 2\n0 1 "      # a cell's last expression is not displayed
+    assert result.stdout == "a 2\n0 1 "  # a cell's last expression is not displayed
     assert result.stderr == "err\n"
 
 
@@ -723,8 +814,14 @@ def test_sigterm_fails_the_step_cleanly(runner):
     spec = make_spec("s", [code("import time\nprint('sleeping')\ntime.sleep(60)", "<c>")])
     script = runner.script(spec)
     env = runner.env({})
-    proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=runner.tmp,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        env=env,
+        cwd=runner.tmp,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline() == "sleeping\n"
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=30)

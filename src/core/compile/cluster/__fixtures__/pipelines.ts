@@ -64,7 +64,7 @@ export const HOSTILE_STRINGS = [
   'line\nbreak\ttab\r',
   'données 数据 🚀',
   '\\ backslash \\n',
-  "'''\"\"\"",
+  '\'\'\'"""',
   '\u2028\u0007\u0000'
 ];
 
