@@ -40,6 +40,14 @@ class MetadataReader {
     return typeof value === 'string' ? value : this.wrongType(key, 'a string');
   }
 
+  boolean(key: string): boolean | null {
+    const value = this.source[key];
+    if (value === undefined || value === null) {
+      return null;
+    }
+    return typeof value === 'boolean' ? value : this.wrongType(key, 'true or false');
+  }
+
   record(key: string): Record<string, unknown> | null {
     const value = this.source[key];
     if (value === undefined || value === null) {
@@ -78,7 +86,10 @@ function emptySettings(): NotebookSettings {
     image: null,
     volume: { size: null, storageClass: null, accessMode: null },
     mounts: [],
-    stepDefaults: []
+    stepDefaults: [],
+    requirements: [],
+    installRequirements: true,
+    packageIndex: { indexUrl: null, extraIndexUrls: [], trustedHosts: [], secret: null }
   };
 }
 
@@ -135,7 +146,7 @@ function applyKale(settings: NotebookSettings, kale: MetadataReader): void {
   settings.pipelineName = kale.string('pipeline_name');
   settings.description = kale.string('pipeline_description');
   settings.experiment = kale.string('experiment_name') ?? stringField(kale.record('experiment') ?? {}, 'name');
-  settings.image = kale.string('docker_image');
+  settings.image = kale.string('base_image') ?? kale.string('docker_image');
   settings.volume.storageClass = kale.string('storage_class_name');
   const mode = kale.string('volume_access_mode');
   settings.volume.accessMode = mode ? (KALE_ACCESS_MODES[mode] ?? mode) : null;
@@ -161,6 +172,17 @@ function applyCellpipe(settings: NotebookSettings, own: MetadataReader): void {
     settings.mounts = mounts.flatMap(raw => readMount(raw, cellpipeMount));
   }
   settings.stepDefaults = own.strings('stepDefaults') ?? settings.stepDefaults;
+  settings.requirements = own.strings('requirements') ?? settings.requirements;
+  settings.installRequirements = own.boolean('installRequirements') ?? settings.installRequirements;
+  const index = own.child('packageIndex');
+  if (index) {
+    settings.packageIndex = {
+      indexUrl: index.string('indexUrl'),
+      extraIndexUrls: index.strings('extraIndexUrls') ?? [],
+      trustedHosts: index.strings('trustedHosts') ?? [],
+      secret: index.string('secret')
+    };
+  }
 }
 
 /**

@@ -40,7 +40,9 @@ function emptyConfig(): StepConfig {
     secrets: [],
     cache: null,
     retry: null,
-    timeout: null
+    timeout: null,
+    requirements: [],
+    installRequirements: null
   };
 }
 
@@ -84,6 +86,13 @@ function applyConfigTag(config: StepConfig, tag: ConfigTag): string | null {
       config.timeout = tag.duration;
       return previous;
     }
+    case 'pip':
+      if (tag.requirement === null) {
+        config.installRequirements = false;
+      } else {
+        config.requirements.push(tag.requirement);
+      }
+      return null;
   }
 }
 

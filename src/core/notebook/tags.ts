@@ -19,10 +19,12 @@ export type ParsedTag =
   | { kind: 'cache'; enabled: boolean }
   | { kind: 'retry'; count: number }
   | { kind: 'timeout'; duration: string }
+  /** `pip:SPEC` adds a pip requirement to the step's environment on a cluster; `pip:none` installs nothing for it. */
+  | { kind: 'pip'; requirement: string | null }
   | { kind: 'unknown'; tag: string }
   | { kind: 'invalid'; tag: string; reason: string };
 
-export type ConfigTag = Extract<ParsedTag, { kind: 'limit' | 'image' | 'label' | 'annotation' | 'secret' | 'cache' | 'retry' | 'timeout' }>;
+export type ConfigTag = Extract<ParsedTag, { kind: 'limit' | 'image' | 'label' | 'annotation' | 'secret' | 'cache' | 'retry' | 'timeout' | 'pip' }>;
 
 const SIMPLE_TAGS: Record<string, ParsedTag> = {
   skip: { kind: 'skip' },
@@ -109,6 +111,12 @@ function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedT
       return DURATION.test(rest)
         ? { kind: 'timeout', duration: rest }
         : invalid(tag, 'write it as timeout:DURATION, e.g. timeout:90s, timeout:30m, timeout:1h30m');
+    case 'pip':
+      return rest === 'none'
+        ? { kind: 'pip', requirement: null }
+        : rest !== '' && NO_SPACE.test(rest) && !rest.startsWith('-')
+          ? { kind: 'pip', requirement: rest }
+          : invalid(tag, 'write it as pip:REQUIREMENT (e.g. pip:xgboost==2.1.0) or pip:none');
     default:
       return { kind: 'unknown', tag };
   }
@@ -136,6 +144,7 @@ export function isConfigTag(tag: ParsedTag): tag is ConfigTag {
     case 'cache':
     case 'retry':
     case 'timeout':
+    case 'pip':
       return true;
     default:
       return false;

@@ -76,6 +76,10 @@ export interface StepConfig {
   retry: number | null;
   /** Duration as written (`30m`, `1h30m`, `90s`, or plain seconds). */
   timeout: string | null;
+  /** pip requirements its `pip:` tags add to its cluster environment. */
+  requirements: string[];
+  /** `pip:none`: its image holds everything, install nothing for it (null: as the notebook says). */
+  installRequirements: boolean | null;
 }
 
 export interface PrevReference {
@@ -119,6 +123,23 @@ export interface NotebookSettings {
   mounts: VolumeMount[];
   /** Configuration tags applied to every step before its own tags (Kale's `steps_defaults`). */
   stepDefaults: string[];
+  /** pip requirements added to every step's cluster environment. */
+  requirements: string[];
+  /** False: the images hold everything the steps import; nothing is installed. */
+  installRequirements: boolean;
+  /** Where pip installs from on the cluster. */
+  packageIndex: PackageIndex;
+}
+
+/**
+ * The package index of cluster installs. URLs here must not carry credentials: those come from the
+ * Kubernetes secret named by `secret` (keys `index-url`, `extra-index-url`), never from the notebook.
+ */
+export interface PackageIndex {
+  indexUrl: string | null;
+  extraIndexUrls: string[];
+  trustedHosts: string[];
+  secret: string | null;
 }
 
 /** The notebook grouped into steps, with the special cells and settings set apart. */

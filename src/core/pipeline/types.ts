@@ -41,6 +41,16 @@ export interface PipelineStep {
   imports: string[];
   /** Its code may set environment variables (`os.environ`, `putenv`, `%env`), which a library may read at import. */
   setsEnvironment: boolean;
+  /**
+   * What a cluster installs for it (environments.ts): absent when not worked out (local runs use
+   * the kernel's Python), null when its image is to hold everything (`pip:none`).
+   */
+  environment?: StepEnvironment | null;
+}
+
+/** The pip requirements of a step on a cluster, sorted by distribution name. */
+export interface StepEnvironment {
+  requirements: string[];
 }
 
 export interface Pipeline {

@@ -1,19 +1,6 @@
 import { spawn } from 'node:child_process';
+import type { InstalledPackages } from '../../../../src/core/pipeline';
 import probeSource from './installed_packages.py';
-
-/** Where the kernel's Python finds a top-level module (see installed_packages.py). */
-export type ModuleOrigin =
-  | { kind: 'stdlib' }
-  | { kind: 'distribution'; name: string; version: string }
-  /** A module that belongs to no installed distribution: a file beside the notebook, a folder on sys.path. */
-  | { kind: 'unpackaged'; origin: string | null }
-  | { kind: 'missing'; error?: string };
-
-export interface InstalledPackages {
-  /** The interpreter's version, `3.11.7`. */
-  python: string;
-  modules: Record<string, ModuleOrigin>;
-}
 
 /**
  * Asks `python`, run in `cwd` (the notebook's folder, as the kernel runs there), where each of
