@@ -1,28 +1,41 @@
 import { formatDiagnostic } from '../../../src/core/analysis';
 import { ClusterCompileError } from '../../../src/core/compile/cluster/diagnostics';
-import { compileTarget, InvalidCompileOutput, isCompileTarget, type CompiledTarget, type TargetOptions } from '../../../src/core/compile/targets';
 import { COMPILE_TARGETS } from '../../../src/core/compile/targetNames';
+import { compileTarget, InvalidCompileOutput, isCompileTarget, type CompiledTarget, type TargetOptions } from '../../../src/core/compile/targets';
 import { CellpipeError } from '../errors';
+import { withClusterEnvironments } from './environments';
 import { loadPipeline } from './loadPipeline';
 import type { NotebookFile } from './notebookFile';
+import type { PythonResolver } from './pythonResolver';
+
+export interface CompileRequest {
+  target: unknown;
+  options?: TargetOptions;
+  /** Cluster targets: the Python whose packages the steps' environments are pinned to; default the notebook kernel's. */
+  python?: string;
+}
 
 /**
  * A notebook compiled into the files of a target, checked the same way for the CLI, the service
- * and the backends (core/compile/targets.ts). Warnings go to `warn`.
+ * and the backends (core/compile/targets.ts). Cluster targets carry each step's environment, pinned
+ * to the notebook kernel's packages. Warnings go to `warn`.
  */
-export function compileNotebook(
+export async function compileNotebook(
   file: NotebookFile,
-  target: unknown,
-  options: TargetOptions = {},
-  warn: (line: string) => void = () => undefined
-): CompiledTarget {
+  request: CompileRequest,
+  context: { pythons: PythonResolver; warn?: (line: string) => void }
+): Promise<CompiledTarget> {
+  const { target, options = {} } = request;
+  const warn = context.warn ?? (() => undefined);
   if (!isCompileTarget(target)) {
     throw new CellpipeError('invalid', `unknown target '${String(target)}': use one of ${COMPILE_TARGETS.join(', ')}`);
   }
   if (options.template && target !== 'argo') {
     throw new CellpipeError('invalid', 'a WorkflowTemplate is an Argo target: template applies to the argo target only');
   }
-  const { pipeline } = loadPipeline(file, warn);
+  const loaded = loadPipeline(file, warn);
+  const pipeline =
+    target === 'scripts' ? loaded.pipeline : await withClusterEnvironments(loaded, file, await context.pythons.resolve(loaded.notebook, request.python), warn);
   const compiled = asCellpipeError(() => compileTarget(pipeline, target, options));
   compiled.diagnostics.forEach(d => warn(formatDiagnostic(d)));
   return compiled;

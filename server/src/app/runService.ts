@@ -14,6 +14,7 @@ import { createBackend, isBackendName, settingsOfRun, type BackendSettings } fro
 import type { RunStore } from '../backends/runStore';
 import { CellpipeError } from '../errors';
 import { asCellpipeError } from './compileNotebook';
+import { withClusterEnvironments } from './environments';
 import { loadPipeline } from './loadPipeline';
 import type { NotebookFile } from './notebookFile';
 import { PythonResolver } from './pythonResolver';
@@ -27,7 +28,7 @@ export interface StartRunRequest {
   parameterTexts?: string[];
   /** Default: local. */
   backend?: BackendName;
-  /** local: interpreter of the steps; default the notebook kernel's (PythonResolver). */
+  /** local: interpreter of the steps; cluster: the Python whose packages steps are pinned to. Default: the notebook kernel's (PythonResolver). */
   python?: string;
   /** local: steps at once; 0 or absent: one per CPU core. */
   workers?: number;
@@ -88,7 +89,9 @@ export class RunService {
     if (!isBackendName(backendName)) {
       throw new CellpipeError('invalid', `unknown backend '${String(backendName)}': choose local, kubernetes or kfp`);
     }
-    const { notebook, pipeline } = loadPipeline(request.notebook, this.options.warn);
+    const loaded = loadPipeline(request.notebook, this.options.warn);
+    const { notebook } = loaded;
+    let { pipeline } = loaded;
     const parameters = this.parameterValues(pipeline.parameters, request);
     let settings: BackendSettings;
     if (backendName === 'local') {
@@ -106,6 +109,10 @@ export class RunService {
         throw new CellpipeError('invalid', 'the kfp backend needs the address of the Kubeflow Pipelines API: --kfp-host URL, kfpHost, or KFP_HOST');
       }
       settings = { name: 'kfp', host, auth: this.options.kfpAuth ?? {}, image: request.image, pollMs: this.options.kfpPollMs };
+    }
+    if (settings.name !== 'local') {
+      // Pods start from an image with Python and pip only: each step gets its packages, pinned to the kernel's.
+      pipeline = await withClusterEnvironments(loaded, request.notebook, await this.pythons.resolve(notebook, request.python), this.options.warn);
     }
     const backend = await this.backend(settings);
     const handle = await asCellpipeError(() => backend.start({ pipeline, parameters, notebookDir: dirname(request.notebook.absolute) }));

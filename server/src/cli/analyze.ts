@@ -1,22 +1,49 @@
 import type { Command } from 'commander';
-import { analyzeNotebook, formatAnalysisReport, toAnalysisReport } from '../../../src/core/analysis';
-import { hasErrors } from '../../../src/core/notebook';
-import { notebookInFolder, readNotebookText } from '../app/notebookFile';
+import { analyzeNotebook, formatAnalysisReport, toAnalysisReport, type AnalysisResult, type StepPackages } from '../../../src/core/analysis';
+import { hasErrors, type Diagnostic } from '../../../src/core/notebook';
+import { withClusterEnvironments } from '../app/environments';
+import { loadPipeline } from '../app/loadPipeline';
+import { notebookInFolder, readNotebookText, type NotebookFile } from '../app/notebookFile';
+import { PythonResolver } from '../app/pythonResolver';
 import { EXIT_FAILED, EXIT_USAGE } from './exitCodes';
 
-/** `cellpipe analyze NOTEBOOK [--json]`: steps, edges, inputs, outputs and diagnostics of a notebook. */
+interface AnalyzeFlags {
+  json?: boolean;
+  packages?: boolean;
+  python?: string;
+}
+
+/**
+ * Each step's cluster packages, pinned to the kernel's Python, with the warnings about modules that
+ * cannot be pinned added to the analysis's diagnostics.
+ */
+async function stepPackages(file: NotebookFile, result: AnalysisResult, python: string | undefined): Promise<{ packages: StepPackages; result: AnalysisResult }> {
+  const warnings: Diagnostic[] = [];
+  const loaded = loadPipeline(file);
+  const pipeline = await withClusterEnvironments(loaded, file, await new PythonResolver().resolve(loaded.notebook, python), () => undefined, warnings);
+  const packages = new Map(pipeline.steps.map(step => [step.name, step.environment?.requirements ?? null]));
+  return { packages, result: { ...result, diagnostics: [...result.diagnostics, ...warnings] } };
+}
+
+/** `cellpipe analyze NOTEBOOK [--json] [--packages]`: steps, edges, inputs, outputs and diagnostics of a notebook. */
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('Show the steps a notebook defines, the data flowing between them, and any problems.')
     .argument('<notebook>', 'path to an .ipynb file')
     .option('--json', 'print one JSON object instead of a readable report')
+    .option('--packages', "also list what a cluster installs for each step, pinned to the notebook kernel's packages (starts that Python)")
+    .option('--python <path>', "with --packages: the Python whose packages are read (default: the notebook kernel's)")
     // Usage errors (missing or extra arguments, unknown options) exit with 2, not commander's 1.
     .exitOverride(error => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE))
-    .action((path: string, options: { json?: boolean }) => {
-      const text = readNotebookText(notebookInFolder(process.cwd(), path));
-      const result = analyzeNotebook(text, { defaultStepName: 'main' });
-      process.stdout.write(options.json ? JSON.stringify(toAnalysisReport(result)) + '\n' : formatAnalysisReport(result));
+    .action(async (path: string, flags: AnalyzeFlags) => {
+      const file = notebookInFolder(process.cwd(), path);
+      let result = analyzeNotebook(readNotebookText(file), { defaultStepName: 'main' });
+      let packages: StepPackages | undefined;
+      if (flags.packages && !hasErrors(result.diagnostics)) {
+        ({ packages, result } = await stepPackages(file, result, flags.python));
+      }
+      process.stdout.write(flags.json ? JSON.stringify(toAnalysisReport(result, packages)) + '\n' : formatAnalysisReport(result, packages));
       process.exitCode = hasErrors(result.diagnostics) ? EXIT_FAILED : 0;
     });
 }

@@ -5,10 +5,12 @@ import { COMPILE_TARGETS, isCompileTarget } from '../../../src/core/compile/targ
 import { RUNTIME_PATH } from '../../../src/core/compile/runtime/contract';
 import { compileNotebook } from '../app/compileNotebook';
 import { notebookInFolder } from '../app/notebookFile';
+import { PythonResolver } from '../app/pythonResolver';
 import { CellpipeError } from '../errors';
 
 interface CompileFlags {
   target: string;
+  python?: string;
   output?: string;
   template?: boolean;
   namespace?: string;
@@ -33,7 +35,8 @@ export function registerCompile(program: Command): void {
     .option('--template', 'argo: a WorkflowTemplate instead of a Workflow')
     .option('--namespace <ns>', 'argo: metadata.namespace of the Workflow')
     .option('--image <ref>', 'argo, kfp: image of steps when neither an image: tag nor the notebook names one')
-    .action((path: string, flags: CompileFlags) => {
+    .option('--python <path>', "argo, kfp: the Python whose packages the steps' environments are pinned to (default: the notebook kernel's)")
+    .action(async (path: string, flags: CompileFlags) => {
       if (!isCompileTarget(flags.target)) {
         throw new CellpipeError('invalid', `unknown --target '${flags.target}': use one of ${COMPILE_TARGETS.join(', ')}`);
       }
@@ -41,7 +44,7 @@ export function registerCompile(program: Command): void {
         throw new CellpipeError('invalid', '--template applies to --target argo only');
       }
       const options = { template: flags.template, namespace: flags.namespace, image: flags.image };
-      const compiled = compileNotebook(notebookInFolder(process.cwd(), path), flags.target, options, warn);
+      const compiled = await compileNotebook(notebookInFolder(process.cwd(), path), { target: flags.target, options, python: flags.python }, { pythons: new PythonResolver(), warn });
       if (compiled.target === 'scripts') {
         const output = flags.output ?? 'pipeline';
         for (const file of compiled.files) {

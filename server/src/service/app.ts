@@ -54,7 +54,7 @@ export function createService(options: ServiceOptions): FastifyInstance {
     }
     registerRunRoutes(app, runs, options.root);
     registerEventRoutes(app, runs, options.keepAliveMs);
-    registerCompileRoutes(app, options.root);
+    registerCompileRoutes(app, options.root, runs.pythons);
     app.addHook('onClose', async () => {
       runs.cancelAll();
       await runs.settle();

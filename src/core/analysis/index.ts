@@ -4,4 +4,4 @@ export { analyzeCell, summarizeCell } from './cellFacts';
 export { inferDataflow, type Dataflow, type DataflowInput } from './dataflow';
 export { readParameters } from './parameters';
 export { blankMagics } from './magics';
-export { toAnalysisReport, formatAnalysisReport, formatDiagnostic, formatErrors, type AnalysisReport } from './report';
+export { toAnalysisReport, formatAnalysisReport, formatDiagnostic, formatErrors, type AnalysisReport, type StepPackages } from './report';

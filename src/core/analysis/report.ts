@@ -13,13 +13,18 @@ export interface AnalysisReport {
     inputs: string[];
     outputs: string[];
     declarations: string[];
+    /** With `cellpipe analyze --packages`: what a cluster installs for it (null: its image holds everything). */
+    packages?: string[] | null;
   }[];
   parameters: { name: string; type: string; default: unknown }[];
   metrics: string[];
   diagnostics: Pick<Diagnostic, 'severity' | 'code' | 'message' | 'cell' | 'line' | 'column'>[];
 }
 
-export function toAnalysisReport(result: AnalysisResult): AnalysisReport {
+/** A step's cluster packages by step name, when they were worked out (see pipeline/environments.ts). */
+export type StepPackages = ReadonlyMap<string, readonly string[] | null>;
+
+export function toAnalysisReport(result: AnalysisResult, packages?: StepPackages): AnalysisReport {
   return {
     steps: result.steps.map(step => ({
       name: step.name,
@@ -27,7 +32,8 @@ export function toAnalysisReport(result: AnalysisResult): AnalysisReport {
       dependsOn: step.dependsOn,
       inputs: step.inputs,
       outputs: step.outputs,
-      declarations: step.declarations
+      declarations: step.declarations,
+      ...(packages?.has(step.name) ? { packages: packages.get(step.name) as string[] | null } : {})
     })),
     parameters: result.parameters.map(p => ({ name: p.name, type: p.type, default: p.default })),
     metrics: result.metrics,
@@ -58,7 +64,7 @@ export function formatErrors(diagnostics: readonly Diagnostic[]): string {
 
 const list = (names: readonly string[]): string => (names.length > 0 ? names.join(', ') : '-');
 
-export function formatAnalysisReport(result: AnalysisResult): string {
+export function formatAnalysisReport(result: AnalysisResult, packages?: StepPackages): string {
   const lines: string[] = [];
   lines.push(`${result.steps.length} step${result.steps.length === 1 ? '' : 's'}`);
   for (const step of result.steps) {
@@ -70,6 +76,10 @@ export function formatAnalysisReport(result: AnalysisResult): string {
     lines.push(`  declarations: ${list(step.declarations)}`);
     if (step.parameters.length > 0) {
       lines.push(`  parameters:   ${list(step.parameters)}`);
+    }
+    if (packages?.has(step.name)) {
+      const installed = packages.get(step.name);
+      lines.push(`  packages:     ${installed ? list([...installed]) : 'none installed: its image holds everything'}`);
     }
   }
   if (result.parameters.length > 0) {

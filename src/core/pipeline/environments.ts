@@ -6,7 +6,7 @@
  * requirements.txt beside the notebook, the notebook's `requirements` setting, `pip:` tags.
  * A requirement the user gives for a distribution replaces the pinned one.
  */
-import type { AnalysisResult, ModuleBinding } from '../analysis';
+import { blankMagics, type AnalysisResult, type ModuleBinding } from '../analysis';
 import { diagnostic, type Diagnostic, type Notebook } from '../notebook';
 import type { InstalledPackages } from './installedPackages';
 import { isPipInstallLine, pipInstallRequirements } from './pipInstallLines';
@@ -115,8 +115,9 @@ export function withEnvironments(notebook: Notebook, analysis: AnalysisResult, p
     }
     const stepAnalysis = analysed.get(step.id)!;
     const sites = importSites(analysis, [...stepAnalysis.injected.map(ref => ref.cell), ...stepAnalysis.cells]);
-    const modules = modulesOf(step);
-    if (step.usesMagics) {
+    const modules = new Set(modulesOf(step)); // a copy: the runtime's helpers are this step's own
+    // Magics run through IPython in the pod; pip install lines no longer count, they are inert now.
+    if (step.usesMagics && plan.some(item => item.kind === 'code' && blankMagics(item.source).magics.length > 0)) {
       modules.add(IPYTHON);
     }
     if (step.inputs.length || step.outputs.length) {

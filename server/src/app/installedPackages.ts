@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { InstalledPackages } from '../../../../src/core/pipeline';
+import type { InstalledPackages } from '../../../src/core/pipeline';
 import probeSource from './installed_packages.py';
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeInstalledPackages } from './installedPackages';
-import { testPython } from '../../testing/cliProcess';
+import { testPython } from '../testing/cliProcess';
 
 /** What the interpreter itself says of a distribution, to compare the probe with. */
 function version(dist: string): string | null {
