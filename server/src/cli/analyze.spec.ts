@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { cliBundle, repoRoot as root } from '../testing/cliProcess';
+import { cliBundle, repoRoot as root, testPython } from '../testing/cliProcess';
 
 /** The CLI bundled from this checkout (server/build.mjs, into a file of this test's own). */
 let cli: string;
@@ -28,6 +28,35 @@ describe('cellpipe analyze', () => {
     expect(report.steps).toEqual(expected.steps);
     expect(report.parameters).toEqual(expected.parameters);
     expect(report.metrics).toEqual(expected.metrics);
+  });
+
+  test('--packages pins each step\'s imports to the kernel\'s versions, and warns on what the kernel cannot import', () => {
+    const version = (dist: string): string =>
+      spawnSync(testPython, ['-c', `import importlib.metadata as m; print(m.version(${JSON.stringify(dist)}))`], { encoding: 'utf8' }).stdout.trim();
+    const dir = mkdtempSync(join(tmpdir(), 'cellpipe-analyze-packages-'));
+    const notebook = join(dir, 'nb.ipynb');
+    const cell = (tags: string[], source: string) => ({ cell_type: 'code', metadata: { tags }, source, outputs: [], execution_count: null });
+    writeFileSync(
+      notebook,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [cell([], '%pip install tqdm==4.66.0'), cell(['step:a'], 'import jupyter_server\nx = 1'), cell(['step:b'], 'import no_such_module_xyz\nprint(x)')]
+      })
+    );
+    writeFileSync(join(dir, 'requirements.txt'), '# extra\nrequests>=2\n');
+    const { status, stdout } = analyze(notebook, '--json', '--packages', '--python', testPython);
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout);
+    const pinned = [`cloudpickle==${version('cloudpickle')}`, `jupyter_server==${version('jupyter_server')}`];
+    expect(report.steps.map((s: { name: string; packages: string[] }) => [s.name, s.packages])).toEqual([
+      ['a', [...pinned, 'requests>=2', 'tqdm==4.66.0']],
+      ['b', [...pinned, 'requests>=2', 'tqdm==4.66.0']]
+    ]);
+    expect(report.diagnostics).toContainEqual(expect.objectContaining({ code: 'module-not-installed', cell: 2, line: 1, severity: 'warning' }));
+    const text = analyze(notebook, '--packages', '--python', testPython).stdout;
+    expect(text).toContain(`  packages:     ${pinned.join(', ')}, requests>=2, tqdm==4.66.0`);
   });
 
   test('a readable report without --json', () => {
