@@ -1,6 +1,14 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
-import { isFinished, type CompileResult, type CompileTarget, type HealthReport, type OutputSummary, type StartRunBody } from '../core/run/api';
+import {
+  isFinished,
+  type CompileResult,
+  type CompileTarget,
+  type HealthReport,
+  type OutputSummary,
+  type PackagesReport,
+  type StartRunBody
+} from '../core/run/api';
 import type { RunEvent, RunState } from '../core/run/types';
 
 /** Callbacks of a run's event stream. */
@@ -67,6 +75,11 @@ export class CellpipeClient {
 
   compile(path: string, target: CompileTarget): Promise<CompileResult> {
     return this.post<CompileResult>('api/compile', { path, target });
+  }
+
+  /** What a cluster installs for each step of the saved notebook, pinned to its kernel's packages. */
+  packages(path: string): Promise<PackagesReport> {
+    return this.post<PackagesReport>('api/packages', { path });
   }
 
   /**

@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import type { CompileTarget, OutputSummary } from '../core/run/api';
+import type { CompileTarget, OutputSummary, PackagesReport } from '../core/run/api';
 import type { RunState } from '../core/run/types';
 import type { SidebarModel, ServiceHealth } from '../models/SidebarModel';
 import { formatBytes, formatSeconds, hasSavedOutputs, stepView } from '../models/stepStatus';
@@ -72,6 +72,39 @@ function Outputs({ outputs }: { outputs: OutputSummary[] | undefined }): JSX.Ele
 }
 
 /** The cellpipe sidebar: the active notebook's pipeline, its runs, and the service it runs on. */
+/** What a cluster installs for each step: pods start from an image with Python and pip only. */
+function ClusterPackages({ report, busy, onLoad }: { report: PackagesReport | null; busy: boolean; onLoad: () => void }): JSX.Element {
+  return (
+    <div className="cp-Packages">
+      <button className="jp-mod-styled cp-PackagesButton" disabled={busy} onClick={onLoad}>
+        {report ? 'Read again' : 'Show what a cluster installs'}
+      </button>
+      {report && (
+        <>
+          <div className="cp-Muted">pinned to {report.python}</div>
+          <ul className="cp-Packages-steps">
+            {report.steps.map(step => (
+              <li key={step.name}>
+                <strong>{step.name}</strong>:{' '}
+                {step.packages === null ? (
+                  <span className="cp-Muted">its image holds everything</span>
+                ) : (
+                  step.packages.join(', ') || <span className="cp-Muted">nothing</span>
+                )}
+              </li>
+            ))}
+          </ul>
+          {report.diagnostics.map((d, i) => (
+            <div key={i} className="cp-Warning" role="status">
+              cell {d.cell === null ? '-' : d.cell + 1}, line {d.line}: {d.message}
+            </div>
+          ))}
+        </>
+      )}
+    </div>
+  );
+}
+
 export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Element {
   const [target, setTarget] = useState<CompileTarget>('argo');
   const pipeline = model.pipeline;
@@ -223,6 +256,10 @@ export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Eleme
         ) : (
           <div className="cp-SidebarPanel-empty">No runs of this notebook yet.</div>
         )}
+      </Section>
+
+      <Section title="Cluster packages" open={false}>
+        <ClusterPackages report={model.packages} busy={!!model.busy} onLoad={() => void model.loadPackages()} />
       </Section>
 
       <Section title="Settings" open={false}>

@@ -4,7 +4,7 @@ import { HEALTHY, mockedClient, runStream } from '../__fixtures__/cellpipeClient
 import { notebookPanel, type NotebookPanelFixture } from '../__fixtures__/notebookPanel';
 import { runState, stepState } from '../__fixtures__/runStates';
 import { step } from '../core/__fixtures__/notebookBuilder';
-import type { CompileResult } from '../core/run/api';
+import type { CompileResult, PackagesReport } from '../core/run/api';
 import type { RunStatus } from '../core/run/types';
 import { SidebarModel } from './SidebarModel';
 
@@ -321,6 +321,39 @@ describe('SidebarModel', () => {
       client.compile.mockRejectedValue(new Error('step train: unknown tag value'));
       expect(await model.compile('kfp')).toBeNull();
       expect(model.error).toBe('step train: unknown tag value');
+    });
+  });
+
+  describe('cluster packages', () => {
+    beforeEach(async () => {
+      model.setPanel(fixture.panel);
+      await settle();
+    });
+
+    it('are asked for once the user wants them, after saving, and kept for the notebook', async () => {
+      expect(model.packages).toBeNull();
+      const report: PackagesReport = {
+        python: '/venv/bin/python',
+        steps: [
+          { name: 'train', packages: ['cloudpickle==3.1.3'] },
+          { name: 'report', packages: null }
+        ],
+        diagnostics: [{ severity: 'warning', code: 'module-not-installed', message: 'module x', cell: 1, line: 1, column: 1 }]
+      };
+      client.packages.mockResolvedValue(report);
+      await model.loadPackages();
+      expect(fixture.save).toHaveBeenCalled();
+      expect(client.packages).toHaveBeenCalledWith(PATH);
+      expect(model.packages).toEqual(report);
+      model.setPanel(null);
+      expect(model.packages).toBeNull();
+    });
+
+    it('shows why they could not be read', async () => {
+      client.packages.mockRejectedValue(new Error('cannot run python3 to read its installed packages'));
+      await model.loadPackages();
+      expect(model.packages).toBeNull();
+      expect(model.error).toBe('cannot run python3 to read its installed packages');
     });
   });
 });

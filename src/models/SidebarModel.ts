@@ -8,7 +8,8 @@ import {
   type CompileResult,
   type CompileTarget,
   type HealthReport,
-  type OutputSummary
+  type OutputSummary,
+  type PackagesReport
 } from '../core/run/api';
 import type { RunEvent, RunState, StepState } from '../core/run/types';
 import type { CellpipeSettings } from '../tokens';
@@ -119,6 +120,23 @@ export class SidebarModel {
 
   get log(): string {
     return this._log;
+  }
+
+  /** What a cluster installs for each step of the active notebook, once asked for (loadPackages). */
+  get packages(): PackagesReport | null {
+    return this._pipeline ? (this.packageReports.get(this._pipeline.path) ?? null) : null;
+  }
+
+  /** Asks the service what a cluster installs for each step (it starts the kernel's Python to pin versions). */
+  async loadPackages(): Promise<void> {
+    const pipeline = this._pipeline;
+    if (!pipeline) {
+      return;
+    }
+    await this.doing('Reading the packages of the kernel…', async () => {
+      await pipeline.panel.context.save();
+      this.packageReports.set(pipeline.path, await this.client.packages(pipeline.path));
+    });
   }
 
   outputsOf(runId: string, stepId: string): OutputSummary[] | undefined {
@@ -478,6 +496,7 @@ export class SidebarModel {
   private readonly streams = new Map<string, () => void>();
   private readonly parameters = new Map<string, Record<string, string>>();
   private readonly outputs = new Map<string, OutputSummary[]>();
+  private readonly packageReports = new Map<string, PackagesReport>();
   private readonly _changed = new Signal<this, void>(this);
   private readonly _runChanged = new Signal<this, string>(this);
 }

@@ -35,7 +35,9 @@ export async function compileNotebook(
   }
   const loaded = loadPipeline(file, warn);
   const pipeline =
-    target === 'scripts' ? loaded.pipeline : await withClusterEnvironments(loaded, file, await context.pythons.resolve(loaded.notebook, request.python), warn);
+    target === 'scripts'
+      ? loaded.pipeline
+      : await withClusterEnvironments(loaded, file, await context.pythons.resolve(loaded.notebook, request.python), warn);
   const compiled = asCellpipeError(() => compileTarget(pipeline, target, options));
   compiled.diagnostics.forEach(d => warn(formatDiagnostic(d)));
   return compiled;

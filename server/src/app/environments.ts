@@ -5,7 +5,9 @@ import { formatDiagnostic } from '../../../src/core/analysis';
 import type { Diagnostic } from '../../../src/core/notebook';
 import { CellpipeError } from '../errors';
 import { probeInstalledPackages } from './installedPackages';
-import type { LoadedPipeline } from './loadPipeline';
+import { loadPipeline, type LoadedPipeline } from './loadPipeline';
+import type { PythonResolver } from './pythonResolver';
+import type { PackagesReport } from '../../../src/core/run/api';
 import type { NotebookFile } from './notebookFile';
 
 /** The file beside a notebook whose requirement lines join every step's cluster environment. */
@@ -40,4 +42,17 @@ export async function withClusterEnvironments(
   diagnostics.forEach(d => warn(formatDiagnostic(d)));
   warnings.push(...diagnostics);
   return pipeline;
+}
+
+/** What a cluster installs for each step of a notebook, pinned to `python` (default: the notebook kernel's). */
+export async function notebookPackages(file: NotebookFile, pythons: PythonResolver, python?: string): Promise<PackagesReport> {
+  const loaded = loadPipeline(file);
+  const resolved = await pythons.resolve(loaded.notebook, python);
+  const diagnostics: Diagnostic[] = [];
+  const pipeline = await withClusterEnvironments(loaded, file, resolved, undefined, diagnostics);
+  return {
+    python: resolved,
+    steps: pipeline.steps.map(step => ({ name: step.name, packages: step.environment?.requirements ?? null })),
+    diagnostics
+  };
 }

@@ -30,7 +30,7 @@ describe('cellpipe analyze', () => {
     expect(report.metrics).toEqual(expected.metrics);
   });
 
-  test('--packages pins each step\'s imports to the kernel\'s versions, and warns on what the kernel cannot import', () => {
+  test("--packages pins each step's imports to the kernel's versions, and warns on what the kernel cannot import", () => {
     const version = (dist: string): string =>
       spawnSync(testPython, ['-c', `import importlib.metadata as m; print(m.version(${JSON.stringify(dist)}))`], { encoding: 'utf8' }).stdout.trim();
     const dir = mkdtempSync(join(tmpdir(), 'cellpipe-analyze-packages-'));
@@ -42,7 +42,11 @@ describe('cellpipe analyze', () => {
         nbformat: 4,
         nbformat_minor: 5,
         metadata: {},
-        cells: [cell([], '%pip install tqdm==4.66.0'), cell(['step:a'], 'import jupyter_server\nx = 1'), cell(['step:b'], 'import no_such_module_xyz\nprint(x)')]
+        cells: [
+          cell([], '%pip install tqdm==4.66.0'),
+          cell(['step:a'], 'import jupyter_server\nx = 1'),
+          cell(['step:b'], 'import no_such_module_xyz\nprint(x)')
+        ]
       })
     );
     writeFileSync(join(dir, 'requirements.txt'), '# extra\nrequests>=2\n');

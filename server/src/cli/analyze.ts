@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { analyzeNotebook, formatAnalysisReport, toAnalysisReport, type AnalysisResult, type StepPackages } from '../../../src/core/analysis';
-import { hasErrors, type Diagnostic } from '../../../src/core/notebook';
-import { withClusterEnvironments } from '../app/environments';
-import { loadPipeline } from '../app/loadPipeline';
+import { hasErrors } from '../../../src/core/notebook';
+import { notebookPackages } from '../app/environments';
 import { notebookInFolder, readNotebookText, type NotebookFile } from '../app/notebookFile';
 import { PythonResolver } from '../app/pythonResolver';
 import { EXIT_FAILED, EXIT_USAGE } from './exitCodes';
@@ -17,12 +16,14 @@ interface AnalyzeFlags {
  * Each step's cluster packages, pinned to the kernel's Python, with the warnings about modules that
  * cannot be pinned added to the analysis's diagnostics.
  */
-async function stepPackages(file: NotebookFile, result: AnalysisResult, python: string | undefined): Promise<{ packages: StepPackages; result: AnalysisResult }> {
-  const warnings: Diagnostic[] = [];
-  const loaded = loadPipeline(file);
-  const pipeline = await withClusterEnvironments(loaded, file, await new PythonResolver().resolve(loaded.notebook, python), () => undefined, warnings);
-  const packages = new Map(pipeline.steps.map(step => [step.name, step.environment?.requirements ?? null]));
-  return { packages, result: { ...result, diagnostics: [...result.diagnostics, ...warnings] } };
+async function stepPackages(
+  file: NotebookFile,
+  result: AnalysisResult,
+  python: string | undefined
+): Promise<{ packages: StepPackages; result: AnalysisResult }> {
+  const report = await notebookPackages(file, new PythonResolver(), python);
+  const packages = new Map(report.steps.map(step => [step.name, step.packages]));
+  return { packages, result: { ...result, diagnostics: [...result.diagnostics, ...report.diagnostics] } };
 }
 
 /** `cellpipe analyze NOTEBOOK [--json] [--packages]`: steps, edges, inputs, outputs and diagnostics of a notebook. */

@@ -44,7 +44,11 @@ export function registerCompile(program: Command): void {
         throw new CellpipeError('invalid', '--template applies to --target argo only');
       }
       const options = { template: flags.template, namespace: flags.namespace, image: flags.image };
-      const compiled = await compileNotebook(notebookInFolder(process.cwd(), path), { target: flags.target, options, python: flags.python }, { pythons: new PythonResolver(), warn });
+      const compiled = await compileNotebook(
+        notebookInFolder(process.cwd(), path),
+        { target: flags.target, options, python: flags.python },
+        { pythons: new PythonResolver(), warn }
+      );
       if (compiled.target === 'scripts') {
         const output = flags.output ?? 'pipeline';
         for (const file of compiled.files) {

@@ -80,7 +80,12 @@ function withoutPipInstallLines(item: PlanItem): PlanItem {
  * The pipeline with each step's cluster `environment` (null where its image is to hold everything)
  * and pip install lines made inert, and the warnings about modules the cluster cannot get.
  */
-export function withEnvironments(notebook: Notebook, analysis: AnalysisResult, pipeline: Pipeline, inputs: EnvironmentInputs): { pipeline: Pipeline; diagnostics: Diagnostic[] } {
+export function withEnvironments(
+  notebook: Notebook,
+  analysis: AnalysisResult,
+  pipeline: Pipeline,
+  inputs: EnvironmentInputs
+): { pipeline: Pipeline; diagnostics: Diagnostic[] } {
   const { installed } = inputs;
   const diagnostics: Diagnostic[] = [];
   const skipped = new Set(analysis.plan?.cells.flatMap((c, i) => (c.role === 'skip' ? [i] : [])) ?? []);

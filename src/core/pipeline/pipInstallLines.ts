@@ -9,9 +9,39 @@ import { diagnostic, type Diagnostic, type Notebook } from '../notebook';
 // `%pip install`, `!pip install`, `!pip3 install`, `!python -m pip install`, `!python3 -m pip install`.
 const PIP_INSTALL = /^[ \t]*(?:%pip|!\s*(?:pip3?|python3?\s+-m\s+pip))\s+install\b(.*)$/;
 /** Options that take the next word as their value. */
-const WITH_VALUE = new Set(['-r', '--requirement', '-c', '--constraint', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--trusted-host', '-t', '--target', '--prefix', '--root', '-e', '--editable']);
+const WITH_VALUE = new Set([
+  '-r',
+  '--requirement',
+  '-c',
+  '--constraint',
+  '-i',
+  '--index-url',
+  '--extra-index-url',
+  '-f',
+  '--find-links',
+  '--trusted-host',
+  '-t',
+  '--target',
+  '--prefix',
+  '--root',
+  '-e',
+  '--editable'
+]);
 /** Options that change where or what pip installs, which a pod cannot honour from a notebook line. */
-const REFUSED = new Set(['-r', '--requirement', '-c', '--constraint', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--trusted-host', '-e', '--editable']);
+const REFUSED = new Set([
+  '-r',
+  '--requirement',
+  '-c',
+  '--constraint',
+  '-i',
+  '--index-url',
+  '--extra-index-url',
+  '-f',
+  '--find-links',
+  '--trusted-host',
+  '-e',
+  '--editable'
+]);
 
 /** Whether a line of cell source is a pip install line. */
 export function isPipInstallLine(line: string): boolean {
@@ -63,7 +93,13 @@ export function pipInstallRequirements(notebook: Notebook, skipped: ReadonlySet<
         const requirement = unquote(word);
         if (/[{}$]/.test(requirement)) {
           diagnostics.push(
-            diagnostic('warning', 'pip-requirement-unknown', `\`${requirement}\` is expanded by the kernel: write the requirement itself so the cluster can install it`, cell.index, i + 1)
+            diagnostic(
+              'warning',
+              'pip-requirement-unknown',
+              `\`${requirement}\` is expanded by the kernel: write the requirement itself so the cluster can install it`,
+              cell.index,
+              i + 1
+            )
           );
           continue;
         }

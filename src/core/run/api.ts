@@ -3,6 +3,7 @@
  * its one client (src/api/client.ts), so the two cannot drift apart.
  */
 import type { CompiledFile, CompileTarget } from '../compile/targetNames';
+import type { Diagnostic } from '../notebook';
 import type { JsonValue, RunStatus } from './types';
 
 export { COMPILE_TARGETS, type CompiledFile, type CompileTarget } from '../compile/targetNames';
@@ -60,4 +61,14 @@ export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(
 
 export function isFinished(status: RunStatus): boolean {
   return FINISHED_RUN_STATUSES.has(status);
+}
+
+/** `POST /api/packages {path, python?}`: what a cluster installs for each step (`cellpipe analyze --packages`). */
+export interface PackagesReport {
+  /** The Python whose packages the steps are pinned to. */
+  python: string;
+  /** In step order; `packages` null where the step's image is to hold everything. */
+  steps: Array<{ name: string; packages: string[] | null }>;
+  /** Modules the kernel cannot import, files that belong to no package. */
+  diagnostics: Diagnostic[];
 }

@@ -127,6 +127,18 @@ describe('service routes', () => {
     expect(kfp.files).toEqual([{ name: 'pipe.kfp.yaml', content: expect.stringContaining('schemaVersion: 2.1.0') }]);
   });
 
+  it('says what a cluster installs for each step, pinned to the Python asked for', async () => {
+    const reply = await post('/api/packages', { path: 'sub/pipe.ipynb', python: 'python3' });
+    expect(reply.statusCode).toBe(200);
+    const report = reply.json();
+    expect(report.python).toBe('python3');
+    expect(report.steps.map((s: { name: string; packages: unknown }) => [s.name, Array.isArray(s.packages)])).toEqual([
+      ['make', true],
+      ['total', true]
+    ]);
+    expect((await post('/api/packages', { path: 'sub/pipe.ipynb', python: join(root, 'no-python') })).statusCode).toBe(400);
+  });
+
   it('compiles step scripts, and refuses unknown targets and broken notebooks', async () => {
     const reply = await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'scripts' });
     expect(reply.statusCode).toBe(200);
