@@ -1,5 +1,5 @@
 import type { Notebook } from '../../../src/core/notebook';
-import { listKernelPythons } from '../backends/local/python';
+import { listKernelPythons } from './kernelPythons';
 
 /**
  * Which Python runs a notebook's local steps: the one asked for, else the interpreter of the
