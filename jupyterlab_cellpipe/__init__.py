@@ -9,7 +9,7 @@ try:
 except ImportError:  # pragma: no cover - only in a checkout that was never built
     import warnings
 
-    warnings.warn("Importing 'jupyterlab_cellpipe' outside a proper installation.")
+    warnings.warn("Importing 'jupyterlab_cellpipe' outside a proper installation.", stacklevel=2)
     __version__ = "dev"
 
 

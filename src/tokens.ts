@@ -6,14 +6,15 @@ export const SIDEBAR_ID = 'cellpipe-sidebar';
 /** Name of the cell toolbar item (schema/plugin.json `jupyter.lab.toolbars.Cell`). */
 export const CELL_TOOLBAR_ITEM = 'cellpipe-step';
 
-export namespace CommandIDs {
-  export const openSidebar = 'cellpipe:open-sidebar';
-  export const checkService = 'cellpipe:check-service';
-  export const compileAndRun = 'cellpipe:compile-and-run';
-  export const compile = 'cellpipe:compile';
-  export const cancelRun = 'cellpipe:cancel-run';
-  export const retryRun = 'cellpipe:retry-run';
-}
+/** Command ids (a plain object, not a namespace: `Object.values` lists them all). */
+export const CommandIDs = {
+  openSidebar: 'cellpipe:open-sidebar',
+  checkService: 'cellpipe:check-service',
+  compileAndRun: 'cellpipe:compile-and-run',
+  compile: 'cellpipe:compile',
+  cancelRun: 'cellpipe:cancel-run',
+  retryRun: 'cellpipe:retry-run'
+} as const;
 
 /** User settings (schema/plugin.json). */
 export interface CellpipeSettings {

@@ -1,6 +1,7 @@
-"""Compiled KFP files load in the real kfp SDK (kfp==2.16.0, scripts/requirements-dev.txt): the PipelineSpec parses strictly as
-protobuf (unknown fields are rejected), the kubernetes platform document parses as
-KubernetesExecutorConfig, and the loaded pipeline compiles again with kfp's own compiler."""
+"""Compiled KFP files load in the real kfp SDK (kfp==2.16.0, scripts/requirements-dev.txt):
+the PipelineSpec parses strictly as protobuf (unknown fields are rejected), the kubernetes
+platform document parses as KubernetesExecutorConfig, and the loaded pipeline compiles again
+with kfp's own compiler."""
 
 from __future__ import annotations
 

@@ -59,6 +59,6 @@ def test_fresh_venv_lists_cellpipe_enabled_without_node(wheel, tmp_path):
         timeout=120,
     )
     listing = result.stdout + result.stderr
-    line = next((l for l in listing.splitlines() if "jupyterlab-cellpipe" in l), "")
+    line = next((row for row in listing.splitlines() if "jupyterlab-cellpipe" in row), "")
     assert "enabled" in line and "OK" in line, listing
     assert "(python, jupyterlab-cellpipe)" in line

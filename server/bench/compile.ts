@@ -10,7 +10,7 @@ import { validateArgoWorkflow } from '../../src/core/compile/argo/validate';
 import { compileKfpPipeline, kfpYaml } from '../../src/core/compile/kfp';
 import { parseNotebook } from '../../src/core/notebook';
 import { buildPipeline, type Pipeline } from '../../src/core/pipeline';
-import { generateNotebook } from './analysis';
+import { generateNotebook } from '../../src/core/__fixtures__/generatedNotebook';
 
 function pipelineOf(notebook: object): Pipeline {
   const parsed = parseNotebook(JSON.stringify(notebook));

@@ -29,7 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parser } from '@lezer/python';
 import { analyzeNotebook } from '../../src/core/analysis';
-import { generateNotebook } from './analysis';
+import { generateNotebook } from '../../src/core/__fixtures__/generatedNotebook';
 
 const root = resolve(__dirname, '..', '..');
 

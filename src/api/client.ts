@@ -127,23 +127,32 @@ export class CellpipeClient {
       throw new ServiceError(`cannot reach the cellpipe service: ${String(error)}`, 0);
     }
     const text = await response.text();
-    let body: any = null;
+    let body: unknown = null;
     try {
       body = text && as === 'json' ? JSON.parse(text) : null;
     } catch {
       body = null;
     }
     if (!response.ok) {
-      let detail = body?.error;
+      let detail = errorMessage(body);
       if (!detail) {
         try {
-          detail = JSON.parse(text).error;
+          detail = errorMessage(JSON.parse(text));
         } catch {
-          detail = text.slice(0, 200) || response.statusText;
+          // not JSON: the text below
         }
       }
-      throw new ServiceError(detail, response.status);
+      throw new ServiceError(detail || text.slice(0, 200) || response.statusText, response.status);
     }
     return (as === 'text' ? text : body) as T;
   }
+}
+
+/** The `error` of the service's JSON error body (`{ error: string }`), if it has one. */
+function errorMessage(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) {
+    return undefined;
+  }
+  const { error } = body as Record<string, unknown>;
+  return typeof error === 'string' ? error : undefined;
 }

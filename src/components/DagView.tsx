@@ -3,7 +3,7 @@ import type { StepAnalysis } from '../core/analysis';
 import type { RunState } from '../core/run/types';
 import { stepColor } from '../models/stepColors';
 import { formatSeconds, stepView } from '../models/stepStatus';
-import { layoutDag } from './dagLayout';
+import { layoutDag, type DagNodeInput } from './dagLayout';
 
 export interface DagViewProps {
   steps: StepAnalysis[];
@@ -15,11 +15,10 @@ export interface DagViewProps {
 
 /** The pipeline's DAG from the live analysis, laid out by dagre and coloured by the run's step status. */
 export function DagView({ steps, run, selected, onSelect }: DagViewProps): JSX.Element {
-  const layout = useMemo(
-    () => layoutDag(steps.map(s => ({ id: s.name, label: s.name, dependsOn: s.dependsOn }))),
-    // Relayout only when the graph's shape changes, not on every analysis.
-    [JSON.stringify(steps.map(s => [s.name, s.dependsOn]))]
-  );
+  // Relayout only when the graph's shape changes, not on every analysis: the memo is keyed on the
+  // graph's JSON and lays out the nodes parsed back from it, so it depends on nothing else.
+  const graph = JSON.stringify(steps.map((s): DagNodeInput => ({ id: s.name, label: s.name, dependsOn: s.dependsOn })));
+  const layout = useMemo(() => layoutDag(JSON.parse(graph) as DagNodeInput[]), [graph]);
   if (!steps.length) {
     return <div className="cp-SidebarPanel-empty">No steps yet: tag a code cell as a step with the cell toolbar.</div>;
   }

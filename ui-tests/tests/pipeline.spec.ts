@@ -146,10 +146,13 @@ test('pipeline settings are written to metadata.cellpipe only', async ({ page, t
   await name.press('Enter');
   await sidebar.locator('[data-setting="volume.accessMode"]').selectOption('ReadWriteMany');
   const metadata = await page.evaluate(() => {
-    const app = (window as any).jupyterapp;
-    const panel = app.shell.currentWidget;
-    return { cellpipe: panel.content.model.getMetadata('cellpipe'), kale: panel.content.model.getMetadata('kubeflow_notebook') };
+    // What this test reads of JupyterLab's app (window.jupyterapp): the current notebook's metadata.
+    type Metadata = Record<string, unknown> | undefined;
+    const app = (window as unknown as { jupyterapp: { shell: { currentWidget: { content: { model: { getMetadata(key: string): Metadata } } } } } })
+      .jupyterapp;
+    const model = app.shell.currentWidget.content.model;
+    return { cellpipe: model.getMetadata('cellpipe'), kale: model.getMetadata('kubeflow_notebook') };
   });
   expect(metadata.cellpipe).toEqual({ pipelineName: 'renamed', volume: { accessMode: 'ReadWriteMany' } });
-  expect(metadata.kale.pipeline_name).toBe('kale-small');
+  expect(metadata.kale?.pipeline_name).toBe('kale-small');
 });

@@ -1,7 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+// `cellpipe serve` is where the CLI starts the HTTP service (jupyter-server-proxy runs it): the one command that
+// wires in the service itself; the other commands share code with the service only through server/src/app.
+// eslint-disable-next-line import-x/no-restricted-paths -- serve is the service's entry point: it builds the app
 import { createService } from '../service/app';
+// eslint-disable-next-line import-x/no-restricted-paths -- serve is the service's entry point: it binds the socket or port
 import { listen, type ListenTarget } from '../service/listen';
 
 export const SECRET_ENV = 'CELLPIPE_SECRET';

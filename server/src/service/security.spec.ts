@@ -11,7 +11,8 @@ const SECRET = 'test-secret-0123456789abcdef';
 
 interface Reply {
   status: number;
-  body: any;
+  /** The JSON object the service answered with (a health report, `{ error }`, ...), or null for an empty body. */
+  body: Record<string, unknown> | null;
 }
 
 /** One real HTTP request over the service's Unix socket. */
@@ -21,7 +22,7 @@ function call(socketPath: string, method: string, path: string, headers: Record<
       let text = '';
       res.setEncoding('utf8');
       res.on('data', chunk => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : null }));
     });
     req.on('error', reject);
     req.end(method === 'POST' ? '{}' : undefined);
@@ -51,7 +52,7 @@ describe('service security over a Unix socket', () => {
     const reply = await call(socket, 'GET', '/api/health', { 'X-Cellpipe-Secret': SECRET });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ status: 'ok', pid: process.pid });
-    expect(reply.body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(reply.body?.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it.each([
@@ -62,7 +63,7 @@ describe('service security over a Unix socket', () => {
   ])('refuses a request with %s', async (_label, headers) => {
     const reply = await call(socket, 'GET', '/api/health', headers as Record<string, string>);
     expect(reply.status).toBe(401);
-    expect(reply.body.error).toMatch(/secret/);
+    expect(reply.body?.error).toMatch(/secret/);
   });
 
   it.each([
@@ -77,7 +78,7 @@ describe('service security over a Unix socket', () => {
       ...(headers as Record<string, string>)
     });
     expect(reply.status).toBe(403);
-    expect(reply.body.error).toMatch(/_xsrf/);
+    expect(reply.body?.error).toMatch(/_xsrf/);
   });
 
   it('lets a mutating request through when cookie and header agree', async () => {

@@ -71,24 +71,16 @@ export class Scope {
 
   /** The scope a walrus target binds in: the nearest one that is not a comprehension. */
   walrusTarget(): Scope {
-    let scope: Scope = this;
-    while (scope.kind === 'comprehension' && scope.parent) {
-      scope = scope.parent;
-    }
-    return scope;
+    return this.kind === 'comprehension' && this.parent ? this.parent.walrusTarget() : this;
   }
 
   /** The nearest function scope (for `yield`), or null at module or class level. */
   enclosingFunction(): Scope | null {
-    for (let scope: Scope | null = this; scope; scope = scope.parent) {
-      if (scope.kind === 'function' || scope.kind === 'lambda') {
-        return scope;
-      }
-      if (scope.kind !== 'comprehension') {
-        return null;
-      }
+    if (this.kind === 'function' || this.kind === 'lambda') {
+      return this;
     }
-    return null;
+    // Comprehensions are transparent to `yield`'s search; any other scope ends it.
+    return this.kind === 'comprehension' ? (this.parent?.enclosingFunction() ?? null) : null;
   }
 
   /**

@@ -35,6 +35,8 @@ const SIMPLE_TAGS: Record<string, ParsedTag> = {
   'pipeline-metrics': { kind: 'metrics' }
 };
 
+// Names and label values go into YAML, shell and log lines: reject C0/C1 controls and U+2028/U+2029.
+// eslint-disable-next-line no-control-regex -- matching control characters is this regex's purpose
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 const DURATION = /^(?:\d+(?:\.\d+)?|(?=\d)(?:\d+h)?(?:\d+m)?(?:\d+s)?)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

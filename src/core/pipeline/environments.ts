@@ -32,7 +32,9 @@ function topLevel(module: string): string | null {
 /** Every top-level module the kernel's Python must be asked about for this pipeline. */
 export function modulesToProbe(pipeline: Pipeline): string[] {
   const modules = new Set([IPYTHON, CLOUDPICKLE, PYARROW]);
-  pipeline.steps.forEach(step => step.imports.forEach(m => topLevel(m) && modules.add(topLevel(m)!)));
+  for (const step of pipeline.steps) {
+    step.imports.map(topLevel).forEach(module => module && modules.add(module));
+  }
   return [...modules].sort();
 }
 
@@ -108,7 +110,9 @@ export function withEnvironments(
     modulesMemo.set(step.id, modules); // the DAG has no cycles; this also ends any
     for (const input of step.inputs) {
       const producer = byId.get(input.from);
-      producer && modulesOf(producer).forEach(m => modules.add(m));
+      if (producer) {
+        modulesOf(producer).forEach(m => modules.add(m));
+      }
     }
     return modules;
   };

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
 import { RUNTIME_PATH } from '../../../../src/core/compile/runtime/contract';
@@ -92,8 +92,8 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(byId.other.status).toBe('Succeeded');
     expect(
       events
-        .filter(e => e.type === 'log')
-        .map(e => (e as any).text)
+        .filter((e): e is Extract<RunEvent, { type: 'log' }> => e.type === 'log')
+        .map(e => e.text)
         .join('')
     ).toContain('about to fail');
   });
@@ -223,7 +223,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     const handle = await startRun(request([step('a', writeDone('a'))]));
     await handle.done;
     // Pretend the run was interrupted: a runner pid that no longer exists.
-    const interrupted = { ...store.load(handle.runId), status: 'Running' as const, runner: { pid: 2 ** 22 + 12345, host: require('os').hostname() } };
+    const interrupted = { ...store.load(handle.runId), status: 'Running' as const, runner: { pid: 2 ** 22 + 12345, host: hostname() } };
     interrupted.steps[0].status = 'Running';
     store.save(interrupted);
     const seen = observedState(store.load(handle.runId));

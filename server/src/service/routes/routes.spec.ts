@@ -7,6 +7,8 @@ import { createService } from '../app';
 import { argoScenario } from '../../backends/testing/argoScenario';
 import { FakeKubernetes } from '../../backends/testing/fakeKubernetes';
 import { listen } from '../listen';
+import type { CompileResult, OutputSummary, PackagesReport } from '../../../../src/core/run/api';
+import type { RunEvent, RunState } from '../../../../src/core/run/types';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const XSRF = 'xsrf-token-1';
@@ -31,8 +33,19 @@ interface Reply {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
-  json(): any;
+  /** The body parsed as JSON, as the type the route documents (the service's replies are typed in src/core/run). */
+  json<T>(): T;
 }
+
+/** A route's error reply. */
+interface ErrorBody {
+  error: string;
+}
+
+/** The events of `GET /api/runs/:id/events` (routes/events.ts): the run's state, then its RunEvents by type. */
+type StreamEvent =
+  { event: 'state'; data: RunState } | { [K in RunEvent['type']]: { event: K; data: Extract<RunEvent, { type: K }> } }[RunEvent['type']];
+type StepEvent = Extract<StreamEvent, { event: 'step' }>;
 
 /**
  * One real HTTP request over the service's Unix socket (fastify's inject needs an ESM-only cookie
@@ -45,7 +58,7 @@ function call(socketPath: string, method: string, path: string, headers: Record<
       let text = '';
       res.setEncoding('utf8');
       res.on('data', chunk => (text += chunk));
-      res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }));
+      res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: text, json: <T>() => JSON.parse(text) as T }));
     });
     req.on('error', reject);
     req.end(body);
@@ -53,13 +66,13 @@ function call(socketPath: string, method: string, path: string, headers: Record<
 }
 
 /** Parses a text/event-stream body into its events. */
-function parseEvents(body: string): Array<{ event: string; data: any }> {
+function parseEvents(body: string): StreamEvent[] {
   return body
     .split('\n\n')
     .filter(block => block.startsWith('event:'))
     .map(block => {
       const [eventLine, dataLine] = block.split('\n');
-      return { event: eventLine.slice('event: '.length), data: JSON.parse(dataLine.slice('data: '.length)) };
+      return { event: eventLine.slice('event: '.length), data: JSON.parse(dataLine.slice('data: '.length)) } as StreamEvent;
     });
 }
 
@@ -105,7 +118,7 @@ describe('service routes', () => {
   ])('refuses %s', async (_label, path, status) => {
     for (const url of ['/api/runs', '/api/compile', '/api/runs/prepare']) {
       const reply = await post(url, { path });
-      expect([reply.statusCode, reply.json().error]).toEqual([status, expect.any(String)]);
+      expect([reply.statusCode, reply.json<ErrorBody>().error]).toEqual([status, expect.any(String)]);
     }
   });
 
@@ -121,18 +134,18 @@ describe('service routes', () => {
   });
 
   it('compiles to Argo and KFP files named after the notebook', async () => {
-    const argo = (await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'argo' })).json();
+    const argo = (await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'argo' })).json<CompileResult>();
     expect(argo.files).toEqual([{ name: 'pipe.argo.yaml', content: expect.stringContaining('kind: Workflow') }]);
-    const kfp = (await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'kfp' })).json();
+    const kfp = (await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'kfp' })).json<CompileResult>();
     expect(kfp.files).toEqual([{ name: 'pipe.kfp.yaml', content: expect.stringContaining('schemaVersion: 2.1.0') }]);
   });
 
   it('says what a cluster installs for each step, pinned to the Python asked for', async () => {
     const reply = await post('/api/packages', { path: 'sub/pipe.ipynb', python: 'python3' });
     expect(reply.statusCode).toBe(200);
-    const report = reply.json();
+    const report = reply.json<PackagesReport>();
     expect(report.python).toBe('python3');
-    expect(report.steps.map((s: { name: string; packages: unknown }) => [s.name, Array.isArray(s.packages)])).toEqual([
+    expect(report.steps.map(s => [s.name, Array.isArray(s.packages)])).toEqual([
       ['make', true],
       ['total', true]
     ]);
@@ -142,22 +155,17 @@ describe('service routes', () => {
   it('compiles step scripts, and refuses unknown targets and broken notebooks', async () => {
     const reply = await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'scripts' });
     expect(reply.statusCode).toBe(200);
-    expect(reply.json().files.map((f: { name: string }) => f.name)).toEqual([
-      'make.py',
-      'total.py',
-      '_cellpipe/cellpipe_runtime.py',
-      'pipeline.json'
-    ]);
+    expect(reply.json<CompileResult>().files.map(f => f.name)).toEqual(['make.py', 'total.py', '_cellpipe/cellpipe_runtime.py', 'pipeline.json']);
     expect((await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'yaml' })).statusCode).toBe(400);
     const broken = await post('/api/compile', { path: 'broken.ipynb' });
     expect(broken.statusCode).toBe(422);
-    expect(broken.json().error).toMatch(/cell 0/);
+    expect(broken.json<ErrorBody>().error).toMatch(/cell 0/);
   });
 
   it('runs a notebook, streams its events, keeps its history, logs and outputs', async () => {
     const started = await post('/api/runs', { path: 'sub/pipe.ipynb', parameters: { n: 5 }, python: 'python3', workers: 2 });
     expect(started.statusCode).toBe(201);
-    const run = started.json();
+    const run = started.json<RunState>();
     expect(run).toMatchObject({ notebookPath: 'sub/pipe.ipynb', parameters: { n: 5 }, backend: 'local' });
 
     // The stream ends when the run does: inject resolves then.
@@ -166,51 +174,51 @@ describe('service routes', () => {
     const events = parseEvents(stream.body);
     expect(events[0].event).toBe('state');
     const last = events[events.length - 1];
-    expect(last.data.status).toBe('Succeeded'); // a 'run' event, or the state of a run already over
+    expect(last.data).toMatchObject({ status: 'Succeeded' }); // a 'run' event, or the state of a run already over
 
-    const state = (await get(`/api/runs/${run.runId}`)).json();
-    expect(state.steps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([
+    const state = (await get(`/api/runs/${run.runId}`)).json<RunState>();
+    expect(state.steps.map(s => [s.id, s.status])).toEqual([
       ['make', 'Succeeded'],
       ['total', 'Succeeded']
     ]);
     const log = await get(`/api/runs/${run.runId}/steps/total/log`);
     expect(log.headers['content-type']).toMatch(/^text\/plain/);
     expect(log.body).toContain('total 10');
-    const outputs = (await get(`/api/runs/${run.runId}/steps/make/outputs`)).json();
+    const outputs = (await get(`/api/runs/${run.runId}/steps/make/outputs`)).json<OutputSummary[]>();
     expect(outputs).toEqual([expect.objectContaining({ name: 'xs', type: 'list' })]);
     expect((await get(`/api/runs/${run.runId}/steps/nope/log`)).statusCode).toBe(404);
 
-    const history = (await get('/api/runs?path=sub/pipe.ipynb')).json();
-    expect(history.map((r: { runId: string }) => r.runId)).toContain(run.runId);
-    expect((await get('/api/runs?path=other.ipynb')).json()).toEqual([]);
+    const history = (await get('/api/runs?path=sub/pipe.ipynb')).json<RunState[]>();
+    expect(history.map(r => r.runId)).toContain(run.runId);
+    expect((await get('/api/runs?path=other.ipynb')).json<RunState[]>()).toEqual([]);
 
     expect((await post(`/api/runs/${run.runId}/cancel`, {})).statusCode).toBe(409);
     expect((await post(`/api/runs/${run.runId}/retry`, {})).statusCode).toBe(409);
   });
 
   it('reports a failing step with its message, and retries it', async () => {
-    const run = (await post('/api/runs', { path: 'fails.ipynb', python: 'python3' })).json();
+    const run = (await post('/api/runs', { path: 'fails.ipynb', python: 'python3' })).json<RunState>();
     const events = parseEvents((await get(`/api/runs/${run.runId}/events`)).body);
-    const failed = events.find(e => e.event === 'step' && e.data.step.status === 'Failed');
-    const state = (await get(`/api/runs/${run.runId}`)).json();
+    const failed = events.find((e): e is StepEvent => e.event === 'step' && e.data.step.status === 'Failed');
+    const state = (await get(`/api/runs/${run.runId}`)).json<RunState>();
     expect(state.status).toBe('Failed');
     expect(failed?.data.step.message ?? state.steps[0].message).toMatch(/ValueError/);
     const retried = await post(`/api/runs/${run.runId}/retry`, {});
     expect(retried.statusCode).toBe(200);
     await get(`/api/runs/${run.runId}/events`);
-    expect((await get(`/api/runs/${run.runId}`)).json().steps[0].attempts).toBe(2);
+    expect((await get(`/api/runs/${run.runId}`)).json<RunState>().steps[0].attempts).toBe(2);
   });
 
   it('refuses bad parameters, backends and run ids in words', async () => {
     const bad = await post('/api/runs', { path: 'sub/pipe.ipynb', parameters: { n: 'many' } });
-    expect([bad.statusCode, bad.json().error]).toEqual([400, expect.stringMatching(/parameter n: "many" is not of type int/)]);
+    expect([bad.statusCode, bad.json<ErrorBody>().error]).toEqual([400, expect.stringMatching(/parameter n: "many" is not of type int/)]);
     const text = await post('/api/runs', { path: 'sub/pipe.ipynb', parameters: { n: '5' } });
-    expect([text.statusCode, text.json().error]).toEqual([400, expect.stringMatching(/parameter n: "5" is not of type int/)]);
+    expect([text.statusCode, text.json<ErrorBody>().error]).toEqual([400, expect.stringMatching(/parameter n: "5" is not of type int/)]);
     const unknown = await post('/api/runs', { path: 'sub/pipe.ipynb', parameters: { m: 1 } });
-    expect(unknown.json().error).toMatch(/no parameter 'm'/);
+    expect(unknown.json<ErrorBody>().error).toMatch(/no parameter 'm'/);
     expect((await post('/api/runs', { path: 'sub/pipe.ipynb', backend: 'kfp' })).statusCode).toBe(400);
     const nonsense = await post('/api/runs', { path: 'sub/pipe.ipynb', backend: 'cloud' });
-    expect([nonsense.statusCode, nonsense.json().error]).toEqual([400, "unknown backend 'cloud': choose local, kubernetes or kfp"]);
+    expect([nonsense.statusCode, nonsense.json<ErrorBody>().error]).toEqual([400, "unknown backend 'cloud': choose local, kubernetes or kfp"]);
     expect((await get('/api/runs/..%2F..%2Fetc')).statusCode).toBe(400);
     expect((await get('/api/runs/no-such-run')).statusCode).toBe(404);
     expect((await get('/api/runs/no-such-run/events')).statusCode).toBe(404);
@@ -247,13 +255,13 @@ describe('service routes: a run on Kubernetes (Argo Workflows)', () => {
     const socket = join(root, '.svc.sock');
     const started = await call(socket, 'POST', '/api/runs', HEADERS, { path: 'pipe.ipynb', backend: 'kubernetes', namespace: 'ml-team' });
     expect(started.statusCode).toBe(201);
-    const run = started.json();
+    const run = started.json<RunState>();
     expect(run).toMatchObject({ backend: 'kubernetes', notebookPath: 'pipe.ipynb' });
     const events = parseEvents((await call(socket, 'GET', `/api/runs/${run.runId}/events`, { 'x-cellpipe-secret': SECRET })).body);
-    expect(events[events.length - 1].data.status).toBe('Succeeded');
+    expect(events[events.length - 1].data).toMatchObject({ status: 'Succeeded' });
     const created = k8s.requests.find(r => r.method === 'POST');
     expect(created?.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/ml-team/workflows');
-    const history = (await call(socket, 'GET', '/api/runs?path=pipe.ipynb', { 'x-cellpipe-secret': SECRET })).json();
-    expect(history.map((r: { runId: string; backend: string }) => [r.runId, r.backend])).toEqual([[run.runId, 'kubernetes']]);
+    const history = (await call(socket, 'GET', '/api/runs?path=pipe.ipynb', { 'x-cellpipe-secret': SECRET })).json<RunState[]>();
+    expect(history.map(r => [r.runId, r.backend])).toEqual([[run.runId, 'kubernetes']]);
   });
 });

@@ -4,7 +4,7 @@ import { argoYaml, compileArgo, compileArgoWorkflow, ARGO_ENTRYPOINT, ARGO_LABEL
 import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook, withoutRuntimeId } from '../cluster/__fixtures__/pipelines';
 import { validateArgoWorkflow } from './validate';
 import { utf8Bytes } from '../cluster/diagnostics';
-import { generateNotebook } from '../../../../server/bench/analysis';
+import { generateNotebook } from '../../__fixtures__/generatedNotebook';
 
 /** The Workflow with the setup script (the whole runtime) replaced by its size, for golden files. */
 function withoutRuntime(workflow: ArgoWorkflow): ArgoWorkflow {

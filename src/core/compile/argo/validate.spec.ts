@@ -2,6 +2,9 @@ import { compileArgoWorkflow, type ArgoWorkflow } from '.';
 import { corpusPipelines } from '../cluster/__fixtures__/pipelines';
 import { templateTags, validateArgoWorkflow } from './validate';
 
+/** An object of the Workflow seen as plain JSON, to add fields or values its type does not allow. */
+const loose = (value: object): Record<string, unknown> => value as Record<string, unknown>;
+
 /** A valid Workflow to break, one way per test. */
 function workflow(): ArgoWorkflow {
   const [, pipeline] = corpusPipelines().find(([name]) => name === 'parallel_branches')!;
@@ -13,34 +16,38 @@ describe('validateArgoWorkflow', () => {
     expect(validateArgoWorkflow(workflow())).toEqual([]);
   });
 
-  it.each<[string, (wf: any) => void, RegExp]>([
-    ['an unknown field', wf => (wf.spec.templates[1].script.imagePullPolicy = 'Always'), /must NOT have additional properties \(imagePullPolicy\)/],
-    ['a misspelt field', wf => (wf.spec.entryPoint = wf.spec.entrypoint), /additional properties \(entryPoint\)/],
-    ['a number where Argo wants a string', wf => (wf.spec.templates[2].activeDeadlineSeconds = 60), /activeDeadlineSeconds must be string/],
+  it.each<[string, (wf: ArgoWorkflow) => void, RegExp]>([
+    [
+      'an unknown field',
+      wf => (loose(wf.spec.templates[1].script!).imagePullPolicy = 'Always'),
+      /must NOT have additional properties \(imagePullPolicy\)/
+    ],
+    ['a misspelt field', wf => (loose(wf.spec).entryPoint = wf.spec.entrypoint), /additional properties \(entryPoint\)/],
+    ['a number where Argo wants a string', wf => (loose(wf.spec.templates[2]).activeDeadlineSeconds = 60), /activeDeadlineSeconds must be string/],
     ['an upper-case template name', wf => (wf.spec.templates[2].name = 'Load'), /templates\/2\/name must match pattern/],
     ['a template name over 63 characters', wf => (wf.spec.templates[2].name = 'a'.repeat(64)), /must NOT have more than 63 characters/],
     ['a generateName over 58 characters', wf => (wf.metadata.generateName = 'a'.repeat(58) + '-'), /generateName must NOT have more than 58/],
     ['a bad parameter name', wf => (wf.spec.arguments = { parameters: [{ name: 'a b', value: '1' }] }), /parameters\/0\/name must match pattern/],
-    ['a missing template', wf => (wf.spec.templates[0].dag.tasks[1].template = 'nowhere'), /task load references missing template nowhere/],
-    ['a missing dependency', wf => (wf.spec.templates[0].dag.tasks[2].dependencies = ['ghost']), /task average depends on missing task ghost/],
-    ['a cycle', wf => (wf.spec.templates[0].dag.tasks[1].dependencies = ['report']), /dependency cycle .*load -> report/],
+    ['a missing template', wf => (wf.spec.templates[0].dag!.tasks[1].template = 'nowhere'), /task load references missing template nowhere/],
+    ['a missing dependency', wf => (wf.spec.templates[0].dag!.tasks[2].dependencies = ['ghost']), /task average depends on missing task ghost/],
+    ['a cycle', wf => (wf.spec.templates[0].dag!.tasks[1].dependencies = ['report']), /dependency cycle .*load -> report/],
     ['a duplicate template', wf => wf.spec.templates.push({ ...wf.spec.templates[2] }), /duplicate template load/],
     ['a missing entrypoint', wf => (wf.spec.entrypoint = 'main'), /spec.entrypoint main is not a template/],
     [
       'an undeclared parameter reference',
-      wf => wf.spec.templates[2].script.env.push({ name: 'X', value: '{{workflow.parameters.nope}}' }),
+      wf => wf.spec.templates[2].script!.env!.push({ name: 'X', value: '{{workflow.parameters.nope}}' }),
       /unresolvable reference \{\{workflow.parameters.nope\}\}/
     ],
     [
       'an input reference',
-      wf => (wf.spec.templates[2].script.source += '{{inputs.parameters.x}}'),
+      wf => (wf.spec.templates[2].script!.source += '{{inputs.parameters.x}}'),
       /unresolvable reference \{\{inputs.parameters.x\}\}/
     ],
-    ['an unterminated template', wf => (wf.spec.templates[2].script.source += '{{workflow.name'), /'\{\{' without a closing '\}\}'/],
-    ['a template in metadata', wf => (wf.metadata.labels.x = '{{workflow.name}}'), /metadata: unresolvable reference|invalid label/],
-    ['a bad label', wf => (wf.spec.templates[2].metadata.labels.team = 'not valid!'), /template load: invalid label team=not valid!/],
-    ['a mount of no volume', wf => (wf.spec.templates[2].script.volumeMounts[0].name = 'other'), /template load: mounts missing volume other/],
-    ['duplicate env vars', wf => wf.spec.templates[2].script.env.push({ name: 'CELLPIPE_DATA_DIR', value: '/x' }), /duplicate env var names/],
+    ['an unterminated template', wf => (wf.spec.templates[2].script!.source += '{{workflow.name'), /'\{\{' without a closing '\}\}'/],
+    ['a template in metadata', wf => (wf.metadata.labels!.x = '{{workflow.name}}'), /metadata: unresolvable reference|invalid label/],
+    ['a bad label', wf => (wf.spec.templates[2].metadata!.labels!.team = 'not valid!'), /template load: invalid label team=not valid!/],
+    ['a mount of no volume', wf => (wf.spec.templates[2].script!.volumeMounts![0].name = 'other'), /template load: mounts missing volume other/],
+    ['duplicate env vars', wf => wf.spec.templates[2].script!.env!.push({ name: 'CELLPIPE_DATA_DIR', value: '/x' }), /duplicate env var names/],
     [
       'a template with both dag and script',
       wf => (wf.spec.templates[2].dag = { tasks: [{ name: 'x', template: 'load' }] }),

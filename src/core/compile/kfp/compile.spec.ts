@@ -3,17 +3,33 @@ import { parseAllDocuments } from 'yaml';
 import { compileKfp, compileKfpPipeline, kfpYaml, KFP_CREATE_PVC_TASK, KFP_DELETE_PVC_TASK, KFP_SETUP_TASK, type KfpPipeline } from '.';
 import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook, withoutRuntimeId } from '../cluster/__fixtures__/pipelines';
 
-type Json = Record<string, any>;
+/** The parts of the KFP PipelineSpec these tests read (compileKfp returns it as plain JSON). */
+interface PipelineSpecView {
+  root: {
+    dag: { tasks: Record<string, { cachingOptions?: unknown; retryPolicy?: unknown }> };
+    inputDefinitions: { parameters: Record<string, unknown> };
+  };
+  deploymentSpec: { executors: Record<string, { container: { command?: string[]; args?: string[]; resources?: unknown } }> };
+}
+
+/** The parts of the kubernetes platform document these tests read. */
+interface PlatformSpecView {
+  platforms: { kubernetes: { deploymentSpec: { executors: Record<string, Record<string, unknown>> } } };
+}
+
+const pipelineSpecOf = (result: KfpPipeline): PipelineSpecView => result.pipelineSpec as unknown as PipelineSpecView;
+const platformExecutorsOf = (result: KfpPipeline) =>
+  (result.platformSpec as unknown as PlatformSpecView).platforms.kubernetes.deploymentSpec.executors;
 
 /** The documents with the setup script (the whole runtime) replaced, for golden files. */
 function withoutRuntime(result: KfpPipeline): KfpPipeline {
   const copy = JSON.parse(JSON.stringify(result)) as KfpPipeline;
-  (copy.pipelineSpec as Json).deploymentSpec.executors[`exec-${KFP_SETUP_TASK}`].container.command[2] = '<the setup script>';
+  pipelineSpecOf(copy).deploymentSpec.executors[`exec-${KFP_SETUP_TASK}`].container.command![2] = '<the setup script>';
   return copy;
 }
 
 const scripts = (result: KfpPipeline): string[] =>
-  Object.values((result.pipelineSpec as Json).deploymentSpec.executors as Json)
+  Object.values(pipelineSpecOf(result).deploymentSpec.executors)
     .map(e => e.container.command?.[2])
     .filter((s): s is string => typeof s === 'string');
 
@@ -32,13 +48,12 @@ describe.each(corpusPipelines())('corpus notebook %s', (name, pipeline) => {
   });
 
   it('creates, mounts and deletes the PVC, with caching off everywhere', () => {
-    const spec = result.pipelineSpec as Json;
-    const tasks = spec.root.dag.tasks as Json;
+    const tasks = pipelineSpecOf(result).root.dag.tasks;
     expect(Object.keys(tasks)).toEqual([KFP_CREATE_PVC_TASK, KFP_SETUP_TASK, ...pipeline.steps.map(s => s.id), KFP_DELETE_PVC_TASK]);
     for (const task of Object.values(tasks)) {
       expect(task.cachingOptions).toEqual({ enableCache: false });
     }
-    const executors = (result.platformSpec as Json).platforms.kubernetes.deploymentSpec.executors as Json;
+    const executors = platformExecutorsOf(result);
     for (const step of pipeline.steps) {
       expect(executors[`exec-${step.id}`].pvcMount).toEqual([
         { mountPath: '/cellpipe/data', taskOutputParameter: { producerTask: KFP_CREATE_PVC_TASK, outputParameterKey: 'name' } }
@@ -70,7 +85,7 @@ describe('KFP parameters and options', () => {
     ]
   };
   const result = compileKfpPipeline(pipelineOf(notebook), { volume: { existingClaim: 'shared' }, nodeSelector: { pool: 'gpu' } });
-  const spec = result.pipelineSpec as Json;
+  const spec = pipelineSpecOf(result);
 
   it('declares typed pipeline parameters and passes each to the step by placeholder', () => {
     expect(spec.root.inputDefinitions.parameters).toEqual({
@@ -83,7 +98,7 @@ describe('KFP parameters and options', () => {
       nothing: { parameterType: 'STRING', defaultValue: 'null', isOptional: true }
     });
     const container = spec.deploymentSpec.executors['exec-train'].container;
-    expect(container.args.slice(0, 4)).toEqual(['/cellpipe/data/{{$.pipeline_job_uuid}}', 'n', 'json', "{{$.inputs.parameters['n']}}"]);
+    expect(container.args?.slice(0, 4)).toEqual(['/cellpipe/data/{{$.pipeline_job_uuid}}', 'n', 'json', "{{$.inputs.parameters['n']}}"]);
     expect(container.args).toContain('str');
     expect(container.resources).toEqual({ accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '1' }, resourceCpuLimit: '2' });
     expect(spec.root.dag.tasks.train.retryPolicy).toEqual({ maxRetryCount: 2 });
@@ -91,7 +106,7 @@ describe('KFP parameters and options', () => {
 
   it('mounts an existing claim without creating or deleting one', () => {
     expect(Object.keys(spec.root.dag.tasks)).toEqual([KFP_SETUP_TASK, 'train']);
-    const executor = (result.platformSpec as Json).platforms.kubernetes.deploymentSpec.executors['exec-train'];
+    const executor = platformExecutorsOf(result)['exec-train'];
     expect(executor).toEqual({
       secretAsEnv: [{ secretName: 'creds', keyToEnv: [{ secretKey: 'token', envVar: 'TOKEN' }] }],
       activeDeadlineSeconds: '600',

@@ -364,7 +364,7 @@ def _resolve_parameters(defaults, events, floats=()):
             with open(path, encoding="utf-8") as f:
                 text = f.read()
         except OSError as e:
-            raise _StepError("parameters", "cannot read %s: %s" % (source, e))
+            raise _StepError("parameters", "cannot read %s: %s" % (source, e)) from e
     values = dict(defaults)
     if text is None or not text.strip():
         return values
@@ -380,7 +380,7 @@ def _resolve_parameters(defaults, events, floats=()):
                 "booleans as true or false, strings in double quotes" % (name, value, error),
                 names=[name],
             ) from None
-        raise _StepError("parameters", "%s is not valid JSON: %s" % (source, e))
+        raise _StepError("parameters", "%s is not valid JSON: %s" % (source, e)) from e
     if not isinstance(overrides, dict):
         raise _StepError(
             "parameters", "%s must be a JSON object of name: value, got %s" % (source, type(overrides).__name__)
@@ -472,7 +472,7 @@ def _compile_cell(entry, magics, module):
             "the magic" % (filename, _sys.executable),
             cell=filename,
             line=original.lineno,
-        )
+        ) from None
     try:
         code = compile(TransformerManager().transform_cell(source), filename, "exec", dont_inherit=True)
     except SyntaxError:
@@ -1109,7 +1109,7 @@ class _Step:
         except _Unpicklable as e:
             self._unsaveable(name, value, "it cannot be pickled (%s)" % e)
         except OSError as e:
-            raise _StepError("output", "cannot write output %r of step %r: %s" % (name, step, e), name=name)
+            raise _StepError("output", "cannot write output %r of step %r: %s" % (name, step, e), name=name) from e
         size = _os.stat(final).st_size
         manifest = {
             "version": SPEC_VERSION,
@@ -1242,7 +1242,8 @@ def _execute(step, spec, events):
             raise
         except BaseException as e:  # SystemExit included: in a notebook it stops Run All too
             details = _user_error(e, cell_files)
-            raise _StepError("user", details.pop("message"), **details)
+            # from None: _user_error has already printed the user's exception, without the runtime's frames.
+            raise _StepError("user", details.pop("message"), **details) from None
         finally:
             step.seconds["run"] += _time.perf_counter() - t0
     _sys.stdout.flush()
