@@ -1,0 +1,155 @@
+/**
+ * The real bundled CLI, `cellpipe run NOTEBOOK --backend kubernetes`, against the executing fake
+ * Kubernetes (fakeArgoExecutor.ts): the compiled Workflow's steps really run, each in a pod that
+ * behaves like `python:3.12-slim` (Python and pip, nothing else; only the volume survives).
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectedStepLogs, runAllReference, withPlainCellNames } from '../../equivalence/equivalence';
+import { writeNotebook } from '../../equivalence/notebookBuilder';
+import { cliBundle, repoRoot } from '../../testing/cliProcess';
+import { FakeKubernetes } from './fakeKubernetes';
+
+const NS = 'ml-team';
+let cli: string;
+let cache: string;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let fake: FakeKubernetes;
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI as a child process (the fake lives in this process: never spawnSync). */
+function cellpipe(args: string[]): Promise<Result> {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [cli, ...args], { env, cwd: dir });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', d => (stdout += d));
+    child.stderr.on('data', d => (stderr += d));
+    child.on('close', status => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** `cellpipe run NB --backend kubernetes --json`, then `cellpipe logs` of every step. */
+async function runOnFake(notebook: string, extra: string[] = []): Promise<{ run: Result; summary: { runId: string; status: string; steps: Array<{ name: string; status: string }> }; logs: Map<string, string> }> {
+  const run = await cellpipe(['run', notebook, '--backend', 'kubernetes', '--namespace', NS, '--json', ...extra]);
+  let summary;
+  try {
+    summary = JSON.parse(run.stdout);
+  } catch {
+    throw new Error(`cellpipe run printed no JSON (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  }
+  const logs = new Map<string, string>();
+  for (const step of summary.steps as Array<{ name: string }>) {
+    const log = await cellpipe(['logs', summary.runId, step.name]);
+    logs.set(step.name, log.stdout);
+  }
+  return { run, summary, logs };
+}
+
+/**
+ * The step runtime's own event lines: with no CELLPIPE_EVENTS (the compiled Workflow sets none)
+ * it writes them to stderr, so they are in the pod's log. Not what Run All prints: see the
+ * `it.failing` below.
+ */
+const RUNTIME_EVENT = /^\[cellpipe\] \{.*\}\n/gm;
+const userOutput = (log: string): string => withPlainCellNames(log.replace(RUNTIME_EVENT, ''));
+
+beforeAll(() => {
+  cli = cliBundle();
+  cache = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-images-'));
+}, 120_000);
+afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-cli-'));
+  fake = new FakeKubernetes({ execute: { imageCache: cache } });
+  await fake.start();
+  writeFileSync(join(dir, 'kubeconfig'), fake.kubeconfig(NS));
+  env = { ...process.env, CELLPIPE_HOME: join(dir, 'home'), KUBECONFIG: join(dir, 'kubeconfig') };
+});
+afterEach(async () => {
+  await fake.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A stdlib-only notebook in the corpus's style: a parameter, three steps, data passed between them. */
+function writeStdlibNotebook(path: string): void {
+  writeNotebook(path, [
+    [['pipeline-parameters'], 'SCALE = 2'],
+    [['imports'], 'import statistics\nimport json'],
+    [['step:load'], 'rows = [{"city": "Oslo", "price": 320}, {"city": "Lima", "price": 110}, {"city": "Pune", "price": 95}]\nprices = [r["price"] * SCALE for r in rows]\nprint("loaded", len(rows), "rows")'],
+    [['step:stats'], 'mean = statistics.mean(prices)\nspread = max(prices) - min(prices)\nprint("mean", mean, "spread", spread)'],
+    [['step:report'], 'print(json.dumps({"cities": [r["city"] for r in rows], "mean": mean}, sort_keys=True))']
+  ]);
+}
+
+describe('cellpipe run --backend kubernetes on the executing fake', () => {
+  test.each([
+    ['a stdlib-only notebook (parameter, imports prelude, three steps)', 'stdlib.ipynb', ['SCALE=3']],
+    ['examples/train_pipeline.ipynb', 'train_pipeline.ipynb', ['epochs=60', 'learning_rate=0.1']]
+  ])('%s succeeds and each step prints what Run All prints', async (_what, name, params) => {
+    const notebook = join(dir, name);
+    if (name === 'stdlib.ipynb') {
+      writeStdlibNotebook(notebook);
+    } else {
+      copyFileSync(join(repoRoot, 'examples', name), notebook);
+    }
+    const started = Date.now();
+    const { run, summary, logs } = await runOnFake(notebook, params.flatMap(p => ['--param', p]));
+    const seconds = (Date.now() - started) / 1000;
+    expect({ code: run.status, status: summary.status }).toEqual({ code: 0, status: 'Succeeded' });
+    expect(summary.steps.every(s => s.status === 'Succeeded')).toBe(true);
+
+    const reference = await runAllReference(notebook, params, dir);
+    expect(reference.error).toBeNull();
+    const expected = Object.fromEntries(expectedStepLogs(notebook, reference));
+    expect(Object.fromEntries([...logs].map(([step, log]) => [step, userOutput(log)]))).toEqual(expected);
+    expect(Object.values(expected).pop()).not.toBe(''); // the last step prints: empty logs cannot pass
+    if (name === 'stdlib.ipynb') {
+      expect(expected.report).toBe('{"cities": ["Oslo", "Lima", "Pune"], "mean": 525}\n');
+    }
+
+    const { timings } = fake.executor!;
+    const images = await fake.executor!.images.images();
+    // eslint-disable-next-line no-console
+    console.log(
+      `${name} (${summary.steps.length} steps + setup) end to end: ${seconds.toFixed(1)} s; ` +
+        images.map(i => `${i.image}: Python ${i.version}${i.standIn ? ` (${i.standIn})` : ''}, venv made in ${i.createdMs} ms (0: cached)`).join(', ') +
+        `; venv copy per pod (ms): ${Object.values(timings.podCopies).map(ms => ms.toFixed(0)).join(', ')}`
+    );
+  }, 240_000);
+
+  // Raw pod logs hold the step runtime's `[cellpipe] {...}` event lines, which Run All does not
+  // print: the compiled Workflow sets no CELLPIPE_EVENTS (the local backend sends them to a file).
+  // Remove `.failing` once the pod's events stay out of its log (or the backend filters them).
+  it.failing('a step\'s raw pod log is exactly what Run All prints', async () => {
+    const notebook = join(dir, 'stdlib.ipynb');
+    writeStdlibNotebook(notebook);
+    const { logs } = await runOnFake(notebook);
+    const reference = await runAllReference(notebook, [], dir);
+    const expected = Object.fromEntries([...expectedStepLogs(notebook, reference)]);
+    expect(Object.fromEntries([...logs].map(([step, log]) => [step, withPlainCellNames(log)]))).toEqual(expected);
+  }, 240_000);
+
+  // ISSUE 10 reproduced: python:3.12-slim has no numpy and cellpipe installs nothing in the pods.
+  // Once per-step requirements are installed into the run's volume, flip this test to: it succeeds
+  // and every step prints what Run All prints (compare as the stdlib test above does).
+  test('ISSUE 10 (today): housing_regression fails in its first step, numpy is not in the image', async () => {
+    const notebook = join(dir, 'housing_regression.ipynb');
+    copyFileSync(join(repoRoot, 'src', 'core', '__fixtures__', 'notebooks', 'housing_regression.ipynb'), notebook);
+    const { run, summary, logs } = await runOnFake(notebook);
+    expect({ code: run.status, status: summary.status }).toEqual({ code: 1, status: 'Failed' });
+    const [first, ...rest] = summary.steps;
+    expect(first.status).toBe('Failed');
+    expect(rest.map(s => s.status)).toEqual(rest.map(() => 'Skipped'));
+    expect(logs.get(first.name)).toMatch(/ModuleNotFoundError: No module named '(numpy|pandas)'/);
+  }, 240_000);
+});
