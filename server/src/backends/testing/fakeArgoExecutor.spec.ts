@@ -11,6 +11,7 @@ import { ArgoApi } from '../kubernetes/argoApi';
 import { workflowFinished, type ArgoNode, type ArgoWorkflow } from '../kubernetes/argoWorkflow';
 import { FakeKubernetes } from './fakeKubernetes';
 import { kubeConfigFrom } from './fixtures';
+import type { ExecuteOptions } from './fakeArgoExecutor';
 import type { Isolation } from './fakePod';
 import { namespaceIsolationAvailable } from './fakePod';
 
@@ -167,19 +168,23 @@ async function logOf(wf: ArgoWorkflow, nodeId: string): Promise<string> {
   return api.readLog(pod!.metadata!.name!);
 }
 
-const isolations: Isolation[] = namespaceIsolationAvailable() ? ['namespace', 'rewrite'] : ['rewrite'];
+const configurations: ExecuteOptions[] = [
+  ...(namespaceIsolationAvailable() ? [{ isolation: 'namespace' as const }, { isolation: 'namespace' as const, venv: 'overlay' as const }] : []),
+  { isolation: 'rewrite' }
+];
 
 beforeAll(() => {
   cache = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-images-'));
 });
 afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
-describe.each(isolations)('the executing fake with %s isolation', isolation => {
+describe.each(configurations.map(c => [`${c.isolation} isolation${c.venv ? `, ${c.venv} venv` : ''}`, c] as const))('the executing fake with %s', (_name, configuration) => {
+  const isolation = configuration.isolation!;
   const saved = { ...process.env };
   beforeEach(async () => {
     // What the test process has must never reach a pod.
     Object.assign(process.env, { KUBECONFIG: '/secret/kubeconfig', CELLPIPE_SECRET: 's3cret', JUPYTER_TOKEN: 'tok' });
-    fake = new FakeKubernetes({ execute: { isolation, imageCache: cache, parallelism: 2 } });
+    fake = new FakeKubernetes({ execute: { ...configuration, imageCache: cache, parallelism: 2 } });
     await fake.start();
     api = new ArgoApi(kubeConfigFrom(fake.kubeconfig(NS)), NS);
   });
@@ -268,5 +273,73 @@ describe.each(isolations)('the executing fake with %s isolation', isolation => {
     expect(byTask(done).next).toMatchObject({ phase: 'Omitted' }); // its dependency failed
     expect(await logOf(done, byTask(done).sleep.id)).toBe('sleeping\n');
     expect(fake.executor!.running.size).toBe(0);
+  }, 240_000);
+  test('independent tasks run in parallel up to the limit; a succeeded workflow\'s claim is deleted (volumeClaimGC)', async () => {
+    // a and b wait for each other (no time limit: only running together lets them end); c cannot
+    // start before one of them has ended (parallelism 2); d sees all three.
+    const rendezvous = (me: string, other: string): string =>
+      `import os, time\nd = os.environ['DATA']\nos.makedirs(d, exist_ok=True)\nopen(d + '/started-${me}', 'w').close()\n` +
+      `while not os.path.exists(d + '/started-${other}'):\n    time.sleep(0.02)\nopen(d + '/done-${me}', 'w').close()\nprint('${me} met ${other}')\n`;
+    const wf: ArgoWorkflow = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { generateName: 'par-' },
+      spec: {
+        entrypoint: 'main',
+        arguments: { parameters: [{ name: 'who', value: 'tester' }] },
+        volumeClaimTemplates: [{ metadata: { name: 'data' } }],
+        volumes: [{ name: 'wheels', persistentVolumeClaim: { claimName: 'wheels' } }],
+        templates: [
+          {
+            name: 'main',
+            dag: {
+              tasks: [
+                { name: 'a', template: 'a' },
+                { name: 'b', template: 'b' },
+                { name: 'c', template: 'c' },
+                { name: 'd', template: 'd', dependencies: ['a', 'b', 'c'] }
+              ]
+            }
+          },
+          script('a', rendezvous('a', 'b')),
+          script('b', rendezvous('b', 'a')),
+          script('c', "import os\nd = os.environ['DATA']\nprint('c started after', sorted(n for n in os.listdir(d) if n.startswith('done-'))[:1] != [])\n"),
+          script('d', "import os\nprint(sorted(os.listdir(os.environ['DATA'])))\n")
+        ]
+      }
+    } as ArgoWorkflow;
+    const done = await runToEnd(wf);
+    const nodes = byTask(done);
+    expect(done.status!.phase).toBe('Succeeded');
+    expect(await logOf(done, nodes.a.id)).toBe('a met b\n');
+    expect(await logOf(done, nodes.c.id)).toBe('c started after True\n');
+    expect(await logOf(done, nodes.d.id)).toBe("['done-a', 'done-b', 'started-a', 'started-b']\n");
+    // Argo links a task under its dependencies' nodes, the first tasks under the DAG.
+    expect(done.status!.nodes![done.metadata.name!].children).toEqual([nodes.a.id, nodes.b.id, nodes.c.id]);
+    expect(nodes.a.children).toEqual([nodes.d.id]);
+    expect(existsSync(join(fake.executor!.root, 'claims', NS, `${done.metadata.name}-data`))).toBe(false);
+  }, 240_000);
+
+  test('stop() ends the pods it started and removes its folders', async () => {
+    const wf: ArgoWorkflow = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { generateName: 'left-' },
+      spec: {
+        entrypoint: 'main',
+        templates: [
+          { name: 'main', dag: { tasks: [{ name: 'sleep', template: 'sleep' }] } },
+          { name: 'sleep', script: { image: 'python:3.12-slim', command: ['python3', '-u'], source: 'import time\nprint("sleeping")\ntime.sleep(600)\n' } }
+        ]
+      }
+    };
+    const name = (await api.create(wf)).metadata.name!;
+    const stored = fake.workflows.get(`${NS}/${name}`)!;
+    await fake.until(() => Object.values(stored.object.status?.nodes ?? {}).some(n => n.type === 'Pod' && fake.executor!.log(stored, n.id).includes('sleeping\n')));
+    const [pod] = [...fake.executor!.running];
+    const { root } = fake.executor!;
+    await fake.stop();
+    expect(() => process.kill(-pod.pid!, 0)).toThrow(/ESRCH/); // the pod's whole process group is gone
+    expect(existsSync(root)).toBe(false);
   }, 240_000);
 });

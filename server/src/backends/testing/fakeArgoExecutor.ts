@@ -51,6 +51,8 @@ export interface ExecuteOptions {
   pipCache?: string;
   /** Between SIGTERM and SIGKILL when a pod is terminated (default 2000 ms; Kubernetes: 30 s). */
   terminationGraceMs?: number;
+  /** How a pod gets its fresh venv (fakePod.ts): `copy` (default, `cp -a`) or `overlay` (namespace isolation only). */
+  venv?: 'copy' | 'overlay';
 }
 
 /** What the fake server does when a workflow changes. */
@@ -568,7 +570,8 @@ class WorkflowRun {
         outputPaths: outputs.map(p => p.valueFrom!.path!),
         isolation: this.executor.isolation,
         dir,
-        pipCache: this.executor.options.pipCache
+        pipCache: this.executor.options.pipCache,
+        venv: this.executor.options.venv
       },
       {
         started: () => {
@@ -843,15 +846,26 @@ export class FakeArgoExecutor {
   /** Kills every pod still running (SIGKILL), waits for them, removes the fake's folders. */
   async stop(): Promise<void> {
     this.stopped = true;
+    const groups = [...this.running].map(pod => pod.pid).filter((pid): pid is number => !!pid);
     for (const run of this.runs.values()) {
       for (const record of run.pods.values()) {
         record.pod?.kill(0);
       }
     }
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(-pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // Until every pod's process group is gone (a chrooted process outlives its shell by a moment).
     const deadline = Date.now() + 10_000;
-    while (this.running.size && Date.now() < deadline) {
+    while ((this.running.size || groups.some(alive)) && Date.now() < deadline) {
       await new Promise(resolve => setTimeout(resolve, 20));
     }
+    await this.images.images(); // a venv being made: let it end before its folder goes
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -50,6 +50,12 @@ export interface PodSpec {
   dir: string;
   /** pip's cache folder (`~/.cache/pip`) shared by pods: a fake-level cache, off unless given. */
   pipCache?: string;
+  /**
+   * How the pod gets its fresh venv: `copy` (`cp -a` of the pristine one), or `overlay`
+   * (namespace isolation only): the pristine venv as the lower layer of an overlay whose upper
+   * layer is the pod's tmpfs, as a container runtime layers an image; nothing is copied.
+   */
+  venv?: 'copy' | 'overlay';
 }
 
 export interface PodResult {
@@ -111,7 +117,9 @@ export class FakePod {
     const { dir } = spec;
     mkdirSync(join(dir, 'outputs'), { recursive: true });
     const venv = join(dir, 'venv');
-    this.copyMs = await copyVenv(spec.image, venv, spec.isolation === 'rewrite');
+    if (spec.venv !== 'overlay' || spec.isolation !== 'namespace') {
+      this.copyMs = await copyVenv(spec.image, venv, spec.isolation === 'rewrite');
+    }
     if (this.terminated) {
       this.state = 'terminated';
       this.exitCode = 137;
@@ -165,6 +173,11 @@ export class FakePod {
     this.killTimer = setTimeout(() => signal('SIGKILL'), graceMs);
   }
 
+  /** The pod's process (its own process group), once started. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Removes the pod's folder (its venv copy, its script...). */
   remove(): void {
     rmSync(this.spec.dir, { recursive: true, force: true });
@@ -205,7 +218,9 @@ export class FakePod {
       ...(hidden(image.basePrefix) ? [`mkdir -p ${q(root + image.basePrefix)}`, `mount --bind ${q(image.basePrefix)} ${q(root + image.basePrefix)}`, `mount -o remount,bind,ro ${q(root + image.basePrefix)}`] : []),
       // The pod's copy of the venv at the pristine venv's path: its scripts (pip...) run the copy.
       `mkdir -p ${q(root + image.venv)}`,
-      `mount --bind ${q(venv)} ${q(root + image.venv)}`,
+      ...(spec.venv === 'overlay'
+        ? [`mkdir ${q(`${top}/venv-upper`)} ${q(`${top}/venv-work`)}`, `mount -t overlay overlay -o lowerdir=${q(image.venv)},upperdir=${q(`${top}/venv-upper`)},workdir=${q(`${top}/venv-work`)} ${q(root + image.venv)}`]
+        : [`mount --bind ${q(venv)} ${q(root + image.venv)}`]),
       ...spec.volumes.flatMap(v => [
         `mkdir -p ${q(root + v.mountPath)}`,
         `mount --bind ${q(v.hostPath)} ${q(root + v.mountPath)}`,
