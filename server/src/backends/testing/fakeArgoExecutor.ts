@@ -53,6 +53,12 @@ export interface ExecuteOptions {
   terminationGraceMs?: number;
   /** How a pod gets its fresh venv (fakePod.ts): `copy` (default, `cp -a`) or `overlay` (namespace isolation only). */
   venv?: 'copy' | 'overlay';
+  /**
+   * `spec.podGC`: a pod the strategy names is deleted this long after it qualifies (default
+   * 5000 ms, standing in for the controller's deletion delay), and its log with it (404);
+   * `false` keeps every pod.
+   */
+  podGcDelayMs?: number | false;
 }
 
 /** What the fake server does when a workflow changes. */
@@ -107,6 +113,7 @@ interface Volume {
 }
 
 interface WorkflowSpec {
+  podGC?: { strategy?: string };
   entrypoint?: string;
   templates?: Template[];
   arguments?: { parameters?: Array<{ name: string; value?: string }> };
@@ -257,6 +264,7 @@ class WorkflowRun {
   private activeTasks = 0;
   private error?: string;
   private failFast = true;
+  private readonly gcTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly executor: FakeArgoExecutor,
@@ -619,9 +627,38 @@ class WorkflowRun {
     }
     if (result.exitCode === 0) {
       Object.assign(node, { phase: 'Succeeded', finishedAt: now() });
+      this.collect(podName, 'Succeeded');
       return 'Succeeded';
     }
+    this.collect(podName, 'Failed');
     return fail('Failed', `Error (exit code ${result.exitCode})`);
+  }
+
+  /** `spec.podGC`: deletes the pod (and its log) once its strategy says so, after the delay. */
+  private collect(podName: string, phase: 'Succeeded' | 'Failed', workflowDone = false): void {
+    const strategy = this.spec.podGC?.strategy;
+    const delay = this.executor.options.podGcDelayMs ?? 5000;
+    const due =
+      delay !== false &&
+      (workflowDone
+        ? strategy === 'OnWorkflowCompletion' || (strategy === 'OnWorkflowSuccess' && this.stored.object.status?.phase === 'Succeeded')
+        : strategy === 'OnPodCompletion' || (strategy === 'OnPodSuccess' && phase === 'Succeeded'));
+    if (!due) {
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.gcTimers.delete(timer);
+      if (this.pods.delete(podName)) {
+        this.publish();
+      }
+    }, delay);
+    this.gcTimers.add(timer);
+  }
+
+  /** Stops deleting pods (the fake is stopping). */
+  stopGc(): void {
+    this.gcTimers.forEach(clearTimeout);
+    this.gcTimers.clear();
   }
 
   private podVolumes(template: Template, container: Container, podDir: string): PodVolume[] {
@@ -704,6 +741,9 @@ class WorkflowRun {
       }
     }
     this.publish();
+    for (const [name, record] of this.pods) {
+      this.collect(name, record.pod?.exitCode === 0 ? 'Succeeded' : 'Failed', true);
+    }
     this.executor.finished(this);
   }
 
@@ -846,6 +886,7 @@ export class FakeArgoExecutor {
   /** Kills every pod still running (SIGKILL), waits for them, removes the fake's folders. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.runs.forEach(run => run.stopGc());
     const groups = [...this.running].map(pod => pod.pid).filter((pid): pid is number => !!pid);
     for (const run of this.runs.values()) {
       for (const record of run.pods.values()) {
