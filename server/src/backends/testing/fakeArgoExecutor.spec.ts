@@ -342,4 +342,31 @@ describe.each(configurations.map(c => [`${c.isolation} isolation${c.venv ? `, ${
     expect(() => process.kill(-pod.pid!, 0)).toThrow(/ESRCH/); // the pod's whole process group is gone
     expect(existsSync(root)).toBe(false);
   }, 240_000);
+  test('activeDeadlineSeconds kills a pod that runs too long; retryPolicy Always retries it', async () => {
+    const wf: ArgoWorkflow = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { generateName: 'slow-' },
+      spec: {
+        entrypoint: 'main',
+        templates: [
+          { name: 'main', dag: { tasks: [{ name: 'slow', template: 'slow' }] } },
+          {
+            name: 'slow',
+            activeDeadlineSeconds: '1',
+            retryStrategy: { limit: '1', retryPolicy: 'Always' },
+            script: { image: 'python:3.12-slim', command: ['python3', '-u'], source: 'import time\nprint("working")\ntime.sleep(600)\n' }
+          }
+        ]
+      }
+    };
+    const done = await runToEnd(wf);
+    const nodes = byTask(done);
+    expect(done.status!.phase).toBe('Failed');
+    expect(nodes.slow).toMatchObject({ type: 'Retry', phase: 'Failed', message: 'No more retries left' });
+    expect(nodes.slow.children!.map(id => done.status!.nodes![id])).toMatchObject([
+      { displayName: 'slow(0)', phase: 'Failed', message: 'Pod was active on the node longer than the specified deadline' },
+      { displayName: 'slow(1)', phase: 'Failed', message: 'Pod was active on the node longer than the specified deadline' }
+    ]);
+  }, 240_000);
 });

@@ -25,13 +25,16 @@ import { FakePod, namespaceIsolationAvailable, type Isolation, type PodVolume } 
  * - Volumes: `volumeClaimTemplates` are claims `<workflow>-<name>` (deleted per `volumeClaimGC`:
  *   on success by default), `persistentVolumeClaim` volumes name existing claims (made on first
  *   use, kept across workflows), `emptyDir` is the pod's own; each claim is a folder of the fake.
+ * - `activeDeadlineSeconds` kills a pod active for longer (SIGTERM, SIGKILL after the grace period).
  * - Output parameters `valueFrom.path` are read after the container ends (the last newline
  *   trimmed, as Argo does), `default` when the file is missing; over 256 KiB the node errors.
  *
- * What differs from a real cluster: pods start without scheduling or image-pull delays; retry
- * backoff, `activeDeadlineSeconds`, `podGC` (pods and their logs are kept), `steps`
- * templates, `container`/`resource` templates, input artifacts, and `when` are not implemented
- * (such a workflow ends in `Error` saying so).
+ * What differs from a real cluster: no scheduling, image-pull or node delays; retry backoff is
+ * not waited for; `when`, `{{tasks.*}}` references, artifacts, resource limits, node selectors
+ * and tolerations are ignored; `steps`, `container` and `resource` templates end in `Error`; there
+ * are no Secrets or ConfigMaps (a pod that needs one fails with CreateContainerConfigError); pods
+ * share this machine's network and see its root filesystem (programs, /etc) copy-on-write, not an
+ * image's (see fakePod.ts).
  */
 
 export interface ExecuteOptions {
@@ -91,6 +94,7 @@ interface Template {
   inputs?: { parameters?: Array<{ name: string; value?: string; default?: string }> };
   outputs?: { parameters?: Array<{ name: string; valueFrom?: { path?: string; default?: string } }> };
   retryStrategy?: { limit?: number | string; retryPolicy?: string };
+  activeDeadlineSeconds?: number | string;
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   volumes?: Volume[];
   [key: string]: unknown;
@@ -592,6 +596,16 @@ class WorkflowRun {
     );
     record.pod = pod;
     this.pods.set(podName, record);
+    // activeDeadlineSeconds: the pod is killed once it has been active that long.
+    let deadline: NodeJS.Timeout | undefined;
+    let deadlineExceeded = false;
+    const seconds = Number(template.activeDeadlineSeconds);
+    if (seconds > 0) {
+      deadline = setTimeout(() => {
+        deadlineExceeded = true;
+        pod.kill(this.executor.options.terminationGraceMs ?? 2000);
+      }, seconds * 1000);
+    }
     this.running.add(record);
     this.executor.running.add(pod);
     this.publish();
@@ -599,6 +613,7 @@ class WorkflowRun {
     try {
       result = await pod.run();
     } finally {
+      clearTimeout(deadline);
       this.running.delete(record);
       this.executor.running.delete(pod);
       this.executor.timings.podCopies[podName] = pod.copyMs;
@@ -609,6 +624,9 @@ class WorkflowRun {
     node.outputs = { exitCode: String(result.exitCode) };
     if (this.spec.shutdown === 'Terminate' && pod.terminated) {
       return fail('Failed', 'workflow shutdown with strategy:  Terminate');
+    }
+    if (deadlineExceeded) {
+      return fail('Failed', 'Pod was active on the node longer than the specified deadline');
     }
     const parameters: Array<{ name: string; value: string; valueFrom: object }> = [];
     for (const [i, p] of outputs.entries()) {

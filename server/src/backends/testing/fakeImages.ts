@@ -40,7 +40,7 @@ export class ImagePullError extends Error {
   readonly reason = 'ErrImagePull';
 }
 
-const PYTHON_TAG = /^(?:docker\.io\/)?(?:library\/)?python(?::(\d+)(?:\.(\d+))?[^@]*)?(?:@.*)?$/;
+const PYTHON_TAG = /^(?:docker\.io\/)?(?:library\/)?python(?::(?:(\d+)(?:\.(\d+))?)?[^@]*)?(?:@.*)?$/;
 
 /** The interpreters worth trying for `python:MAJOR.MINOR`, most exact first. */
 function candidates(major?: string, minor?: string): string[] {

@@ -187,7 +187,7 @@ export class FakePod {
     return [
       ['PATH', `${venvBin}:${SYSTEM_PATH}`],
       ['HOME', home],
-      ['HOSTNAME', this.spec.name],
+      ['HOSTNAME', this.spec.name.slice(0, 63)],
       ['PYTHONNOUSERSITE', '1'],
       ...this.spec.env
     ];
