@@ -369,4 +369,35 @@ describe.each(configurations.map(c => [`${c.isolation} isolation${c.venv ? `, ${
       { displayName: 'slow(1)', phase: 'Failed', message: 'Pod was active on the node longer than the specified deadline' }
     ]);
   }, 240_000);
+  test('output parameters: read after the container ends, default for a missing file, an error without one or over 256 KiB', async () => {
+    const writer = (name: string, source: string, outputs: object[]): object => ({
+      name,
+      outputs: { parameters: outputs },
+      script: { image: 'python:3.12-slim', command: ['python3'], source, env: [{ name: 'OUT', value: '/out/{{workflow.name}}' }], volumeMounts: [{ name: 'out', mountPath: '/out' }] }
+    });
+    const wf = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { generateName: 'outs-' },
+      spec: {
+        entrypoint: 'main',
+        volumeClaimTemplates: [{ metadata: { name: 'out' } }],
+        templates: [
+          { name: 'main', dag: { failFast: false, tasks: ['small', 'missing', 'huge'].map(name => ({ name, template: name })) } },
+          writer('small', "import os\nos.makedirs(os.environ['OUT'], exist_ok=True)\nopen(os.environ['OUT'] + '/v', 'w').write('42\\n\\n')\n", [
+            { name: 'value', valueFrom: { path: '/out/{{workflow.name}}/v' } },
+            { name: 'fallback', valueFrom: { path: '/out/{{workflow.name}}/none', default: 'dflt' } }
+          ]),
+          writer('missing', 'print("no file")', [{ name: 'value', valueFrom: { path: '/out/{{workflow.name}}/absent' } }]),
+          writer('huge', "import os\nos.makedirs(os.environ['OUT'], exist_ok=True)\nopen(os.environ['OUT'] + '/h', 'w').write('x' * (256 * 1024 + 1))\n", [
+            { name: 'value', valueFrom: { path: '/out/{{workflow.name}}/h' } }
+          ])
+        ]
+      }
+    } as ArgoWorkflow;
+    const nodes = byTask(await runToEnd(wf));
+    expect(nodes.small).toMatchObject({ phase: 'Succeeded', outputs: { exitCode: '0', parameters: [{ name: 'value', value: '42\n' }, { name: 'fallback', value: 'dflt' }] } });
+    expect(nodes.missing).toMatchObject({ phase: 'Error', message: expect.stringMatching(/^failed to save outputs: open \/out\/.*\/absent: no such file or directory$/) });
+    expect(nodes.huge).toMatchObject({ phase: 'Error', message: expect.stringMatching(/262145 bytes, over the 262144 bytes Argo allows/) });
+  }, 240_000);
 });

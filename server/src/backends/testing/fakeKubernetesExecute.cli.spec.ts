@@ -128,6 +128,8 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
     const expected = Object.fromEntries(expectedStepLogs(notebook, reference));
     expect(Object.fromEntries([...logs].map(([step, log]) => [step, userOutput(log)]))).toEqual(expected);
     expect(Object.values(expected).pop()).not.toBe(''); // the last step prints: empty logs cannot pass
+    // The run followed the pods' logs as they ran (follow=true streams the fake ended as the pods did).
+    expect(fake.logFollows.filter(f => f.status === 200 && f.bytes > 0 && f.closedBy === 'server').length).toBeGreaterThan(0);
     if (name === 'stdlib.ipynb') {
       expect(expected.report).toBe('{"cities": ["Oslo", "Lima", "Pune"], "mean": 525}\n');
     }
