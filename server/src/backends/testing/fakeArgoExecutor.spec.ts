@@ -54,7 +54,8 @@ const script = (name: string, source: string, extra: Record<string, unknown> = {
     env: [
       { name: 'GREETING', value: 'hello {{workflow.parameters.who}} from {{workflow.name}}' },
       { name: 'DATA', value: '/data/{{workflow.name}}' },
-      { name: 'WHEELS', value: '/wheels' }
+      { name: 'WHEELS', value: '/wheels' },
+      { name: 'POD', value: '{{pod.name}}' }
     ],
     volumeMounts: [
       { name: 'data', mountPath: '/data' },
@@ -210,13 +211,13 @@ describe.each(configurations.map(c => [`${c.isolation} isolation${c.venv ? `, ${
     expect(check).toContain("ModuleNotFoundError: No module named 'probe'\n");
     expect(check).toContain('volume file: kept\n');
     expect(check).toContain('outside files left: []\n');
-    expect(check).toContain("env: ['DATA', 'GREETING', 'HOME', 'HOSTNAME', 'PATH', 'PYTHONNOUSERSITE', 'WHEELS']\n");
+    expect(check).toContain("env: ['DATA', 'GREETING', 'HOME', 'HOSTNAME', 'PATH', 'POD', 'PYTHONNOUSERSITE', 'WHEELS']\n");
     expect(check).toContain(`GREETING=hello tester from ${wf.metadata.name}\n`);
 
     // The output parameter: the file, read after the container ended, its last newline trimmed.
     const report = JSON.parse(nodes.check.outputs!.parameters!.find(p => p.name === 'report')!.value!);
     const pod = (await api.listPods(wf.metadata.name!)).find(p => p.metadata?.annotations?.['workflows.argoproj.io/node-id'] === nodes.check.id)!;
-    expect(report.env).toMatchObject({ HOSTNAME: pod.metadata!.name, PYTHONNOUSERSITE: '1' });
+    expect(report.env).toMatchObject({ HOSTNAME: pod.metadata!.name, POD: pod.metadata!.name, PYTHONNOUSERSITE: '1' });
     expect(report.env.PATH).toMatch(/^\/.*\/venv\/bin:\/usr\/local\/sbin:/);
     expect(report.env).not.toHaveProperty('KUBECONFIG');
     if (isolation === 'namespace') {

@@ -519,9 +519,10 @@ class WorkflowRun {
   }
 
   /** Runs one pod for `node` to its end; returns the node's phase. */
-  private async runPod(node: ArgoNode, template: Template): Promise<'Succeeded' | 'Failed' | 'Error'> {
+  private async runPod(node: ArgoNode, workflowTemplate: Template): Promise<'Succeeded' | 'Failed' | 'Error'> {
+    const podName = argoPodName(this.name, workflowTemplate.name, node.id);
+    const template = substitute(workflowTemplate, { 'pod.name': podName }, workflowTemplate.name);
     const container = template.script ?? template.container;
-    const podName = argoPodName(this.name, template.name, node.id);
     const record: PodRecord = {
       pod: undefined as unknown as FakePod,
       nodeId: node.id,
