@@ -4,7 +4,7 @@
  * processes; no network (the package a pod installs is a wheel made here).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArgoApi } from '../kubernetes/argoApi';
@@ -400,5 +400,63 @@ describe.each(configurations.map(c => [`${c.isolation} isolation${c.venv ? `, ${
     expect(nodes.small).toMatchObject({ phase: 'Succeeded', outputs: { exitCode: '0', parameters: [{ name: 'value', value: '42\n' }, { name: 'fallback', value: 'dflt' }] } });
     expect(nodes.missing).toMatchObject({ phase: 'Error', message: expect.stringMatching(/^failed to save outputs: open \/out\/.*\/absent: no such file or directory$/) });
     expect(nodes.huge).toMatchObject({ phase: 'Error', message: expect.stringMatching(/262145 bytes, over the 262144 bytes Argo allows/) });
+  }, 240_000);
+  test('spec.shutdown Stop lets the running pod finish and starts no other', async () => {
+    const wf: ArgoWorkflow = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { generateName: 'stop-' },
+      spec: {
+        entrypoint: 'main',
+        templates: [
+          { name: 'main', dag: { tasks: [{ name: 'first', template: 'waits' }, { name: 'second', template: 'waits', dependencies: ['first'] }] } },
+          // Ends once its file is there: the test writes it after asking to stop.
+          { name: 'waits', script: { image: 'python:3.12-slim', command: ['python3', '-u'], source: 'import os, time\nprint("waiting")\nwhile not os.path.exists(os.environ["GATE"] + "/open"):\n    time.sleep(0.02)\nprint("done")\n', env: [{ name: 'GATE', value: '/gate' }], volumeMounts: [{ name: 'gate', mountPath: '/gate' }] } }
+        ],
+        volumes: [{ name: 'gate', persistentVolumeClaim: { claimName: 'gate' } }]
+      } as ArgoWorkflow['spec']
+    };
+    const name = (await api.create(wf)).metadata.name!;
+    const stored = fake.workflows.get(`${NS}/${name}`)!;
+    await fake.until(() => Object.values(stored.object.status?.nodes ?? {}).some(n => n.type === 'Pod' && fake.executor!.log(stored, n.id).includes('waiting\n')));
+    await api.shutdown(name, 'Stop');
+    writeFileSync(join(fake.executor!.claimPath(NS, 'gate'), 'open'), '');
+    await fake.until(() => workflowFinished(stored.object));
+    const done = await api.get(name);
+    expect(done.status).toMatchObject({ phase: 'Failed', message: "Stopped with strategy 'Stop'" });
+    expect(byTask(done).first).toMatchObject({ phase: 'Succeeded' });
+    expect(byTask(done).second).toBeUndefined();
+    expect(await logOf(done, byTask(done).first.id)).toBe('waiting\ndone\n');
+  }, 240_000);
+
+  test('pipCache: pip\'s own cache folder is shared by pods only when asked for', async () => {
+    const wf = (): ArgoWorkflow =>
+      ({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: { generateName: 'cache-' },
+        spec: {
+          entrypoint: 'main',
+          templates: [
+            { name: 'main', dag: { tasks: [{ name: 'put', template: 'put' }, { name: 'look', template: 'look', dependencies: ['put'] }] } },
+            { name: 'put', script: { image: 'python:3.12-slim', command: ['python3'], source: "import os\nd = os.path.expanduser('~/.cache/pip')\nos.makedirs(d, exist_ok=True)\nopen(d + '/marker', 'w').close()\n" } },
+            { name: 'look', script: { image: 'python:3.12-slim', command: ['python3'], source: "import os\nprint(os.path.exists(os.path.expanduser('~/.cache/pip/marker')))\n" } }
+          ]
+        }
+      }) as ArgoWorkflow;
+    const without = await runToEnd(wf());
+    expect(await logOf(without, byTask(without).look.id)).toBe('False\n');
+    await fake.stop();
+    const pipCache = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-pip-'));
+    try {
+      fake = new FakeKubernetes({ execute: { ...configuration, imageCache: cache, pipCache } });
+      await fake.start();
+      api = new ArgoApi(kubeConfigFrom(fake.kubeconfig(NS)), NS);
+      const shared = await runToEnd(wf());
+      expect(await logOf(shared, byTask(shared).look.id)).toBe('True\n');
+      expect(existsSync(join(pipCache, 'marker'))).toBe(true);
+    } finally {
+      rmSync(pipCache, { recursive: true, force: true });
+    }
   }, 240_000);
 });
