@@ -225,7 +225,13 @@ function substitute<T>(value: T, variables: Record<string, string>, where: strin
       return tag; // not Argo's: left as written
     });
   const walk = (v: unknown): unknown =>
-    typeof v === 'string' ? replace(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+    typeof v === 'string'
+      ? replace(v)
+      : Array.isArray(v)
+        ? v.map(walk)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+          : v;
   return walk(value) as T;
 }
 
@@ -355,7 +361,9 @@ class WorkflowRun {
       if (deps.some(d => !this.outcomes.has(d))) {
         continue;
       }
-      const go = task.depends ? evaluateDepends(task.depends, this.outcomes) : deps.every(d => this.outcomes.get(d) === 'Succeeded' || this.outcomes.get(d) === 'Skipped');
+      const go = task.depends
+        ? evaluateDepends(task.depends, this.outcomes)
+        : deps.every(d => this.outcomes.get(d) === 'Succeeded' || this.outcomes.get(d) === 'Skipped');
       if (!go) {
         this.started.add(task.name);
         this.outcomes.set(task.name, 'Omitted');
@@ -496,7 +504,8 @@ class WorkflowRun {
       const again =
         attempt < limit &&
         !this.spec.shutdown &&
-        ((outcome === 'Failed' && policy !== 'OnError') || (outcome === 'Error' && (policy === 'Always' || policy === 'OnError' || policy === 'OnTransientError')));
+        ((outcome === 'Failed' && policy !== 'OnError') ||
+          (outcome === 'Error' && (policy === 'Always' || policy === 'OnError' || policy === 'OnTransientError')));
       if (!again) {
         break;
       }
@@ -568,7 +577,10 @@ class WorkflowRun {
     if (unresolved) {
       // The fake has no Secrets or ConfigMaps: the kubelet would not create the container.
       const ref = (unresolved.valueFrom as { secretKeyRef?: { name?: string } }).secretKeyRef;
-      return fail('Error', ref ? `CreateContainerConfigError: secret "${ref.name}" not found` : `the fake cluster cannot resolve env ${unresolved.name}'s valueFrom`);
+      return fail(
+        'Error',
+        ref ? `CreateContainerConfigError: secret "${ref.name}" not found` : `the fake cluster cannot resolve env ${unresolved.name}'s valueFrom`
+      );
     }
     const outputs = (template.outputs?.parameters ?? []).filter(p => p.valueFrom?.path);
     const pod = new FakePod(
@@ -636,7 +648,10 @@ class WorkflowRun {
         return fail('Error', `failed to save outputs: open ${p.valueFrom!.path}: no such file or directory`);
       }
       if (data && data.length > MAX_OUTPUT_PARAMETER) {
-        return fail('Error', `failed to save outputs: output parameter '${p.name}' is ${data.length} bytes, over the ${MAX_OUTPUT_PARAMETER} bytes Argo allows`);
+        return fail(
+          'Error',
+          `failed to save outputs: output parameter '${p.name}' is ${data.length} bytes, over the ${MAX_OUTPUT_PARAMETER} bytes Argo allows`
+        );
       }
       const value = data === undefined ? p.valueFrom!.default! : data.toString('utf8').replace(/\n$/, '');
       parameters.push({ name: p.name, value, valueFrom: p.valueFrom! });
@@ -698,7 +713,9 @@ class WorkflowRun {
       } else if (volume?.emptyDir) {
         hostPath = join(podDir, 'volumes', m.name);
       } else {
-        throw new Error(volume ? `the fake cluster mounts persistentVolumeClaim and emptyDir volumes only (volume '${m.name}')` : `volume '${m.name}' not found`);
+        throw new Error(
+          volume ? `the fake cluster mounts persistentVolumeClaim and emptyDir volumes only (volume '${m.name}')` : `volume '${m.name}' not found`
+        );
       }
       if (m.subPath) {
         hostPath = join(hostPath, m.subPath);
@@ -798,7 +815,11 @@ class WorkflowRun {
       status: {
         phase,
         containerStatuses: [
-          { name: 'wait', image: 'quay.io/argoproj/argoexec:fake', state: terminated ? { terminated: { exitCode: 0, reason: 'Completed' } } : { running: {} } },
+          {
+            name: 'wait',
+            image: 'quay.io/argoproj/argoexec:fake',
+            state: terminated ? { terminated: { exitCode: 0, reason: 'Completed' } } : { running: {} }
+          },
           { name: 'main', image: record.image, state }
         ]
       }

@@ -57,7 +57,10 @@ function candidates(major?: string, minor?: string): string[] {
   // pyenv keeps versions out of PATH (behind shims that may pick another): look there too.
   const pyenv = join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
   if (minor && existsSync(pyenv)) {
-    for (const version of readdirSync(pyenv).filter(v => v.startsWith(`${major}.${minor}.`)).sort().reverse()) {
+    for (const version of readdirSync(pyenv)
+      .filter(v => v.startsWith(`${major}.${minor}.`))
+      .sort()
+      .reverse()) {
       const exe = join(pyenv, version, 'bin', exact);
       if (existsSync(exe)) {
         found.push(exe);
@@ -75,9 +78,13 @@ interface BaseInterpreter {
 
 async function baseInterpreter(python: string): Promise<BaseInterpreter | undefined> {
   try {
-    const { stdout } = await run(python, ['-c', 'import json, platform, sys; print(json.dumps([sys._base_executable, sys.base_prefix, platform.python_version()]))'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }
-    });
+    const { stdout } = await run(
+      python,
+      ['-c', 'import json, platform, sys; print(json.dumps([sys._base_executable, sys.base_prefix, platform.python_version()]))'],
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }
+      }
+    );
     const [baseExecutable, basePrefix, version] = JSON.parse(stdout) as string[];
     return { baseExecutable, basePrefix, version };
   } catch {

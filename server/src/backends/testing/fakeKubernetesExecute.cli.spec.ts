@@ -100,7 +100,10 @@ function writeStdlibNotebook(path: string): void {
   writeNotebook(path, [
     [['pipeline-parameters'], 'SCALE = 2'],
     [['imports'], 'import statistics\nimport json'],
-    [['step:load'], 'rows = [{"city": "Oslo", "price": 320}, {"city": "Lima", "price": 110}, {"city": "Pune", "price": 95}]\nprices = [r["price"] * SCALE for r in rows]\nprint("loaded", len(rows), "rows")'],
+    [
+      ['step:load'],
+      'rows = [{"city": "Oslo", "price": 320}, {"city": "Lima", "price": 110}, {"city": "Pune", "price": 95}]\nprices = [r["price"] * SCALE for r in rows]\nprint("loaded", len(rows), "rows")'
+    ],
     [['step:stats'], 'mean = statistics.mean(prices)\nspread = max(prices) - min(prices)\nprint("mean", mean, "spread", spread)'],
     [['step:report'], 'print(json.dumps({"cities": [r["city"] for r in rows], "mean": mean}, sort_keys=True))']
   ]);
@@ -110,66 +113,84 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
   test.each([
     ['a stdlib-only notebook (parameter, imports prelude, three steps)', 'stdlib.ipynb', ['SCALE=3']],
     ['examples/train_pipeline.ipynb', 'train_pipeline.ipynb', ['epochs=60', 'learning_rate=0.1']]
-  ])('%s succeeds and each step prints what Run All prints', async (_what, name, params) => {
-    const notebook = join(dir, name);
-    if (name === 'stdlib.ipynb') {
-      writeStdlibNotebook(notebook);
-    } else {
-      copyFileSync(join(repoRoot, 'examples', name), notebook);
-    }
-    const started = Date.now();
-    const { run, summary, logs } = await runOnFake(notebook, params.flatMap(p => ['--param', p]));
-    const seconds = (Date.now() - started) / 1000;
-    expect({ code: run.status, status: summary.status }).toEqual({ code: 0, status: 'Succeeded' });
-    expect(summary.steps.every(s => s.status === 'Succeeded')).toBe(true);
+  ])(
+    '%s succeeds and each step prints what Run All prints',
+    async (_what, name, params) => {
+      const notebook = join(dir, name);
+      if (name === 'stdlib.ipynb') {
+        writeStdlibNotebook(notebook);
+      } else {
+        copyFileSync(join(repoRoot, 'examples', name), notebook);
+      }
+      const started = Date.now();
+      const { run, summary, logs } = await runOnFake(
+        notebook,
+        params.flatMap(p => ['--param', p])
+      );
+      const seconds = (Date.now() - started) / 1000;
+      expect({ code: run.status, status: summary.status }).toEqual({ code: 0, status: 'Succeeded' });
+      expect(summary.steps.every(s => s.status === 'Succeeded')).toBe(true);
 
-    const reference = await runAllReference(notebook, params, dir);
-    expect(reference.error).toBeNull();
-    const expected = Object.fromEntries(expectedStepLogs(notebook, reference));
-    expect(Object.fromEntries([...logs].map(([step, log]) => [step, userOutput(log)]))).toEqual(expected);
-    expect(Object.values(expected).pop()).not.toBe(''); // the last step prints: empty logs cannot pass
-    // The run followed the pods' logs as they ran (follow=true streams the fake ended as the pods did).
-    expect(fake.logFollows.filter(f => f.status === 200 && f.bytes > 0 && f.closedBy === 'server').length).toBeGreaterThan(0);
-    if (name === 'stdlib.ipynb') {
-      expect(expected.report).toBe('{"cities": ["Oslo", "Lima", "Pune"], "mean": 525}\n');
-    }
+      const reference = await runAllReference(notebook, params, dir);
+      expect(reference.error).toBeNull();
+      const expected = Object.fromEntries(expectedStepLogs(notebook, reference));
+      expect(Object.fromEntries([...logs].map(([step, log]) => [step, userOutput(log)]))).toEqual(expected);
+      expect(Object.values(expected).pop()).not.toBe(''); // the last step prints: empty logs cannot pass
+      // The run followed the pods' logs as they ran (follow=true streams the fake ended as the pods did).
+      expect(fake.logFollows.filter(f => f.status === 200 && f.bytes > 0 && f.closedBy === 'server').length).toBeGreaterThan(0);
+      if (name === 'stdlib.ipynb') {
+        expect(expected.report).toBe('{"cities": ["Oslo", "Lima", "Pune"], "mean": 525}\n');
+      }
 
-    const { timings } = fake.executor!;
-    const images = await fake.executor!.images.images();
-    // eslint-disable-next-line no-console
-    console.log(
-      `${name} (${summary.steps.length} steps + setup) end to end: ${seconds.toFixed(1)} s; ` +
-        images.map(i => `${i.image}: Python ${i.version}${i.standIn ? ` (${i.standIn})` : ''}, venv made in ${i.createdMs} ms (0: cached)`).join(', ') +
-        `; venv copy per pod (ms): ${Object.values(timings.podCopies).map(ms => ms.toFixed(0)).join(', ')}`
-    );
-  }, 240_000);
+      const { timings } = fake.executor!;
+      const images = await fake.executor!.images.images();
+      console.log(
+        `${name} (${summary.steps.length} steps + setup) end to end: ${seconds.toFixed(1)} s; ` +
+          images
+            .map(i => `${i.image}: Python ${i.version}${i.standIn ? ` (${i.standIn})` : ''}, venv made in ${i.createdMs} ms (0: cached)`)
+            .join(', ') +
+          `; venv copy per pod (ms): ${Object.values(timings.podCopies)
+            .map(ms => ms.toFixed(0))
+            .join(', ')}`
+      );
+    },
+    240_000
+  );
 
   // The compiled Workflow asks for `podGC: OnPodSuccess`: once Argo has deleted a succeeded pod,
   // its log is gone from the cluster, and `cellpipe logs` prints "(pod ... was deleted ...)"
   // instead of the log the run saved while it followed the pod. Remove `.failing` once the
   // backend falls back to the saved log for a deleted pod (or the Workflow keeps its pods).
-  it.failing('cellpipe logs, once podGC has deleted the succeeded pods, prints each step\'s log', async () => {
-    const notebook = join(dir, 'stdlib.ipynb');
-    writeStdlibNotebook(notebook);
-    const { summary, logs: saved } = await runOnFake(notebook);
-    expect(summary.status).toBe('Succeeded');
-    const workflow = fake.workflows.get(`${NS}/${summary.runId}`)!;
-    await fake.until(() => fake.executor!.podsOf(workflow).length === 0);
-    const logs = await cellpipeLogs(summary);
-    expect(Object.fromEntries(logs)).toEqual(Object.fromEntries(saved));
-  }, 240_000);
+  it.failing(
+    "cellpipe logs, once podGC has deleted the succeeded pods, prints each step's log",
+    async () => {
+      const notebook = join(dir, 'stdlib.ipynb');
+      writeStdlibNotebook(notebook);
+      const { summary, logs: saved } = await runOnFake(notebook);
+      expect(summary.status).toBe('Succeeded');
+      const workflow = fake.workflows.get(`${NS}/${summary.runId}`)!;
+      await fake.until(() => fake.executor!.podsOf(workflow).length === 0);
+      const logs = await cellpipeLogs(summary);
+      expect(Object.fromEntries(logs)).toEqual(Object.fromEntries(saved));
+    },
+    240_000
+  );
 
   // Raw pod logs hold the step runtime's `[cellpipe] {...}` event lines, which Run All does not
   // print: the compiled Workflow sets no CELLPIPE_EVENTS (the local backend sends them to a file).
   // Remove `.failing` once the pod's events stay out of its log (or the backend filters them).
-  it.failing('a step\'s raw pod log is exactly what Run All prints', async () => {
-    const notebook = join(dir, 'stdlib.ipynb');
-    writeStdlibNotebook(notebook);
-    const { logs } = await runOnFake(notebook);
-    const reference = await runAllReference(notebook, [], dir);
-    const expected = Object.fromEntries([...expectedStepLogs(notebook, reference)]);
-    expect(Object.fromEntries([...logs].map(([step, log]) => [step, withPlainCellNames(log)]))).toEqual(expected);
-  }, 240_000);
+  it.failing(
+    "a step's raw pod log is exactly what Run All prints",
+    async () => {
+      const notebook = join(dir, 'stdlib.ipynb');
+      writeStdlibNotebook(notebook);
+      const { logs } = await runOnFake(notebook);
+      const reference = await runAllReference(notebook, [], dir);
+      const expected = Object.fromEntries([...expectedStepLogs(notebook, reference)]);
+      expect(Object.fromEntries([...logs].map(([step, log]) => [step, withPlainCellNames(log)]))).toEqual(expected);
+    },
+    240_000
+  );
 
   // ISSUE 10 reproduced: python:3.12-slim has no numpy (nor IPython) and cellpipe installs nothing
   // in the pods. Once per-step requirements are installed into the run's volume, flip these to:
@@ -177,19 +198,23 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
   test.each([
     ['housing_regression.ipynb', /ModuleNotFoundError: No module named '(numpy|pandas)'/],
     ['magics.ipynb', /uses IPython syntax \(magics or shell commands\) but IPython is not installed/]
-  ])('ISSUE 10 (today): %s fails in its first step, the image lacks what it imports', async (name, failure) => {
-    const notebook = join(dir, name);
-    copyFileSync(join(repoRoot, 'src', 'core', '__fixtures__', 'notebooks', name), notebook);
-    const { run, summary, logs } = await runOnFake(notebook);
-    expect({ code: run.status, status: summary.status }).toEqual({ code: 1, status: 'Failed' });
-    const [first] = summary.steps;
-    expect(first.status).toBe('Failed');
-    // The others did not run, or (magics' independent `shell` step) failed the same way.
-    for (const step of summary.steps.slice(1)) {
-      expect(step.status === 'Skipped' || (step.status === 'Failed' && failure.test(logs.get(step.name)!))).toBe(true);
-    }
-    expect(logs.get(first.name)).toMatch(failure);
-    // A failed pod is kept (podGC OnPodSuccess): `cellpipe logs` reads it from the cluster.
-    expect((await cellpipeLogs(summary)).get(first.name)).toMatch(failure);
-  }, 240_000);
+  ])(
+    'ISSUE 10 (today): %s fails in its first step, the image lacks what it imports',
+    async (name, failure) => {
+      const notebook = join(dir, name);
+      copyFileSync(join(repoRoot, 'src', 'core', '__fixtures__', 'notebooks', name), notebook);
+      const { run, summary, logs } = await runOnFake(notebook);
+      expect({ code: run.status, status: summary.status }).toEqual({ code: 1, status: 'Failed' });
+      const [first] = summary.steps;
+      expect(first.status).toBe('Failed');
+      // The others did not run, or (magics' independent `shell` step) failed the same way.
+      for (const step of summary.steps.slice(1)) {
+        expect(step.status === 'Skipped' || (step.status === 'Failed' && failure.test(logs.get(step.name)!))).toBe(true);
+      }
+      expect(logs.get(first.name)).toMatch(failure);
+      // A failed pod is kept (podGC OnPodSuccess): `cellpipe logs` reads it from the cluster.
+      expect((await cellpipeLogs(summary)).get(first.name)).toMatch(failure);
+    },
+    240_000
+  );
 });

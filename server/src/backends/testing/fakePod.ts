@@ -75,7 +75,8 @@ let namespaceWorks: boolean | undefined;
 export function namespaceIsolationAvailable(): boolean {
   if (namespaceWorks === undefined) {
     namespaceWorks =
-      process.getuid?.() === 0 && spawnSync('unshare', ['-m', '-u', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /mnt'], { stdio: 'ignore' }).status === 0;
+      process.getuid?.() === 0 &&
+      spawnSync('unshare', ['-m', '-u', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /mnt'], { stdio: 'ignore' }).status === 0;
   }
   return namespaceWorks;
 }
@@ -215,11 +216,20 @@ export class FakePod {
       `mount -t tmpfs -o mode=0700 fakepod ${q(`${root}/root`)}`,
       `mount -t tmpfs -o mode=1777 fakepod ${q(`${root}/dev/shm`)}`,
       // The base interpreter the venv links to, when a fresh tmpfs hides it.
-      ...(hidden(image.basePrefix) ? [`mkdir -p ${q(root + image.basePrefix)}`, `mount --bind ${q(image.basePrefix)} ${q(root + image.basePrefix)}`, `mount -o remount,bind,ro ${q(root + image.basePrefix)}`] : []),
+      ...(hidden(image.basePrefix)
+        ? [
+            `mkdir -p ${q(root + image.basePrefix)}`,
+            `mount --bind ${q(image.basePrefix)} ${q(root + image.basePrefix)}`,
+            `mount -o remount,bind,ro ${q(root + image.basePrefix)}`
+          ]
+        : []),
       // The pod's copy of the venv at the pristine venv's path: its scripts (pip...) run the copy.
       `mkdir -p ${q(root + image.venv)}`,
       ...(spec.venv === 'overlay'
-        ? [`mkdir ${q(`${top}/venv-upper`)} ${q(`${top}/venv-work`)}`, `mount -t overlay overlay -o lowerdir=${q(image.venv)},upperdir=${q(`${top}/venv-upper`)},workdir=${q(`${top}/venv-work`)} ${q(root + image.venv)}`]
+        ? [
+            `mkdir ${q(`${top}/venv-upper`)} ${q(`${top}/venv-work`)}`,
+            `mount -t overlay overlay -o lowerdir=${q(image.venv)},upperdir=${q(`${top}/venv-upper`)},workdir=${q(`${top}/venv-work`)} ${q(root + image.venv)}`
+          ]
         : [`mount --bind ${q(venv)} ${q(root + image.venv)}`]),
       ...spec.volumes.flatMap(v => [
         `mkdir -p ${q(root + v.mountPath)}`,
@@ -228,7 +238,11 @@ export class FakePod {
       ]),
       ...(spec.pipCache ? [`mkdir -p ${q(`${root}/root/.cache/pip`)}`, `mount --bind ${q(spec.pipCache)} ${q(`${root}/root/.cache/pip`)}`] : []),
       ...(spec.script
-        ? [`mkdir -p ${q(root + spec.script.path.replace(/\/[^/]*$/, ''))}`, `cp ${q(join(dir, 'script'))} ${q(root + spec.script.path)}`, `chmod 755 ${q(root + spec.script.path)}`]
+        ? [
+            `mkdir -p ${q(root + spec.script.path.replace(/\/[^/]*$/, ''))}`,
+            `cp ${q(join(dir, 'script'))} ${q(root + spec.script.path)}`,
+            `chmod 755 ${q(root + spec.script.path)}`
+          ]
         : []),
       `mkdir -p ${q(root + workingDir)}`,
       `hostname ${q(spec.name.slice(0, 63))}`,
