@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { NODE_ID_ANNOTATION, WORKFLOW_LABEL, workflowFinished, type ArgoWorkflow } from '../kubernetes/argoWorkflow';
 import { argoScenario, terminatedStatus, type Scenario } from './argoScenario';
+import { FakeArgoExecutor, type ExecuteOptions } from './fakeArgoExecutor';
 
 /**
  * A fake Kubernetes API server for tests: a real loopback HTTP server speaking the paths the
@@ -13,6 +14,10 @@ import { argoScenario, terminatedStatus, type Scenario } from './argoScenario';
  * as the real API server sends it: a chunked `text/plain` response that grows while the pod runs
  * and ends when it finishes. `pause()`, `resume()` and `until()` let a test act on what happened
  * rather than on time.
+ *
+ * With `execute`, a created workflow is not replayed from a scenario but run for real
+ * (fakeArgoExecutor.ts): its steps run as pods of an image, and their status, pods and logs are
+ * served through the same API.
  */
 
 export interface InjectedFailure {
@@ -51,6 +56,8 @@ export interface FakeKubernetesOptions {
   cutLogFollow?: { task: string; afterBytes: number; how: 'end' | 'destroy' | 'delete-pod' };
   /** Milliseconds between frames while watched (default 2). */
   tickMs?: number;
+  /** Run created workflows for real instead of replaying a scenario (fakeArgoExecutor.ts). */
+  execute?: ExecuteOptions;
 }
 
 interface StoredWorkflow {
@@ -59,6 +66,8 @@ interface StoredWorkflow {
   frame: number;
   /** Lines of its log each pod node has written so far, by node id. */
   written: Map<string, number>;
+  /** Run by the executor (no scenario). */
+  executed?: boolean;
 }
 
 /** A `follow=true` log request, as the fake answered it. */
@@ -152,10 +161,25 @@ export class FakeKubernetes {
   private timer?: NodeJS.Timeout;
   private server?: Server;
   readonly token: string;
+  /** Runs the workflows in execute mode. */
+  readonly executor?: FakeArgoExecutor;
 
   constructor(private readonly options: FakeKubernetesOptions = {}) {
     this.token = options.token ?? 'fake-token';
     this.stallAt = options.stallAfterFrames ?? Infinity;
+    if (options.execute) {
+      this.executor = new FakeArgoExecutor(options.execute, {
+        changed: key => {
+          this.changed(key, 'MODIFIED');
+          this.feed(key);
+          this.settle();
+        },
+        output: key => {
+          this.feed(key);
+          this.settle();
+        }
+      });
+    }
   }
 
   async start(): Promise<string> {
@@ -186,6 +210,7 @@ export class FakeKubernetes {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.executor?.stop();
     for (const w of [...this.watchers, ...this.followers]) {
       w.res.destroy();
     }
@@ -223,7 +248,7 @@ export class FakeKubernetes {
     }
     for (const [key, stored] of this.workflows) {
       const { object, scenario } = stored;
-      if (workflowFinished(object)) {
+      if (workflowFinished(object) || stored.executed) {
         continue;
       }
       this.write(stored, 1);
@@ -255,6 +280,9 @@ export class FakeKubernetes {
   }
 
   private logText(stored: StoredWorkflow, nodeId: string): string {
+    if (stored.executed) {
+      return this.executor!.log(stored, nodeId);
+    }
     return logLines(stored.scenario.logs[nodeId])
       .slice(0, stored.written.get(nodeId) ?? 0)
       .join('');
@@ -392,6 +420,14 @@ export class FakeKubernetes {
       }
       wf.metadata = { ...wf.metadata, name: wfName, namespace, uid: `uid-${wfName}`, creationTimestamp: '2026-01-01T12:00:00Z' };
       wf.status = {};
+      if (this.executor) {
+        const stored: StoredWorkflow = { object: wf, scenario: { frames: [], logs: {} }, frame: 0, written: new Map(), executed: true };
+        this.workflows.set(key(wfName), stored);
+        this.changed(key(wfName), 'ADDED');
+        this.json(res, 201, this.served(wf));
+        this.executor.start(key(wfName), stored);
+        return;
+      }
       const scenario = (this.options.scenario ?? (w => argoScenario(w)))(wf);
       this.workflows.set(key(wfName), { object: wf, scenario, frame: 0, written: new Map() });
       this.changed(key(wfName), 'ADDED');
@@ -413,6 +449,9 @@ export class FakeKubernetes {
       }
       stored.object = mergePatch(stored.object, body) as ArgoWorkflow;
       this.changed(key(name), 'MODIFIED');
+      if (stored.executed) {
+        this.executor!.patched(stored);
+      }
       return this.json(res, 200, this.served(stored.object));
     }
     if (method === 'GET' && !name) {
@@ -460,8 +499,13 @@ export class FakeKubernetes {
   private pods(namespace: string, labelSelector: string | undefined): object[] {
     const workflowName = new RegExp(`^${WORKFLOW_LABEL.replace(/[./]/g, '\\$&')}=(.+)$`).exec(labelSelector ?? '')?.[1];
     const pods: object[] = [];
-    for (const { object } of this.workflows.values()) {
+    for (const stored of this.workflows.values()) {
+      const { object } = stored;
       if (object.metadata.namespace !== namespace || (workflowName && object.metadata.name !== workflowName)) {
+        continue;
+      }
+      if (stored.executed) {
+        pods.push(...this.executor!.podsOf(stored).filter(p => !this.deletedPods.has((p as { metadata: { name: string } }).metadata.name)));
         continue;
       }
       for (const node of Object.values(object.status?.nodes ?? {})) {
@@ -496,24 +540,26 @@ export class FakeKubernetes {
     const follow = query.follow === 'true';
     for (const [key, stored] of this.workflows) {
       const { object } = stored;
+      const executed =
+        stored.executed && object.metadata.namespace === namespace && !this.deletedPods.has(pod) ? this.executor!.podByName(stored, pod) : undefined;
       for (const node of Object.values(object.status?.nodes ?? {})) {
-        if (
-          object.metadata.namespace !== namespace ||
-          node.type !== 'Pod' ||
-          this.podName(object.metadata.name!, node.id, node.templateName) !== pod ||
-          this.deletedPods.has(pod)
-        ) {
+        if (stored.executed && node.id !== executed?.nodeId) {
+          continue;
+        }
+        const named = stored.executed || this.podName(object.metadata.name!, node.id, node.templateName) === pod;
+        if (object.metadata.namespace !== namespace || node.type !== 'Pod' || !named || this.deletedPods.has(pod)) {
           continue;
         }
         const record: LogFollowRecord = { pod, task: taskOf(node.displayName), status: 200, bytes: 0 };
-        if (query.container !== 'main' || node.phase === 'Pending') {
+        if (query.container !== 'main' || (stored.executed ? !executed!.started : node.phase === 'Pending')) {
           if (follow) {
             this.logFollows.push({ ...record, status: 400 });
           }
+          const waiting = executed?.waiting === 'ErrImagePull' ? 'trying and failing to pull image' : 'PodInitializing';
           const reason =
             query.container !== 'main'
               ? `container ${query.container} is not valid for pod ${pod}`
-              : `container "main" in pod "${pod}" is waiting to start: PodInitializing`;
+              : `container "main" in pod "${pod}" is waiting to start: ${waiting}`;
           return this.fail(res, 400, reason);
         }
         if (!follow) {

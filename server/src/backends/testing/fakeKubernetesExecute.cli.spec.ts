@@ -1,0 +1,220 @@
+/**
+ * The real bundled CLI, `cellpipe run NOTEBOOK --backend kubernetes`, against the executing fake
+ * Kubernetes (fakeArgoExecutor.ts): the compiled Workflow's steps really run, each in a pod that
+ * behaves like `python:3.12-slim` (Python and pip, nothing else; only the volume survives).
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectedStepLogs, runAllReference, withPlainCellNames } from '../../equivalence/equivalence';
+import { writeNotebook } from '../../equivalence/notebookBuilder';
+import { cliBundle, repoRoot } from '../../testing/cliProcess';
+import { savedStepLog } from '../remoteRun';
+import { RunStore } from '../runStore';
+import { FakeKubernetes } from './fakeKubernetes';
+
+const NS = 'ml-team';
+let cli: string;
+let cache: string;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let fake: FakeKubernetes;
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI as a child process (the fake lives in this process: never spawnSync). */
+function cellpipe(args: string[]): Promise<Result> {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [cli, ...args], { env, cwd: dir });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', d => (stdout += d));
+    child.stderr.on('data', d => (stderr += d));
+    child.on('close', status => resolve({ status, stdout, stderr }));
+  });
+}
+
+interface FakeRun {
+  run: Result;
+  summary: { runId: string; status: string; steps: Array<{ name: string; status: string }> };
+  /** Each step's log as the run saved it while following the pods (the run store's log file), by step name. */
+  logs: Map<string, string>;
+}
+
+/** `cellpipe run NB --backend kubernetes --json`, and the step logs it saved. */
+async function runOnFake(notebook: string, extra: string[] = []): Promise<FakeRun> {
+  const run = await cellpipe(['run', notebook, '--backend', 'kubernetes', '--namespace', NS, '--json', ...extra]);
+  let summary;
+  try {
+    summary = JSON.parse(run.stdout);
+  } catch {
+    throw new Error(`cellpipe run printed no JSON (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  }
+  const store = new RunStore(env.CELLPIPE_HOME);
+  const logs = new Map(store.load(summary.runId).steps.map(step => [step.name, savedStepLog(store, summary.runId, step.id) ?? '']));
+  return { run, summary, logs };
+}
+
+/** `cellpipe logs RUN STEP` of every step (read from the cluster), by step name. */
+async function cellpipeLogs(summary: FakeRun['summary']): Promise<Map<string, string>> {
+  const logs = new Map<string, string>();
+  for (const step of summary.steps) {
+    logs.set(step.name, (await cellpipe(['logs', summary.runId, step.name])).stdout);
+  }
+  return logs;
+}
+
+/**
+ * The step runtime's own event lines: with no CELLPIPE_EVENTS (the compiled Workflow sets none)
+ * it writes them to stderr, so they are in the pod's log. Not what Run All prints: see the
+ * `it.failing` below.
+ */
+const RUNTIME_EVENT = /^\[cellpipe\] \{.*\}\n/gm;
+const userOutput = (log: string): string => withPlainCellNames(log.replace(RUNTIME_EVENT, ''));
+
+beforeAll(() => {
+  cli = cliBundle();
+  cache = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-images-'));
+}, 120_000);
+afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-cli-'));
+  fake = new FakeKubernetes({ execute: { imageCache: cache } });
+  await fake.start();
+  writeFileSync(join(dir, 'kubeconfig'), fake.kubeconfig(NS));
+  env = { ...process.env, CELLPIPE_HOME: join(dir, 'home'), KUBECONFIG: join(dir, 'kubeconfig') };
+});
+afterEach(async () => {
+  await fake.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A stdlib-only notebook in the corpus's style: a parameter, three steps, data passed between them. */
+function writeStdlibNotebook(path: string): void {
+  writeNotebook(path, [
+    [['pipeline-parameters'], 'SCALE = 2'],
+    [['imports'], 'import statistics\nimport json'],
+    [
+      ['step:load'],
+      'rows = [{"city": "Oslo", "price": 320}, {"city": "Lima", "price": 110}, {"city": "Pune", "price": 95}]\nprices = [r["price"] * SCALE for r in rows]\nprint("loaded", len(rows), "rows")'
+    ],
+    [['step:stats'], 'mean = statistics.mean(prices)\nspread = max(prices) - min(prices)\nprint("mean", mean, "spread", spread)'],
+    [['step:report'], 'print(json.dumps({"cities": [r["city"] for r in rows], "mean": mean}, sort_keys=True))']
+  ]);
+}
+
+describe('cellpipe run --backend kubernetes on the executing fake', () => {
+  test.each([
+    ['a stdlib-only notebook (parameter, imports prelude, three steps)', 'stdlib.ipynb', ['SCALE=3']],
+    ['examples/train_pipeline.ipynb', 'train_pipeline.ipynb', ['epochs=60', 'learning_rate=0.1']]
+  ])(
+    '%s succeeds and each step prints what Run All prints',
+    async (_what, name, params) => {
+      const notebook = join(dir, name);
+      if (name === 'stdlib.ipynb') {
+        writeStdlibNotebook(notebook);
+      } else {
+        copyFileSync(join(repoRoot, 'examples', name), notebook);
+      }
+      const started = Date.now();
+      const { run, summary, logs } = await runOnFake(
+        notebook,
+        params.flatMap(p => ['--param', p])
+      );
+      const seconds = (Date.now() - started) / 1000;
+      expect({ code: run.status, status: summary.status }).toEqual({ code: 0, status: 'Succeeded' });
+      expect(summary.steps.every(s => s.status === 'Succeeded')).toBe(true);
+
+      const reference = await runAllReference(notebook, params, dir);
+      expect(reference.error).toBeNull();
+      const expected = Object.fromEntries(expectedStepLogs(notebook, reference));
+      expect(Object.fromEntries([...logs].map(([step, log]) => [step, userOutput(log)]))).toEqual(expected);
+      expect(Object.values(expected).pop()).not.toBe(''); // the last step prints: empty logs cannot pass
+      // The run followed the pods' logs as they ran (follow=true streams the fake ended as the pods did).
+      expect(fake.logFollows.filter(f => f.status === 200 && f.bytes > 0 && f.closedBy === 'server').length).toBeGreaterThan(0);
+      if (name === 'stdlib.ipynb') {
+        expect(expected.report).toBe('{"cities": ["Oslo", "Lima", "Pune"], "mean": 525}\n');
+      }
+
+      const { timings } = fake.executor!;
+      const images = await fake.executor!.images.images();
+      console.log(
+        `${name} (${summary.steps.length} steps + setup) end to end: ${seconds.toFixed(1)} s; ` +
+          images
+            .map(i => `${i.image}: Python ${i.version}${i.standIn ? ` (${i.standIn})` : ''}, venv made in ${i.createdMs} ms (0: cached)`)
+            .join(', ') +
+          `; venv copy per pod (ms): ${Object.values(timings.podCopies)
+            .map(ms => ms.toFixed(0))
+            .join(', ')}`
+      );
+    },
+    240_000
+  );
+
+  // The compiled Workflow asks for `podGC: OnPodSuccess`: once Argo has deleted a succeeded pod,
+  // its log is gone from the cluster, and `cellpipe logs` prints "(pod ... was deleted ...)"
+  // instead of the log the run saved while it followed the pod. Remove `.failing` once the
+  // backend falls back to the saved log for a deleted pod (or the Workflow keeps its pods).
+  it.failing(
+    "cellpipe logs, once podGC has deleted the succeeded pods, prints each step's log",
+    async () => {
+      const notebook = join(dir, 'stdlib.ipynb');
+      writeStdlibNotebook(notebook);
+      const { summary, logs: saved } = await runOnFake(notebook);
+      expect(summary.status).toBe('Succeeded');
+      const workflow = fake.workflows.get(`${NS}/${summary.runId}`)!;
+      await fake.until(() => fake.executor!.podsOf(workflow).length === 0);
+      const logs = await cellpipeLogs(summary);
+      expect(Object.fromEntries(logs)).toEqual(Object.fromEntries(saved));
+    },
+    240_000
+  );
+
+  // Raw pod logs hold the step runtime's `[cellpipe] {...}` event lines, which Run All does not
+  // print: the compiled Workflow sets no CELLPIPE_EVENTS (the local backend sends them to a file).
+  // Remove `.failing` once the pod's events stay out of its log (or the backend filters them).
+  it.failing(
+    "a step's raw pod log is exactly what Run All prints",
+    async () => {
+      const notebook = join(dir, 'stdlib.ipynb');
+      writeStdlibNotebook(notebook);
+      const { logs } = await runOnFake(notebook);
+      const reference = await runAllReference(notebook, [], dir);
+      const expected = Object.fromEntries([...expectedStepLogs(notebook, reference)]);
+      expect(Object.fromEntries([...logs].map(([step, log]) => [step, withPlainCellNames(log)]))).toEqual(expected);
+    },
+    240_000
+  );
+
+  // ISSUE 10 reproduced: python:3.12-slim has no numpy (nor IPython) and cellpipe installs nothing
+  // in the pods. Once per-step requirements are installed into the run's volume, flip these to:
+  // each succeeds and every step prints what Run All prints (compare as the stdlib test does).
+  test.each([
+    ['housing_regression.ipynb', /ModuleNotFoundError: No module named '(numpy|pandas)'/],
+    ['magics.ipynb', /uses IPython syntax \(magics or shell commands\) but IPython is not installed/]
+  ])(
+    'ISSUE 10 (today): %s fails in its first step, the image lacks what it imports',
+    async (name, failure) => {
+      const notebook = join(dir, name);
+      copyFileSync(join(repoRoot, 'src', 'core', '__fixtures__', 'notebooks', name), notebook);
+      const { run, summary, logs } = await runOnFake(notebook);
+      expect({ code: run.status, status: summary.status }).toEqual({ code: 1, status: 'Failed' });
+      const [first] = summary.steps;
+      expect(first.status).toBe('Failed');
+      // The others did not run, or (magics' independent `shell` step) failed the same way.
+      for (const step of summary.steps.slice(1)) {
+        expect(step.status === 'Skipped' || (step.status === 'Failed' && failure.test(logs.get(step.name)!))).toBe(true);
+      }
+      expect(logs.get(first.name)).toMatch(failure);
+      // A failed pod is kept (podGC OnPodSuccess): `cellpipe logs` reads it from the cluster.
+      expect((await cellpipeLogs(summary)).get(first.name)).toMatch(failure);
+    },
+    240_000
+  );
+});
