@@ -117,8 +117,16 @@ export class KubernetesBackend implements Backend {
     return isFinished(state.status) ? state : refreshKubernetesRun(this.options.store, state, this.kc);
   }
 
-  /** Read from the pods; what was saved while the run was followed when the pods are gone or the cluster is out of reach. */
+  /**
+   * A finished run's log as saved when its steps ended (the follower re-reads each whole log then;
+   * Argo's podGC deletes succeeded pods and their logs after). A run still going, or one this
+   * machine did not follow, is read from the pods, falling back to what was saved.
+   */
   async stepLog(state: RunState, stepId: string): Promise<string> {
+    const saved = isFinished(state.status) ? savedStepLog(this.options.store, state.runId, stepId) : undefined;
+    if (saved) {
+      return saved;
+    }
     try {
       return await kubernetesStepLog(state, stepId, this.kc);
     } catch (error) {
