@@ -155,6 +155,19 @@ describe('Argo: environments', () => {
     }
   });
 
+  it('refuses a secret: tag that would replace the PYTHONPATH of a step with an environment', () => {
+    const tagged = pipelineWith(
+      { load: SHARED, plain: null },
+      {},
+      { load: ['secret:creds:path:PYTHONPATH'], plain: ['secret:creds:path:PYTHONPATH'] }
+    );
+    expect(
+      compileArgo(tagged)
+        .diagnostics.filter(d => d.severity === 'error')
+        .map(d => d.message)
+    ).toEqual([expect.stringMatching(/^step "load": a secret: tag sets PYTHONPATH/)]);
+  });
+
   it('warns about a step whose own image may have another Python than the setup image', () => {
     const tagged = pipelineWith(
       { load: SHARED, train: TRAIN, plain: SHARED },
@@ -242,10 +255,12 @@ describe('hostile requirements and index URLs', () => {
     );
     const { workflow, diagnostics } = compileArgo(pipeline);
     const kfp = compileKfp(pipeline);
-    // URLs with '{{' or whitespace are refused (and left out); the others stay data.
+    // URLs with '{{' or whitespace are refused (and left out); the others stay data; NUL cannot be argv at all.
     expect(diagnostics.filter(d => d.severity === 'error').map(d => d.message)).toEqual([
       expect.stringMatching(/extra index URL .* is not a URL/),
-      expect.stringMatching(/extra index URL .* is not a URL/)
+      expect.stringMatching(/extra index URL .* is not a URL/),
+      expect.stringMatching(/^step "load": the requirement .* contains a NUL character/s),
+      expect.stringMatching(/^step "train": the requirement .* contains a NUL character/s)
     ]);
     const sources = [template(workflow, ARGO_SETUP_TASK).script!.source, kfpExecutor(kfp, KFP_SETUP_TASK).container.command[2] as string];
     expect(pythonCompileErrors(sources)).toEqual([]);

@@ -162,7 +162,20 @@ export function planEnvironments(pipeline: Pipeline, runtime: SetupRuntime, out:
   const sets = new Map<string, EnvironmentSet>();
   const byStep = new Map<string, string>();
   for (const step of stepsWithEnvironment) {
+    const cell = step.cells[0] ?? null;
     const requirements = [...step.environment!.requirements].sort();
+    for (const requirement of requirements.filter(r => r.includes('\0'))) {
+      out.error(
+        `step ${JSON.stringify(step.name)}: the requirement ${JSON.stringify(requirement)} contains a NUL character, which no command line can pass to pip`,
+        cell
+      );
+    }
+    if (step.config.secrets.some(secret => secret.env === 'PYTHONPATH')) {
+      out.error(
+        `step ${JSON.stringify(step.name)}: a secret: tag sets PYTHONPATH, which cellpipe sets to the step's environment; choose another env var`,
+        cell
+      );
+    }
     const id = environmentId(runtime, requirements, index);
     if (!sets.has(id)) {
       sets.set(id, { id, requirements });
