@@ -13,7 +13,6 @@ describe('validateArgoWorkflow', () => {
     expect(validateArgoWorkflow(workflow())).toEqual([]);
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each case mutates the Workflow wherever it likes
   it.each<[string, (wf: any) => void, RegExp]>([
     ['an unknown field', wf => (wf.spec.templates[1].script.imagePullPolicy = 'Always'), /must NOT have additional properties \(imagePullPolicy\)/],
     ['a misspelt field', wf => (wf.spec.entryPoint = wf.spec.entrypoint), /additional properties \(entryPoint\)/],

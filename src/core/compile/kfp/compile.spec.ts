@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { compileKfp, compileKfpPipeline, kfpYaml, KFP_CREATE_PVC_TASK, KFP_DELETE_PVC_TASK, KFP_SETUP_TASK, type KfpPipeline } from '.';
 import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook, withoutRuntimeId } from '../cluster/__fixtures__/pipelines';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking compiled documents
+type Json = Record<string, any>;
 
 /** The documents with the setup script (the whole runtime) replaced, for golden files. */
 function withoutRuntime(result: KfpPipeline): KfpPipeline {
