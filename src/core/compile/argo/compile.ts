@@ -13,6 +13,16 @@ import { checkParameterNames, safeJson } from '../cluster/parameters';
 import { checkObjectSize, CompileDiagnostics, orThrow } from '../cluster/diagnostics';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
 import { setupScript } from '../cluster/setupScript';
+import {
+  ENVIRONMENT_ANNOTATION,
+  ENVIRONMENTS_ANNOTATION,
+  environmentPath,
+  environmentsSummary,
+  INDEX_SECRET_KEYS,
+  planEnvironments,
+  reportEnvironments,
+  type EnvironmentPlan
+} from '../cluster/environments';
 import { RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
 import { compileStepScripts, type StepScripts } from '../stepScript';
 import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
@@ -113,11 +123,17 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
   for (const secret of config.secrets) {
     env.push({ name: secret.env, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });
   }
+  const environment = shared.environments.byStep.get(step.id);
+  const annotations = { ...config.annotations, ...(environment ? { [ENVIRONMENT_ANNOTATION]: environment } : {}) };
+  if (environment) {
+    // Its imports resolve in the environment the setup task installed; nothing is installed here.
+    env.push({ name: 'PYTHONPATH', value: environmentPath(environment) });
+  }
   const template: ArgoTemplate = {
     name: step.id,
     metadata: {
       labels: { ...config.labels, ...shared.labels, [ARGO_LABELS.role]: 'step', [ARGO_LABELS.stepId]: step.id },
-      ...(Object.keys(config.annotations).length ? { annotations: config.annotations } : {})
+      ...(Object.keys(annotations).length ? { annotations } : {})
     },
     script: {
       image: config.image,
@@ -153,6 +169,18 @@ interface SharedPod {
   /** The runtime file (written by the setup template) and the step scripts. */
   scripts: StepScripts;
   mounts: ArgoVolumeMount[];
+  environments: EnvironmentPlan;
+}
+
+/** Env of the setup pod: the data folder, and the package index secret's keys as pip's env vars (by name only). */
+function setupEnv(pipeline: Pipeline, environments: EnvironmentPlan): ArgoEnvVar[] {
+  const env = baseEnv(pipeline, false);
+  if (environments.sets.length && environments.secret) {
+    for (const { key, env: name } of INDEX_SECRET_KEYS) {
+      env.push({ name, valueFrom: { secretKeyRef: { name: environments.secret, key, optional: true } } });
+    }
+  }
+  return env;
 }
 
 /**
@@ -167,13 +195,17 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
   const out = new CompileDiagnostics();
   checkParameterNames(pipeline.parameters, out);
   const volume = resolveVolume(pipeline.settings, options, out);
-  warnReadWriteOnce(pipeline, volume, out);
+  const setupRuntime = { image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE, python: options.python ?? 'python3' };
+  const environments = planEnvironments(pipeline, setupRuntime, out);
+  warnReadWriteOnce(pipeline, volume, out, environments.sets.length > 0);
+  reportEnvironments(pipeline, environments, volume, setupRuntime, step => step.config.image ?? setupRuntime.image, out);
   const extra = settingsMounts(pipeline, out);
   const pipelineLabel = dnsLabel(pipeline.name, 63);
   const shared: SharedPod = {
     labels: { [ARGO_LABELS.pipeline]: pipelineLabel },
     scripts: compileStepScripts(pipeline),
-    mounts: [{ name: ARGO_DATA_VOLUME, mountPath: DATA_MOUNT_PATH }, ...extra.mounts]
+    mounts: [{ name: ARGO_DATA_VOLUME, mountPath: DATA_MOUNT_PATH }, ...extra.mounts],
+    environments
   };
   if (options.nodeSelector) {
     checkMap('node selector', options.nodeSelector, out);
@@ -183,12 +215,16 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
   const setup: ArgoTemplate = withPlacement(
     {
       name: ARGO_SETUP_TASK,
-      metadata: { labels: { ...shared.labels, [ARGO_LABELS.role]: 'setup' } },
+      metadata: {
+        labels: { ...shared.labels, [ARGO_LABELS.role]: 'setup' },
+        // What the setup installs, readable before submitting: JSON {id: [requirements]}, with no '{{' for Argo to read.
+        ...(environments.sets.length ? { annotations: { [ENVIRONMENTS_ANNOTATION]: safeJson(environmentsSummary(environments)) } } : {})
+      },
       script: {
-        image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE,
-        command: [options.python ?? 'python3'],
-        source: setupScript(shared.scripts.runtime),
-        env: baseEnv(pipeline, false),
+        image: setupRuntime.image,
+        command: [setupRuntime.python],
+        source: setupScript(shared.scripts.runtime, environments),
+        env: setupEnv(pipeline, environments),
         volumeMounts: shared.mounts
       }
     },

@@ -22,9 +22,15 @@ const envVar = strict(
   {
     name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
     value: { type: 'string' },
-    valueFrom: strict({ secretKeyRef: strict({ name: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 } }, ['name', 'key']) }, [
-      'secretKeyRef'
-    ])
+    valueFrom: strict(
+      {
+        secretKeyRef: strict({ name: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 }, optional: { type: 'boolean' } }, [
+          'name',
+          'key'
+        ])
+      },
+      ['secretKeyRef']
+    )
   },
   ['name']
 );

@@ -14,7 +14,8 @@ export interface ArgoParameter {
 export interface ArgoEnvVar {
   name: string;
   value?: string;
-  valueFrom?: { secretKeyRef: { name: string; key: string } };
+  /** optional: the pod starts without the variable when the secret or its key is missing. */
+  valueFrom?: { secretKeyRef: { name: string; key: string; optional?: boolean } };
 }
 
 export interface ArgoResources {

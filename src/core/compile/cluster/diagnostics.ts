@@ -13,6 +13,10 @@ export class CompileDiagnostics {
     this.list.push({ severity: 'warning', code, message, cell, line: 1, column: 1 });
   }
 
+  info(message: string, cell: number | null, code: string): void {
+    this.list.push({ severity: 'info', code, message, cell, line: 1, column: 1 });
+  }
+
   get hasErrors(): boolean {
     return this.list.some(d => d.severity === 'error');
   }

@@ -127,12 +127,15 @@ export function hasParallelSteps(steps: readonly PipelineStep[]): boolean {
 }
 
 /** The warning cluster targets give for a ReadWriteOnce volume under parallel branches. */
-export function warnReadWriteOnce(pipeline: Pipeline, volume: VolumeOptions, out: CompileDiagnostics): void {
+export function warnReadWriteOnce(pipeline: Pipeline, volume: VolumeOptions, out: CompileDiagnostics, withEnvironments = false): void {
   if ('accessMode' in volume && volume.accessMode !== 'ReadWriteMany' && hasParallelSteps(pipeline.steps)) {
     out.warning(
       `the pipeline has parallel branches but its volume is ${volume.accessMode}: a ${volume.accessMode} volume attaches to one node, ` +
         'so parallel steps scheduled on other nodes wait or fail. Set the volume access mode to ReadWriteMany ' +
-        '(a storage class that supports it), or keep the run on one node.',
+        '(a storage class that supports it), or keep the run on one node.' +
+        (withEnvironments
+          ? ' The step environments add no mounting of their own: the setup task installs them on the same volume before any step starts.'
+          : ''),
       null,
       'volume-read-write-once'
     );

@@ -18,6 +18,16 @@ import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../clus
 import { checkParameterNames } from '../cluster/parameters';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
 import { setupScript } from '../cluster/setupScript';
+import {
+  ENVIRONMENT_ANNOTATION,
+  ENVIRONMENTS_ANNOTATION,
+  environmentPath,
+  environmentsSummary,
+  INDEX_SECRET_KEYS,
+  planEnvironments,
+  reportEnvironments
+} from '../cluster/environments';
+import { safeJson } from '../cluster/parameters';
 import { compileStepScripts } from '../stepScript';
 import type { KfpOptions } from './options';
 
@@ -150,8 +160,12 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
   const out = new CompileDiagnostics();
   checkParameterNames(pipeline.parameters, out);
   const volume = resolveVolume(pipeline.settings, options, out);
-  warnReadWriteOnce(pipeline, volume, out);
   const python = options.python ?? 'python3';
+  // The volume root is DATA_MOUNT_PATH here too: a run's data folder (DATA_DIR) is one level below it.
+  const setupRuntime = { image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE, python };
+  const environments = planEnvironments(pipeline, setupRuntime, out);
+  warnReadWriteOnce(pipeline, volume, out, environments.sets.length > 0);
+  reportEnvironments(pipeline, environments, volume, setupRuntime, step => step.config.image ?? setupRuntime.image, out);
   const freshClaim = !('existingClaim' in volume);
   const parameters = pipeline.parameters.map(p => ({ name: p.name, ...parameterType(p) }));
   const scripts = compileStepScripts(pipeline);
@@ -194,12 +208,29 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
   components[componentName(KFP_SETUP_TASK)] = { executorLabel: executorName(KFP_SETUP_TASK) };
   executors[executorName(KFP_SETUP_TASK)] = {
     container: {
-      image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE,
-      command: [python, '-c', checkArgument(setupScript(scripts.runtime), 'the setup task', out)],
+      image: setupRuntime.image,
+      command: [python, '-c', checkArgument(setupScript(scripts.runtime, environments), 'the setup task', out)],
       args: [DATA_DIR]
     }
   };
-  platformExecutors[executorName(KFP_SETUP_TASK)] = placement({});
+  platformExecutors[executorName(KFP_SETUP_TASK)] = placement(
+    environments.sets.length
+      ? {
+          // The package index secret's keys as pip's env vars, each optional; the compiled file names the secret only.
+          ...(environments.secret
+            ? {
+                secretAsEnv: INDEX_SECRET_KEYS.map(({ key, env }) => ({
+                  secretName: environments.secret,
+                  keyToEnv: [{ secretKey: key, envVar: env }],
+                  optional: true
+                }))
+              }
+            : {}),
+          // What the setup installs, readable before submitting: JSON {id: [requirements]}.
+          podMetadata: { annotations: { [ENVIRONMENTS_ANNOTATION]: safeJson(environmentsSummary(environments)) } }
+        }
+      : {}
+  );
   tasks[KFP_SETUP_TASK] = {
     taskInfo: { name: KFP_SETUP_TASK },
     componentRef: { name: componentName(KFP_SETUP_TASK) },
@@ -216,17 +247,21 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     const config = podConfig(pipeline, step, options, out);
     components[componentName(step.id)] = { executorLabel: executorName(step.id), ...(inputDefinitions ? { inputDefinitions } : {}) };
     const resourceSpec = resources(step, config.limits, out);
+    const environment = environments.byStep.get(step.id);
     executors[executorName(step.id)] = {
       container: {
         image: config.image,
         command: [python, '-c', checkArgument(scripts.steps.get(step.id)!, `step ${JSON.stringify(step.name)}`, out)],
         args: [DATA_DIR, ...parameters.flatMap(p => [p.name, p.kind, `{{$.inputs.parameters['${p.name}']}}`])],
-        ...(resourceSpec ? { resources: resourceSpec } : {})
+        ...(resourceSpec ? { resources: resourceSpec } : {}),
+        // Its imports resolve in the environment the setup task installed (PipelineContainerSpec.env).
+        ...(environment ? { env: [{ name: 'PYTHONPATH', value: environmentPath(environment) }] } : {})
       }
     };
+    const annotations = { ...config.annotations, ...(environment ? { [ENVIRONMENT_ANNOTATION]: environment } : {}) };
     const podMetadata = {
       ...(Object.keys(config.labels).length ? { labels: config.labels } : {}),
-      ...(Object.keys(config.annotations).length ? { annotations: config.annotations } : {})
+      ...(Object.keys(annotations).length ? { annotations } : {})
     };
     platformExecutors[executorName(step.id)] = placement({
       ...(config.secrets.length
