@@ -23,7 +23,7 @@ import {
   reportEnvironments,
   type EnvironmentPlan
 } from '../cluster/environments';
-import { RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
+import { podEventsFile, RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
 import { compileStepScripts, type StepScripts } from '../stepScript';
 import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
 import type { ArgoOptions } from './options';
@@ -123,6 +123,7 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
   for (const secret of config.secrets) {
     env.push({ name: secret.env, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });
   }
+  env.push({ name: RUNTIME_ENV.events, value: podEventsFile(step.id) });
   const environment = shared.environments.byStep.get(step.id);
   const annotations = { ...config.annotations, ...(environment ? { [ENVIRONMENT_ANNOTATION]: environment } : {}) };
   if (environment) {

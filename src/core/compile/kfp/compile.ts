@@ -29,6 +29,7 @@ import {
 } from '../cluster/environments';
 import { safeJson } from '../cluster/parameters';
 import { compileStepScripts } from '../stepScript';
+import { podEventsFile, RUNTIME_ENV } from '../runtime/contract';
 import type { KfpOptions } from './options';
 
 export const KFP_SCHEMA_VERSION = '2.1.0';
@@ -254,8 +255,12 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
         command: [python, '-c', checkArgument(scripts.steps.get(step.id)!, `step ${JSON.stringify(step.name)}`, out)],
         args: [DATA_DIR, ...parameters.flatMap(p => [p.name, p.kind, `{{$.inputs.parameters['${p.name}']}}`])],
         ...(resourceSpec ? { resources: resourceSpec } : {}),
-        // Its imports resolve in the environment the setup task installed (PipelineContainerSpec.env).
-        ...(environment ? { env: [{ name: 'PYTHONPATH', value: environmentPath(environment) }] } : {})
+        // Events go to a file on the volume, not the log; its imports resolve in the environment
+        // the setup task installed (PipelineContainerSpec.env).
+        env: [
+          { name: RUNTIME_ENV.events, value: podEventsFile(step.id) },
+          ...(environment ? [{ name: 'PYTHONPATH', value: environmentPath(environment) }] : [])
+        ]
       }
     };
     const annotations = { ...config.annotations, ...(environment ? { [ENVIRONMENT_ANNOTATION]: environment } : {}) };

@@ -31,7 +31,8 @@
 #   Environment:
 #     CELLPIPE_DATA_DIR         required; the run's data root
 #     CELLPIPE_PARAMETERS       JSON object of overrides, or CELLPIPE_PARAMETERS_FILE (a path)
-#     CELLPIPE_EVENTS           JSON-lines file for the runtime's events (else stderr, "[cellpipe] ")
+#     CELLPIPE_EVENTS           JSON-lines file for the runtime's events, relative to the data folder
+#                               unless absolute (else stderr, "[cellpipe] ")
 #     CELLPIPE_FSYNC            "0" skips fsync (durability against OS crashes, not step kills)
 #     CELLPIPE_PANDAS_FORMAT    "arrow" (default: Arrow IPC file, i.e. Feather v2), "parquet" or
 #                               "pickle" (protocol 5, the frame's memory written raw after the stream)
@@ -228,6 +229,8 @@ class _Events:
         self.step = step
         path = _os.environ.get("CELLPIPE_EVENTS")
         self._fd = None
+        if path and not _os.path.isabs(path):  # pods: relative to the run's data folder
+            path = _os.path.join(_os.environ.get("CELLPIPE_DATA_DIR", ""), path)
         if path:
             self._fd = _os.open(path, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT, 0o644)
 

@@ -32,7 +32,10 @@ export const RUNTIME_ENV = {
   parameters: 'CELLPIPE_PARAMETERS',
   /** The same object in a file (a path), instead of `parameters`. */
   parametersFile: 'CELLPIPE_PARAMETERS_FILE',
-  /** JSON-lines file for the runtime's events; unset: stderr lines starting with "[cellpipe] ". */
+  /**
+   * JSON-lines file for the runtime's events, a relative path being relative to the data folder
+   * (pods: podEventsFile); unset: stderr lines starting with "[cellpipe] ".
+   */
   events: 'CELLPIPE_EVENTS',
   /** "0" skips fsync. */
   fsync: 'CELLPIPE_FSYNC',
@@ -63,3 +66,11 @@ export const EXIT_CODES = {
 
 /** The Argo output parameter carrying a step's result document (read from STEP_RESULT_FILE). */
 export const RESULT_PARAMETER = 'cellpipe-result';
+
+/**
+ * Where a pod's step writes its events, relative to the run's data folder: beside the runtime file,
+ * so the pod's log holds only what the user's code printed, as Run All shows it.
+ */
+export function podEventsFile(stepId: string): string {
+  return `${RUNTIME_FOLDER}/${stepId}.events.jsonl`;
+}
