@@ -845,6 +845,9 @@ export class FakeArgoExecutor {
     this.root = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-'));
     mkdirSync(join(this.root, 'pods'));
     this.images = new FakeImages(options.imageCache ?? join(this.root, 'images'), options.images);
+    if (options.pipCache) {
+      mkdirSync(options.pipCache, { recursive: true }); // bind-mounted into every pod: it must exist
+    }
     this.isolation = options.isolation ?? (namespaceIsolationAvailable() ? 'namespace' : 'rewrite');
     if (this.isolation === 'namespace' && !namespaceIsolationAvailable()) {
       throw new Error('namespace isolation needs root and a working `unshare -m`');

@@ -447,7 +447,12 @@ def _ipython_shell(module):
 
         config = Config()
         config.HistoryManager.enabled = False
-        _ipython_shell_instance = InteractiveShell.instance(config=config, user_module=module, user_ns=module.__dict__)
+        shell = InteractiveShell.instance(config=config, user_module=module, user_ns=module.__dict__)
+        # A step has no GUI event loop to integrate with: `%matplotlib inline` (which asks for
+        # none) and `%gui` do what a kernel without a display does, nothing, instead of the base
+        # shell's NotImplementedError.
+        shell.enable_gui = lambda gui=None: None
+        _ipython_shell_instance = shell
     return _ipython_shell_instance
 
 

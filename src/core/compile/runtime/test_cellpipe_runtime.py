@@ -798,6 +798,15 @@ def test_magics_run_through_ipython(runner):
     assert "CPU times" in result.stdout and "shell\ny = 42\n" in result.stdout
 
 
+def test_gui_magics_do_nothing_in_a_step(runner):
+    # %matplotlib inline / %gui ask the shell for an event loop; a step has none (a kernel without
+    # a display does nothing either), where IPython's base shell would raise NotImplementedError.
+    if not has_module("IPython"):
+        pytest.skip("IPython is not installed")
+    result = runner.ok(make_spec("m", [code("%gui\nprint('after gui')\n", "<cell 1: step m>")], magics="ipython"))
+    assert result.stdout == "after gui\n"
+
+
 def test_magics_without_ipython_fail_naming_the_cell(runner):
     result = runner.run(make_spec("m", MAGIC_PLAN, magics="ipython"), block=("IPython",))
     assert result.rc == 2
