@@ -1,15 +1,18 @@
 // `npm run bench`: runs every benchmark in this folder and prints its figures.
-// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, localRun).
+// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, localRun, environments).
+// environments needs pip's package index (PyPI): without it, it prints that it was skipped and why.
 import { runAnalysisBenchmark } from './analysis';
 import { runLocalRunBenchmark } from './localRun';
 import { runCompileBenchmark } from './compile';
+import { runEnvironmentsBenchmark } from './environments';
 import { inProcessTimes, runStartupBenchmark } from './startup';
 
 const BENCHMARKS: Record<string, () => string[] | Promise<string[]>> = {
   analysis: () => runAnalysisBenchmark(),
   compile: () => runCompileBenchmark(),
   startup: () => runStartupBenchmark(),
-  localRun: () => runLocalRunBenchmark()
+  localRun: () => runLocalRunBenchmark(),
+  environments: () => runEnvironmentsBenchmark()
 };
 
 async function main(args: string[]): Promise<void> {
