@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedStepLogs, runAllReference, withPlainCellNames } from '../../equivalence/equivalence';
 import { corpusCases } from '../../equivalence/corpusCases';
@@ -78,10 +78,7 @@ afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-cli-'));
-  // pip's download cache only (what `pip download` fetched, keyed by URL): installs still happen in
-  // every set's own folder on the volume, so nothing a pod installed reaches another; kept on the
-  // machine so a test run needs the network only the first time.
-  fake = new FakeKubernetes({ execute: { imageCache: cache, pipCache: join(homedir(), '.cache', 'cellpipe-test-pip') } });
+  fake = new FakeKubernetes({ execute: { imageCache: cache } });
   await fake.start();
   writeFileSync(join(dir, 'kubeconfig'), fake.kubeconfig(NS));
   env = { ...process.env, CELLPIPE_HOME: join(dir, 'home'), KUBECONFIG: join(dir, 'kubeconfig') };
@@ -180,8 +177,7 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
 
   // Issue 10: a python:* image holds Python and pip only. The setup task installs each step's
   // packages, pinned to the notebook kernel's versions, into the volume; every step then prints
-  // what Run All prints. pip's downloads are kept in a folder of the machine's (the fake's
-  // documented pip cache), so a second test run installs without the network.
+  // what Run All prints.
   it('housing_regression.ipynb (numpy, pandas, scikit-learn) succeeds on an image with Python and pip only, and prints what Run All prints', async () => {
     const notebook = join(dir, 'housing_regression.ipynb');
     copyFileSync(join(repoRoot, 'src', 'core', '__fixtures__', 'notebooks', 'housing_regression.ipynb'), notebook);
