@@ -124,8 +124,9 @@ describe('planNotebook', () => {
   test('step configuration tags', () => {
     const p = plan(
       notebookJson([
-        step('a', 'x = 1', 'limit:memory:4Gi', 'retry:2', 'cache:enabled', 'secret:s:k:ENV'),
-        { code: 'y = 2', tags: ['image:py:3', 'timeout:30m'] }
+        step('a', 'x = 1', 'limit:memory:4Gi', 'retry:2', 'cache:enabled', 'secret:s:k:ENV', 'pip:xgboost==2.1.0'),
+        { code: 'y = 2', tags: ['image:py:3', 'timeout:30m', 'pip:tqdm'] },
+        step('b', 'z = 3', 'pip:none')
       ])
     );
     expect(p.steps[0].config).toEqual({
@@ -136,8 +137,39 @@ describe('planNotebook', () => {
       secrets: [{ name: 's', key: 'k', env: 'ENV' }],
       cache: true,
       retry: 2,
-      timeout: '30m'
+      timeout: '30m',
+      requirements: ['xgboost==2.1.0', 'tqdm'],
+      installRequirements: null
     });
+    expect(p.steps[1].config).toMatchObject({ requirements: [], installRequirements: false });
+  });
+
+  test('pip: tags take one requirement each, or none', () => {
+    expect(parseTag('pip:scikit-learn>=1.5')).toEqual({ kind: 'pip', requirement: 'scikit-learn>=1.5' });
+    expect(parseTag('pip:none')).toEqual({ kind: 'pip', requirement: null });
+    for (const bad of ['pip:', 'pip:-r x.txt', 'pip:a b']) {
+      expect(parseTag(bad)).toMatchObject({ kind: 'invalid' });
+    }
+  });
+
+  test('notebook settings for step environments', () => {
+    const p = plan(
+      notebookJson(['x = 1'], {
+        kubeflow_notebook: { base_image: 'team/base:1' },
+        cellpipe: {
+          requirements: ['requests==2.32.0'],
+          installRequirements: false,
+          packageIndex: { indexUrl: 'https://pypi.example/simple', secret: 'pip-creds' }
+        }
+      })
+    );
+    expect(p.settings).toMatchObject({
+      image: 'team/base:1',
+      requirements: ['requests==2.32.0'],
+      installRequirements: false,
+      packageIndex: { indexUrl: 'https://pypi.example/simple', extraIndexUrls: [], trustedHosts: [], secret: 'pip-creds' }
+    });
+    expect(plan(notebookJson(['x = 1'], { cellpipe: { installRequirements: 'no' } })).diagnostics.map(d => d.code)).toEqual(['invalid-metadata']);
   });
 
   test.each([
