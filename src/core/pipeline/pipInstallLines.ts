@@ -8,25 +8,6 @@ import { diagnostic, type Diagnostic, type Notebook } from '../notebook';
 
 // `%pip install`, `!pip install`, `!pip3 install`, `!python -m pip install`, `!python3 -m pip install`.
 const PIP_INSTALL = /^[ \t]*(?:%pip|!\s*(?:pip3?|python3?\s+-m\s+pip))\s+install\b(.*)$/;
-/** Options that take the next word as their value. */
-const WITH_VALUE = new Set([
-  '-r',
-  '--requirement',
-  '-c',
-  '--constraint',
-  '-i',
-  '--index-url',
-  '--extra-index-url',
-  '-f',
-  '--find-links',
-  '--trusted-host',
-  '-t',
-  '--target',
-  '--prefix',
-  '--root',
-  '-e',
-  '--editable'
-]);
 /** Options that change where or what pip installs, which a pod cannot honour from a notebook line. */
 const REFUSED = new Set([
   '-r',
@@ -42,6 +23,8 @@ const REFUSED = new Set([
   '-e',
   '--editable'
 ]);
+/** Options that take the next word as their value. */
+const WITH_VALUE = new Set([...REFUSED, '-t', '--target', '--prefix', '--root']);
 
 /** Whether a line of cell source is a pip install line. */
 export function isPipInstallLine(line: string): boolean {
