@@ -71,7 +71,6 @@ function Outputs({ outputs }: { outputs: OutputSummary[] | undefined }): JSX.Ele
   );
 }
 
-/** The cellpipe sidebar: the active notebook's pipeline, its runs, and the service it runs on. */
 /** What a cluster installs for each step: pods start from an image with Python and pip only. */
 function ClusterPackages({ report, busy, onLoad }: { report: PackagesReport | null; busy: boolean; onLoad: () => void }): JSX.Element {
   return (
@@ -105,6 +104,7 @@ function ClusterPackages({ report, busy, onLoad }: { report: PackagesReport | nu
   );
 }
 
+/** The cellpipe sidebar: the active notebook's pipeline, its runs, and the service it runs on. */
 export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Element {
   const [target, setTarget] = useState<CompileTarget>('argo');
   const pipeline = model.pipeline;

@@ -136,6 +136,22 @@ test('a Kale-tagged notebook opens with its steps recognised and coloured, and r
   await expect(cell(page, 6)).toHaveAttribute('data-cp-status', /succeeded|cached/);
   await cell(page, 3).screenshot({ path: path.join(SCREENSHOTS, 'kale-cell.png') });
   await sidebar.screenshot({ path: path.join(SCREENSHOTS, 'sidebar-kale.png') });
+
+  // What a cluster would install for each step, pinned to the kernel's Python (the service starts it).
+  // The other sections are folded so the list fits the window (the panel does not scroll yet).
+  for (const title of ['Pipeline', 'Parameters', 'Runs']) {
+    await sidebar.locator('summary', { hasText: new RegExp(`^${title}$`) }).click();
+  }
+  await sidebar.locator('summary', { hasText: 'Cluster packages' }).click();
+  await sidebar.locator('.cp-PackagesButton').click();
+  const steps = sidebar.locator('.cp-Packages-steps li');
+  await expect(steps).toHaveCount(4, { timeout: RUN_TIMEOUT });
+  await expect(steps.filter({ hasText: 'report' })).toContainText(/cloudpickle==\d/);
+  await expect(sidebar.locator('.cp-PackagesButton')).toHaveText('Read again');
+  await sidebar.screenshot({ path: path.join(SCREENSHOTS, 'sidebar-packages.png') });
+  await page.theme.setDarkTheme();
+  await sidebar.screenshot({ path: path.join(SCREENSHOTS, 'sidebar-packages-dark.png') });
+  await page.theme.setLightTheme();
 });
 
 test('pipeline settings are written to metadata.cellpipe only', async ({ page, tmpPath }) => {
