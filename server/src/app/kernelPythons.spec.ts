@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { kernelPythons, listKernelPythons } from './kernelPythons';
 import { PythonResolver } from './pythonResolver';
 
@@ -35,5 +36,8 @@ describe('kernel interpreters', () => {
     }
     expect(await resolver.resolve(notebookOf('no-such-kernel'))).toBe('python3');
     expect(await resolver.resolve(notebookOf('python3'), ' /opt/py ')).toBe('/opt/py');
+    // A relative path is the caller's: steps and probes run in the notebook's folder.
+    expect(await resolver.resolve(notebookOf('python3'), '.venv/bin/python')).toBe(join(process.cwd(), '.venv', 'bin', 'python'));
+    expect(await resolver.resolve(notebookOf('python3'), 'python3.12')).toBe('python3.12');
   });
 });

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import type { Notebook } from '../../../src/core/notebook';
 import { listKernelPythons } from './kernelPythons';
 
@@ -17,8 +18,10 @@ export class PythonResolver {
   }
 
   async resolve(notebook: Notebook, requested?: string): Promise<string> {
-    if (requested?.trim()) {
-      return requested.trim();
+    const asked = requested?.trim();
+    if (asked) {
+      // A path like `.venv/bin/python` means the caller's folder; steps and probes run elsewhere.
+      return asked.includes('/') && !isAbsolute(asked) ? resolve(asked) : asked;
     }
     const kernel = (notebook.metadata.kernelspec as { name?: unknown } | undefined)?.name;
     if (typeof kernel !== 'string' || !kernel) {

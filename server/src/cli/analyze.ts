@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { analyzeNotebook, formatAnalysisReport, toAnalysisReport, type AnalysisResult, type StepPackages } from '../../../src/core/analysis';
 import { hasErrors } from '../../../src/core/notebook';
-import { notebookPackages } from '../app/environments';
 import { notebookInFolder, readNotebookText, type NotebookFile } from '../app/notebookFile';
-import { PythonResolver } from '../app/pythonResolver';
 import { EXIT_FAILED, EXIT_USAGE } from './exitCodes';
 
 interface AnalyzeFlags {
@@ -21,6 +19,9 @@ async function stepPackages(
   result: AnalysisResult,
   python: string | undefined
 ): Promise<{ packages: StepPackages; result: AnalysisResult }> {
+  // Loaded only here: they start Python processes, and node:child_process alone costs a plain
+  // `analyze` several milliseconds of its start-up (npm run bench -- startup).
+  const [{ notebookPackages }, { PythonResolver }] = await Promise.all([import('../app/environments'), import('../app/pythonResolver')]);
   const report = await notebookPackages(file, new PythonResolver(), python);
   const packages = new Map(report.steps.map(step => [step.name, step.packages]));
   return { packages, result: { ...result, diagnostics: [...result.diagnostics, ...report.diagnostics] } };
