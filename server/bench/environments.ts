@@ -46,6 +46,7 @@ import type { JsonValue } from '../../src/core/run/types';
 import { withClusterEnvironments } from '../src/app/environments';
 import { loadPipeline } from '../src/app/loadPipeline';
 import { notebookInFolder } from '../src/app/notebookFile';
+import { PythonResolver } from '../src/app/pythonResolver';
 import { KubernetesBackend } from '../src/backends/kubernetes/kubernetesBackend';
 import type { ArgoNode } from '../src/backends/kubernetes/argoWorkflow';
 import { remoteRunInput } from '../src/backends/remoteRun';
@@ -263,9 +264,10 @@ export async function runEnvironmentsBenchmark(): Promise<string[]> {
     copyFileSync(NOTEBOOK, join(dir, 'housing_regression.ipynb')); // alone: no requirements.txt beside it
     const file = notebookInFolder(dir, 'housing_regression.ipynb');
     const loaded = loadPipeline(file);
-    const withEnv = await withClusterEnvironments(loaded, file, python);
+    const pythons = new PythonResolver();
+    const withEnv = (await withClusterEnvironments(loaded, file, pythons, python)).pipeline;
     const noInstall = { ...loaded, pipeline: { ...loaded.pipeline, settings: { ...loaded.pipeline.settings, installRequirements: false } } };
-    const full = await withClusterEnvironments(noInstall, file, python);
+    const full = (await withClusterEnvironments(noInstall, file, pythons, python)).pipeline;
     const requirements = [...new Set(withEnv.steps.flatMap(step => step.environment?.requirements ?? []))].sort();
     const sets = new Set(withEnv.steps.map(step => JSON.stringify(step.environment?.requirements ?? null)));
 

@@ -34,10 +34,12 @@ export async function compileNotebook(
     throw new CellpipeError('invalid', 'a WorkflowTemplate is an Argo target: template applies to the argo target only');
   }
   const loaded = loadPipeline(file, warn);
-  const pipeline =
-    target === 'scripts'
-      ? loaded.pipeline
-      : await withClusterEnvironments(loaded, file, await context.pythons.resolve(loaded.notebook, request.python), warn);
+  let pipeline = loaded.pipeline;
+  if (target !== 'scripts') {
+    const cluster = await withClusterEnvironments(loaded, file, context.pythons, request.python);
+    cluster.diagnostics.forEach(d => warn(formatDiagnostic(d)));
+    pipeline = cluster.pipeline;
+  }
   const compiled = asCellpipeError(() => compileTarget(pipeline, target, options));
   compiled.diagnostics.forEach(d => warn(formatDiagnostic(d)));
   return compiled;

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { modulesToProbe, requirementLines, withEnvironments, type Pipeline } from '../../../src/core/pipeline';
-import { formatDiagnostic } from '../../../src/core/analysis';
 import type { Diagnostic } from '../../../src/core/notebook';
 import { CellpipeError } from '../errors';
 import { probeInstalledPackages } from './installedPackages';
@@ -13,19 +12,25 @@ import type { NotebookFile } from './notebookFile';
 /** The file beside a notebook whose requirement lines join every step's cluster environment. */
 export const REQUIREMENTS_FILE = 'requirements.txt';
 
+/** A pipeline as a cluster runs it, the Python its packages were pinned to, and the warnings on the way. */
+export interface ClusterPipeline {
+  pipeline: Pipeline;
+  python: string;
+  /** A module the kernel cannot import, a file that belongs to no package. */
+  diagnostics: Diagnostic[];
+}
+
 /**
- * The pipeline as a cluster runs it: each step's environment pinned to the packages `python` (the
- * notebook kernel's) has, with requirements.txt beside the notebook (core/pipeline/environments.ts).
- * Warnings (a module the kernel cannot import, a file that is no package) go to `warn`, and are
- * added to `warnings`.
+ * Each step's environment pinned to the packages of `python` (default: the notebook kernel's),
+ * with requirements.txt beside the notebook (core/pipeline/environments.ts).
  */
 export async function withClusterEnvironments(
   loaded: LoadedPipeline,
   file: NotebookFile,
-  python: string,
-  warn: (line: string) => void = () => undefined,
-  warnings: Diagnostic[] = []
-): Promise<Pipeline> {
+  pythons: PythonResolver,
+  requested?: string
+): Promise<ClusterPipeline> {
+  const python = await pythons.resolve(loaded.notebook, requested);
   const folder = dirname(file.absolute);
   let installed;
   try {
@@ -39,20 +44,15 @@ export async function withClusterEnvironments(
   const requirementsPath = join(folder, REQUIREMENTS_FILE);
   const requirementsFile = existsSync(requirementsPath) ? requirementLines(readFileSync(requirementsPath, 'utf8')) : null;
   const { pipeline, diagnostics } = withEnvironments(loaded.notebook, loaded.analysis, loaded.pipeline, { installed, requirementsFile });
-  diagnostics.forEach(d => warn(formatDiagnostic(d)));
-  warnings.push(...diagnostics);
-  return pipeline;
+  return { pipeline, python, diagnostics };
 }
 
 /** What a cluster installs for each step of a notebook, pinned to `python` (default: the notebook kernel's). */
 export async function notebookPackages(file: NotebookFile, pythons: PythonResolver, python?: string): Promise<PackagesReport> {
-  const loaded = loadPipeline(file);
-  const resolved = await pythons.resolve(loaded.notebook, python);
-  const diagnostics: Diagnostic[] = [];
-  const pipeline = await withClusterEnvironments(loaded, file, resolved, undefined, diagnostics);
+  const cluster = await withClusterEnvironments(loadPipeline(file), file, pythons, python);
   return {
-    python: resolved,
-    steps: pipeline.steps.map(step => ({ name: step.name, packages: step.environment?.requirements ?? null })),
-    diagnostics
+    python: cluster.python,
+    steps: cluster.pipeline.steps.map(step => ({ name: step.name, packages: step.environment?.requirements ?? null })),
+    diagnostics: cluster.diagnostics
   };
 }

@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { BackendName, OutputSummary } from '../../../src/core/run/api';
 import { isFinished } from '../../../src/core/run/api';
-import type { Parameter } from '../../../src/core/analysis';
+import { formatDiagnostic, type Parameter } from '../../../src/core/analysis';
 import { parseParameterAssignments, ParameterValueError, resolveParameterValues } from '../../../src/core/run/parameterValues';
 import type { JsonValue, RunEvent, RunState } from '../../../src/core/run/types';
 import type { Backend, RunHandle } from '../backends/backend';
@@ -112,7 +112,9 @@ export class RunService {
     }
     if (settings.name !== 'local') {
       // Pods start from an image with Python and pip only: each step gets its packages, pinned to the kernel's.
-      pipeline = await withClusterEnvironments(loaded, request.notebook, await this.pythons.resolve(notebook, request.python), this.options.warn);
+      const cluster = await withClusterEnvironments(loaded, request.notebook, this.pythons, request.python);
+      cluster.diagnostics.forEach(d => this.options.warn?.(formatDiagnostic(d)));
+      pipeline = cluster.pipeline;
     }
     const backend = await this.backend(settings);
     const handle = await asCellpipeError(() => backend.start({ pipeline, parameters, notebookDir: dirname(request.notebook.absolute) }));

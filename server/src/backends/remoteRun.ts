@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Pipeline } from '../../../src/core/pipeline';
 import type { JsonValue, RunEvent, RunState, StepState } from '../../../src/core/run/types';
 import type { PipelineRun, RunHandle } from './backend';
@@ -39,12 +39,6 @@ export function remoteRunInput(run: PipelineRun): RemoteRunInput {
 /** The pipeline with this run's parameter values as its defaults, so the compiled document carries them. */
 export function withRunValues(pipeline: Pipeline, values: Record<string, JsonValue>): Pipeline {
   return { ...pipeline, parameters: pipeline.parameters.map(p => (p.name in values ? { ...p, default: values[p.name] } : p)) };
-}
-
-/** A step's log as saved in the run store while the run was followed ('' when nothing was). */
-export function savedStepLog(store: RunStore, runId: string, stepId: string): string | undefined {
-  const path = store.logPath(runId, stepId);
-  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
 /**

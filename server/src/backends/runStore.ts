@@ -53,6 +53,12 @@ export class RunStore {
     return join(this.stepDir(runId, stepId), 'log');
   }
 
+  /** A step's log as saved (undefined when none was). */
+  readLog(runId: string, stepId: string): string | undefined {
+    const path = this.logPath(runId, stepId);
+    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  }
+
   eventsPath(runId: string, stepId: string): string {
     return join(this.stepDir(runId, stepId), 'events.jsonl');
   }

@@ -6,6 +6,7 @@ import { RunService } from '../app/runService';
 import { kfpAuth } from '../backends/kfp/kfpClient';
 import { RunStore } from '../backends/runStore';
 import { registerCompileRoutes } from './routes/compile';
+import { registerPackagesRoutes } from './routes/packages';
 import { registerEventRoutes } from './routes/events';
 import { registerRunRoutes } from './routes/runs';
 import { installSecurity } from './security';
@@ -55,6 +56,7 @@ export function createService(options: ServiceOptions): FastifyInstance {
     registerRunRoutes(app, runs, options.root);
     registerEventRoutes(app, runs, options.keepAliveMs);
     registerCompileRoutes(app, options.root, runs.pythons);
+    registerPackagesRoutes(app, options.root, runs.pythons);
     app.addHook('onClose', async () => {
       runs.cancelAll();
       await runs.settle();

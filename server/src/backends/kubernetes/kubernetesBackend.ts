@@ -11,7 +11,7 @@ import { workflowNodes, type ArgoWorkflow } from './argoWorkflow';
 import { kubeNamespace, loadKubeConfig } from './kubeConfig';
 import { RunLogFollower } from './logFollower';
 import { readStepLogs } from './podLogs';
-import { recordRemoteRun, remoteRunHandle, remoteRunInput, savedStepLog, withRunValues, type RemoteRunInput } from '../remoteRun';
+import { recordRemoteRun, remoteRunHandle, remoteRunInput, withRunValues, type RemoteRunInput } from '../remoteRun';
 import { argoRunStatus, argoStepStates, stepPodNodes } from './stepStatus';
 import { watchWorkflow } from './workflowWatch';
 
@@ -123,14 +123,14 @@ export class KubernetesBackend implements Backend {
    * machine did not follow, is read from the pods, falling back to what was saved.
    */
   async stepLog(state: RunState, stepId: string): Promise<string> {
-    const saved = isFinished(state.status) ? savedStepLog(this.options.store, state.runId, stepId) : undefined;
+    const saved = isFinished(state.status) ? this.options.store.readLog(state.runId, stepId) : undefined;
     if (saved) {
       return saved;
     }
     try {
       return await kubernetesStepLog(state, stepId, this.kc);
     } catch (error) {
-      const saved = savedStepLog(this.options.store, state.runId, stepId);
+      const saved = this.options.store.readLog(state.runId, stepId);
       if (saved !== undefined) {
         return saved;
       }

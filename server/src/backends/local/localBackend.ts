@@ -162,8 +162,7 @@ export class LocalBackend implements Backend {
   }
 
   async stepLog(state: RunState, stepId: string): Promise<string> {
-    const path = this.options.store.logPath(state.runId, stepId);
-    return existsSync(path) ? readFileSync(path, 'utf8') : '';
+    return this.options.store.readLog(state.runId, stepId) ?? '';
   }
 
   async stepOutputs(state: RunState, stepId: string): Promise<OutputSummary[]> {

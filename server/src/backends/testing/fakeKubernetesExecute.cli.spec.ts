@@ -11,7 +11,6 @@ import { expectedStepLogs, runAllReference, withPlainCellNames } from '../../equ
 import { corpusCases } from '../../equivalence/corpusCases';
 import { writeNotebook } from '../../equivalence/notebookBuilder';
 import { cliBundle, repoRoot, testPython } from '../../testing/cliProcess';
-import { savedStepLog } from '../remoteRun';
 import { RunStore } from '../runStore';
 import { FakeKubernetes } from './fakeKubernetes';
 
@@ -57,7 +56,7 @@ async function runOnFake(notebook: string, extra: string[] = []): Promise<FakeRu
     throw new Error(`cellpipe run printed no JSON (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
   }
   const store = new RunStore(env.CELLPIPE_HOME);
-  const logs = new Map(store.load(summary.runId).steps.map(step => [step.name, savedStepLog(store, summary.runId, step.id) ?? '']));
+  const logs = new Map(store.load(summary.runId).steps.map(step => [step.name, store.readLog(summary.runId, step.id) ?? '']));
   return { run, summary, logs };
 }
 
