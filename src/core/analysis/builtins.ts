@@ -91,27 +91,3 @@ export const FRESH_VALUE_BUILTINS: ReadonlySet<string> = words(`
   abs ascii bin bool callable chr complex divmod float format hash hasattr hex id int isinstance
   issubclass len oct ord pow range repr round str
 `);
-
-/**
- * Functions that set the global random state of a module, by full dotted path, with the top-level
- * package whose state they set. Modules are code, not data: that state never travels from one
- * step to the next (see dataflow's `module-state-across-steps`).
- */
-export const STATE_SETTERS: ReadonlyMap<string, string> = new Map([
-  ['random.seed', 'random'],
-  ['random.setstate', 'random'],
-  ['numpy.random.seed', 'numpy'],
-  ['numpy.random.set_state', 'numpy'],
-  ['torch.manual_seed', 'torch'],
-  ['torch.random.manual_seed', 'torch'],
-  ['torch.set_rng_state', 'torch'],
-  ['torch.cuda.manual_seed', 'torch'],
-  ['torch.cuda.manual_seed_all', 'torch'],
-  ['tensorflow.random.set_seed', 'tensorflow'],
-  ['tensorflow.set_random_seed', 'tensorflow'],
-  ['tensorflow.compat.v1.set_random_seed', 'tensorflow'],
-  ['tensorflow.keras.utils.set_random_seed', 'tensorflow']
-]);
-
-/** The last parts of STATE_SETTERS' paths: calls to other names are not looked at further. */
-export const STATE_SETTER_NAMES: ReadonlySet<string> = new Set([...STATE_SETTERS.keys()].map(path => path.slice(path.lastIndexOf('.') + 1)));

@@ -21,7 +21,7 @@ function emptyFacts(): CellFacts {
     callPasses: [],
     functions: [],
     aliases: [],
-    stateCalls: [],
+    stateSites: [],
     declarations: [],
     bindsUnknownNames: false,
     opaque: false,

@@ -258,9 +258,9 @@ const rows: Row[] = [
     steps: {
       a: {},
       b: { declarations: ['np'] },
-      c: { declarations: ['np'] }
-    },
-    diagnostics: ['module-state-across-steps'] // b seeds numpy, c uses numpy
+      // b seeds numpy's generator and c may draw from it: c starts from the state b leaves (processStateFlow.spec.ts)
+      c: { declarations: ['np'], dependsOn: ['b'] }
+    }
   },
   {
     rule: 'a function brings what it uses: declarations transitively, data as inputs',
@@ -403,79 +403,6 @@ describe('dataflow diagnostics', () => {
       ['a', [0, 2]],
       ['b', [1]]
     ]);
-  });
-
-  describe('module state across steps', () => {
-    const random = { code: 'import random', tags: ['imports'] };
-
-    test('a step seeding a module a later step uses', () => {
-      const result = analyzeNotebook(
-        notebookJson([random, step('a', 'x = 1\nrandom.seed(1)\nfirst = random.random()'), step('b', 'print(random.random())')])
-      );
-      expect(result.diagnostics.map(d => `${d.severity} ${d.code} @${d.cell}:${d.line}`)).toEqual(['warning module-state-across-steps @2:1']);
-      expect(result.diagnostics[0].message).toContain('random.seed() (cell 1, line 2)');
-      expect(result.diagnostics[0].message).toContain('move the seeding call into an `imports` cell');
-    });
-
-    test('not when the seeding call is in an imports cell', () => {
-      const cells = [
-        { code: 'import random\nrandom.seed(1)', tags: ['imports'] },
-        step('a', 'first = random.random()'),
-        step('b', 'print(random.random())')
-      ];
-      expect(codes(cells)).toEqual([]);
-    });
-
-    test('not when the step that draws seeds too', () => {
-      expect(codes([random, step('a', 'random.seed(1)'), step('b', 'random.seed(2)\nprint(random.random())')])).toEqual([]);
-    });
-
-    test('not when no later step uses the module', () => {
-      expect(codes([random, step('a', 'random.seed(1)\nx = random.random()'), step('b', 'print(x)')])).toEqual([]);
-    });
-
-    test('the latest seeding step is named', () => {
-      const result = analyzeNotebook(
-        notebookJson([random, step('a', 'random.seed(1)'), step('b', 'random.seed(2)'), step('c', 'print(random.random())')])
-      );
-      expect(result.diagnostics.map(d => `${d.code} @${d.cell}`)).toEqual(['module-state-across-steps @3']);
-      expect(result.diagnostics[0].message).toContain('step "b" sets with random.seed() (cell 2, line 1)');
-    });
-
-    test.each([
-      ['import numpy as np', 'np.random.seed(0)', 'x = np.random.rand()'],
-      ['import numpy', 'numpy.random.seed(0)', 'x = numpy.random.rand()'],
-      ['from numpy import random as npr', 'npr.seed(0)', 'x = npr.rand()'],
-      ['import torch', 'torch.manual_seed(0)', 'x = torch.randn(2)'],
-      ['import tensorflow as tf', 'tf.random.set_seed(0)', 'x = tf.random.uniform([1])'],
-      ['import tensorflow', 'tensorflow.random.set_seed(0)', 'x = tensorflow.random.uniform([1])'],
-      ['import random', 'random.setstate(state)', 'x = random.random()'],
-      ['from random import seed', 'seed(1)', 'import random\nx = random.random()']
-    ])('%s; %s', (imports, seed, draw) => {
-      const cells = [{ code: imports, tags: ['imports'] }, step('a', `state = None\n${seed}`), step('b', draw)];
-      expect(codes(cells)).toEqual(['warning module-state-across-steps @2']);
-    });
-
-    test('a seed() method of a value is not module state', () => {
-      expect(
-        codes([
-          { code: 'import numpy as np', tags: ['imports'] },
-          step('a', 'rng = np.random.RandomState(0)\nrng.seed(1)'),
-          step('b', 'print(np.pi)')
-        ])
-      ).toEqual([]);
-    });
-
-    test('a function that seeds, called by a step', () => {
-      const cells = [
-        { code: 'import random', tags: ['imports'] },
-        { code: 'def seed_all():\n    random.seed(0)', tags: ['functions'] },
-        step('a', 'seed_all()'),
-        step('b', 'print(random.random())'),
-        step('c', 'seed_all()\nprint(random.random())')
-      ];
-      expect(codes(cells)).toEqual(['warning module-state-across-steps @3']);
-    });
   });
 
   test('metrics come from the step that computes them', () => {

@@ -6,7 +6,6 @@
  */
 import { diagnostic, type Diagnostic, type Step } from '../notebook';
 import { BUILTINS } from './builtins';
-import { ModuleState } from './checks/moduleState';
 import { PrevTags } from './checks/prevTags';
 import { SplitSteps } from './checks/splitSteps';
 import { UndefinedNames } from './checks/undefinedNames';
@@ -15,6 +14,7 @@ import { UnpicklableValues } from './checks/unpicklableValues';
 import { DATAFLOW_CHECK_HOOKS, type DataflowCheck, type DataflowView } from './dataflowCheck';
 import { StepState, type DataflowInput, type Source } from './dataflowState';
 import { hookListeners, type HookListeners } from './hookListeners';
+import { ProcessStateFlow } from './processStateFlow';
 import { cellEnd, notebookPosition } from './positions';
 import { bindingsBefore, declarationOf, latestBindingBefore, mergeStepCode, stepStart, type PlacedSite } from './stepCode';
 import type { Declaration, DeclarationRef, StepAnalysis } from './types';
@@ -42,16 +42,17 @@ class DataflowBuilder implements DataflowView {
   /** A cell above may define names cellpipe cannot see (import *, %run, exec). */
   unknownNamesAbove = false;
   private readonly checks: HookListeners<DataflowCheck>;
+  private readonly processState: ProcessStateFlow;
 
   constructor(readonly input: DataflowInput) {
     const report = this.report.bind(this);
+    this.processState = new ProcessStateFlow(this, (state, name, position) => this.need(state, name, position, null), report);
     // In the order their diagnostics come when several report on one event.
     const checks: DataflowCheck[] = [
       new PrevTags(report),
       new UndefinedNames(this, report),
       new UnpicklableValues(this, report),
       new SplitSteps(this, report),
-      new ModuleState(this, report),
       new UnknownMetrics(report)
     ];
     this.checks = hookListeners(checks, DATAFLOW_CHECK_HOOKS);
@@ -66,6 +67,10 @@ class DataflowBuilder implements DataflowView {
     ];
     units.sort((a, b) => a.position - b.position).forEach(unit => unit.visit());
     this.addPrevEdges();
+    this.processState.dataflowBuilt(step => {
+      const state = this.states.get(step);
+      return state ? [...Object.values(state.analysis.inputSources), ...state.step.prev.map(prev => prev.name)] : [];
+    });
     this.checks.dataflowBuilt.forEach(check => check(this.states));
     const steps = plan.steps.map(step => this.finish(this.states.get(step.name)!));
     return { steps, metrics: [...this.allMetrics].sort(), diagnostics: this.diagnostics };
@@ -108,6 +113,7 @@ class DataflowBuilder implements DataflowView {
         }
       });
     }
+    this.processState.preludeVisited(plan.preludeCells);
     for (const parameter of parameters) {
       this.setSource(parameter.name, { kind: 'parameter' });
     }
@@ -171,6 +177,7 @@ class DataflowBuilder implements DataflowView {
     for (const name of this.maybeChanged(state)) {
       this.need(state, name, end, null);
     }
+    this.processState.stepVisited(state, start);
     if (state.inputs.size > 0) {
       this.injectVisibleClasses(state, start);
     }

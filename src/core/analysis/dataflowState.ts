@@ -56,7 +56,10 @@ export class StepState {
       parameters: [],
       declarations: [],
       injected: [],
-      metrics: []
+      metrics: [],
+      replayed: [],
+      randomInputs: {},
+      randomOutputs: []
     };
   }
 }

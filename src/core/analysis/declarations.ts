@@ -2,11 +2,11 @@
  * Declarations (types.ts, Declaration): top-level statements that are code rather than data. What
  * each top-level statement contributes is collected while it is walked; if it is a declaration,
  * that becomes the Declaration (and its module bindings are marked as declared). Otherwise its code
- * runs where it is written: what its functions use and change counts there, and its state calls
+ * runs where it is written: what its functions use and change counts there, and its state sites
  * are the cell's.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Declaration, NameSite, StateCall } from './types';
+import type { Declaration, NameSite, StateSite } from './types';
 import type { Definition, ModuleNameUse, WalkContext, WalkHooks, WalkedStatement } from './walkHooks';
 
 const DECLARATION_NODES: Record<string, Declaration['kind']> = {
@@ -25,17 +25,17 @@ interface StatementFacts {
   mutates: Set<string>;
   classes: string[];
   generators: string[];
-  stateCalls: StateCall[];
+  stateSites: StateSite[];
 }
 
 function emptyStatement(): StatementFacts {
-  return { uses: new Set(), deferredUses: [], mutates: new Set(), classes: [], generators: [], stateCalls: [] };
+  return { uses: new Set(), deferredUses: [], mutates: new Set(), classes: [], generators: [], stateSites: [] };
 }
 
 export class Declarations implements WalkHooks {
   readonly declarations: Declaration[] = [];
-  /** Calls that may set a module's random state, outside declarations. */
-  readonly stateCalls: StateCall[] = [];
+  /** Code that may set process state, outside declarations. */
+  readonly stateSites: StateSite[] = [];
   private statement = emptyStatement();
 
   /** @param prelude every top-level statement is a declaration (cells tagged `imports`/`functions`) */
@@ -44,9 +44,9 @@ export class Declarations implements WalkHooks {
     private readonly prelude: boolean
   ) {}
 
-  /** A call that may set a module's random state (stateCalls.ts), in the current statement. */
-  stateCallFound(call: StateCall): void {
-    this.statement.stateCalls.push(call);
+  /** Code that may set process state (stateSites.ts), in the current statement. */
+  stateSiteFound(site: StateSite): void {
+    this.statement.stateSites.push(site);
   }
 
   statementStarted(): void {
@@ -97,7 +97,7 @@ export class Declarations implements WalkHooks {
       state.mutates.forEach(name =>
         this.walk.useModuleName({ kind: 'mutation', name, offset: node.from, deferred: false, bound: false, call: null })
       );
-      this.stateCalls.push(...state.stateCalls);
+      this.stateSites.push(...state.stateSites);
     }
   }
 
@@ -123,7 +123,7 @@ export class Declarations implements WalkHooks {
       mutates: [...state.mutates],
       classes: state.classes,
       generators: state.generators,
-      stateCalls: state.stateCalls
+      stateSites: state.stateSites
     });
   }
 }

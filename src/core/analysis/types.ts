@@ -47,12 +47,32 @@ export interface ModuleBinding {
 }
 
 /**
- * A call to a function named like one that sets a module's global random state (`random.seed(1)`,
- * `np.random.seed(0)`, `torch.manual_seed(0)`): `chain` is the callee as written, `root` its first
- * name. Which module `root` is, is known only across cells (dataflow resolves it).
+ * Code that may set process state (processState.ts, stateSites.ts): a call whose name ends like a
+ * configuration or seeding function's (`np.random.seed(0)`, `pd.set_option(...)`), or an assignment
+ * or `del` of a configuration target (`os.environ["X"] = "1"`). `name` is the path's first name;
+ * which module it is, is known only across cells (processStateFlow.ts resolves it).
  */
-export interface StateCall extends NameSite {
-  chain: string;
+export interface StateSite extends NameSite {
+  /** The path as written, calls in it as `()` and subscripts as `[]`: `np.random.seed`, `os.environ[]`. */
+  path: string;
+  kind: 'call' | 'assign';
+  /** Set when the site is a whole top-level statement (`f(...)`, `a.b[k] = v`, `del a.b[k]`): it can be replayed by itself. */
+  statement: ReplayableStatement | null;
+}
+
+/** A top-level statement that sets process state and nothing else, as later steps replay it. */
+export interface ReplayableStatement {
+  from: number;
+  to: number;
+  line: number;
+  /** Module names it uses: a replay needs their values. */
+  uses: string[];
+}
+
+/** A replayable state site: `index` into the cell's `stateSites`. */
+export interface StateSiteRef {
+  cell: number;
+  index: number;
 }
 
 /**
@@ -87,8 +107,8 @@ export interface Declaration {
   classes: string[];
   /** Names of generator functions it defines (their results cannot be pickled). */
   generators: string[];
-  /** Calls that may set a module's random state, run when the statement (or its functions) runs. */
-  stateCalls: StateCall[];
+  /** Code that may set process state, run when the statement (or its functions) runs. */
+  stateSites: StateSite[];
 }
 
 /** A parameter of a function the notebook defines, by how a call can give it a value. */
@@ -172,8 +192,8 @@ export interface CellFacts {
    * already in `mutations` and `argumentPasses`.
    */
   aliases: Alias[];
-  /** Calls that may set a module's random state, outside declarations. */
-  stateCalls: StateCall[];
+  /** Code that may set process state, outside declarations. */
+  stateSites: StateSite[];
   declarations: Declaration[];
   /** `import *`, `%run`, `%store -r`: names may appear that cellpipe cannot see. */
   bindsUnknownNames: boolean;
@@ -234,6 +254,12 @@ export interface StepAnalysis {
   injected: DeclarationRef[];
   /** Metrics this step reports (its values are the last ones before the metrics cell). */
   metrics: string[];
+  /** Configuration set by earlier steps that the step replays before its code (processStateFlow.ts). */
+  replayed: StateSiteRef[];
+  /** Global generators whose state the step starts from, with the step that saved it. */
+  randomInputs: Record<string, string>;
+  /** Global generators whose state the step saves for a later step. */
+  randomOutputs: string[];
 }
 
 export interface DeclarationRef {

@@ -8,7 +8,7 @@ import { Declarations } from './declarations';
 import { NameUses } from './nameUses';
 import { OpaqueCode } from './opaqueCode';
 import { ParameterEffects } from './parameterEffects';
-import { StateCalls } from './stateCalls';
+import { StateSites } from './stateSites';
 import type { CellFacts } from './types';
 import { CellWalker } from './walker';
 import { WalkState } from './walkState';
@@ -24,10 +24,11 @@ export function walkCell(tree: Tree, code: string, prelude: boolean, distrusted?
   const parameterEffects = new ParameterEffects(walk, aliases);
   const nameUses = new NameUses(walk);
   const declarations = new Declarations(walk, prelude);
-  const stateCalls = new StateCalls(walk, call => declarations.stateCallFound(call));
+  // Before declarations: a statement's sites must reach it before it ends the statement.
+  const stateSites = new StateSites(walk, site => declarations.stateSiteFound(site));
   const opaqueCode = new OpaqueCode(walk);
   const classMethods = new ClassMethods();
-  new CellWalker(walk, distrusted).walk(tree, [aliases, parameterEffects, nameUses, declarations, stateCalls, opaqueCode, classMethods]);
+  new CellWalker(walk, distrusted).walk(tree, [aliases, parameterEffects, nameUses, stateSites, declarations, opaqueCode, classMethods]);
   const uses = nameUses.result();
   return {
     loads: uses.loads,
@@ -38,7 +39,7 @@ export function walkCell(tree: Tree, code: string, prelude: boolean, distrusted?
     callPasses: uses.callPasses,
     functions: parameterEffects.functions,
     aliases: aliases.moduleAliases(),
-    stateCalls: declarations.stateCalls,
+    stateSites: declarations.stateSites,
     declarations: declarations.declarations,
     bindsUnknownNames: opaqueCode.bindsUnknownNames,
     opaque: opaqueCode.opaque,

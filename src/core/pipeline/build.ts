@@ -1,4 +1,4 @@
-import { formatErrors, type AnalysisResult, type ModuleBinding, type StepAnalysis } from '../analysis';
+import { formatErrors, notebookPosition, type AnalysisResult, type ModuleBinding, type StepAnalysis } from '../analysis';
 import { hasErrors, type Diagnostic, type Notebook } from '../notebook';
 import { assignStepIds } from './stepIds';
 import type { Pipeline, PipelineStep, PlanItem } from './types';
@@ -61,24 +61,46 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
   const configOf = new Map(plan.steps.map(s => [s.name, s.config]));
   const magicCells = new Set(analysis.diagnostics.filter(d => d.code === 'magic' && d.cell !== null).map(d => d.cell!));
 
+  const roleOf = (cell: number): string =>
+    plan.cells[cell]?.role === 'step' ? `step ${plan.cells[cell].step}` : String(plan.cells[cell]?.role);
+  const codeItem = (cell: number, from: number, to: number, role: 'declaration' | 'replay'): PlanItem => ({
+    kind: 'code',
+    source: declarationSource(notebook.cells[cell].source, from, to),
+    filename: cellLabel(cell, roleOf(cell)),
+    role
+  });
+
   const steps: PipelineStep[] = analysis.steps.map((step: StepAnalysis, i) => {
-    const items: PlanItem[] = [];
+    // Declarations and replayed configuration in notebook order (`sys.path.append` before the
+    // import it enables); a replay that uses a loaded value runs after the loads.
+    const before: { position: number; item: PlanItem }[] = [];
+    const afterLoads: PlanItem[] = [];
     for (const ref of step.injected) {
       const declaration = analysis.facts[ref.cell]?.declarations[ref.index];
-      if (!declaration) {
-        continue;
+      if (declaration) {
+        before.push({ position: notebookPosition(ref.cell, declaration.from), item: codeItem(ref.cell, declaration.from, declaration.to, 'declaration') });
       }
-      const role = plan.cells[ref.cell]?.role === 'step' ? `step ${plan.cells[ref.cell].step}` : plan.cells[ref.cell]?.role;
-      items.push({
-        kind: 'code',
-        source: declarationSource(notebook.cells[ref.cell].source, declaration.from, declaration.to),
-        filename: cellLabel(ref.cell, String(role)),
-        role: 'declaration'
-      });
     }
+    const inputs = new Set(step.inputs);
+    for (const ref of step.replayed) {
+      const statement = analysis.facts[ref.cell]?.stateSites[ref.index]?.statement;
+      if (statement) {
+        const item = codeItem(ref.cell, statement.from, statement.to, 'replay');
+        if (statement.uses.some(name => inputs.has(name))) {
+          afterLoads.push(item);
+        } else {
+          before.push({ position: notebookPosition(ref.cell, statement.from), item });
+        }
+      }
+    }
+    const items: PlanItem[] = before.sort((a, b) => a.position - b.position).map(({ item }) => item);
     for (const name of step.inputs) {
       const from = step.inputSources[name];
       items.push({ kind: 'load', name, fromStepDir: idOf.get(from)!, fromStep: from });
+    }
+    items.push(...afterLoads);
+    for (const [generator, from] of Object.entries(step.randomInputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      items.push({ kind: 'random', generator, fromStepDir: idOf.get(from)!, fromStep: from });
     }
     for (const cell of step.cells) {
       items.push({ kind: 'code', source: notebook.cells[cell].source, filename: cellLabel(cell, `step ${step.name}`), role: 'cell' });
@@ -91,6 +113,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       dependsOn: step.dependsOn.map(d => idOf.get(d)!),
       inputs: step.inputs.map(name => ({ name, from: idOf.get(step.inputSources[name])! })),
       outputs: step.outputs,
+      randomStates: [...step.randomOutputs].sort(),
       metrics: step.metrics,
       plan: items,
       config,

@@ -12,9 +12,12 @@ export type PlanItem =
       source: string;
       /** What tracebacks call it, e.g. `<cell 5: step train>`. */
       filename: string;
-      role: 'declaration' | 'cell';
+      /** 'replay': configuration an earlier step set, run again (analysis/processStateFlow.ts). */
+      role: 'declaration' | 'replay' | 'cell';
     }
-  | { kind: 'load'; name: string; fromStepDir: string; fromStep: string };
+  | { kind: 'load'; name: string; fromStepDir: string; fromStep: string }
+  /** Restores a global random generator's state as an earlier step left it. */
+  | { kind: 'random'; generator: string; fromStepDir: string; fromStep: string };
 
 export interface PipelineStep {
   /** Safe unique id (DNS-1123 label): folder on the volume, Argo task/template name. */
@@ -26,6 +29,8 @@ export interface PipelineStep {
   dependsOn: string[];
   inputs: Array<{ name: string; from: string }>;
   outputs: string[];
+  /** Global random generators whose state the step saves for a later step (`random`, `numpy`, `torch`). */
+  randomStates: string[];
   metrics: string[];
   plan: PlanItem[];
   config: StepConfig;

@@ -18,13 +18,17 @@
 #     pipeline, step     display names; never used in paths
 #     stepDir    folder (one safe path component) receiving this step's outputs
 #     plan       entries run in order in one namespace:
-#                  {"kind": "code", "source", "filename", "role": "prelude" | "cell"}
+#                  {"kind": "code", "source", "filename", "role": "declaration" | "replay" | "cell"}
 #                  {"kind": "load", "name", "fromStepDir", "fromStep"?}
+#                  {"kind": "random", "generator", "fromStepDir", "fromStep"?}  restores a global
+#                    random generator's state as that step left it (a notebook seeded it)
 #     parameters {name: JSON default}   bound before the plan; overridden by the run's values
 #                (whole floats given for int defaults become ints)
 #     floatParameters [name]   parameters declared as floats (`C = 1.0`): JSON cannot tell 1.0
 #                from 1, so whole numbers given for these are made floats, as Run All binds them
 #     outputs    [name]   saved after the plan ran
+#     randomStates [generator]  global random generators ("random", "numpy", "torch") whose
+#                state is saved after the plan ran, for the next step that may draw from them
 #     metrics    [name]   reported when bound and numeric
 #     magics     "ipython" | "error"
 #
@@ -40,6 +44,7 @@
 #   Files, in <CELLPIPE_DATA_DIR>/<stepDir>/:
 #     <name>.<npy|arrow|parquet|pt|pkl|pkl5>  the value;  <name>.json  its manifest, written last
 #     .metrics.json  {name: number}            .step.json  the step's result document
+#     .random-<generator>.pkl  a global random generator's state (pickle)
 #
 #   Exit codes: 0 succeeded; 1 the user's code raised; 2 invalid spec, parameters, environment
 #   or unavailable IPython; 3 an input could not be loaded or an output saved; 4 runtime bug;
@@ -65,6 +70,7 @@ _SYNC_WHILE_WRITING = 64 << 20  # values at least this large are synced to disk 
 _STEP_FILE = ".step.json"
 _METRICS_FILE = ".metrics.json"
 _MANIFEST_SUFFIX = ".json"
+_RANDOM_STATE_FILE = ".random-%s.pkl"
 # The process's exit code, by what ended the step.
 _EXIT_CODES = {"succeeded": 0, "user": 1, "invalid": 2, "data": 3, "internal": 4, "interrupted": 130, "terminated": 143}
 _REMEDY = (
@@ -275,6 +281,8 @@ def _check_spec(spec):
     if spec.get("magics", "error") not in ("ipython", "error"):
         fail("magics must be 'ipython' or 'error'")
     names("outputs")
+    if not all(generator in _RANDOM_STATES for generator in names("randomStates")):
+        fail("'randomStates' may name only %s" % ", ".join(sorted(_RANDOM_STATES)))
     names("metrics")
     names("floatParameters")
     parameters = spec.get("parameters", {})
@@ -288,9 +296,11 @@ def _check_spec(spec):
         if kind == "code":
             if not isinstance(entry.get("source"), str) or not isinstance(entry.get("filename"), str):
                 fail("plan[%d]: a code entry needs string 'source' and 'filename'" % i)
-        elif kind == "load":
-            if not (isinstance(entry.get("name"), str) and entry["name"].isidentifier()):
+        elif kind in ("load", "random"):
+            if kind == "load" and not (isinstance(entry.get("name"), str) and entry["name"].isidentifier()):
                 fail("plan[%d]: a load entry needs an identifier 'name'" % i)
+            if kind == "random" and entry.get("generator") not in _RANDOM_STATES:
+                fail("plan[%d]: unknown random generator %r" % (i, entry.get("generator")))
             if not _is_safe_component(entry.get("fromStepDir")):
                 fail("plan[%d]: fromStepDir %r is not a single safe folder name" % (i, entry.get("fromStepDir")))
         else:
@@ -997,6 +1007,27 @@ def _unsaveable(value):
 # The step
 
 
+def _torch_random_state(torch):
+    state = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_torch_random_state(torch, state):
+    torch.set_rng_state(state["cpu"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+# Global random generators whose state is carried between steps: (module, get, set).
+_RANDOM_STATES = {
+    "random": ("random", lambda m: m.getstate(), lambda m, state: m.setstate(state)),
+    "numpy": ("numpy", lambda m: m.random.get_state(), lambda m, state: m.random.set_state(state)),
+    "torch": ("torch", _torch_random_state, _set_torch_random_state),
+}
+
+
 class _Step:
     def __init__(self, spec, events):
         self.spec, self.events = spec, events
@@ -1019,6 +1050,8 @@ class _Step:
             _remove(_os.path.join(self.folder, name + _MANIFEST_SUFFIX))
             for ext in set(_SERIALIZER_EXT.values()):
                 _remove(_os.path.join(self.folder, name + ext))
+        for generator in self.spec.get("randomStates", []):
+            _remove(_os.path.join(self.folder, _RANDOM_STATE_FILE % generator))
         for entry in _os.listdir(self.folder):
             if entry.startswith(".cellpipe.tmp-"):
                 _remove(_os.path.join(self.folder, entry))
@@ -1087,6 +1120,49 @@ class _Step:
             bytes=size,
             seconds=round(seconds, 6),
         )
+
+    def restore_random_state(self, entry):
+        """Gives a global random generator the state the step before this one left it in."""
+        generator, folder = entry["generator"], entry["fromStepDir"]
+        producer = entry.get("fromStep") or folder
+        path = _os.path.join(self.root, folder, _RANDOM_STATE_FILE % generator)
+        module_name, _, set_state = _RANDOM_STATES[generator]
+        try:
+            import pickle
+
+            with open(path, "rb") as f:
+                state = pickle.load(f)
+            set_state(__import__(module_name), state)
+        except Exception as e:
+            raise _StepError(
+                "input",
+                "cannot restore the state of %s's random generator from step %r (%s: %s). Re-run step %r "
+                "(or the whole pipeline), then this one." % (generator, producer, type(e).__name__, e, producer),
+                name=generator,
+                fromStepDir=folder,
+            ) from None
+
+    def save_random_state(self, generator):
+        """Saves a global random generator's state for the next step that may draw from it."""
+        module_name, get_state, _ = _RANDOM_STATES[generator]
+        started = _time.perf_counter()
+        try:
+            import pickle
+
+            data = pickle.dumps(get_state(__import__(module_name)), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as e:
+            raise _StepError(
+                "output",
+                "cannot save the state of %s's random generator (%s: %s)" % (generator, type(e).__name__, e),
+                name=generator,
+            ) from None
+
+        def write(tmp):
+            with open(tmp, "wb") as f:
+                f.write(data)
+
+        _atomic_write(_os.path.join(self.folder, _RANDOM_STATE_FILE % generator), write)
+        self.seconds["save"] += _time.perf_counter() - started
 
     # -- outputs
 
@@ -1243,6 +1319,9 @@ def _execute(step, spec, events):
         if entry["kind"] == "load":
             step.load(entry, namespace)
             continue
+        if entry["kind"] == "random":
+            step.restore_random_state(entry)
+            continue
         t0 = _time.perf_counter()
         try:
             exec(_compile_cell(entry, spec.get("magics", "error"), module), namespace)
@@ -1264,6 +1343,8 @@ def _execute(step, spec, events):
                 name=name,
             )
         step.save(name, namespace[name])
+    for generator in spec.get("randomStates", []):
+        step.save_random_state(generator)
     step.collect_metrics(namespace)
 
 

@@ -3,7 +3,7 @@
  * entry) and fails when one of them drifts from the contract, in either direction.
  */
 import { RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from '.';
-import { EXIT_CODES, MANIFEST_SUFFIX, METRICS_FILE, RUNTIME_ENV, RUNTIME_EVENTS, RUNTIME_FOLDER, SPEC_VERSION, STEP_RESULT_FILE } from './contract';
+import { EXIT_CODES, MANIFEST_SUFFIX, METRICS_FILE, randomStateFile, RUNTIME_ENV, RUNTIME_EVENTS, RUNTIME_FOLDER, SPEC_VERSION, STEP_RESULT_FILE } from './contract';
 
 const python = `${RUNTIME_SOURCE}\n${STEP_ENTRY_SOURCE}`;
 
@@ -21,6 +21,7 @@ describe('the runtime contract', () => {
     expect(constant('_STEP_FILE')).toBe(STEP_RESULT_FILE);
     expect(constant('_METRICS_FILE')).toBe(METRICS_FILE);
     expect(constant('_MANIFEST_SUFFIX')).toBe(MANIFEST_SUFFIX);
+    expect(String(constant('_RANDOM_STATE_FILE')).replace('%s', 'numpy')).toBe(randomStateFile('numpy'));
     expect(constant('SPEC_VERSION')).toBe(SPEC_VERSION);
   });
 

@@ -24,6 +24,11 @@ export const STEP_RESULT_FILE = '.step.json';
 export const METRICS_FILE = '.metrics.json';
 export const MANIFEST_SUFFIX = '.json';
 
+/** A global random generator's saved state in a step's data folder (pickle), e.g. `.random-numpy.pkl`. */
+export function randomStateFile(generator: string): string {
+  return `.random-${generator}.pkl`;
+}
+
 /** Environment variables the runtime reads. */
 export const RUNTIME_ENV = {
   /** Required: the run's data folder. */
