@@ -263,11 +263,56 @@ const cases: Case[] = [
   },
   {
     rule: 'the state of the random module, seeded in one step and drawn from in another',
-    gap: "by design: modules are code, not data, so the random module's state after step a (seeded, one number drawn) does not reach step b, which draws from a fresh seed. The analysis warns (module-state-across-steps, see dataflow.spec.ts): seed in the step that draws, or in an `imports` cell.",
     cells: [
       [['imports'], 'import random'],
       [['step:a'], 'random.seed(1)\nfirst = random.random()'],
       [['step:b'], 'second = random.random()\nprint(round(second, 6))']
+    ]
+  },
+  {
+    rule: "process state: numpy's generator seeded in one step, drawn from by scikit-learn in two later ones",
+    cells: [
+      [['step:a'], 'import numpy as np\nnp.random.seed(0)'],
+      [['step:b'], 'from sklearn.model_selection import train_test_split\nprint(train_test_split(list(range(10)), test_size=3)[1])'],
+      [['step:c'], 'print("unrelated")'],
+      [['step:d'], 'from sklearn.utils import shuffle\nprint(shuffle(list(range(5))))']
+    ],
+    dag: { a: [], b: ['a'], c: [], d: ['b'] }
+  },
+  {
+    rule: 'process state: a seed in an imports cell, the sequence continuing from step to step',
+    cells: [
+      [['imports'], 'import random\nrandom.seed(3)'],
+      [['step:a'], 'print(random.random())'],
+      [['step:b'], 'print(random.randint(0, 1000))']
+    ]
+  },
+  {
+    rule: 'process state: sklearn.set_config in one step, a transformer in another',
+    cells: [
+      [['step:a'], 'import sklearn\nsklearn.set_config(transform_output="pandas")'],
+      [['step:b'], 'from sklearn.preprocessing import StandardScaler\nprint(type(StandardScaler().fit_transform([[1.0], [2.0]])).__name__)']
+    ]
+  },
+  {
+    rule: 'process state: pandas display options set in one step, a DataFrame made and printed in others',
+    cells: [
+      [['step:a'], 'import pandas as pd\ndf = pd.DataFrame({"x": range(30)})'],
+      [['step:b'], 'pd.set_option("display.max_rows", 4)'],
+      [['step:c'], 'print(df)']
+    ]
+  },
+  {
+    rule: 'process state: warnings filters, environment variables and the working directory',
+    cells: [
+      [
+        ['step:a'],
+        'import os, warnings\nwarnings.filterwarnings("ignore")\nos.environ["CELLPIPE_CASE"] = "set in a"\nos.makedirs("sub", exist_ok=True)\nos.chdir("sub")'
+      ],
+      [
+        ['step:b'],
+        'import os, warnings\nwarnings.warn("hidden by the filter")\nprint(os.environ.get("CELLPIPE_CASE"), os.path.basename(os.getcwd()))'
+      ]
     ]
   },
   {

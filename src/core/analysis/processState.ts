@@ -73,7 +73,8 @@ export const GENERATOR_FAMILY: Readonly<Record<RandomGenerator, StateFamily>> = 
 /** How a notebook says "draw reproducibly without the global generator", by generator. */
 export const GENERATOR_ADVICE: Readonly<Record<RandomGenerator, string>> = {
   random: 'draw from a `random.Random(0)` variable',
-  numpy: 'pass `random_state=` to the functions that draw (scikit-learn estimators, `train_test_split`, `df.sample`), or draw from a `rng = np.random.default_rng(0)` variable',
+  numpy:
+    'pass `random_state=` to the functions that draw (scikit-learn estimators, `train_test_split`, `df.sample`), or draw from a `rng = np.random.default_rng(0)` variable',
   torch: 'pass a `torch.Generator().manual_seed(0)` variable as `generator=`',
   tensorflow: 'draw from a `tf.random.Generator.from_seed(0)` variable'
 };
@@ -206,10 +207,7 @@ export const STATE_TARGET_PARTS: ReadonlySet<string> = new Set(
 );
 
 /** What a resolved path does to the process, if anything. */
-export type StateEffect =
-  | { kind: 'configuration'; family: StateFamily }
-  | { kind: 'seed'; generators: readonly RandomGenerator[] }
-  | null;
+export type StateEffect = { kind: 'configuration'; family: StateFamily } | { kind: 'seed'; generators: readonly RandomGenerator[] } | null;
 
 /** The effect of calling `path` (kind 'call') or assigning to / deleting it (kind 'assign'). */
 export function stateEffect(path: string, kind: 'call' | 'assign'): StateEffect {

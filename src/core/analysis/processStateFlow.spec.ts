@@ -1,14 +1,8 @@
 import { notebookJson, step, type CellSpec } from '../__fixtures__/notebookBuilder';
-import { buildPipeline, type Pipeline } from '../pipeline';
-import { parseNotebook } from '../notebook';
 import { analyzeNotebook } from './analyzer';
 import type { AnalysisResult, StepAnalysis } from './types';
 
 const analyze = (cells: CellSpec[]): AnalysisResult => analyzeNotebook(notebookJson(cells));
-const pipelineOf = (cells: CellSpec[]): Pipeline => {
-  const notebook = parseNotebook(JSON.stringify(notebookJson(cells))).notebook!;
-  return buildPipeline(notebook, analyzeNotebook(notebook));
-};
 const stepOf = (result: AnalysisResult, name: string): StepAnalysis => result.steps.find(s => s.name === name)!;
 const codes = (result: AnalysisResult): string[] => result.diagnostics.map(d => `${d.severity} ${d.code} @${d.cell}:${d.line}`);
 /** The code each step replays, as written. */
@@ -77,30 +71,6 @@ describe('configuration is replayed in the later steps it may affect', () => {
     expect(replayed(cells, analyze(cells), 'c')).toEqual(['pd.set_option("display.max_rows", 5)']);
   });
 
-  test('a replay that uses a value loads it, and runs after the loads', () => {
-    const cells = [
-      step('a', 'token = "t"'),
-      step('b', 'import os\nos.environ["TOKEN"] = token'),
-      step('c', 'print(len(os.environ["TOKEN"]))')
-    ];
-    const result = analyze(cells);
-    expect(stepOf(result, 'c').inputs).toEqual(['token']);
-    const pipeline = pipelineOf(cells);
-    const plan = pipeline.steps[2].plan.map(item => (item.kind === 'code' ? `${item.role}: ${item.source.trim()}` : `${item.kind}`));
-    expect(plan).toEqual(['declaration: import os', 'load', 'replay: os.environ["TOKEN"] = token', 'cell: print(len(os.environ["TOKEN"]))']);
-  });
-
-  test('replays and declarations run in notebook order: the import path before the import it enables', () => {
-    const cells = [
-      step('a', 'import sys\nsys.path.append("lib")'),
-      step('b', 'import mylib\nx = mylib.f()'),
-      step('c', 'print(mylib.g(x))')
-    ];
-    const pipeline = pipelineOf(cells);
-    const plan = pipeline.steps[2].plan.map(item => (item.kind === 'code' ? `${item.role}: ${item.source.trim()}` : item.kind));
-    expect(plan).toEqual(['declaration: import sys', 'replay: sys.path.append("lib")', 'declaration: import mylib', 'load', 'cell: print(mylib.g(x))']);
-  });
-
   test('a method of a value, or a name that is not a module, is not configuration', () => {
     const cells = [
       step('a', 'options = {}\noptions.update({"a": 1})\nstyle = object()\nstyle.use("x")\nd = {}\nd["environ"] = 1'),
@@ -137,7 +107,7 @@ describe('configuration is replayed in the later steps it may affect', () => {
 });
 
 describe('a seeded global generator carries its state through the steps that may draw from it', () => {
-  test("numpy: scikit-learn draws from it without naming numpy, so its steps join the chain", () => {
+  test('numpy: scikit-learn draws from it without naming numpy, so its steps join the chain', () => {
     const result = analyze([
       step('a', 'import numpy as np\nnp.random.seed(0)'),
       step('b', 'from sklearn.model_selection import train_test_split\nprint(train_test_split(list(range(10)), test_size=3)[1])'),
@@ -251,14 +221,5 @@ describe('a seeded global generator carries its state through the steps that may
       step('b', 'print(random.random())')
     ]);
     expect(stepOf(result, 'b').randomInputs).toEqual({ random: 'a' });
-  });
-
-  test('the pipeline saves and restores the state: random plan items and randomStates', () => {
-    const cells = [step('a', 'import numpy as np\nnp.random.seed(0)'), step('b', 'print(np.random.rand())')];
-    const pipeline = pipelineOf(cells);
-    expect(pipeline.steps[0].randomStates).toEqual(['numpy']);
-    expect(pipeline.steps[1].plan.filter(item => item.kind === 'random')).toEqual([
-      { kind: 'random', generator: 'numpy', fromStepDir: pipeline.steps[0].id, fromStep: 'a' }
-    ]);
   });
 });

@@ -61,8 +61,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
   const configOf = new Map(plan.steps.map(s => [s.name, s.config]));
   const magicCells = new Set(analysis.diagnostics.filter(d => d.code === 'magic' && d.cell !== null).map(d => d.cell!));
 
-  const roleOf = (cell: number): string =>
-    plan.cells[cell]?.role === 'step' ? `step ${plan.cells[cell].step}` : String(plan.cells[cell]?.role);
+  const roleOf = (cell: number): string => (plan.cells[cell]?.role === 'step' ? `step ${plan.cells[cell].step}` : String(plan.cells[cell]?.role));
   const codeItem = (cell: number, from: number, to: number, role: 'declaration' | 'replay'): PlanItem => ({
     kind: 'code',
     source: declarationSource(notebook.cells[cell].source, from, to),
@@ -78,7 +77,10 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
     for (const ref of step.injected) {
       const declaration = analysis.facts[ref.cell]?.declarations[ref.index];
       if (declaration) {
-        before.push({ position: notebookPosition(ref.cell, declaration.from), item: codeItem(ref.cell, declaration.from, declaration.to, 'declaration') });
+        before.push({
+          position: notebookPosition(ref.cell, declaration.from),
+          item: codeItem(ref.cell, declaration.from, declaration.to, 'declaration')
+        });
       }
     }
     const inputs = new Set(step.inputs);

@@ -3,7 +3,17 @@
  * entry) and fails when one of them drifts from the contract, in either direction.
  */
 import { RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from '.';
-import { EXIT_CODES, MANIFEST_SUFFIX, METRICS_FILE, randomStateFile, RUNTIME_ENV, RUNTIME_EVENTS, RUNTIME_FOLDER, SPEC_VERSION, STEP_RESULT_FILE } from './contract';
+import {
+  EXIT_CODES,
+  MANIFEST_SUFFIX,
+  METRICS_FILE,
+  randomStateFile,
+  RUNTIME_ENV,
+  RUNTIME_EVENTS,
+  RUNTIME_FOLDER,
+  SPEC_VERSION,
+  STEP_RESULT_FILE
+} from './contract';
 
 const python = `${RUNTIME_SOURCE}\n${STEP_ENTRY_SOURCE}`;
 

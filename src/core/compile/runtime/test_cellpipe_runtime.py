@@ -663,6 +663,44 @@ def test_unbound_output_fails(runner):
 # Atomicity and failed loads
 
 
+@pytest.mark.parametrize(
+    "generator, seed, draw",
+    [
+        ("random", "import random\nrandom.seed(4)\nrandom.random()", "import random\nprint(random.random())"),
+        (
+            "numpy",
+            "import numpy as np\nnp.random.seed(4)\nnp.random.rand()",
+            "import numpy as np\nprint(np.random.rand())",
+        ),
+    ],
+)
+def test_random_state_travels_from_step_to_step(runner, generator, seed, draw):
+    if generator == "numpy":
+        pytest.importorskip("numpy")
+    spec_a = dict(make_spec("a", [code(seed, "<cell 1: step a>")]), randomStates=[generator])
+    saved = runner.ok(spec_a)
+    assert (saved.folder / (".random-%s.pkl" % generator)).is_file()
+    restore = {"kind": "random", "generator": generator, "fromStepDir": "a", "fromStep": "a"}
+    drawn = runner.ok(make_spec("b", [restore, code(draw, "<cell 2: step b>")])).stdout
+    one_process = subprocess.run([sys.executable, "-c", seed + "\n" + draw], capture_output=True, text=True, check=True)
+    assert drawn == one_process.stdout  # what Run All prints: the sequence goes on where step a left it
+
+
+def test_missing_random_state_says_which_step_to_rerun(runner):
+    restore = {"kind": "random", "generator": "random", "fromStepDir": "a", "fromStep": "seed it"}
+    result = runner.run(make_spec("b", [restore]))
+    assert result.rc == 3
+    assert "Re-run step 'seed it'" in result.event("failed")["message"]
+
+
+@pytest.mark.parametrize(
+    "spec_change", [{"randomStates": ["os"]}, {"plan": [{"kind": "random", "generator": "x", "fromStepDir": "a"}]}]
+)
+def test_unknown_random_generator_is_refused(runner, spec_change):
+    result = runner.run(dict(make_spec("b", []), **spec_change))
+    assert result.rc == 2 and "invalid step spec" in result.event("failed")["message"]
+
+
 def test_missing_input_says_which_step_to_rerun(runner):
     result = runner.run(make_spec("b", [load("rows", "load_data", "load data")]))
     assert result.rc == 3
