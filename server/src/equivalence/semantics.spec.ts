@@ -149,6 +149,14 @@ const cases: Case[] = [
     ]
   },
   {
+    rule: 'a function changing a global, defined and called in the same cell',
+    cells: [
+      [['step:a'], 'counter = 0'],
+      [['step:b'], 'def inc():\n    global counter\n    counter += 1\ninc()\ninc()'],
+      [['step:c'], 'print(counter)']
+    ]
+  },
+  {
     rule: 'a notebook function changing its argument, called in another step',
     cells: [
       [['functions'], 'def add_total(rows):\n    rows.append(sum(rows))'],

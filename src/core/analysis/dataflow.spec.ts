@@ -291,6 +291,15 @@ const rows: Row[] = [
     }
   },
   {
+    rule: 'a global write in a function the step defines and calls on the very next line',
+    cells: [step('a', 'counter = 0'), step('b', 'def inc():\n    global counter\n    counter += 1\ninc()\ninc()'), step('c', 'print(counter)')],
+    steps: {
+      a: { outputs: ['counter'] },
+      b: { dependsOn: ['a'], inputs: ['counter'], outputs: ['counter'] },
+      c: { dependsOn: ['b'], inputs: ['counter'] }
+    }
+  },
+  {
     rule: 'a step that loads inputs gets the classes declared above it',
     cells: [step('a', 'class Model:\n    pass\nm = Model()'), step('b', 'print(m)')],
     steps: { a: { outputs: ['m'] }, b: { dependsOn: ['a'], inputs: ['m'], declarations: ['Model'] } }
