@@ -157,6 +157,16 @@ const cases: Case[] = [
     ]
   },
   {
+    rule: 'del of a name, then a later step rebinding it',
+    cells: [
+      [['step:a'], 'a = 1'],
+      [['step:b'], 'del a\nprint("deleted")'],
+      [['step:c'], 'a = 10'],
+      [['step:d'], 'print(a)']
+    ],
+    dag: { a: [], b: ['a'], c: [], d: ['c'] }
+  },
+  {
     rule: 'a notebook function changing its argument, called in another step',
     cells: [
       [['functions'], 'def add_total(rows):\n    rows.append(sum(rows))'],

@@ -300,6 +300,11 @@ const rows: Row[] = [
     }
   },
   {
+    rule: 'del of a name needs its value; a later rebinding is the source after it',
+    cells: [step('a', 'a = 1'), step('b', 'del a'), step('c', 'a = 10'), step('d', 'print(a)')],
+    steps: { a: { outputs: ['a'] }, b: { dependsOn: ['a'], inputs: ['a'] }, c: { outputs: ['a'] }, d: { dependsOn: ['c'], inputs: ['a'] } }
+  },
+  {
     rule: 'a step that loads inputs gets the classes declared above it',
     cells: [step('a', 'class Model:\n    pass\nm = Model()'), step('b', 'print(m)')],
     steps: { a: { outputs: ['m'] }, b: { dependsOn: ['a'], inputs: ['m'], declarations: ['Model'] } }
@@ -377,6 +382,10 @@ describe('dataflow diagnostics', () => {
 
   test('a name never defined above', () => {
     expect(codes([step('a', 'print(x)'), step('b', 'x = 1')])).toEqual(['error undefined-name @0']);
+  });
+
+  test('del of a name never defined above', () => {
+    expect(codes([step('a', 'del x')])).toEqual(['error undefined-name @0']);
   });
 
   test('a name deleted by an earlier step', () => {
