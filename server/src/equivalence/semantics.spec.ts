@@ -167,6 +167,25 @@ const cases: Case[] = [
     dag: { a: [], b: ['a'], c: [], d: ['c'] }
   },
   {
+    rule: 'a loop variable no later step reads: the loop does not wait for the old value',
+    cells: [
+      [['step:a'], 'x = 0\nprint(x)'],
+      [['step:b'], 'for x in range(2):\n    print(x)'],
+      [['step:c'], 'x = 5\nprint(x)']
+    ],
+    dag: { a: [], b: [], c: [] }
+  },
+  {
+    rule: 'a loop variable passed on through a step whose loop does not run',
+    cells: [
+      [['step:a'], 'x = 0\nxs = [1, 2]'],
+      [['step:b'], 'for x in xs:\n    print(x)'],
+      [['step:c'], 'for x in []:\n    pass'],
+      [['step:d'], 'print(x)']
+    ],
+    dag: { a: [], b: ['a'], c: ['b'], d: ['c'] }
+  },
+  {
     rule: 'a notebook function changing its argument, called in another step',
     cells: [
       [['functions'], 'def add_total(rows):\n    rows.append(sum(rows))'],

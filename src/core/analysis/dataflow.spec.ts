@@ -339,6 +339,26 @@ const rows: Row[] = [
     }
   },
   {
+    rule: 'a loop variable no later step reads is neither loaded nor passed on',
+    cells: [step('a', 'x = 0\nxs = [1, 2]'), step('b', 'for x in xs:\n    print(x)'), step('c', 'print(xs)')],
+    steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'] }, c: { dependsOn: ['a'], inputs: ['xs'] } }
+  },
+  {
+    rule: 'a loop variable a later step reads is passed on through every step that may rebind it',
+    cells: [step('a', 'x = 0'), step('b', 'for x in range(2):\n    pass'), step('c', 'for x in []:\n    pass'), step('d', 'print(x)')],
+    steps: {
+      a: { outputs: ['x'] },
+      b: { dependsOn: ['a'], inputs: ['x'], outputs: ['x'] },
+      c: { dependsOn: ['b'], inputs: ['x'], outputs: ['x'] },
+      d: { dependsOn: ['c'], inputs: ['x'] }
+    }
+  },
+  {
+    rule: 'a loop variable a metrics cell reports is kept by the step that may rebind it',
+    cells: [step('a', 'x = 0'), step('b', 'for x in []:\n    pass'), { code: 'x', tags: ['pipeline-metrics'] }],
+    steps: { a: { outputs: ['x'] }, b: { dependsOn: ['a'], inputs: ['x'] } }
+  },
+  {
     rule: 'exec makes a step read and change everything above',
     cells: [step('a', 'x = 1\ny = 2'), step('b', 'exec(code_text)'), step('c', 'print(x)')],
     steps: { a: { outputs: ['x', 'y'] }, b: { dependsOn: ['a'], inputs: ['x', 'y'], outputs: ['x'] }, c: { dependsOn: ['b'], inputs: ['x'] } },

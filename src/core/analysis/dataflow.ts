@@ -13,7 +13,7 @@ import { UndefinedNames } from './checks/undefinedNames';
 import { UnknownMetrics } from './checks/unknownMetrics';
 import { UnpicklableValues } from './checks/unpicklableValues';
 import { DATAFLOW_CHECK_HOOKS, type DataflowCheck, type DataflowView } from './dataflowCheck';
-import { StepState, type DataflowInput, type Source } from './dataflowState';
+import { StepState, type DataflowInput, type DataSource, type Source } from './dataflowState';
 import { hookListeners, type HookListeners } from './hookListeners';
 import { cellEnd, notebookPosition } from './positions';
 import { bindingsBefore, declarationOf, latestBindingBefore, mergeStepCode, stepStart, type PlacedSite } from './stepCode';
@@ -166,12 +166,11 @@ class DataflowBuilder implements DataflowView {
         }
       }
     }
-    // A name the step may change, or may bind, keeps its old value when the change does not happen:
-    // the step needs that value to pass it on.
     for (const name of this.maybeChanged(state)) {
-      this.need(state, name, end, null);
+      this.keepOldValue(state, name, end);
     }
-    if (state.inputs.size > 0) {
+    // A value it passes on may be loaded later (keepOldValue): its classes must exist by then too.
+    if (state.inputs.size > 0 || state.passOn.size > 0) {
       this.injectVisibleClasses(state, start);
     }
     this.connectInputs(state);
@@ -192,6 +191,23 @@ class DataflowBuilder implements DataflowView {
       const source = this.current.get(name);
       return source?.kind === 'data' && !(state.code.bindings.get(name) ?? []).some(b => b.binding.definite && b.binding.kind === 'data');
     });
+  }
+
+  /**
+   * A name the step may change, or may bind, keeps its old value when the change does not happen:
+   * the step must load that value to pass it on, but only if a later step reads the name from it.
+   * need() tells whether the step's own code supplies it; what it would load waits in `passOn`
+   * until connect() finds a reader.
+   */
+  private keepOldValue(state: StepState, name: string, end: number): void {
+    const source = this.current.get(name);
+    if (source?.kind !== 'data' || state.inputs.has(name)) {
+      return;
+    }
+    this.need(state, name, end, null);
+    if (state.inputs.delete(name)) {
+      state.passOn.set(name, source);
+    }
   }
 
   private isImmutable(state: StepState, name: string): boolean {
@@ -286,20 +302,36 @@ class DataflowBuilder implements DataflowView {
   private connectInputs(state: StepState): void {
     for (const name of state.inputs.keys()) {
       const source = this.current.get(name);
-      if (source?.kind !== 'data') {
-        continue;
+      if (source?.kind === 'data') {
+        this.connect(state, name, source);
       }
-      state.dependsOn.add(source.step);
-      state.analysis.inputSources[name] = source.step;
-      let outputs = this.outputs.get(source.step);
-      if (!outputs) {
-        outputs = new Set();
-        this.outputs.set(source.step, outputs);
-      }
-      if (!outputs.has(name)) {
-        outputs.add(name);
-        this.checks.outputAdded.forEach(check => check(name, source));
-      }
+    }
+  }
+
+  /** The step loads `name` from the step `source` names, which saves it for it. */
+  private connect(state: StepState, name: string, source: DataSource): void {
+    state.dependsOn.add(source.step);
+    state.analysis.inputSources[name] = source.step;
+    let outputs = this.outputs.get(source.step);
+    if (!outputs) {
+      outputs = new Set();
+      this.outputs.set(source.step, outputs);
+    }
+    if (!outputs.has(name)) {
+      outputs.add(name);
+      this.checks.outputAdded.forEach(check => check(name, source));
+    }
+    this.valueRead(source.step, name);
+  }
+
+  /** A later step, or a metrics cell, reads `name` from `step`: a value it only passes on, it loads. */
+  private valueRead(step: string, name: string): void {
+    const state = this.states.get(step);
+    const kept = state?.passOn.get(name);
+    if (state && kept) {
+      state.passOn.delete(name);
+      state.inputs.set(name, null);
+      this.connect(state, name, kept);
     }
   }
 
@@ -348,6 +380,7 @@ class DataflowBuilder implements DataflowView {
     for (const load of facts?.loads ?? []) {
       const source = this.current.get(load.name);
       if (source?.kind === 'data') {
+        this.valueRead(source.step, load.name);
         this.allMetrics.add(load.name);
         let set = this.metrics.get(source.step);
         if (!set) {
