@@ -186,6 +186,13 @@ const cases: Case[] = [
     dag: { a: [], b: ['a'], c: ['b'], d: ['c'] }
   },
   {
+    rule: "a bare name on a step's last line that cannot be saved fails nothing",
+    cells: [
+      [['step:a'], 'model = [1, 2]\nprint("fitted")\nmodel'],
+      [['step:b'], 'g = (i for i in range(3))\nprint("made g")\ng']
+    ]
+  },
+  {
     rule: 'a notebook function changing its argument, called in another step',
     cells: [
       [['functions'], 'def add_total(rows):\n    rows.append(sum(rows))'],

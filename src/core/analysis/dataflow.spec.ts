@@ -359,6 +359,33 @@ const rows: Row[] = [
     steps: { a: { outputs: ['x'] }, b: { dependsOn: ['a'], inputs: ['x'] } }
   },
   {
+    rule: "a bare name on a step's last line is an output though no later step reads it",
+    cells: [step('a', 'xs = [1]'), step('train', 'model = sum(xs)\nmodel')],
+    steps: { a: { outputs: ['xs'] }, train: { dependsOn: ['a'], inputs: ['xs'], outputs: ['model'] } }
+  },
+  {
+    rule: "a bare name on a step's last line: only data the step binds or changes",
+    cells: [
+      { code: 'import math', tags: ['imports'] },
+      { code: 'rate = 0.5', tags: ['pipeline-parameters'] },
+      step('a', 'xs = [1]'),
+      step('b', 'ys = xs + [2]\nxs'),
+      step('c', 'def f():\n    return 1\nf'),
+      step('d', 'rate'),
+      step('e', 'math'),
+      step('f', 'xs.append(3)\nzs = 0'),
+      'xs'
+    ],
+    steps: {
+      a: { outputs: ['xs'] },
+      b: { dependsOn: ['a'], inputs: ['xs'] },
+      c: {},
+      d: { parameters: ['rate'] },
+      e: { declarations: ['math'] },
+      f: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'] }
+    }
+  },
+  {
     rule: 'exec makes a step read and change everything above',
     cells: [step('a', 'x = 1\ny = 2'), step('b', 'exec(code_text)'), step('c', 'print(x)')],
     steps: { a: { outputs: ['x', 'y'] }, b: { dependsOn: ['a'], inputs: ['x', 'y'], outputs: ['x'] }, c: { dependsOn: ['b'], inputs: ['x'] } },
@@ -371,6 +398,20 @@ const rows: Row[] = [
     diagnostics: ['opaque-code']
   }
 ];
+
+describe("results: bare names on a step's last line", () => {
+  test('kept only to be looked at until a later step loads them', () => {
+    const results = (cells: CellSpec[]): string[][] => analyzeNotebook(notebookJson(cells)).steps.map(s => s.results);
+    expect(results([step('a', 'model = [1]\nmodel'), step('b', 'x = 1')])).toEqual([['model'], []]);
+    expect(results([step('a', 'model = [1]\nmodel'), step('b', 'print(model)')])).toEqual([[], []]);
+  });
+
+  test('a result that cannot be saved is no unpicklable-value diagnostic, until a step loads it', () => {
+    const codes = (cells: CellSpec[]): string[] => analyzeNotebook(notebookJson(cells)).diagnostics.map(d => d.code);
+    expect(codes([step('a', 'g = (i for i in range(3))\ng')])).toEqual([]);
+    expect(codes([step('a', 'g = (i for i in range(3))\ng'), step('b', 'print(list(g))')])).toEqual(['unpicklable-value']);
+  });
+});
 
 function stepsOf(result: AnalysisResult): Record<string, Required<StepExpectation>> {
   return Object.fromEntries(

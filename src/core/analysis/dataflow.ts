@@ -36,6 +36,8 @@ class DataflowBuilder implements DataflowView {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly states = new Map<string, StepState>();
   private readonly outputs = new Map<string, Set<string>>();
+  /** By step: its results (StepAnalysis.results) no later step has loaded so far. */
+  private readonly results = new Map<string, Set<string>>();
   private readonly metrics = new Map<string, Set<string>>();
   private readonly allMetrics = new Set<string>();
   private readonly always: DeclarationRef[] = [];
@@ -176,6 +178,7 @@ class DataflowBuilder implements DataflowView {
     this.connectInputs(state);
     this.checks.stepConnected.forEach(check => check(state));
     this.updateSources(state);
+    this.keepResult(state);
     this.unknownNamesAbove ||= code.bindsUnknownNames || code.opaque;
   }
 
@@ -308,8 +311,26 @@ class DataflowBuilder implements DataflowView {
     }
   }
 
+  /**
+   * Kale #783: the bare name on the step's last line (`model`) is what the notebook shows as its
+   * result, so the step saves it even if no later step loads it. Only data the step binds or
+   * changes: a module, function, class or parameter is not data, and a value the step only loads
+   * is saved by the step it comes from.
+   */
+  private keepResult(state: StepState): void {
+    const step = state.step.name;
+    const last = state.step.cells[state.step.cells.length - 1];
+    const name = last === undefined ? null : (this.input.facts[last]?.resultName ?? null);
+    const source = name === null ? undefined : this.current.get(name);
+    if (name !== null && source?.kind === 'data' && source.step === step) {
+      this.results.set(step, new Set([name]));
+      this.valueRead(step, name);
+    }
+  }
+
   /** The step loads `name` from the step `source` names, which saves it for it. */
   private connect(state: StepState, name: string, source: DataSource): void {
+    this.results.get(source.step)?.delete(name); // a value a step loads must be saved: no longer a mere result
     state.dependsOn.add(source.step);
     state.analysis.inputSources[name] = source.step;
     let outputs = this.outputs.get(source.step);
@@ -414,7 +435,9 @@ class DataflowBuilder implements DataflowView {
     analysis.declarations = [...declarations].sort();
     analysis.reads = [...new Set([...analysis.inputs, ...analysis.parameters, ...analysis.declarations])].sort();
     analysis.dependsOn = [...state.dependsOn].sort();
-    analysis.outputs = [...(this.outputs.get(state.step.name) ?? [])].sort();
+    const results = [...(this.results.get(state.step.name) ?? [])];
+    analysis.outputs = [...new Set([...(this.outputs.get(state.step.name) ?? []), ...results])].sort();
+    analysis.results = results.sort();
     analysis.metrics = [...(this.metrics.get(state.step.name) ?? [])].sort();
     return analysis;
   }

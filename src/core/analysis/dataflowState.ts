@@ -59,6 +59,7 @@ export class StepState {
       inputs: [],
       inputSources: {},
       outputs: [],
+      results: [],
       parameters: [],
       declarations: [],
       injected: [],

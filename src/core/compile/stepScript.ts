@@ -40,6 +40,8 @@ export function stepSpec(pipeline: Pipeline, step: PipelineStep): Record<string,
     // JSON (and so the defaults above and the run's values) cannot tell `1.0` from `1`.
     floatParameters: pipeline.parameters.filter(p => p.type === 'float').map(p => p.name),
     outputs: step.outputs,
+    // Only when there are some: the specs of steps without results stay as they were.
+    ...(step.results.length > 0 ? { results: step.results } : {}),
     metrics: step.metrics,
     magics: 'ipython'
   };

@@ -91,6 +91,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       dependsOn: step.dependsOn.map(d => idOf.get(d)!),
       inputs: step.inputs.map(name => ({ name, from: idOf.get(step.inputSources[name])! })),
       outputs: step.outputs,
+      results: step.results,
       metrics: step.metrics,
       plan: items,
       config,

@@ -26,6 +26,8 @@ export interface PipelineStep {
   dependsOn: string[];
   inputs: Array<{ name: string; from: string }>;
   outputs: string[];
+  /** Outputs kept only to be looked at (StepAnalysis.results): saved if they can be, never failing the step. */
+  results: string[];
   metrics: string[];
   plan: PlanItem[];
   config: StepConfig;
