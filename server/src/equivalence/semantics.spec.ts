@@ -149,6 +149,50 @@ const cases: Case[] = [
     ]
   },
   {
+    rule: 'a function changing a global, defined and called in the same cell',
+    cells: [
+      [['step:a'], 'counter = 0'],
+      [['step:b'], 'def inc():\n    global counter\n    counter += 1\ninc()\ninc()'],
+      [['step:c'], 'print(counter)']
+    ]
+  },
+  {
+    rule: 'del of a name, then a later step rebinding it',
+    cells: [
+      [['step:a'], 'a = 1'],
+      [['step:b'], 'del a\nprint("deleted")'],
+      [['step:c'], 'a = 10'],
+      [['step:d'], 'print(a)']
+    ],
+    dag: { a: [], b: ['a'], c: [], d: ['c'] }
+  },
+  {
+    rule: 'a loop variable no later step reads: the loop does not wait for the old value',
+    cells: [
+      [['step:a'], 'x = 0\nprint(x)'],
+      [['step:b'], 'for x in range(2):\n    print(x)'],
+      [['step:c'], 'x = 5\nprint(x)']
+    ],
+    dag: { a: [], b: [], c: [] }
+  },
+  {
+    rule: 'a loop variable passed on through a step whose loop does not run',
+    cells: [
+      [['step:a'], 'x = 0\nxs = [1, 2]'],
+      [['step:b'], 'for x in xs:\n    print(x)'],
+      [['step:c'], 'for x in []:\n    pass'],
+      [['step:d'], 'print(x)']
+    ],
+    dag: { a: [], b: ['a'], c: ['b'], d: ['c'] }
+  },
+  {
+    rule: "a bare name on a step's last line that cannot be saved fails nothing",
+    cells: [
+      [['step:a'], 'model = [1, 2]\nprint("fitted")\nmodel'],
+      [['step:b'], 'g = (i for i in range(3))\nprint("made g")\ng']
+    ]
+  },
+  {
     rule: 'a notebook function changing its argument, called in another step',
     cells: [
       [['functions'], 'def add_total(rows):\n    rows.append(sum(rows))'],

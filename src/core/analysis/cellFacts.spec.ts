@@ -120,6 +120,7 @@ const rows: Row[] = [
     declarationMutates: ['history']
   },
   { construct: 'del name', code: 'x = 1\ndel x', writes: [] },
+  { construct: 'del of a name from before reads it', code: 'del x', reads: ['x'], writes: [] },
   { construct: 'del item', code: "del d['k']", reads: ['d'], mutates: ['d'] },
   {
     construct: 'match captures',

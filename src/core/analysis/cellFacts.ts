@@ -25,6 +25,7 @@ function emptyFacts(): CellFacts {
     declarations: [],
     bindsUnknownNames: false,
     opaque: false,
+    resultName: null,
     classMethods: [],
     diagnostics: []
   };

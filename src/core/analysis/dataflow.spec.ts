@@ -291,6 +291,20 @@ const rows: Row[] = [
     }
   },
   {
+    rule: 'a global write in a function the step defines and calls on the very next line',
+    cells: [step('a', 'counter = 0'), step('b', 'def inc():\n    global counter\n    counter += 1\ninc()\ninc()'), step('c', 'print(counter)')],
+    steps: {
+      a: { outputs: ['counter'] },
+      b: { dependsOn: ['a'], inputs: ['counter'], outputs: ['counter'] },
+      c: { dependsOn: ['b'], inputs: ['counter'] }
+    }
+  },
+  {
+    rule: 'del of a name needs its value; a later rebinding is the source after it',
+    cells: [step('a', 'a = 1'), step('b', 'del a'), step('c', 'a = 10'), step('d', 'print(a)')],
+    steps: { a: { outputs: ['a'] }, b: { dependsOn: ['a'], inputs: ['a'] }, c: { outputs: ['a'] }, d: { dependsOn: ['c'], inputs: ['a'] } }
+  },
+  {
     rule: 'a step that loads inputs gets the classes declared above it',
     cells: [step('a', 'class Model:\n    pass\nm = Model()'), step('b', 'print(m)')],
     steps: { a: { outputs: ['m'] }, b: { dependsOn: ['a'], inputs: ['m'], declarations: ['Model'] } }
@@ -325,6 +339,53 @@ const rows: Row[] = [
     }
   },
   {
+    rule: 'a loop variable no later step reads is neither loaded nor passed on',
+    cells: [step('a', 'x = 0\nxs = [1, 2]'), step('b', 'for x in xs:\n    print(x)'), step('c', 'print(xs)')],
+    steps: { a: { outputs: ['xs'] }, b: { dependsOn: ['a'], inputs: ['xs'] }, c: { dependsOn: ['a'], inputs: ['xs'] } }
+  },
+  {
+    rule: 'a loop variable a later step reads is passed on through every step that may rebind it',
+    cells: [step('a', 'x = 0'), step('b', 'for x in range(2):\n    pass'), step('c', 'for x in []:\n    pass'), step('d', 'print(x)')],
+    steps: {
+      a: { outputs: ['x'] },
+      b: { dependsOn: ['a'], inputs: ['x'], outputs: ['x'] },
+      c: { dependsOn: ['b'], inputs: ['x'], outputs: ['x'] },
+      d: { dependsOn: ['c'], inputs: ['x'] }
+    }
+  },
+  {
+    rule: 'a loop variable a metrics cell reports is kept by the step that may rebind it',
+    cells: [step('a', 'x = 0'), step('b', 'for x in []:\n    pass'), { code: 'x', tags: ['pipeline-metrics'] }],
+    steps: { a: { outputs: ['x'] }, b: { dependsOn: ['a'], inputs: ['x'] } }
+  },
+  {
+    rule: "a bare name on a step's last line is an output though no later step reads it",
+    cells: [step('a', 'xs = [1]'), step('train', 'model = sum(xs)\nmodel')],
+    steps: { a: { outputs: ['xs'] }, train: { dependsOn: ['a'], inputs: ['xs'], outputs: ['model'] } }
+  },
+  {
+    rule: "a bare name on a step's last line: only data the step binds or changes",
+    cells: [
+      { code: 'import math', tags: ['imports'] },
+      { code: 'rate = 0.5', tags: ['pipeline-parameters'] },
+      step('a', 'xs = [1]'),
+      step('b', 'ys = xs + [2]\nxs'),
+      step('c', 'def f():\n    return 1\nf'),
+      step('d', 'rate'),
+      step('e', 'math'),
+      step('f', 'xs.append(3)\nzs = 0'),
+      'xs'
+    ],
+    steps: {
+      a: { outputs: ['xs'] },
+      b: { dependsOn: ['a'], inputs: ['xs'] },
+      c: {},
+      d: { parameters: ['rate'] },
+      e: { declarations: ['math'] },
+      f: { dependsOn: ['a'], inputs: ['xs'], outputs: ['xs'] }
+    }
+  },
+  {
     rule: 'exec makes a step read and change everything above',
     cells: [step('a', 'x = 1\ny = 2'), step('b', 'exec(code_text)'), step('c', 'print(x)')],
     steps: { a: { outputs: ['x', 'y'] }, b: { dependsOn: ['a'], inputs: ['x', 'y'], outputs: ['x'] }, c: { dependsOn: ['b'], inputs: ['x'] } },
@@ -337,6 +398,20 @@ const rows: Row[] = [
     diagnostics: ['opaque-code']
   }
 ];
+
+describe("results: bare names on a step's last line", () => {
+  test('kept only to be looked at until a later step loads them', () => {
+    const results = (cells: CellSpec[]): string[][] => analyzeNotebook(notebookJson(cells)).steps.map(s => s.results);
+    expect(results([step('a', 'model = [1]\nmodel'), step('b', 'x = 1')])).toEqual([['model'], []]);
+    expect(results([step('a', 'model = [1]\nmodel'), step('b', 'print(model)')])).toEqual([[], []]);
+  });
+
+  test('a result that cannot be saved is no unpicklable-value diagnostic, until a step loads it', () => {
+    const codes = (cells: CellSpec[]): string[] => analyzeNotebook(notebookJson(cells)).diagnostics.map(d => d.code);
+    expect(codes([step('a', 'g = (i for i in range(3))\ng')])).toEqual([]);
+    expect(codes([step('a', 'g = (i for i in range(3))\ng'), step('b', 'print(list(g))')])).toEqual(['unpicklable-value']);
+  });
+});
 
 function stepsOf(result: AnalysisResult): Record<string, Required<StepExpectation>> {
   return Object.fromEntries(
@@ -368,6 +443,10 @@ describe('dataflow diagnostics', () => {
 
   test('a name never defined above', () => {
     expect(codes([step('a', 'print(x)'), step('b', 'x = 1')])).toEqual(['error undefined-name @0']);
+  });
+
+  test('del of a name never defined above', () => {
+    expect(codes([step('a', 'del x')])).toEqual(['error undefined-name @0']);
   });
 
   test('a name deleted by an earlier step', () => {

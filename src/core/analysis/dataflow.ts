@@ -12,7 +12,7 @@ import { UndefinedNames } from './checks/undefinedNames';
 import { UnknownMetrics } from './checks/unknownMetrics';
 import { UnpicklableValues } from './checks/unpicklableValues';
 import { DATAFLOW_CHECK_HOOKS, type DataflowCheck, type DataflowView } from './dataflowCheck';
-import { StepState, type DataflowInput, type Source } from './dataflowState';
+import { StepState, type DataflowInput, type DataSource, type Source } from './dataflowState';
 import { hookListeners, type HookListeners } from './hookListeners';
 import { ProcessStateFlow } from './processStateFlow';
 import { cellEnd, notebookPosition } from './positions';
@@ -36,6 +36,8 @@ class DataflowBuilder implements DataflowView {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly states = new Map<string, StepState>();
   private readonly outputs = new Map<string, Set<string>>();
+  /** By step: its results (StepAnalysis.results) no later step has loaded so far. */
+  private readonly results = new Map<string, Set<string>>();
   private readonly metrics = new Map<string, Set<string>>();
   private readonly allMetrics = new Set<string>();
   private readonly always: DeclarationRef[] = [];
@@ -172,18 +174,18 @@ class DataflowBuilder implements DataflowView {
         }
       }
     }
-    // A name the step may change, or may bind, keeps its old value when the change does not happen:
-    // the step needs that value to pass it on.
     for (const name of this.maybeChanged(state)) {
-      this.need(state, name, end, null);
+      this.keepOldValue(state, name, end);
     }
     this.processState.stepVisited(state, start);
-    if (state.inputs.size > 0) {
+    // A value it passes on may be loaded later (keepOldValue): its classes must exist by then too.
+    if (state.inputs.size > 0 || state.passOn.size > 0) {
       this.injectVisibleClasses(state, start);
     }
     this.connectInputs(state);
     this.checks.stepConnected.forEach(check => check(state));
     this.updateSources(state);
+    this.keepResult(state);
     this.unknownNamesAbove ||= code.bindsUnknownNames || code.opaque;
   }
 
@@ -199,6 +201,23 @@ class DataflowBuilder implements DataflowView {
       const source = this.current.get(name);
       return source?.kind === 'data' && !(state.code.bindings.get(name) ?? []).some(b => b.binding.definite && b.binding.kind === 'data');
     });
+  }
+
+  /**
+   * A name the step may change, or may bind, keeps its old value when the change does not happen:
+   * the step must load that value to pass it on, but only if a later step reads the name from it.
+   * need() tells whether the step's own code supplies it; what it would load waits in `passOn`
+   * until connect() finds a reader.
+   */
+  private keepOldValue(state: StepState, name: string, end: number): void {
+    const source = this.current.get(name);
+    if (source?.kind !== 'data' || state.inputs.has(name)) {
+      return;
+    }
+    this.need(state, name, end, null);
+    if (state.inputs.delete(name)) {
+      state.passOn.set(name, source);
+    }
   }
 
   private isImmutable(state: StepState, name: string): boolean {
@@ -293,20 +312,54 @@ class DataflowBuilder implements DataflowView {
   private connectInputs(state: StepState): void {
     for (const name of state.inputs.keys()) {
       const source = this.current.get(name);
-      if (source?.kind !== 'data') {
-        continue;
+      if (source?.kind === 'data') {
+        this.connect(state, name, source);
       }
-      state.dependsOn.add(source.step);
-      state.analysis.inputSources[name] = source.step;
-      let outputs = this.outputs.get(source.step);
-      if (!outputs) {
-        outputs = new Set();
-        this.outputs.set(source.step, outputs);
-      }
-      if (!outputs.has(name)) {
-        outputs.add(name);
-        this.checks.outputAdded.forEach(check => check(name, source));
-      }
+    }
+  }
+
+  /**
+   * Kale #783: the bare name on the step's last line (`model`) is what the notebook shows as its
+   * result, so the step saves it even if no later step loads it. Only data the step binds or
+   * changes: a module, function, class or parameter is not data, and a value the step only loads
+   * is saved by the step it comes from.
+   */
+  private keepResult(state: StepState): void {
+    const step = state.step.name;
+    const last = state.step.cells[state.step.cells.length - 1];
+    const name = last === undefined ? null : (this.input.facts[last]?.resultName ?? null);
+    const source = name === null ? undefined : this.current.get(name);
+    if (name !== null && source?.kind === 'data' && source.step === step) {
+      this.results.set(step, new Set([name]));
+      this.valueRead(step, name);
+    }
+  }
+
+  /** The step loads `name` from the step `source` names, which saves it for it. */
+  private connect(state: StepState, name: string, source: DataSource): void {
+    this.results.get(source.step)?.delete(name); // a value a step loads must be saved: no longer a mere result
+    state.dependsOn.add(source.step);
+    state.analysis.inputSources[name] = source.step;
+    let outputs = this.outputs.get(source.step);
+    if (!outputs) {
+      outputs = new Set();
+      this.outputs.set(source.step, outputs);
+    }
+    if (!outputs.has(name)) {
+      outputs.add(name);
+      this.checks.outputAdded.forEach(check => check(name, source));
+    }
+    this.valueRead(source.step, name);
+  }
+
+  /** A later step, or a metrics cell, reads `name` from `step`: a value it only passes on, it loads. */
+  private valueRead(step: string, name: string): void {
+    const state = this.states.get(step);
+    const kept = state?.passOn.get(name);
+    if (state && kept) {
+      state.passOn.delete(name);
+      state.inputs.set(name, null);
+      this.connect(state, name, kept);
     }
   }
 
@@ -355,6 +408,7 @@ class DataflowBuilder implements DataflowView {
     for (const load of facts?.loads ?? []) {
       const source = this.current.get(load.name);
       if (source?.kind === 'data') {
+        this.valueRead(source.step, load.name);
         this.allMetrics.add(load.name);
         let set = this.metrics.get(source.step);
         if (!set) {
@@ -388,7 +442,9 @@ class DataflowBuilder implements DataflowView {
     analysis.declarations = [...declarations].sort();
     analysis.reads = [...new Set([...analysis.inputs, ...analysis.parameters, ...analysis.declarations])].sort();
     analysis.dependsOn = [...state.dependsOn].sort();
-    analysis.outputs = [...(this.outputs.get(state.step.name) ?? [])].sort();
+    const results = [...(this.results.get(state.step.name) ?? [])];
+    analysis.outputs = [...new Set([...(this.outputs.get(state.step.name) ?? []), ...results])].sort();
+    analysis.results = results.sort();
     analysis.metrics = [...(this.metrics.get(state.step.name) ?? [])].sort();
     return analysis;
   }

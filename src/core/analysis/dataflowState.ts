@@ -36,6 +36,12 @@ export class StepState {
   readonly expanded = new Map<string, DeclarationRef>();
   /** Names its code or the functions it uses may change in place (or rebind through `global`). */
   readonly changed = new Set<string>();
+  /**
+   * Names the step may change or rebind, but not for sure (a `for` target, a branch), with the
+   * source of the value they keep when it does not happen. The step loads that value only once a
+   * later step reads the name from it (dataflow.ts, keepOldValue and connect).
+   */
+  readonly passOn = new Map<string, DataSource>();
   readonly dependsOn = new Set<string>();
 
   constructor(
@@ -53,6 +59,7 @@ export class StepState {
       inputs: [],
       inputSources: {},
       outputs: [],
+      results: [],
       parameters: [],
       declarations: [],
       injected: [],

@@ -161,12 +161,21 @@ function updateAliases(cellFacts: CellFacts, aliases: Map<string, Set<string>>):
   }
 }
 
-/** The step's latest binding of `name` before `position`, if any. */
+/**
+ * Whether a binding has taken effect at `position`. A binding takes effect where its statement ends
+ * (ModuleBinding.offset), and a compound statement (`def`, `class`, `if`, `for`...) ends where the
+ * next statement starts: a use at that very position is in the next statement, after the binding.
+ */
+function boundAt(binding: PlacedBinding, position: number): boolean {
+  return binding.position <= position;
+}
+
+/** The step's latest binding of `name` before `position` (see boundAt), if any. */
 export function latestBindingBefore(code: StepCode, name: string, position: number): PlacedBinding | null {
   const list = code.bindings.get(name);
   if (list) {
     for (let i = list.length - 1; i >= 0; i--) {
-      if (list[i].position < position) {
+      if (boundAt(list[i], position)) {
         return list[i];
       }
     }
@@ -174,12 +183,12 @@ export function latestBindingBefore(code: StepCode, name: string, position: numb
   return null;
 }
 
-/** The step's bindings of `name` before `position`, latest first. */
+/** The step's bindings of `name` before `position` (see boundAt), latest first. */
 export function bindingsBefore(code: StepCode, name: string, position: number): PlacedBinding[] {
   const list = code.bindings.get(name) ?? [];
   const before: PlacedBinding[] = [];
   for (let i = list.length - 1; i >= 0; i--) {
-    if (list[i].position < position) {
+    if (boundAt(list[i], position)) {
       before.push(list[i]);
     }
   }

@@ -204,6 +204,8 @@ export interface CellFacts {
   classMethods: string[];
   /** `exec`, `eval`, `globals()`, `locals()`, `vars()`: the cell may read and change any module name. */
   opaque: boolean;
+  /** The bare name the cell's last statement is (`model`), whose value Jupyter shows (resultName.ts). */
+  resultName: string | null;
   /** Diagnostics about the cell's own code; `cell` is filled in when the notebook is assembled. */
   diagnostics: Diagnostic[];
 }
@@ -244,8 +246,13 @@ export interface StepAnalysis {
   inputs: string[];
   /** Which step each input comes from. */
   inputSources: Record<string, string>;
-  /** Data names later steps load from this step. */
+  /** Data names later steps load from this step, and its results. */
   outputs: string[];
+  /**
+   * Outputs kept only to be looked at: the bare name on the step's last line, when the step binds
+   * or changes it and no later step loads it. Saved if they can be; never a reason to fail the step.
+   */
+  results: string[];
   /** Parameters the step uses. */
   parameters: string[];
   /** Names of declarations run before the step's code (from other steps and the prelude). */

@@ -8,6 +8,7 @@ import { Declarations } from './declarations';
 import { NameUses } from './nameUses';
 import { OpaqueCode } from './opaqueCode';
 import { ParameterEffects } from './parameterEffects';
+import { resultName } from './resultName';
 import { StateSites } from './stateSites';
 import type { CellFacts } from './types';
 import { CellWalker } from './walker';
@@ -43,6 +44,7 @@ export function walkCell(tree: Tree, code: string, prelude: boolean, distrusted?
     declarations: declarations.declarations,
     bindsUnknownNames: opaqueCode.bindsUnknownNames,
     opaque: opaqueCode.opaque,
+    resultName: resultName(tree, code),
     classMethods: classMethods.result(),
     diagnostics: walk.diagnostics
   };

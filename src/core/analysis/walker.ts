@@ -246,6 +246,8 @@ export class CellWalker {
   private deleteTarget(node: SyntaxNode): void {
     switch (node.name) {
       case 'VariableName':
+        // `del x` fails with NameError unless x is bound: it needs x as much as a load does.
+        this.load(node);
         return this.state.unbind(this.text(node), node.to);
       case 'TupleExpression':
       case 'ArrayExpression':

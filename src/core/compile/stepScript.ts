@@ -42,6 +42,7 @@ export function stepSpec(pipeline: Pipeline, step: PipelineStep): Record<string,
     outputs: step.outputs,
     // Only when there are some: most steps save none, and a Workflow repeats every spec.
     ...(step.randomStates.length > 0 ? { randomStates: step.randomStates } : {}),
+    ...(step.results.length > 0 ? { results: step.results } : {}),
     metrics: step.metrics,
     magics: 'ipython'
   };

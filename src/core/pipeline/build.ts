@@ -116,6 +116,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       inputs: step.inputs.map(name => ({ name, from: idOf.get(step.inputSources[name])! })),
       outputs: step.outputs,
       randomStates: [...step.randomOutputs].sort(),
+      results: step.results,
       metrics: step.metrics,
       plan: items,
       config,

@@ -31,6 +31,8 @@ export interface PipelineStep {
   outputs: string[];
   /** Global random generators whose state the step saves for a later step (`random`, `numpy`, `torch`). */
   randomStates: string[];
+  /** Outputs kept only to be looked at (StepAnalysis.results): saved if they can be, never failing the step. */
+  results: string[];
   metrics: string[];
   plan: PlanItem[];
   config: StepConfig;

@@ -281,6 +281,7 @@ def _check_spec(spec):
     if spec.get("magics", "error") not in ("ipython", "error"):
         fail("magics must be 'ipython' or 'error'")
     names("outputs")
+    names("results")
     if not all(generator in _RANDOM_STATES for generator in names("randomStates")):
         fail("'randomStates' may name only %s" % ", ".join(sorted(_RANDOM_STATES)))
     names("metrics")
@@ -1334,7 +1335,11 @@ def _execute(step, spec, events):
         finally:
             step.seconds["run"] += _time.perf_counter() - t0
     _sys.stdout.flush()
+    results = set(spec.get("results", []))
     for name in spec.get("outputs", []):
+        if name in results:
+            _save_result(step, name, namespace)
+            continue
         if name not in namespace:
             raise _StepError(
                 "output",
@@ -1346,6 +1351,18 @@ def _execute(step, spec, events):
     for generator in spec.get("randomStates", []):
         step.save_random_state(generator)
     step.collect_metrics(namespace)
+
+
+def _save_result(step, name, namespace):
+    """Saves a result: an output kept only to be looked at (no step loads it). One that is not
+    bound, or cannot be saved, is a warning and never fails the step: Run All saves nothing."""
+    if name not in namespace:
+        step.events.warning("result-not-saved", "result %s is not bound after the step ran" % name, name=name)
+        return
+    try:
+        step.save(name, namespace[name])
+    except _StepError as e:
+        step.events.warning("result-not-saved", "result %s is not saved: %s" % (name, e.message), name=name)
 
 
 def _run(spec, events, started):

@@ -484,6 +484,18 @@ def test_lambda_without_cloudpickle_fails_with_name_type_and_remedy(runner):
     assert result.step_json["status"] == "Failed"
 
 
+def test_a_result_is_saved_and_one_that_cannot_be_is_a_warning(runner):
+    spec = make_spec("a", [code("n = 3\ng = (i for i in range(n))", "<cell 2: step a>")], outputs=["n", "g", "gone"])
+    spec["results"] = ["n", "g", "gone"]
+    result = runner.run(spec)
+    assert result.rc == 0 and result.step_json["status"] == "Succeeded"
+    assert result.manifest("n")["type"] == "int"
+    assert not (result.folder / "g.json").exists()
+    warnings = {e["name"]: e for e in result.events if e["event"] == "warning"}
+    assert warnings["g"]["code"] == "result-not-saved" and "generator" in warnings["g"]["message"]
+    assert warnings["gone"]["code"] == "result-not-saved" and "not bound" in warnings["gone"]["message"]
+
+
 def test_lambda_with_dill_when_cloudpickle_missing(runner):
     if not has_module("dill"):
         pytest.skip("dill is not installed (set CELLPIPE_TEST_PYTHONPATH to a folder holding it)")
