@@ -64,6 +64,7 @@ describe('parseTag', () => {
   test.each([
     ['step:train', { kind: 'step', name: 'train' }],
     ['block:train', { kind: 'step', name: 'train' }],
+    ['step:', { kind: 'continuation' }],
     ['prev:load', { kind: 'prev', name: 'load' }],
     ['skip', { kind: 'skip' }],
     ['imports', { kind: 'prelude' }],
@@ -86,7 +87,7 @@ describe('parseTag', () => {
     expect(parseTag(tag)).toEqual(expected);
   });
 
-  test.each(['step:', 'step:a\nb', 'limit:cpu', 'secret:a:b:1bad', 'cache:maybe', 'retry:-1', 'timeout:soon', 'image:'])('%s is invalid', tag => {
+  test.each(['step: ', 'step:a\nb', 'limit:cpu', 'secret:a:b:1bad', 'cache:maybe', 'retry:-1', 'timeout:soon', 'image:'])('%s is invalid', tag => {
     expect(parseTag(tag).kind).toBe('invalid');
   });
 });
@@ -183,6 +184,17 @@ describe('planNotebook', () => {
     const p = plan(notebookJson([{ code: 'x = 1', tags: [tag] }]));
     expect(p.diagnostics.map(d => d.code)).toContain(code);
     expect(p.steps).toHaveLength(1);
+  });
+
+  test("Kale's empty step: tag continues the step above, as an untagged cell does", () => {
+    const p = plan(
+      notebookJson([step('load', 'x = 1'), { code: 'y = x', tags: ['step:'] }, step('train', 'z = y'), { code: 'w = z', tags: ['step:'] }])
+    );
+    expect(p.diagnostics).toEqual([]);
+    expect(p.steps.map(s => [s.name, s.cells])).toEqual([
+      ['load', [0, 1]],
+      ['train', [2, 3]]
+    ]);
   });
 
   test('names that collide once sanitised are duplicate steps', () => {

@@ -6,6 +6,8 @@
 
 export type ParsedTag =
   | { kind: 'step'; name: string }
+  /** Kale's empty `step:` tag: the cell continues the step above it, as an untagged cell does. */
+  | { kind: 'continuation' }
   | { kind: 'prev'; name: string }
   | { kind: 'skip' }
   | { kind: 'prelude' } // `imports`, `functions`
@@ -77,7 +79,8 @@ function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedT
   switch (kind) {
     case 'step':
     case 'block': // Kale's legacy spelling
-      return parseStepName(tag, rest, 'step');
+      // Kale's grammar (`^step:([_a-z]...)?$`) allows exactly `step:` and reads it as an untagged cell.
+      return rest === '' ? { kind: 'continuation' } : parseStepName(tag, rest, 'step');
     case 'prev':
       return parseStepName(tag, rest, 'prev');
     case 'limit': {
