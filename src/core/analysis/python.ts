@@ -3,24 +3,23 @@ import type { Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { diagnostic, type Diagnostic } from '../notebook';
 import { LineIndex } from './lineIndex';
-import { isTrailingDotFloat } from './trailingDotFloat';
+import { trailingDotOffsets, withFloatDotsAsDigits } from './trailingDotFloat';
 
+/** The syntax tree of `code`; float literals ending in '.' are parsed as numbers (trailingDotFloat.ts). */
 export function parsePython(code: string): Tree {
-  return parser.parse(code);
+  const tree = parser.parse(code);
+  const dots = trailingDotOffsets(tree, code);
+  return dots.length === 0 ? tree : parser.parse(withFloatDotsAsDigits(code, dots));
 }
 
 /**
  * @lezer/python recovers from syntax errors and marks them with error nodes. The first one is
  * reported with its position (later ones are often consequences of it), with the count of the rest.
- * A float literal ending in '.' is not an error, though lezer marks one (trailingDotFloat.ts).
  */
 export function syntaxErrors(tree: Tree, code: string): Diagnostic[] {
   const errors: number[] = [];
   tree.iterate({
     enter: node => {
-      if (node.name === 'MemberExpression' && isTrailingDotFloat(node.node, code)) {
-        return false;
-      }
       if (node.type.isError) {
         errors.push(node.from);
         return false;

@@ -1,6 +1,5 @@
 /** Helpers over @lezer/python syntax nodes: children, target roots, and what an assigned value is. */
 import type { SyntaxNode } from '@lezer/common';
-import { isTrailingDotFloat } from './trailingDotFloat';
 import type { ValueKind } from './types';
 
 const FILE_OPENERS = new Set(['open', 'io.open', 'gzip.open', 'bz2.open', 'lzma.open', 'codecs.open']);
@@ -68,7 +67,7 @@ export function valueKind(value: SyntaxNode[], code: string): [ValueKind, string
     return items.length > 0 && items.every(n => valueKind([n], code)[0] === 'immutable') ? ['immutable', null] : ['unknown', null];
   }
   const node = value[0];
-  if (IMMUTABLE_LEAVES.has(node.name) || isTrailingDotFloat(node, code)) {
+  if (IMMUTABLE_LEAVES.has(node.name)) {
     return ['immutable', null];
   }
   switch (node.name) {

@@ -1,6 +1,7 @@
+import { parser } from '@lezer/python';
 import { analyzeCell, summarizeCell } from './cellFacts';
-import { parsePython } from './python';
-import { isTrailingDotFloat } from './trailingDotFloat';
+import { readParameters } from './parameters';
+import { trailingDotOffsets, withFloatDotsAsDigits } from './trailingDotFloat';
 
 /** The diagnostic codes of a cell analysed on its own. */
 const codes = (code: string): string[] => analyzeCell(code, { prelude: false }).diagnostics.map(d => d.code);
@@ -14,36 +15,34 @@ describe('float literals ending in "." (@lezer/python 1.1.x reads them as a memb
     'v = 1_000. + 2',
     'w = 1..real',
     'h = 1.; k = 2',
-    'c = 1. # one\nd = 2'
+    'c = 1. # one\nd = 2',
+    'zs = list(0. for i in range(10))',
+    'e = 1.e5 if ok else 2.'
   ])('%s is valid Python', code => {
     expect(codes(code)).toEqual([]);
   });
 
-  test.each(['x = 1 .', 'x = 0x1.', 'x = 1.5.', 'x.', 'x = (1.', 'x = 1. 5'])('%s is still a syntax error', code => {
+  test.each(['x = 1 .', 'x = 0x1.', 'x = 1.5.', 'x.', 'x = (1.', 'x = 1. 5', 'x = 1.real'])('%s is still a syntax error', code => {
     expect(codes(code)).toContain('syntax-error');
   });
 
-  test('the literal is a number: its names are the ones around it, its value immutable', () => {
-    const facts = analyzeCell('x = y / 1./255\na = 0.\nb = x.real', { prelude: false });
-    expect(summarizeCell(0, facts).reads).toEqual(['y']);
+  test('the literal is a number: the names are the ones around it, the value immutable', () => {
+    const facts = analyzeCell('x = y / 1./255\na = 0.\nb = x.real\nzs = [0. for i in range(n)]', { prelude: false });
+    expect(summarizeCell(0, facts).reads.sort()).toEqual(['n', 'range', 'y']);
     expect(facts.bindings.find(b => b.name === 'a')?.value).toBe('immutable');
   });
 
-  test('only the shape lezer gives such a literal matches, not a member access', () => {
-    const code = 'x.real\n1..real\n1.';
-    const members: [string, boolean][] = [];
-    parsePython(code).iterate({
-      enter: node => {
-        if (node.name === 'MemberExpression') {
-          members.push([code.slice(node.from, node.to), isTrailingDotFloat(node.node, code)]);
-        }
-      }
-    });
-    expect(members).toEqual([
-      ['x.real', false],
-      ['1..real', false],
-      ['1.', true],
-      ['1.', true]
+  test('a parameter written 1. is the float 1, read from the original code', () => {
+    expect(readParameters('LR = 1.\nSTEPS = 10').parameters.map(p => [p.name, p.type, p.default])).toEqual([
+      ['LR', 'float', 1],
+      ['STEPS', 'int', 10]
     ]);
+  });
+
+  test("only a '.' glued to a decimal integer is the literal's; every offset is kept", () => {
+    const code = 'x.real + 1 .real + 1..real + 1. + 0x1 + 1.5';
+    const offsets = trailingDotOffsets(parser.parse(code), code);
+    expect(offsets).toEqual([code.indexOf('1..') + 1, code.indexOf('1. ') + 1]);
+    expect(withFloatDotsAsDigits(code, offsets)).toBe('x.real + 1 .real + 10.real + 10 + 0x1 + 1.5');
   });
 });

@@ -1,10 +1,10 @@
 /**
- * A workaround for @lezer/python 1.1.x, whose Number token needs a digit after the point: a float
- * literal ending in '.' (`0.`, `1./255`, `f(1., 2.)`) is parsed as a member access on an integer
- * with its property name missing, an error node where the name would be. Python reads one token
- * there, a float, so that shape is not a syntax error and its value is a number.
+ * A workaround for @lezer/python 1.1.x, whose Number token needs a digit after the point: it
+ * parses a float literal ending in '.' (`0.`, `1./255`, `[0. for i in x]`, `1.e5`) as a member
+ * access on an integer, whose property name is then missing or swallows the next keyword. Python's
+ * tokenizer is greedy: a '.' right after decimal digits always belongs to the number.
  */
-import type { SyntaxNode } from '@lezer/common';
+import type { Tree } from '@lezer/common';
 
 function isDecimalDigits(text: string): boolean {
   let digits = 0;
@@ -19,22 +19,37 @@ function isDecimalDigits(text: string): boolean {
 }
 
 /**
- * Whether `node` is lezer's reading of a float literal ending in '.': a MemberExpression of a
- * decimal integer, a '.' right after it, then (past any spaces and comments lezer skipped) an empty
- * error node where the property name would be. `1 .` and `0x1.` stay errors, as in Python.
+ * Offsets of the '.' of every float literal lezer read as a member access: a MemberExpression whose
+ * object is a decimal integer with the '.' right after it (`1 .real`, `0x1.`, `1.5.` are not).
  */
-export function isTrailingDotFloat(node: SyntaxNode, code: string): boolean {
-  if (node.name !== 'MemberExpression') {
-    return false;
+export function trailingDotOffsets(tree: Tree, code: string): number[] {
+  const offsets: number[] = [];
+  tree.iterate({
+    enter: node => {
+      if (node.name !== 'MemberExpression') {
+        return;
+      }
+      const number = node.node.firstChild;
+      const dot = number?.nextSibling;
+      if (number?.name === 'Number' && dot?.name === '.' && number.to === dot.from && isDecimalDigits(code.slice(number.from, number.to))) {
+        offsets.push(dot.from);
+      }
+    }
+  });
+  return offsets;
+}
+
+/**
+ * The code lezer should parse: each such '.' replaced by '0', which keeps every offset and makes the
+ * literal one Number token of the same kind (`1.` -> `10`, `1.e5` -> `10e5`, `1..real` -> `10.real`).
+ * Only the tree comes from it; names and literal values are read from the original code.
+ */
+export function withFloatDotsAsDigits(code: string, offsets: readonly number[]): string {
+  let patched = '';
+  let start = 0;
+  for (const offset of offsets) {
+    patched += code.slice(start, offset) + '0';
+    start = offset + 1;
   }
-  const number = node.firstChild;
-  const dot = number?.nextSibling;
-  if (number?.name !== 'Number' || dot?.name !== '.' || number.to !== dot.from || !isDecimalDigits(code.slice(number.from, number.to))) {
-    return false;
-  }
-  let missing = dot.nextSibling;
-  while (missing?.name === 'Comment') {
-    missing = missing.nextSibling;
-  }
-  return missing !== null && missing.type.isError && missing.from === missing.to && missing.nextSibling === null;
+  return patched + code.slice(start);
 }
