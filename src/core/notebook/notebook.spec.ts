@@ -65,6 +65,7 @@ describe('parseTag', () => {
     ['step:train', { kind: 'step', name: 'train' }],
     ['block:train', { kind: 'step', name: 'train' }],
     ['step:', { kind: 'continuation' }],
+    ['notebook:notebook_a', { kind: 'notebook', name: 'notebook_a' }],
     ['prev:load', { kind: 'prev', name: 'load' }],
     ['skip', { kind: 'skip' }],
     ['imports', { kind: 'prelude' }],
@@ -195,6 +196,12 @@ describe('planNotebook', () => {
       ['load', [0, 1]],
       ['train', [2, 3]]
     ]);
+  });
+
+  test("Kale's notebook: composition is refused on the cell, never read as an empty step", () => {
+    const p = plan(notebookJson([{ code: '', tags: ['notebook:notebook_a'] }, step('final', 'print(prediction)')]));
+    expect(p.diagnostics).toEqual([expect.objectContaining({ severity: 'error', code: 'notebook-composition', cell: 0 })]);
+    expect(p.diagnostics[0].message).toMatch(/notebook:notebook_a.*notebook_path.*Copy that notebook's cells into this notebook/);
   });
 
   test('names that collide once sanitised are duplicate steps', () => {

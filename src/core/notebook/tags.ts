@@ -8,6 +8,8 @@ export type ParsedTag =
   | { kind: 'step'; name: string }
   /** Kale's empty `step:` tag: the cell continues the step above it, as an untagged cell does. */
   | { kind: 'continuation' }
+  /** Kale 2.3's `notebook:NAME`: the cell stands for another notebook's steps (cellpipe refuses it, see steps.ts). */
+  | { kind: 'notebook'; name: string }
   | { kind: 'prev'; name: string }
   | { kind: 'skip' }
   | { kind: 'prelude' } // `imports`, `functions`
@@ -83,6 +85,8 @@ function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedT
       return rest === '' ? { kind: 'continuation' } : parseStepName(tag, rest, 'step');
     case 'prev':
       return parseStepName(tag, rest, 'prev');
+    case 'notebook':
+      return { kind: 'notebook', name: rest };
     case 'limit': {
       const parts = splitParts(rest, 2);
       return parts && parts.every(part => NO_SPACE.test(part))
