@@ -204,6 +204,15 @@ describe('planNotebook', () => {
     expect(p.diagnostics[0].message).toMatch(/notebook:notebook_a.*notebook_path.*Copy that notebook's cells into this notebook/);
   });
 
+  test("Kale's enable_caching is every step's cache setting; a step's cache: tag wins", () => {
+    const p = plan(notebookJson([step('a', 'x = 1'), step('b', 'y = x', 'cache:enabled')], { kubeflow_notebook: { enable_caching: false } }));
+    expect(p.settings.cache).toBe(false);
+    expect(p.steps.map(s => [s.name, s.config.cache])).toEqual([
+      ['a', false],
+      ['b', true]
+    ]);
+  });
+
   test('names that collide once sanitised are duplicate steps', () => {
     const p = plan(notebookJson([step('Train Model', 'x = 1'), step('train-model', 'y = 2')]));
     expect(p.diagnostics.map(d => [d.code, d.cell])).toEqual([['duplicate-step', 1]]);

@@ -266,7 +266,7 @@ export function planNotebook(notebook: Notebook, options: PlanOptions = {}): Not
   const stepFor = (name: string): Step => {
     let step = steps.get(name);
     if (!step) {
-      step = { name, cells: [], prev: [], config: emptyConfig() };
+      step = { name, cells: [], prev: [], config: { ...emptyConfig(), cache: settings.cache } };
       defaults.forEach(tag => applyConfigTag(step!.config, tag));
       steps.set(name, step);
     }
