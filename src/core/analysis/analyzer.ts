@@ -2,6 +2,7 @@ import { parseNotebook, planNotebook, sortDiagnostics, type CellRole, type Diagn
 import { isTrustedMethod } from './builtins';
 import { analyzeCell, summarizeCell } from './cellFacts';
 import { inferDataflow } from './dataflow';
+import { functionsCellState } from './functionsCellState';
 import { CallResolver } from './notebookFunctions';
 import { readParameters, type CellParameters } from './parameters';
 import type { AnalysisResult, CellFacts, CellSummary, Parameter } from './types';
@@ -121,6 +122,7 @@ export class Analyzer {
         diagnostics.push({ ...d, cell: plan.cells[index].index });
       }
     });
+    diagnostics.push(...functionsCellState(notebook, plan, facts));
     const parameters: Parameter[] = [];
     for (const cell of plan.parameterCells) {
       const read = this.parameters.get(notebook.cells[cell].source, () => readParameters(notebook.cells[cell].source));

@@ -405,15 +405,20 @@ class DataflowBuilder implements DataflowView {
 
   private visitMetrics(cell: number): void {
     const facts = this.input.facts[cell];
+    // A parameter has one value in every step (Kale lists it too): the last step above reports it.
+    const lastStep = [...this.states.values()].filter(state => state.step.cells[0] < cell).pop()?.step.name;
     for (const load of facts?.loads ?? []) {
       const source = this.current.get(load.name);
-      if (source?.kind === 'data') {
-        this.valueRead(source.step, load.name);
+      const reporter = source?.kind === 'data' ? source.step : source?.kind === 'parameter' ? lastStep : undefined;
+      if (reporter !== undefined) {
+        if (source?.kind === 'data') {
+          this.valueRead(source.step, load.name);
+        }
         this.allMetrics.add(load.name);
-        let set = this.metrics.get(source.step);
+        let set = this.metrics.get(reporter);
         if (!set) {
           set = new Set();
-          this.metrics.set(source.step, set);
+          this.metrics.set(reporter, set);
         }
         set.add(load.name);
       } else {

@@ -3,9 +3,13 @@ import type { Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { diagnostic, type Diagnostic } from '../notebook';
 import { LineIndex } from './lineIndex';
+import { trailingDotOffsets, withFloatDotsAsDigits } from './trailingDotFloat';
 
+/** The syntax tree of `code`; float literals ending in '.' are parsed as numbers (trailingDotFloat.ts). */
 export function parsePython(code: string): Tree {
-  return parser.parse(code);
+  const tree = parser.parse(code);
+  const dots = trailingDotOffsets(tree, code);
+  return dots.length === 0 ? tree : parser.parse(withFloatDotsAsDigits(code, dots));
 }
 
 /**

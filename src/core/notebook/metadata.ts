@@ -86,6 +86,7 @@ function emptySettings(): NotebookSettings {
     image: null,
     volume: { size: null, storageClass: null, accessMode: null },
     mounts: [],
+    cache: null,
     stepDefaults: [],
     requirements: [],
     installRequirements: true,
@@ -152,6 +153,7 @@ function applyKale(settings: NotebookSettings, kale: MetadataReader): void {
   settings.volume.accessMode = mode ? (KALE_ACCESS_MODES[mode] ?? mode) : null;
   settings.mounts = (kale.list('volumes') ?? []).flatMap(raw => readMount(raw, kaleMount));
   settings.stepDefaults = kale.strings('steps_defaults') ?? [];
+  settings.cache = kale.boolean('enable_caching');
 }
 
 function applyCellpipe(settings: NotebookSettings, own: MetadataReader): void {

@@ -64,6 +64,8 @@ describe('parseTag', () => {
   test.each([
     ['step:train', { kind: 'step', name: 'train' }],
     ['block:train', { kind: 'step', name: 'train' }],
+    ['step:', { kind: 'continuation' }],
+    ['notebook:notebook_a', { kind: 'notebook', name: 'notebook_a' }],
     ['prev:load', { kind: 'prev', name: 'load' }],
     ['skip', { kind: 'skip' }],
     ['imports', { kind: 'prelude' }],
@@ -86,7 +88,7 @@ describe('parseTag', () => {
     expect(parseTag(tag)).toEqual(expected);
   });
 
-  test.each(['step:', 'step:a\nb', 'limit:cpu', 'secret:a:b:1bad', 'cache:maybe', 'retry:-1', 'timeout:soon', 'image:'])('%s is invalid', tag => {
+  test.each(['step: ', 'step:a\nb', 'limit:cpu', 'secret:a:b:1bad', 'cache:maybe', 'retry:-1', 'timeout:soon', 'image:'])('%s is invalid', tag => {
     expect(parseTag(tag).kind).toBe('invalid');
   });
 });
@@ -183,6 +185,32 @@ describe('planNotebook', () => {
     const p = plan(notebookJson([{ code: 'x = 1', tags: [tag] }]));
     expect(p.diagnostics.map(d => d.code)).toContain(code);
     expect(p.steps).toHaveLength(1);
+  });
+
+  test("Kale's empty step: tag continues the step above, as an untagged cell does", () => {
+    const p = plan(
+      notebookJson([step('load', 'x = 1'), { code: 'y = x', tags: ['step:'] }, step('train', 'z = y'), { code: 'w = z', tags: ['step:'] }])
+    );
+    expect(p.diagnostics).toEqual([]);
+    expect(p.steps.map(s => [s.name, s.cells])).toEqual([
+      ['load', [0, 1]],
+      ['train', [2, 3]]
+    ]);
+  });
+
+  test("Kale's notebook: composition is refused on the cell, never read as an empty step", () => {
+    const p = plan(notebookJson([{ code: '', tags: ['notebook:notebook_a'] }, step('final', 'print(prediction)')]));
+    expect(p.diagnostics).toEqual([expect.objectContaining({ severity: 'error', code: 'notebook-composition', cell: 0 })]);
+    expect(p.diagnostics[0].message).toMatch(/notebook:notebook_a.*notebook_path.*Copy that notebook's cells into this notebook/);
+  });
+
+  test("Kale's enable_caching is every step's cache setting; a step's cache: tag wins", () => {
+    const p = plan(notebookJson([step('a', 'x = 1'), step('b', 'y = x', 'cache:enabled')], { kubeflow_notebook: { enable_caching: false } }));
+    expect(p.settings.cache).toBe(false);
+    expect(p.steps.map(s => [s.name, s.config.cache])).toEqual([
+      ['a', false],
+      ['b', true]
+    ]);
   });
 
   test('names that collide once sanitised are duplicate steps', () => {

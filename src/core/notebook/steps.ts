@@ -104,6 +104,20 @@ interface CellTags {
   config: ConfigTag[];
 }
 
+/**
+ * Kale 2.3 composes notebooks: a `notebook:` cell stands for the steps of the notebook its cell
+ * metadata `notebook_path` names. cellpipe does not, and left alone the cell would be an empty
+ * step that succeeds doing nothing, so it is an error that says what to do instead.
+ */
+function notebookReference(name: string, cell: number): Diagnostic {
+  return diagnostic(
+    'error',
+    'notebook-composition',
+    `Cell ${cell} is tagged notebook:${name}, a Kale composition: it stands for the steps of the notebook named by its cell metadata "notebook_path". cellpipe does not compose notebooks, so this pipeline would run without them. Copy that notebook's cells into this notebook as step: cells, or compile and run that notebook on its own.`,
+    cell
+  );
+}
+
 function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagnostic[]): CellTags {
   const parsed = tags.map(tag => [tag, parseTag(tag)] as [string, ParsedTag]);
   const specials = new Set<CellRole>();
@@ -120,6 +134,8 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
       result.prev.push(tag.name);
     } else if (isConfigTag(tag)) {
       result.config.push(tag);
+    } else if (tag.kind === 'notebook') {
+      diagnostics.push(notebookReference(tag.name, cell));
     } else if (tag.kind === 'unknown') {
       diagnostics.push(
         diagnostic(
@@ -250,7 +266,7 @@ export function planNotebook(notebook: Notebook, options: PlanOptions = {}): Not
   const stepFor = (name: string): Step => {
     let step = steps.get(name);
     if (!step) {
-      step = { name, cells: [], prev: [], config: emptyConfig() };
+      step = { name, cells: [], prev: [], config: { ...emptyConfig(), cache: settings.cache } };
       defaults.forEach(tag => applyConfigTag(step!.config, tag));
       steps.set(name, step);
     }

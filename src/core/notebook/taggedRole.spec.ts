@@ -7,6 +7,13 @@ describe('cell roles from tags', () => {
     expect(taggedRole(['parameters'])).toEqual({ role: 'parameters', step: null });
     expect(taggedRole(['pipeline-metrics'])).toEqual({ role: 'metrics', step: null });
     expect(taggedRole(['hide-input'])).toEqual({ role: 'none', step: null });
+    expect(taggedRole(['step:'])).toEqual({ role: 'none', step: null });
+  });
+
+  it("replaces Kale's empty step: tag when the cell gets a role", () => {
+    expect(setRole(['step:', 'x'], 'step', 'train')).toEqual(['step:train', 'x']);
+    expect(setStepName(['x', 'step:'], 'train')).toEqual(['x', 'step:train']);
+    expect(setRole(['step:'], 'skip')).toEqual(['skip']);
   });
 
   it('changes the role and keeps every foreign tag in place', () => {

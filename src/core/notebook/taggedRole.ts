@@ -25,8 +25,10 @@ const TAG_OF_ROLE: Record<Exclude<TaggedRole, 'none' | 'step'>, string> = {
   metrics: 'pipeline-metrics'
 };
 
+/** A step tag, Kale's empty `step:` (continue the step above) included, so a new role replaces it. */
 function isStepTag(tag: string): boolean {
-  return parseTag(tag).kind === 'step';
+  const kind = parseTag(tag).kind;
+  return kind === 'step' || kind === 'continuation';
 }
 
 function isRoleTag(tag: string): boolean {
@@ -64,7 +66,7 @@ export function setRole(tags: readonly string[], role: TaggedRole, stepName?: st
 
 /** `step:NAME`, or Kale's `block:NAME` when the cell already used that spelling (Kale can read it). */
 function stepTag(previous: readonly string[], name: string): string {
-  const kale = previous.some(tag => tag.startsWith('block:') && isStepTag(tag));
+  const kale = previous.some(tag => tag.startsWith('block:') && parseTag(tag).kind === 'step');
   return `${kale ? 'block' : 'step'}:${name}`;
 }
 

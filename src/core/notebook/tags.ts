@@ -6,6 +6,10 @@
 
 export type ParsedTag =
   | { kind: 'step'; name: string }
+  /** Kale's empty `step:` tag: the cell continues the step above it, as an untagged cell does. */
+  | { kind: 'continuation' }
+  /** Kale 2.3's `notebook:NAME`: the cell stands for another notebook's steps (cellpipe refuses it, see steps.ts). */
+  | { kind: 'notebook'; name: string }
   | { kind: 'prev'; name: string }
   | { kind: 'skip' }
   | { kind: 'prelude' } // `imports`, `functions`
@@ -77,9 +81,12 @@ function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedT
   switch (kind) {
     case 'step':
     case 'block': // Kale's legacy spelling
-      return parseStepName(tag, rest, 'step');
+      // Kale's grammar (`^step:([_a-z]...)?$`) allows exactly `step:` and reads it as an untagged cell.
+      return rest === '' ? { kind: 'continuation' } : parseStepName(tag, rest, 'step');
     case 'prev':
       return parseStepName(tag, rest, 'prev');
+    case 'notebook':
+      return { kind: 'notebook', name: rest };
     case 'limit': {
       const parts = splitParts(rest, 2);
       return parts && parts.every(part => NO_SPACE.test(part))

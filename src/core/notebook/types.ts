@@ -121,6 +121,8 @@ export interface NotebookSettings {
   };
   /** Extra volumes mounted into every step. */
   mounts: VolumeMount[];
+  /** Whether steps may reuse earlier outputs unless their `cache:` tag says otherwise (Kale's `enable_caching`); null: cellpipe's default. */
+  cache: boolean | null;
   /** Configuration tags applied to every step before its own tags (Kale's `steps_defaults`). */
   stepDefaults: string[];
   /** pip requirements added to every step's cluster environment. */

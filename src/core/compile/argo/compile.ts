@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
-import { hasArgoTemplateSyntax } from '../cluster/argoSafe';
+import { claimMounts } from '../cluster/claimMounts';
 import { dnsLabel, isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
 import { checkParameterNames, safeJson } from '../cluster/parameters';
@@ -59,25 +59,12 @@ function dataVolume(volume: VolumeOptions, options: ArgoOptions): Partial<ArgoWo
 
 /** Extra volumes of the notebook settings (existing claims) mounted into every step. */
 function settingsMounts(pipeline: Pipeline, out: CompileDiagnostics): { volumes: ArgoVolume[]; mounts: ArgoVolumeMount[] } {
-  const volumes: ArgoVolume[] = [];
-  const mounts: ArgoVolumeMount[] = [];
-  pipeline.settings.mounts.forEach((mount, i) => {
-    if (mount.type !== 'pvc') {
-      out.warning(
-        `volume ${JSON.stringify(mount.name)} of type ${mount.type} is not supported on the cluster and is not mounted; only existing claims (pvc) are`,
-        null,
-        'volume-unsupported'
-      );
-      return;
-    }
-    if (!/^\/[^\0]*$/.test(mount.mountPath) || hasArgoTemplateSyntax(mount.mountPath) || hasArgoTemplateSyntax(mount.name)) {
-      out.error(`volume ${JSON.stringify(mount.name)}: mount path ${JSON.stringify(mount.mountPath)} must be an absolute path without '{{'`);
-    }
-    const name = `cellpipe-mount-${i + 1}`;
-    volumes.push({ name, persistentVolumeClaim: { claimName: mount.name } });
-    mounts.push({ name, mountPath: mount.mountPath });
-  });
-  return { volumes, mounts };
+  const claims = claimMounts(pipeline, out);
+  const name = (i: number): string => `cellpipe-mount-${i + 1}`;
+  return {
+    volumes: claims.map((mount, i) => ({ name: name(i), persistentVolumeClaim: { claimName: mount.claim } })),
+    mounts: claims.map((mount, i) => ({ name: name(i), mountPath: mount.mountPath }))
+  };
 }
 
 function checkMap(what: string, map: Record<string, string> | undefined, out: CompileDiagnostics): Record<string, string> | undefined {

@@ -2,6 +2,7 @@ import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { compileKfp, compileKfpPipeline, kfpYaml, KFP_CREATE_PVC_TASK, KFP_DELETE_PVC_TASK, KFP_SETUP_TASK, type KfpPipeline } from '.';
 import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook, withoutRuntimeId } from '../cluster/__fixtures__/pipelines';
+import { notebookJson, step } from '../../__fixtures__/notebookBuilder';
 
 /** The parts of the KFP PipelineSpec these tests read (compileKfp returns it as plain JSON). */
 interface PipelineSpecView {
@@ -132,5 +133,28 @@ describe('random hostile notebooks', () => {
       }
     }
     expect(pythonCompileErrors(results.flatMap(scripts))).toEqual([]);
+  });
+});
+
+describe("the notebook's volumes (Kale's volumes)", () => {
+  test('an existing claim is mounted in every task, as on Argo; other types are reported, not mounted', () => {
+    const pipeline = pipelineOf(
+      notebookJson([step('load', 'x = 1'), step('train', 'y = x')], {
+        kubeflow_notebook: {
+          volumes: [
+            { name: 'raw-data', type: 'pvc', mount_point: '/data' },
+            { name: 'workspace', type: 'clone', mount_point: '/home/jovyan' }
+          ]
+        }
+      })
+    );
+    const { platformSpec, diagnostics } = compileKfp(pipeline);
+    const executors = (platformSpec as { platforms: { kubernetes: { deploymentSpec: { executors: Record<string, { pvcMount: unknown[] }> } } } })
+      .platforms.kubernetes.deploymentSpec.executors;
+    for (const executor of Object.values(executors)) {
+      expect(executor.pvcMount).toContainEqual({ mountPath: '/data', constant: 'raw-data' });
+      expect(executor.pvcMount).not.toContainEqual(expect.objectContaining({ mountPath: '/home/jovyan' }));
+    }
+    expect(diagnostics.map(d => d.code)).toContain('volume-unsupported');
   });
 });

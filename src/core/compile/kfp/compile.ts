@@ -12,6 +12,7 @@
 import type { Parameter } from '../../analysis';
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
+import { claimMounts } from '../cluster/claimMounts';
 import { CompileDiagnostics, orThrow } from '../cluster/diagnostics';
 import { dnsLabel } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
@@ -199,9 +200,11 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
       }
     };
   }
+  // The notebook's own volumes (Kale's `volumes`), mounted in every task as on Argo.
+  const extraMounts = claimMounts(pipeline, out).map(mount => ({ mountPath: mount.mountPath, constant: mount.claim }));
   const placement = (config: Json): Json => ({
     ...config,
-    pvcMount: [pvcMount(volume)],
+    pvcMount: [pvcMount(volume), ...extraMounts],
     ...(options.nodeSelector && Object.keys(options.nodeSelector).length ? { nodeSelector: { labels: { ...options.nodeSelector } } } : {}),
     ...(options.tolerations?.length ? { tolerations: options.tolerations.map(t => ({ ...t })) } : {})
   });
