@@ -29,6 +29,7 @@ function titanicCsv(): string {
 export const corpusCases: Record<string, CorpusCase> = {
   'churn_two_models.ipynb': { needs: ['numpy', 'pandas', 'sklearn'], params: () => ['N_TREES=15', 'C=2'] },
   'particle_simulation.ipynb': { needs: ['numpy'], params: () => ['STEPS=30'] },
+  'seeded_models.ipynb': { needs: ['numpy', 'pandas', 'sklearn'], params: () => ['N_ROWS=240'] },
   'housing_regression.ipynb': { needs: ['numpy', 'pandas', 'sklearn'], params: () => ['ALPHA=0.5'] },
   'kale_titanic.ipynb': {
     needs: ['numpy', 'pandas', 'sklearn'],
