@@ -14,7 +14,7 @@
 // (the end-to-end specs do).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
@@ -60,6 +60,30 @@ const startupPlugin = {
   }
 };
 
+/**
+ * Fingerprint of the analysis code (every source under src/core, and the installed @lezer
+ * packages' versions): the CLI's disk cache of cell facts (server/src/app/analysisCache.ts) holds
+ * facts of one version only.
+ */
+function analysisVersion() {
+  const hash = createHash('sha256');
+  const walk = dir => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(path);
+      } else if (/\.(ts|py)$/.test(entry.name) && !/\.spec\.ts$/.test(entry.name)) {
+        hash.update(path).update('\0').update(readFileSync(path)).update('\0');
+      }
+    }
+  };
+  walk('src/core');
+  for (const pkg of ['@lezer/python', '@lezer/lr', '@lezer/common']) {
+    hash.update(pkg).update(JSON.parse(readFileSync(join('node_modules', pkg, 'package.json'), 'utf8')).version);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -71,7 +95,8 @@ const common = {
   plugins: [startupPlugin],
   logLevel: 'warning',
   // Python sources (the step runtime, the launcher, probes) are bundled as text.
-  loader: { '.py': 'text' }
+  loader: { '.py': 'text' },
+  define: { CELLPIPE_ANALYSIS_VERSION: JSON.stringify(analysisVersion()) }
 };
 
 /** Bundle file name -> entry; cli/entry/bundles.ts says which command runs from which. */

@@ -1,7 +1,8 @@
-import { analyzeNotebook, formatDiagnostic, type AnalysisResult } from '../../../src/core/analysis';
+import { formatDiagnostic, type AnalysisResult } from '../../../src/core/analysis';
 import { hasErrors, parseNotebook, type Notebook } from '../../../src/core/notebook';
 import { buildPipeline, type Pipeline } from '../../../src/core/pipeline';
 import { CellpipeError } from '../errors';
+import { analyzeNotebookFile } from './analysisCache';
 import { readNotebookText, type NotebookFile } from './notebookFile';
 
 export interface LoadedPipeline {
@@ -18,7 +19,7 @@ export interface LoadedPipeline {
 export function loadPipeline(file: NotebookFile, warn: (line: string) => void = () => undefined): LoadedPipeline {
   const text = readNotebookText(file);
   const parsed = parseNotebook(text);
-  const analysis = analyzeNotebook(parsed.notebook ?? text, { defaultStepName: 'main' });
+  const analysis = analyzeNotebookFile(file, parsed.notebook ?? text);
   for (const d of analysis.diagnostics.filter(d => d.severity === 'warning')) {
     warn(formatDiagnostic(d));
   }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { analyzeNotebook, formatAnalysisReport, toAnalysisReport, type AnalysisResult, type StepPackages } from '../../../src/core/analysis';
+import { formatAnalysisReport, toAnalysisReport, type AnalysisResult, type StepPackages } from '../../../src/core/analysis';
+import { analyzeNotebookFile } from '../app/analysisCache';
 import { hasErrors } from '../../../src/core/notebook';
 import { notebookInFolder, readNotebookText, type NotebookFile } from '../app/notebookFile';
 import { EXIT_FAILED, EXIT_USAGE } from './exitCodes';
@@ -40,7 +41,7 @@ export function registerAnalyze(program: Command): void {
     .exitOverride(error => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE))
     .action(async (path: string, flags: AnalyzeFlags) => {
       const file = notebookInFolder(process.cwd(), path);
-      let result = analyzeNotebook(readNotebookText(file), { defaultStepName: 'main' });
+      let result = analyzeNotebookFile(file, readNotebookText(file));
       let packages: StepPackages | undefined;
       if (flags.packages && !hasErrors(result.diagnostics)) {
         ({ packages, result } = await stepPackages(file, result, flags.python));

@@ -18,19 +18,35 @@ const ANALYSED_ROLES: Partial<Record<CellRole, { prelude: boolean }>> = {
 };
 
 /**
+ * Where an Analyzer may find the facts of cells analysed by an earlier process (the CLI keeps them
+ * on disk: server/src/app/analysisCache.ts). Keys say everything the facts depend on but the
+ * analysis code itself: the cell's source, its role and the trust the notebook's classes allow;
+ * a store must hold facts of one version of that code only.
+ */
+export interface CellFactsStore {
+  get(key: string): CellFacts | undefined;
+  /** Facts just computed for `key` (what the store keeps of them is its own business). */
+  set(key: string, facts: CellFacts): void;
+}
+
+/**
  * A cache that keeps what the last analysis used: entries unused by one analysis are dropped after
- * the next, so editing a cell does not grow it without bound.
+ * the next, so editing a cell does not grow it without bound. Misses are looked up in `store`, if
+ * any, before they are computed.
  */
 class GenerationCache<T> {
   private current = new Map<string, T>();
   private previous = new Map<string, T>();
   misses = 0;
 
+  constructor(private readonly store?: { get(key: string): T | undefined; set(key: string, value: T): void }) {}
+
   get(key: string, compute: () => T): T {
-    let value = this.current.get(key) ?? this.previous.get(key);
+    let value = this.current.get(key) ?? this.previous.get(key) ?? this.store?.get(key);
     if (value === undefined) {
       value = compute();
       this.misses++;
+      this.store?.set(key, value);
     }
     this.current.set(key, value);
     return value;
@@ -48,7 +64,7 @@ class GenerationCache<T> {
  * Identical cells share facts wherever they are, so moving a cell costs nothing either.
  */
 export class Analyzer {
-  private readonly cells = new GenerationCache<CellFacts>();
+  private readonly cells: GenerationCache<CellFacts>;
   private readonly parameters = new GenerationCache<CellParameters>();
   private readonly summaries = new WeakMap<CellFacts, CellSummary>();
   private readonly calls = new CallResolver();
@@ -64,7 +80,13 @@ export class Analyzer {
     return summary;
   }
 
-  constructor(private readonly options: PlanOptions = {}) {}
+  /** @param store facts of cells analysed before, by another process (the CLI's disk cache) */
+  constructor(
+    private readonly options: PlanOptions = {},
+    store?: CellFactsStore
+  ) {
+    this.cells = new GenerationCache<CellFacts>(store);
+  }
 
   /** Cells parsed since the analyzer was created (for tests and benchmarks). */
   get parsedCells(): number {
@@ -153,7 +175,7 @@ function emptyResult(diagnostics: Diagnostic[]): AnalysisResult {
   return { plan: null, steps: [], parameters: [], metrics: [], cells: [], facts: [], diagnostics };
 }
 
-/** Analyses a notebook (JSON text, parsed JSON or a read Notebook) in one go, without caching. */
-export function analyzeNotebook(input: unknown, options: PlanOptions = {}): AnalysisResult {
-  return new Analyzer(options).analyze(input);
+/** Analyses a notebook (JSON text, parsed JSON or a read Notebook) in one go, with `store`'s facts if given. */
+export function analyzeNotebook(input: unknown, options: PlanOptions = {}, store?: CellFactsStore): AnalysisResult {
+  return new Analyzer(options, store).analyze(input);
 }

@@ -1,5 +1,5 @@
 export * from './types';
-export { Analyzer, analyzeNotebook } from './analyzer';
+export { Analyzer, analyzeNotebook, type CellFactsStore } from './analyzer';
 export { analyzeCell, summarizeCell } from './cellFacts';
 export { inferDataflow, type Dataflow, type DataflowInput } from './dataflow';
 export { readParameters } from './parameters';

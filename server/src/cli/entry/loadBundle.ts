@@ -15,9 +15,9 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { constants as vmConstants, Script } from 'node:vm';
+import { cacheHome } from '../../cacheHome';
 
 export const COMPILE_CACHE_ENV = 'CELLPIPE_COMPILE_CACHE';
 
@@ -30,9 +30,7 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
   if (setting) {
     return setting;
   }
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');
-  return join(base, 'cellpipe', 'compile-cache');
+  return join(cacheHome(env), 'compile-cache');
 }
 
 /**

@@ -112,11 +112,28 @@ describe('the code cache', () => {
     expect(readFileSync(join(cache, files[0])).length).toBeGreaterThan(1000);
   });
 
-  test('CELLPIPE_COMPILE_CACHE=0 writes nothing', () => {
+  test('CELLPIPE_COMPILE_CACHE=0 and CELLPIPE_ANALYSIS_CACHE=0 write nothing', () => {
     const home = mkdtempSync(join(tmpdir(), 'cellpipe-home-'));
-    const result = run(cli, ['analyze', '--json', notebook], { CELLPIPE_COMPILE_CACHE: '0', HOME: home, XDG_CACHE_HOME: '' });
+    const env = { CELLPIPE_COMPILE_CACHE: '0', CELLPIPE_ANALYSIS_CACHE: '0', HOME: home, XDG_CACHE_HOME: '' };
+    const result = run(cli, ['analyze', '--json', notebook], env);
     expect(result.status).toBe(0);
     expect(readdirSync(home)).toEqual([]);
+  });
+
+  test("a notebook's cell facts are cached for the next command: the same report, from a file of the user's own", () => {
+    const home = mkdtempSync(join(tmpdir(), 'cellpipe-home-'));
+    const env = { CELLPIPE_COMPILE_CACHE: '0', HOME: home, XDG_CACHE_HOME: '' };
+    const expected = run(cli, ['analyze', '--json', notebook], { ...env, CELLPIPE_ANALYSIS_CACHE: '0' });
+    expect(run(cli, ['analyze', '--json', notebook], env)).toEqual(expected);
+    const folder = join(home, '.cache', 'cellpipe', 'analysis');
+    const [file] = readdirSync(folder);
+    const written = readFileSync(join(folder, file), 'utf8');
+    expect(JSON.parse(written).cells.length).toBeGreaterThan(0);
+    expect(run(cli, ['analyze', '--json', notebook], env)).toEqual(expected);
+    expect(run(cli, ['compile', notebook, '--target', 'argo'], env)).toEqual(
+      run(full, ['compile', notebook, '--target', 'argo'], { ...env, CELLPIPE_ANALYSIS_CACHE: '0' })
+    );
+    expect(readFileSync(join(folder, file), 'utf8')).toEqual(written);
   });
 
   test('an unwritable cache folder costs nothing but the cache', () => {
