@@ -62,6 +62,15 @@ test('only the composition notebooks are refused: the roots on their notebook: c
   });
 });
 
+test("every tag of Kale's notebooks is one cellpipe knows (report: too): none is an unknown-tag warning", () => {
+  const unknown = notebooks.flatMap(name => {
+    const notebook = parseNotebook(readFileSync(join(FIXTURES, name), 'utf8')).notebook!;
+    const diagnostics = analyzeNotebook(notebook, { defaultStepName: 'main' }).diagnostics;
+    return diagnostics.filter(d => d.code === 'unknown-tag').map(d => `${name} cell ${d.cell}: ${d.message}`);
+  });
+  expect(unknown).toEqual([]);
+});
+
 describe.each(notebooks.filter(name => !('refused' in outcomes[name])))('%s', name => {
   const expected = outcomes[name] as Extract<Outcome, { steps: unknown }>;
   const pipeline = () => {
