@@ -12,7 +12,7 @@ const KALE_ACCESS_MODES: Record<string, string> = {
 /** Reads typed values out of one metadata object, reporting values of the wrong type. */
 class MetadataReader {
   constructor(
-    private readonly source: Record<string, unknown>,
+    readonly source: Record<string, unknown>,
     private readonly prefix: string,
     private readonly diagnostics: Diagnostic[]
   ) {}
@@ -72,6 +72,13 @@ class MetadataReader {
     return list.every(item => typeof item === 'string') ? (list as string[]) : this.wrongType(key, 'a list of strings');
   }
 
+  /** A reader for each object of the list at `key` (other items are skipped), named `key[i]` in diagnostics. */
+  records(key: string): MetadataReader[] {
+    return (this.list(key) ?? []).flatMap((item, i) =>
+      isRecord(item) ? [new MetadataReader(item, `${this.prefix}.${key}[${i}]`, this.diagnostics)] : []
+    );
+  }
+
   child(key: string): MetadataReader | null {
     const record = this.record(key);
     return record ? new MetadataReader(record, `${this.prefix}.${key}`, this.diagnostics) : null;
@@ -94,10 +101,6 @@ function emptySettings(): NotebookSettings {
   };
 }
 
-function readMount(raw: unknown, mount: (m: Record<string, unknown>) => VolumeMount | null): VolumeMount[] {
-  return isRecord(raw) ? [mount(raw)].filter((m): m is VolumeMount => m !== null) : [];
-}
-
 function stringField(record: Record<string, unknown>, ...keys: string[]): string | null {
   for (const key of keys) {
     const value = record[key];
@@ -111,36 +114,44 @@ function stringField(record: Record<string, unknown>, ...keys: string[]): string
   return null;
 }
 
-function kaleMount(raw: Record<string, unknown>): VolumeMount | null {
+function kaleMount(volume: MetadataReader): VolumeMount[] {
+  const raw = volume.source;
   const mountPath = stringField(raw, 'mount_point');
   const name = stringField(raw, 'name');
   if (!mountPath || !name) {
-    return null;
+    return [];
   }
   const size = stringField(raw, 'size');
   const unit = stringField(raw, 'size_type');
-  return {
-    name,
-    mountPath,
-    type: stringField(raw, 'type') ?? 'pvc',
-    size: size ? `${size}${unit ?? ''}` : null,
-    storageClass: stringField(raw, 'storage_class_name')
-  };
+  return [
+    {
+      name,
+      mountPath,
+      type: stringField(raw, 'type') ?? 'pvc',
+      size: size ? `${size}${unit ?? ''}` : null,
+      storageClass: stringField(raw, 'storage_class_name'),
+      exposeAsEnvVar: volume.boolean('expose_as_env_var') ?? false
+    }
+  ];
 }
 
-function cellpipeMount(raw: Record<string, unknown>): VolumeMount | null {
+function cellpipeMount(volume: MetadataReader): VolumeMount[] {
+  const raw = volume.source;
   const mountPath = stringField(raw, 'mountPath');
   const name = stringField(raw, 'name');
   if (!mountPath || !name) {
-    return null;
+    return [];
   }
-  return {
-    name,
-    mountPath,
-    type: stringField(raw, 'type') ?? 'pvc',
-    size: stringField(raw, 'size'),
-    storageClass: stringField(raw, 'storageClass')
-  };
+  return [
+    {
+      name,
+      mountPath,
+      type: stringField(raw, 'type') ?? 'pvc',
+      size: stringField(raw, 'size'),
+      storageClass: stringField(raw, 'storageClass'),
+      exposeAsEnvVar: volume.boolean('exposeAsEnvVar') ?? false
+    }
+  ];
 }
 
 function applyKale(settings: NotebookSettings, kale: MetadataReader): void {
@@ -151,7 +162,7 @@ function applyKale(settings: NotebookSettings, kale: MetadataReader): void {
   settings.volume.storageClass = kale.string('storage_class_name');
   const mode = kale.string('volume_access_mode');
   settings.volume.accessMode = mode ? (KALE_ACCESS_MODES[mode] ?? mode) : null;
-  settings.mounts = (kale.list('volumes') ?? []).flatMap(raw => readMount(raw, kaleMount));
+  settings.mounts = kale.records('volumes').flatMap(kaleMount);
   settings.stepDefaults = kale.strings('steps_defaults') ?? [];
   settings.cache = kale.boolean('enable_caching');
 }
@@ -169,9 +180,8 @@ function applyCellpipe(settings: NotebookSettings, own: MetadataReader): void {
       accessMode: volume.string('accessMode') ?? settings.volume.accessMode
     };
   }
-  const mounts = own.list('mounts');
-  if (mounts) {
-    settings.mounts = mounts.flatMap(raw => readMount(raw, cellpipeMount));
+  if (own.list('mounts')) {
+    settings.mounts = own.records('mounts').flatMap(cellpipeMount);
   }
   settings.stepDefaults = own.strings('stepDefaults') ?? settings.stepDefaults;
   settings.requirements = own.strings('requirements') ?? settings.requirements;

@@ -105,6 +105,8 @@ export interface VolumeMount {
   type: string;
   size: string | null;
   storageClass: string | null;
+  /** Kale's `expose_as_env_var`: every step sees the mount path in KALE_VOLUME_<NAME> (compile/cluster/claimMounts.ts). */
+  exposeAsEnvVar: boolean;
 }
 
 /** Notebook-level settings: cellpipe's own `metadata.cellpipe` over Kale's `metadata.kubeflow_notebook`. */

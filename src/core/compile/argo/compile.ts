@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
-import { claimMounts } from '../cluster/claimMounts';
+import { claimMountEnv, claimMounts } from '../cluster/claimMounts';
 import { dnsLabel, isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
 import { checkParameterNames, safeJson } from '../cluster/parameters';
@@ -57,13 +57,14 @@ function dataVolume(volume: VolumeOptions, options: ArgoOptions): Partial<ArgoWo
   };
 }
 
-/** Extra volumes of the notebook settings (existing claims) mounted into every step. */
-function settingsMounts(pipeline: Pipeline, out: CompileDiagnostics): { volumes: ArgoVolume[]; mounts: ArgoVolumeMount[] } {
+/** Extra volumes of the notebook settings (existing claims) mounted into every step, and the variables naming their paths. */
+function settingsMounts(pipeline: Pipeline, out: CompileDiagnostics): { volumes: ArgoVolume[]; mounts: ArgoVolumeMount[]; env: ArgoEnvVar[] } {
   const claims = claimMounts(pipeline, out);
   const name = (i: number): string => `cellpipe-mount-${i + 1}`;
   return {
     volumes: claims.map((mount, i) => ({ name: name(i), persistentVolumeClaim: { claimName: mount.claim } })),
-    mounts: claims.map((mount, i) => ({ name: name(i), mountPath: mount.mountPath }))
+    mounts: claims.map((mount, i) => ({ name: name(i), mountPath: mount.mountPath })),
+    env: claimMountEnv(claims)
   };
 }
 
@@ -106,7 +107,7 @@ export function stepOutputs(stepId: string): NonNullable<ArgoTemplate['outputs']
 
 function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod, options: ArgoOptions, out: CompileDiagnostics): ArgoTemplate {
   const config = podConfig(pipeline, step, options, out);
-  const env = baseEnv(pipeline, true);
+  const env = [...baseEnv(pipeline, true), ...shared.volumeEnv];
   for (const secret of config.secrets) {
     env.push({ name: secret.env, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });
   }
@@ -157,6 +158,8 @@ interface SharedPod {
   /** The runtime file (written by the setup template) and the step scripts. */
   scripts: StepScripts;
   mounts: ArgoVolumeMount[];
+  /** What a step's container declares for the exposed volumes: a pod sees no other pod's environment. */
+  volumeEnv: ArgoEnvVar[];
   environments: EnvironmentPlan;
 }
 
@@ -193,6 +196,7 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
     labels: { [ARGO_LABELS.pipeline]: pipelineLabel },
     scripts: compileStepScripts(pipeline),
     mounts: [{ name: ARGO_DATA_VOLUME, mountPath: DATA_MOUNT_PATH }, ...extra.mounts],
+    volumeEnv: extra.env,
     environments
   };
   if (options.nodeSelector) {

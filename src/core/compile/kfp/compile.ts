@@ -12,7 +12,7 @@
 import type { Parameter } from '../../analysis';
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
-import { claimMounts } from '../cluster/claimMounts';
+import { claimMountEnv, claimMounts } from '../cluster/claimMounts';
 import { CompileDiagnostics, orThrow } from '../cluster/diagnostics';
 import { dnsLabel } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
@@ -201,7 +201,10 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     };
   }
   // The notebook's own volumes (Kale's `volumes`), mounted in every task as on Argo.
-  const extraMounts = claimMounts(pipeline, out).map(mount => ({ mountPath: mount.mountPath, constant: mount.claim }));
+  const claims = claimMounts(pipeline, out);
+  const extraMounts = claims.map(mount => ({ mountPath: mount.mountPath, constant: mount.claim }));
+  // Kale's expose_as_env_var: set on each step's container, as Kale's set_env_variable does.
+  const volumeEnv = claimMountEnv(claims);
   const placement = (config: Json): Json => ({
     ...config,
     pvcMount: [pvcMount(volume), ...extraMounts],
@@ -261,6 +264,7 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
         // Events go to a file on the volume, not the log; its imports resolve in the environment
         // the setup task installed (PipelineContainerSpec.env).
         env: [
+          ...volumeEnv,
           { name: RUNTIME_ENV.events, value: podEventsFile(step.id) },
           ...(environment ? [{ name: 'PYTHONPATH', value: environmentPath(environment) }] : [])
         ]
