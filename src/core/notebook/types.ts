@@ -109,6 +109,13 @@ export interface VolumeMount {
   exposeAsEnvVar: boolean;
 }
 
+/** Kale's `security_context`: whom every step's pod runs as on a cluster. */
+export interface SecurityContext {
+  runAsUser: number;
+  runAsGroup: number;
+  runAsNonRoot: boolean;
+}
+
 /** Notebook-level settings: cellpipe's own `metadata.cellpipe` over Kale's `metadata.kubeflow_notebook`. */
 export interface NotebookSettings {
   pipelineName: string | null;
@@ -133,6 +140,12 @@ export interface NotebookSettings {
   installRequirements: boolean;
   /** Where pip installs from on the cluster. */
   packageIndex: PackageIndex;
+  /**
+   * Kale's `security_context`, its missing keys Kale's defaults; null when the metadata has none or
+   * says `enabled: false`. Kale applies its defaults to a notebook without the key too; cellpipe does
+   * not, so compiled pipelines of existing notebooks stay as they were (metadata.ts says why).
+   */
+  securityContext: SecurityContext | null;
 }
 
 /**
