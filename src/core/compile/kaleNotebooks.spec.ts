@@ -62,6 +62,28 @@ test('only the composition notebooks are refused: the roots on their notebook: c
   });
 });
 
+test("every tag of Kale's notebooks is one cellpipe knows (report: too): none is an unknown-tag warning", () => {
+  const unknown = notebooks.flatMap(name => {
+    const notebook = parseNotebook(readFileSync(join(FIXTURES, name), 'utf8')).notebook!;
+    const diagnostics = analyzeNotebook(notebook, { defaultStepName: 'main' }).diagnostics;
+    return diagnostics.filter(d => d.code === 'unknown-tag').map(d => `${name} cell ${d.cell}: ${d.message}`);
+  });
+  expect(unknown).toEqual([]);
+});
+
+test("tests-mount_pvc_env_var's volume (expose_as_env_var) gives every step KALE_VOLUME_RAW_DATA=/data on Argo and KFP", () => {
+  const notebook = parseNotebook(readFileSync(join(FIXTURES, 'tests-mount_pvc_env_var.ipynb'), 'utf8')).notebook!;
+  const pipeline = buildPipeline(notebook, analyzeNotebook(notebook, { defaultStepName: 'main' }), { notebookPath: 'tests-mount_pvc_env_var.ipynb' });
+  const variable = { name: 'KALE_VOLUME_RAW_DATA', value: '/data' };
+  const [workflow] = parseAllDocuments(compileTarget(pipeline, 'argo').files[0].content).map(d => d.toJS() as ArgoWorkflow);
+  const [spec] = parseAllDocuments(compileTarget(pipeline, 'kfp').files[0].content).map(d => d.toJS());
+  expect(pipeline.steps.length).toBeGreaterThan(0);
+  for (const step of pipeline.steps) {
+    expect(workflow.spec.templates.find(t => t.name === step.id)!.script!.env).toContainEqual(variable);
+    expect(spec.deploymentSpec.executors[`exec-${step.id}`].container.env).toContainEqual(variable);
+  }
+});
+
 describe.each(notebooks.filter(name => !('refused' in outcomes[name])))('%s', name => {
   const expected = outcomes[name] as Extract<Outcome, { steps: unknown }>;
   const pipeline = () => {

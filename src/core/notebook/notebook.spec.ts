@@ -82,15 +82,20 @@ describe('parseTag', () => {
     ['retry:3', { kind: 'retry', count: 3 }],
     ['timeout:1h30m', { kind: 'timeout', duration: '1h30m' }],
     ['timeout:90', { kind: 'timeout', duration: '90' }],
+    ['report:enabled', { kind: 'report', enabled: true }],
+    ['report:disabled', { kind: 'report', enabled: false }],
     ['toc', { kind: 'unknown', tag: 'toc' }],
     ['hide-input', { kind: 'unknown', tag: 'hide-input' }]
   ])('%s', (tag, expected) => {
     expect(parseTag(tag)).toEqual(expected);
   });
 
-  test.each(['step: ', 'step:a\nb', 'limit:cpu', 'secret:a:b:1bad', 'cache:maybe', 'retry:-1', 'timeout:soon', 'image:'])('%s is invalid', tag => {
-    expect(parseTag(tag).kind).toBe('invalid');
-  });
+  test.each(['step: ', 'step:a\nb', 'limit:cpu', 'secret:a:b:1bad', 'cache:maybe', 'retry:-1', 'timeout:soon', 'image:', 'report:', 'report:yes'])(
+    '%s is invalid',
+    tag => {
+      expect(parseTag(tag).kind).toBe('invalid');
+    }
+  );
 });
 
 describe('planNotebook', () => {
@@ -185,6 +190,19 @@ describe('planNotebook', () => {
     const p = plan(notebookJson([{ code: 'x = 1', tags: [tag] }]));
     expect(p.diagnostics.map(d => d.code)).toContain(code);
     expect(p.steps).toHaveLength(1);
+  });
+
+  test("Kale's report: tag is recognised: report:enabled gets an info on its cell saying cellpipe makes no HTML report, report:disabled nothing", () => {
+    const p = plan(
+      notebookJson([step('load', 'x = 1', 'report:disabled'), step('train', 'y = x', 'report:enabled'), { code: 'z = y', tags: ['report:often'] }])
+    );
+    expect(p.diagnostics.map(d => [d.severity, d.code, d.cell])).toEqual([
+      ['info', 'kale-report-tag', 1],
+      ['error', 'invalid-tag', 2]
+    ]);
+    expect(p.diagnostics[0].message).toMatch(/report:enabled.*no HTML report.*cellpipe sidebar/);
+    expect(p.diagnostics[1].message).toContain('write report:enabled or report:disabled');
+    expect(p.steps.map(s => s.name)).toEqual(['load', 'train']);
   });
 
   test("Kale's empty step: tag continues the step above, as an untagged cell does", () => {

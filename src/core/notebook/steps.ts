@@ -96,6 +96,20 @@ function applyConfigTag(config: StepConfig, tag: ConfigTag): string | null {
   }
 }
 
+/**
+ * Kale's `report:enabled` asks for an HTML report of the step's cell outputs, a KFP artifact.
+ * cellpipe makes no such report, so the tag is recognised but has no effect; `report:disabled`
+ * asks for what cellpipe does anyway and gets no diagnostic.
+ */
+function htmlReportRequest(cell: number): Diagnostic {
+  return diagnostic(
+    'info',
+    'kale-report-tag',
+    `Cell ${cell} is tagged report:enabled, which asks Kale for an HTML report of the step's outputs. cellpipe makes no HTML report: select the step in the cellpipe sidebar (or run \`cellpipe logs RUN STEP\`) to see what it printed and the values it saved. The tag can stay; cellpipe ignores it.`,
+    cell
+  );
+}
+
 /** What the tags of one code cell say, with the diagnostics about them. */
 interface CellTags {
   role: CellRole;
@@ -136,6 +150,8 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
       result.config.push(tag);
     } else if (tag.kind === 'notebook') {
       diagnostics.push(notebookReference(tag.name, cell));
+    } else if (tag.kind === 'report' && tag.enabled) {
+      diagnostics.push(htmlReportRequest(cell));
     } else if (tag.kind === 'unknown') {
       diagnostics.push(
         diagnostic(

@@ -25,6 +25,8 @@ export type ParsedTag =
   | { kind: 'timeout'; duration: string }
   /** `pip:SPEC` adds a pip requirement to the step's environment on a cluster; `pip:none` installs nothing for it. */
   | { kind: 'pip'; requirement: string | null }
+  /** Kale's `report:enabled|disabled`: whether Kale renders the step's outputs into an HTML report (cellpipe makes none, see steps.ts). */
+  | { kind: 'report'; enabled: boolean }
   | { kind: 'unknown'; tag: string }
   | { kind: 'invalid'; tag: string; reason: string };
 
@@ -112,6 +114,10 @@ function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedT
       return rest === 'enabled' || rest === 'disabled'
         ? { kind: 'cache', enabled: rest === 'enabled' }
         : invalid(tag, 'write cache:enabled or cache:disabled');
+    case 'report':
+      return rest === 'enabled' || rest === 'disabled'
+        ? { kind: 'report', enabled: rest === 'enabled' }
+        : invalid(tag, "write report:enabled or report:disabled (Kale's HTML report of the step; cellpipe makes none)");
     case 'retry':
       return /^\d{1,3}$/.test(rest)
         ? { kind: 'retry', count: Number(rest) }

@@ -105,6 +105,15 @@ export interface VolumeMount {
   type: string;
   size: string | null;
   storageClass: string | null;
+  /** Kale's `expose_as_env_var`: every step sees the mount path in KALE_VOLUME_<NAME> (compile/cluster/claimMounts.ts). */
+  exposeAsEnvVar: boolean;
+}
+
+/** Kale's `security_context`: whom every step's pod runs as on a cluster. */
+export interface SecurityContext {
+  runAsUser: number;
+  runAsGroup: number;
+  runAsNonRoot: boolean;
 }
 
 /** Notebook-level settings: cellpipe's own `metadata.cellpipe` over Kale's `metadata.kubeflow_notebook`. */
@@ -131,6 +140,12 @@ export interface NotebookSettings {
   installRequirements: boolean;
   /** Where pip installs from on the cluster. */
   packageIndex: PackageIndex;
+  /**
+   * Kale's `security_context`, its missing keys Kale's defaults; null when the metadata has none or
+   * says `enabled: false`. Kale applies its defaults to a notebook without the key too; cellpipe does
+   * not, so compiled pipelines of existing notebooks stay as they were (metadata.ts says why).
+   */
+  securityContext: SecurityContext | null;
 }
 
 /**

@@ -6,12 +6,13 @@
  */
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
-import { claimMounts } from '../cluster/claimMounts';
+import { claimMountEnv, claimMounts } from '../cluster/claimMounts';
 import { dnsLabel, isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
 import { checkParameterNames, safeJson } from '../cluster/parameters';
 import { checkObjectSize, CompileDiagnostics, orThrow } from '../cluster/diagnostics';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
+import { SECURITY_CONTEXT_HOME, securityContextOf } from '../cluster/securityContext';
 import { setupScript } from '../cluster/setupScript';
 import {
   ENVIRONMENT_ANNOTATION,
@@ -27,7 +28,7 @@ import { podEventsFile, RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '
 import { compileStepScripts, type StepScripts } from '../stepScript';
 import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
 import type { ArgoOptions } from './options';
-import type { ArgoEnvVar, ArgoTemplate, ArgoVolume, ArgoVolumeMount, ArgoWorkflow, ArgoWorkflowSpec } from './types';
+import type { ArgoEnvVar, ArgoPodSecurityContext, ArgoTemplate, ArgoVolume, ArgoVolumeMount, ArgoWorkflow, ArgoWorkflowSpec } from './types';
 
 /** Longest generateName prefix: Kubernetes appends 5 characters and a name has at most 63. */
 export const MAX_GENERATE_NAME = 58;
@@ -57,13 +58,14 @@ function dataVolume(volume: VolumeOptions, options: ArgoOptions): Partial<ArgoWo
   };
 }
 
-/** Extra volumes of the notebook settings (existing claims) mounted into every step. */
-function settingsMounts(pipeline: Pipeline, out: CompileDiagnostics): { volumes: ArgoVolume[]; mounts: ArgoVolumeMount[] } {
+/** Extra volumes of the notebook settings (existing claims) mounted into every step, and the variables naming their paths. */
+function settingsMounts(pipeline: Pipeline, out: CompileDiagnostics): { volumes: ArgoVolume[]; mounts: ArgoVolumeMount[]; env: ArgoEnvVar[] } {
   const claims = claimMounts(pipeline, out);
   const name = (i: number): string => `cellpipe-mount-${i + 1}`;
   return {
     volumes: claims.map((mount, i) => ({ name: name(i), persistentVolumeClaim: { claimName: mount.claim } })),
-    mounts: claims.map((mount, i) => ({ name: name(i), mountPath: mount.mountPath }))
+    mounts: claims.map((mount, i) => ({ name: name(i), mountPath: mount.mountPath })),
+    env: claimMountEnv(claims)
   };
 }
 
@@ -106,7 +108,7 @@ export function stepOutputs(stepId: string): NonNullable<ArgoTemplate['outputs']
 
 function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod, options: ArgoOptions, out: CompileDiagnostics): ArgoTemplate {
   const config = podConfig(pipeline, step, options, out);
-  const env = baseEnv(pipeline, true);
+  const env = [...baseEnv(pipeline, true), ...shared.identityEnv, ...shared.volumeEnv];
   for (const secret of config.secrets) {
     env.push({ name: secret.env, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });
   }
@@ -139,15 +141,19 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
   if (config.timeoutSeconds) {
     template.activeDeadlineSeconds = String(config.timeoutSeconds);
   }
-  return withPlacement(template, options);
+  return withPlacement(template, options, shared);
 }
 
-function withPlacement(template: ArgoTemplate, options: ArgoOptions): ArgoTemplate {
+/** Where the pod may run (options) and whom it runs as (the notebook's security context). */
+function withPlacement(template: ArgoTemplate, options: ArgoOptions, shared: SharedPod): ArgoTemplate {
   if (options.nodeSelector && Object.keys(options.nodeSelector).length) {
     template.nodeSelector = { ...options.nodeSelector };
   }
   if (options.tolerations?.length) {
     template.tolerations = options.tolerations.map(t => ({ ...t }));
+  }
+  if (shared.securityContext) {
+    template.securityContext = { ...shared.securityContext };
   }
   return template;
 }
@@ -157,12 +163,17 @@ interface SharedPod {
   /** The runtime file (written by the setup template) and the step scripts. */
   scripts: StepScripts;
   mounts: ArgoVolumeMount[];
+  /** What a step's container declares for the exposed volumes: a pod sees no other pod's environment. */
+  volumeEnv: ArgoEnvVar[];
   environments: EnvironmentPlan;
+  securityContext: ArgoPodSecurityContext | null;
+  /** HOME when a security context applies (SECURITY_CONTEXT_HOME), for the steps and the setup task. */
+  identityEnv: ArgoEnvVar[];
 }
 
 /** Env of the setup pod: the data folder, and the package index secret's keys as pip's env vars (by name only). */
-function setupEnv(pipeline: Pipeline, environments: EnvironmentPlan): ArgoEnvVar[] {
-  const env = baseEnv(pipeline, false);
+function setupEnv(pipeline: Pipeline, environments: EnvironmentPlan, identityEnv: ArgoEnvVar[]): ArgoEnvVar[] {
+  const env = [...baseEnv(pipeline, false), ...identityEnv];
   if (environments.sets.length && environments.secret) {
     for (const { key, env: name } of INDEX_SECRET_KEYS) {
       env.push({ name, valueFrom: { secretKeyRef: { name: environments.secret, key, optional: true } } });
@@ -188,12 +199,16 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
   warnReadWriteOnce(pipeline, volume, out, environments.sets.length > 0);
   reportEnvironments(pipeline, environments, volume, setupRuntime, step => step.config.image ?? setupRuntime.image, out);
   const extra = settingsMounts(pipeline, out);
+  const securityContext = securityContextOf(pipeline, out);
   const pipelineLabel = dnsLabel(pipeline.name, 63);
   const shared: SharedPod = {
     labels: { [ARGO_LABELS.pipeline]: pipelineLabel },
     scripts: compileStepScripts(pipeline),
     mounts: [{ name: ARGO_DATA_VOLUME, mountPath: DATA_MOUNT_PATH }, ...extra.mounts],
-    environments
+    volumeEnv: extra.env,
+    environments,
+    securityContext,
+    identityEnv: securityContext ? [{ ...SECURITY_CONTEXT_HOME }] : []
   };
   if (options.nodeSelector) {
     checkMap('node selector', options.nodeSelector, out);
@@ -212,11 +227,12 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
         image: setupRuntime.image,
         command: [setupRuntime.python],
         source: setupScript(shared.scripts.runtime, environments),
-        env: setupEnv(pipeline, environments),
+        env: setupEnv(pipeline, environments, shared.identityEnv),
         volumeMounts: shared.mounts
       }
     },
-    options
+    options,
+    shared
   );
   const dag: ArgoTemplate = {
     name: ARGO_ENTRYPOINT,

@@ -17,6 +17,8 @@ const quantityMap = {
   additionalProperties: { type: 'string', pattern: '^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?$' }
 };
 const intString = { type: 'string', pattern: '^[0-9]+$' };
+/** A user or group id: Kubernetes takes an int64 of 0 or more. */
+const unixId = { type: 'integer', minimum: 0 };
 
 const envVar = strict(
   {
@@ -90,7 +92,8 @@ const template = strict(
     retryStrategy: strict({ limit: intString, retryPolicy: { enum: ['OnFailure', 'OnError', 'Always'] } }, ['limit']),
     activeDeadlineSeconds: intString,
     nodeSelector: STRING_MAP,
-    tolerations: { type: 'array', items: toleration }
+    tolerations: { type: 'array', items: toleration },
+    securityContext: strict({ runAsUser: unixId, runAsGroup: unixId, runAsNonRoot: { type: 'boolean' } })
   },
   ['name']
 );

@@ -62,6 +62,14 @@ export interface ArgoTemplate {
   activeDeadlineSeconds?: string;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
+  /** The pod's securityContext (a PodSecurityContext): the notebook's security_context. */
+  securityContext?: ArgoPodSecurityContext;
+}
+
+export interface ArgoPodSecurityContext {
+  runAsUser: number;
+  runAsGroup: number;
+  runAsNonRoot: boolean;
 }
 
 export interface ArgoVolumeClaimTemplate {

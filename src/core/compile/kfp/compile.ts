@@ -12,12 +12,13 @@
 import type { Parameter } from '../../analysis';
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
-import { claimMounts } from '../cluster/claimMounts';
+import { claimMountEnv, claimMounts } from '../cluster/claimMounts';
 import { CompileDiagnostics, orThrow } from '../cluster/diagnostics';
 import { dnsLabel } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
 import { checkParameterNames } from '../cluster/parameters';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
+import { SECURITY_CONTEXT_HOME, securityContextOf } from '../cluster/securityContext';
 import { setupScript } from '../cluster/setupScript';
 import {
   ENVIRONMENT_ANNOTATION,
@@ -201,9 +202,34 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     };
   }
   // The notebook's own volumes (Kale's `volumes`), mounted in every task as on Argo.
-  const extraMounts = claimMounts(pipeline, out).map(mount => ({ mountPath: mount.mountPath, constant: mount.claim }));
+  const claims = claimMounts(pipeline, out);
+  const extraMounts = claims.map(mount => ({ mountPath: mount.mountPath, constant: mount.claim }));
+  // Kale's expose_as_env_var: set on each step's container, as Kale's set_env_variable does.
+  const volumeEnv = claimMountEnv(claims);
+  const securityContext = securityContextOf(pipeline, out);
+  if (securityContext) {
+    out.info(
+      'kubeflow_notebook.security_context is set as the securityContext of each task: Kubeflow Pipelines 2.16 or later applies it; ' +
+        'older servers refuse the run with "unknown field securityContext". Upgrade KFP, or set enabled: false in the notebook\'s security_context.',
+      null,
+      'security-context-kfp-version'
+    );
+  }
+  // kfp-kubernetes' SecurityContext: int64 ids, which protobuf JSON writes as strings (as the KFP SDK does).
+  const securityContextSpec = securityContext
+    ? {
+        securityContext: {
+          runAsUser: String(securityContext.runAsUser),
+          runAsGroup: String(securityContext.runAsGroup),
+          runAsNonRoot: securityContext.runAsNonRoot
+        }
+      }
+    : {};
+  const identityEnv = securityContext ? [{ ...SECURITY_CONTEXT_HOME }] : [];
+  /** Where the pod may run, its volumes, and whom it runs as: the platform config of the setup task and every step. */
   const placement = (config: Json): Json => ({
     ...config,
+    ...securityContextSpec,
     pvcMount: [pvcMount(volume), ...extraMounts],
     ...(options.nodeSelector && Object.keys(options.nodeSelector).length ? { nodeSelector: { labels: { ...options.nodeSelector } } } : {}),
     ...(options.tolerations?.length ? { tolerations: options.tolerations.map(t => ({ ...t })) } : {})
@@ -214,7 +240,8 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     container: {
       image: setupRuntime.image,
       command: [python, '-c', checkArgument(setupScript(scripts.runtime, environments), 'the setup task', out)],
-      args: [DATA_DIR]
+      args: [DATA_DIR],
+      ...(identityEnv.length ? { env: identityEnv } : {})
     }
   };
   platformExecutors[executorName(KFP_SETUP_TASK)] = placement(
@@ -261,6 +288,8 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
         // Events go to a file on the volume, not the log; its imports resolve in the environment
         // the setup task installed (PipelineContainerSpec.env).
         env: [
+          ...identityEnv,
+          ...volumeEnv,
           { name: RUNTIME_ENV.events, value: podEventsFile(step.id) },
           ...(environment ? [{ name: 'PYTHONPATH', value: environmentPath(environment) }] : [])
         ]
