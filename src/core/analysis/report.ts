@@ -72,8 +72,18 @@ export function formatAnalysisReport(result: AnalysisResult, packages?: StepPack
     lines.push(`step ${JSON.stringify(step.name)} (cells ${step.cells.join(', ')})`);
     lines.push(`  after:        ${list(step.dependsOn)}`);
     lines.push(`  inputs:       ${list(step.inputs.map(name => `${name} <- ${step.inputSources[name]}`))}`);
-    lines.push(`  outputs:      ${list(step.outputs)}`);
+    const results = new Set(step.results);
+    lines.push(`  outputs:      ${list(step.outputs.map(name => (results.has(name) ? `${name} (result: no later step reads it)` : name)))}`);
     lines.push(`  declarations: ${list(step.declarations)}`);
+    const randomInputs = Object.entries(step.randomInputs);
+    if (randomInputs.length > 0) {
+      lines.push(`  random state: ${list(randomInputs.map(([generator, from]) => `${generator} <- ${from}`))}`);
+    }
+    if (step.replayed.length > 0) {
+      const site = (ref: { cell: number; index: number }): string =>
+        `cell ${ref.cell} line ${result.facts[ref.cell]?.stateSites[ref.index]?.line ?? '?'}`;
+      lines.push(`  replays:      ${list(step.replayed.map(site))}`);
+    }
     if (step.parameters.length > 0) {
       lines.push(`  parameters:   ${list(step.parameters)}`);
     }
