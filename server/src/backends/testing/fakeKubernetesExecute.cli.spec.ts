@@ -202,7 +202,13 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
   // file from the machine (a pod, like a cluster's, has its own /tmp and working folder: their
   // data would come over HTTP or a mounted volume), untagged needs matplotlib, which the test
   // kernel lacks.
-  const corpus = ['churn_two_models.ipynb', 'particle_simulation.ipynb', 'mutation_across_steps.ipynb', 'parallel_branches.ipynb'];
+  const corpus = [
+    'churn_two_models.ipynb',
+    'particle_simulation.ipynb',
+    'mutation_across_steps.ipynb',
+    'parallel_branches.ipynb',
+    'seeded_models.ipynb'
+  ];
   test.each(corpus)(
     '%s: every step prints what Run All prints, on images with Python and pip only',
     async name => {
