@@ -83,7 +83,7 @@ export class ProcessStateFlow {
       for (const declaration of this.view.input.facts[cell]?.declarations ?? []) {
         for (const site of declaration.stateSites) {
           if (site.statement) {
-            this.seed(site, cell, null, this.modulePath(site, cell, null));
+            this.seedInPrelude(site, cell);
           }
         }
       }
@@ -213,11 +213,12 @@ export class ProcessStateFlow {
     return seeds;
   }
 
-  /** A seed in the prelude: every step starts from it, the first that draws included. */
-  private seed(site: StateSite, cell: number, writer: string | null, path: string | null): void {
+  /** A seed in the prelude runs in every step: the first that draws starts from it, the next from that one. */
+  private seedInPrelude(site: StateSite, cell: number): void {
+    const path = this.modulePath(site, cell, null);
     const effect = path === null ? null : stateEffect(path, site.kind);
     if (effect?.kind === 'seed') {
-      effect.generators.forEach(generator => this.seeded.set(generator, { generator, cell, site, writer, chain: [], edges: [] }));
+      effect.generators.forEach(generator => this.seeded.set(generator, { generator, cell, site, writer: null, chain: [], edges: [] }));
     }
   }
 
