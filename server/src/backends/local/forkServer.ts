@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE } from '../../../../src/core/compile/runtime/contract';
 import type { RunnableStep } from '../../../../src/core/run/types';
+import { stepEnvironment } from './stepEnvironment';
 import { processAlive, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
 import launcherSource from './step_launcher.py';
 
@@ -205,7 +206,7 @@ export class ForkServer {
 
   private start(): ChildProcess {
     const child = spawn(this.python, ['-u', '-c', launcherSource], {
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      env: stepEnvironment(), // its forks are the steps: they inherit it, and add the run's variables
       stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
       detached: true // not in the runner's process group: a Ctrl-C to the runner does not reach it
     });
