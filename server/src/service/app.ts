@@ -10,6 +10,7 @@ import { registerPackagesRoutes } from './routes/packages';
 import { registerEventRoutes } from './routes/events';
 import { registerRunRoutes } from './routes/runs';
 import { installSecurity } from './security';
+import { connectionTimeoutOptions, type ConnectionTimeouts } from './connectionTimeouts';
 import { VERSION } from '../version';
 
 export interface ServiceOptions {
@@ -26,13 +27,15 @@ export interface ServiceOptions {
   home?: string;
   /** Keep-alive interval of event streams (tests shorten it). */
   keepAliveMs?: number;
+  /** Limits on clients that connect and stall (tests shorten them); see connectionTimeouts.ts. */
+  timeouts?: Partial<ConnectionTimeouts>;
   /** List the kernels and start a step launcher now, before the first run (see RunService.warmUp). */
   warmUp?: boolean;
 }
 
 /** The HTTP service behind Jupyter: routes under /api, every one behind the security hook. */
 export function createService(options: ServiceOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false });
+  const app = Fastify({ logger: options.logger ?? false, ...connectionTimeoutOptions(options.timeouts) });
   installSecurity(app, options.secret);
   installErrorHandler(app);
 
