@@ -10,10 +10,22 @@ export function defaultHome(): string {
   return resolve(process.env.CELLPIPE_HOME || '.cellpipe');
 }
 
-/** Writes a file so that readers see the old or the new content, never a part. */
+/**
+ * The run store is the user's alone (its scripts, logs, parameters and values may hold anything the
+ * notebook does): folders cellpipe creates in it are 0700, files it writes 0600.
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** Creates a folder of the run store (and its missing parents) readable by the user alone. */
+export async function mkdirPrivate(path: string): Promise<void> {
+  await fs.mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
+
+/** Writes a file (0600) so that readers see the old or the new content, never a part. */
 export function writeFileAtomic(path: string, content: string): void {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content);
+  writeFileSync(tmp, content, { mode: PRIVATE_FILE_MODE });
   renameSync(tmp, path);
 }
 
@@ -73,10 +85,10 @@ export class RunStore {
 
   async create(runId: string, request: RunRequest, state: RunState): Promise<void> {
     const dir = this.runDir(runId);
-    await fs.mkdir(join(dir, 'data'), { recursive: true });
+    await mkdirPrivate(join(dir, 'data'));
     for (const step of request.steps) {
-      await fs.mkdir(this.stepDir(runId, step.id), { recursive: true });
-      await fs.writeFile(this.scriptPath(runId, step.id), step.script);
+      await mkdirPrivate(this.stepDir(runId, step.id));
+      await fs.writeFile(this.scriptPath(runId, step.id), step.script, { mode: PRIVATE_FILE_MODE });
     }
     writeFileAtomic(join(dir, 'request.json'), JSON.stringify(request, null, 1));
     this.save(state);

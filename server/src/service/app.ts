@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './httpError';
 import { join } from 'node:path';
 import type { HealthReport } from '../../../src/core/run/api';
+import { PythonResolver } from '../app/pythonResolver';
 import { RunService } from '../app/runService';
 import { kfpAuth } from '../backends/kfp/kfpClient';
 import { RunStore } from '../backends/runStore';
@@ -10,6 +11,7 @@ import { registerPackagesRoutes } from './routes/packages';
 import { registerEventRoutes } from './routes/events';
 import { registerRunRoutes } from './routes/runs';
 import { installSecurity } from './security';
+import { connectionTimeoutOptions, type ConnectionTimeouts } from './connectionTimeouts';
 import { VERSION } from '../version';
 
 export interface ServiceOptions {
@@ -26,13 +28,20 @@ export interface ServiceOptions {
   home?: string;
   /** Keep-alive interval of event streams (tests shorten it). */
   keepAliveMs?: number;
+  /**
+   * Interpreters the user confirmed for runs (besides the kernels' and the settings'; with
+   * CELLPIPE_PYTHONS): a request naming any other Python is refused (see PythonResolver).
+   */
+  pythons?: readonly string[];
+  /** Limits on clients that connect and stall (tests shorten them); see connectionTimeouts.ts. */
+  timeouts?: Partial<ConnectionTimeouts>;
   /** List the kernels and start a step launcher now, before the first run (see RunService.warmUp). */
   warmUp?: boolean;
 }
 
 /** The HTTP service behind Jupyter: routes under /api, every one behind the security hook. */
 export function createService(options: ServiceOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false });
+  const app = Fastify({ logger: options.logger ?? false, ...connectionTimeoutOptions(options.timeouts) });
   installSecurity(app, options.secret);
   installErrorHandler(app);
 
@@ -48,7 +57,8 @@ export function createService(options: ServiceOptions): FastifyInstance {
     const runs = new RunService({
       store: new RunStore(options.home ?? process.env.CELLPIPE_HOME ?? join(options.root, '.cellpipe')),
       // The service's own KFP_TOKEN / KFP_COOKIE: never taken from a request.
-      kfpAuth: kfpAuth()
+      kfpAuth: kfpAuth(),
+      pythons: new PythonResolver({ requested: 'allowed', confirmed: options.pythons })
     });
     if (options.warmUp) {
       runs.warmUp();

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRequest } from '../../../../src/core/run/types';
 import { STEP_RESULT_FILE } from '../../../../src/core/compile/runtime/contract';
-import { RunStore, writeFileAtomic } from '../runStore';
+import { mkdirPrivate, RunStore, writeFileAtomic } from '../runStore';
 import { topologicalOrder } from './schedule';
 
 /** Canonical JSON: object keys sorted, so equal values hash equally. */
@@ -60,7 +60,7 @@ export function findCached(store: RunStore, key: string): CacheEntry | undefined
 }
 
 export async function recordCached(store: RunStore, key: string, entry: CacheEntry): Promise<void> {
-  await fs.mkdir(join(store.home, 'cache'), { recursive: true });
+  await mkdirPrivate(join(store.home, 'cache'));
   writeFileAtomic(store.cachePath(key), JSON.stringify(entry));
 }
 
@@ -76,7 +76,7 @@ export async function restoreCached(store: RunStore, entry: CacheEntry, runId: s
   const from = join(store.dataDir(entry.runId), entry.stepId);
   const to = join(store.dataDir(runId), stepId);
   await fs.rm(to, { recursive: true, force: true });
-  await fs.mkdir(to, { recursive: true });
+  await mkdirPrivate(to);
   for (const name of await fs.readdir(from)) {
     try {
       await fs.link(join(from, name), join(to, name));

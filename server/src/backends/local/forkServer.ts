@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE } from '../../../../src/core/compile/runtime/contract';
 import type { RunnableStep } from '../../../../src/core/run/types';
+import { stepEnvironment } from './stepEnvironment';
 import { processAlive, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
 import launcherSource from './step_launcher.py';
 
@@ -39,25 +40,49 @@ export function modulesToPreload(steps: readonly PreloadHints[]): string[] {
   return [...new Set(steps.flatMap(s => s.imports ?? []))].sort();
 }
 
-/** Launchers started ahead of the run that will use them, by interpreter (prepareForkServer). */
-const prepared = new Map<string, ForkServer>();
+/**
+ * Launchers started ahead of the run that will use them (prepareForkServer), by interpreter, the
+ * most recently prepared last. Each idle one is a Python with the notebook's libraries imported
+ * (~20 MB, far more with pandas or torch), so there are at most MAX_PREPARED, and one not claimed
+ * within PREPARED_IDLE_MS is stopped.
+ */
+const prepared = new Map<string, { server: ForkServer; reaper: NodeJS.Timeout }>();
+export const PREPARED_LIMITS = { max: 4, idleMs: 10 * 60_000 };
+
+/** The process ids of the launchers prepared and not yet claimed (for tests and diagnostics). */
+export function preparedLauncherPids(): number[] {
+  return [...prepared.values()].flatMap(({ server }) => (server.pid === undefined ? [] : [server.pid]));
+}
+
+function unprepare(python: string): ForkServer | undefined {
+  const entry = prepared.get(python);
+  prepared.delete(python);
+  clearTimeout(entry?.reaper);
+  return entry?.server;
+}
 
 /**
  * Starts a launcher for `python` now, for the next run with that Python to take: its start-up
  * (~50 ms: interpreter, imports, and the libraries the steps of `preloadFrom` import) then
  * overlaps other work instead of delaying that run's first steps. An unused one does not keep
- * this process alive.
+ * this process alive. `python` should be one spelling per interpreter (the service canonicalises it).
  */
 export function prepareForkServer(python: string, preloadFrom: readonly PreloadHints[] = []): void {
   if (defaultLauncherKind() !== 'fork') {
     return;
   }
-  let server = prepared.get(python);
+  let server = unprepare(python);
   if (!server?.usable) {
+    server?.close();
     server = new ForkServer(python);
     server.warm();
     server.hold(false);
-    prepared.set(python, server);
+  }
+  const reaper = setTimeout(() => unprepare(python)?.close(), PREPARED_LIMITS.idleMs);
+  reaper.unref();
+  prepared.set(python, { server, reaper });
+  for (const oldest of [...prepared.keys()].slice(0, Math.max(0, prepared.size - PREPARED_LIMITS.max))) {
+    unprepare(oldest)?.close();
   }
   if (preloadFrom.length) {
     server.preload(preloadFrom); // likely the libraries of the next run (the same notebook, run again)
@@ -66,8 +91,7 @@ export function prepareForkServer(python: string, preloadFrom: readonly PreloadH
 
 /** The launcher prepared for `python`, else a new one. */
 export function claimForkServer(python: string): ForkServer {
-  const server = prepared.get(python);
-  prepared.delete(python);
+  const server = unprepare(python);
   if (server && server.usable) {
     server.hold(true);
     return server;
@@ -205,7 +229,7 @@ export class ForkServer {
 
   private start(): ChildProcess {
     const child = spawn(this.python, ['-u', '-c', launcherSource], {
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      env: stepEnvironment(), // its forks are the steps: they inherit it, and add the run's variables
       stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
       detached: true // not in the runner's process group: a Ctrl-C to the runner does not reach it
     });

@@ -8,7 +8,7 @@ import { describeFailure } from '../../../../src/core/run/stepResult';
 import type { RunEvent, RunRequest, RunState, StepState } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
-import { RunStore, writeFileAtomic } from '../runStore';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RunStore, writeFileAtomic } from '../runStore';
 import { cacheKeys, findCached, recordCached, restoreCached } from './cache';
 import { readOutputSummaries } from './outputSummaries';
 import { toRunRequest } from './runRequest';
@@ -141,7 +141,7 @@ export class LocalBackend implements Backend {
       throw new CellpipeError('conflict', `run ${runId} is ${state.status}: nothing to cancel`);
     }
     if (!runnerGone(state)) {
-      writeFileSync(store.cancelMarker(runId), new Date().toISOString());
+      writeFileSync(store.cancelMarker(runId), new Date().toISOString(), { mode: PRIVATE_FILE_MODE });
       return `cancel requested for run ${runId}`;
     }
     for (const step of state.steps) {
@@ -244,7 +244,7 @@ class LocalRun {
   private writeRuntime(): void {
     if (this.request.runtime !== undefined) {
       const folder = join(this.store.dataDir(this.state.runId), RUNTIME_FOLDER);
-      mkdirSync(folder, { recursive: true });
+      mkdirSync(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
       writeFileAtomic(join(folder, RUNTIME_FILE), this.request.runtime);
     }
   }

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { Pipeline } from '../../../../src/core/pipeline';
+import { stepEnvironment } from './stepEnvironment';
 
 /**
  * Why the steps of `pipeline` cannot run their IPython magics with `python`, or undefined: a step
@@ -13,6 +14,7 @@ export function magicsProblem(pipeline: Pipeline, python: string): string | unde
   }
   const probe = spawnSync(python, ['-c', 'import importlib.util, sys; sys.exit(3 if importlib.util.find_spec("IPython") is None else 0)'], {
     stdio: 'ignore',
+    env: stepEnvironment(), // the steps' Python: its site hooks see what a step would
     timeout: 30000
   });
   if (probe.status !== 3) {

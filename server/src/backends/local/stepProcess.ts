@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { stepEnvironment } from './stepEnvironment';
 
 /** How a step's process is started: `python -u SCRIPT` in CWD with ENV, its output into LOGPATH. */
 export interface StepLaunch {
   python: string;
   script: string;
   cwd: string;
-  /** Added to this process's environment (with PYTHONUNBUFFERED=1). */
+  /** The run's runtime variables, added to the step's environment (stepEnvironment.ts). */
   env: Record<string, string>;
   /** File receiving the step's stdout and stderr, interleaved as the step wrote them. */
   logPath: string;
@@ -99,10 +100,10 @@ function logFollower(fd: number, onText: (text: string) => void): () => void {
  * step whose runner was killed can still write its output (a pipe without a reader would fail it).
  */
 export const spawnStep: StepLauncher = launch => {
-  const out = openSync(launch.logPath, 'a');
+  const out = openSync(launch.logPath, 'a', 0o600);
   const child = spawn(launch.python, ['-u', launch.script], {
     cwd: launch.cwd,
-    env: { ...process.env, ...launch.env, PYTHONUNBUFFERED: '1' },
+    env: stepEnvironment(launch.env),
     stdio: ['ignore', out, out],
     detached: true
   });
@@ -119,7 +120,7 @@ export const spawnStep: StepLauncher = launch => {
 
 /** Runs one step script with `launcher`, following its log while it runs. */
 export function startStepProcess(options: StepProcessOptions, launcher: StepLauncher = spawnStep): StepProcess {
-  closeSync(openSync(options.logPath, 'a')); // exists before the follower opens it
+  closeSync(openSync(options.logPath, 'a', 0o600)); // exists before the follower opens it
   const reader = options.onOutput ? openSync(options.logPath, 'r') : undefined;
   const follow = reader === undefined ? () => undefined : logFollower(reader, text => options.onOutput!('stdout', text));
   const { onOutput: _, ...launch } = options;

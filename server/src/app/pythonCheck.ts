@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { stepEnvironment } from '../backends/local/stepEnvironment';
+import { CellpipeError } from '../errors';
+
+/** The oldest Python the step runtime runs on. */
+const MINIMUM = [3, 9];
+/** How long a Python may take to answer the probe (a cold start on a loaded machine). */
+const PROBE_TIMEOUT_MS = 20_000;
+/** Prints what the interpreter is; a fixed text, never built from a request. */
+const PROBE = 'import json, sys; print(json.dumps({"implementation": sys.implementation.name, "version": list(sys.version_info[:3])}))';
+
+/** What a probed interpreter said it is. */
+export interface PythonIdentity {
+  implementation: string;
+  version: number[];
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The one spelling of an interpreter: a bare name (`python3`) looked up on PATH, a relative path
+ * taken from `cwd`, then every symbolic link, `..` and `//` resolved. Thirty spellings of one
+ * Python are one Python. Undefined when there is no executable file there.
+ */
+export function canonicalPython(python: string, cwd = process.cwd(), path = process.env.PATH ?? ''): string | undefined {
+  const candidates = python.includes('/')
+    ? [isAbsolute(python) ? python : resolve(cwd, python)]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map(dir => join(dir, python));
+  const found = candidates.find(isExecutableFile);
+  if (!found) {
+    return undefined;
+  }
+  try {
+    return realpathSync(found);
+  } catch {
+    return undefined;
+  }
+}
+
+const probed = new Map<string, Promise<PythonIdentity>>();
+
+function probe(python: string): Promise<PythonIdentity> {
+  return new Promise((done, fail) => {
+    let stdout = '';
+    const child = spawn(python, ['-I', '-c', PROBE], { stdio: ['ignore', 'pipe', 'ignore'], env: stepEnvironment(), timeout: PROBE_TIMEOUT_MS });
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout = (stdout + text).slice(-1000)));
+    const notPython = (why: string): void =>
+      fail(
+        new CellpipeError(
+          'invalid',
+          `${python} is not a Python ${MINIMUM.join('.')}+ (${why}): choose the interpreter of a Jupyter kernel or a virtual environment`
+        )
+      );
+    child.on('error', error => notPython(error.message));
+    child.on('close', (code, signal) => {
+      if (code !== 0) {
+        return notPython(signal ? `killed by ${signal} after ${PROBE_TIMEOUT_MS / 1000} s at most` : `the probe exited with code ${code}`);
+      }
+      try {
+        const identity = JSON.parse(stdout.trim().split('\n').pop() ?? '') as PythonIdentity;
+        const [major, minor] = identity.version;
+        if (typeof identity.implementation !== 'string' || major !== MINIMUM[0] || minor < MINIMUM[1]) {
+          return notPython(`it says it is ${identity.implementation} ${identity.version.join('.')}`);
+        }
+        done(identity);
+      } catch {
+        notPython('it did not answer like one');
+      }
+    });
+  });
+}
+
+/**
+ * Checks that `canonical` (see canonicalPython) is a Python the steps can run on, by running it
+ * once with a fixed probe; the answer is kept for the life of this process. A Python that fails
+ * is asked again next time (it may have been installed since).
+ */
+export function verifyPython(canonical: string): Promise<PythonIdentity> {
+  let answer = probed.get(canonical);
+  if (!answer) {
+    answer = probe(canonical);
+    probed.set(canonical, answer);
+    answer.catch(() => probed.delete(canonical));
+  }
+  return answer;
+}
