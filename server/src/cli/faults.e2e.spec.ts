@@ -281,7 +281,9 @@ describe('cellpipe runs, a damaged run store', () => {
       expect(listed.code).toBe(0);
       expect(listed.stdout).toMatch(new RegExp(`^${summary.runId}  Succeeded  1/1 steps`));
       for (const [runId] of damaged) {
-        expect(listed.stderr).toContain(`cellpipe: skipped run ${runId}: the record of run '${runId}' is unreadable: ${join(home, 'runs', runId, 'run.json')}: `);
+        expect(listed.stderr).toContain(
+          `cellpipe: skipped run ${runId}: the record of run '${runId}' is unreadable: ${join(home, 'runs', runId, 'run.json')}: `
+        );
       }
       const json = await cli(['runs', '--json'], { home, cwd: work });
       expect((JSON.parse(json.stdout) as RunSummary[]).map(r => r.runId)).toEqual([summary.runId]);
@@ -289,6 +291,33 @@ describe('cellpipe runs, a damaged run store', () => {
       const status = await cli(['status', damaged[0][0]], { home, cwd: work });
       expect(status.code).toBe(2);
       expect(status.stderr).toMatch(/run\.json: it is not valid JSON .*delete the folder .*cut-20260101-000000-aaaaaa to drop the run/);
+    },
+    TIMEOUT
+  );
+});
+
+describe('cellpipe run, a damaged value in the cache', () => {
+  it(
+    'a value damaged in place after its run (same size) is not reused: the step runs again',
+    async () => {
+      const path = notebook([
+        [['step:make'], 'xs = bytes(1000)'],
+        [['step:use'], 'print(sum(xs))']
+      ]);
+      const first = await runNotebook(path, { home, cwd: work });
+      expect(first.summary.status).toBe('Succeeded');
+      const value = join(store().dataDir(first.summary.runId), 'make', 'xs.pkl');
+      const damaged = readFileSync(value);
+      damaged[damaged.length - 10] ^= 1;
+      writeFileSync(value, damaged);
+      const again = await runNotebook(path, { home, cwd: work });
+      // `use` has no outputs to damage: what it printed from the intact value stays valid.
+      expect(again.summary.steps.map(s => [s.name, s.status])).toEqual([
+        ['make', 'Succeeded'],
+        ['use', 'Cached']
+      ]);
+      const rewritten = readFileSync(join(store().dataDir(again.summary.runId), 'make', 'xs.pkl'));
+      expect(rewritten.equals(damaged)).toBe(false);
     },
     TIMEOUT
   );

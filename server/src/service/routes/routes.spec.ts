@@ -313,7 +313,11 @@ describe('service routes: a damaged run store and clusters out of reach', () => 
   });
 
   it.each([
-    ['Kubernetes', { backend: 'kubernetes', namespace: 'ml-team' }, /cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+ .*check that the cluster is running/],
+    [
+      'Kubernetes',
+      { backend: 'kubernetes', namespace: 'ml-team' },
+      /cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+ .*check that the cluster is running/
+    ],
     ['KFP', { backend: 'kfp' }, /cannot reach the KFP server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); check --kfp-host/]
   ])('answers 502 in words when the %s API cannot be reached', async (_name, body, message) => {
     const reply = await call(socket(), 'POST', '/api/runs', HEADERS, { path: 'pipe.ipynb', python: 'python3', kfpHost, ...body });
