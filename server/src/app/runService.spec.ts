@@ -69,8 +69,8 @@ describe('RunService: the application layer the CLI and the service share', () =
     expect(await runs.stepLog(state.runId, 'total')).toBe('total 6\n');
     expect(await runs.stepOutputs(state.runId, 'make')).toEqual([expect.objectContaining({ name: 'xs', type: 'list' })]);
     expect(events.filter(e => e.type === 'run').map(e => (e as { status: string }).status)).toEqual(['Running', 'Succeeded']);
-    expect((await runs.list('pipe.ipynb')).map(s => s.runId)).toEqual([state.runId]);
-    expect(await runs.list('other.ipynb')).toEqual([]);
+    expect((await runs.list('pipe.ipynb')).runs.map(s => s.runId)).toEqual([state.runId]);
+    expect(await runs.list('other.ipynb')).toEqual({ runs: [], unreadable: [] });
   });
 
   it('refuses what cannot be right, by kind, before anything is recorded', async () => {

@@ -11,7 +11,7 @@ import type { KfpAuth } from '../backends/kfp/kfpClient';
 import { prepareForkServer } from '../backends/local/forkServer';
 import { magicsProblem } from '../backends/local/python';
 import { createBackend, isBackendName, settingsOfRun, type BackendSettings } from '../backends/registry';
-import type { RunStore } from '../backends/runStore';
+import type { RunListing, RunStore } from '../backends/runStore';
 import { CellpipeError } from '../errors';
 import { asCellpipeError } from './compileNotebook';
 import { withClusterEnvironments } from './environments';
@@ -167,10 +167,14 @@ export class RunService {
     return (await this.backendOf(saved)).refresh(saved);
   }
 
-  /** Every run, or the runs of one notebook (its path as recorded), newest first, brought up to date. */
-  async list(notebookPath?: string): Promise<RunState[]> {
-    const saved = this.store.loadAll().filter(state => notebookPath === undefined || state.notebookPath === notebookPath);
-    return Promise.all(
+  /**
+   * Every run, or the runs of one notebook (its path as recorded), newest first, brought up to date;
+   * and the runs whose record could not be read (whichever notebook they were of), for the caller to report.
+   */
+  async list(notebookPath?: string): Promise<RunListing> {
+    const { runs, unreadable } = this.store.listing();
+    const saved = runs.filter(state => notebookPath === undefined || state.notebookPath === notebookPath);
+    const current = await Promise.all(
       saved.map(
         state =>
           this.active.has(state.runId) || isFinished(state.status)
@@ -180,6 +184,7 @@ export class RunService {
                 .catch(() => state) // out of reach now: the last known state
       )
     );
+    return { runs: current, unreadable };
   }
 
   async stepLog(runId: string, step: string): Promise<string> {

@@ -31,6 +31,36 @@ export function writeFileAtomic(path: string, content: string): void {
 
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,80}$/;
 
+/** A run folder whose `run.json` cannot be read as a run: the listing skips it and says why. */
+export interface UnreadableRun {
+  runId: string;
+  /** The `run.json` at fault. */
+  path: string;
+  problem: string;
+}
+
+/** Every run of the store that could be read, newest first, and the ones that could not. */
+export interface RunListing {
+  runs: RunState[];
+  unreadable: UnreadableRun[];
+}
+
+/** What is wrong with a parsed `run.json` for it to be listed and shown, or undefined. */
+function runStateProblem(value: unknown, runId: string): string | undefined {
+  const state = value as Partial<RunState> | null;
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    return 'it does not hold a JSON object';
+  }
+  if (state.runId !== runId) {
+    return `its runId is ${JSON.stringify(state.runId)}, not the folder's '${runId}'`;
+  }
+  const missing = (['status', 'createdAt', 'backend'] as const).filter(key => typeof state[key] !== 'string');
+  if (missing.length || !Array.isArray(state.steps)) {
+    return `it lacks ${[...missing, ...(Array.isArray(state.steps) ? [] : ['steps'])].join(', ')}`;
+  }
+  return undefined;
+}
+
 /**
  * The local run store: one folder per run under `<home>/runs/<runId>/` holding
  * `run.json` (the RunState, written atomically), `request.json`, `steps/<stepId>/step.py`,
@@ -102,28 +132,54 @@ export class RunStore {
     return existsSync(join(this.runDir(runId), 'run.json'));
   }
 
+  /** A run's saved state; a `run.json` that is not one is a 'conflict' naming the file. */
   load(runId: string): RunState {
     const path = join(this.runDir(runId), 'run.json');
     if (!existsSync(path)) {
       throw new CellpipeError('not-found', `no run '${runId}' in ${this.home} (see \`cellpipe runs\`)`);
     }
-    return JSON.parse(readFileSync(path, 'utf8')) as RunState;
+    let problem: string | undefined;
+    try {
+      const state: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      problem = runStateProblem(state, runId);
+      if (!problem) {
+        return state as RunState;
+      }
+    } catch (error) {
+      problem = error instanceof SyntaxError ? `it is not valid JSON (${error.message})` : (error as Error).message;
+    }
+    throw new CellpipeError(
+      'conflict',
+      `the record of run '${runId}' is unreadable: ${path}: ${problem}. It was changed outside cellpipe; ` +
+        `delete the folder ${this.runDir(runId)} to drop the run.`
+    );
   }
 
   loadRequest(runId: string): RunRequest {
     return JSON.parse(readFileSync(join(this.runDir(runId), 'request.json'), 'utf8')) as RunRequest;
   }
 
-  /** The saved state of every run, newest first. */
-  loadAll(): RunState[] {
-    const runs = join(this.home, 'runs');
-    if (!existsSync(runs)) {
-      return [];
+  /** The saved state of every run, newest first; runs whose `run.json` is unreadable are skipped and named. */
+  listing(): RunListing {
+    const folder = join(this.home, 'runs');
+    const listing: RunListing = { runs: [], unreadable: [] };
+    if (!existsSync(folder)) {
+      return listing;
     }
-    return readdirSync(runs)
-      .filter(id => RUN_ID.test(id) && existsSync(join(runs, id, 'run.json')))
-      .map(id => this.load(id))
-      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    for (const id of readdirSync(folder).filter(id => RUN_ID.test(id) && existsSync(join(folder, id, 'run.json')))) {
+      try {
+        listing.runs.push(this.load(id));
+      } catch (error) {
+        listing.unreadable.push({ runId: id, path: join(folder, id, 'run.json'), problem: (error as Error).message });
+      }
+    }
+    listing.runs.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    return listing;
+  }
+
+  /** The saved state of every readable run, newest first. */
+  loadAll(): RunState[] {
+    return this.listing().runs;
   }
 
   /** Run ids, newest first. */

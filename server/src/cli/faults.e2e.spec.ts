@@ -2,7 +2,7 @@
  * Faults, with real processes: the CLI bundled from this checkout runs notebooks, and the specs
  * kill steps and runners with SIGKILL, cancel from another process, and feed bad parameters.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStepResult, STEP_RESULT_FILE } from '../../../src/core/run/stepResult';
@@ -253,6 +253,71 @@ describe('cellpipe run, exit codes and output', () => {
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain(message);
       expect(existsSync(join(home, 'runs'))).toBe(false);
+    },
+    TIMEOUT
+  );
+});
+
+describe('cellpipe runs, a damaged run store', () => {
+  /** run.json contents a crash, a full disk or a hand edit may leave, each in a run folder of its own. */
+  const damaged: Array<[string, string]> = [
+    ['cut-20260101-000000-aaaaaa', '{"runId": "cut-20260101-000000-aaaaaa", "status": "Succ'],
+    ['empty-20260101-000000-bbbbbb', ''],
+    ['object-20260101-000000-cccccc', '{}'],
+    ['null-20260101-000000-dddddd', 'null'],
+    ['other-20260101-000000-eeeeee', JSON.stringify({ runId: 'someone-else', status: 'Succeeded', createdAt: 'x', backend: 'local', steps: [] })]
+  ];
+
+  it(
+    'lists the readable runs, names each unreadable run.json, and `status` of one says which file is at fault',
+    async () => {
+      const path = notebook([[['step:a'], 'x = 1']]);
+      const { summary } = await runNotebook(path, { home, cwd: work });
+      for (const [runId, content] of damaged) {
+        mkdirSync(join(home, 'runs', runId));
+        writeFileSync(join(home, 'runs', runId, 'run.json'), content);
+      }
+      const listed = await cli(['runs'], { home, cwd: work });
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(new RegExp(`^${summary.runId}  Succeeded  1/1 steps`));
+      for (const [runId] of damaged) {
+        expect(listed.stderr).toContain(
+          `cellpipe: skipped run ${runId}: the record of run '${runId}' is unreadable: ${join(home, 'runs', runId, 'run.json')}: `
+        );
+      }
+      const json = await cli(['runs', '--json'], { home, cwd: work });
+      expect((JSON.parse(json.stdout) as RunSummary[]).map(r => r.runId)).toEqual([summary.runId]);
+
+      const status = await cli(['status', damaged[0][0]], { home, cwd: work });
+      expect(status.code).toBe(2);
+      expect(status.stderr).toMatch(/run\.json: it is not valid JSON .*delete the folder .*cut-20260101-000000-aaaaaa to drop the run/);
+    },
+    TIMEOUT
+  );
+});
+
+describe('cellpipe run, a damaged value in the cache', () => {
+  it(
+    'a value damaged in place after its run (same size) is not reused: the step runs again',
+    async () => {
+      const path = notebook([
+        [['step:make'], 'xs = bytes(1000)'],
+        [['step:use'], 'print(sum(xs))']
+      ]);
+      const first = await runNotebook(path, { home, cwd: work });
+      expect(first.summary.status).toBe('Succeeded');
+      const value = join(store().dataDir(first.summary.runId), 'make', 'xs.pkl');
+      const damaged = readFileSync(value);
+      damaged[damaged.length - 10] ^= 1;
+      writeFileSync(value, damaged);
+      const again = await runNotebook(path, { home, cwd: work });
+      // `use` has no outputs to damage: what it printed from the intact value stays valid.
+      expect(again.summary.steps.map(s => [s.name, s.status])).toEqual([
+        ['make', 'Succeeded'],
+        ['use', 'Cached']
+      ]);
+      const rewritten = readFileSync(join(store().dataDir(again.summary.runId), 'make', 'xs.pkl'));
+      expect(rewritten.equals(damaged)).toBe(false);
     },
     TIMEOUT
   );

@@ -10,13 +10,16 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const runs = cliRunService();
-      const states = await runs.list();
+      const { runs: states, unreadable } = await runs.list();
+      for (const bad of unreadable) {
+        process.stderr.write(`cellpipe: skipped run ${bad.runId}: ${bad.problem}\n`);
+      }
       if (options.json) {
         process.stdout.write(JSON.stringify(states.map(runSummary)) + '\n');
         return;
       }
       if (!states.length) {
-        process.stdout.write(`no runs in ${runs.store.home}\n`);
+        process.stdout.write(`no${unreadable.length ? ' readable' : ''} runs in ${runs.store.home}\n`);
       }
       for (const s of states) {
         const done = s.steps.filter(x => x.status === 'Succeeded' || x.status === 'Cached').length;

@@ -3,6 +3,9 @@
  * a bearer token (`Authorization`) or a session cookie (e.g. Kubeflow's `authservice_session`).
  */
 
+import { CellpipeError, type ErrorKind } from '../../errors';
+import { remoteErrorKind } from '../remoteErrorKind';
+
 export interface KfpAuth {
   token?: string;
   cookie?: string;
@@ -46,12 +49,14 @@ export interface KfpRunRequest {
   runtime_config?: { parameters?: Record<string, unknown> };
 }
 
-export class KfpApiError extends Error {
+/** A failed call to the KFP API in plain words; its kind follows the HTTP status (remoteErrorKind), unless given. */
+export class KfpApiError extends CellpipeError {
   constructor(
     message: string,
-    readonly status?: number
+    readonly status?: number,
+    kind: ErrorKind = remoteErrorKind(status)
   ) {
-    super(message);
+    super(kind, message);
     this.name = 'KfpApiError';
   }
 }
@@ -77,7 +82,11 @@ export class KfpClient {
     try {
       url = new URL(host);
     } catch {
-      throw new KfpApiError(`--kfp-host '${host}' is not a URL: give the KFP API or Kubeflow dashboard address, e.g. http://localhost:8888`);
+      throw new KfpApiError(
+        `--kfp-host '${host}' is not a URL: give the KFP API or Kubeflow dashboard address, e.g. http://localhost:8888`,
+        undefined,
+        'invalid'
+      );
     }
     this.host = url.href.replace(/\/+$/, '');
   }

@@ -4,6 +4,9 @@
  * parsed); watch failures carry `statusCode`; network failures carry a `code` such as ECONNREFUSED.
  */
 
+import { CellpipeError } from '../../errors';
+import { remoteErrorKind } from '../remoteErrorKind';
+
 export interface KubeStatus {
   kind?: string;
   code?: number;
@@ -12,12 +15,13 @@ export interface KubeStatus {
   details?: { name?: string; kind?: string; group?: string };
 }
 
-export class KubernetesApiError extends Error {
+/** A failed Kubernetes API call in plain words; its kind follows the HTTP status (remoteErrorKind). */
+export class KubernetesApiError extends CellpipeError {
   constructor(
     message: string,
     readonly status?: number
   ) {
-    super(message);
+    super(remoteErrorKind(status), message);
     this.name = 'KubernetesApiError';
   }
 }

@@ -5,6 +5,7 @@ import type { RunRequest } from '../../../../src/core/run/types';
 import { STEP_RESULT_FILE } from '../../../../src/core/compile/runtime/contract';
 import { mkdirPrivate, RunStore, writeFileAtomic } from '../runStore';
 import { topologicalOrder } from './schedule';
+import { damagedValues } from './valueCheck';
 
 /** Canonical JSON: object keys sorted, so equal values hash equally. */
 function canonical(value: unknown): string {
@@ -44,16 +45,23 @@ interface CacheEntry {
   stepId: string;
 }
 
-/** Where an earlier successful run left the outputs for this key, if they are still there. */
-export function findCached(store: RunStore, key: string): CacheEntry | undefined {
+/**
+ * Where an earlier successful run left the outputs for this key, if they are still there and intact
+ * (every value matches its manifest's size and crc32: a damaged value is never reused, the step runs again).
+ */
+export async function findCached(store: RunStore, key: string): Promise<CacheEntry | undefined> {
   const path = store.cachePath(key);
   if (!existsSync(path)) {
     return undefined;
   }
   try {
     const entry = JSON.parse(readFileSync(path, 'utf8')) as CacheEntry;
-    const result = join(store.dataDir(entry.runId), entry.stepId, STEP_RESULT_FILE);
-    return existsSync(result) && JSON.parse(readFileSync(result, 'utf8')).status === 'Succeeded' ? entry : undefined;
+    const folder = join(store.dataDir(entry.runId), entry.stepId);
+    const result = join(folder, STEP_RESULT_FILE);
+    if (!existsSync(result) || JSON.parse(readFileSync(result, 'utf8')).status !== 'Succeeded') {
+      return undefined;
+    }
+    return (await damagedValues(folder)).length ? undefined : entry;
   } catch {
     return undefined;
   }

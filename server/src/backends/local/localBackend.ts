@@ -287,7 +287,7 @@ class LocalRun {
     const key = this.keys.get(step.id)!;
     step.cacheKey = key;
     if (spec.cache && this.options.cache !== false) {
-      const hit = findCached(this.store, key);
+      const hit = await findCached(this.store, key);
       if (hit) {
         await restoreCached(this.store, hit, this.state.runId, step.id);
         const at = now();
@@ -317,7 +317,7 @@ class LocalRun {
           // Decision: no fsync on this machine unless asked (CELLPIPE_FSYNC=1). The runtime's
           // temporary-file-then-rename already keeps a killed step from leaving a partial value;
           // fsync only guards against power loss or an OS crash, after which the manifest's size
-          // (and sha256, up to 64 MiB) makes a damaged value fail to load with "re-run step X".
+          // and crc32 make a damaged value fail to load with "re-run step X".
           // Measured (npm run bench): ~15 ms less per step on a trivial chain. Pods keep the default.
           [RUNTIME_ENV.fsync]: process.env[RUNTIME_ENV.fsync] ?? '0'
         },

@@ -8,6 +8,7 @@ import { createService } from '../app';
 import { argoScenario } from '../../backends/testing/argoScenario';
 import { FakeKubernetes } from '../../backends/testing/fakeKubernetes';
 import { listen } from '../listen';
+import { SKIPPED_RUNS_HEADER } from './runs';
 import type { CompileResult, OutputSummary, PackagesReport } from '../../../../src/core/run/api';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
 
@@ -264,5 +265,63 @@ describe('service routes: a run on Kubernetes (Argo Workflows)', () => {
     expect(created?.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/ml-team/workflows');
     const history = (await call(socket, 'GET', '/api/runs?path=pipe.ipynb', { 'x-cellpipe-secret': SECRET })).json<RunState[]>();
     expect(history.map(r => [r.runId, r.backend])).toEqual([[run.runId, 'kubernetes']]);
+  });
+});
+
+describe('service routes: a damaged run store and clusters out of reach', () => {
+  let root: string;
+  let app: FastifyInstance;
+  let kfpHost: string;
+  const savedKubeconfig = process.env.KUBECONFIG;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'cellpipe-root-'));
+    writeFileSync(join(root, 'pipe.ipynb'), PIPELINE);
+    // The service loads the Kubernetes backend on first use; its client is slow to transform under Jest.
+    await import('../../backends/kubernetes/kubernetesBackend');
+    // A kubeconfig and a KFP address whose servers have gone: nothing listens there any more.
+    const k8s = new FakeKubernetes();
+    await k8s.start();
+    writeFileSync(join(root, 'kubeconfig'), k8s.kubeconfig('ml-team'));
+    kfpHost = k8s.url;
+    await k8s.stop();
+    process.env.KUBECONFIG = join(root, 'kubeconfig');
+    app = createService({ secret: SECRET, root, home: join(root, '.cellpipe') });
+    await listen(app, { socket: join(root, '.svc.sock') });
+  }, 120_000);
+
+  afterAll(async () => {
+    await app.close();
+    process.env.KUBECONFIG = savedKubeconfig;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const socket = (): string => join(root, '.svc.sock');
+
+  it('lists the readable runs of a notebook, names the unreadable ones in a header, and answers 409 naming the file for one', async () => {
+    const started = (await call(socket(), 'POST', '/api/runs', HEADERS, { path: 'pipe.ipynb', python: 'python3' })).json<RunState>();
+    await call(socket(), 'GET', `/api/runs/${started.runId}/events`, { 'x-cellpipe-secret': SECRET });
+    const bad = 'pipe-20260101-000000-abcdef';
+    mkdirSync(join(root, '.cellpipe', 'runs', bad));
+    writeFileSync(join(root, '.cellpipe', 'runs', bad, 'run.json'), '{"runId": "pipe-2026');
+
+    const history = await call(socket(), 'GET', '/api/runs?path=pipe.ipynb', { 'x-cellpipe-secret': SECRET });
+    expect(history.statusCode).toBe(200);
+    expect(history.json<RunState[]>().map(r => r.runId)).toEqual([started.runId]);
+    expect(history.headers[SKIPPED_RUNS_HEADER]).toBe(bad);
+    const one = await call(socket(), 'GET', `/api/runs/${bad}`, { 'x-cellpipe-secret': SECRET });
+    expect([one.statusCode, one.json<ErrorBody>().error]).toEqual([409, expect.stringContaining(join(root, '.cellpipe', 'runs', bad, 'run.json'))]);
+  });
+
+  it.each([
+    [
+      'Kubernetes',
+      { backend: 'kubernetes', namespace: 'ml-team' },
+      /cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+ .*check that the cluster is running/
+    ],
+    ['KFP', { backend: 'kfp' }, /cannot reach the KFP server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); check --kfp-host/]
+  ])('answers 502 in words when the %s API cannot be reached', async (_name, body, message) => {
+    const reply = await call(socket(), 'POST', '/api/runs', HEADERS, { path: 'pipe.ipynb', python: 'python3', kfpHost, ...body });
+    expect([reply.statusCode, reply.json<ErrorBody>().error]).toEqual([502, expect.stringMatching(message)]);
   });
 });

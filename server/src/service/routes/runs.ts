@@ -5,6 +5,9 @@ import type { RunService } from '../../app/runService';
 import { CellpipeError } from '../../errors';
 import { bodyOf, optionalNumber, optionalText, optionalValues } from '../requestBody';
 
+/** The response header of `GET /api/runs` naming the runs left out because their record is unreadable. */
+export const SKIPPED_RUNS_HEADER = 'x-cellpipe-skipped-runs';
+
 interface RunParams {
   id: string;
 }
@@ -39,12 +42,18 @@ export function registerRunRoutes(app: FastifyInstance, runs: RunService, root: 
   });
 
   // The runs of one notebook, by its path relative to the root (a deleted notebook keeps its history).
-  app.get<{ Querystring: { path?: unknown } }>('/api/runs', async request => {
+  // Runs whose record is unreadable are left out, logged, and named in a header (SKIPPED_RUNS_HEADER).
+  app.get<{ Querystring: { path?: unknown } }>('/api/runs', async (request, reply) => {
     const path = request.query.path;
     if (typeof path !== 'string' || path === '') {
       throw new CellpipeError('invalid', "give the notebook as '?path=' (relative to the Jupyter root)");
     }
-    return runs.list(path);
+    const listing = await runs.list(path);
+    if (listing.unreadable.length) {
+      listing.unreadable.forEach(bad => request.log.warn(`skipped run ${bad.runId}: ${bad.problem}`));
+      reply.header(SKIPPED_RUNS_HEADER, listing.unreadable.map(bad => bad.runId).join(', '));
+    }
+    return listing.runs;
   });
 
   app.get<{ Params: RunParams }>('/api/runs/:id', async request => runs.state(request.params.id));

@@ -64,7 +64,7 @@ SPEC_VERSION = 1
 _FORMATS_EXT = {"npy": ".npy", "arrow": ".arrow", "parquet": ".parquet", "torch": ".pt", "pickle": ".pkl"}
 # Serializer recorded in a manifest -> file extension.
 _SERIALIZER_EXT = dict(_FORMATS_EXT, cloudpickle=".pkl", dill=".pkl", pickle5=".pkl5")
-_HASH_LIMIT = 64 << 20  # files up to this size get a sha256 in their manifest
+_CHECK_BLOCK = 8 << 20  # block size of the crc32 pass over a value file
 _BUFFER = 8 << 20  # write buffer for pickle outputs
 _SYNC_WHILE_WRITING = 64 << 20  # values at least this large are synced to disk as they are written
 _STEP_FILE = ".step.json"
@@ -216,7 +216,26 @@ def _write_json_file(path, obj):
     _atomic_write(path, write)
 
 
+def _crc32(path):
+    """The file's CRC-32. Every value file gets one, whatever its size: zlib.crc32 is 3.4x faster
+    than sha256 (with SHA extensions) and 5x faster than blake2b here (0.16 s/GiB against 0.55
+    and 0.81), and it detects corruption (any burst up to 32 bits, any same-size damage with
+    probability 1 - 2**-32); it does not detect tampering, which needs a keyed hash, not a
+    checksum stored beside the value."""
+    import zlib
+
+    crc, block = 0, bytearray(_CHECK_BLOCK)
+    view = memoryview(block)
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            count = f.readinto(block)
+            if not count:
+                return crc
+            crc = zlib.crc32(view[:count], crc)
+
+
 def _sha256(path):
+    """The file's sha256, for manifests written before crc32 (up to 64 MiB they carried one)."""
     import hashlib
 
     digest = hashlib.sha256()
@@ -1093,7 +1112,10 @@ class _Step:
             fail("its data file %s is missing" % path)
         if size != manifest.get("size"):
             fail("its data file is %d bytes, the manifest says %s" % (size, manifest.get("size")))
-        if manifest.get("sha256") and _sha256(path) != manifest["sha256"]:
+        if "crc32" in manifest:
+            if _crc32(path) != manifest["crc32"]:
+                fail("its data file does not match the manifest's crc32 (it was damaged after it was written)")
+        elif manifest.get("sha256") and _sha256(path) != manifest["sha256"]:
             fail("its data file does not match the manifest's sha256")
         try:
             value = _READERS[serializer](path, manifest)
@@ -1203,7 +1225,7 @@ class _Step:
             "type": _type_name(value),
             "serializer": serializer,
             "size": size,
-            "sha256": _sha256(final) if size <= _HASH_LIMIT else None,
+            "crc32": _crc32(final),
             "python": "%d.%d.%d" % _sys.version_info[:3],
             "createdAt": _now_iso(),
             "pipeline": self.spec["pipeline"],

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -165,7 +166,7 @@ def test_builtin_values_round_trip(runner):
     assert manifest["serializer"] in ("pickle", "cloudpickle")
     assert manifest["file"] == "d.pkl" and manifest["type"] == "dict"
     assert manifest["size"] == (saved.folder / "d.pkl").stat().st_size
-    assert len(manifest["sha256"]) == 64 and manifest["python"].count(".") == 2
+    assert manifest["crc32"] == zlib.crc32((saved.folder / "d.pkl").read_bytes()) and manifest["python"].count(".") == 2
     assert saved.step_json["outputs"]["n"]["file"] == "n.pkl"
 
 
@@ -727,6 +728,21 @@ def test_truncated_value_is_reported_corrupt(runner):
     path.write_bytes(path.read_bytes()[:100])
     result = runner.run(make_spec("b", [load("x", "a")]))
     assert result.rc == 3 and "manifest says" in result.event("failed")["message"]
+
+
+@pytest.mark.parametrize("size", [1000, (64 << 20) + 1], ids=["small", "over-64MiB"])
+def test_same_size_corruption_is_reported_at_any_size(runner, size):
+    """A byte flipped in place (same size, so the size check passes) fails the load, whatever the
+    value's size: before, values over 64 MiB had no checksum and reached the consumer damaged."""
+    runner.ok(make_spec("a", [code("x = bytes(%d)" % size, "<c>")], outputs=["x"]))
+    path = runner.data / "a" / "x.pkl"
+    with open(path, "r+b") as f:
+        f.seek(path.stat().st_size - 10)
+        f.write(b"\x01")
+    result = runner.run(make_spec("b", [load("x", "a", "make")]))
+    failed = result.event("failed")
+    assert result.rc == 3 and "does not match the manifest's crc32" in failed["message"]
+    assert "Re-run step 'make'" in failed["message"]
 
 
 def test_sigkill_while_writing_leaves_no_value(runner):
