@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStepResult, STEP_RESULT_FILE } from '../../../src/core/run/stepResult';
 import type { RunState, StepState } from '../../../src/core/run/types';
+import { processAlive } from '../backends/local/stepProcess';
 import { RunStore } from '../backends/runStore';
 import { cli, finished, runNotebook, startCli, testPython, type RunSummary } from '../testing/cliProcess';
 import { writeNotebook, type CellSpec } from '../equivalence/notebookBuilder';
@@ -188,6 +189,33 @@ describe('cellpipe run, faults', () => {
       const summary: RunSummary = JSON.parse(retried.stdout);
       expect(summary.status).toBe('Succeeded');
       expect((await cli(['logs', running.runId, 'third'], { home })).stdout).toBe('third 21\n');
+    },
+    TIMEOUT
+  );
+
+  it(
+    "a runner killed mid-run takes its steps with it, and what they started: nothing writes into the run after it",
+    async () => {
+      const path = notebook([
+        [['step:one'], 'import subprocess, time\nchild = subprocess.Popen(["sleep", "60"])\nprint("child", child.pid, flush=True)\ntime.sleep(60)'],
+        [['step:two'], 'import time\ntime.sleep(60)']
+      ]);
+      const runner = startCli(['run', path, '--json', '--python', testPython, '--workers', '2'], { home, cwd: work });
+      const exited = finished(runner);
+      const running = await waitFor(state => state.steps.every(s => s.status === 'Running'));
+      let started: RegExpExecArray | null;
+      while (!(started = /child (\d+)\n/.exec(store().readLog(running.runId, step(running, 'one').id) ?? ''))) {
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      const pids = [...running.steps.map(s => s.pid!), Number(started[1])];
+      runner.kill('SIGKILL');
+      expect((await exited).signal).toBe('SIGKILL');
+      // The launcher saw its runner's pipe end; the jest timeout fails the test if a process stays.
+      while (pids.some(processAlive)) {
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      const status: RunSummary = JSON.parse((await cli(['status', running.runId, '--json'], { home })).stdout);
+      expect(status.status).toBe('Failed');
     },
     TIMEOUT
   );

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
@@ -339,8 +339,7 @@ describe('stored kubernetes runs (status, logs, cancel)', () => {
       steps: demoSteps.map(s => ({ ...s, status: 'Pending', cached: false, attempts: 0 })),
       kubernetes: { namespace: 'default', workflowName: 'demo-1' }
     };
-    mkdirSync(store.runDir('demo-1'), { recursive: true });
-    store.save(state);
+    store.add(state);
     const wf = demoWorkflow();
     wf.metadata = { name: 'demo-1' };
     await fetch(`${fake.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows`, {
