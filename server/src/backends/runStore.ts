@@ -109,15 +109,19 @@ export class RunStore {
    * recorded into the remains.
    */
   save(state: RunState): void {
-    if (!this.intact(state.runId)) {
+    if (!this.intact(state)) {
       throw this.removed(state.runId);
     }
     writeFileAtomic(join(this.runDir(state.runId), 'run.json'), JSON.stringify(state, null, 1));
   }
 
-  /** Whether a run's folder still holds its record. */
-  intact(runId: string): boolean {
-    return existsSync(join(this.runDir(runId), 'run.json'));
+  /**
+   * Whether a run's folder still holds its record, and a local run's its request (never written
+   * again after `create`: a removal that a concurrent write of run.json survived still shows).
+   */
+  intact(state: Pick<RunState, 'runId' | 'backend'>): boolean {
+    const dir = this.runDir(state.runId);
+    return existsSync(join(dir, 'run.json')) && (state.backend !== 'local' || existsSync(join(dir, 'request.json')));
   }
 
   /** The error of a run whose folder is gone. */

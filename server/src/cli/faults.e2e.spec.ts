@@ -194,7 +194,7 @@ describe('cellpipe run, faults', () => {
   );
 
   it(
-    "a runner killed mid-run takes its steps with it, and what they started: nothing writes into the run after it",
+    'a runner killed mid-run takes its steps with it, and what they started: nothing writes into the run after it',
     async () => {
       const path = notebook([
         [['step:one'], 'import subprocess, time\nchild = subprocess.Popen(["sleep", "60"])\nprint("child", child.pid, flush=True)\ntime.sleep(60)'],
@@ -216,6 +216,25 @@ describe('cellpipe run, faults', () => {
       }
       const status: RunSummary = JSON.parse((await cli(['status', running.runId, '--json'], { home })).stdout);
       expect(status.status).toBe('Failed');
+    },
+    TIMEOUT
+  );
+
+  it(
+    'a step removing the run store (shutil.rmtree of CELLPIPE_HOME) fails its run in words, without a stack trace',
+    async () => {
+      const path = notebook([
+        [['step:wipe'], 'import os, shutil\nshutil.rmtree(os.environ["CELLPIPE_HOME"])'],
+        [['step:after', 'prev:wipe'], 'print("after")']
+      ]);
+      const { code, summary, stderr } = await runNotebook(path, { home, cwd: work });
+      expect(code).toBe(1);
+      expect(summary.status).toBe('Failed');
+      expect(summary.message).toMatch(
+        /^the folder of run \S+ \(.*\) was removed while the run was going, by a step's code or by hand; .*Start the run again$/
+      );
+      expect(summary.steps.map(s => s.status)).toEqual(['Failed', 'Cancelled']);
+      expect(stderr).not.toMatch(/\n\s+at /); // no Node stack trace
     },
     TIMEOUT
   );

@@ -88,7 +88,9 @@ describe('KubernetesBackend against the fake API server', () => {
     // The output parameter falls back to Argo's default "{}" when the runtime never wrote its file (os._exit(0)).
     const { state } = await run({}, {}, { train: { 'cellpipe-result': '{}' } });
     expect(state.steps[1]).toMatchObject({ id: 'train', status: 'Failed', exitCode: 0 });
-    expect(state.steps[1].message).toMatch(/^the step's container exited with code 0 before the cellpipe runtime recorded the step's end \(\.step\.json\)/);
+    expect(state.steps[1].message).toMatch(
+      /^the step's container exited with code 0 before the cellpipe runtime recorded the step's end \(\.step\.json\)/
+    );
     expect(state.status).toBe('Failed');
     expect(state.message).toBe(`step 'train' failed: ${state.steps[1].message}`);
   });

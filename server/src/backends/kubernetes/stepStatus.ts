@@ -131,7 +131,9 @@ export function argoRunStatus(workflow: ArgoWorkflow, steps: readonly StepState[
       return { status: 'Running', message };
     case 'Succeeded': {
       const failed = steps.filter(s => s.status === 'Failed');
-      return failed.length ? { status: 'Failed', message: failed.map(s => `step '${s.name}' failed: ${s.message}`).join('; ') } : { status: 'Succeeded' };
+      return failed.length
+        ? { status: 'Failed', message: failed.map(s => `step '${s.name}' failed: ${s.message}`).join('; ') }
+        : { status: 'Succeeded' };
     }
     case 'Failed':
     case 'Error':

@@ -258,12 +258,14 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     const state = await (await runner.startRequest(request([raw, step('after', 'print(1)', ['early'])]), work)).done;
     expect(state.status).toBe('Failed');
     expect(state.steps[0]).toMatchObject({ status: 'Failed', exitCode: 0 });
-    expect(state.steps[0].message).toMatch(/^the step's process exited with code 0 before the cellpipe runtime recorded the step's end \(\.step\.json\)/);
+    expect(state.steps[0].message).toMatch(
+      /^the step's process exited with code 0 before the cellpipe runtime recorded the step's end \(\.step\.json\)/
+    );
     expect(state.steps[1]).toMatchObject({ status: 'Skipped' });
     expect(existsSync(join(home, 'cache'))).toBe(false); // nothing cached from it either
   });
 
-  it("fails a run whose folder its own step removes, with the reason, and goes on running other runs", async () => {
+  it('fails a run whose folder its own step removes, with the reason, and goes on running other runs', async () => {
     const store = new RunStore(home);
     const other = await startRun(request([step('wait', blockUntilFile(join(work, 'go-on')))]));
     const removeOwnRun = 'import os, shutil\nshutil.rmtree(os.path.dirname(os.environ["CELLPIPE_DATA_DIR"]))';
@@ -327,7 +329,9 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     it("is not taken for the run's runner", async () => {
       const state = await interruptedRun(undefined);
       expect(observedState({ ...state, runner: { pid: unrelated.pid!, host: hostname(), startTime: '1' } }).status).toBe('Failed');
-      expect(observedState({ ...state, runner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) } }).status).toBe('Running');
+      expect(observedState({ ...state, runner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) } }).status).toBe(
+        'Running'
+      );
     });
   });
 });

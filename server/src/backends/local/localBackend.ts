@@ -135,7 +135,14 @@ export class LocalBackend implements Backend {
     for (const step of saved.steps) {
       killLeftoverStep(step);
       if (step.status !== 'Succeeded' && step.status !== 'Cached') {
-        Object.assign(step, { status: 'Pending', message: undefined, failure: undefined, exitCode: undefined, pid: undefined, pidStartTime: undefined });
+        Object.assign(step, {
+          status: 'Pending',
+          message: undefined,
+          failure: undefined,
+          exitCode: undefined,
+          pid: undefined,
+          pidStartTime: undefined
+        });
         step.startedAt = step.finishedAt = undefined;
       }
     }
@@ -418,7 +425,7 @@ class LocalRun {
   private stop(error: unknown): void {
     if (this.broken === undefined) {
       // An error of a file of the run (ENOENT...) is, when its folder was removed, that removal.
-      const cause = this.store.intact(this.state.runId) ? error : this.store.removed(this.state.runId);
+      const cause = this.store.intact(this.state) ? error : this.store.removed(this.state.runId);
       const why = cause instanceof Error ? cause.message : String(cause);
       this.broken = `${why}; the run was stopped and its steps ended. Start the run again`;
     }
