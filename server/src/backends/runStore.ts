@@ -23,6 +23,19 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
 /** Where earlier versions kept runs by default (relative to the working folder), to point users to them. */
 export const LEGACY_HOME = '.cellpipe';
 
+/**
+ * Decision: runs of earlier versions in `<cwd>/.cellpipe` are not moved (the folder depended on
+ * where each command ran, and may be the user's to keep or delete); a listing of another store
+ * says where they are and how to read them.
+ */
+export function legacyStoreHint(store: RunStore, cwd: string = process.cwd()): string | undefined {
+  const legacy = resolve(cwd, LEGACY_HOME);
+  if (legacy === resolve(store.home) || !existsSync(join(legacy, 'runs'))) {
+    return undefined;
+  }
+  return `runs of an earlier cellpipe are in ${legacy} (the run store is now ${store.home}): \`CELLPIPE_HOME=${LEGACY_HOME} cellpipe runs\` lists them`;
+}
+
 /** Writes a file so that readers see the old or the new content, never a part. */
 export function writeFileAtomic(path: string, content: string): void {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
