@@ -197,8 +197,8 @@ describe('cellpipe run, faults', () => {
     'a runner killed mid-run takes its steps with it, and what they started: nothing writes into the run after it',
     async () => {
       const path = notebook([
-        [['step:one'], 'import subprocess, time\nchild = subprocess.Popen(["sleep", "60"])\nprint("child", child.pid, flush=True)\ntime.sleep(60)'],
-        [['step:two'], 'import time\ntime.sleep(60)']
+        [['step:one'], 'import subprocess, time\nchild = subprocess.Popen(["sleep", "300"])\nprint("child", child.pid, flush=True)\ntime.sleep(300)'],
+        [['step:two'], 'import time\ntime.sleep(300)']
       ]);
       const runner = startCli(['run', path, '--json', '--python', testPython, '--workers', '2'], { home, cwd: work });
       const exited = finished(runner);
@@ -235,6 +235,32 @@ describe('cellpipe run, faults', () => {
       );
       expect(summary.steps.map(s => s.status)).toEqual(['Failed', 'Cancelled']);
       expect(stderr).not.toMatch(/\n\s+at /); // no Node stack trace
+    },
+    TIMEOUT
+  );
+
+  it(
+    "steps started the 'spawn' way that outlive their killed runner are ended once the run is read (cellpipe status)",
+    async () => {
+      const path = notebook([
+        [['step:one'], 'import subprocess, time\nchild = subprocess.Popen(["sleep", "300"])\nprint("child", child.pid, flush=True)\ntime.sleep(300)']
+      ]);
+      const env = { CELLPIPE_LAUNCHER: 'spawn' };
+      const runner = startCli(['run', path, '--json', '--python', testPython], { home, cwd: work, env });
+      const exited = finished(runner);
+      const running = await waitFor(state => step(state, 'one').status === 'Running');
+      let started: RegExpExecArray | null;
+      while (!(started = /child (\d+)\n/.exec(store().readLog(running.runId, step(running, 'one').id) ?? ''))) {
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      runner.kill('SIGKILL');
+      await exited;
+      const status: RunSummary = JSON.parse((await cli(['status', running.runId, '--json'], { home, env })).stdout);
+      expect(status.status).toBe('Failed');
+      const pids = [step(running, 'one').pid!, Number(started[1])];
+      while (pids.some(processAlive)) {
+        await new Promise(resolve => setTimeout(resolve, 20)); // the jest timeout fails the test if one stays
+      }
     },
     TIMEOUT
   );

@@ -177,8 +177,15 @@ export class LocalBackend implements Backend {
     return `run ${runId} cancelled (its runner had stopped)`;
   }
 
-  /** A local run's state is its run.json; a run whose runner died reads as failed. */
+  /**
+   * A local run's state is its run.json; a run whose runner died reads as failed, and the steps it
+   * left running (a runner killed with steps started the 'spawn' way, which nothing else ends) are
+   * ended now, when provably its own: nothing goes on writing into a run reported failed.
+   */
   async refresh(state: RunState): Promise<RunState> {
+    if (runnerGone(state)) {
+      state.steps.forEach(killLeftoverStep);
+    }
     return observedState(state);
   }
 
