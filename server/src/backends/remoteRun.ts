@@ -65,8 +65,7 @@ export function recordRemoteRun(
   for (const step of state.steps) {
     mkdirSync(store.stepDir(runId, step.id), { recursive: true });
   }
-  mkdirSync(store.runDir(runId), { recursive: true });
-  store.save(state);
+  store.add(state);
   return state;
 }
 

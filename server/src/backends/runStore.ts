@@ -1,13 +1,39 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { promises as fs, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { RunRequest, RunState } from '../../../src/core/run/types';
 import { dnsLabel } from '../../../src/core/pipeline';
 import { CellpipeError } from '../errors';
 
-/** `$CELLPIPE_HOME`, else `./.cellpipe`. */
-export function defaultHome(): string {
-  return resolve(process.env.CELLPIPE_HOME || '.cellpipe');
+/**
+ * Where runs are kept: `$CELLPIPE_HOME`, else `$XDG_STATE_HOME/cellpipe`, else
+ * `~/.local/state/cellpipe`. Not in the notebook's folder: that is every step's working folder,
+ * where the user's code writes and deletes (`shutil.rmtree('.cellpipe')`), and what users share.
+ * (Before, the default was `./.cellpipe`; runs kept there stay readable with `CELLPIPE_HOME=.cellpipe`.)
+ */
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CELLPIPE_HOME) {
+    return resolve(env.CELLPIPE_HOME);
+  }
+  const xdg = env.XDG_STATE_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'state'), 'cellpipe');
+}
+
+/** Where earlier versions kept runs by default (relative to the working folder), to point users to them. */
+export const LEGACY_HOME = '.cellpipe';
+
+/**
+ * Decision: runs of earlier versions in `<cwd>/.cellpipe` are not moved (the folder depended on
+ * where each command ran, and may be the user's to keep or delete); a listing of another store
+ * says where they are and how to read them.
+ */
+export function legacyStoreHint(store: RunStore, cwd: string = process.cwd()): string | undefined {
+  const legacy = resolve(cwd, LEGACY_HOME);
+  if (legacy === resolve(store.home) || !existsSync(join(legacy, 'runs'))) {
+    return undefined;
+  }
+  return `runs of an earlier cellpipe are in ${legacy} (the run store is now ${store.home}): \`CELLPIPE_HOME=${LEGACY_HOME} cellpipe runs\` lists them`;
 }
 
 /**
@@ -121,11 +147,42 @@ export class RunStore {
       await fs.writeFile(this.scriptPath(runId, step.id), step.script, { mode: PRIVATE_FILE_MODE });
     }
     writeFileAtomic(join(dir, 'request.json'), JSON.stringify(request, null, 1));
-    this.save(state);
+    this.add(state);
   }
 
-  save(state: RunState): void {
+  /** Records a new run's first state, in its folder (created). */
+  add(state: RunState): void {
+    mkdirSync(this.runDir(state.runId), { recursive: true, mode: PRIVATE_DIR_MODE });
     writeFileAtomic(join(this.runDir(state.runId), 'run.json'), JSON.stringify(state, null, 1));
+  }
+
+  /**
+   * Records a known run's new state (`add` records a new one). A run whose folder was removed
+   * while it ran (a step's code may have recreated part of it since) is refused in words, not
+   * recorded into the remains.
+   */
+  save(state: RunState): void {
+    if (!this.intact(state)) {
+      throw this.removed(state.runId);
+    }
+    writeFileAtomic(join(this.runDir(state.runId), 'run.json'), JSON.stringify(state, null, 1));
+  }
+
+  /**
+   * Whether a run's folder still holds its record, and a local run's its request (never written
+   * again after `create`: a removal that a concurrent write of run.json survived still shows).
+   */
+  intact(state: Pick<RunState, 'runId' | 'backend'>): boolean {
+    const dir = this.runDir(state.runId);
+    return existsSync(join(dir, 'run.json')) && (state.backend !== 'local' || existsSync(join(dir, 'request.json')));
+  }
+
+  /** The error of a run whose folder is gone. */
+  removed(runId: string): CellpipeError {
+    return new CellpipeError(
+      'not-found',
+      `the folder of run ${runId} (${this.runDir(runId)}) was removed while the run was going, by a step's code or by hand`
+    );
   }
 
   exists(runId: string): boolean {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStepResult, STEP_RESULT_FILE } from '../../../src/core/run/stepResult';
 import type { RunState, StepState } from '../../../src/core/run/types';
+import { processAlive } from '../backends/local/stepProcess';
 import { RunStore } from '../backends/runStore';
 import { cli, finished, runNotebook, startCli, testPython, type RunSummary } from '../testing/cliProcess';
 import { writeNotebook, type CellSpec } from '../equivalence/notebookBuilder';
@@ -188,6 +189,78 @@ describe('cellpipe run, faults', () => {
       const summary: RunSummary = JSON.parse(retried.stdout);
       expect(summary.status).toBe('Succeeded');
       expect((await cli(['logs', running.runId, 'third'], { home })).stdout).toBe('third 21\n');
+    },
+    TIMEOUT
+  );
+
+  it(
+    'a runner killed mid-run takes its steps with it, and what they started: nothing writes into the run after it',
+    async () => {
+      const path = notebook([
+        [['step:one'], 'import subprocess, time\nchild = subprocess.Popen(["sleep", "300"])\nprint("child", child.pid, flush=True)\ntime.sleep(300)'],
+        [['step:two'], 'import time\ntime.sleep(300)']
+      ]);
+      const runner = startCli(['run', path, '--json', '--python', testPython, '--workers', '2'], { home, cwd: work });
+      const exited = finished(runner);
+      const running = await waitFor(state => state.steps.every(s => s.status === 'Running'));
+      let started: RegExpExecArray | null;
+      while (!(started = /child (\d+)\n/.exec(store().readLog(running.runId, step(running, 'one').id) ?? ''))) {
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      const pids = [...running.steps.map(s => s.pid!), Number(started[1])];
+      runner.kill('SIGKILL');
+      expect((await exited).signal).toBe('SIGKILL');
+      // The launcher saw its runner's pipe end; the jest timeout fails the test if a process stays.
+      while (pids.some(processAlive)) {
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      const status: RunSummary = JSON.parse((await cli(['status', running.runId, '--json'], { home })).stdout);
+      expect(status.status).toBe('Failed');
+    },
+    TIMEOUT
+  );
+
+  it(
+    'a step removing the run store (shutil.rmtree of CELLPIPE_HOME) fails its run in words, without a stack trace',
+    async () => {
+      const path = notebook([
+        [['step:wipe'], 'import os, shutil\nshutil.rmtree(os.environ["CELLPIPE_HOME"])'],
+        [['step:after', 'prev:wipe'], 'print("after")']
+      ]);
+      const { code, summary, stderr } = await runNotebook(path, { home, cwd: work });
+      expect(code).toBe(1);
+      expect(summary.status).toBe('Failed');
+      expect(summary.message).toMatch(
+        /^the folder of run \S+ \(.*\) was removed while the run was going, by a step's code or by hand; .*Start the run again$/
+      );
+      expect(summary.steps.map(s => s.status)).toEqual(['Failed', 'Cancelled']);
+      expect(stderr).not.toMatch(/\n\s+at /); // no Node stack trace
+    },
+    TIMEOUT
+  );
+
+  it(
+    "steps started the 'spawn' way that outlive their killed runner are ended once the run is read (cellpipe status)",
+    async () => {
+      const path = notebook([
+        [['step:one'], 'import subprocess, time\nchild = subprocess.Popen(["sleep", "300"])\nprint("child", child.pid, flush=True)\ntime.sleep(300)']
+      ]);
+      const env = { CELLPIPE_LAUNCHER: 'spawn' };
+      const runner = startCli(['run', path, '--json', '--python', testPython], { home, cwd: work, env });
+      const exited = finished(runner);
+      const running = await waitFor(state => step(state, 'one').status === 'Running');
+      let started: RegExpExecArray | null;
+      while (!(started = /child (\d+)\n/.exec(store().readLog(running.runId, step(running, 'one').id) ?? ''))) {
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      runner.kill('SIGKILL');
+      await exited;
+      const status: RunSummary = JSON.parse((await cli(['status', running.runId, '--json'], { home, env })).stdout);
+      expect(status.status).toBe('Failed');
+      const pids = [step(running, 'one').pid!, Number(started[1])];
+      while (pids.some(processAlive)) {
+        await new Promise(resolve => setTimeout(resolve, 20)); // the jest timeout fails the test if one stays
+      }
     },
     TIMEOUT
   );

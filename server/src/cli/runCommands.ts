@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { legacyStoreHint } from '../backends/runStore';
 import { cliRunService } from './cliRuns';
 import { formatRun, runSummary } from './runOutput';
 
@@ -20,6 +21,10 @@ export function registerRunCommands(program: Command): void {
       }
       if (!states.length) {
         process.stdout.write(`no${unreadable.length ? ' readable' : ''} runs in ${runs.store.home}\n`);
+      }
+      const legacy = legacyStoreHint(runs.store);
+      if (legacy) {
+        process.stderr.write(`${legacy}\n`);
       }
       for (const s of states) {
         const done = s.steps.filter(x => x.status === 'Succeeded' || x.status === 'Cached').length;

@@ -1,6 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './httpError';
-import { join } from 'node:path';
 import type { HealthReport } from '../../../src/core/run/api';
 import { PythonResolver } from '../app/pythonResolver';
 import { RunService } from '../app/runService';
@@ -24,7 +23,7 @@ export interface ServiceOptions {
    * service answers only its health check.
    */
   root?: string;
-  /** Run store folder; default `$CELLPIPE_HOME`, else `<root>/.cellpipe`. */
+  /** Run store folder; default: the user's (defaultHome in runStore.ts), outside the Jupyter root. */
   home?: string;
   /** Keep-alive interval of event streams (tests shorten it). */
   keepAliveMs?: number;
@@ -55,7 +54,7 @@ export function createService(options: ServiceOptions): FastifyInstance {
 
   if (options.root) {
     const runs = new RunService({
-      store: new RunStore(options.home ?? process.env.CELLPIPE_HOME ?? join(options.root, '.cellpipe')),
+      store: new RunStore(options.home),
       // The service's own KFP_TOKEN / KFP_COOKIE: never taken from a request.
       kfpAuth: kfpAuth(),
       pythons: new PythonResolver({ requested: 'allowed', confirmed: options.pythons })

@@ -32,8 +32,15 @@ export function describeFailure(record: unknown): Pick<StepState, 'message' | 'f
   return { message: `${message} (${cell}, line ${line})`, failure };
 }
 
-/** Metrics and failure from a result document's text; undefined when it is not one. */
-export function readStepResult(text: string): { metrics?: Record<string, number>; failure?: Pick<StepState, 'message' | 'failure'> } | undefined {
+/** What a result document says: the runtime's status for the step ('Succeeded' only once it ran to its end), metrics, failure. */
+export interface StepResult {
+  status: string;
+  metrics?: Record<string, number>;
+  failure?: Pick<StepState, 'message' | 'failure'>;
+}
+
+/** A result document's text read; undefined when it is not one. */
+export function readStepResult(text: string): StepResult | undefined {
   let document: { status?: unknown; metrics?: unknown; error?: unknown };
   try {
     document = JSON.parse(text);
@@ -48,6 +55,7 @@ export function readStepResult(text: string): { metrics?: Record<string, number>
       ? Object.fromEntries(Object.entries(document.metrics).filter((entry): entry is [string, number] => typeof entry[1] === 'number'))
       : undefined;
   return {
+    status: document.status,
     metrics: metrics && Object.keys(metrics).length ? metrics : undefined,
     failure: document.status === 'Failed' ? describeFailure(document.error) : undefined
   };

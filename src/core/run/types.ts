@@ -66,6 +66,8 @@ export interface StepState {
   metrics?: Record<string, number>;
   /** Local backend: the step's process id (also its process group), while it runs. */
   pid?: number;
+  /** Local backend: when that process started (Linux: /proc/PID/stat), so a reused pid is never taken for it. */
+  pidStartTime?: string;
   /** Local backend: the cache key of the step's code, parameters and inputs. */
   cacheKey?: string;
 }
@@ -85,7 +87,7 @@ export interface RunState {
   metrics: Record<string, number>;
   message?: string;
   /** Local backend: the process running the pipeline, to tell a run whose runner died. */
-  runner?: { pid: number; host: string };
+  runner?: { pid: number; host: string; startTime?: string };
   /** Local backend: the interpreter and working folder of the steps, reused by retry. */
   python?: string;
   cwd?: string;

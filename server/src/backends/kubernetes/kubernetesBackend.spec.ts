@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
@@ -84,6 +84,17 @@ describe('KubernetesBackend against the fake API server', () => {
     ).toBe(true);
   });
 
+  test("fails a step whose container exits 0 without the runtime's result document, and the run Argo calls succeeded", async () => {
+    // The output parameter falls back to Argo's default "{}" when the runtime never wrote its file (os._exit(0)).
+    const { state } = await run({}, {}, { train: { 'cellpipe-result': '{}' } });
+    expect(state.steps[1]).toMatchObject({ id: 'train', status: 'Failed', exitCode: 0 });
+    expect(state.steps[1].message).toMatch(
+      /^the step's container exited with code 0 before the cellpipe runtime recorded the step's end \(\.step\.json\)/
+    );
+    expect(state.status).toBe('Failed');
+    expect(state.message).toBe(`step 'train' failed: ${state.steps[1].message}`);
+  });
+
   test("reads each step's metrics and the cell and line that raised from the runtime's result document", async () => {
     const result = (doc: object): Record<string, string> => ({ 'cellpipe-result': JSON.stringify(doc) });
     const { state } = await run(
@@ -99,7 +110,7 @@ describe('KubernetesBackend against the fake API server', () => {
       }
     );
     const byId = Object.fromEntries(state.steps.map(s => [s.id, s]));
-    expect(byId.load.metrics).toBeUndefined(); // its parameter is Argo's default "{}": no document
+    expect(byId.load.metrics).toBeUndefined(); // its document has none
     expect(byId.train.metrics).toEqual({ accuracy: 0.91 });
     expect(byId.report).toMatchObject({
       status: 'Failed',
@@ -339,8 +350,7 @@ describe('stored kubernetes runs (status, logs, cancel)', () => {
       steps: demoSteps.map(s => ({ ...s, status: 'Pending', cached: false, attempts: 0 })),
       kubernetes: { namespace: 'default', workflowName: 'demo-1' }
     };
-    mkdirSync(store.runDir('demo-1'), { recursive: true });
-    store.save(state);
+    store.add(state);
     const wf = demoWorkflow();
     wf.metadata = { name: 'demo-1' };
     await fetch(`${fake.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows`, {

@@ -43,8 +43,8 @@ export function argoApiFor(state: RunState, kubeConfig: KubeConfig = loadKubeCon
 
 /** A run's state with the workflow's current state applied. */
 export function applyWorkflow(state: RunState, workflow: ArgoWorkflow): RunState {
-  const run = argoRunStatus(workflow);
   const steps = argoStepStates(workflow, state.steps);
+  const run = argoRunStatus(workflow, steps);
   return {
     ...state,
     status: run.status,

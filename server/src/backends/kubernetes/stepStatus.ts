@@ -1,4 +1,4 @@
-import { readStepResult, RESULT_PARAMETER } from '../../../../src/core/run/stepResult';
+import { readStepResult, RESULT_PARAMETER, STEP_RESULT_FILE } from '../../../../src/core/run/stepResult';
 import type { RunStatus, StepState, StepStatus } from '../../../../src/core/run/types';
 import { workflowFinished, workflowNodes, type ArgoNode, type ArgoWorkflow } from './argoWorkflow';
 
@@ -70,6 +70,14 @@ function exitCode(pod: ArgoNode | undefined): number | undefined {
   return code === undefined || code === '' || isNaN(Number(code)) ? undefined : Number(code);
 }
 
+/** Why a step whose pod ended with exit code 0 is not a success: its runtime never recorded its end. */
+export function unfinishedStep(code: number | undefined): string {
+  return (
+    `the step's container exited${code === undefined ? '' : ` with code ${code}`} before the cellpipe runtime recorded the step's end ` +
+    `(${STEP_RESULT_FILE}): the step's code ended the process early (os._exit, or a library exiting), or the image's python does not run Python scripts`
+  );
+}
+
 /** The steps' states in a workflow, starting from `steps` (their ids, names and dependencies). */
 export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): StepState[] {
   const nodes = workflowNodes(workflow.status);
@@ -85,10 +93,15 @@ export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): Step
     const pods = stepPodNodes(nodes, step.id);
     const last = pods[pods.length - 1];
     const attempts = pods.filter(p => p.phase !== 'Pending').length;
-    // A step runs once its first pod does; before that a Retry node already says Running.
-    const status = node.type === 'Retry' && !attempts && node.phase === 'Running' ? 'Pending' : nodeStatus(node, workflow);
-    const message = node.message || last?.message;
     const result = stepResult(last ?? node);
+    // A step runs once its first pod does; before that a Retry node already says Running.
+    let status = node.type === 'Retry' && !attempts && node.phase === 'Running' ? 'Pending' : nodeStatus(node, workflow);
+    let message = node.message || last?.message;
+    if (status === 'Succeeded' && result?.status !== 'Succeeded') {
+      // Argo counts exit code 0 as success; cellpipe counts the runtime's record of the step's end.
+      status = 'Failed';
+      message = unfinishedStep(exitCode(last));
+    }
     const failed = status === 'Failed' ? result?.failure : undefined;
     const state: StepState = {
       ...step,
@@ -107,14 +120,21 @@ export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): Step
   });
 }
 
-/** The run's status and message from the workflow phase (a shut-down workflow counts as cancelled). */
-export function argoRunStatus(workflow: ArgoWorkflow): { status: RunStatus; message?: string } {
+/**
+ * The run's status and message from the workflow phase (a shut-down workflow counts as cancelled);
+ * a workflow Argo calls succeeded fails when one of its steps did (`steps`: argoStepStates).
+ */
+export function argoRunStatus(workflow: ArgoWorkflow, steps: readonly StepState[] = []): { status: RunStatus; message?: string } {
   const message = workflow.status?.message || undefined;
   switch (workflow.status?.phase) {
     case 'Running':
       return { status: 'Running', message };
-    case 'Succeeded':
-      return { status: 'Succeeded' };
+    case 'Succeeded': {
+      const failed = steps.filter(s => s.status === 'Failed');
+      return failed.length
+        ? { status: 'Failed', message: failed.map(s => `step '${s.name}' failed: ${s.message}`).join('; ') }
+        : { status: 'Succeeded' };
+    }
     case 'Failed':
     case 'Error':
       return { status: cancelled(workflow) ? 'Cancelled' : 'Failed', message };

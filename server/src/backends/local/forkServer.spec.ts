@@ -171,22 +171,33 @@ describe('ForkServer', () => {
     expect(readFileSync(logPath, 'utf8')).toBe('ran anyway\n');
   });
 
-  it('reports a step whose launcher died once the step is gone, and kills reach its process group', async () => {
-    const script = join(dir, 'orphan.py');
-    writeFileSync(script, 'import subprocess, time\nsubprocess.Popen(["sleep", "30"])\nprint("started", flush=True)\ntime.sleep(30)');
-    const logPath = join(dir, 'orphan.log');
+  /** Starts a step that starts `sleep 30` (in its process group) and waits; resolves once both run. */
+  async function stepWithChild(name: string): Promise<{ proc: ReturnType<typeof startStepProcess>; pid: number; child: number }> {
+    const script = join(dir, `${name}.py`);
+    writeFileSync(script, 'import subprocess, time\np = subprocess.Popen(["sleep", "30"])\nprint("child", p.pid, flush=True)\ntime.sleep(30)');
+    const logPath = join(dir, `${name}.log`);
     const proc = startStepProcess({ python: PYTHON, script, cwd: dir, env: {}, logPath }, server.launch);
     const pid = (await proc.pid)!;
-    while (!readFileSync(logPath, 'utf8').includes('started')) {
+    let started: RegExpExecArray | null;
+    while (!(started = /child (\d+)\n/.exec(readFileSync(logPath, 'utf8')))) {
       await new Promise(resolve => setTimeout(resolve, 20));
     }
+    return { proc, pid, child: Number(started[1]) };
+  }
+
+  /** Waits until none of `pids` runs (jest's timeout fails the test if one never ends). */
+  async function gone(...pids: number[]): Promise<void> {
+    while (pids.some(processAlive)) {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+  }
+
+  it('ends a step and what it started when its launcher dies, and reports it', async () => {
+    const { proc, pid, child } = await stepWithChild('orphan');
     process.kill(server.pid!, 'SIGKILL');
-    await new Promise(resolve => setTimeout(resolve, 300));
-    expect(processAlive(pid)).toBe(true); // the step outlives its launcher, as after a runner's death
-    proc.kill(100);
     const exit = await proc.exited;
-    expect(exit.spawnError).toMatch(/the step launcher stopped .*exit status is unknown/);
-    expect(processAlive(pid)).toBe(false);
+    expect(exit.spawnError).toMatch(/the step launcher stopped .*so the step was ended: its exit status could not be known/);
+    await gone(pid, child);
   });
 
   it('hands a launcher prepared ahead of a run to the next run with that Python, once', async () => {

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE } from '../../../../src/core/compile/runtime/contract';
 import type { RunnableStep } from '../../../../src/core/run/types';
+import { isSameProcess, processStartTime } from './processIdentity';
 import { stepEnvironment } from './stepEnvironment';
-import { processAlive, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
+import { killGroup, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
 import launcherSource from './step_launcher.py';
 
 /**
@@ -103,6 +104,8 @@ export function claimForkServer(python: string): ForkServer {
 interface Pending {
   launch: StepLaunch;
   pid?: number;
+  /** When that process started (processIdentity.ts): it is still the step's while this matches. */
+  startTime?: string;
   resolvePid(pid: number | undefined): void;
   resolveExit(exit: StepExit): void;
 }
@@ -125,8 +128,10 @@ const ORPHAN_POLL_MS = 200;
 
 /**
  * A fork server for one run's steps, all run by the same Python. If the launcher cannot start or
- * dies, steps not yet forked start the 'spawn' way instead; a step it had forked is waited for by
- * its pid and reported as ended with an unknown status.
+ * dies, steps not yet forked start the 'spawn' way instead; a step it had forked is ended (its
+ * process group, when its process is provably still the step's) and reported as ended with an
+ * unknown status: nothing could report its own end any more. When this process dies instead, the
+ * launcher ends the steps (see step_launcher.py).
  */
 export class ForkServer {
   private child: ChildProcess | undefined;
@@ -265,6 +270,7 @@ export class ForkServer {
     }
     if (reply.pid !== undefined) {
       entry.pid = reply.pid;
+      entry.startTime = processStartTime(reply.pid);
       entry.resolvePid(reply.pid);
     } else if (reply.error !== undefined) {
       this.pending.delete(reply.id!);
@@ -306,10 +312,13 @@ export class ForkServer {
         void step.pid.then(entry.resolvePid);
         void step.exited.then(entry.resolveExit);
       } else {
-        const pid = entry.pid;
-        const why = `the step launcher stopped (${this.stderr.trim().split('\n').pop() || 'no message'}), so the step's exit status is unknown`;
+        const { pid, startTime } = entry;
+        const why = `the step launcher stopped (${this.stderr.trim().split('\n').pop() || 'no message'}), so the step was ended: its exit status could not be known`;
+        if (isSameProcess(pid, startTime)) {
+          killGroup(pid, 'SIGKILL');
+        }
         const timer = setInterval(() => {
-          if (!processAlive(pid)) {
+          if (!isSameProcess(pid, startTime)) {
             clearInterval(timer);
             entry.resolveExit({ code: null, signal: null, spawnError: why });
           }

@@ -1,18 +1,33 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
 import { RUNTIME_PATH } from '../../../../src/core/compile/runtime/contract';
 import { compileStepScripts } from '../../../../src/core/compile/stepScript';
-import type { RunEvent, RunRequest, RunnableStep } from '../../../../src/core/run/types';
+import type { RunEvent, RunRequest, RunState, RunnableStep } from '../../../../src/core/run/types';
 import { LocalBackend, observedState } from './localBackend';
 import { RunStore } from '../runStore';
 import type { RunHandle } from '../backend';
 import { processAlive as alive } from './stepProcess';
+import { processStartTime } from './processIdentity';
 
-/** A step whose script is plain Python: these tests exercise the backend, not the compiler. */
+/** What the runtime writes when a step ran to its end, without which an exit status of 0 is a failure. */
+const recordCompletion = (id: string): string =>
+  [
+    'import json as _json, os as _os',
+    `_folder = _os.path.join(_os.environ["CELLPIPE_DATA_DIR"], ${JSON.stringify(id)})`,
+    '_os.makedirs(_folder, exist_ok=True)',
+    'with open(_os.path.join(_folder, ".step.json"), "w") as _f:',
+    '    _json.dump({"status": "Succeeded"}, _f)'
+  ].join('\n');
+
+/**
+ * A step whose script is plain Python (these tests exercise the backend, not the compiler), ending
+ * with the completion record the runtime would write.
+ */
 function step(id: string, script: string, dependsOn: string[] = [], cache = false): RunnableStep {
-  return { id, name: `Step ${id}`, dependsOn, script, cache };
+  return { id, name: `Step ${id}`, dependsOn, script: `${script}\n${recordCompletion(id)}`, cache };
 }
 
 function request(steps: RunnableStep[], parameters = {}): RunRequest {
@@ -25,9 +40,10 @@ const writeDone = (id: string): string =>
     `d = os.path.join(os.environ["CELLPIPE_DATA_DIR"], ${JSON.stringify(id)})`,
     'os.makedirs(d, exist_ok=True)',
     'open(os.path.join(d, "value.txt"), "w").write("v")',
-    'json.dump({"status": "Succeeded"}, open(os.path.join(d, ".step.json"), "w"))',
     'json.dump({"score": 0.5}, open(os.path.join(d, ".metrics.json"), "w"))'
   ].join('\n');
+
+const blockUntilFile = (path: string): string => `import os, time\nwhile not os.path.exists(${JSON.stringify(path)}):\n    time.sleep(0.02)`;
 
 // Every behaviour holds whichever way steps are started (forkServer.ts).
 describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
@@ -231,5 +247,91 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(seen.message).toMatch(/stopped before it finished; `cellpipe retry/);
     const resumed = await (await backend.retry(new RunStore(home).load(handle.runId))).done;
     expect(resumed.status).toBe('Succeeded');
+  });
+
+  it.each([
+    ['its code ends the process early', 'import os\nos._exit(0)', undefined],
+    ['its "python" is /bin/true', 'print("never")', '/bin/true']
+  ])("fails a step that exits 0 without the runtime's completion record: %s", async (_why, script, python) => {
+    const runner = python ? new LocalBackend({ store: new RunStore(home), launcher, python, workers: 1 }) : backend;
+    const raw: RunnableStep = { id: 'early', name: 'Step early', dependsOn: [], script, cache: true };
+    const state = await (await runner.startRequest(request([raw, step('after', 'print(1)', ['early'])]), work)).done;
+    expect(state.status).toBe('Failed');
+    expect(state.steps[0]).toMatchObject({ status: 'Failed', exitCode: 0 });
+    expect(state.steps[0].message).toMatch(
+      /^the step's process exited with code 0 before the cellpipe runtime recorded the step's end \(\.step\.json\)/
+    );
+    expect(state.steps[1]).toMatchObject({ status: 'Skipped' });
+    expect(existsSync(join(home, 'cache'))).toBe(false); // nothing cached from it either
+  });
+
+  it('fails a run whose folder its own step removes, with the reason, and goes on running other runs', async () => {
+    const store = new RunStore(home);
+    const other = await startRun(request([step('wait', blockUntilFile(join(work, 'go-on')))]));
+    const removeOwnRun = 'import os, shutil\nshutil.rmtree(os.path.dirname(os.environ["CELLPIPE_DATA_DIR"]))';
+    const removed = await (await startRun(request([step('rm', removeOwnRun), step('next', 'print(1)', ['rm'])]))).done;
+    expect(removed.status).toBe('Failed');
+    expect(removed.message).toMatch(
+      /^the folder of run \S+ \(.*\) was removed while the run was going, by a step's code or by hand; the run was stopped and its steps ended\. Start the run again$/
+    );
+    // The step itself ran to its end (its code recreated a part of the folder); the next one never starts.
+    expect(removed.steps.map(s => s.status)).toEqual(['Succeeded', 'Cancelled']);
+    expect(removed.steps[1].message).toBe(removed.message);
+    expect(events.filter(e => e.type === 'run' && e.runId === removed.runId).pop()).toMatchObject({ status: 'Failed', message: removed.message });
+    writeFileSync(join(work, 'go-on'), '');
+    expect((await other.done).status).toBe('Succeeded');
+    expect(store.load(other.runId).status).toBe('Succeeded');
+  });
+
+  describe('a recorded pid that another process has by now', () => {
+    let unrelated: ChildProcess;
+    let exit: Promise<NodeJS.Signals | null>;
+
+    beforeEach(() => {
+      // Leads its own process group, as a kernel does: what a stale pid could point at.
+      unrelated = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+      exit = new Promise(resolve => unrelated.on('exit', (_code, signal) => resolve(signal)));
+    });
+
+    afterEach(() => {
+      unrelated.kill('SIGKILL');
+    });
+
+    /** A finished run made to look interrupted, its step recorded with `pid` and `pidStartTime`. */
+    async function interruptedRun(pidStartTime: string | undefined): Promise<RunState> {
+      const store = new RunStore(home);
+      const done = await (await startRun(request([step('a', 'print(1)')]))).done;
+      const state: RunState = { ...done, status: 'Running', runner: { pid: 2 ** 22 + 12345, host: hostname() } };
+      state.steps[0] = { ...state.steps[0], status: 'Running', pid: unrelated.pid, pidStartTime };
+      store.save(state);
+      return store.load(state.runId);
+    }
+
+    /** How `unrelated` ends once this test signals it: SIGTERM unless something killed it first. */
+    async function endedBy(): Promise<NodeJS.Signals | null> {
+      unrelated.kill('SIGTERM'); // a SIGKILL already sent is delivered first
+      return exit;
+    }
+
+    it.each([
+      ['cancel', (state: RunState) => backend.cancel(state)],
+      ['retry', async (state: RunState) => (await backend.retry(state)).done]
+    ])('%s leaves it alone', async (_name, act) => {
+      await act(await interruptedRun('1')); // the step's process started at another time
+      expect(await endedBy()).toBe('SIGTERM');
+    });
+
+    it('cancel kills it when it is provably the step (its start time as recorded)', async () => {
+      await backend.cancel(await interruptedRun(processStartTime(unrelated.pid!)));
+      expect(await exit).toBe('SIGKILL');
+    });
+
+    it("is not taken for the run's runner", async () => {
+      const state = await interruptedRun(undefined);
+      expect(observedState({ ...state, runner: { pid: unrelated.pid!, host: hostname(), startTime: '1' } }).status).toBe('Failed');
+      expect(observedState({ ...state, runner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) } }).status).toBe(
+        'Running'
+      );
+    });
   });
 });

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { METRICS_FILE, RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER } from '../../../../src/core/compile/runtime/contract';
+import { METRICS_FILE, RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, STEP_RESULT_FILE } from '../../../../src/core/compile/runtime/contract';
 import type { OutputSummary } from '../../../../src/core/run/api';
 import { isFinished } from '../../../../src/core/run/api';
-import { describeFailure } from '../../../../src/core/run/stepResult';
+import { describeFailure, readStepResult } from '../../../../src/core/run/stepResult';
 import type { RunEvent, RunRequest, RunState, StepState } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
@@ -14,7 +14,8 @@ import { readOutputSummaries } from './outputSummaries';
 import { toRunRequest } from './runRequest';
 import { blockedSteps, readySteps, topologicalOrder } from './schedule';
 import { claimForkServer, defaultLauncherKind, type ForkServer, type LauncherKind } from './forkServer';
-import { killGroup, spawnStep, startStepProcess, type StepProcess } from './stepProcess';
+import { isSameProcess, processStartTime } from './processIdentity';
+import { killGroup, spawnStep, startStepProcess, type StepExit, type StepProcess } from './stepProcess';
 
 export interface LocalRunOptions {
   store: RunStore;
@@ -32,13 +33,19 @@ export interface LocalRunOptions {
 const now = (): string => new Date().toISOString();
 const CANCEL_POLL_MS = 200;
 
-/** Whether the process that ran a run is gone while the run still says it is going. */
+/**
+ * Whether the process that ran a run is gone while the run still says it is going: no process has
+ * its pid, or (where start times can be read) the one that has it now is another process.
+ */
 export function runnerGone(state: RunState): boolean {
   if (state.status !== 'Running' && state.status !== 'Pending') {
     return false;
   }
   if (!state.runner || state.runner.host !== hostname()) {
     return false;
+  }
+  if (state.runner.startTime !== undefined && process.platform === 'linux') {
+    return !isSameProcess(state.runner.pid, state.runner.startTime);
   }
   try {
     process.kill(state.runner.pid, 0);
@@ -58,6 +65,17 @@ export function observedState(state: RunState): RunState {
     status: 'Failed',
     message: `the process running this pipeline (pid ${state.runner!.pid}) stopped before it finished; \`cellpipe retry ${state.runId}\` resumes it`
   };
+}
+
+/**
+ * Ends what is left of a step whose runner died: its process group, only when its leader is
+ * provably the step's own process (its start time as recorded). A pid alone may belong to anything
+ * by now; a step recorded without a start time, or whose process is gone, is left alone.
+ */
+function killLeftoverStep(step: StepState): void {
+  if (step.pid !== undefined && isSameProcess(step.pid, step.pidStartTime)) {
+    killGroup(step.pid, 'SIGKILL');
+  }
 }
 
 /**
@@ -115,11 +133,16 @@ export class LocalBackend implements Backend {
     }
     const request = store.loadRequest(runId);
     for (const step of saved.steps) {
-      if (step.pid) {
-        killGroup(step.pid, 'SIGKILL'); // leftovers of a runner that died
-      }
+      killLeftoverStep(step);
       if (step.status !== 'Succeeded' && step.status !== 'Cached') {
-        Object.assign(step, { status: 'Pending', message: undefined, failure: undefined, exitCode: undefined, pid: undefined });
+        Object.assign(step, {
+          status: 'Pending',
+          message: undefined,
+          failure: undefined,
+          exitCode: undefined,
+          pid: undefined,
+          pidStartTime: undefined
+        });
         step.startedAt = step.finishedAt = undefined;
       }
     }
@@ -145,19 +168,24 @@ export class LocalBackend implements Backend {
       return `cancel requested for run ${runId}`;
     }
     for (const step of state.steps) {
-      if (step.pid) {
-        killGroup(step.pid, 'SIGKILL');
-      }
+      killLeftoverStep(step);
       if (step.status === 'Running' || step.status === 'Pending') {
-        Object.assign(step, { status: 'Cancelled', pid: undefined, message: 'cancelled' });
+        Object.assign(step, { status: 'Cancelled', pid: undefined, pidStartTime: undefined, message: 'cancelled' });
       }
     }
     store.save({ ...state, status: 'Cancelled', finishedAt: new Date().toISOString() });
     return `run ${runId} cancelled (its runner had stopped)`;
   }
 
-  /** A local run's state is its run.json; a run whose runner died reads as failed. */
+  /**
+   * A local run's state is its run.json; a run whose runner died reads as failed, and the steps it
+   * left running (a runner killed with steps started the 'spawn' way, which nothing else ends) are
+   * ended now, when provably its own: nothing goes on writing into a run reported failed.
+   */
   async refresh(state: RunState): Promise<RunState> {
+    if (runnerGone(state)) {
+      state.steps.forEach(killLeftoverStep);
+    }
     return observedState(state);
   }
 
@@ -180,6 +208,12 @@ class LocalRun {
   private readonly running = new Map<string, StepProcess>();
   private readonly keys: Map<string, string>;
   private cancelled = false;
+  /**
+   * Why the run cannot go on, when its own records failed (its folder removed while it ran, by a
+   * step's code or by hand): it then stops, its steps are ended, and it fails with these words.
+   * Such an error ends this run only, never the process that runs it (the service runs others).
+   */
+  private broken: string | undefined;
   /** Something changed (a step ended, cancel) since the scheduling loop last looked. */
   private changed = false;
   private resumeLoop: (() => void) | undefined;
@@ -214,7 +248,7 @@ class LocalRun {
     const { state } = this;
     state.status = 'Running';
     state.startedAt = state.startedAt ?? now();
-    state.runner = { pid: process.pid, host: hostname() };
+    state.runner = { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) };
     const toRun = new Set(state.steps.filter(s => s.status === 'Pending').map(s => s.id));
     if (toRun.size) {
       // Starts the launcher now (its start-up overlaps this runner's own), with the steps' libraries.
@@ -254,7 +288,7 @@ class LocalRun {
     for (;;) {
       if (this.cancelled) {
         for (const step of this.state.steps.filter(s => s.status === 'Pending')) {
-          this.update(step, { status: 'Cancelled', message: 'the run was cancelled' });
+          this.update(step, { status: 'Cancelled', message: this.broken ?? 'the run was cancelled' });
         }
       }
       for (let blocked = blockedSteps(this.state.steps); blocked.length; blocked = blockedSteps(this.state.steps)) {
@@ -269,7 +303,7 @@ class LocalRun {
         await Promise.all(
           readySteps(this.state.steps)
             .slice(0, free)
-            .map(step => this.startStep(step))
+            .map(step => this.startStep(step).catch(error => this.stop(error)))
         );
       }
       if (this.running.size === 0 && (this.cancelled || readySteps(this.state.steps).length === 0)) {
@@ -303,6 +337,8 @@ class LocalRun {
         return;
       }
     }
+    // Success is the runtime's completion record, so none may be left from an earlier attempt.
+    rmSync(this.resultPath(step.id), { force: true });
     const proc = startStepProcess(
       {
         python: this.options.python,
@@ -333,46 +369,93 @@ class LocalRun {
       finishedAt: undefined,
       cached: false,
       attempts: step.attempts + 1,
-      pid
+      pid,
+      pidStartTime: pid === undefined ? undefined : processStartTime(pid)
     });
     void proc.exited.then(async exit => {
       // The step stays in `running` until its status is final: the scheduling loop must never see
       // it gone while it still says Running, or it would end the run with its dependants pending.
-      const finishedAt = now();
-      if (exit.code === 0) {
-        await recordCached(this.store, key, { runId: this.state.runId, stepId: step.id });
-        this.update(step, { status: 'Succeeded', finishedAt, exitCode: 0, pid: undefined, metrics: this.readMetrics(step.id) });
-      } else if (this.cancelled) {
-        this.update(step, { status: 'Cancelled', finishedAt, exitCode: exit.code, pid: undefined, message: 'cancelled' });
-      } else {
-        this.update(step, {
-          status: 'Failed',
-          finishedAt,
-          exitCode: exit.code,
-          pid: undefined,
-          ...(exit.spawnError ? { message: exit.spawnError } : this.failureOf(step.id, exit.code, exit.signal))
-        });
+      try {
+        await this.stepEnded(step, key, exit);
+      } catch (error) {
+        this.stop(error);
+      } finally {
+        this.running.delete(step.id);
+        this.wake();
       }
-      this.running.delete(step.id);
-      this.wake();
     });
+  }
+
+  private async stepEnded(step: StepState, key: string, exit: StepExit): Promise<void> {
+    const ended = { finishedAt: now(), exitCode: exit.code, pid: undefined, pidStartTime: undefined };
+    if (exit.code === 0 && this.completed(step.id)) {
+      await recordCached(this.store, key, { runId: this.state.runId, stepId: step.id });
+      this.update(step, { ...ended, status: 'Succeeded', metrics: this.readMetrics(step.id) });
+    } else if (this.broken) {
+      this.update(step, { ...ended, status: 'Failed', message: this.broken });
+    } else if (this.cancelled) {
+      this.update(step, { ...ended, status: 'Cancelled', message: 'cancelled' });
+    } else {
+      const failure = exit.spawnError
+        ? { message: exit.spawnError }
+        : exit.code === 0
+          ? { message: this.unfinished() }
+          : this.failureOf(step.id, exit.code, exit.signal);
+      this.update(step, { ...ended, status: 'Failed', ...failure });
+    }
+  }
+
+  private resultPath(stepId: string): string {
+    return join(this.store.dataDir(this.state.runId), stepId, STEP_RESULT_FILE);
+  }
+
+  /**
+   * Whether the runtime recorded that the step ran to its end. An exit status of 0 alone does not
+   * say so: the user's code may end the process early (`os._exit(0)`), or the "Python" may not be one.
+   */
+  private completed(stepId: string): boolean {
+    try {
+      return readStepResult(readFileSync(this.resultPath(stepId), 'utf8'))?.status === 'Succeeded';
+    } catch {
+      return false;
+    }
+  }
+
+  private unfinished(): string {
+    return (
+      `the step's process exited with code 0 before the cellpipe runtime recorded the step's end (${STEP_RESULT_FILE}): ` +
+      `the step's code ended the process early (os._exit, or a library exiting), or '${this.options.python}' does not run Python scripts`
+    );
+  }
+
+  /** Stops the run because of `error` in its own records (see `broken`): ends its steps, fails it. */
+  private stop(error: unknown): void {
+    if (this.broken === undefined) {
+      // An error of a file of the run (ENOENT...) is, when its folder was removed, that removal.
+      const cause = this.store.intact(this.state) ? error : this.store.removed(this.state.runId);
+      const why = cause instanceof Error ? cause.message : String(cause);
+      this.broken = `${why}; the run was stopped and its steps ended. Start the run again`;
+    }
+    this.cancel();
   }
 
   /** The runtime's own account of the failure (its `failed` event), else the exit status in words. */
   private failureOf(stepId: string, code: number | null, signal: string | null): Pick<StepState, 'message' | 'failure'> {
-    const path = this.store.eventsPath(this.state.runId, stepId);
-    if (existsSync(path)) {
-      const lines = readFileSync(path, 'utf8').trim().split('\n').reverse();
-      for (const line of lines) {
-        try {
-          const event = JSON.parse(line);
-          const described = event.event === 'failed' ? describeFailure(event) : undefined;
-          if (described) {
-            return described;
-          }
-        } catch {
-          // a line cut short by a kill
+    let lines: string[] = [];
+    try {
+      lines = readFileSync(this.store.eventsPath(this.state.runId, stepId), 'utf8').trim().split('\n').reverse();
+    } catch {
+      // no events: the step ended before the runtime started
+    }
+    for (const line of lines) {
+      try {
+        const event = JSON.parse(line);
+        const described = event.event === 'failed' ? describeFailure(event) : undefined;
+        if (described) {
+          return described;
         }
+      } catch {
+        // a line cut short by a kill
       }
     }
     return { message: signal ? `the step's process was killed by ${signal}` : `the step's process exited with code ${code}` };
@@ -411,12 +494,22 @@ class LocalRun {
     state.metrics = Object.assign({}, ...state.steps.map(s => s.metrics ?? {}));
     state.finishedAt = now();
     this.persist();
+    if (this.broken !== undefined) {
+      Object.assign(state, { status: 'Failed', message: this.broken });
+    }
     this.emit({ type: 'run', runId: state.runId, status: state.status, message: state.message });
     return state;
   }
 
   private persist(): void {
-    this.store.save(this.state);
+    if (this.broken !== undefined) {
+      return; // nowhere to record it: the run's message says so
+    }
+    try {
+      this.store.save(this.state);
+    } catch (error) {
+      this.stop(error);
+    }
   }
 
   private emit(event: RunEvent): void {

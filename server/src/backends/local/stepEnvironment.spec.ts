@@ -71,7 +71,14 @@ describe.each(['fork', 'spawn', 'prepared fork'] as const)('the environment a st
       prepareForkServer('python3'); // started ahead of the run, with the secrets already in this process
     }
     const backend = new LocalBackend({ store: new RunStore(home), python: 'python3', workers: 1, launcher: way === 'spawn' ? 'spawn' : 'fork' });
-    const script = 'import json, os\njson.dump(dict(os.environ), open("environ.json", "w"))';
+    // Written as the runtime would end it: a step succeeds only with its completion record (.step.json).
+    const script = [
+      'import json, os',
+      'json.dump(dict(os.environ), open("environ.json", "w"))',
+      'd = os.path.join(os.environ["CELLPIPE_DATA_DIR"], "show")',
+      'os.makedirs(d, exist_ok=True)',
+      'json.dump({"status": "Succeeded"}, open(os.path.join(d, ".step.json"), "w"))'
+    ].join('\n');
     const handle = await backend.startRequest(
       { pipelineName: 'env', parameters: {}, steps: [{ id: 'show', name: 'show', dependsOn: [], script, cache: false }] },
       work

@@ -28,8 +28,11 @@
 #   -> {"id", "pid"}            the child exists and leads its own process group
 #   -> {"id", "error"}          it could not be started
 #   -> {"id", "code", "signal"} it ended: exit code, or the signal's name (code null)
-# End of input stops the launcher at once; running steps go on, as they would after their parent
-# died (the backend finds and kills such leftovers on retry).
+# End of input stops the launcher. The runner closes it with no step running; when it ends with
+# steps still running, the runner died (killed, crashed): those steps are ended with it, each
+# step's process group (what the step's code started too) sent SIGTERM, then SIGKILL after
+# _GRACE_SECONDS, so that nothing keeps writing into a run that is reported failed. (They are this
+# process's unreaped children: their pids cannot have been reused.)
 import gc
 import json
 import os
@@ -58,8 +61,11 @@ REQUESTS, REPLIES = 0, 3
 
 def _reply(message):
     data = (json.dumps(message) + "\n").encode()
-    while data:
-        data = data[os.write(REPLIES, data) :]
+    try:
+        while data:
+            data = data[os.write(REPLIES, data) :]
+    except OSError:
+        pass  # the runner is gone: no one to tell (its steps are ended, see _end_steps)
 
 
 def _requests(selector, wakeup):
@@ -342,6 +348,45 @@ def _finish(code):
     os._exit(code)
 
 
+_GRACE_SECONDS = 3.0
+
+
+def _signal_steps(number):
+    for pid in list(_children):
+        try:
+            os.killpg(pid, number)
+        except OSError:
+            pass  # its group is gone already
+
+
+def _exited(pid):
+    """Whether a child has ended, leaving it unreaped (its pid, and so its group's id, stays taken)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _end_steps():
+    """Ends the steps still running when input ended (the runner died): SIGTERM to each step's
+    process group; once every step has ended, or after _GRACE_SECONDS, SIGKILL to each group (what
+    the steps started and left behind), then reaps them. No step is reaped before its group is
+    signalled, so each group id is still the step's."""
+    if not _children:
+        return
+    _signal_steps(signal.SIGTERM)
+    deadline = time.monotonic() + _GRACE_SECONDS
+    while time.monotonic() < deadline and not all(_exited(pid) for pid in _children):
+        time.sleep(0.02)
+    _signal_steps(signal.SIGKILL)
+    while _children:
+        try:
+            pid, _status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        _children.pop(pid, None)
+
+
 _step_module = None
 
 
@@ -349,6 +394,7 @@ def _launcher_main():
     global _step_module
     served = _serve()
     if served is None:
+        _end_steps()
         return
     script, _step_module = _become_step(served)
     try:

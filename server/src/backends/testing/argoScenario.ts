@@ -1,4 +1,8 @@
+import { RESULT_PARAMETER } from '../../../../src/core/run/stepResult';
 import type { ArgoNode, ArgoPhase, ArgoWorkflow, ArgoWorkflowStatus } from '../kubernetes/argoWorkflow';
+
+/** The result document the runtime of a succeeding step leaves (a step's `files` may give another). */
+const RAN_TO_ITS_END = JSON.stringify({ status: 'Succeeded', metrics: {}, error: null });
 
 /**
  * Realistic Argo status sequences for the fake Kubernetes API server, built from a Workflow's DAG:
@@ -157,7 +161,7 @@ export function argoScenario(
       pod.finishedAt = at(++tick);
       const parameters = declaredOutputs(workflow, pod.templateName!).map(p => ({
         name: p.name,
-        value: files[task.name]?.[p.name] ?? p.valueFrom.default ?? '',
+        value: files[task.name]?.[p.name] ?? (p.name === RESULT_PARAMETER && outcome === 'Succeeded' ? RAN_TO_ITS_END : (p.valueFrom.default ?? '')),
         valueFrom: p.valueFrom
       }));
       pod.outputs = { exitCode: outcome === 'Succeeded' ? '0' : '1', ...(parameters.length ? { parameters } : {}) };

@@ -250,3 +250,19 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
     expect(logs.get('setup')).toBe('');
   }, 900_000);
 });
+
+describe('cellpipe run --backend kubernetes on the executing fake, a step that ends its process early', () => {
+  test("fails: its pod exits 0 without the runtime's result document", async () => {
+    const notebook = join(dir, 'early.ipynb');
+    writeNotebook(notebook, [
+      [['step:early'], 'import os\nprint("leaving", flush=True)\nos._exit(0)'],
+      [['step:after', 'prev:early'], 'print("after")']
+    ]);
+    const { run, summary } = await runOnFake(notebook);
+    expect(run.status).toBe(1);
+    expect(summary.status).toBe('Failed');
+    expect(summary.steps[0]).toMatchObject({ name: 'early', status: 'Failed' });
+    const state = new RunStore(env.CELLPIPE_HOME).load(summary.runId);
+    expect(state.steps[0].message).toMatch(/^the step's container exited with code 0 before the cellpipe runtime recorded the step's end/);
+  }, 120_000);
+});

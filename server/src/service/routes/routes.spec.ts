@@ -325,3 +325,77 @@ describe('service routes: a damaged run store and clusters out of reach', () => 
     expect([reply.statusCode, reply.json<ErrorBody>().error]).toEqual([502, expect.stringMatching(message)]);
   });
 });
+
+describe('service routes, a run store removed while a run goes', () => {
+  let root: string;
+  let home: string;
+  let app: FastifyInstance;
+  const socket = (): string => join(root, '.svc.sock');
+
+  /** An event stream: `connected` once its first bytes (the run's state) arrived, `body` at its end. */
+  function openStream(path: string): { connected: Promise<void>; body: Promise<string> } {
+    let connected!: () => void;
+    const first = new Promise<void>(resolve => (connected = resolve));
+    const body = new Promise<string>((resolve, reject) => {
+      const req = request({ socketPath: socket(), method: 'GET', path, headers: { 'x-cellpipe-secret': SECRET } }, res => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', chunk => {
+          text += chunk;
+          connected();
+        });
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    return { connected: first, body };
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'cellpipe-root-'));
+    home = mkdtempSync(join(tmpdir(), 'cellpipe-store-'));
+    // The step removes the whole run store: CELLPIPE_DATA_DIR is <store>/runs/<run>/data.
+    const removesStore = [
+      'import os, shutil, time',
+      'while not os.path.exists("go"):',
+      '    time.sleep(0.02)',
+      'shutil.rmtree(os.path.dirname(os.path.dirname(os.path.dirname(os.environ["CELLPIPE_DATA_DIR"]))))'
+    ].join('\n');
+    writeFileSync(
+      join(root, 'wipes.ipynb'),
+      notebook([
+        { tags: ['step:wipe'], source: removesStore },
+        { tags: ['step:after'], source: 'print("after")' }
+      ])
+    );
+    writeFileSync(join(root, 'pipe.ipynb'), PIPELINE);
+    app = createService({ secret: SECRET, root, home });
+    await listen(app, { socket: socket() });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    rmSync(root, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('fails that run in words on its event stream, and the service goes on serving and running', async () => {
+    const run = (await call(socket(), 'POST', '/api/runs', HEADERS, { path: 'wipes.ipynb', python: 'python3' })).json<RunState>();
+    const stream = openStream(`/api/runs/${run.runId}/events`);
+    await stream.connected; // subscribed: then the step may remove the store
+    writeFileSync(join(root, 'go'), '');
+    const events = parseEvents(await stream.body);
+    expect(events[events.length - 1]).toMatchObject({
+      event: 'run',
+      data: {
+        status: 'Failed',
+        message: expect.stringMatching(/^the folder of run \S+ \(.*\) was removed while the run was going, by a step's code or by hand/)
+      }
+    });
+    expect((await call(socket(), 'GET', '/api/health', { 'x-cellpipe-secret': SECRET })).statusCode).toBe(200);
+    const next = (await call(socket(), 'POST', '/api/runs', HEADERS, { path: 'pipe.ipynb', python: 'python3' })).json<RunState>();
+    const nextEvents = parseEvents((await call(socket(), 'GET', `/api/runs/${next.runId}/events`, { 'x-cellpipe-secret': SECRET })).body);
+    expect(nextEvents[nextEvents.length - 1].data).toMatchObject({ status: 'Succeeded' });
+  });
+});
