@@ -135,6 +135,38 @@ describe('cellpipe run, faults', () => {
     TIMEOUT
   );
 
+  it.each<[string, CellSpec[], RegExp]>([
+    [
+      'a lone surrogate in a step name',
+      [[['step:load\ud800'], 'x = 1']],
+      /cell 0, line 1:1: error unencodable-text: Tag "step:load\\ud800" of cell 0 holds a lone UTF-16 surrogate/
+    ],
+    [
+      'an IndentationError',
+      [[['step:a'], 'if True:\n    x = 1\n  y = 2']],
+      /cell 0, line 3:3: error indentation-error: Python would refuse this cell \(IndentationError/
+    ],
+    ['a raw NUL in a literal', [[['step:a'], 'x = "a\u0000b"']], /cell 0, line 1:7: error unrunnable-character: This cell holds a NUL character/],
+    [
+      '1e400 as a parameter',
+      [
+        [['pipeline-parameters'], 'rate = 1e400'],
+        [['step:a'], 'print(rate)']
+      ],
+      /cell 0, line 1:1: error non-literal-parameter: .*1e400 is beyond the range of a float/
+    ]
+  ])(
+    '%s stops the run before it starts, with the cell, line and what to do',
+    async (_label, cells, message) => {
+      const result = await cli(['run', notebook(cells), '--json', '--python', testPython], { home, cwd: work });
+      expect(result.stderr).toMatch(message);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(existsSync(join(home, 'runs'))).toBe(false);
+    },
+    TIMEOUT
+  );
+
   it(
     'a step raising shows the notebook cell and line in its log and in the failure message',
     async () => {
