@@ -271,14 +271,15 @@ describe('cellpipe run, exit codes and output', () => {
 
   it.each([
     ['rate=fast', "parameter rate: 'fast' is not a number (the default is 0.5)"],
-    ['speed=1', "the notebook has no parameter 'speed' (its parameters: rate, name)"],
-    ['rate', "a parameter is set as NAME=VALUE, got 'rate'"]
+    ['speed=1', "the notebook has no parameter 'speed' (its parameters: rate, name, weights)"],
+    ['rate', "a parameter is set as NAME=VALUE, got 'rate'"],
+    ['weights=[1, 1e400]', 'parameter weights: a number in it is beyond the range of a float (the run would get null); give finite numbers']
   ])(
     '--param %s exits 2 with a clear message',
     async (param, message) => {
       const path = notebook([
-        [['pipeline-parameters'], 'rate = 0.5\nname = "x"'],
-        [['step:a'], 'print(rate, name)']
+        [['pipeline-parameters'], 'rate = 0.5\nname = "x"\nweights = [1.0]'],
+        [['step:a'], 'print(rate, name, weights)']
       ]);
       const result = await cli(['run', path, '--json', '--python', testPython, '--param', param], { home, cwd: work });
       expect(result.code).toBe(2);
