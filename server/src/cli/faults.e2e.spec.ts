@@ -136,6 +136,38 @@ describe('cellpipe run, faults', () => {
     TIMEOUT
   );
 
+  it.each<[string, CellSpec[], RegExp]>([
+    [
+      'a lone surrogate in a step name',
+      [[['step:load\ud800'], 'x = 1']],
+      /cell 0, line 1:1: error unencodable-text: Tag "step:load\\ud800" of cell 0 holds a lone UTF-16 surrogate/
+    ],
+    [
+      'an IndentationError',
+      [[['step:a'], 'if True:\n    x = 1\n  y = 2']],
+      /cell 0, line 3:3: error indentation-error: Python would refuse this cell \(IndentationError/
+    ],
+    ['a raw NUL in a literal', [[['step:a'], 'x = "a\u0000b"']], /cell 0, line 1:7: error unrunnable-character: This cell holds a NUL character/],
+    [
+      '1e400 as a parameter',
+      [
+        [['pipeline-parameters'], 'rate = 1e400'],
+        [['step:a'], 'print(rate)']
+      ],
+      /cell 0, line 1:1: error non-literal-parameter: .*1e400 is beyond the range of a float/
+    ]
+  ])(
+    '%s stops the run before it starts, with the cell, line and what to do',
+    async (_label, cells, message) => {
+      const result = await cli(['run', notebook(cells), '--json', '--python', testPython], { home, cwd: work });
+      expect(result.stderr).toMatch(message);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(existsSync(join(home, 'runs'))).toBe(false);
+    },
+    TIMEOUT
+  );
+
   it(
     'a step raising shows the notebook cell and line in its log and in the failure message',
     async () => {
@@ -312,14 +344,15 @@ describe('cellpipe run, exit codes and output', () => {
 
   it.each([
     ['rate=fast', "parameter rate: 'fast' is not a number (the default is 0.5)"],
-    ['speed=1', "the notebook has no parameter 'speed' (its parameters: rate, name)"],
-    ['rate', "a parameter is set as NAME=VALUE, got 'rate'"]
+    ['speed=1', "the notebook has no parameter 'speed' (its parameters: rate, name, weights)"],
+    ['rate', "a parameter is set as NAME=VALUE, got 'rate'"],
+    ['weights=[1, 1e400]', 'parameter weights: a number in it is beyond the range of a float (the run would get null); give finite numbers']
   ])(
     '--param %s exits 2 with a clear message',
     async (param, message) => {
       const path = notebook([
-        [['pipeline-parameters'], 'rate = 0.5\nname = "x"'],
-        [['step:a'], 'print(rate, name)']
+        [['pipeline-parameters'], 'rate = 0.5\nname = "x"\nweights = [1.0]'],
+        [['step:a'], 'print(rate, name, weights)']
       ]);
       const result = await cli(['run', path, '--json', '--python', testPython, '--param', param], { home, cwd: work });
       expect(result.code).toBe(2);

@@ -1,6 +1,8 @@
 import { diagnostic } from '../notebook';
 import { blankMagics } from './magics';
+import { indentationErrors } from './indentation';
 import { parsePython, syntaxErrors } from './python';
+import { sourceCharacterErrors } from './sourceCharacters';
 import type { CellFacts, CellSummary } from './types';
 import { walkCell } from './walkCell';
 
@@ -57,8 +59,15 @@ export function analyzeCell(source: string, options: CellFactsOptions): CellFact
   try {
     const tree = parsePython(blanked.code);
     const walked = walkCell(tree, blanked.code, options.prelude, options.distrusted);
+    const syntax = syntaxErrors(tree, blanked.code);
+    const refused = sourceCharacterErrors(source);
     Object.assign(facts, walked, {
-      diagnostics: [...facts.diagnostics, ...syntaxErrors(tree, blanked.code), ...walked.diagnostics],
+      diagnostics: [
+        ...facts.diagnostics,
+        // A refused character is also a syntax error for lezer; it alone is reported, with what to do.
+        ...(refused.length > 0 ? refused : syntax.length > 0 ? syntax : indentationErrors(tree, blanked.code)),
+        ...walked.diagnostics
+      ],
       bindsUnknownNames: walked.bindsUnknownNames || blanked.bindsUnknownNames
     });
   } catch (error) {

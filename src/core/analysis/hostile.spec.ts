@@ -1,4 +1,5 @@
 /** Hostile input: a diagnostic each, never a crash (and no stack overflow). */
+import { spawnSync } from 'node:child_process';
 import { notebookJson, step } from '../__fixtures__/notebookBuilder';
 import { Analyzer, analyzeNotebook } from './analyzer';
 
@@ -68,6 +69,116 @@ describe('hostile input', () => {
   test('an empty notebook and empty cells', () => {
     expect(analyzeNotebook(notebookJson([])).steps).toEqual([]);
     expect(analyzeNotebook(notebookJson(['', '   \n'])).steps.map(s => s.name)).toEqual(['main']);
+  });
+});
+
+/** What CPython's compile() says of each source: null, or the name of the exception it raises. */
+function cpythonVerdicts(sources: string[]): (string | null)[] {
+  const program = [
+    'import json, sys',
+    'out = []',
+    'for source in json.load(sys.stdin):',
+    '    try:',
+    '        compile(source, "<cell>", "exec")',
+    '        out.append(None)',
+    '    except Exception as error:',
+    '        out.append(type(error).__name__)',
+    'print(json.dumps(out))'
+  ].join('\n');
+  const result = spawnSync('python3', ['-c', program], { input: JSON.stringify(sources), encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as (string | null)[];
+}
+
+/** The cell's errors, but for names it uses undefined (these sources are fragments). */
+const errorsOf = (code: string): { code: string; line: number; column: number }[] =>
+  analyzeNotebook(notebookJson([step('a', code)]))
+    .diagnostics.filter(d => d.severity === 'error' && d.code !== 'undefined-name')
+    .map(d => ({ code: d.code, line: d.line, column: d.column }));
+
+describe('code CPython refuses: an error at analysis time, at its line and column', () => {
+  // lezer reports some indentation errors as syntax errors itself; the others are cellpipe's checks.
+  const refused: [label: string, source: string, code: string, line: number, column: number][] = [
+    ['a dedent to no enclosing level', 'if x:\n    a = 1\n  b = 2\n', 'indentation-error', 3, 3],
+    ['an indented line after a statement', 'x = 1\n    y = 2\n', 'indentation-error', 2, 5],
+    ['a cell starting indented', '  x = 1\n', 'indentation-error', 1, 3],
+    ['a deeper line inside a block', 'def f():\n    a = 1\n        b = 2\n', 'syntax-error', 3, 1],
+    ['else at another level than its if', 'if x:\n    a = 1\n  else:\n    b = 2\n', 'syntax-error', 3, 1],
+    ['except under-indented in a function', 'def f():\n    try:\n        a\n   except E:\n        b\n', 'syntax-error', 4, 4],
+    ['a decorated def off its decorator', '@d\n  def f():\n    pass\n', 'indentation-error', 2, 3],
+    ['a case deeper than the one before', 'match x:\n    case 1:\n        a\n      case 2:\n        b\n', 'syntax-error', 4, 1],
+    ['a tab and 8 spaces in one block', 'if x:\n\ta = 1\n        b = 2\n', 'indentation-error', 3, 9],
+    ['a raw NUL in a string literal', 'x = "a\u0000b"\n', 'unrunnable-character', 1, 7],
+    ['a raw NUL in a comment', 'x = 1  # \u0000\n', 'unrunnable-character', 1, 10],
+    ['a lone high surrogate in a string', 'x = "\ud800"\n', 'unrunnable-character', 1, 6],
+    ['a lone low surrogate in a name', 'y = 1\nx\udc00 = 2\n', 'unrunnable-character', 2, 2]
+  ];
+
+  test.each(refused)('%s', (_label, source, code, line, column) => {
+    expect(errorsOf(source)).toEqual([{ code, line, column }]);
+  });
+
+  test('CPython refuses each of them', () => {
+    expect(cpythonVerdicts(refused.map(([, source]) => source)).map(verdict => verdict !== null)).toEqual(refused.map(() => true));
+  });
+
+  const accepted = [
+    'if x:\n    a = 1\nelif y:\n  b = 2\nelse:\n\tc = 3\n',
+    'x = (1,\n  2,\n      3)\ny = [\n1]\n',
+    'x = 1 + \\\n    2\n',
+    'if x:\n    a = 1\n  # a comment anywhere\n    b = 2\n',
+    'def f():\n    s = """\nno indentation\n  inside"""\n    return s\n',
+    'if x: a = 1; b = 2\nclass C: pass\n',
+    '@d\n@e(1)\ndef f():\n    pass\n\nasync def g():\n    async with a:\n        pass\n',
+    'try:\n    a\nexcept E as e:\n    b\nelse:\n    c\nfinally:\n    d\n',
+    'match x:\n    case 1:\n        a\n    case _:\n        b\nwhile y:\n    pass\nelse:\n    pass\n',
+    'if x:\n\tif y:\n\t\ta = 1\n\tb = 2\n',
+    'x = "\\0 and \\ud800 as escapes"\ny = "\ud83d\ude80"\n',
+    'if x:\r\n    a = 1\r\n    b = 2\r\n'
+  ];
+
+  test('code CPython compiles gets no error', () => {
+    expect(cpythonVerdicts(accepted)).toEqual(accepted.map(() => null));
+    expect(accepted.map(errorsOf)).toEqual(accepted.map(() => []));
+  });
+});
+
+describe('notebook text no generated file can encode: an error naming where it is', () => {
+  test('a lone surrogate in a step name and in a prev: tag', () => {
+    const result = analyzeNotebook(notebookJson([step('load\ud800', 'x = 1'), { code: 'print(x)', tags: ['step:use', 'prev:\udc00'] }]));
+    expect(result.diagnostics.filter(d => d.code === 'unencodable-text').map(d => [d.cell, d.severity])).toEqual([
+      [0, 'error'],
+      [1, 'error']
+    ]);
+  });
+
+  test('a lone surrogate in a notebook setting names its path', () => {
+    const result = analyzeNotebook(
+      notebookJson([step('a', 'x = 1')], { cellpipe: { pipeline: { description: 'ok', labels: { team: 'a\ud800' } } } })
+    );
+    const found = result.diagnostics.filter(d => d.code === 'unencodable-text');
+    expect(found).toHaveLength(1);
+    expect(found[0].message).toContain('metadata.cellpipe.pipeline.labels.team');
+  });
+
+  test('a surrogate pair (an emoji) is not a lone surrogate', () => {
+    const result = analyzeNotebook(notebookJson([step('🚀', 'x = "🚀"')], { cellpipe: { pipeline: { description: '🚀' } } }));
+    expect(result.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('parameters no target can pass', () => {
+  test.each(['1e400', '-1e400', '[1.0, 2e308]', '{"k": 1e999}'])('%s is a non-literal-parameter error', value => {
+    const result = analyzeNotebook(notebookJson([{ code: `p = ${value}`, tags: ['pipeline-parameters'] }, step('a', 'print(p)')]));
+    const errors = result.diagnostics.filter(d => d.severity === 'error');
+    expect(errors.map(d => d.code)).toEqual(['non-literal-parameter']);
+    expect(errors[0].message).toContain('beyond the range of a float');
+    expect(result.parameters).toEqual([]);
+  });
+
+  test('the largest finite float is a parameter', () => {
+    const result = analyzeNotebook(notebookJson([{ code: 'p = 1.7976931348623157e308', tags: ['pipeline-parameters'] }, step('a', 'print(p)')]));
+    expect(result.parameters.map(p => p.default)).toEqual([Number.MAX_VALUE]);
   });
 });
 

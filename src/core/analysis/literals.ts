@@ -67,6 +67,9 @@ function parseNumber(text: string, negative: boolean): LiteralValue {
   if (isInt && !Number.isSafeInteger(value)) {
     throw new NotALiteral('the integer is too large to pass exactly; write it as a string');
   }
+  if (!Number.isFinite(value)) {
+    throw new NotALiteral(`${text} is beyond the range of a float (Python reads it as inf, which JSON and YAML cannot carry); write a finite number`);
+  }
   return { type: isInt ? 'int' : 'float', value: negative ? -value : value };
 }
 

@@ -1,6 +1,7 @@
 export * from './types';
 export { diagnostic, hasErrors, sortDiagnostics } from './diagnostic';
 export { parseNotebook, type NotebookParseResult } from './parse';
+export { loneSurrogateAt } from './unencodable';
 export { parseTag, type ParsedTag } from './tags';
 export { readNotebookSettings } from './metadata';
 export { planNotebook, stepIdentity, type PlanOptions } from './steps';

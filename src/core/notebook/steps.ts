@@ -2,6 +2,7 @@ import { diagnostic } from './diagnostic';
 import { readNotebookSettings } from './metadata';
 import { isConfigTag, parseTag, type ConfigTag, type ParsedTag } from './tags';
 import type { CellPlan, CellRole, Diagnostic, Notebook, NotebookPlan, Step, StepConfig } from './types';
+import { unencodableText } from './unencodable';
 
 export interface PlanOptions {
   /** Name of the single step of a notebook without step tags. Default 'main'. */
@@ -267,6 +268,7 @@ function noteSplitSteps(steps: readonly Step[], cells: readonly CellPlan[], diag
  */
 export function planNotebook(notebook: Notebook, options: PlanOptions = {}): NotebookPlan {
   const { settings, diagnostics } = readNotebookSettings(notebook.metadata);
+  diagnostics.push(...unencodableText(notebook));
   const defaults: ConfigTag[] = [];
   for (const raw of settings.stepDefaults) {
     const tag = parseTag(raw);

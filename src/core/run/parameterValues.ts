@@ -60,6 +60,17 @@ function fits(parameter: Parameter, value: JsonValue): boolean {
   }
 }
 
+/** Whether every number in a JSON value is finite: JSON.parse reads `1e400` as Infinity, which JSON and YAML carry on as null. */
+function allFinite(value: JsonValue): boolean {
+  if (typeof value === 'number') {
+    return Number.isFinite(value);
+  }
+  if (Array.isArray(value)) {
+    return value.every(allFinite);
+  }
+  return typeof value !== 'object' || value === null || Object.values(value).every(allFinite);
+}
+
 /** The run's values: every declared parameter's default, overridden by `overrides` after checking each. */
 export function resolveParameterValues(
   declared: readonly Parameter[],
@@ -72,6 +83,9 @@ export function resolveParameterValues(
     if (!parameter) {
       const known = declared.map(p => p.name).join(', ') || 'none: tag a cell pipeline-parameters';
       throw new ParameterValueError(`the notebook has no parameter '${name}' (its parameters: ${known})`);
+    }
+    if (!allFinite(value)) {
+      throw new ParameterValueError(`parameter ${name}: a number in it is beyond the range of a float (the run would get null); give finite numbers`);
     }
     if (!fits(parameter, value)) {
       throw new ParameterValueError(`parameter ${name}: ${JSON.stringify(value)} is not of type ${parameter.type} (${describeDefault(parameter)})`);

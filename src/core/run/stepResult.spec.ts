@@ -15,13 +15,15 @@ describe("the runtime's step result, read back", () => {
     expect(describeFailure(null)).toBeUndefined();
   });
 
-  it('reads numeric metrics, and the failure of a failed step only', () => {
+  it('reads the status, numeric metrics, and the failure of a failed step only', () => {
     expect(readStepResult(JSON.stringify({ status: 'Succeeded', metrics: { a: 1, b: null, c: 'x' }, error: null }))).toEqual({
+      status: 'Succeeded',
       metrics: { a: 1 },
       failure: undefined
     });
     const failed = readStepResult(JSON.stringify({ status: 'Failed', metrics: {}, error: { message: 'boom', cell: '<cell 2: step s>', line: 9 } }));
     expect(failed).toEqual({
+      status: 'Failed',
       metrics: undefined,
       failure: { message: 'boom (<cell 2: step s>, line 9)', failure: { cell: 2, line: 9, error: 'boom' } }
     });

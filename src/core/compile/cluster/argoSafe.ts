@@ -56,3 +56,8 @@ export function shieldPythonLiterals(source: string): string {
 export function hasArgoTemplateSyntax(text: string): boolean {
   return text.includes('{{');
 }
+
+/** Whether text holds what Argo (`{{`) or Kubernetes (`$(`) would expand. */
+export function hasTemplateSyntax(text: string): boolean {
+  return EXPANDABLE.test(text);
+}

@@ -6,6 +6,7 @@
 import type { Pipeline } from '../../pipeline';
 import { hasArgoTemplateSyntax } from './argoSafe';
 import type { CompileDiagnostics } from './diagnostics';
+import { DATA_MOUNT_PATH } from './options';
 
 export interface ClaimMount {
   /** The PersistentVolumeClaim's name. */
@@ -24,6 +25,40 @@ export function kaleVolumeEnvName(claim: string): string {
   return 'KALE_VOLUME_' + claim.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
+/** `path` without `.`, `..`, repeated and trailing slashes (Kubernetes compares mount paths after cleaning them). */
+export function normalizeMountPath(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '..') {
+      parts.pop();
+    } else if (part !== '' && part !== '.') {
+      parts.push(part);
+    }
+  }
+  return '/' + parts.join('/');
+}
+
+/** Folders a notebook volume must not cover or sit in: the container's root, its kernel filesystems, cellpipe's run data. */
+const RESERVED_PATHS = ['/proc', '/sys', '/dev', DATA_MOUNT_PATH];
+
+const within = (path: string, folder: string): boolean => path === folder || path.startsWith(folder + '/');
+
+/** Why a (normalized) mount path would break the step's container or cellpipe's data, or null. */
+function reservedMountProblem(path: string): string | null {
+  if (path === '/') {
+    return "would hide the image's whole file system";
+  }
+  for (const reserved of RESERVED_PATHS) {
+    if (within(path, reserved)) {
+      return `is inside ${reserved}, which ${reserved === DATA_MOUNT_PATH ? "holds the run's data (cellpipe mounts it there)" : 'the container needs'}`;
+    }
+    if (within(reserved, path)) {
+      return `would hide ${reserved}, which ${reserved === DATA_MOUNT_PATH ? "holds the run's data (cellpipe mounts it there)" : 'the container needs'}`;
+    }
+  }
+  return null;
+}
+
 export function claimMounts(pipeline: Pipeline, out: CompileDiagnostics): ClaimMount[] {
   const mounts: ClaimMount[] = [];
   const exposedBy = new Map<string, string>();
@@ -38,6 +73,23 @@ export function claimMounts(pipeline: Pipeline, out: CompileDiagnostics): ClaimM
     }
     if (!/^\/[^\0]*$/.test(mount.mountPath) || hasArgoTemplateSyntax(mount.mountPath) || hasArgoTemplateSyntax(mount.name)) {
       out.error(`volume ${JSON.stringify(mount.name)}: mount path ${JSON.stringify(mount.mountPath)} must be an absolute path without '{{'`);
+      continue;
+    }
+    const path = normalizeMountPath(mount.mountPath);
+    const reserved = reservedMountProblem(path);
+    const twin = mounts.find(other => normalizeMountPath(other.mountPath) === path);
+    if (reserved) {
+      out.error(
+        `volume ${JSON.stringify(mount.name)}: mount path ${JSON.stringify(mount.mountPath)} ${reserved}; mount it at a folder of its own, e.g. /mnt/${mount.name}`,
+        null,
+        'volume-mount-path'
+      );
+    } else if (twin) {
+      out.error(
+        `volumes ${JSON.stringify(twin.claim)} and ${JSON.stringify(mount.name)} are both mounted at ${JSON.stringify(path)}, which Kubernetes refuses; give each its own mount path`,
+        null,
+        'volume-mount-path'
+      );
     }
     const env = mount.exposeAsEnvVar ? kaleVolumeEnvName(mount.name) : null;
     if (env !== null) {

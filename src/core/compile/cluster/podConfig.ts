@@ -7,6 +7,7 @@ import type { NotebookSettings } from '../../notebook';
 import type { CompileDiagnostics } from './diagnostics';
 import type { Pipeline, PipelineStep } from '../../pipeline';
 import { hasArgoTemplateSyntax } from './argoSafe';
+import { imageReferenceProblem } from './imageReference';
 import { durationSeconds, isDnsSubdomain, isLabelValue, isQualifiedName, isQuantity } from './kubernetesNames';
 import { ACCESS_MODES, DEFAULT_STEP_IMAGE, DEFAULT_VOLUME_SIZE, type AccessMode, type ClusterOptions, type VolumeOptions } from './options';
 
@@ -26,8 +27,9 @@ export function podConfig(pipeline: Pipeline, step: PipelineStep, options: Clust
   const where = `step ${JSON.stringify(step.name)}`;
   const config = step.config;
   const image = config.image ?? pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE;
-  if (/\s/.test(image) || hasArgoTemplateSyntax(image)) {
-    out.error(`${where}: image ${JSON.stringify(image)} is not an image reference; write e.g. image:python:3.12`, cell);
+  const imageProblem = imageReferenceProblem(image);
+  if (imageProblem) {
+    out.error(`${where}: image ${JSON.stringify(image)} is not an image reference (${imageProblem}); write e.g. image:python:3.12`, cell);
   }
   for (const [resource, value] of Object.entries(config.limits)) {
     if (!isQualifiedName(resource)) {

@@ -30,6 +30,7 @@ import {
   reportEnvironments
 } from '../cluster/environments';
 import { safeJson } from '../cluster/parameters';
+import { hasTemplateSyntax } from '../cluster/argoSafe';
 import { compileStepScripts } from '../stepScript';
 import { podEventsFile, RUNTIME_ENV } from '../runtime/contract';
 import type { KfpOptions } from './options';
@@ -56,6 +57,11 @@ export interface KfpPipeline {
  * JSON string. The parameters stay typed inputs, so KFP's run form shows and checks their types.
  */
 function parameterType(p: Parameter): { type: string; kind: 'str' | 'json'; defaultValue: unknown } {
+  if (hasTemplateSyntax(JSON.stringify(p.default ?? null))) {
+    // KFP runs on Argo, which would substitute `{{...}}` in the default (strings, list items, dict
+    // keys), and the kubelet `$(...)`: it goes as JSON text with those characters \u-escaped.
+    return { type: 'STRING', kind: 'json', defaultValue: safeJson(p.default) };
+  }
   switch (p.type) {
     case 'bool':
       return { type: 'BOOLEAN', kind: 'json', defaultValue: p.default };
@@ -329,6 +335,18 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     };
   }
 
+  for (const [what, text] of [
+    ['pipeline name', pipeline.name],
+    ['pipeline description', pipeline.description ?? '']
+  ]) {
+    if (hasTemplateSyntax(text)) {
+      out.error(
+        `the ${what} ${JSON.stringify(text)} contains '{{' or '$(', which Kubeflow Pipelines (run by Argo) would substitute; remove them from the notebook settings`,
+        null,
+        'template-syntax'
+      );
+    }
+  }
   const pipelineSpec: Json = {
     pipelineInfo: {
       name: dnsLabel(options.name ?? pipeline.name, 63),
