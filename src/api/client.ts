@@ -7,6 +7,7 @@ import {
   type HealthReport,
   type OutputSummary,
   type PackagesReport,
+  type RetryRunBody,
   type StartRunBody
 } from '../core/run/api';
 import type { RunEvent, RunState } from '../core/run/types';
@@ -61,8 +62,10 @@ export class CellpipeClient {
     return this.post<RunState>(`api/runs/${encodeURIComponent(runId)}/cancel`, {});
   }
 
-  retry(runId: string): Promise<RunState> {
-    return this.post<RunState>(`api/runs/${encodeURIComponent(runId)}/retry`, {});
+  /** Runs a run again; `from`: a step to run again with everything downstream of it. */
+  retry(runId: string, from?: string): Promise<RunState> {
+    const body: RetryRunBody = from === undefined ? {} : { from };
+    return this.post<RunState>(`api/runs/${encodeURIComponent(runId)}/retry`, body);
   }
 
   stepLog(runId: string, stepId: string): Promise<string> {

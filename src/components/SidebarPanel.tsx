@@ -206,6 +206,15 @@ export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Eleme
               {stepView(run, selected.name).status} {formatSeconds(stepView(run, selected.name).seconds)}
               {selected.message && <div className="cp-Muted">{selected.message}</div>}
             </div>
+            {model.rerunnableFromSelected && (
+              <button
+                className="jp-mod-styled cp-RerunButton"
+                title={`Run ${selected.name} and every step after it again, reusing the values of the steps above it`}
+                onClick={() => void model.rerunFromSelected()}
+              >
+                Re-run from here
+              </button>
+            )}
             <Outputs outputs={model.outputsOf(run.runId, selected.id)} />
             <pre className="cp-Log" aria-label={`log of step ${selected.name}`} tabIndex={0}>
               {model.log || '(no output yet)'}

@@ -206,6 +206,25 @@ describe('SidebarModel', () => {
       expect(client.watch.mock.calls.map(([runId]) => runId)).toEqual(['r1', 'r1']);
     });
 
+    it('re-runs a finished local run from the selected step, and not while it runs', async () => {
+      await model.compileAndRun();
+      await model.selectStep('train');
+      expect(model.rerunnableFromSelected).toBe(false); // still running
+      const stream = runStream(client, 'r1');
+      stream.handlers.event({ type: 'step', runId: 'r1', step: stepState('train', 'Succeeded') });
+      stream.handlers.event({ type: 'step', runId: 'r1', step: stepState('report', 'Succeeded') });
+      client.run.mockResolvedValue({ ...model.run!, status: 'Succeeded' });
+      stream.handlers.event({ type: 'run', runId: 'r1', status: 'Succeeded' });
+      await settle();
+      expect(model.retryable).toBe(false);
+      expect(model.rerunnableFromSelected).toBe(true);
+
+      client.retry.mockResolvedValue(runState('r1', [stepState('train', 'Pending'), stepState('report', 'Pending')], { status: 'Running' }));
+      await model.rerunFromSelected();
+      expect(client.retry).toHaveBeenCalledWith('r1', 'train');
+      expect(model.run!.status).toBe('Running');
+    });
+
     it("streams the selected step's log, and only that step's", async () => {
       await model.compileAndRun();
       client.stepLog.mockResolvedValue('epoch 1\n');

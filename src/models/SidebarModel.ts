@@ -102,6 +102,14 @@ export class SidebarModel {
     return this.run?.status === 'Failed' || this.run?.status === 'Cancelled';
   }
 
+  /**
+   * Whether the selected step of the shown run can be run again with what follows it, reusing the
+   * values above it: a finished local run (a cluster's runs are started again instead).
+   */
+  get rerunnableFromSelected(): boolean {
+    return !!this.run && !!this._selectedStep && isFinished(this.run.status) && this.run.backend === 'local';
+  }
+
   get busy(): string | null {
     return this._busy;
   }
@@ -324,6 +332,16 @@ export class SidebarModel {
     const path = this.notebookPath;
     if (run && path) {
       await this.doing('Retrying…', async () => this.watch(path, await this.client.retry(run.runId)));
+    }
+  }
+
+  /** Runs the selected step of the shown run again, with every step downstream of it. */
+  async rerunFromSelected(): Promise<void> {
+    const run = this.run;
+    const path = this.notebookPath;
+    const step = this._selectedStep;
+    if (run && path && step) {
+      await this.doing('Re-running…', async () => this.watch(path, await this.client.retry(run.runId, step)));
     }
   }
 

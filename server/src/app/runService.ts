@@ -141,9 +141,10 @@ export class RunService {
     void this.pythons.warmUp().then(python => python && prepareForkServer(python));
   }
 
-  async retry(runId: string): Promise<RunHandle> {
+  /** Runs a run again (see Backend.retry); `from`: a step to run again with everything downstream of it. */
+  async retry(runId: string, from?: string): Promise<RunHandle> {
     const state = this.store.load(runId);
-    const handle = await (await this.backendOf(state)).retry(state);
+    const handle = await (await this.backendOf(state)).retry(state, from);
     return this.track(handle);
   }
 

@@ -29,8 +29,12 @@ export interface PipelineRun {
 export interface Backend {
   readonly name: BackendName;
   start(run: PipelineRun): Promise<RunHandle>;
-  /** Runs a finished, unsuccessful run again; the local backend resumes from the steps that did not succeed. */
-  retry(state: RunState): Promise<RunHandle>;
+  /**
+   * Runs a finished, unsuccessful run again; the local backend resumes from the steps that did not
+   * succeed. `from` (a step's name or id): that step and every step downstream of it run again too,
+   * reusing the values of the steps above it (a succeeded run included).
+   */
+  retry(state: RunState, from?: string): Promise<RunHandle>;
   /** Stops a run that no handle in this process holds (started by another process); says what it did. */
   cancel(state: RunState): Promise<string>;
   /** The stored state brought up to date with what the backend knows now, and saved. */

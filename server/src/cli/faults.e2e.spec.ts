@@ -428,3 +428,52 @@ describe('cellpipe run, a damaged value in the cache', () => {
     TIMEOUT
   );
 });
+
+describe('cellpipe retry --from, the repair of a damaged value', () => {
+  it(
+    'a value damaged after it was made fails the step that loads it; retry --from the maker repairs the run, reusing what is above',
+    async () => {
+      const path = notebook([
+        [['step:seed'], 'import os\nos.makedirs("counts", exist_ok=True)\nopen("counts/seed", "a").write("x")\nn = 1000'],
+        [['step:make'], 'open("counts/make", "a").write("x")\nxs = bytes(n)'],
+        [['step:use'], 'print(sum(xs) + len(xs))']
+      ]);
+      const first = await runNotebook(path, { home, cwd: work, extra: ['--no-cache'] });
+      expect(first.summary.status).toBe('Succeeded');
+      const runId = first.summary.runId;
+      const value = join(store().dataDir(runId), 'make', 'xs.pkl');
+      const damaged = readFileSync(value);
+      damaged[damaged.length - 10] ^= 1;
+      writeFileSync(value, damaged);
+
+      // `use` again (retry --from use) loads the damaged value: refused, naming the step to re-run.
+      const useAgain = await cli(['retry', runId, '--from', 'use', '--json'], { home, cwd: work });
+      expect(useAgain.code).toBe(1);
+      expect(step(store().load(runId), 'use').message).toMatch(/Re-run step 'make'/);
+
+      const repaired = await cli(['retry', runId, '--from', 'make', '--json'], { home, cwd: work });
+      expect(repaired.code).toBe(0);
+      expect((JSON.parse(repaired.stdout) as RunSummary).steps.map(s => [s.name, s.status])).toEqual([
+        ['seed', 'Succeeded'],
+        ['make', 'Succeeded'],
+        ['use', 'Succeeded']
+      ]);
+      expect(readFileSync(join(work, 'counts', 'seed'), 'utf8')).toBe('x'); // above `make`: reused, not run again
+      expect(readFileSync(join(work, 'counts', 'make'), 'utf8')).toBe('xx');
+      // The log keeps every attempt's output (issue 15 is about showing the last one alone).
+      expect((await cli(['logs', runId, 'use'], { home, cwd: work })).stdout).toMatch(/1000\n$/);
+    },
+    TIMEOUT
+  );
+
+  it(
+    'retry --from a step the run does not have is refused, naming its steps',
+    async () => {
+      const path = notebook([[['step:only'], 'x = 1']]);
+      const run = await runNotebook(path, { home, cwd: work });
+      const refused = await cli(['retry', run.summary.runId, '--from', 'nope'], { home, cwd: work });
+      expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('has no step "nope"; its steps are "only"')]);
+    },
+    TIMEOUT
+  );
+});

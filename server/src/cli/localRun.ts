@@ -58,8 +58,12 @@ export async function finishRun(handle: RunHandle, flags: { json?: boolean }): P
 
 export function registerRetry(program: Command): void {
   withLocalRunFlags(
-    program.command('retry').description('run a failed run again from the steps that did not succeed').argument('<run>', 'run id')
-  ).action(async (runId: string, flags: LocalRunFlags) => {
-    await finishRun(await cliRunService(flags).retry(runId), flags);
+    program
+      .command('retry')
+      .description('run a failed run again from the steps that did not succeed')
+      .argument('<run>', 'run id')
+      .option('--from <step>', 'also run this step (name or id) and every step after it again, reusing the values above it')
+  ).action(async (runId: string, flags: LocalRunFlags & { from?: string }) => {
+    await finishRun(await cliRunService(flags).retry(runId, flags.from), flags);
   });
 }

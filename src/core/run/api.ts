@@ -56,6 +56,12 @@ export interface StartRunBody {
   kfpHost?: string;
 }
 
+/** `POST /api/runs/:id/retry`: run a run again. */
+export interface RetryRunBody {
+  /** A step (name or id) to run again with every step downstream of it, reusing the values above it. */
+  from?: string;
+}
+
 /** The statuses a run ends in. */
 export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(['Succeeded', 'Failed', 'Cancelled']);
 

@@ -81,7 +81,7 @@ export class KfpBackend implements Backend {
     return this.submit({ ...remoteRunInput(run), pipelineSpec: kfp!.pipelineSpec, platformSpec: kfp!.platformSpec });
   }
 
-  async retry(state: RunState): Promise<RunHandle> {
+  async retry(state: RunState, _from?: string): Promise<RunHandle> {
     throw new CellpipeError(
       'unsupported',
       `run ${state.runId} ran on Kubeflow Pipelines: retry it from the KFP UI (${state.kfp?.host}/#/runs/details/${state.kfp?.runId})`

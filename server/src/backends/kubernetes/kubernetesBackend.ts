@@ -98,7 +98,7 @@ export class KubernetesBackend implements Backend {
     return this.submit({ ...remoteRunInput(run), workflow: workflow! });
   }
 
-  async retry(state: RunState): Promise<RunHandle> {
+  async retry(state: RunState, _from?: string): Promise<RunHandle> {
     throw new CellpipeError(
       'unsupported',
       `run ${state.runId} ran on Kubernetes: retrying an Argo Workflow is not supported yet; start the notebook again`

@@ -120,28 +120,34 @@ export class LocalBackend implements Backend {
     return this.execute(request, state);
   }
 
-  /** Runs a failed, cancelled or interrupted run again from the steps that did not succeed. */
-  async retry(state: RunState): Promise<RunHandle> {
+  /**
+   * Runs a failed, cancelled or interrupted run again from the steps that did not succeed; with
+   * `from`, also that step and everything downstream of it, without the cache (a value there may be
+   * what went wrong), reusing the values of the steps above it.
+   */
+  async retry(state: RunState, from?: string): Promise<RunHandle> {
     const store = this.options.store;
     const runId = state.runId;
     const saved = store.load(runId);
-    if (saved.status === 'Succeeded') {
-      throw new CellpipeError('conflict', `run '${runId}' succeeded: nothing to retry`);
+    const request = store.loadRequest(runId);
+    const again = from === undefined ? new Set<string>() : downstreamOf(request, stepIdOf(saved, from));
+    if (saved.status === 'Succeeded' && again.size === 0) {
+      throw new CellpipeError('conflict', `run '${runId}' succeeded: nothing to retry (\`--from STEP\` runs a step and what follows it again)`);
     }
     if ((saved.status === 'Running' || saved.status === 'Pending') && !runnerGone(saved)) {
       throw new CellpipeError('conflict', `run '${runId}' is still running (pid ${saved.runner?.pid}); cancel it first`);
     }
-    const request = store.loadRequest(runId);
     for (const step of saved.steps) {
       killLeftoverStep(step);
-      if (step.status !== 'Succeeded' && step.status !== 'Cached') {
+      if ((step.status !== 'Succeeded' && step.status !== 'Cached') || again.has(step.id)) {
         Object.assign(step, {
           status: 'Pending',
           message: undefined,
           failure: undefined,
           exitCode: undefined,
           pid: undefined,
-          pidStartTime: undefined
+          pidStartTime: undefined,
+          cached: false
         });
         step.startedAt = step.finishedAt = undefined;
       }
@@ -150,7 +156,7 @@ export class LocalBackend implements Backend {
       unlinkSync(store.cancelMarker(runId));
     }
     Object.assign(saved, { status: 'Pending', message: undefined, finishedAt: undefined });
-    return this.execute(request, saved);
+    return this.execute(request, saved, again);
   }
 
   /**
@@ -197,8 +203,9 @@ export class LocalBackend implements Backend {
     return readOutputSummaries(join(this.options.store.dataDir(state.runId), stepId));
   }
 
-  private async execute(request: RunRequest, state: RunState): Promise<RunHandle> {
-    const run = new LocalRun(this.options, request, state);
+  /** `fresh`: steps that must run, not be restored from the cache. */
+  private async execute(request: RunRequest, state: RunState, fresh: ReadonlySet<string> = new Set()): Promise<RunHandle> {
+    const run = new LocalRun(this.options, request, state, fresh);
     return { runId: state.runId, done: run.execute(), cancel: () => run.cancel() };
   }
 }
@@ -223,7 +230,8 @@ class LocalRun {
   constructor(
     private readonly options: LocalRunOptions,
     private readonly request: RunRequest,
-    private readonly state: RunState
+    private readonly state: RunState,
+    private readonly fresh: ReadonlySet<string>
   ) {
     this.keys = cacheKeys(request);
     this.forkServer = (options.launcher ?? defaultLauncherKind()) === 'fork' ? claimForkServer(options.python) : undefined;
@@ -320,7 +328,7 @@ class LocalRun {
     const spec = this.request.steps.find(s => s.id === step.id)!;
     const key = this.keys.get(step.id)!;
     step.cacheKey = key;
-    if (spec.cache && this.options.cache !== false) {
+    if (spec.cache && this.options.cache !== false && !this.fresh.has(step.id)) {
       const hit = await findCached(this.store, key);
       if (hit) {
         await restoreCached(this.store, hit, this.state.runId, step.id);
@@ -515,4 +523,30 @@ class LocalRun {
   private emit(event: RunEvent): void {
     this.options.onEvent?.(event);
   }
+}
+
+/** The id of the run's step named or identified by `step`; not-found, listing the steps, otherwise. */
+function stepIdOf(state: RunState, step: string): string {
+  const found = state.steps.find(s => s.id === step) ?? state.steps.find(s => s.name === step);
+  if (!found) {
+    const names = state.steps.map(s => JSON.stringify(s.name)).join(', ');
+    throw new CellpipeError('not-found', `run ${state.runId} has no step ${JSON.stringify(step)}; its steps are ${names}`);
+  }
+  return found.id;
+}
+
+/** `stepId` and every step that depends on it, directly or not. */
+function downstreamOf(request: RunRequest, stepId: string): Set<string> {
+  const found = new Set([stepId]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const step of request.steps) {
+      if (!found.has(step.id) && step.dependsOn.some(dep => found.has(dep))) {
+        found.add(step.id);
+        grew = true;
+      }
+    }
+  }
+  return found;
 }

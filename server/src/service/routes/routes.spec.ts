@@ -196,6 +196,18 @@ describe('service routes', () => {
 
     expect((await post(`/api/runs/${run.runId}/cancel`, {})).statusCode).toBe(409);
     expect((await post(`/api/runs/${run.runId}/retry`, {})).statusCode).toBe(409);
+    // A succeeded run is run again from a step (a RetryRunBody): that step and what follows it.
+    const again = await post(`/api/runs/${run.runId}/retry`, { from: 'total' });
+    expect(again.statusCode).toBe(200);
+    await get(`/api/runs/${run.runId}/events`);
+    const rerun = (await get(`/api/runs/${run.runId}`)).json<RunState>();
+    expect(rerun.status).toBe('Succeeded');
+    expect(rerun.steps.map(s => [s.name, s.attempts])).toEqual([
+      ['make', 1],
+      ['total', 2]
+    ]);
+    const unknown = await post(`/api/runs/${run.runId}/retry`, { from: 'nope' });
+    expect([unknown.statusCode, unknown.json<ErrorBody>().error]).toEqual([404, expect.stringContaining('has no step "nope"')]);
   });
 
   it('reports a failing step with its message, and retries it', async () => {

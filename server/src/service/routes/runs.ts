@@ -63,8 +63,9 @@ export function registerRunRoutes(app: FastifyInstance, runs: RunService, root: 
     return runs.state(request.params.id);
   });
 
+  // A RetryRunBody (core/run/api.ts).
   app.post<{ Params: RunParams }>('/api/runs/:id/retry', async request => {
-    const handle = await runs.retry(request.params.id);
+    const handle = await runs.retry(request.params.id, optionalText(bodyOf(request.body), 'from'));
     return runs.state(handle.runId);
   });
 
