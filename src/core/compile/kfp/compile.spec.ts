@@ -100,7 +100,9 @@ describe('KFP parameters and options', () => {
       nothing: { parameterType: 'STRING', defaultValue: 'null', isOptional: true }
     });
     const container = spec.deploymentSpec.executors['exec-train'].container;
-    expect(container.args?.slice(0, 4)).toEqual(['/cellpipe/data/{{$.pipeline_job_uuid}}', 'n', 'json', "{{$.inputs.parameters['n']}}"]);
+    // The completion guard's argv (completionGuard.ts): the step script, its folder, then the step's own arguments.
+    expect(container.args?.[1]).toBe('train');
+    expect(container.args?.slice(2, 6)).toEqual(['/cellpipe/data/{{$.pipeline_job_uuid}}', 'n', 'json', "{{$.inputs.parameters['n']}}"]);
     expect(container.args?.[container.args.indexOf('name') + 1]).toBe('json');
     expect(container.resources).toEqual({ accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '1' }, resourceCpuLimit: '2' });
     expect(spec.root.dag.tasks.train.retryPolicy).toEqual({ maxRetryCount: 2 });

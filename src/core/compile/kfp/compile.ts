@@ -33,6 +33,7 @@ import { safeJson } from '../cluster/parameters';
 import { hasTemplateSyntax } from '../cluster/argoSafe';
 import { compileStepScripts } from '../stepScript';
 import { podEventsFile, RUNTIME_ENV } from '../runtime/contract';
+import { COMPLETION_GUARD } from './completionGuard';
 import type { KfpOptions } from './options';
 
 export const KFP_SCHEMA_VERSION = '2.1.0';
@@ -288,8 +289,14 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     executors[executorName(step.id)] = {
       container: {
         image: config.image,
-        command: [python, '-c', checkArgument(scripts.steps.get(step.id)!, `step ${JSON.stringify(step.name)}`, out)],
-        args: [DATA_DIR, ...parameters.flatMap(p => [p.name, p.kind, `{{$.inputs.parameters['${p.name}']}}`])],
+        // The guard runs the script with the arguments after its step folder (completionGuard.ts).
+        command: [python, '-c', COMPLETION_GUARD],
+        args: [
+          checkArgument(scripts.steps.get(step.id)!, `step ${JSON.stringify(step.name)}`, out),
+          step.id,
+          DATA_DIR,
+          ...parameters.flatMap(p => [p.name, p.kind, `{{$.inputs.parameters['${p.name}']}}`])
+        ],
         ...(resourceSpec ? { resources: resourceSpec } : {}),
         // Events go to a file on the volume, not the log; its imports resolve in the environment
         // the setup task installed (PipelineContainerSpec.env).

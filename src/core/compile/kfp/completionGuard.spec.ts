@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COMPLETION_GUARD } from './completionGuard';
+
+/** Runs the guard as a KFP step container would: `python -c GUARD SCRIPT STEP DATA ARGS...`. */
+function guard(script: string, data: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync('python3', ['-c', COMPLETION_GUARD, script, 'train', data, ...args], { encoding: 'utf8' });
+}
+
+/** A step script that prints its argv and writes the runtime's completion record saying `status`. */
+const finishing = (status: string): string =>
+  [
+    'import json, os, sys',
+    'print(sys.argv[1:])',
+    'os.makedirs(os.path.join(sys.argv[1], "train"), exist_ok=True)',
+    `json.dump({"status": ${JSON.stringify(status)}}, open(os.path.join(sys.argv[1], "train", ".step.json"), "w"))`
+  ].join('\n');
+
+describe('the completion guard of KFP steps', () => {
+  let data: string;
+  beforeEach(() => {
+    data = mkdtempSync(join(tmpdir(), 'cellpipe-guard-'));
+  });
+  afterEach(() => rmSync(data, { recursive: true, force: true }));
+
+  it("passes a step that ran to its end, which gets the step's own arguments", () => {
+    const run = guard(finishing('Succeeded'), data, 'epochs', 'json', '3');
+    expect([run.status, run.stdout]).toEqual([0, `['${data}', 'epochs', 'json', '3']\n`]);
+  });
+
+  it.each([
+    ['os._exit(0) in the middle of the step', 'import os\nos._exit(0)'],
+    ['a record that does not say Succeeded', finishing('Failed')],
+    [
+      'a record that is not JSON',
+      `import os, sys\nos.makedirs(os.path.join(sys.argv[1], "train"))\nopen(os.path.join(sys.argv[1], "train", ".step.json"), "w").write("{")`
+    ],
+    [
+      'a record that is not an object',
+      `import os, sys\nos.makedirs(os.path.join(sys.argv[1], "train"))\nopen(os.path.join(sys.argv[1], "train", ".step.json"), "w").write("[]")`
+    ]
+  ])('fails a step that exited 0 without the completion record: %s', (_case, script) => {
+    const run = guard(script, data);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("exited 0 without the runtime's completion record");
+  });
+
+  it("keeps a failed step's own exit code and says nothing more", () => {
+    mkdirSync(join(data, 'train'));
+    const run = guard('raise SystemExit(3)', data);
+    expect([run.status, run.stderr]).toEqual([3, '']);
+  });
+});
