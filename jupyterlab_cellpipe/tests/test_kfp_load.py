@@ -131,11 +131,16 @@ def test_parameters_keep_their_types(cli: Path, tmp_path: Path):
         "lr": "NUMBER_DOUBLE",
         "label": "STRING",
         "flag": "BOOLEAN",
-        "items": "LIST",
+        # A default holding template syntax ({{x}}) goes as escaped JSON text, which the step reads
+        # back: Argo, which runs KFP, would substitute {{...}} (compile/kfp/compile.ts).
+        "items": "STRING",
         "opts": "STRUCT",
         "nothing": "STRING",
     }
-    assert parameters["label"].default_value.string_value == "{{workflow.name}} $(id) 'q' \"d\" données"
+    for name, value in (("label", "{{workflow.name}} $(id) 'q' \"d\" données"), ("items", [1, "{{x}}"])):
+        text = parameters[name].default_value.string_value
+        assert "{{" not in text and "$(" not in text
+        assert json.loads(text) == value
 
 
 def pipeline_spec_types(value: int) -> str:

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { stepEnvironment } from '../backends/local/stepEnvironment';
+import { stepEnvironment } from '../stepEnvironment';
 import { CellpipeError } from '../errors';
 
 /** The oldest Python the step runtime runs on. */

@@ -4,7 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE } from '../../../../src/core/compile/runtime/contract';
 import type { RunnableStep } from '../../../../src/core/run/types';
 import { isSameProcess, processStartTime } from './processIdentity';
-import { stepEnvironment } from './stepEnvironment';
+import { stepEnvironment } from '../../stepEnvironment';
 import { killGroup, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
 import launcherSource from './step_launcher.py';
 

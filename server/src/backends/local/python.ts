@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { Pipeline } from '../../../../src/core/pipeline';
-import { stepEnvironment } from './stepEnvironment';
+import { stepEnvironment } from '../../stepEnvironment';
 
 /**
  * Why the steps of `pipeline` cannot run their IPython magics with `python`, or undefined: a step

@@ -5,7 +5,7 @@ import { RUNTIME_ENV } from '../../../../src/core/compile/runtime/contract';
 import { RunStore } from '../runStore';
 import { prepareForkServer } from './forkServer';
 import { LocalBackend } from './localBackend';
-import { isCredentialVariable, stepEnvironment } from './stepEnvironment';
+import { isCredentialVariable, stepEnvironment } from '../../stepEnvironment';
 
 /** Credentials the service or the user's shell may hold, each of which a step must not see. */
 const CREDENTIALS: Record<string, string> = {

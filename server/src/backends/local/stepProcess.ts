@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { stepEnvironment } from './stepEnvironment';
+import { stepEnvironment } from '../../stepEnvironment';
 
 /** How a step's process is started: `python -u SCRIPT` in CWD with ENV, its output into LOGPATH. */
 export interface StepLaunch {

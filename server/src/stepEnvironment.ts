@@ -5,7 +5,8 @@
  * it, so a token there is a token handed to every library the notebook imports.
  *
  * Every process that runs the user's Python for a step is started with it: the step launcher
- * (forkServer.ts, whose forks inherit it) and each spawned step (stepProcess.ts).
+ * (backends/local/forkServer.ts, whose forks inherit it), each spawned step (stepProcess.ts) and
+ * the probes of which Python a request names (app/pythonCheck.ts).
  */
 
 /** Variables that are credentials of cellpipe, Jupyter or Kubeflow Pipelines: never passed to a step. */
