@@ -29,7 +29,7 @@ function post(port: number, path: string, payload: unknown): Promise<{ status: n
 }
 
 /** The step launchers this process started that still run (their `-c` source starts with its name), from /proc. */
-function runningLaunchers(): number[] {
+function launchersOfThisProcess(): number[] {
   return readdirSync('/proc')
     .filter(name => /^\d+$/.test(name))
     .filter(pid => {
@@ -44,6 +44,20 @@ function runningLaunchers(): number[] {
       }
     })
     .map(Number);
+}
+
+/**
+ * Launchers running when this file began: other spec files that ran before it in the same Jest
+ * worker process may have left theirs, which are not this file's to count.
+ */
+let foreignLaunchers: ReadonlySet<number> = new Set();
+beforeAll(() => {
+  foreignLaunchers = new Set(launchersOfThisProcess());
+});
+
+/** The launchers this file started that still run. */
+function runningLaunchers(): number[] {
+  return launchersOfThisProcess().filter(pid => !foreignLaunchers.has(pid));
 }
 
 /** Waits (polling) until `condition` holds; the Jest timeout bounds it. */
