@@ -432,6 +432,9 @@ export class SidebarModel {
       this.setRun(path, { ...run, steps: run.steps.map(s => (s.id === event.step.id ? event.step : s)) });
       return;
     }
+    if (event.type === 'cell-outputs') {
+      return;
+    }
     this.setRun(path, { ...run, status: event.status, message: event.message });
     if (isFinished(event.status)) {
       this.streams.delete(path);

@@ -105,7 +105,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       items.push({ kind: 'random', generator, fromStepDir: idOf.get(from)!, fromStep: from });
     }
     for (const cell of step.cells) {
-      items.push({ kind: 'code', source: notebook.cells[cell].source, filename: cellLabel(cell, `step ${step.name}`), role: 'cell' });
+      items.push({ kind: 'code', source: notebook.cells[cell].source, filename: cellLabel(cell, `step ${step.name}`), role: 'cell', cell });
     }
     const config = configOf.get(step.name)!;
     return {

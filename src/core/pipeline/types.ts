@@ -14,6 +14,8 @@ export type PlanItem =
       filename: string;
       /** 'replay': configuration an earlier step set, run again (analysis/processStateFlow.ts). */
       role: 'declaration' | 'replay' | 'cell';
+      /** role 'cell': the cell's index in the notebook, which its captured outputs are kept under. */
+      cell?: number;
     }
   | { kind: 'load'; name: string; fromStepDir: string; fromStep: string }
   /** Restores a global random generator's state as an earlier step left it. */

@@ -100,4 +100,6 @@ export interface RunState {
 export type RunEvent =
   | { type: 'run'; runId: string; status: RunStatus; message?: string }
   | { type: 'step'; runId: string; step: StepState }
-  | { type: 'log'; runId: string; stepId: string; stream: 'stdout' | 'stderr'; text: string };
+  | { type: 'log'; runId: string; stepId: string; stream: 'stdout' | 'stderr'; text: string }
+  /** Cells of the step have new outputs (their indices in the notebook): read them with `GET /api/runs/:id/cell-outputs`. */
+  | { type: 'cell-outputs'; runId: string; stepId: string; cells: number[] };

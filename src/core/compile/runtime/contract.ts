@@ -22,6 +22,11 @@ export const RUNTIME_MODULE = 'cellpipe_runtime';
 /** Files in a step's data folder: the result document, the metrics, each value's manifest (`<name>.json`). */
 export const STEP_RESULT_FILE = '.step.json';
 export const METRICS_FILE = '.metrics.json';
+/**
+ * The step's cells' outputs as Jupyter would show them (core/run/cellOutputs.ts: StepCellOutputs),
+ * rewritten atomically after each of its cells has run, so a run shows them as it goes.
+ */
+export const CELL_OUTPUTS_FILE = '.outputs.json';
 export const MANIFEST_SUFFIX = '.json';
 
 /** A global random generator's saved state in a step's data folder (pickle), e.g. `.random-numpy.pkl`. */
@@ -45,11 +50,13 @@ export const RUNTIME_ENV = {
   /** "0" skips fsync. */
   fsync: 'CELLPIPE_FSYNC',
   /** "arrow" (default), "parquet" or "pickle": how pandas values are written. */
-  pandasFormat: 'CELLPIPE_PANDAS_FORMAT'
+  pandasFormat: 'CELLPIPE_PANDAS_FORMAT',
+  /** "0" turns the capture of cells' outputs off (CELL_OUTPUTS_FILE is not written). */
+  outputs: 'CELLPIPE_OUTPUTS'
 } as const;
 
 /** Names of the events the runtime emits (the `event` field of each JSON line). */
-export const RUNTIME_EVENTS = ['started', 'parameters', 'input-loaded', 'output-saved', 'metrics', 'warning', 'finished', 'failed'] as const;
+export const RUNTIME_EVENTS = ['started', 'parameters', 'input-loaded', 'cell-outputs', 'output-saved', 'metrics', 'warning', 'finished', 'failed'] as const;
 export type RuntimeEvent = (typeof RUNTIME_EVENTS)[number];
 
 /** The step process's exit code, by what ended it. */
