@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { CELL_OUTPUTS_FILE, readStepCellOutputs, type StepCellOutputs } from '../../../src/core/run/cellOutputs';
 import type { RunRequest, RunState } from '../../../src/core/run/types';
 import { dnsLabel } from '../../../src/core/pipeline';
 import { CellpipeError } from '../errors';
@@ -133,6 +134,52 @@ export class RunStore {
 
   scriptPath(runId: string, stepId: string): string {
     return join(this.stepDir(runId, stepId), 'step.py');
+  }
+
+  /** The notebook as the run read it: the cells' ids and sources, and the executed notebook, come from it. */
+  notebookPath(runId: string): string {
+    return join(this.runDir(runId), 'notebook.ipynb');
+  }
+
+  saveNotebook(runId: string, text: string): void {
+    writeFileAtomic(this.notebookPath(runId), text);
+  }
+
+  /** The notebook's text as the run read it; undefined for runs of earlier versions, which kept none. */
+  readNotebook(runId: string): string | undefined {
+    const path = this.notebookPath(runId);
+    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  }
+
+  /**
+   * Where a step's cells' outputs are: the runtime's own document in the step's data folder (local
+   * runs write it there), else the copy a remote backend brought back from the cluster.
+   */
+  private cellOutputsPaths(runId: string, stepId: string): string[] {
+    return [join(this.dataDir(runId), stepId, CELL_OUTPUTS_FILE), join(this.stepDir(runId, stepId), 'cell-outputs.json')];
+  }
+
+  /** A remote step's cell outputs document (its text, as the runtime wrote it), brought back from the cluster. */
+  saveCellOutputs(runId: string, stepId: string, text: string): void {
+    mkdirSync(this.stepDir(runId, stepId), { recursive: true, mode: PRIVATE_DIR_MODE });
+    writeFileAtomic(this.cellOutputsPaths(runId, stepId)[1], text);
+  }
+
+  /** A step's cells' outputs so far; undefined when it has none (not started, capture off, an earlier version). */
+  readCellOutputs(runId: string, stepId: string): StepCellOutputs | undefined {
+    for (const path of this.cellOutputsPaths(runId, stepId)) {
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        continue;
+      }
+      const document = readStepCellOutputs(text);
+      if (document) {
+        return document;
+      }
+    }
+    return undefined;
   }
 
   cancelMarker(runId: string): string {

@@ -52,8 +52,20 @@ export const RUNTIME_ENV = {
   /** "arrow" (default), "parquet" or "pickle": how pandas values are written. */
   pandasFormat: 'CELLPIPE_PANDAS_FORMAT',
   /** "0" turns the capture of cells' outputs off (CELL_OUTPUTS_FILE is not written). */
-  outputs: 'CELLPIPE_OUTPUTS'
+  outputs: 'CELLPIPE_OUTPUTS',
+  /**
+   * The largest CELL_OUTPUTS_FILE a step writes, in bytes: beyond it the largest outputs are
+   * replaced by a note saying what was cut. Pods set it (CLUSTER_CELL_OUTPUTS_LIMIT) so the document
+   * travels back in the step's result; unset: the runtime's own caps per output only.
+   */
+  outputsLimit: 'CELLPIPE_OUTPUTS_LIMIT'
 } as const;
+
+/** CELLPIPE_OUTPUTS_LIMIT in pods: what a step's outputs may add to the Workflow (etcd keeps it under 1.5 MiB). */
+export const CLUSTER_CELL_OUTPUTS_LIMIT = 64 * 1024;
+
+/** The Argo output parameter carrying a step's cell outputs document (read from CELL_OUTPUTS_FILE). */
+export const CELL_OUTPUTS_PARAMETER = 'cellpipe-outputs';
 
 /** Names of the events the runtime emits (the `event` field of each JSON line). */
 export const RUNTIME_EVENTS = ['started', 'parameters', 'input-loaded', 'cell-outputs', 'output-saved', 'metrics', 'warning', 'finished', 'failed'] as const;
