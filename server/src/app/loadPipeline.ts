@@ -6,6 +6,8 @@ import { analyzeNotebookFile } from './analysisCache';
 import { readNotebookText, type NotebookFile } from './notebookFile';
 
 export interface LoadedPipeline {
+  /** The file's text as read: a run keeps it (the executed notebook, the cells' ids and sources). */
+  text: string;
   notebook: Notebook;
   analysis: AnalysisResult;
   /** Its notebookPath is the file's `relative` path. */
@@ -28,5 +30,5 @@ export function loadPipeline(file: NotebookFile, warn: (line: string) => void = 
     throw new CellpipeError('notebook', `${file.relative} cannot run as a pipeline:\n${errors.map(d => '  ' + formatDiagnostic(d)).join('\n')}`);
   }
   const pipeline = buildPipeline(parsed.notebook, analysis, { notebookPath: file.relative });
-  return { notebook: parsed.notebook, analysis, pipeline };
+  return { text, notebook: parsed.notebook, analysis, pipeline };
 }

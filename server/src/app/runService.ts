@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { BackendName, OutputSummary } from '../../../src/core/run/api';
+import type { RunCellOutputsReply } from '../../../src/core/run/cellOutputs';
 import { isFinished } from '../../../src/core/run/api';
 import { formatDiagnostic, type Parameter } from '../../../src/core/analysis';
 import { parseParameterAssignments, ParameterValueError, resolveParameterValues } from '../../../src/core/run/parameterValues';
@@ -18,6 +19,7 @@ import { withClusterEnvironments } from './environments';
 import { loadPipeline } from './loadPipeline';
 import type { NotebookFile } from './notebookFile';
 import { PythonResolver } from './pythonResolver';
+import { runCellOutputs, runExecutedNotebook } from './runOutputs';
 
 /** What starting a run needs; everything but the notebook is optional. */
 export interface StartRunRequest {
@@ -118,6 +120,8 @@ export class RunService {
     }
     const backend = await this.backend(settings);
     const handle = await asCellpipeError(() => backend.start({ pipeline, parameters, notebookDir: dirname(request.notebook.absolute) }));
+    // Before anyone can ask for the run's outputs: the first cell's come after its step's process started.
+    this.store.saveNotebook(handle.runId, loaded.text);
     if (settings.name === 'local') {
       // The next run's steps start without waiting for a launcher, or for this notebook's libraries.
       prepareForkServer(settings.python, pipeline.steps);
@@ -196,6 +200,17 @@ export class RunService {
   async stepOutputs(runId: string, step: string): Promise<OutputSummary[]> {
     const state = this.store.load(runId);
     return (await this.backendOf(state)).stepOutputs(state, this.stepId(state, step));
+  }
+
+  /** The cells of a run with outputs so far, in notebook order; `step` (name or id): those of one step. */
+  cellOutputs(runId: string, step?: string): RunCellOutputsReply {
+    const state = this.store.load(runId);
+    return runCellOutputs(this.store, state, step === undefined ? undefined : this.stepId(state, step));
+  }
+
+  /** The executed notebook of a run (every cell's outputs from it, Run All's execution counts), and its file name. */
+  executedNotebook(runId: string): { fileName: string; notebook: Record<string, unknown> } {
+    return runExecutedNotebook(this.store, this.store.load(runId));
   }
 
   /** Calls `listener` with every event of the run until the returned function is called. */

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { legacyStoreHint } from '../backends/runStore';
+import { formatCellOutputs } from './cellOutputsText';
 import { cliRunService } from './cliRuns';
 import { formatRun, runSummary } from './runOutput';
 
-/** `cellpipe runs`, `status`, `logs`, `cancel`: read and steer runs in the run store ($CELLPIPE_HOME). */
+/** `cellpipe runs`, `status`, `logs`, `outputs`, `cancel`: read and steer runs in the run store ($CELLPIPE_HOME). */
 export function registerRunCommands(program: Command): void {
   program
     .command('runs')
@@ -49,6 +51,29 @@ export function registerRunCommands(program: Command): void {
     .argument('<step>', 'step name or id')
     .action(async (runId: string, step: string) => {
       process.stdout.write(await cliRunService().stepLog(runId, step));
+    });
+
+  program
+    .command('outputs')
+    .description("show what a run's cells showed, or write the executed notebook (-o FILE.ipynb; -o - prints it)")
+    .argument('<run>', 'run id')
+    .option('--step <step>', "only this step's cells (name or id)")
+    .option('-o, --output <file>', 'write the executed notebook: every cell with its outputs from the run and its execution count')
+    .action(async (runId: string, options: { step?: string; output?: string }) => {
+      const runs = cliRunService();
+      if (options.output === undefined) {
+        const { cells } = runs.cellOutputs(runId, options.step);
+        process.stdout.write(cells.length ? formatCellOutputs(cells) : `run ${runId} has no cell outputs${options.step ? ` for step ${options.step}` : ''}\n`);
+        return;
+      }
+      const { notebook } = runs.executedNotebook(runId);
+      const json = JSON.stringify(notebook, null, 1) + '\n';
+      if (options.output === '-') {
+        process.stdout.write(json);
+        return;
+      }
+      writeFileSync(options.output, json);
+      process.stderr.write(`wrote the executed notebook of run ${runId} to ${options.output}\n`);
     });
 
   program

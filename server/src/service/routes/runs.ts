@@ -74,4 +74,33 @@ export function registerRunRoutes(app: FastifyInstance, runs: RunService, root: 
   );
 
   app.get<{ Params: StepParams }>('/api/runs/:id/steps/:stepId/outputs', async request => runs.stepOutputs(request.params.id, request.params.stepId));
+
+  // A RunCellOutputsReply (core/run/cellOutputs.ts): what the cells show, all of them or one step's.
+  app.get<{ Params: RunParams; Querystring: { step?: unknown } }>('/api/runs/:id/cell-outputs', async request => {
+    const step = request.query.step;
+    if (step !== undefined && (typeof step !== 'string' || step === '')) {
+      throw new CellpipeError('invalid', "give one step as '?step=' (its name or id), or none for every step");
+    }
+    return runs.cellOutputs(request.params.id, step);
+  });
+
+  // The executed notebook, as a file to save.
+  app.get<{ Params: RunParams }>('/api/runs/:id/notebook', async (request, reply) => {
+    const { fileName, notebook } = runs.executedNotebook(request.params.id);
+    return reply
+      .type('application/x-ipynb+json')
+      .header('content-disposition', attachment(fileName))
+      .send(JSON.stringify(notebook, null, 1) + '\n');
+  });
+}
+
+/**
+ * A Content-Disposition naming a file to save (RFC 6266): an ASCII `filename` for old clients, the
+ * exact name as `filename*` (percent-encoded UTF-8), so no character of a notebook's name can end
+ * the header or add another.
+ */
+export function attachment(fileName: string): string {
+  const ascii = fileName.replace(/[^A-Za-z0-9._ -]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

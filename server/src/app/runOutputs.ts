@@ -1,0 +1,78 @@
+import { basename } from 'node:path';
+import { parseNotebook, type NotebookCell } from '../../../src/core/notebook';
+import type { CellOutputRecord, RunCellOutputs, RunCellOutputsReply } from '../../../src/core/run/cellOutputs';
+import { executedNotebook, runAllExecutionCounts } from '../../../src/core/run/executedNotebook';
+import type { RunState } from '../../../src/core/run/types';
+import type { RunStore } from '../backends/runStore';
+import { CellpipeError } from '../errors';
+
+/**
+ * What a run shows on the notebook's cells, read from the run store: each step's cells' outputs
+ * (the runtime's documents), joined with the notebook as the run read it (the cells' ids and
+ * sources, Run All's execution counts). The service serves it by cell; `cellpipe outputs` and the
+ * sidebar turn it into the executed notebook.
+ */
+
+/** The notebook as the run read it, parsed; an earlier version's run, which kept no copy, is refused in words. */
+function runNotebook(store: RunStore, state: RunState): { json: Record<string, unknown>; cells: NotebookCell[] } {
+  const text = store.readNotebook(state.runId);
+  const parsed = text === undefined ? undefined : parseNotebook(text);
+  if (!parsed?.notebook) {
+    throw new CellpipeError(
+      'not-found',
+      `run ${state.runId} kept no copy of its notebook (it was started by an earlier version of cellpipe): run the notebook again to see its outputs`
+    );
+  }
+  return { json: JSON.parse(text!) as Record<string, unknown>, cells: parsed.notebook.cells };
+}
+
+/** Each executed cell's record, by cell index, from the steps of the run (or the one step asked for). */
+function recordsByCell(store: RunStore, state: RunState, stepIds: string[]): Map<number, { record: CellOutputRecord; stepId: string }> {
+  const byCell = new Map<number, { record: CellOutputRecord; stepId: string }>();
+  for (const stepId of stepIds) {
+    for (const record of store.readCellOutputs(state.runId, stepId)?.cells ?? []) {
+      byCell.set(record.cell, { record, stepId });
+    }
+  }
+  return byCell;
+}
+
+/** The cells of a run with outputs so far, in notebook order; `stepId`: those of one step. */
+export function runCellOutputs(store: RunStore, state: RunState, stepId?: string): RunCellOutputsReply {
+  const notebook = runNotebook(store, state);
+  const counts = runAllExecutionCounts(notebook.cells.map(cell => ({ cell_type: cell.cellType })));
+  const names = new Map(state.steps.map(step => [step.id, step.name]));
+  const records = recordsByCell(store, state, stepId === undefined ? state.steps.map(step => step.id) : [stepId]);
+  const cells: RunCellOutputs[] = [];
+  for (const [index, { record, stepId: owner }] of [...records].sort(([a], [b]) => a - b)) {
+    const cell = notebook.cells[index];
+    if (!cell || cell.cellType !== 'code') {
+      continue; // a record that does not fit this notebook (never written by its run)
+    }
+    cells.push({
+      ...record,
+      cellId: cell.id,
+      stepId: owner,
+      stepName: names.get(owner) ?? owner,
+      source: cell.source,
+      executionCount: counts.get(index)!
+    });
+  }
+  return { runId: state.runId, cells };
+}
+
+/** The executed notebook of a run, and the file name it is offered under (`train.<run id>.ipynb`). */
+export function runExecutedNotebook(store: RunStore, state: RunState): { fileName: string; notebook: Record<string, unknown> } {
+  const notebook = runNotebook(store, state);
+  const records = new Map([...recordsByCell(store, state, state.steps.map(step => step.id))].map(([index, { record }]) => [index, record]));
+  const stem = basename(state.notebookPath ?? state.pipelineName).replace(/\.ipynb$/i, '');
+  return {
+    fileName: `${stem}.${state.runId}.ipynb`,
+    notebook: executedNotebook(notebook.json, records, {
+      runId: state.runId,
+      backend: state.backend,
+      status: state.status,
+      ...(state.finishedAt ? { finishedAt: state.finishedAt } : {})
+    })
+  };
+}
