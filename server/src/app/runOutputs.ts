@@ -40,7 +40,7 @@ function recordsByCell(store: RunStore, state: RunState, stepIds: string[]): Map
 /** The cells of a run with outputs so far, in notebook order; `stepId`: those of one step. */
 export function runCellOutputs(store: RunStore, state: RunState, stepId?: string): RunCellOutputsReply {
   const notebook = runNotebook(store, state);
-  const counts = runAllExecutionCounts(notebook.cells.map(cell => ({ cell_type: cell.cellType })));
+  const counts = runAllExecutionCounts(notebook.cells.map(cell => ({ cell_type: cell.cellType, source: cell.source })));
   const names = new Map(state.steps.map(step => [step.id, step.name]));
   const records = recordsByCell(store, state, stepId === undefined ? state.steps.map(step => step.id) : [stepId]);
   const cells: RunCellOutputs[] = [];

@@ -19,12 +19,17 @@ function record(cell: number, outputs: CellOutputRecord['outputs']): CellOutputR
 }
 
 describe('executedNotebook', () => {
-  it('numbers code cells as Run All does: their place among code cells, from 1', () => {
+  it('numbers code cells as Run All does: their place among code cells, from 1, empty cells left out', () => {
     expect([...runAllExecutionCounts(notebook.cells)]).toEqual([
       [1, 1],
       [2, 2],
       [3, 3],
       [4, 4]
+    ]);
+    const withEmpty = [notebook.cells[1], { cell_type: 'code', source: ['  \n'] }, { cell_type: 'code', source: ['x', ' = 1'] }];
+    expect([...runAllExecutionCounts(withEmpty)]).toEqual([
+      [0, 1],
+      [2, 2]
     ]);
   });
 

@@ -8,11 +8,16 @@ import type { CellOutputRecord, NotebookOutput } from './cellOutputs';
  * a null execution count.
  */
 
-/** Where each executed cell stands among the notebook's code cells, from 1: what Run All in a fresh kernel numbers it. */
-export function runAllExecutionCounts(cells: ReadonlyArray<{ cell_type?: unknown }>): Map<number, number> {
+/**
+ * Where each code cell stands among the notebook's code cells, from 1: what Run All in a fresh
+ * kernel numbers it. Empty code cells are not sent to the kernel (JupyterLab and nbclient skip
+ * them), so they get no number.
+ */
+export function runAllExecutionCounts(cells: ReadonlyArray<{ cell_type?: unknown; source?: unknown }>): Map<number, number> {
   const counts = new Map<number, number>();
   cells.forEach((cell, index) => {
-    if (cell?.cell_type === 'code') {
+    const source = Array.isArray(cell?.source) ? cell.source.join('') : cell?.source;
+    if (cell?.cell_type === 'code' && typeof source === 'string' && source.trim() !== '') {
       counts.set(index, counts.size + 1);
     }
   });
