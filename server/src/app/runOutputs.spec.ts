@@ -15,14 +15,28 @@ const NOTEBOOK = {
   metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
   cells: [
     { id: 'intro', cell_type: 'markdown', metadata: {}, source: '# Sales' },
-    { id: 'load', cell_type: 'code', metadata: { tags: ['step:load'] }, source: 'rows = [1, 2]\nprint("loaded")', execution_count: null, outputs: [] },
+    {
+      id: 'load',
+      cell_type: 'code',
+      metadata: { tags: ['step:load'] },
+      source: 'rows = [1, 2]\nprint("loaded")',
+      execution_count: null,
+      outputs: []
+    },
     { id: 'show', cell_type: 'code', metadata: {}, source: 'rows', execution_count: null, outputs: [] },
     { id: 'fit', cell_type: 'code', metadata: { tags: ['step:fit'] }, source: 'total = sum(rows)\n1 / 0', execution_count: null, outputs: [] }
   ]
 };
 
 function state(runId: string): RunState {
-  const step = (id: string, status: 'Succeeded' | 'Failed') => ({ id, name: id === 'fit' ? 'Fit model' : id, status, dependsOn: [], cached: false, attempts: 1 });
+  const step = (id: string, status: 'Succeeded' | 'Failed') => ({
+    id,
+    name: id === 'fit' ? 'Fit model' : id,
+    status,
+    dependsOn: [],
+    cached: false,
+    attempts: 1
+  });
   return {
     runId,
     backend: 'local',
@@ -37,7 +51,7 @@ function state(runId: string): RunState {
   };
 }
 
-describe('a run\'s cell outputs, read from the run store', () => {
+describe("a run's cell outputs, read from the run store", () => {
   let home: string;
   let store: RunStore;
   const runId = 'sales-20261204-100000-abcdef';
@@ -78,7 +92,14 @@ describe('a run\'s cell outputs, read from the run store', () => {
             status: 'error',
             startedAt: 'c',
             finishedAt: 'd',
-            outputs: [{ output_type: 'error', ename: 'ZeroDivisionError', evalue: 'division by zero', traceback: ['Traceback', 'ZeroDivisionError: division by zero'] }]
+            outputs: [
+              {
+                output_type: 'error',
+                ename: 'ZeroDivisionError',
+                evalue: 'division by zero',
+                traceback: ['Traceback', 'ZeroDivisionError: division by zero']
+              }
+            ]
           }
         ]
       })
@@ -87,7 +108,7 @@ describe('a run\'s cell outputs, read from the run store', () => {
 
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
-  it('joins each cell with its id, its source as the run ran it, its step and Run All\'s execution count', () => {
+  it("joins each cell with its id, its source as the run ran it, its step and Run All's execution count", () => {
     const reply = runCellOutputs(store, store.load(runId));
     expect(reply.cells.map(c => [c.cell, c.cellId, c.stepId, c.stepName, c.executionCount, c.status, c.source])).toEqual([
       [1, 'load', 'load', 'load', 1, 'ok', 'rows = [1, 2]\nprint("loaded")'],
@@ -104,7 +125,11 @@ describe('a run\'s cell outputs, read from the run store', () => {
     writeFileSync(path, JSON.stringify(notebook));
     const check = spawnSync(
       PYTHON,
-      ['-c', 'import nbformat, sys; nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); print([c.get("execution_count") for c in nb.cells])', path],
+      [
+        '-c',
+        'import nbformat, sys; nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); print([c.get("execution_count") for c in nb.cells])',
+        path
+      ],
       { encoding: 'utf8' }
     );
     expect(check.stderr).toBe('');

@@ -64,7 +64,15 @@ export function runCellOutputs(store: RunStore, state: RunState, stepId?: string
 /** The executed notebook of a run, and the file name it is offered under (`train.<run id>.ipynb`). */
 export function runExecutedNotebook(store: RunStore, state: RunState): { fileName: string; notebook: Record<string, unknown> } {
   const notebook = runNotebook(store, state);
-  const records = new Map([...recordsByCell(store, state, state.steps.map(step => step.id))].map(([index, { record }]) => [index, record]));
+  const records = new Map(
+    [
+      ...recordsByCell(
+        store,
+        state,
+        state.steps.map(step => step.id)
+      )
+    ].map(([index, { record }]) => [index, record])
+  );
   const stem = basename(state.notebookPath ?? state.pipelineName).replace(/\.ipynb$/i, '');
   return {
     fileName: `${stem}.${state.runId}.ipynb`,

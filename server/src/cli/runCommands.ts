@@ -63,7 +63,9 @@ export function registerRunCommands(program: Command): void {
       const runs = cliRunService();
       if (options.output === undefined) {
         const { cells } = runs.cellOutputs(runId, options.step);
-        process.stdout.write(cells.length ? formatCellOutputs(cells) : `run ${runId} has no cell outputs${options.step ? ` for step ${options.step}` : ''}\n`);
+        process.stdout.write(
+          cells.length ? formatCellOutputs(cells) : `run ${runId} has no cell outputs${options.step ? ` for step ${options.step}` : ''}\n`
+        );
         return;
       }
       const { notebook } = runs.executedNotebook(runId);

@@ -1,60 +1,115 @@
 /**
  * Execution equivalence, the main test of local runs (DESIGN, "Notebook semantics"): a pipeline
  * run must print, step by step, what the same cells print when the notebook runs top to bottom in
- * one Python process ("Run All"). The reference is run_all.py; the pipeline run is the real CLI.
+ * one Jupyter kernel ("Run All"). The reference is a real kernel (`jupyter nbconvert --execute`,
+ * kernelRunAll.ts); the pipeline run is the real CLI.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JsonValue } from '../../../src/core/run/types';
-import { parseParameterAssignments, resolveParameterValues } from '../../../src/core/run/parameterValues';
 import { loadPipeline } from '../app/loadPipeline';
 import { notebookInFolder } from '../app/notebookFile';
-import { cli, runNotebook, testPython, type RunSummary } from '../testing/cliProcess';
+import { cli, runNotebook, type RunSummary } from '../testing/cliProcess';
+import { runAllInKernel } from './kernelRunAll';
+import { withoutCellNames } from './outputComparison';
+
+/** What one cell, or one step, printed: both streams as the kernel sent them, and each stream alone. */
+export interface Printed {
+  text: string;
+  stdout: string;
+  stderr: string;
+}
 
 export interface ReferenceRun {
-  /** What each code cell printed (stdout and stderr), by cell index. */
-  outputs: Map<number, string>;
+  /** What each code cell printed, by cell index. */
+  outputs: Map<number, Printed>;
   /** Set when a cell raised: Run All stops there. */
   error: { cell: number; message: string } | null;
 }
 
-/** Runs a notebook's code cells in one process, as Run All does (see run_all.py). */
-export async function runAllReference(notebookPath: string, params: readonly string[], cwd: string): Promise<ReferenceRun> {
-  const { notebook, analysis, pipeline } = loadPipeline(notebookInFolder(process.cwd(), notebookPath));
-  const overrides: Record<string, JsonValue> = resolveParameterValues(pipeline.parameters, parseParameterAssignments(pipeline.parameters, params));
-  const roles = analysis.plan!.cells;
-  const cells = notebook.cells
-    .map((cell, index) => ({ cell, index, role: roles[index]?.role }))
-    .filter(({ cell, role }) => cell.cellType === 'code' && role !== 'skip')
-    .map(({ cell, index, role }) => ({ index, source: cell.source, parameters: role === 'parameters' }));
-  const dir = mkdtempSync(join(tmpdir(), 'cellpipe-runall-'));
-  try {
-    const floats = pipeline.parameters.filter(p => p.type === 'float').map(p => p.name);
-    writeFileSync(join(dir, 'request.json'), JSON.stringify({ cells, overrides, floats }));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(testPython, ['-u', join(__dirname, 'run_all.py'), join(dir, 'request.json'), join(dir, 'result.json')], {
-        cwd,
-        stdio: 'inherit'
-      });
-      child.on('error', reject);
-      child.on('close', resolve);
-    });
-    if (code !== 0) {
-      throw new Error(`the Run All reference exited with ${code}`);
+/**
+ * Run All in a real Jupyter kernel (kernelRunAll.ts), read as what each cell printed: its streams,
+ * stdout and stderr in the order the kernel sent them (a cell's displayed values are not printed
+ * text; outputs.spec.ts compares those). An `error` output ends Run All there.
+ */
+export async function runAllReference(notebookPath: string, params: readonly string[]): Promise<ReferenceRun> {
+  const executed = await runAllInKernel(notebookPath, params);
+  const outputs = new Map<number, Printed>();
+  let error: ReferenceRun['error'] = null;
+  executed.cells.forEach((cell, index) => {
+    const cellOutputs = (cell.outputs as Array<Record<string, unknown>> | undefined) ?? [];
+    if (cell.cell_type !== 'code' || error) {
+      return;
     }
-    const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
-    return { outputs: new Map(Object.entries(result.outputs as Record<string, string>).map(([k, v]) => [Number(k), v])), error: result.error };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    const streams = cellOutputs.filter(output => output.output_type === 'stream');
+    const printed = (name?: string): string =>
+      withoutCellNames(
+        streams
+          .filter(output => name === undefined || output.name === name)
+          .map(output => streamText(output.text))
+          .join('')
+      );
+    outputs.set(index, { text: printed(), stdout: printed('stdout'), stderr: printed('stderr') });
+    const raised = cellOutputs.find(output => output.output_type === 'error');
+    if (raised) {
+      error = { cell: index, message: `${String(raised.ename)}: ${String(raised.evalue)}` };
+    }
+  });
+  return { outputs, error };
+}
+
+function streamText(text: unknown): string {
+  return Array.isArray(text) ? text.join('') : String(text ?? '');
 }
 
 /** What each step should print: its cells' Run All output, concatenated in notebook order. */
-export function expectedStepLogs(notebookPath: string, reference: ReferenceRun): Map<string, string> {
+export function expectedStepLogs(notebookPath: string, reference: ReferenceRun): Map<string, Printed> {
   const { pipeline } = loadPipeline(notebookInFolder(process.cwd(), notebookPath));
-  return new Map(pipeline.steps.map(step => [step.name, step.cells.map(c => reference.outputs.get(c) ?? '').join('')]));
+  const joined = (cells: number[], part: keyof Printed): string => cells.map(c => reference.outputs.get(c)?.[part] ?? '').join('');
+  return new Map(
+    pipeline.steps.map(step => [
+      step.name,
+      { text: joined(step.cells, 'text'), stdout: joined(step.cells, 'stdout'), stderr: joined(step.cells, 'stderr') }
+    ])
+  );
+}
+
+function lines(text: string): string[] {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+/** Whether `log` is the lines of `stdout` and of `stderr` interleaved, each in its own order. */
+export function interleaves(log: string, stdout: string, stderr: string): boolean {
+  const [all, out, err] = [lines(log), lines(stdout), lines(stderr)];
+  if (all.length !== out.length + err.length) {
+    return false;
+  }
+  // reachable[j]: the first i + j lines of the log can be out[0, i) and err[0, j) interleaved.
+  let reachable = Array.from({ length: err.length + 1 }, (_, j) => err.slice(0, j).every((line, k) => line === all[k]));
+  for (let i = 1; i <= out.length; i++) {
+    const next = new Array<boolean>(err.length + 1).fill(false);
+    for (let j = 0; j <= err.length; j++) {
+      const line = all[i + j - 1];
+      next[j] = (reachable[j] && out[i - 1] === line) || (j > 0 && next[j - 1] && err[j - 1] === line);
+    }
+    reachable = next;
+  }
+  return reachable[err.length];
+}
+
+/**
+ * Each step's expected log, to compare with the pipeline's `logs`: a log that is the step's
+ * expected stdout and stderr interleaved line by line is taken as it is (a kernel sends the two
+ * streams apart, flushing each on its own clock, so their order across each other is not the
+ * kernel's to say), any other log is compared with the kernel's text, for the difference to show.
+ */
+export function comparableLogs(expected: ReadonlyMap<string, Printed>, logs: ReadonlyMap<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    [...expected].map(([step, printed]) => {
+      const log = logs.get(step);
+      return [step, log !== undefined && interleaves(log, printed.stdout, printed.stderr) ? log : printed.text];
+    })
+  );
 }
 
 export interface PipelineRun {
@@ -63,15 +118,6 @@ export interface PipelineRun {
   stderr: string;
   /** `cellpipe logs RUN STEP` of every step, by step name. */
   logs: Map<string, string>;
-}
-
-/**
- * A step's log with cell names as the reference has them: tracebacks and warnings name a cell
- * `<cell 7: step clean>` in a step and `<cell 7>` under Run All (a kernel would say
- * `/tmp/ipykernel_…/….py`); the cell and line must agree, the label may not.
- */
-export function withPlainCellNames(log: string): string {
-  return log.replace(/<cell (\d+): [^>\n]*>/g, '<cell $1>');
 }
 
 /** `cellpipe run NOTEBOOK --json --python ... --param ...`, then `cellpipe logs` of each step. */
@@ -86,7 +132,7 @@ export async function runAsPipeline(notebookPath: string, params: readonly strin
       if (log.code !== 0) {
         throw new Error(`cellpipe logs ${step.name} failed: ${log.stderr}`);
       }
-      logs.set(step.name, withPlainCellNames(log.stdout));
+      logs.set(step.name, withoutCellNames(log.stdout));
     }
     return { summary: run.summary, code: run.code, stderr: run.stderr, logs };
   } finally {
@@ -99,7 +145,7 @@ export async function compareRuns(
   notebookPath: string,
   params: readonly string[],
   cwd: string
-): Promise<{ reference: ReferenceRun; expected: Map<string, string>; pipeline: PipelineRun }> {
-  const [reference, pipeline] = await Promise.all([runAllReference(notebookPath, params, cwd), runAsPipeline(notebookPath, params, cwd)]);
+): Promise<{ reference: ReferenceRun; expected: Map<string, Printed>; pipeline: PipelineRun }> {
+  const [reference, pipeline] = await Promise.all([runAllReference(notebookPath, params), runAsPipeline(notebookPath, params, cwd)]);
   return { reference, expected: expectedStepLogs(notebookPath, reference), pipeline };
 }

@@ -51,7 +51,13 @@ describe('readStepCellOutputs', () => {
       })
     );
     expect(read?.cells).toEqual([
-      { cell: 5, status: 'ok', startedAt: '', finishedAt: '', outputs: [{ output_type: 'display_data', data: { 'text/plain': 'kept' }, metadata: {} }] }
+      {
+        cell: 5,
+        status: 'ok',
+        startedAt: '',
+        finishedAt: '',
+        outputs: [{ output_type: 'display_data', data: { 'text/plain': 'kept' }, metadata: {} }]
+      }
     ]);
     expect(readStepCellOutputs('{"cells": [')).toBeUndefined();
     expect(readStepCellOutputs('[]')).toBeUndefined();

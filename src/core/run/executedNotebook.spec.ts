@@ -9,7 +9,14 @@ const notebook = {
     { id: 'md', cell_type: 'markdown', metadata: {}, source: '# Title' },
     { id: 'p', cell_type: 'code', metadata: { tags: ['pipeline-parameters'] }, source: 'n = 3', execution_count: 7, outputs: [] },
     { id: 'a', cell_type: 'code', metadata: { tags: ['step:a'] }, source: 'x = n\nx', execution_count: null, outputs: [] },
-    { id: 's', cell_type: 'code', metadata: { tags: ['skip'] }, source: 'print("old")', execution_count: 9, outputs: [{ output_type: 'stream', name: 'stdout', text: 'old\n' }] },
+    {
+      id: 's',
+      cell_type: 'code',
+      metadata: { tags: ['skip'] },
+      source: 'print("old")',
+      execution_count: 9,
+      outputs: [{ output_type: 'stream', name: 'stdout', text: 'old\n' }]
+    },
     { id: 'b', cell_type: 'code', metadata: { tags: ['step:b'] }, source: 'print(x)', execution_count: null, outputs: [] }
   ]
 };

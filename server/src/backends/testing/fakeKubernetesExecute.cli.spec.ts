@@ -7,7 +7,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectedStepLogs, runAllReference, withPlainCellNames } from '../../equivalence/equivalence';
+import { comparableLogs, expectedStepLogs, runAllReference } from '../../equivalence/equivalence';
+import { withoutCellNames } from '../../equivalence/outputComparison';
+
+/** Each step's log with cell names as comparableLogs has them. */
+function plainLogs(logs: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...logs].map(([step, log]) => [step, withoutCellNames(log)]));
+}
 import { corpusCases } from '../../equivalence/corpusCases';
 import { writeNotebook } from '../../equivalence/notebookBuilder';
 import { cliBundle, repoRoot, testPython } from '../../testing/cliProcess';
@@ -123,15 +129,16 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
       expect({ code: run.status, status: summary.status }).toEqual({ code: 0, status: 'Succeeded' });
       expect(summary.steps.every(s => s.status === 'Succeeded')).toBe(true);
 
-      const reference = await runAllReference(notebook, params, dir);
+      const reference = await runAllReference(notebook, params);
       expect(reference.error).toBeNull();
-      const expected = Object.fromEntries(expectedStepLogs(notebook, reference));
-      expect(Object.fromEntries([...logs].map(([step, log]) => [step, withPlainCellNames(log)]))).toEqual(expected);
-      expect(Object.values(expected).pop()).not.toBe(''); // the last step prints: empty logs cannot pass
+      const expected = expectedStepLogs(notebook, reference);
+      const printed = plainLogs(logs);
+      expect(Object.fromEntries(printed)).toEqual(comparableLogs(expected, printed));
+      expect([...expected.values()].pop()?.text).not.toBe(''); // the last step prints: empty logs cannot pass
       // The run followed the pods' logs as they ran (follow=true streams the fake ended as the pods did).
       expect(fake.logFollows.filter(f => f.status === 200 && f.bytes > 0 && f.closedBy === 'server').length).toBeGreaterThan(0);
       if (name === 'stdlib.ipynb') {
-        expect(expected.report).toBe('{"cities": ["Oslo", "Lima", "Pune"], "mean": 525}\n');
+        expect(expected.get('report')?.text).toBe('{"cities": ["Oslo", "Lima", "Pune"], "mean": 525}\n');
       }
 
       const { timings } = fake.executor!;
@@ -169,9 +176,9 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
     const notebook = join(dir, 'stdlib.ipynb');
     writeStdlibNotebook(notebook);
     const { logs } = await runOnFake(notebook);
-    const reference = await runAllReference(notebook, [], dir);
-    const expected = Object.fromEntries([...expectedStepLogs(notebook, reference)]);
-    expect(Object.fromEntries([...logs].map(([step, log]) => [step, withPlainCellNames(log)]))).toEqual(expected);
+    const reference = await runAllReference(notebook, []);
+    const printed = plainLogs(logs);
+    expect(Object.fromEntries(printed)).toEqual(comparableLogs(expectedStepLogs(notebook, reference), printed));
   }, 240_000);
 
   // Issue 10: a python:* image holds Python and pip only. The setup task installs each step's
@@ -186,10 +193,10 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
       status: 'Succeeded',
       stderr: ''
     });
-    const reference = await runAllReference(notebook, [], dir);
+    const reference = await runAllReference(notebook, []);
     expect(reference.error).toBeNull();
-    const expected = Object.fromEntries(expectedStepLogs(notebook, reference));
-    expect(Object.fromEntries([...logs].map(([step, log]) => [step, withPlainCellNames(log)]))).toEqual(expected);
+    const printed = plainLogs(logs);
+    expect(Object.fromEntries(printed)).toEqual(comparableLogs(expectedStepLogs(notebook, reference), printed));
     // What the setup task installed is in the Workflow, pinned to the kernel's versions.
     const workflow = fake.workflows.get(`${NS}/${summary.runId}`)!;
     const version = (dist: string): string =>
@@ -221,11 +228,10 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
         status: 'Succeeded',
         stderr: ''
       });
-      const reference = await runAllReference(notebook, params, dir);
+      const reference = await runAllReference(notebook, params);
       expect(reference.error).toBeNull();
-      expect(Object.fromEntries([...logs].map(([step, log]) => [step, withPlainCellNames(log)]))).toEqual(
-        Object.fromEntries(expectedStepLogs(notebook, reference))
-      );
+      const printed = plainLogs(logs);
+      expect(Object.fromEntries(printed)).toEqual(comparableLogs(expectedStepLogs(notebook, reference), printed));
     },
     900_000
   );

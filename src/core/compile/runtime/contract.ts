@@ -68,7 +68,17 @@ export const CLUSTER_CELL_OUTPUTS_LIMIT = 64 * 1024;
 export const CELL_OUTPUTS_PARAMETER = 'cellpipe-outputs';
 
 /** Names of the events the runtime emits (the `event` field of each JSON line). */
-export const RUNTIME_EVENTS = ['started', 'parameters', 'input-loaded', 'cell-outputs', 'output-saved', 'metrics', 'warning', 'finished', 'failed'] as const;
+export const RUNTIME_EVENTS = [
+  'started',
+  'parameters',
+  'input-loaded',
+  'cell-outputs',
+  'output-saved',
+  'metrics',
+  'warning',
+  'finished',
+  'failed'
+] as const;
 export type RuntimeEvent = (typeof RUNTIME_EVENTS)[number];
 
 /** The step process's exit code, by what ended it. */
