@@ -10,6 +10,7 @@ import { FakeKubernetes } from '../../backends/testing/fakeKubernetes';
 import { listen } from '../listen';
 import { SKIPPED_RUNS_HEADER } from './runs';
 import type { CompileResult, OutputSummary, PackagesReport } from '../../../../src/core/run/api';
+import type { RunCellOutputsReply } from '../../../../src/core/run/cellOutputs';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
 
 const SECRET = 'test-secret-0123456789abcdef';
@@ -208,6 +209,36 @@ describe('service routes', () => {
     ]);
     const unknown = await post(`/api/runs/${run.runId}/retry`, { from: 'nope' });
     expect([unknown.statusCode, unknown.json<ErrorBody>().error]).toEqual([404, expect.stringContaining('has no step "nope"')]);
+  });
+
+  it("serves each cell's outputs from a run, and the executed notebook as a file whose name cannot break the header", async () => {
+    const name = 'we"ird; name=x\r\nX-Evil: 1 ü.ipynb';
+    writeFileSync(join(root, name), PIPELINE);
+    const run = (await post('/api/runs', { path: name, parameters: { n: 4 }, python: 'python3' })).json<RunState>();
+    await get(`/api/runs/${run.runId}/events`);
+
+    const reply = (await get(`/api/runs/${run.runId}/cell-outputs`)).json<RunCellOutputsReply>();
+    expect(reply.cells.map(c => [c.cell, c.cellId, c.stepName, c.executionCount, c.outputs])).toEqual([
+      [1, 'c1', 'make', 2, [{ output_type: 'stream', name: 'stdout', text: 'made 4\n' }]],
+      [2, 'c2', 'total', 3, [{ output_type: 'stream', name: 'stdout', text: 'total 6\n' }]]
+    ]);
+    const one = (await get(`/api/runs/${run.runId}/cell-outputs?step=total`)).json<RunCellOutputsReply>();
+    expect(one.cells.map(c => c.cell)).toEqual([2]);
+    expect((await get(`/api/runs/${run.runId}/cell-outputs?step=nope`)).statusCode).toBe(404);
+
+    const file = await get(`/api/runs/${run.runId}/notebook`);
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['x-evil']).toBeUndefined();
+    const disposition = String(file.headers['content-disposition']);
+    expect(disposition).toMatch(/^attachment; filename="[A-Za-z0-9._ -]+"; filename\*=UTF-8''[A-Za-z0-9._~%!-]+$/);
+    expect(decodeURIComponent(disposition.split("UTF-8''")[1])).toBe(`${name.replace(/\.ipynb$/, '')}.${run.runId}.ipynb`);
+    const executed = file.json<{ nbformat: number; cells: Array<{ execution_count: number | null; outputs: unknown[] }> }>();
+    expect(executed.nbformat).toBe(4);
+    expect(executed.cells.map(c => [c.execution_count, c.outputs.length])).toEqual([
+      [null, 0],
+      [2, 1],
+      [3, 1]
+    ]);
   });
 
   it('reports a failing step with its message, and retries it', async () => {
