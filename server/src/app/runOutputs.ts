@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { parseNotebook, type NotebookCell } from '../../../src/core/notebook';
+import { parseNotebook, planNotebook, type Notebook, type NotebookCell } from '../../../src/core/notebook';
 import type { CellOutputRecord, RunCellOutputs, RunCellOutputsReply } from '../../../src/core/run/cellOutputs';
 import { executedNotebook, runAllExecutionCounts } from '../../../src/core/run/executedNotebook';
 import type { RunState } from '../../../src/core/run/types';
@@ -14,7 +14,7 @@ import { CellpipeError } from '../errors';
  */
 
 /** The notebook as the run read it, parsed; an earlier version's run, which kept no copy, is refused in words. */
-function runNotebook(store: RunStore, state: RunState): { json: Record<string, unknown>; cells: NotebookCell[] } {
+function runNotebook(store: RunStore, state: RunState): { json: Record<string, unknown>; notebook: Notebook; cells: NotebookCell[] } {
   const text = store.readNotebook(state.runId);
   const parsed = text === undefined ? undefined : parseNotebook(text);
   if (!parsed?.notebook) {
@@ -23,7 +23,7 @@ function runNotebook(store: RunStore, state: RunState): { json: Record<string, u
       `run ${state.runId} kept no copy of its notebook (it was started by an earlier version of cellpipe): run the notebook again to see its outputs`
     );
   }
-  return { json: JSON.parse(text!) as Record<string, unknown>, cells: parsed.notebook.cells };
+  return { json: JSON.parse(text!) as Record<string, unknown>, notebook: parsed.notebook, cells: parsed.notebook.cells };
 }
 
 /** Each executed cell's record, by cell index, from the steps of the run (or the one step asked for). */
@@ -64,15 +64,22 @@ export function runCellOutputs(store: RunStore, state: RunState, stepId?: string
 /** The executed notebook of a run, and the file name it is offered under (`train.<run id>.ipynb`). */
 export function runExecutedNotebook(store: RunStore, state: RunState): { fileName: string; notebook: Record<string, unknown> } {
   const notebook = runNotebook(store, state);
-  const records = new Map(
-    [
-      ...recordsByCell(
-        store,
-        state,
-        state.steps.map(step => step.id)
-      )
-    ].map(([index, { record }]) => [index, record])
-  );
+  const records = new Map<number, CellOutputRecord>();
+  for (const [index, { record }] of recordsByCell(
+    store,
+    state,
+    state.steps.map(step => step.id)
+  )) {
+    records.set(index, record);
+  }
+  // The parameters cell and the prelude ran too, as the values bound before every step and the
+  // declarations run in the steps that need them: numbered as Run All numbers them, nothing shown.
+  const started = [...records.values()].map(record => record.startedAt).sort()[0] ?? '';
+  for (const plan of planNotebook(notebook.notebook).cells) {
+    if ((plan.role === 'parameters' || plan.role === 'prelude') && records.size > 0 && !records.has(plan.index)) {
+      records.set(plan.index, { cell: plan.index, status: 'ok', startedAt: started, finishedAt: started, outputs: [] });
+    }
+  }
   const stem = basename(state.notebookPath ?? state.pipelineName).replace(/\.ipynb$/i, '');
   return {
     fileName: `${stem}.${state.runId}.ipynb`,
@@ -80,6 +87,7 @@ export function runExecutedNotebook(store: RunStore, state: RunState): { fileNam
       runId: state.runId,
       backend: state.backend,
       status: state.status,
+      parameters: state.parameters,
       ...(state.finishedAt ? { finishedAt: state.finishedAt } : {})
     })
   };

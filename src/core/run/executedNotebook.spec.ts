@@ -45,7 +45,7 @@ describe('executedNotebook', () => {
       [2, record(2, [{ output_type: 'execute_result', data: { 'text/plain': '3' }, metadata: {}, execution_count: null }])],
       [4, record(4, [{ output_type: 'stream', name: 'stdout', text: '3\n' }])]
     ]);
-    const executed = executedNotebook(notebook, records, { runId: 'r-1', backend: 'local', status: 'Succeeded' });
+    const executed = executedNotebook(notebook, records, { runId: 'r-1', backend: 'local', status: 'Succeeded', parameters: { n: 5 } });
     const cells = executed.cells as Array<Record<string, unknown>>;
     expect(cells[0]).toBe(notebook.cells[0]);
     expect(cells.map(c => c.execution_count)).toEqual([undefined, null, 2, null, 4]);
@@ -54,7 +54,7 @@ describe('executedNotebook', () => {
     expect(cells[4].outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '3\n' }]);
     expect(executed.metadata).toEqual({
       kernelspec: { name: 'python3' },
-      cellpipe: { other: 1, run: { runId: 'r-1', backend: 'local', status: 'Succeeded' } }
+      cellpipe: { other: 1, run: { runId: 'r-1', backend: 'local', status: 'Succeeded', parameters: { n: 5 } } }
     });
     // The run's notebook is left as it was.
     expect(notebook.cells[3].outputs).toHaveLength(1);

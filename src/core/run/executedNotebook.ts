@@ -1,11 +1,11 @@
 import type { CellOutputRecord, NotebookOutput } from './cellOutputs';
+import type { JsonValue } from './types';
 
 /**
  * The executed notebook of a run: the notebook as the run read it, with each cell's outputs from
  * the run and the execution count Run All would give it, what papermill's output notebook is to
- * its users. A valid nbformat 4 document: cells the run did not execute (`skip`, markdown, the
- * `pipeline-parameters` and `pipeline-metrics` cells, cells after a failure) have no outputs and
- * a null execution count.
+ * its users. A valid nbformat 4 document: code cells without a record (`skip`, `pipeline-metrics`,
+ * cells after a failure) have no outputs and a null execution count.
  */
 
 /**
@@ -34,6 +34,8 @@ export interface RunDescription {
   backend: string;
   status: string;
   finishedAt?: string;
+  /** The run's value of every parameter (the cells keep the notebook's defaults), as papermill keeps `metadata.papermill.parameters`. */
+  parameters: Record<string, JsonValue>;
 }
 
 /**

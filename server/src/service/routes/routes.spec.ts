@@ -235,7 +235,7 @@ describe('service routes', () => {
     const executed = file.json<{ nbformat: number; cells: Array<{ execution_count: number | null; outputs: unknown[] }> }>();
     expect(executed.nbformat).toBe(4);
     expect(executed.cells.map(c => [c.execution_count, c.outputs.length])).toEqual([
-      [null, 0],
+      [1, 0], // the parameters cell: its values were bound
       [2, 1],
       [3, 1]
     ]);
