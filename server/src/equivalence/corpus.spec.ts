@@ -1,7 +1,13 @@
 /**
  * Execution equivalence over the notebook corpus (src/core/__fixtures__/notebooks) and the
- * examples: each step's `cellpipe logs` equals what its cells print under Run All. Real processes:
- * the CLI bundled from this checkout, the checkout's Python (see cliProcess.ts).
+ * examples, against Run All in a real Jupyter kernel (`jupyter nbconvert --execute` in the same
+ * Python, kernelRunAll.ts). Each notebook runs once each way, and:
+ * - each step's `cellpipe logs` is what its cells print under Run All;
+ * - the executed notebook of the run (`cellpipe outputs RUN -o`) has, cell by cell, the outputs
+ *   Run All shows (outputComparison.ts says what "the same" means). Differences that remain by
+ *   design are declared per notebook (corpusCases.ts `outputDifferences`, each with its reason),
+ *   and must be exactly those.
+ * Real processes: the CLI bundled from this checkout, the checkout's Python (see cliProcess.ts).
  */
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +15,7 @@ import { basename, join } from 'node:path';
 import { pythonHas, repoRoot } from '../testing/cliProcess';
 import { corpusCases as cases } from './corpusCases';
 import { comparableLogs, compareRuns } from './equivalence';
+import { compareCellOutputs } from './outputComparison';
 
 const fixtures = join(repoRoot, 'src', 'core', '__fixtures__', 'notebooks');
 const notebooks = [
@@ -20,7 +27,7 @@ const notebooks = [
     .map(n => join(repoRoot, 'examples', n))
 ];
 
-describe('a pipeline run prints, step by step, what Run All prints', () => {
+describe('a pipeline run prints, step by step, and shows, cell by cell, what Run All in a Jupyter kernel does', () => {
   for (const source of notebooks) {
     const name = basename(source);
     const c = cases[name] ?? {};
@@ -43,11 +50,21 @@ describe('a pipeline run prints, step by step, what Run All prints', () => {
           expect(reference.error).toBeNull();
           expect({ status: pipeline.summary.status, code: pipeline.code }).toEqual({ status: 'Succeeded', code: 0 });
           expect(Object.fromEntries(pipeline.logs)).toEqual(comparableLogs(expected, pipeline.logs));
+
+          // Every cell the kernel shows something for, or the pipeline ran, is compared.
+          const shown = (cells: Array<Record<string, unknown>>): number[] =>
+            cells.flatMap((cell, index) => ((cell.outputs as unknown[] | undefined)?.length || cell.execution_count ? [index] : []));
+          const cells = [...new Set([...shown(reference.notebook.cells), ...shown(pipeline.notebook.cells)])].sort((a, b) => a - b);
+          const differences = compareCellOutputs(reference.notebook, pipeline.notebook, cells);
+          const declared = new Set(Object.keys(c.outputDifferences ?? {}).map(Number));
+          expect(differences.filter(d => !declared.has(d.cell))).toEqual([]);
+          // A declared difference that no longer shows must be removed from corpusCases.ts.
+          expect([...declared].filter(cell => !differences.some(d => d.cell === cell))).toEqual([]);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
       },
-      120_000
+      180_000
     );
   }
 });

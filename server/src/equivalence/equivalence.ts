@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadPipeline } from '../app/loadPipeline';
 import { notebookInFolder } from '../app/notebookFile';
 import { cli, runNotebook, type RunSummary } from '../testing/cliProcess';
-import { runAllInKernel } from './kernelRunAll';
+import { runAllInKernel, type NotebookJson } from './kernelRunAll';
 import { withoutCellNames } from './outputComparison';
 
 /** What one cell, or one step, printed: both streams as the kernel sent them, and each stream alone. */
@@ -25,12 +25,14 @@ export interface ReferenceRun {
   outputs: Map<number, Printed>;
   /** Set when a cell raised: Run All stops there. */
   error: { cell: number; message: string } | null;
+  /** The kernel's executed notebook: every cell's outputs (compareCellOutputs). */
+  notebook: NotebookJson;
 }
 
 /**
  * Run All in a real Jupyter kernel (kernelRunAll.ts), read as what each cell printed: its streams,
  * stdout and stderr in the order the kernel sent them (a cell's displayed values are not printed
- * text; outputs.spec.ts compares those). An `error` output ends Run All there.
+ * text; compareCellOutputs compares those). An `error` output ends Run All there.
  */
 export async function runAllReference(notebookPath: string, params: readonly string[]): Promise<ReferenceRun> {
   const executed = await runAllInKernel(notebookPath, params);
@@ -55,7 +57,7 @@ export async function runAllReference(notebookPath: string, params: readonly str
       error = { cell: index, message: `${String(raised.ename)}: ${String(raised.evalue)}` };
     }
   });
-  return { outputs, error };
+  return { outputs, error, notebook: executed };
 }
 
 function streamText(text: unknown): string {
@@ -118,6 +120,8 @@ export interface PipelineRun {
   stderr: string;
   /** `cellpipe logs RUN STEP` of every step, by step name. */
   logs: Map<string, string>;
+  /** `cellpipe outputs RUN -o -`: the executed notebook of the run. */
+  notebook: NotebookJson;
 }
 
 /** `cellpipe run NOTEBOOK --json --python ... --param ...`, then `cellpipe logs` of each step. */
@@ -134,7 +138,11 @@ export async function runAsPipeline(notebookPath: string, params: readonly strin
       }
       logs.set(step.name, withoutCellNames(log.stdout));
     }
-    return { summary: run.summary, code: run.code, stderr: run.stderr, logs };
+    const outputs = await cli(['outputs', run.summary.runId, '-o', '-'], { home, cwd });
+    if (outputs.code !== 0) {
+      throw new Error(`cellpipe outputs failed: ${outputs.stderr}`);
+    }
+    return { summary: run.summary, code: run.code, stderr: run.stderr, logs, notebook: JSON.parse(outputs.stdout) as NotebookJson };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

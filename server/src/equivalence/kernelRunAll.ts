@@ -15,7 +15,8 @@ import { loadPipeline } from '../app/loadPipeline';
 import { notebookInFolder } from '../app/notebookFile';
 import { testPython } from '../testing/cliProcess';
 
-type NotebookJson = { cells: Array<Record<string, unknown>> } & Record<string, unknown>;
+/** An nbformat 4 notebook as JSON, cells with their outputs. */
+export type NotebookJson = { cells: Array<Record<string, unknown>> } & Record<string, unknown>;
 
 /** The notebook as the pipeline runs it, for the kernel to execute. */
 function asThePipelineRunsIt(notebookPath: string, params: readonly string[]): NotebookJson {
