@@ -132,7 +132,13 @@ class _StepOutputs:
     def start_cell(self, cell):
         self.current = []
         self.clear_pending = False
-        self.record = {"cell": cell, "status": "ok", "startedAt": _now_iso(), "finishedAt": None, "outputs": self.current}  # noqa: F821
+        self.record = {
+            "cell": cell,
+            "status": "ok",
+            "startedAt": _now_iso(),
+            "finishedAt": None,
+            "outputs": self.current,
+        }  # noqa: F821
 
     def finish_cell(self, status="ok"):
         """Shows what matplotlib has left open (as a kernel does after each cell), records the cell
@@ -198,7 +204,9 @@ class _StepOutputs:
     def result(self, value):
         data, metadata = self.format(value)
         if data:
-            self.add({"output_type": "execute_result", "data": _capped(data), "metadata": metadata, "execution_count": None})
+            self.add(
+                {"output_type": "execute_result", "data": _capped(data), "metadata": metadata, "execution_count": None}
+            )
 
     def error(self, error):
         import traceback

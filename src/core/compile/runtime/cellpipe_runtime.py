@@ -1347,7 +1347,11 @@ def _execute(step, spec, events):
     cell_files = {e["filename"] for e in spec["plan"] if e["kind"] == "code"}
     cells = [e for e in spec["plan"] if e["kind"] == "code" and e.get("role") == "cell" and "cell" in e]
     # What each cell shows (cellpipe_outputs.py), for the cells that say which notebook cell they are.
-    outputs = _StepOutputs(spec["step"], step.folder, events, [e["source"] for e in cells]) if cells and _outputs_enabled() else None  # noqa: F821
+    outputs = (
+        _StepOutputs(spec["step"], step.folder, events, [e["source"] for e in cells])
+        if cells and _outputs_enabled()
+        else None
+    )  # noqa: F821
     if outputs is not None:
         outputs.start(module)
     try:
