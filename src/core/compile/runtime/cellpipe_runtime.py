@@ -18,7 +18,8 @@
 #     pipeline, step     display names; never used in paths
 #     stepDir    folder (one safe path component) receiving this step's outputs
 #     plan       entries run in order in one namespace:
-#                  {"kind": "code", "source", "filename", "role": "declaration" | "replay" | "cell"}
+#                  {"kind": "code", "source", "filename", "role": "declaration" | "replay" | "cell",
+#                   "cell"?: notebook index (role "cell": what it shows is kept under it)}
 #                  {"kind": "load", "name", "fromStepDir", "fromStep"?}
 #                  {"kind": "random", "generator", "fromStepDir", "fromStep"?}  restores a global
 #                    random generator's state as that step left it (a notebook seeded it)
@@ -50,8 +51,11 @@
 #   or unavailable IPython; 3 an input could not be loaded or an output saved; 4 runtime bug;
 #   130 interrupted (SIGINT); 143 terminated (SIGTERM).
 #
-# Decision: unlike a notebook, the value of a cell's last expression is NOT displayed. A
-# pipeline prints exactly what print() (and the user's libraries) print, as a script would.
+# What each cell shows (streams, the last expression's value, displays, figures, errors) is
+# captured by cellpipe_outputs.py, which follows this source in the runtime file: plan entries of
+# role "cell" carry `cell`, the notebook index their outputs are kept under, in
+# <stepDir>/.outputs.json. CELLPIPE_OUTPUTS "0" turns it off; CELLPIPE_OUTPUTS_LIMIT caps the
+# document's bytes (pods). The step's log stays exactly what the code printed.
 
 import io as _io
 import json as _json
