@@ -18,7 +18,13 @@ def runner(tmp_path):
 
 
 def cell(source, index, step="s"):
-    return {"kind": "code", "source": source, "filename": "<cell %d: step %s>" % (index, step), "role": "cell", "cell": index}
+    return {
+        "kind": "code",
+        "source": source,
+        "filename": "<cell %d: step %s>" % (index, step),
+        "role": "cell",
+        "cell": index,
+    }
 
 
 def document(result):
@@ -37,7 +43,9 @@ def png_size(data):
 
 def test_streams_values_and_the_log_unchanged(runner):
     plan = [
-        cell('import sys\nprint("to out")\nsys.stderr.write("to err\\n")\nprint("out again", end="")\n{"a": [1, 2]}', 1),
+        cell(
+            'import sys\nprint("to out")\nsys.stderr.write("to err\\n")\nprint("out again", end="")\n{"a": [1, 2]}', 1
+        ),
         cell("x = 41\nx + 1", 2),
         cell("x;", 3),  # a trailing semicolon shows nothing
         cell("print(x)", 4),  # print's None shows nothing
@@ -49,7 +57,12 @@ def test_streams_values_and_the_log_unchanged(runner):
             {"output_type": "stream", "name": "stdout", "text": "to out\n"},
             {"output_type": "stream", "name": "stderr", "text": "to err\n"},
             {"output_type": "stream", "name": "stdout", "text": "out again"},
-            {"output_type": "execute_result", "data": {"text/plain": "{'a': [1, 2]}"}, "metadata": {}, "execution_count": None},
+            {
+                "output_type": "execute_result",
+                "data": {"text/plain": "{'a': [1, 2]}"},
+                "metadata": {},
+                "execution_count": None,
+            },
         ],
         2: [{"output_type": "execute_result", "data": {"text/plain": "42"}, "metadata": {}, "execution_count": None}],
         3: [],
@@ -121,7 +134,11 @@ def test_display_without_ipython_uses_the_objects_own_representations(runner):
     )
     result = runner.ok(make_spec("s", [cell(source, 1)]), block=["IPython"])
     assert outputs_of(result)[1] == [
-        {"output_type": "display_data", "data": {"text/plain": "Table()", "text/html": "<table><tr><td>1</td></tr></table>"}, "metadata": {}},
+        {
+            "output_type": "display_data",
+            "data": {"text/plain": "Table()", "text/html": "<table><tr><td>1</td></tr></table>"},
+            "metadata": {},
+        },
         {"output_type": "display_data", "data": {"text/plain": "'text'"}, "metadata": {}},
         {
             "output_type": "execute_result",
