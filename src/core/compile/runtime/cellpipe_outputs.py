@@ -42,7 +42,7 @@ _INLINE_BACKEND = "cellpipe_inline_backend"
 
 
 def _outputs_enabled():
-    return _os.environ.get("CELLPIPE_OUTPUTS", "1") != "0"  # noqa: F821
+    return _os.environ.get("CELLPIPE_OUTPUTS", "1") != "0"
 
 
 class _CapturedStream:
@@ -71,7 +71,7 @@ class _StepOutputs:
 
     def __init__(self, step, folder, events, sources):
         self.step, self.events = step, events
-        self.path = _os.path.join(folder, _OUTPUTS_FILE)  # noqa: F821
+        self.path = _os.path.join(folder, _OUTPUTS_FILE)
         self.records = []
         self.current = None  # the running cell's outputs
         self.clear_pending = False
@@ -80,7 +80,7 @@ class _StepOutputs:
         self.shell = None
         self.shell_tried = False
         self.wants_shell = _re().search(_NEEDS_IPYTHON, "\n".join(sources), _re().M) is not None
-        limit = _os.environ.get("CELLPIPE_OUTPUTS_LIMIT", "")  # noqa: F821
+        limit = _os.environ.get("CELLPIPE_OUTPUTS_LIMIT", "")
         self.limit = int(limit) if limit.isdigit() else None
         self.streams = None
 
@@ -91,18 +91,18 @@ class _StepOutputs:
         captured, IPython's shell made if the step's code needs it, matplotlib's backend chosen."""
         self.module = module
         self.write()
-        self.streams = (_sys.stdout, _sys.stderr)  # noqa: F821
-        _sys.stdout = _CapturedStream("stdout", _sys.stdout, self)  # noqa: F821
-        _sys.stderr = _CapturedStream("stderr", _sys.stderr, self)  # noqa: F821
+        self.streams = (_sys.stdout, _sys.stderr)
+        _sys.stdout = _CapturedStream("stdout", _sys.stdout, self)
+        _sys.stderr = _CapturedStream("stderr", _sys.stderr, self)
         if self.wants_shell and self.ipython() is None:
             import builtins
 
             # A kernel's builtin, for a step without IPython.
             builtins.__dict__.setdefault("display", self.plain_display)
-        if "MPLBACKEND" not in _os.environ:  # noqa: F821
+        if "MPLBACKEND" not in _os.environ:
             # What ipykernel sets in a kernel, the step's code sees it too.
             inline = self.shell is not None and _module_exists("matplotlib_inline")
-            _os.environ["MPLBACKEND"] = (  # noqa: F821
+            _os.environ["MPLBACKEND"] = (
                 "module://matplotlib_inline.backend_inline" if inline else "module://" + _INLINE_BACKEND
             )
             if not inline:
@@ -110,7 +110,7 @@ class _StepOutputs:
 
     def stop(self):
         if self.streams:
-            _sys.stdout, _sys.stderr = self.streams  # noqa: F821
+            _sys.stdout, _sys.stderr = self.streams
             self.streams = None
 
     def ipython(self):
@@ -119,7 +119,7 @@ class _StepOutputs:
             return self.shell
         self.shell_tried = True
         try:
-            shell = _ipython_shell(self.module)  # noqa: F821
+            shell = _ipython_shell(self.module)
             shell.display_pub = _publisher_class()(shell=shell, outputs=self)
         except ImportError:
             return None
@@ -138,7 +138,7 @@ class _StepOutputs:
             "startedAt": _now_iso(),
             "finishedAt": None,
             "outputs": self.current,
-        }  # noqa: F821
+        }
 
     def finish_cell(self, status="ok"):
         """Shows what matplotlib has left open (as a kernel does after each cell), records the cell
@@ -149,7 +149,7 @@ class _StepOutputs:
             self.flush_figures()
         outputs = self.current
         self.current = None
-        self.record.update(status=status, finishedAt=_now_iso(), outputs=outputs)  # noqa: F821
+        self.record.update(status=status, finishedAt=_now_iso(), outputs=outputs)
         self.records.append(self.record)
         self.write()
         self.events.emit("cell-outputs", cell=self.record["cell"])
@@ -232,10 +232,10 @@ class _StepOutputs:
     def flush_figures(self):
         """Figures left open at the end of a cell, shown and closed: the inline backend's job
         (IPython's post_execute event) or cellpipe's own."""
-        pyplot = _sys.modules.get("matplotlib.pyplot")  # noqa: F821
+        pyplot = _sys.modules.get("matplotlib.pyplot")
         if pyplot is None:
             return
-        if self.shell is not None and _os.environ.get("MPLBACKEND", "").endswith("matplotlib_inline.backend_inline"):  # noqa: F821
+        if self.shell is not None and _os.environ.get("MPLBACKEND", "").endswith("matplotlib_inline.backend_inline"):
             self.shell.events.trigger("post_execute")
             return
         _show_figures(self, pyplot)
@@ -246,7 +246,7 @@ class _StepOutputs:
         document = {"version": 1, "step": self.step, "cells": self.records}
         if self.limit is not None:
             document = _within_limit(document, self.limit)
-        _write_json_file(self.path, document)  # noqa: F821
+        _write_json_file(self.path, document)
 
 
 def _re():
@@ -276,7 +276,7 @@ def _capped(data):
     """A MIME bundle without the types whose data is too large to keep, and a note saying so."""
     kept, cut = {}, []
     for mime, value in data.items():
-        size = len(value) if isinstance(value, (str, bytes)) else len(_json.dumps(value))  # noqa: F821
+        size = len(value) if isinstance(value, (str, bytes)) else len(_json.dumps(value))
         if size > _DATA_CAP and mime != "text/plain":
             cut.append("%s (%d KiB)" % (mime, size >> 10))
         else:
@@ -319,16 +319,16 @@ def _plain_format(value):
 
 def _within_limit(document, limit):
     """The document with its largest outputs replaced by notes until its JSON fits in `limit` bytes."""
-    text = _json.dumps(document)  # noqa: F821
+    text = _json.dumps(document)
     if len(text.encode("utf-8")) <= limit:
         return document
     import copy
 
     document = copy.deepcopy(document)
     outputs = [(record, i) for record in document["cells"] for i in range(len(record["outputs"]))]
-    outputs.sort(key=lambda place: -len(_json.dumps(place[0]["outputs"][place[1]])))  # noqa: F821
+    outputs.sort(key=lambda place: -len(_json.dumps(place[0]["outputs"][place[1]])))
     for record, i in outputs:
-        size = len(_json.dumps(record["outputs"][i]))  # noqa: F821
+        size = len(_json.dumps(record["outputs"][i]))
         record["outputs"][i] = {
             "output_type": "stream",
             "name": "stderr",
@@ -336,7 +336,7 @@ def _within_limit(document, limit):
             "from a cluster (CELLPIPE_OUTPUTS_LIMIT); the whole document is on the volume, in the step's "
             "folder, %s]\n" % (size >> 10, limit >> 10, _OUTPUTS_FILE),
         }
-        if len(_json.dumps(document).encode("utf-8")) <= limit:  # noqa: F821
+        if len(_json.dumps(document).encode("utf-8")) <= limit:
             break
     return document
 
@@ -447,7 +447,7 @@ class _InlineBackendLoader:
 
 
 def _install_inline_backend(outputs):
-    _sys.meta_path.append(_InlineBackendLoader(outputs))  # noqa: F821
+    _sys.meta_path.append(_InlineBackendLoader(outputs))
 
 
 def _last_expression(code, filename):

@@ -1350,12 +1350,11 @@ def _execute(step, spec, events):
     namespace.update(parameters)
     cell_files = {e["filename"] for e in spec["plan"] if e["kind"] == "code"}
     cells = [e for e in spec["plan"] if e["kind"] == "code" and e.get("role") == "cell" and "cell" in e]
-    # What each cell shows (cellpipe_outputs.py), for the cells that say which notebook cell they are.
-    outputs = (
-        _StepOutputs(spec["step"], step.folder, events, [e["source"] for e in cells])
-        if cells and _outputs_enabled()
-        else None
-    )  # noqa: F821
+    # What each cell shows (cellpipe_outputs.py, after this source in the runtime file), for the
+    # cells that say which notebook cell they are.
+    outputs = None
+    if cells and _outputs_enabled():  # noqa: F821
+        outputs = _StepOutputs(spec["step"], step.folder, events, [e["source"] for e in cells])  # noqa: F821
     if outputs is not None:
         outputs.start(module)
     try:
