@@ -23,26 +23,28 @@ function cellOutputsText(workflow: ArgoWorkflow, stepId: string): string | undef
 }
 
 /**
- * Saves the outputs of the steps that have ended since `before` (every ended step when `before` is
- * undefined, for a run read again); returns the steps saved, with the cells each document holds.
+ * Saves the outputs of the ended steps whose document is not the one saved last (`saved`: step id
+ * -> text, kept by the caller while it follows a run; empty for a run read again, which saves every
+ * ended step's); returns the steps saved, with the cells each document holds. The text is compared,
+ * not the step's status: an Argo before 3.6.11 / 3.7.2 may mark a pod node Succeeded before it has
+ * copied the node's output parameters in (argo-workflows#14497), and the document then comes with a
+ * later update of the Workflow.
  */
 export function saveEndedStepsOutputs(
   store: RunStore,
   workflow: ArgoWorkflow,
-  now: RunState,
-  before?: RunState
+  state: RunState,
+  saved: Map<string, string> = new Map()
 ): Array<{ stepId: string; cells: number[] }> {
-  const saved: Array<{ stepId: string; cells: number[] }> = [];
-  now.steps.forEach((step, i) => {
-    if (!ENDED.has(step.status) || (before && ENDED.has(before.steps[i].status) && before.steps[i].attempts === step.attempts)) {
-      return;
-    }
-    const text = cellOutputsText(workflow, step.id);
-    const document = text === undefined ? undefined : readStepCellOutputs(text);
+  const changed: Array<{ stepId: string; cells: number[] }> = [];
+  for (const step of state.steps) {
+    const text = ENDED.has(step.status) ? cellOutputsText(workflow, step.id) : undefined;
+    const document = text === undefined || saved.get(step.id) === text ? undefined : readStepCellOutputs(text);
     if (document) {
-      store.saveCellOutputs(now.runId, step.id, text!);
-      saved.push({ stepId: step.id, cells: document.cells.map(record => record.cell) });
+      store.saveCellOutputs(state.runId, step.id, text!);
+      saved.set(step.id, text!);
+      changed.push({ stepId: step.id, cells: document.cells.map(record => record.cell) });
     }
-  });
-  return saved;
+  }
+  return changed;
 }

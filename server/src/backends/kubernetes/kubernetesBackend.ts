@@ -166,6 +166,8 @@ export class KubernetesBackend implements Backend {
       retryDelayMs: this.options.retryDelayMs ?? 1000
     });
 
+    // The cell outputs document saved for each step, by step id (saveEndedStepsOutputs).
+    const savedOutputs = new Map<string, string>();
     const onChange = (workflow: ArgoWorkflow): void => {
       const next = applyWorkflow(state, workflow);
       next.steps.forEach((step, i) => {
@@ -177,7 +179,7 @@ export class KubernetesBackend implements Backend {
         }
       });
       logs.update(workflow, next.steps);
-      for (const { stepId, cells } of saveEndedStepsOutputs(store, workflow, next, state)) {
+      for (const { stepId, cells } of saveEndedStepsOutputs(store, workflow, next, savedOutputs)) {
         emit({ type: 'cell-outputs', runId, stepId, cells });
       }
       const statusChanged = next.status !== state.status;

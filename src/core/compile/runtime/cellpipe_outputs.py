@@ -325,13 +325,15 @@ def _within_limit(document, limit):
     outputs = [(record, i) for record in document["cells"] for i in range(len(record["outputs"]))]
     outputs.sort(key=lambda place: -len(_json.dumps(place[0]["outputs"][place[1]])))
     for record, i in outputs:
-        size = len(_json.dumps(record["outputs"][i]))
+        output = record["outputs"][i]
+        size = len(_json.dumps(output))
+        # The document on the volume is this one too: only a stream's text is kept elsewhere.
+        where = "; its text is in the step's log" if output.get("output_type") == "stream" else ""
         record["outputs"][i] = {
             "output_type": "stream",
             "name": "stderr",
             "text": "[cellpipe: an output of %d KiB is left out: a step's outputs may bring back %d KiB "
-            "from a cluster (CELLPIPE_OUTPUTS_LIMIT); the whole document is on the volume, in the step's "
-            "folder, %s]\n" % (size >> 10, limit >> 10, _OUTPUTS_FILE),
+            "from a cluster (CELLPIPE_OUTPUTS_LIMIT)%s]\n" % (size >> 10, limit >> 10, where),
         }
         if len(_json.dumps(document).encode("utf-8")) <= limit:
             break
