@@ -136,6 +136,20 @@ describe("a run's cell outputs, read from the run store", () => {
     expect(check.stdout.trim()).toBe('[None, 1, 2, 3]');
   });
 
+  it('says where a Kubeflow Pipelines run shows its outputs: its API gives none back', () => {
+    const kfp = 'kfp-20261204-100000-abcdef';
+    store.add({ ...state(kfp), runId: kfp, backend: 'kfp', kfp: { host: 'http://kfp.example', runId: 'r-1' } });
+    store.saveNotebook(kfp, JSON.stringify(NOTEBOOK));
+    const reply = runCellOutputs(store, store.load(kfp));
+    expect(reply.cells).toEqual([]);
+    expect(reply.note).toBe(
+      "Kubeflow Pipelines does not give a step's outputs back through its API. The KFP UI shows them: in the run's graph " +
+        "(http://kfp.example/#/runs/details/r-1), select a step's `cell_outputs` artifact; its Visualization tab shows the step's cells " +
+        "and what they showed (kept for the steps that succeeded; a failed step's error is in its log)"
+    );
+    expect(runCellOutputs(store, store.load(runId)).note).toBeUndefined(); // a run whose outputs came back
+  });
+
   it('refuses, in words, a run that kept no copy of its notebook', () => {
     const old = 'old-20261204-100000-abcdef';
     store.add({ ...state(old), runId: old });

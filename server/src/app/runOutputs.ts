@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { parseNotebook, planNotebook, type Notebook, type NotebookCell } from '../../../src/core/notebook';
 import type { CellOutputRecord, RunCellOutputs, RunCellOutputsReply } from '../../../src/core/run/cellOutputs';
 import { executedNotebook, runAllExecutionCounts } from '../../../src/core/run/executedNotebook';
+import { KFP_OUTPUTS_PAGE_ARTIFACT } from '../../../src/core/compile/kfp';
 import type { RunState } from '../../../src/core/run/types';
 import type { RunStore } from '../backends/runStore';
 import { CellpipeError } from '../errors';
@@ -58,13 +59,22 @@ export function runCellOutputs(store: RunStore, state: RunState, stepId?: string
       executionCount: counts.get(index)!
     });
   }
-  return cells.length === 0 && state.backend === 'kfp' ? { runId: state.runId, cells, note: KFP_NOTE } : { runId: state.runId, cells };
+  return cells.length === 0 && state.backend === 'kfp' ? { runId: state.runId, cells, note: kfpOutputsNote(state) } : { runId: state.runId, cells };
 }
 
-/** Where a Kubeflow Pipelines run's outputs are: its API serves neither step files nor output parameters' values. */
-const KFP_NOTE =
-  "Kubeflow Pipelines does not give a step's files back through its API: each step's outputs are on the run's volume, " +
-  'in <run>/<step>/.outputs.json (an executed notebook can be made from them with `cellpipe outputs` once they are in the run store)';
+/**
+ * Where a Kubeflow Pipelines run's outputs are: its API gives back neither a step's files nor its
+ * output parameters' values (v2beta1's task details carry states only), but the KFP UI renders each
+ * step's outputs page (kfp/compile.ts: KFP_OUTPUTS_PAGE_ARTIFACT), which KFP keeps for the steps that succeeded.
+ */
+function kfpOutputsNote(state: RunState): string {
+  const run = state.kfp ? ` (${state.kfp.host}/#/runs/details/${state.kfp.runId})` : '';
+  return (
+    "Kubeflow Pipelines does not give a step's outputs back through its API. The KFP UI shows them: in the run's graph" +
+    `${run}, select a step's \`${KFP_OUTPUTS_PAGE_ARTIFACT}\` artifact; its Visualization tab shows the step's cells and what they showed ` +
+    "(kept for the steps that succeeded; a failed step's error is in its log)"
+  );
+}
 
 /** The executed notebook of a run, and the file name it is offered under (`train.<run id>.ipynb`). */
 export function runExecutedNotebook(store: RunStore, state: RunState): { fileName: string; notebook: Record<string, unknown> } {

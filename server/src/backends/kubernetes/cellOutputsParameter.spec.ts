@@ -59,7 +59,12 @@ async function follow(scenario: (workflow: ArgoWorkflow) => Scenario) {
   await fake.start();
   const events: RunEvent[] = [];
   const store = new RunStore(home);
-  const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(fake.kubeconfig('team-a')), onEvent: e => events.push(e), retryDelayMs: 5 });
+  const backend = new KubernetesBackend({
+    store,
+    kubeConfig: kubeConfigFrom(fake.kubeconfig('team-a')),
+    onEvent: e => events.push(e),
+    retryDelayMs: 5
+  });
   const handle = await backend.submit({ workflow: demoWorkflow(), pipelineName: 'Demo', parameters: {}, steps: demoSteps });
   return { state: await handle.done, events, store };
 }
@@ -127,7 +132,7 @@ describe("Argo steps' cell outputs, while the run is followed", () => {
   });
 });
 
-describe("a stored Argo run read again (a run this process did not follow)", () => {
+describe('a stored Argo run read again (a run this process did not follow)', () => {
   test("refresh saves every ended step's document", async () => {
     const outcomes: Record<string, AttemptOutcome[]> = {};
     fake = new FakeKubernetes({ scenario: wf => argoScenario(wf, outcomes, parameterFiles({ load: LOAD, train: TRAIN })) });

@@ -24,16 +24,9 @@ import {
   reportEnvironments,
   type EnvironmentPlan
 } from '../cluster/environments';
-import {
-  CELL_OUTPUTS_FILE,
-  CELL_OUTPUTS_PARAMETER,
-  CLUSTER_CELL_OUTPUTS_LIMIT,
-  podEventsFile,
-  RESULT_PARAMETER,
-  RUNTIME_ENV,
-  STEP_RESULT_FILE
-} from '../runtime/contract';
+import { CELL_OUTPUTS_FILE, CELL_OUTPUTS_PARAMETER, podEventsFile, RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
 import { compileStepScripts, type StepScripts } from '../stepScript';
+import { argoCellOutputsLimit } from './cellOutputsLimit';
 import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
 import type { ArgoOptions } from './options';
 import type { ArgoEnvVar, ArgoPodSecurityContext, ArgoTemplate, ArgoVolume, ArgoVolumeMount, ArgoWorkflow, ArgoWorkflowSpec } from './types';
@@ -114,7 +107,7 @@ export function stepOutputs(stepId: string): NonNullable<ArgoTemplate['outputs']
   return {
     parameters: [
       { name: RESULT_PARAMETER, valueFrom: { path: `${folder}/${STEP_RESULT_FILE}`, default: '{}' } },
-      // What its cells showed (CELL_OUTPUTS_FILE, kept under CLUSTER_CELL_OUTPUTS_LIMIT by the runtime).
+      // What its cells showed (CELL_OUTPUTS_FILE, kept under the step's CELLPIPE_OUTPUTS_LIMIT by the runtime: cellOutputsLimit.ts).
       { name: CELL_OUTPUTS_PARAMETER, valueFrom: { path: `${folder}/${CELL_OUTPUTS_FILE}`, default: '' } }
     ]
   };
@@ -127,7 +120,7 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
     env.push({ name: secret.env, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });
   }
   env.push({ name: RUNTIME_ENV.events, value: podEventsFile(step.id) });
-  env.push({ name: RUNTIME_ENV.outputsLimit, value: String(CLUSTER_CELL_OUTPUTS_LIMIT) });
+  env.push({ name: RUNTIME_ENV.outputsLimit, value: String(shared.cellOutputsLimit) });
   const environment = shared.environments.byStep.get(step.id);
   const annotations = { ...config.annotations, ...(environment ? { [ENVIRONMENT_ANNOTATION]: environment } : {}) };
   if (environment) {
@@ -184,6 +177,8 @@ interface SharedPod {
   securityContext: ArgoPodSecurityContext | null;
   /** HOME when a security context applies (SECURITY_CONTEXT_HOME), for the steps and the setup task. */
   identityEnv: ArgoEnvVar[];
+  /** CELLPIPE_OUTPUTS_LIMIT of every step (cellOutputsLimit.ts). */
+  cellOutputsLimit: number;
 }
 
 /** Env of the setup pod: the data folder, and the package index secret's keys as pip's env vars (by name only). */
@@ -223,7 +218,8 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
     volumeEnv: extra.env,
     environments,
     securityContext,
-    identityEnv: securityContext ? [{ ...SECURITY_CONTEXT_HOME }] : []
+    identityEnv: securityContext ? [{ ...SECURITY_CONTEXT_HOME }] : [],
+    cellOutputsLimit: argoCellOutputsLimit(pipeline)
   };
   if (options.nodeSelector) {
     checkMap('node selector', options.nodeSelector, out);

@@ -291,11 +291,21 @@ describe('KFP: environments', () => {
 
   it('installs in the setup task, and sets PYTHONPATH in the container env of the steps that have an environment', () => {
     expect(pythonLiteral(kfpExecutor(result, KFP_SETUP_TASK).container.command[2], '_ENVIRONMENTS')).toEqual(plan.sets);
-    const events = (stepId: string) => ({ name: 'CELLPIPE_EVENTS', value: `_cellpipe/${stepId}.events.jsonl` });
-    expect(kfpExecutor(result, 'load').container.env).toEqual([events('load'), { name: 'PYTHONPATH', value: environmentPath(plan.sets[0].id) }]);
-    expect(kfpExecutor(result, 'report').container.env).toEqual([events('report'), { name: 'PYTHONPATH', value: environmentPath(plan.sets[0].id) }]);
-    expect(kfpExecutor(result, 'train').container.env).toEqual([events('train'), { name: 'PYTHONPATH', value: environmentPath(plan.sets[1].id) }]);
-    expect(kfpExecutor(result, 'plain').container.env).toEqual([events('plain')]);
+    // What every step's container env has before PYTHONPATH: its events file and the outputs limit.
+    const runtime = (stepId: string) => [
+      { name: 'CELLPIPE_EVENTS', value: `_cellpipe/${stepId}.events.jsonl` },
+      { name: 'CELLPIPE_OUTPUTS_LIMIT', value: '65536' }
+    ];
+    expect(kfpExecutor(result, 'load').container.env).toEqual([...runtime('load'), { name: 'PYTHONPATH', value: environmentPath(plan.sets[0].id) }]);
+    expect(kfpExecutor(result, 'report').container.env).toEqual([
+      ...runtime('report'),
+      { name: 'PYTHONPATH', value: environmentPath(plan.sets[0].id) }
+    ]);
+    expect(kfpExecutor(result, 'train').container.env).toEqual([
+      ...runtime('train'),
+      { name: 'PYTHONPATH', value: environmentPath(plan.sets[1].id) }
+    ]);
+    expect(kfpExecutor(result, 'plain').container.env).toEqual(runtime('plain'));
     expect(JSON.parse(kfpPlatform(result, KFP_SETUP_TASK).podMetadata.annotations[ENVIRONMENTS_ANNOTATION])).toEqual(
       Object.fromEntries(plan.sets.map(s => [s.id, s.requirements]))
     );
@@ -333,7 +343,7 @@ describe('KFP: environments', () => {
       'component = components.load_component_from_file(path)',
       'assert component.pipeline_spec.schema_version == "2.1.0"',
       'env = component.pipeline_spec.deployment_spec["executors"]["exec-train"]["container"]["env"]',
-      'assert env[1]["name"] == "PYTHONPATH", env',
+      'assert env[2]["name"] == "PYTHONPATH", env',
       'compiler.Compiler().compile(component, again)',
       'print("ok")'
     ].join('\n');

@@ -4,7 +4,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { argoYaml, compileArgo } from '../argo';
-import { compileKfp, kfpYaml } from '../kfp';
+import { compileKfp, KFP_OUTPUTS_PAGE_ARTIFACT, kfpYaml } from '../kfp';
 import { notebookJson, step } from '../../__fixtures__/notebookBuilder';
 import type { Diagnostic } from '../../notebook';
 import { pipelineOf } from './__fixtures__/pipelines';
@@ -72,10 +72,15 @@ describe('template syntax in user text on KFP', () => {
     const result = compileKfp(pipelineOf(notebookJson([{ code, tags: ['pipeline-parameters'] }, step('a', 'print(text, items, table, plain)')])));
     expect(result.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
     const yaml = kfpYaml(result);
-    // cellpipe's own placeholders are KFP's `{{$.inputs.parameters['NAME']}}` and `{{$.pipeline_job_uuid}}`; nothing else may expand.
+    // cellpipe's own placeholders are KFP's `{{$.inputs.parameters['NAME']}}`, `{{$.pipeline_job_uuid}}` and the
+    // path of the step's outputs page; nothing else may expand.
     const expanding = yaml.match(/\{\{[^}]*\}\}|\$\(/g) ?? [];
     expect(new Set(expanding)).toEqual(
-      new Set(['{{$.pipeline_job_uuid}}', ...['text', 'items', 'table', 'plain'].map(name => `{{$.inputs.parameters['${name}']}}`)])
+      new Set([
+        '{{$.pipeline_job_uuid}}',
+        `{{$.outputs.artifacts['${KFP_OUTPUTS_PAGE_ARTIFACT}'].path}}`,
+        ...['text', 'items', 'table', 'plain'].map(name => `{{$.inputs.parameters['${name}']}}`)
+      ])
     );
     const [spec] = parseAllDocuments(yaml).map(
       d => d.toJS() as { root: { inputDefinitions: { parameters: Record<string, { parameterType: string; defaultValue: unknown }> } } }

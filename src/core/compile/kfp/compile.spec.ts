@@ -1,6 +1,16 @@
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
-import { compileKfp, compileKfpPipeline, kfpYaml, KFP_CREATE_PVC_TASK, KFP_DELETE_PVC_TASK, KFP_SETUP_TASK, type KfpPipeline } from '.';
+import {
+  compileKfp,
+  compileKfpPipeline,
+  kfpYaml,
+  KFP_CREATE_PVC_TASK,
+  KFP_DELETE_PVC_TASK,
+  KFP_OUTPUTS_PAGE_ARTIFACT,
+  KFP_SETUP_TASK,
+  type KfpPipeline
+} from '.';
+import { CLUSTER_CELL_OUTPUTS_LIMIT, RUNTIME_ENV } from '../runtime/contract';
 import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook, withoutRuntimeId } from '../cluster/__fixtures__/pipelines';
 import { notebookJson, step } from '../../__fixtures__/notebookBuilder';
 
@@ -46,6 +56,20 @@ describe.each(corpusPipelines())('corpus notebook %s', (name, pipeline) => {
   it('matches its golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
     const actual = withoutRuntimeId(kfpYaml(withoutRuntime(result)));
     expect(actual).toBe(golden(join(__dirname, '__golden__', `${name}.yaml`), actual));
+  });
+
+  it("gives each step an HTML output artifact for its outputs page, whose path the guard gets, and the pods' outputs limit", () => {
+    const spec = result.pipelineSpec as unknown as PipelineSpecView & {
+      components: Record<string, { outputDefinitions?: { artifacts: Record<string, unknown> } }>;
+    };
+    for (const step of pipeline.steps) {
+      expect(spec.components[`comp-${step.id}`].outputDefinitions).toEqual({
+        artifacts: { [KFP_OUTPUTS_PAGE_ARTIFACT]: { artifactType: { schemaTitle: 'system.HTML', schemaVersion: '0.0.1' } } }
+      });
+      const container = spec.deploymentSpec.executors[`exec-${step.id}`].container as { args: string[]; env: unknown[] };
+      expect(container.args[2]).toBe(`{{$.outputs.artifacts['${KFP_OUTPUTS_PAGE_ARTIFACT}'].path}}`);
+      expect(container.env).toContainEqual({ name: RUNTIME_ENV.outputsLimit, value: String(CLUSTER_CELL_OUTPUTS_LIMIT) });
+    }
   });
 
   it('creates, mounts and deletes the PVC, with caching off everywhere', () => {
@@ -100,9 +124,9 @@ describe('KFP parameters and options', () => {
       nothing: { parameterType: 'STRING', defaultValue: 'null', isOptional: true }
     });
     const container = spec.deploymentSpec.executors['exec-train'].container;
-    // The completion guard's argv (completionGuard.ts): the step script, its folder, then the step's own arguments.
+    // The completion guard's argv (completionGuard.ts): the step script, its folder, its outputs page, then the step's own arguments.
     expect(container.args?.[1]).toBe('train');
-    expect(container.args?.slice(2, 6)).toEqual(['/cellpipe/data/{{$.pipeline_job_uuid}}', 'n', 'json', "{{$.inputs.parameters['n']}}"]);
+    expect(container.args?.slice(3, 7)).toEqual(['/cellpipe/data/{{$.pipeline_job_uuid}}', 'n', 'json', "{{$.inputs.parameters['n']}}"]);
     expect(container.args?.[container.args.indexOf('name') + 1]).toBe('json');
     expect(container.resources).toEqual({ accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '1' }, resourceCpuLimit: '2' });
     expect(spec.root.dag.tasks.train.retryPolicy).toEqual({ maxRetryCount: 2 });

@@ -32,7 +32,7 @@ import {
 import { safeJson } from '../cluster/parameters';
 import { hasTemplateSyntax } from '../cluster/argoSafe';
 import { compileStepScripts } from '../stepScript';
-import { podEventsFile, RUNTIME_ENV } from '../runtime/contract';
+import { CLUSTER_CELL_OUTPUTS_LIMIT, podEventsFile, RUNTIME_ENV } from '../runtime/contract';
 import { COMPLETION_GUARD } from './completionGuard';
 import type { KfpOptions } from './options';
 
@@ -40,6 +40,14 @@ export const KFP_SCHEMA_VERSION = '2.1.0';
 export const KFP_CREATE_PVC_TASK = 'cellpipe--createpvc';
 export const KFP_DELETE_PVC_TASK = 'cellpipe--deletepvc';
 export const KFP_SETUP_TASK = 'cellpipe--setup';
+/**
+ * Each step's output artifact holding its cells and what they showed as an HTML page
+ * (runtime/cellpipe_outputs_page.py): KFP's API gives a step's outputs back to no client (neither
+ * its files nor its output parameters' values), so the KFP UI is where a KFP run's outputs are
+ * seen. The run's graph shows the artifact under its step; its Visualization tab renders the page
+ * (a `system.HTML` artifact). The launcher uploads it when the step succeeds.
+ */
+export const KFP_OUTPUTS_PAGE_ARTIFACT = 'cell_outputs';
 
 type Json = Record<string, unknown>;
 
@@ -283,17 +291,22 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     : undefined;
   for (const step of pipeline.steps) {
     const config = podConfig(pipeline, step, options, out);
-    components[componentName(step.id)] = { executorLabel: executorName(step.id), ...(inputDefinitions ? { inputDefinitions } : {}) };
+    components[componentName(step.id)] = {
+      executorLabel: executorName(step.id),
+      ...(inputDefinitions ? { inputDefinitions } : {}),
+      outputDefinitions: { artifacts: { [KFP_OUTPUTS_PAGE_ARTIFACT]: { artifactType: { schemaTitle: 'system.HTML', schemaVersion: '0.0.1' } } } }
+    };
     const resourceSpec = resources(step, config.limits, out);
     const environment = environments.byStep.get(step.id);
     executors[executorName(step.id)] = {
       container: {
         image: config.image,
-        // The guard runs the script with the arguments after its step folder (completionGuard.ts).
+        // The guard runs the script with the arguments after its step folder and outputs page (completionGuard.ts).
         command: [python, '-c', COMPLETION_GUARD],
         args: [
           checkArgument(scripts.steps.get(step.id)!, `step ${JSON.stringify(step.name)}`, out),
           step.id,
+          `{{$.outputs.artifacts['${KFP_OUTPUTS_PAGE_ARTIFACT}'].path}}`,
           DATA_DIR,
           ...parameters.flatMap(p => [p.name, p.kind, `{{$.inputs.parameters['${p.name}']}}`])
         ],
@@ -304,6 +317,8 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
           ...identityEnv,
           ...volumeEnv,
           { name: RUNTIME_ENV.events, value: podEventsFile(step.id) },
+          // The outputs document, and so the page the KFP UI renders whole, stays as small as on Argo.
+          { name: RUNTIME_ENV.outputsLimit, value: String(CLUSTER_CELL_OUTPUTS_LIMIT) },
           ...(environment ? [{ name: 'PYTHONPATH', value: environmentPath(environment) }] : [])
         ]
       }

@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RUNTIME_ENV } from '../runtime/contract';
 import { COMPLETION_GUARD } from './completionGuard';
 
-/** Runs the guard as a KFP step container would: `python -c GUARD SCRIPT STEP DATA ARGS...`. */
+/** Runs the guard as a KFP step container would: `python -c GUARD SCRIPT STEP PAGE DATA ARGS...`. */
 function guard(script: string, data: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync('python3', ['-c', COMPLETION_GUARD, script, 'train', data, ...args], { encoding: 'utf8' });
+  return spawnSync('python3', ['-c', COMPLETION_GUARD, script, 'train', join(data, 'page.html'), data, ...args], { encoding: 'utf8' });
 }
 
 /** A step script that prints its argv and writes the runtime's completion record saying `status`. */
@@ -28,6 +29,11 @@ describe('the completion guard of KFP steps', () => {
   it("passes a step that ran to its end, which gets the step's own arguments", () => {
     const run = guard(finishing('Succeeded'), data, 'epochs', 'json', '3');
     expect([run.status, run.stdout]).toEqual([0, `['${data}', 'epochs', 'json', '3']\n`]);
+  });
+
+  it('tells the step where its outputs page goes', () => {
+    const run = guard(`import os\nprint(os.environ[${JSON.stringify(RUNTIME_ENV.outputsPage)}])`, data);
+    expect(run.stdout).toBe(`${join(data, 'page.html')}\n`);
   });
 
   it.each([

@@ -7,16 +7,22 @@
  * (STEP_RESULT_FILE) to say Succeeded. The Argo target needs no guard: the Kubernetes backend reads
  * the same document through the step's output parameter.
  *
- * The guard's argv: the step script, the step's folder name (an id: one safe path component), then
- * the step's own arguments (the data folder first). It is fixed text: nothing of the user's is in it.
+ * The guard also tells the step where its outputs page goes (RUNTIME_ENV.outputsPage): the path
+ * KFP gives the step's HTML output artifact, known only as a placeholder of the container's
+ * arguments, which KFP does not substitute in env values.
+ *
+ * The guard's argv: the step script, the step's folder name (an id: one safe path component), the
+ * outputs page's path, then the step's own arguments (the data folder first). It is fixed text:
+ * nothing of the user's is in it.
  */
-import { STEP_RESULT_FILE } from '../runtime/contract';
+import { RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
 
 export const COMPLETION_GUARD = [
   'import json, os, subprocess, sys',
-  'code = subprocess.call([sys.executable, "-c", sys.argv[1]] + sys.argv[3:])',
+  `env = dict(os.environ, ${RUNTIME_ENV.outputsPage}=sys.argv[3])`,
+  'code = subprocess.call([sys.executable, "-c", sys.argv[1]] + sys.argv[4:], env=env)',
   'if code == 0:',
-  `    record = os.path.join(sys.argv[3], sys.argv[2], ${JSON.stringify(STEP_RESULT_FILE)})`,
+  `    record = os.path.join(sys.argv[4], sys.argv[2], ${JSON.stringify(STEP_RESULT_FILE)})`,
   '    try:',
   '        with open(record, encoding="utf-8") as f:',
   '            done = json.load(f).get("status") == "Succeeded"',

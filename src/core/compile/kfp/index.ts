@@ -4,6 +4,7 @@ export {
   compileKfpPipeline,
   KFP_CREATE_PVC_TASK,
   KFP_DELETE_PVC_TASK,
+  KFP_OUTPUTS_PAGE_ARTIFACT,
   KFP_SCHEMA_VERSION,
   KFP_SETUP_TASK,
   type KfpPipeline

@@ -179,7 +179,7 @@ class _StepOutputs:
         self.add(output)
 
     def display(self, data, metadata=None, display_id=None, update=False):
-        output = {"output_type": "display_data", "data": _capped(data), "metadata": metadata or {}}
+        output = {"output_type": "display_data", "data": _capped(_encoded(data)), "metadata": metadata or {}}
         if update:
             for shown in self.displays.get(display_id, []):
                 shown["data"], shown["metadata"] = output["data"], output["metadata"]
@@ -208,7 +208,12 @@ class _StepOutputs:
         data, metadata = self.format(value)
         if data:
             self.add(
-                {"output_type": "execute_result", "data": _capped(data), "metadata": metadata, "execution_count": None}
+                {
+                    "output_type": "execute_result",
+                    "data": _capped(_encoded(data)),
+                    "metadata": metadata,
+                    "execution_count": None,
+                }
             )
 
     def error(self, error):
@@ -267,6 +272,19 @@ def _cap_stream(output):
         output["text"] = output["text"][:_TEXT_CAP] + (
             "\n[cellpipe: %d more characters of %s are in the step's log]\n" % (cut, output["name"])
         )
+
+
+def _encoded(data):
+    """The bundle with binary data (IPython's formatters give a `_repr_png_`'s bytes as they are,
+    e.g. a PIL image's) in base64 text, as the kernel sends it (ipykernel's encode_images)."""
+    if not any(isinstance(value, bytes) for value in data.values()):
+        return data
+    import base64
+
+    return {
+        mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
+        for mime, value in data.items()
+    }
 
 
 def _capped(data):

@@ -3,8 +3,8 @@
 # the run's steps start; on Argo Workflows and Kubeflow Pipelines by the run's setup task). Every
 # step script imports that file and calls run_step(spec). After this source the compiler appends
 # _SHARED_SOURCES (code several steps run, stored once) and _RUNTIME_ID (which compilation wrote
-# the file). Uses only the runtime's public `main`; those three names are defined around this
-# source in the runtime file, hence the noqa comments.
+# the file). Uses only the runtime's public `main` and the outputs page's `_write_outputs_page`;
+# those names are defined around this source in the runtime file, hence the noqa comments.
 import json as _step_json
 import os as _step_os
 import sys as _step_sys
@@ -47,4 +47,11 @@ def run_step(spec):
         plan.append(item)
     spec["plan"] = plan
     _step_arguments()
-    main(spec)  # noqa: F821
+    # KFP: the step's cells and their outputs as a page the KFP UI shows (cellpipe_outputs_page.py),
+    # written after the step whatever its outcome; the completion guard names where.
+    page = _step_os.environ.get("CELLPIPE_OUTPUTS_PAGE")
+    try:
+        main(spec)  # noqa: F821
+    finally:
+        if page:
+            _write_outputs_page(spec, page)  # noqa: F821

@@ -58,7 +58,13 @@ export const RUNTIME_ENV = {
    * replaced by a note saying what was cut. Pods set it (CLUSTER_CELL_OUTPUTS_LIMIT) so the document
    * travels back in the step's result; unset: the runtime's own caps per output only.
    */
-  outputsLimit: 'CELLPIPE_OUTPUTS_LIMIT'
+  outputsLimit: 'CELLPIPE_OUTPUTS_LIMIT',
+  /**
+   * Where the step entry writes the step's cells and their outputs as one HTML page after the step
+   * (cellpipe_outputs_page.py): KFP's completion guard sets it to the path of the step's HTML
+   * output artifact, which the KFP UI shows; unset: no page.
+   */
+  outputsPage: 'CELLPIPE_OUTPUTS_PAGE'
 } as const;
 
 /** CELLPIPE_OUTPUTS_LIMIT in pods: what a step's outputs may add to the Workflow (etcd keeps it under 1.5 MiB). */

@@ -149,6 +149,17 @@ def test_display_without_ipython_uses_the_objects_own_representations(runner):
     ]
 
 
+@pytest.mark.parametrize("block", [[], ["IPython"]], ids=["IPython", "without IPython"])
+def test_binary_representations_are_base64_as_the_kernel_sends_them(runner, block):
+    # A `_repr_png_` returning bytes (a PIL image's does): IPython's formatter keeps them as bytes,
+    # the kernel sends them in base64.
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAFUok9dAAAAAElFTkSuQmCC")
+    source = "class Picture:\n    def _repr_png_(self):\n        return %r\ndisplay(Picture())\nPicture()" % png
+    result = runner.ok(make_spec("s", [cell(source, 1)]), block=block)
+    shown = outputs_of(result)[1]
+    assert [output["data"]["image/png"] for output in shown] == [base64.b64encode(png).decode("ascii")] * 2
+
+
 @pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
 def test_figures_with_and_without_ipython_are_the_inline_backends(runner):
     source = (
