@@ -7,7 +7,9 @@ import type { KfpRun, KfpState, KfpTaskDetail } from '../kfp/kfpClient';
  * A fake Kubeflow Pipelines API server (REST v2beta1) for tests: pipeline upload (multipart
  * `uploadfile`), versions, runs (create, get, `:terminate`). Each GET of a run moves it one frame
  * on: the tasks of `root.dag.tasks`, in order, go RUNNING then SUCCEEDED or FAILED (the ones after
- * a failure never start); a run being terminated goes CANCELING then CANCELED.
+ * a failure never start); a run being terminated goes CANCELING then CANCELED. As on the real
+ * server (KFP 2.0 to 2.17), task details carry states and times but no `inputs` or `outputs`: the
+ * API server builds them from the Argo nodes without the tasks' parameters or artifacts.
  */
 
 export interface FakeKfpOptions {
