@@ -25,6 +25,14 @@ function withNewline(value: string): string {
   return value === '' || value.endsWith('\n') ? value : value + '\n';
 }
 
+/** A bundle as a console shows it: its text/plain, then what only a browser shows, on a line of its own. */
+function bundleText(data: MimeBundle, prompt = ''): string {
+  const plain = text(data['text/plain']);
+  const rich = richParts(data).join(' ');
+  const shown = prompt ? `${prompt}${plain.includes('\n') ? '\n' : ''}${plain}` : plain;
+  return [shown, rich].filter(Boolean).map(withNewline).join('');
+}
+
 function outputText(output: NotebookOutput, count: number): string {
   switch (output.output_type) {
     case 'stream':
@@ -32,9 +40,9 @@ function outputText(output: NotebookOutput, count: number): string {
     case 'error':
       return withNewline(`${output.ename}: ${output.evalue}`);
     case 'execute_result':
-      return withNewline(`Out[${count}]: ${[text(output.data['text/plain']), ...richParts(output.data)].filter(Boolean).join(' ')}`);
+      return bundleText(output.data, `Out[${count}]: `);
     default:
-      return withNewline([text(output.data['text/plain']), ...richParts(output.data)].filter(Boolean).join(' '));
+      return bundleText(output.data);
   }
 }
 

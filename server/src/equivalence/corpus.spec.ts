@@ -12,6 +12,8 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { loadPipeline } from '../app/loadPipeline';
+import { notebookInFolder } from '../app/notebookFile';
 import { pythonHas, repoRoot } from '../testing/cliProcess';
 import { corpusCases as cases } from './corpusCases';
 import { comparableLogs, compareRuns } from './equivalence';
@@ -51,10 +53,15 @@ describe('a pipeline run prints, step by step, and shows, cell by cell, what Run
           expect({ status: pipeline.summary.status, code: pipeline.code }).toEqual({ status: 'Succeeded', code: 0 });
           expect(Object.fromEntries(pipeline.logs)).toEqual(comparableLogs(expected, pipeline.logs));
 
-          // Every cell the kernel shows something for, or the pipeline ran, is compared.
+          // Every cell the kernel shows something for, or the pipeline ran, is compared; but the
+          // `pipeline-metrics` cell, which a pipeline does not run (README): its names are the run's metrics.
+          const { analysis } = loadPipeline(notebookInFolder(dir, name));
+          const metricsCells = new Set(analysis.plan!.cells.filter(cell => cell.role === 'metrics').map(cell => cell.index));
           const shown = (cells: Array<Record<string, unknown>>): number[] =>
             cells.flatMap((cell, index) => ((cell.outputs as unknown[] | undefined)?.length || cell.execution_count ? [index] : []));
-          const cells = [...new Set([...shown(reference.notebook.cells), ...shown(pipeline.notebook.cells)])].sort((a, b) => a - b);
+          const cells = [...new Set([...shown(reference.notebook.cells), ...shown(pipeline.notebook.cells)])]
+            .filter(cell => !metricsCells.has(cell))
+            .sort((a, b) => a - b);
           const differences = compareCellOutputs(reference.notebook, pipeline.notebook, cells);
           const declared = new Set(Object.keys(c.outputDifferences ?? {}).map(Number));
           expect(differences.filter(d => !declared.has(d.cell))).toEqual([]);

@@ -50,5 +50,6 @@ export const corpusCases: Record<string, CorpusCase> = {
   },
   'magics.ipynb': { skip: '%%time prints wall-clock timings and `!pip install` may need the network' },
   'untagged.ipynb': { needs: ['pandas', 'matplotlib'] },
+  'displays.ipynb': { needs: ['pandas', 'matplotlib', 'IPython'], params: () => ['N_ROWS=5'] },
   'train_pipeline.ipynb': { params: () => ['epochs=60', 'learning_rate=0.1'] }
 };

@@ -26,15 +26,22 @@ export function withoutCellNames(value: string): string {
   return value.replace(/\/tmp\/ipykernel_\d+\/\d+\.py/g, '<cell>').replace(/<cell \d+(: [^>\n]*)?>/g, '<cell>');
 }
 
-/** Consecutive writes to one stream as one output, as a front end shows them. */
+/**
+ * Consecutive stream outputs as one: what each stream printed, stdout and stderr each in its own
+ * order. A kernel flushes the two streams apart, on its own clock, so their order across each
+ * other is not the kernel's to say (a warning printed before a print may come after it).
+ */
 function mergedStreams(outputs: Output[]): Output[] {
   const merged: Output[] = [];
   for (const output of outputs) {
     const last = merged[merged.length - 1];
-    if (output.output_type === 'stream' && last?.output_type === 'stream' && last.name === output.name) {
-      merged[merged.length - 1] = { ...last, text: text(last.text) + text(output.text) };
-    } else {
+    if (output.output_type !== 'stream') {
       merged.push(output);
+    } else if (last?.output_type === 'streams') {
+      const name = String(output.name);
+      last[name] = text(last[name]) + text(output.text);
+    } else {
+      merged.push({ output_type: 'streams', stdout: '', stderr: '', [String(output.name)]: text(output.text) });
     }
   }
   return merged;
@@ -43,8 +50,8 @@ function mergedStreams(outputs: Output[]): Output[] {
 /** What is compared of one output, as a comparable value. */
 function essence(output: Output): unknown {
   switch (output.output_type) {
-    case 'stream':
-      return { stream: output.name, text: withoutCellNames(text(output.text)) };
+    case 'streams':
+      return { stdout: withoutCellNames(text(output.stdout)), stderr: withoutCellNames(text(output.stderr)) };
     case 'error':
       return { error: output.ename, value: output.evalue };
     default: {

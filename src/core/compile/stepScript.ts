@@ -17,7 +17,7 @@
 import type { Pipeline, PipelineStep, PlanItem } from '../pipeline';
 import { shieldPythonLiterals } from './cluster/argoSafe';
 import { pyLiteral, pyStr } from './pythonLiteral';
-import { RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from './runtime';
+import { OUTPUT_CAPTURE_SOURCE, RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from './runtime';
 import { EXIT_CODES, RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE, RUNTIME_PATH, SPEC_VERSION } from './runtime/contract';
 
 /** What a pipeline runs: the content of the run's runtime file and each step's script. */
@@ -80,7 +80,7 @@ export function fingerprint(text: string): string {
 
 /** The runtime file of a pipeline, and its id (which every step script names, so the two match). */
 function runtimeFile(shared: string[]): { content: string; id: string } {
-  const body = `${RUNTIME_SOURCE.trimEnd()}\n\n\n${STEP_ENTRY_SOURCE.trimEnd()}\n\n\n_SHARED_SOURCES = ${pyLiteral(shared)}\n`;
+  const body = `${RUNTIME_SOURCE.trimEnd()}\n\n\n${OUTPUT_CAPTURE_SOURCE.trimEnd()}\n\n\n${STEP_ENTRY_SOURCE.trimEnd()}\n\n\n_SHARED_SOURCES = ${pyLiteral(shared)}\n`;
   const id = fingerprint(body);
   return { content: `${body}_RUNTIME_ID = ${pyStr(id)}\n`, id };
 }

@@ -33,6 +33,8 @@ export type StepLauncher = (launch: StepLaunch) => LaunchedStep;
 export interface StepProcessOptions extends StepLaunch {
   /** The log's new text, while the step runs (stdout and stderr share the file: 'stdout'). */
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** The runtime's events file (RUNTIME_ENV.events) and what to do with each new event, while the step runs. */
+  events?: { path: string; onEvent: (event: Record<string, unknown>) => void };
 }
 
 export interface StepProcess {
@@ -118,22 +120,70 @@ export const spawnStep: StepLauncher = launch => {
   return { pid: Promise.resolve(child.pid), exited };
 };
 
-/** Runs one step script with `launcher`, following its log while it runs. */
+/** Calls `onLine` with each whole line appended to a file since the last call. */
+function lineFollower(fd: number, onLine: (line: string) => void): () => void {
+  let partial = '';
+  return logFollower(fd, text => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop()!;
+    lines.forEach(onLine);
+  });
+}
+
+/** The runtime's events, one JSON object a line; a line that is not one (cut by a kill) is passed over. */
+function eventFollower(fd: number, onEvent: (event: Record<string, unknown>) => void): () => void {
+  return lineFollower(fd, line => {
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (event && typeof event === 'object' && !Array.isArray(event)) {
+      onEvent(event as Record<string, unknown>);
+    }
+  });
+}
+
+/** A file followed while the step runs: `follow` reads what was appended, `close` reads the rest and closes it. */
+interface FollowedFile {
+  follow(): void;
+  close(): void;
+}
+
+function followed(path: string, reader: (fd: number) => () => void): FollowedFile {
+  closeSync(openSync(path, 'a', 0o600)); // exists before the follower opens it
+  const fd = openSync(path, 'r');
+  const follow = reader(fd);
+  return {
+    follow,
+    close: () => {
+      follow();
+      closeSync(fd);
+    }
+  };
+}
+
+/** Runs one step script with `launcher`, following its log and its runtime's events while it runs. */
 export function startStepProcess(options: StepProcessOptions, launcher: StepLauncher = spawnStep): StepProcess {
-  closeSync(openSync(options.logPath, 'a', 0o600)); // exists before the follower opens it
-  const reader = options.onOutput ? openSync(options.logPath, 'r') : undefined;
-  const follow = reader === undefined ? () => undefined : logFollower(reader, text => options.onOutput!('stdout', text));
-  const { onOutput: _, ...launch } = options;
+  const files: FollowedFile[] = [];
+  if (options.onOutput) {
+    files.push(followed(options.logPath, fd => logFollower(fd, text => options.onOutput!('stdout', text))));
+  } else {
+    closeSync(openSync(options.logPath, 'a', 0o600));
+  }
+  if (options.events) {
+    const { onEvent } = options.events;
+    files.push(followed(options.events.path, fd => eventFollower(fd, onEvent)));
+  }
+  const { onOutput: _, events: __, ...launch } = options;
   const step = launcher(launch);
-  const poll = reader === undefined ? undefined : setInterval(follow, LOG_POLL_MS);
+  const poll = files.length ? setInterval(() => files.forEach(file => file.follow()), LOG_POLL_MS) : undefined;
   let ended = false;
   const exited = step.exited.then(exit => {
     ended = true;
-    if (reader !== undefined) {
-      clearInterval(poll);
-      follow();
-      closeSync(reader);
-    }
+    clearInterval(poll);
+    files.forEach(file => file.close());
     return exit;
   });
   return {

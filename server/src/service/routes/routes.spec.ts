@@ -215,7 +215,13 @@ describe('service routes', () => {
     const name = 'we"ird; name=x\r\nX-Evil: 1 ü.ipynb';
     writeFileSync(join(root, name), PIPELINE);
     const run = (await post('/api/runs', { path: name, parameters: { n: 4 }, python: 'python3' })).json<RunState>();
-    await get(`/api/runs/${run.runId}/events`);
+    const events = parseEvents((await get(`/api/runs/${run.runId}/events`)).body);
+    // Each cell's outputs were announced as they came, by step.
+    const announced = events.flatMap(e => (e.event === 'cell-outputs' ? [[e.data.stepId, e.data.cells]] : []));
+    expect(announced).toEqual([
+      ['make', [1]],
+      ['total', [2]]
+    ]);
 
     const reply = (await get(`/api/runs/${run.runId}/cell-outputs`)).json<RunCellOutputsReply>();
     expect(reply.cells.map(c => [c.cell, c.cellId, c.stepName, c.executionCount, c.outputs])).toEqual([

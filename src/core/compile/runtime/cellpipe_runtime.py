@@ -18,7 +18,8 @@
 #     pipeline, step     display names; never used in paths
 #     stepDir    folder (one safe path component) receiving this step's outputs
 #     plan       entries run in order in one namespace:
-#                  {"kind": "code", "source", "filename", "role": "declaration" | "replay" | "cell"}
+#                  {"kind": "code", "source", "filename", "role": "declaration" | "replay" | "cell",
+#                   "cell"?: notebook index (role "cell": what it shows is kept under it)}
 #                  {"kind": "load", "name", "fromStepDir", "fromStep"?}
 #                  {"kind": "random", "generator", "fromStepDir", "fromStep"?}  restores a global
 #                    random generator's state as that step left it (a notebook seeded it)
@@ -50,8 +51,11 @@
 #   or unavailable IPython; 3 an input could not be loaded or an output saved; 4 runtime bug;
 #   130 interrupted (SIGINT); 143 terminated (SIGTERM).
 #
-# Decision: unlike a notebook, the value of a cell's last expression is NOT displayed. A
-# pipeline prints exactly what print() (and the user's libraries) print, as a script would.
+# What each cell shows (streams, the last expression's value, displays, figures, errors) is
+# captured by cellpipe_outputs.py, which follows this source in the runtime file: plan entries of
+# role "cell" carry `cell`, the notebook index their outputs are kept under, in
+# <stepDir>/.outputs.json. CELLPIPE_OUTPUTS "0" turns it off; CELLPIPE_OUTPUTS_LIMIT caps the
+# document's bytes (pods). The step's log stays exactly what the code printed.
 
 import io as _io
 import json as _json
@@ -486,16 +490,17 @@ def _ipython_shell(module):
     return _ipython_shell_instance
 
 
-def _compile_cell(entry, magics, module):
-    """Compiles one code entry under its cell's name; cells with IPython syntax go through
-    IPython's transformer (imported only then). Valid Python never imports IPython."""
+def _cell_code(entry, magics, module):
+    """A code entry's Python, checked: its source, or for cells with IPython syntax what IPython's
+    transformer makes of it (IPython imported only then). Valid Python never imports IPython."""
     import linecache
 
     source, filename = entry["source"], entry["filename"]
     # Registered so tracebacks show the cell's own lines (mtime None: never re-checked).
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     try:
-        return compile(source, filename, "exec", dont_inherit=True)
+        compile(source, filename, "exec", dont_inherit=True)
+        return source
     except SyntaxError as error:
         if magics != "ipython" or not _looks_like_ipython(source):
             raise
@@ -511,12 +516,18 @@ def _compile_cell(entry, magics, module):
             cell=filename,
             line=original.lineno,
         ) from None
+    code = TransformerManager().transform_cell(source)
     try:
-        code = compile(TransformerManager().transform_cell(source), filename, "exec", dont_inherit=True)
+        compile(code, filename, "exec", dont_inherit=True)
     except SyntaxError:
         raise original from None
     module.__dict__.setdefault("get_ipython", _ipython_shell(module).get_ipython)
     return code
+
+
+def _compile_cell(entry, magics, module):
+    """Compiles one code entry under its cell's name (see _cell_code)."""
+    return compile(_cell_code(entry, magics, module), entry["filename"], "exec", dont_inherit=True)
 
 
 def _user_error(error, cell_files):
@@ -1338,24 +1349,19 @@ def _execute(step, spec, events):
     namespace = module.__dict__
     namespace.update(parameters)
     cell_files = {e["filename"] for e in spec["plan"] if e["kind"] == "code"}
-    for entry in spec["plan"]:
-        if entry["kind"] == "load":
-            step.load(entry, namespace)
-            continue
-        if entry["kind"] == "random":
-            step.restore_random_state(entry)
-            continue
-        t0 = _time.perf_counter()
-        try:
-            exec(_compile_cell(entry, spec.get("magics", "error"), module), namespace)
-        except (_StepError, _Terminated, KeyboardInterrupt):
-            raise
-        except BaseException as e:  # SystemExit included: in a notebook it stops Run All too
-            details = _user_error(e, cell_files)
-            # from None: _user_error has already printed the user's exception, without the runtime's frames.
-            raise _StepError("user", details.pop("message"), **details) from None
-        finally:
-            step.seconds["run"] += _time.perf_counter() - t0
+    cells = [e for e in spec["plan"] if e["kind"] == "code" and e.get("role") == "cell" and "cell" in e]
+    # What each cell shows (cellpipe_outputs.py, after this source in the runtime file), for the
+    # cells that say which notebook cell they are.
+    outputs = None
+    if cells and _outputs_enabled():  # noqa: F821
+        outputs = _StepOutputs(spec["step"], step.folder, events, [e["source"] for e in cells])  # noqa: F821
+    if outputs is not None:
+        outputs.start(module)
+    try:
+        _run_plan(step, spec, module, cell_files, outputs)
+    finally:
+        if outputs is not None:
+            outputs.stop()
     _sys.stdout.flush()
     results = set(spec.get("results", []))
     for name in spec.get("outputs", []):
@@ -1373,6 +1379,46 @@ def _execute(step, spec, events):
     for generator in spec.get("randomStates", []):
         step.save_random_state(generator)
     step.collect_metrics(namespace)
+
+
+def _run_plan(step, spec, module, cell_files, outputs):
+    """Runs the plan's entries in order; a cell's outputs are captured when `outputs` is given."""
+    namespace = module.__dict__
+    magics = spec.get("magics", "error")
+    for entry in spec["plan"]:
+        if entry["kind"] == "load":
+            step.load(entry, namespace)
+            continue
+        if entry["kind"] == "random":
+            step.restore_random_state(entry)
+            continue
+        shown = outputs is not None and entry.get("role") == "cell" and "cell" in entry
+        t0 = _time.perf_counter()
+        try:
+            if shown:
+                outputs.start_cell(entry["cell"])
+                statements, last = _last_expression(_cell_code(entry, magics, module), entry["filename"])  # noqa: F821
+                exec(statements, namespace)
+                value = None if last is None else eval(last, namespace)
+                if value is not None:
+                    outputs.result(value)
+                outputs.finish_cell()
+            else:
+                exec(_compile_cell(entry, magics, module), namespace)
+        except (_StepError, _Terminated, KeyboardInterrupt):
+            if shown:
+                outputs.finish_cell("error")
+            raise
+        except BaseException as e:  # SystemExit included: in a notebook it stops Run All too
+            if shown:
+                # The error is the cell's `error` output; its traceback, printed below, is the log's only.
+                outputs.error(e)
+                outputs.finish_cell("error")
+            details = _user_error(e, cell_files)
+            # from None: _user_error has already printed the user's exception, without the runtime's frames.
+            raise _StepError("user", details.pop("message"), **details) from None
+        finally:
+            step.seconds["run"] += _time.perf_counter() - t0
 
 
 def _save_result(step, name, namespace):

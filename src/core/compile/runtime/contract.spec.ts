@@ -2,8 +2,9 @@
  * The Python runtime keeps its own literals; this reads its source (the runtime and the step
  * entry) and fails when one of them drifts from the contract, in either direction.
  */
-import { RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from '.';
+import { OUTPUT_CAPTURE_SOURCE, RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from '.';
 import {
+  CELL_OUTPUTS_FILE,
   EXIT_CODES,
   MANIFEST_SUFFIX,
   METRICS_FILE,
@@ -15,11 +16,11 @@ import {
   STEP_RESULT_FILE
 } from './contract';
 
-const python = `${RUNTIME_SOURCE}\n${STEP_ENTRY_SOURCE}`;
+const python = `${RUNTIME_SOURCE}\n${OUTPUT_CAPTURE_SOURCE}\n${STEP_ENTRY_SOURCE}`;
 
 /** The value of a top-level `NAME = <literal>` assignment of the runtime, as JSON. */
 function constant(name: string): unknown {
-  const match = new RegExp(`^${name} = (.+)$`, 'm').exec(RUNTIME_SOURCE);
+  const match = new RegExp(`^${name} = (.+)$`, 'm').exec(python);
   if (!match) {
     throw new Error(`the runtime has no top-level ${name}`);
   }
@@ -30,6 +31,7 @@ describe('the runtime contract', () => {
   it('names the files the runtime writes, and the spec version it reads', () => {
     expect(constant('_STEP_FILE')).toBe(STEP_RESULT_FILE);
     expect(constant('_METRICS_FILE')).toBe(METRICS_FILE);
+    expect(constant('_OUTPUTS_FILE')).toBe(CELL_OUTPUTS_FILE);
     expect(constant('_MANIFEST_SUFFIX')).toBe(MANIFEST_SUFFIX);
     expect(String(constant('_RANDOM_STATE_FILE')).replace('%s', 'numpy')).toBe(randomStateFile('numpy'));
     expect(constant('SPEC_VERSION')).toBe(SPEC_VERSION);

@@ -1,0 +1,488 @@
+# cellpipe cell outputs: what Jupyter would show under each cell of a step.
+#
+# Part of the runtime file (after cellpipe_runtime.py, before the step entry): it uses the
+# runtime's helpers (_write_json_file, _now_iso, _type_name, _ipython_shell). Standard library
+# only at import time; IPython and matplotlib are used only when the step's code uses them.
+#
+# While a cell of the step runs (a plan entry of role "cell", which carries its notebook index
+# `cell`), its outputs are recorded in nbformat 4 form, as a kernel would send them:
+#   - stream     what the code writes to sys.stdout and sys.stderr, consecutive writes to one
+#                stream as one output; the step's log still receives every byte, unchanged
+#   - execute_result  the cell's last expression, by IPython's rule (the last top-level statement
+#                is an expression, not ended by `;`, whose value is not None), formatted as
+#                IPython formats it (execution_count null: the service numbers cells)
+#   - display_data    display() (also the builtin a kernel provides), update_display, clear_output,
+#                and matplotlib figures, as the inline backend shows them at the end of a cell
+#   - error      the exception that stopped the cell
+# After each cell the step's document (CELL_OUTPUTS_FILE: {version, step, cells: [records]}) is
+# written again, atomically, and a "cell-outputs" event names the cell. CELLPIPE_OUTPUTS=0 turns
+# all of it off.
+#
+# IPython is used where it is importable and the step needs it: its shell is made (about 90 ms)
+# before the first cell when the step's code names display, IPython, matplotlib and the like, else
+# when a last expression's value is not an int, float, bool or str (their text is their repr).
+# Without IPython: display() is cellpipe's own (text/plain from repr, plus the object's
+# _repr_html_, _repr_png_... methods), and matplotlib figures are shown by a backend of its own
+# with the inline backend's settings.
+#
+# Caps (a note in the cell says what was cut): one stream output keeps its first _TEXT_CAP
+# characters, a MIME type's data over _DATA_CAP characters is left out; the whole document stays
+# under CELLPIPE_OUTPUTS_LIMIT bytes when set (pods: so it travels back in the step's result),
+# the largest outputs being replaced by notes.
+
+_OUTPUTS_FILE = ".outputs.json"
+_TEXT_CAP = 1 << 20
+_DATA_CAP = 8 << 20
+_NEEDS_IPYTHON = (
+    r"\b(display|IPython|get_ipython|clear_output|update_display|matplotlib|pyplot|plt|seaborn|sns|plotly|"
+    r"altair|bokeh|HTML|Markdown|Image)\b|^\s*%"
+)
+# A backend of cellpipe's own for matplotlib where the inline backend cannot be used.
+_INLINE_BACKEND = "cellpipe_inline_backend"
+
+
+def _outputs_enabled():
+    return _os.environ.get("CELLPIPE_OUTPUTS", "1") != "0"
+
+
+class _CapturedStream:
+    """sys.stdout or sys.stderr while a step runs: everything goes to the real stream (the step's
+    log) as before, and a copy to the running cell's outputs."""
+
+    def __init__(self, name, stream, capture):
+        self._name, self._stream, self._capture = name, stream, capture
+
+    def write(self, text):
+        written = self._stream.write(text)
+        if isinstance(text, str) and text:
+            self._capture.stream(self._name, text)
+        return written
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class _StepOutputs:
+    """The outputs of one step's cells, and the document they are written to."""
+
+    def __init__(self, step, folder, events, sources):
+        self.step, self.events = step, events
+        self.path = _os.path.join(folder, _OUTPUTS_FILE)
+        self.records = []
+        self.current = None  # the running cell's outputs
+        self.clear_pending = False
+        self.displays = {}  # display_id -> [output]
+        self.module = None
+        self.shell = None
+        self.shell_tried = False
+        self.wants_shell = _re().search(_NEEDS_IPYTHON, "\n".join(sources), _re().M) is not None
+        limit = _os.environ.get("CELLPIPE_OUTPUTS_LIMIT", "")
+        self.limit = int(limit) if limit.isdigit() else None
+        self.streams = None
+
+    # -- the step ------------------------------------------------------------------------------
+
+    def start(self, module):
+        """Before the plan runs: the document emptied (a retried step's old cells go), streams
+        captured, IPython's shell made if the step's code needs it, matplotlib's backend chosen."""
+        self.module = module
+        self.write()
+        self.streams = (_sys.stdout, _sys.stderr)
+        _sys.stdout = _CapturedStream("stdout", _sys.stdout, self)
+        _sys.stderr = _CapturedStream("stderr", _sys.stderr, self)
+        if self.wants_shell and self.ipython() is None:
+            import builtins
+
+            # A kernel's builtin, for a step without IPython.
+            builtins.__dict__.setdefault("display", self.plain_display)
+        if "MPLBACKEND" not in _os.environ:
+            # What ipykernel sets in a kernel, the step's code sees it too.
+            inline = self.shell is not None and _module_exists("matplotlib_inline")
+            _os.environ["MPLBACKEND"] = (
+                "module://matplotlib_inline.backend_inline" if inline else "module://" + _INLINE_BACKEND
+            )
+            if not inline:
+                _install_inline_backend(self)
+
+    def stop(self):
+        if self.streams:
+            _sys.stdout, _sys.stderr = self.streams
+            self.streams = None
+
+    def ipython(self):
+        """IPython's shell with this capture as its display publisher, or None without IPython."""
+        if self.shell_tried:
+            return self.shell
+        self.shell_tried = True
+        try:
+            shell = _ipython_shell(self.module)
+            shell.display_pub = _publisher_class()(shell=shell, outputs=self)
+        except ImportError:
+            return None
+        self.module.__dict__.setdefault("get_ipython", shell.get_ipython)
+        self.shell = shell
+        return shell
+
+    # -- one cell ------------------------------------------------------------------------------
+
+    def start_cell(self, cell):
+        self.current = []
+        self.clear_pending = False
+        self.record = {
+            "cell": cell,
+            "status": "ok",
+            "startedAt": _now_iso(),
+            "finishedAt": None,
+            "outputs": self.current,
+        }
+
+    def finish_cell(self, status="ok"):
+        """Shows what matplotlib has left open (as a kernel does after each cell), records the cell
+        and writes the document."""
+        if self.current is None:
+            return
+        if status == "ok":
+            self.flush_figures()
+        outputs = self.current
+        self.current = None
+        self.record.update(status=status, finishedAt=_now_iso(), outputs=outputs)
+        self.records.append(self.record)
+        self.write()
+        self.events.emit("cell-outputs", cell=self.record["cell"])
+
+    def add(self, output):
+        if self.current is None:
+            return
+        if self.clear_pending:
+            del self.current[:]
+            self.clear_pending = False
+        self.current.append(output)
+
+    def stream(self, name, text):
+        if self.current is None:
+            return
+        last = self.current[-1] if self.current and not self.clear_pending else None
+        if last is not None and last["output_type"] == "stream" and last["name"] == name:
+            if len(last["text"]) < _TEXT_CAP:
+                last["text"] += text
+                _cap_stream(last)
+            return
+        output = {"output_type": "stream", "name": name, "text": text}
+        _cap_stream(output)
+        self.add(output)
+
+    def display(self, data, metadata=None, display_id=None, update=False):
+        output = {"output_type": "display_data", "data": _capped(data), "metadata": metadata or {}}
+        if update:
+            for shown in self.displays.get(display_id, []):
+                shown["data"], shown["metadata"] = output["data"], output["metadata"]
+            return
+        if display_id is not None:
+            self.displays.setdefault(display_id, []).append(output)
+        self.add(output)
+
+    def plain_display(self, *objects, **kwargs):
+        """display() without IPython: each object's bundle from its own _repr_*_ methods."""
+        for value in objects:
+            if kwargs.get("raw"):
+                self.display(value)
+            else:
+                self.display(_plain_format(value), display_id=kwargs.get("display_id"))
+
+    def clear(self, wait=False):
+        if self.current is None:
+            return
+        if wait:
+            self.clear_pending = True
+        else:
+            del self.current[:]
+
+    def result(self, value):
+        data, metadata = self.format(value)
+        if data:
+            self.add(
+                {"output_type": "execute_result", "data": _capped(data), "metadata": metadata, "execution_count": None}
+            )
+
+    def error(self, error):
+        import traceback
+
+        self.add(
+            {
+                "output_type": "error",
+                "ename": type(error).__name__,
+                "evalue": str(error),
+                "traceback": traceback.format_exception(type(error), error, error.__traceback__),
+            }
+        )
+
+    def format(self, value):
+        """A value's MIME bundle and metadata, as IPython's display formatter makes them."""
+        if type(value) in (int, float, bool, str):
+            return {"text/plain": repr(value)}, {}
+        shell = self.ipython()
+        if shell is not None:
+            return shell.display_formatter.format(value)
+        return _plain_format(value), {}
+
+    def flush_figures(self):
+        """Figures left open at the end of a cell, shown and closed: the inline backend's job
+        (IPython's post_execute event) or cellpipe's own."""
+        pyplot = _sys.modules.get("matplotlib.pyplot")
+        if pyplot is None:
+            return
+        if self.shell is not None and _os.environ.get("MPLBACKEND", "").endswith("matplotlib_inline.backend_inline"):
+            self.shell.events.trigger("post_execute")
+            return
+        _show_figures(self, pyplot)
+
+    # -- the document --------------------------------------------------------------------------
+
+    def write(self):
+        document = {"version": 1, "step": self.step, "cells": self.records}
+        if self.limit is not None:
+            document = _within_limit(document, self.limit)
+        _write_json_file(self.path, document)
+
+
+def _re():
+    import re
+
+    return re
+
+
+def _module_exists(name):
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _cap_stream(output):
+    if len(output["text"]) > _TEXT_CAP:
+        cut = len(output["text"]) - _TEXT_CAP
+        output["text"] = output["text"][:_TEXT_CAP] + (
+            "\n[cellpipe: %d more characters of %s are in the step's log]\n" % (cut, output["name"])
+        )
+
+
+def _capped(data):
+    """A MIME bundle without the types whose data is too large to keep, and a note saying so."""
+    kept, cut = {}, []
+    for mime, value in data.items():
+        size = len(value) if isinstance(value, (str, bytes)) else len(_json.dumps(value))
+        if size > _DATA_CAP and mime != "text/plain":
+            cut.append("%s (%d KiB)" % (mime, size >> 10))
+        else:
+            kept[mime] = value
+    if cut:
+        plain = kept.get("text/plain", "")
+        kept["text/plain"] = (plain + "\n" if plain else "") + "[cellpipe: not kept, too large: %s]" % ", ".join(cut)
+    return kept
+
+
+def _plain_format(value):
+    """display()'s bundle without IPython: the object's own _repr_*_ methods, and its repr."""
+    data = {"text/plain": repr(value)}
+    for mime, method in (
+        ("text/html", "_repr_html_"),
+        ("text/markdown", "_repr_markdown_"),
+        ("image/svg+xml", "_repr_svg_"),
+        ("image/png", "_repr_png_"),
+        ("image/jpeg", "_repr_jpeg_"),
+        ("text/latex", "_repr_latex_"),
+        ("application/json", "_repr_json_"),
+    ):
+        represent = getattr(value, method, None)
+        if not callable(represent) or isinstance(value, type):
+            continue
+        try:
+            shown = represent()
+        except Exception:  # noqa: BLE001 - IPython's formatters ignore a failing _repr_*_ too
+            continue
+        if isinstance(shown, tuple):  # (data, metadata)
+            shown = shown[0]
+        if isinstance(shown, bytes):
+            import base64
+
+            shown = base64.b64encode(shown).decode("ascii")
+        if shown is not None:
+            data[mime] = shown
+    return data
+
+
+def _within_limit(document, limit):
+    """The document with its largest outputs replaced by notes until its JSON fits in `limit` bytes."""
+    text = _json.dumps(document)
+    if len(text.encode("utf-8")) <= limit:
+        return document
+    import copy
+
+    document = copy.deepcopy(document)
+    outputs = [(record, i) for record in document["cells"] for i in range(len(record["outputs"]))]
+    outputs.sort(key=lambda place: -len(_json.dumps(place[0]["outputs"][place[1]])))
+    for record, i in outputs:
+        size = len(_json.dumps(record["outputs"][i]))
+        record["outputs"][i] = {
+            "output_type": "stream",
+            "name": "stderr",
+            "text": "[cellpipe: an output of %d KiB is left out: a step's outputs may bring back %d KiB "
+            "from a cluster (CELLPIPE_OUTPUTS_LIMIT); the whole document is on the volume, in the step's "
+            "folder, %s]\n" % (size >> 10, limit >> 10, _OUTPUTS_FILE),
+        }
+        if len(_json.dumps(document).encode("utf-8")) <= limit:
+            break
+    return document
+
+
+_publisher = None
+
+
+def _publisher_class():
+    """IPython's DisplayPublisher sending to the running cell's outputs (made once IPython is imported)."""
+    global _publisher
+    if _publisher is None:
+        from IPython.core.displaypub import DisplayPublisher
+
+        class _Publisher(DisplayPublisher):
+            def __init__(self, shell=None, outputs=None, **kwargs):
+                super().__init__(shell=shell, **kwargs)
+                self.outputs = outputs
+
+            def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+                display_id = (transient or {}).get("display_id")
+                self.outputs.display(data, metadata, display_id=display_id, update=update)
+
+            def clear_output(self, wait=False):
+                self.outputs.clear(wait)
+
+        _publisher = _Publisher
+    return _publisher
+
+
+def _figure_png(figure):
+    """A figure as the inline backend prints it (IPython's print_figure: tight box, the figure's
+    dpi and colours), base64; None for an empty figure, which a kernel does not show either."""
+    if not figure.axes and not figure.lines:
+        return None
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    figure.canvas.print_figure(
+        buffer,
+        format="png",
+        facecolor=figure.get_facecolor(),
+        edgecolor=figure.get_edgecolor(),
+        dpi=figure.dpi,
+        bbox_inches="tight",
+    )
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _show_figures(outputs, pyplot):
+    """Every open figure as display_data, then closed (cellpipe's inline backend)."""
+    from matplotlib._pylab_helpers import Gcf
+
+    managers = Gcf.get_all_fig_managers()
+    try:
+        for manager in managers:
+            png = _figure_png(manager.canvas.figure)
+            if png is not None:
+                outputs.display({"image/png": png, "text/plain": repr(manager.canvas.figure)})
+    finally:
+        if managers:
+            pyplot.close("all")
+
+
+_BACKEND_SOURCE = '''
+"""matplotlib's backend in a cellpipe step without IPython: Agg, and show() shows as Jupyter's
+inline backend does (the figures as PNG under the cell, then closed)."""
+from matplotlib.backend_bases import _Backend
+from matplotlib.backends.backend_agg import _BackendAgg
+
+
+@_Backend.export
+class _BackendCellpipe(_BackendAgg):
+    @staticmethod
+    def show(*args, **kwargs):
+        import matplotlib.pyplot
+
+        _OUTPUTS.flush_figures_now(matplotlib.pyplot)
+'''
+
+
+class _InlineBackendLoader:
+    """Makes `cellpipe_inline_backend` importable, as MPLBACKEND names it."""
+
+    def __init__(self, outputs):
+        self.outputs = outputs
+
+    def find_spec(self, name, path=None, target=None):
+        if name != _INLINE_BACKEND:
+            return None
+        import importlib.util
+
+        return importlib.util.spec_from_loader(name, self)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        outputs = self.outputs
+
+        class _Flush:
+            @staticmethod
+            def flush_figures_now(pyplot):
+                _show_figures(outputs, pyplot)
+
+        module.__dict__["_OUTPUTS"] = _Flush
+        exec(compile(_BACKEND_SOURCE, "<cellpipe inline backend>", "exec"), module.__dict__)
+
+
+def _install_inline_backend(outputs):
+    _sys.meta_path.append(_InlineBackendLoader(outputs))
+
+
+def _last_expression(code, filename):
+    """A cell's code as (statements, last expression) code objects, by IPython's rule; the
+    expression is None when the cell shows no value. Line numbers stay the cell's."""
+    import ast
+
+    tree = ast.parse(code, filename)
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr) or _ends_with_semicolon(code):
+        return compile(tree, filename, "exec", dont_inherit=True), None
+    last = tree.body.pop()
+    expression = ast.Expression(last.value)
+    return (
+        compile(tree, filename, "exec", dont_inherit=True),
+        compile(expression, filename, "eval", dont_inherit=True),
+    )
+
+
+def _ends_with_semicolon(code):
+    """Whether the last token of the code, comments aside, is `;` (IPython shows no value then)."""
+    import io
+    import tokenize
+
+    last = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type not in (
+                tokenize.COMMENT,
+                tokenize.NL,
+                tokenize.NEWLINE,
+                tokenize.INDENT,
+                tokenize.DEDENT,
+                tokenize.ENDMARKER,
+            ):
+                last = token
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return last is not None and last.type == tokenize.OP and last.string == ";"

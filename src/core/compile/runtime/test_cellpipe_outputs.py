@@ -1,0 +1,173 @@
+"""What a step's cells show (cellpipe_outputs.py), run the way steps really run: a separate Python
+process per step (test_cellpipe_runtime.Runner). The document each step writes, its events, and
+the step's log, which capture must leave as it was."""
+
+import base64
+import json
+import struct
+
+import pytest
+from test_cellpipe_runtime import Runner, has_module, make_spec
+
+HAS_MATPLOTLIB = has_module("matplotlib")
+
+
+@pytest.fixture
+def runner(tmp_path):
+    return Runner(tmp_path)
+
+
+def cell(source, index, step="s"):
+    return {
+        "kind": "code",
+        "source": source,
+        "filename": "<cell %d: step %s>" % (index, step),
+        "role": "cell",
+        "cell": index,
+    }
+
+
+def document(result):
+    return json.loads((result.folder / ".outputs.json").read_text(encoding="utf-8"))
+
+
+def outputs_of(result):
+    return {record["cell"]: record["outputs"] for record in document(result)["cells"]}
+
+
+def png_size(data):
+    head = base64.b64decode(data)[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+def test_streams_values_and_the_log_unchanged(runner):
+    plan = [
+        cell(
+            'import sys\nprint("to out")\nsys.stderr.write("to err\\n")\nprint("out again", end="")\n{"a": [1, 2]}', 1
+        ),
+        cell("x = 41\nx + 1", 2),
+        cell("x;", 3),  # a trailing semicolon shows nothing
+        cell("print(x)", 4),  # print's None shows nothing
+        cell("y = x  # an assignment shows nothing", 5),
+    ]
+    shown = runner.ok(make_spec("s", plan))
+    assert outputs_of(shown) == {
+        1: [
+            {"output_type": "stream", "name": "stdout", "text": "to out\n"},
+            {"output_type": "stream", "name": "stderr", "text": "to err\n"},
+            {"output_type": "stream", "name": "stdout", "text": "out again"},
+            {
+                "output_type": "execute_result",
+                "data": {"text/plain": "{'a': [1, 2]}"},
+                "metadata": {},
+                "execution_count": None,
+            },
+        ],
+        2: [{"output_type": "execute_result", "data": {"text/plain": "42"}, "metadata": {}, "execution_count": None}],
+        3: [],
+        4: [{"output_type": "stream", "name": "stdout", "text": "41\n"}],
+        5: [],
+    }
+    assert [e["cell"] for e in shown.events if e["event"] == "cell-outputs"] == [1, 2, 3, 4, 5]
+    # The log is what the code printed, exactly as without capture: no values in it.
+    plain = runner.ok(make_spec("s", plan), env={"CELLPIPE_OUTPUTS": "0"})
+    assert (shown.stdout, shown.stderr) == (plain.stdout, plain.stderr) == ("to out\nout again41\n", "to err\n")
+
+
+def test_a_cell_that_raises_has_an_error_output_and_the_traceback_stays_in_the_log(runner):
+    result = runner.run(make_spec("s", [cell('print("before")', 1), cell("1 / 0", 2), cell('print("never")', 3)]))
+    assert result.rc == 1
+    records = document(result)["cells"]
+    assert [(r["cell"], r["status"]) for r in records] == [(1, "ok"), (2, "error")]
+    (error,) = records[1]["outputs"]
+    assert (error["output_type"], error["ename"], error["evalue"]) == ("error", "ZeroDivisionError", "division by zero")
+    assert any("1 / 0" in line for line in error["traceback"])
+    assert "ZeroDivisionError" in result.stderr  # the log keeps Python's traceback
+
+
+def test_declarations_print_to_the_log_only(runner):
+    prelude = {"kind": "code", "source": 'print("prelude")', "filename": "<cell 0: imports>", "role": "declaration"}
+    result = runner.ok(make_spec("s", [prelude, cell('print("mine")', 1)]))
+    assert result.stdout == "prelude\nmine\n"
+    assert outputs_of(result) == {1: [{"output_type": "stream", "name": "stdout", "text": "mine\n"}]}
+
+
+def test_capture_off_writes_nothing(runner):
+    result = runner.ok(make_spec("s", [cell("1 + 1", 1)]), env={"CELLPIPE_OUTPUTS": "0"})
+    assert not (result.folder / ".outputs.json").exists()
+    assert not [e for e in result.events if e["event"] == "cell-outputs"]
+
+
+def test_a_step_run_again_starts_with_an_empty_document(runner, tmp_path):
+    runner.ok(make_spec("s", [cell('print("first")', 1), cell('print("second")', 2)]))
+    again = runner.run(make_spec("s", [cell('raise SystemExit("stop")', 1), cell('print("second")', 2)]))
+    assert again.rc == 1
+    assert [r["cell"] for r in document(again)["cells"]] == [1]
+
+
+def test_long_streams_are_cut_with_a_note_and_the_document_fits_its_limit(runner):
+    result = runner.ok(make_spec("s", [cell('print("x" * (3 << 20))', 1)]))
+    (stream,) = outputs_of(result)[1]
+    assert len(stream["text"]) < (1 << 20) + 200
+    assert "more characters of stdout are in the step's log" in stream["text"]
+    assert len(result.stdout) == (3 << 20) + 1  # the log has all of it
+
+    limited = runner.ok(
+        make_spec("s", [cell('print("small")', 1), cell('"y" * 100_000', 2)]), env={"CELLPIPE_OUTPUTS_LIMIT": "4096"}
+    )
+    assert (limited.folder / ".outputs.json").stat().st_size <= 4096
+    shown = outputs_of(limited)
+    assert shown[1] == [{"output_type": "stream", "name": "stdout", "text": "small\n"}]
+    assert "CELLPIPE_OUTPUTS_LIMIT" in shown[2][0]["text"]
+
+
+def test_display_without_ipython_uses_the_objects_own_representations(runner):
+    source = (
+        "class Table:\n"
+        "    def _repr_html_(self):\n"
+        "        return '<table><tr><td>1</td></tr></table>'\n"
+        "    def __repr__(self):\n"
+        "        return 'Table()'\n"
+        "display(Table(), 'text')\n"
+        "Table()"
+    )
+    result = runner.ok(make_spec("s", [cell(source, 1)]), block=["IPython"])
+    assert outputs_of(result)[1] == [
+        {
+            "output_type": "display_data",
+            "data": {"text/plain": "Table()", "text/html": "<table><tr><td>1</td></tr></table>"},
+            "metadata": {},
+        },
+        {"output_type": "display_data", "data": {"text/plain": "'text'"}, "metadata": {}},
+        {
+            "output_type": "execute_result",
+            "data": {"text/plain": "Table()", "text/html": "<table><tr><td>1</td></tr></table>"},
+            "metadata": {},
+            "execution_count": None,
+        },
+    ]
+
+
+@pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib is not installed")
+def test_figures_with_and_without_ipython_are_the_inline_backends(runner):
+    source = (
+        "import matplotlib.pyplot as plt\n"
+        "plt.plot([1, 3, 2])\n"
+        "plt.show()\n"
+        'print("after")\n'
+        "fig, ax = plt.subplots(figsize=(3, 2))\n"
+        "ax.bar([1, 2], [2, 1])\n"
+        "None"
+    )
+    sizes = {}
+    for label, block in (("ipython", ()), ("plain", ("IPython", "matplotlib_inline"))):
+        result = runner.ok(make_spec("s", [cell(source, 1)]), block=block)
+        shown = outputs_of(result)[1]
+        assert [o["output_type"] for o in shown] == ["display_data", "stream", "display_data"], label
+        assert shown[1]["text"] == "after\n"
+        assert shown[0]["data"]["text/plain"] == "<Figure size 640x480 with 1 Axes>"
+        assert "non-interactive" not in result.stderr, label
+        sizes[label] = [png_size(o["data"]["image/png"]) for o in (shown[0], shown[2])]
+    # The same pixels as a kernel's inline backend (corpus.spec.ts checks them against a real kernel).
+    assert sizes["plain"] == sizes["ipython"]
