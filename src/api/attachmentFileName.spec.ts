@@ -1,7 +1,7 @@
 import { attachmentFileName } from './attachmentFileName';
 
 describe('attachmentFileName', () => {
-  it("takes the exact name of filename* over the ASCII filename", () => {
+  it('takes the exact name of filename* over the ASCII filename', () => {
     expect(attachmentFileName(`attachment; filename="caf_.r1.ipynb"; filename*=UTF-8''caf%C3%A9%20%E2%9C%93.r1.ipynb`)).toBe('café ✓.r1.ipynb');
   });
 

@@ -31,10 +31,11 @@ const CELLS: RunCellOutputs[] = [
   cellRecord(1, 'load', { source: LOAD, outputs: [stdout('rows 2\n')] }),
   cellRecord(2, 'load', {
     source: FRAME,
+    executionCount: 3,
     outputs: [
       {
         output_type: 'execute_result',
-        execution_count: 3,
+        execution_count: null,
         metadata: {},
         data: {
           'text/plain': '   a\n0  1\n1  2',
@@ -81,6 +82,9 @@ describe('RunOutputsDecorator', () => {
     fixture.model.dirty = false; // as a notebook just opened
     edits = jest.fn();
     fixture.model.contentChanged.connect(edits);
+    // A node another decoration put first in a cell (as CellDecorator's banner is), once the cell is built.
+    await fixture.notebook.widgets[1].ready;
+    fixture.notebook.widgets[1].node.prepend(Object.assign(document.createElement('div'), { className: 'other-decoration' }));
     outputs = new NotebookRunOutputs(client, sidebar, () => fixture.panel.context.path, clearedInMemory());
     decorator = new RunOutputsDecorator(fixture.panel, outputs);
     sidebar.setPanel(fixture.panel);
@@ -100,6 +104,9 @@ describe('RunOutputsDecorator', () => {
     const layout = cell(1).layout as PanelLayout;
     const own = (cell(1) as CodeCell).outputArea.parent!;
     expect(layout.widgets.indexOf(decorator.areaOf(cell(1))!)).toBe(layout.widgets.indexOf(own) + 1);
+    // ...and on the page, whatever other decorations added to the cell.
+    expect(area(1)!.previousElementSibling).toBe(own.node);
+    expect(area(2)!.previousElementSibling).toBe((cell(2) as CodeCell).outputArea.parent!.node);
     expect(area(1)!.querySelector('.cp-RunOutput-origin')!.textContent).toMatch(/^run 3fa9c1 · step load · \S/);
     expect(area(1)!.querySelector('.cp-RunOutput-header')!.getAttribute('title')).toContain(RUN);
     expect(area(1)!.querySelector('.jp-OutputArea-output')!.textContent).toBe('rows 2\n');

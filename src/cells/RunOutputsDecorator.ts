@@ -79,9 +79,10 @@ export class RunOutputsDecorator {
       return;
     }
     const cells = this.panel.content.widgets;
+    const present = new Set(cells);
     // Areas of cells that left the notebook go with them.
     for (const [cell, area] of this.areas) {
-      if (cell.isDisposed || !cells.includes(cell)) {
+      if (cell.isDisposed || !present.has(cell)) {
         area.dispose();
         this.areas.delete(cell);
       }
@@ -111,6 +112,7 @@ export class RunOutputsDecorator {
         return; // not rendered yet (windowing): done when it is ready
       }
     }
+    placeAfterOutputs(cell as CodeCell, area);
     area.setOutputs(shown);
     area.setStale(isStale(shown, cell.model.sharedModel.getSource()));
   }
@@ -127,5 +129,17 @@ export class RunOutputsDecorator {
     layout!.insertWidget(at + 1, area);
     this.areas.set(cell, area);
     return area;
+  }
+}
+
+/**
+ * Keeps an area's node right after the cell's own outputs. Lumino places a widget's node by its
+ * index among the cell node's children, which nodes of other decorations (CellDecorator's
+ * banner, other extensions') shift.
+ */
+function placeAfterOutputs(cell: CodeCell, area: RunOutputArea): void {
+  const outputWrapper = cell.outputArea?.parent?.node;
+  if (outputWrapper && area.node.previousElementSibling !== outputWrapper) {
+    outputWrapper.after(area.node);
   }
 }

@@ -1,7 +1,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import type { CellpipeClient } from '../api/client';
 import { isFinished } from '../core/run/api';
-import type { RunCellOutputs, RunCellOutputsReply } from '../core/run/cellOutputs';
+import type { NotebookOutput, RunCellOutputs, RunCellOutputsReply } from '../core/run/cellOutputs';
 import { clearedThrough, isCleared, type ClearedRunOutputs } from './clearedRunOutputs';
 import type { CellOutputsArrival, SidebarModel } from './SidebarModel';
 
@@ -30,6 +30,16 @@ export function isStale(shown: ShownCellOutputs, currentSource: string): boolean
  */
 function cellKey(cellId: string | null, index: number): string {
   return cellId === null ? `index:${index}` : `id:${cellId}`;
+}
+
+/**
+ * A cell's outputs with its value numbered as Run All numbers the cell (`Out[3]:`): the runtime
+ * cannot know the number, the service does (RunCellOutputs.executionCount).
+ */
+function numbered(cell: RunCellOutputs): NotebookOutput[] {
+  return cell.outputs.map(output =>
+    output.output_type === 'execute_result' && output.execution_count === null ? { ...output, execution_count: cell.executionCount } : output
+  );
 }
 
 /** The same record of the same run (a cell run again gets new times). */
@@ -204,7 +214,7 @@ export class NotebookRunOutputs {
     const incoming = new Map<string, ShownCellOutputs>();
     for (const cell of reply.cells) {
       if (!isCleared(this.cleared[reply.runId], cell.finishedAt)) {
-        incoming.set(cellKey(cell.cellId, cell.cell), { ...cell, runId: reply.runId });
+        incoming.set(cellKey(cell.cellId, cell.cell), { ...cell, outputs: numbered(cell), runId: reply.runId });
       }
     }
     let changed = false;
