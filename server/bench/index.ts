@@ -1,7 +1,8 @@
 // `npm run bench`: runs every benchmark in this folder and prints its figures.
-// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, localRun, environments).
+// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, localRun, cellOutputs, environments).
 // environments needs pip's package index (PyPI): without it, it prints that it was skipped and why.
 import { runAnalysisBenchmark } from './analysis';
+import { runCellOutputsBenchmark } from './cellOutputs';
 import { runLocalRunBenchmark } from './localRun';
 import { runCompileBenchmark } from './compile';
 import { runEnvironmentsBenchmark } from './environments';
@@ -12,6 +13,7 @@ const BENCHMARKS: Record<string, () => string[] | Promise<string[]>> = {
   compile: () => runCompileBenchmark(),
   startup: () => runStartupBenchmark(),
   localRun: () => runLocalRunBenchmark(),
+  cellOutputs: () => runCellOutputsBenchmark(),
   environments: () => runEnvironmentsBenchmark()
 };
 

@@ -34,15 +34,16 @@ import { prepareForkServer, type LauncherKind } from '../src/backends/local/fork
 import { LocalBackend } from '../src/backends/local/localBackend';
 import { RunStore } from '../src/backends/runStore';
 import { toRunRequest } from '../src/backends/local/runRequest';
+import type { RunEvent } from '../../src/core/run/types';
 
 const root = resolve(__dirname, '..', '..');
 const venvPython = join(root, '.venv', 'bin', 'python');
-const python = process.env.CELLPIPE_BENCH_PYTHON ?? (existsSync(venvPython) ? venvPython : 'python3');
-const REPEAT = 3;
+export const python = process.env.CELLPIPE_BENCH_PYTHON ?? (existsSync(venvPython) ? venvPython : 'python3');
+export const REPEAT = 3;
 /** How long a prepared launcher had before the run (enough to import pandas and scikit-learn). */
 const PREPARED_IDLE_MS = 3000;
 
-type Cell = [tags: string[], source: string];
+export type Cell = [tags: string[], source: string];
 
 function notebookText(cells: Cell[]): string {
   return JSON.stringify({
@@ -54,10 +55,18 @@ function notebookText(cells: Cell[]): string {
 }
 
 /** 'fork, prepared': the launcher was started before the run, as the service and `run --python` do. */
-type Launch = LauncherKind | 'fork, prepared';
+export type Launch = LauncherKind | 'fork, prepared';
 
 /** Runs a notebook through analysis, compile and the local backend; returns the wall seconds of the run. */
-async function runNotebook(notebook: Cell[] | string, workers: number, launch: Launch, env: Record<string, string> = {}): Promise<number> {
+export async function runNotebook(
+  notebook: Cell[] | string,
+  workers: number,
+  launch: Launch,
+  env: Record<string, string> = {},
+  onEvent?: (event: RunEvent) => void,
+  /** Called with the run's store before it is deleted. */
+  inspect?: (store: RunStore, runId: string) => void
+): Promise<number> {
   const parsed = parseNotebook(typeof notebook === 'string' ? notebook : notebookText(notebook));
   const pipeline = buildPipeline(parsed.notebook!, analyzeNotebook(parsed.notebook!), { notebookPath: 'bench.ipynb' });
   const home = mkdtempSync(join(tmpdir(), 'cellpipe-bench-'));
@@ -71,10 +80,12 @@ async function runNotebook(notebook: Cell[] | string, workers: number, launch: L
       prepareForkServer(python, request.steps);
       await new Promise(resolve => setTimeout(resolve, PREPARED_IDLE_MS)); // the user reads the results meanwhile
     }
-    const backend = new LocalBackend({ store: new RunStore(home), python, workers, cache: false, launcher });
+    const store = new RunStore(home);
+    const backend = new LocalBackend({ store, python, workers, cache: false, launcher, onEvent });
     const started = performance.now();
     const state = await (await backend.startRequest(request, home)).done;
     const seconds = (performance.now() - started) / 1000;
+    inspect?.(store, state.runId);
     if (state.status !== 'Succeeded') {
       throw new Error(`benchmark run ${state.status}: ${state.message ?? JSON.stringify(state.steps.map(s => [s.name, s.status, s.message]))}`);
     }
@@ -98,7 +109,7 @@ async function bareProcesses(n: number): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function best(fn: () => Promise<number>): Promise<number> {
+export async function best(fn: () => Promise<number>): Promise<number> {
   let min = Infinity;
   for (let i = 0; i < REPEAT; i++) {
     min = Math.min(min, await fn());

@@ -58,8 +58,13 @@ export function runCellOutputs(store: RunStore, state: RunState, stepId?: string
       executionCount: counts.get(index)!
     });
   }
-  return { runId: state.runId, cells };
+  return cells.length === 0 && state.backend === 'kfp' ? { runId: state.runId, cells, note: KFP_NOTE } : { runId: state.runId, cells };
 }
+
+/** Where a Kubeflow Pipelines run's outputs are: its API serves neither step files nor output parameters' values. */
+const KFP_NOTE =
+  "Kubeflow Pipelines does not give a step's files back through its API: each step's outputs are on the run's volume, " +
+  'in <run>/<step>/.outputs.json (an executed notebook can be made from them with `cellpipe outputs` once they are in the run store)';
 
 /** The executed notebook of a run, and the file name it is offered under (`train.<run id>.ipynb`). */
 export function runExecutedNotebook(store: RunStore, state: RunState): { fileName: string; notebook: Record<string, unknown> } {

@@ -62,10 +62,9 @@ export function registerRunCommands(program: Command): void {
     .action(async (runId: string, options: { step?: string; output?: string }) => {
       const runs = cliRunService();
       if (options.output === undefined) {
-        const { cells } = runs.cellOutputs(runId, options.step);
-        process.stdout.write(
-          cells.length ? formatCellOutputs(cells) : `run ${runId} has no cell outputs${options.step ? ` for step ${options.step}` : ''}\n`
-        );
+        const { cells, note } = runs.cellOutputs(runId, options.step);
+        const none = `run ${runId} has no cell outputs${options.step ? ` for step ${options.step}` : ''}${note ? `: ${note}` : ''}\n`;
+        process.stdout.write(cells.length ? formatCellOutputs(cells) : none);
         return;
       }
       const { notebook } = runs.executedNotebook(runId);

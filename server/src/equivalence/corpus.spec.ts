@@ -12,11 +12,9 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { loadPipeline } from '../app/loadPipeline';
-import { notebookInFolder } from '../app/notebookFile';
 import { pythonHas, repoRoot } from '../testing/cliProcess';
 import { corpusCases as cases } from './corpusCases';
-import { comparableLogs, compareRuns } from './equivalence';
+import { comparableLogs, compareRuns, metricsCells } from './equivalence';
 import { compareCellOutputs } from './outputComparison';
 
 const fixtures = join(repoRoot, 'src', 'core', '__fixtures__', 'notebooks');
@@ -55,12 +53,11 @@ describe('a pipeline run prints, step by step, and shows, cell by cell, what Run
 
           // Every cell the kernel shows something for, or the pipeline ran, is compared; but the
           // `pipeline-metrics` cell, which a pipeline does not run (README): its names are the run's metrics.
-          const { analysis } = loadPipeline(notebookInFolder(dir, name));
-          const metricsCells = new Set(analysis.plan!.cells.filter(cell => cell.role === 'metrics').map(cell => cell.index));
+          const metrics = metricsCells(notebook);
           const shown = (cells: Array<Record<string, unknown>>): number[] =>
             cells.flatMap((cell, index) => ((cell.outputs as unknown[] | undefined)?.length || cell.execution_count ? [index] : []));
           const cells = [...new Set([...shown(reference.notebook.cells), ...shown(pipeline.notebook.cells)])]
-            .filter(cell => !metricsCells.has(cell))
+            .filter(cell => !metrics.has(cell))
             .sort((a, b) => a - b);
           const differences = compareCellOutputs(reference.notebook, pipeline.notebook, cells);
           const declared = new Set(Object.keys(c.outputDifferences ?? {}).map(Number));

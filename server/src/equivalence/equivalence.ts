@@ -148,6 +148,12 @@ export async function runAsPipeline(notebookPath: string, params: readonly strin
   }
 }
 
+/** The notebook's `pipeline-metrics` cells: a pipeline does not run them (its names are the run's metrics), so they show nothing. */
+export function metricsCells(notebookPath: string): Set<number> {
+  const { analysis } = loadPipeline(notebookInFolder(process.cwd(), notebookPath));
+  return new Set(analysis.plan!.cells.filter(cell => cell.role === 'metrics').map(cell => cell.index));
+}
+
 /** Both runs of one notebook, for a spec to compare. */
 export async function compareRuns(
   notebookPath: string,

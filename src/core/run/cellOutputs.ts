@@ -56,6 +56,8 @@ export interface RunCellOutputs extends CellOutputRecord {
 export interface RunCellOutputsReply {
   runId: string;
   cells: RunCellOutputs[];
+  /** Why a finished run shows nothing where one may expect outputs (a Kubeflow Pipelines run), in words. */
+  note?: string;
 }
 
 const OUTPUT_TYPES = new Set(['stream', 'display_data', 'execute_result', 'error']);

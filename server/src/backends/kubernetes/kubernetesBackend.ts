@@ -7,6 +7,7 @@ import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
 import type { RunStore } from '../runStore';
 import { ArgoApi } from './argoApi';
+import { saveEndedStepsOutputs } from './cellOutputsParameter';
 import { workflowNodes, type ArgoWorkflow } from './argoWorkflow';
 import { kubeNamespace, loadKubeConfig } from './kubeConfig';
 import { RunLogFollower } from './logFollower';
@@ -66,7 +67,9 @@ export async function kubernetesStepLog(state: RunState, stepId: string, kubeCon
 /** Reads the workflow of a stored run again and saves what it says. */
 export async function refreshKubernetesRun(store: RunStore, state: RunState, kubeConfig?: KubeConfig): Promise<RunState> {
   const { api, workflowName } = argoApiFor(state, kubeConfig);
-  const next = applyWorkflow(state, await api.get(workflowName));
+  const workflow = await api.get(workflowName);
+  const next = applyWorkflow(state, workflow);
+  saveEndedStepsOutputs(store, workflow, next);
   store.save(next);
   return next;
 }
@@ -174,6 +177,9 @@ export class KubernetesBackend implements Backend {
         }
       });
       logs.update(workflow, next.steps);
+      for (const { stepId, cells } of saveEndedStepsOutputs(store, workflow, next, state)) {
+        emit({ type: 'cell-outputs', runId, stepId, cells });
+      }
       const statusChanged = next.status !== state.status;
       state = next;
       store.save(state);

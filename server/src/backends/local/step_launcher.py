@@ -120,6 +120,11 @@ def _reap():
 # (OpenBLAS, under numpy and scipy, re-creates its threads in a forked child). Others (torch,
 # tensorflow, polars, ...) are left to each step: they are not all safe to fork after import.
 _PRELOADABLE = frozenset(["numpy", "scipy", "pandas", "pyarrow", "sklearn", "statsmodels"])
+# Libraries whose values and figures a step shows through IPython's display formatter (the
+# runtime's cellpipe_outputs.py makes IPython's shell then): IPython's shell module is imported
+# ahead for them (pure Python, nothing started at import). Not matplotlib itself: it reads
+# MPLBACKEND, which the step sets, at import.
+_SHOWN_THROUGH_IPYTHON = frozenset(["pandas", "matplotlib", "seaborn", "plotly", "IPython", "altair", "bokeh"])
 
 
 class _Preloader:
@@ -147,6 +152,8 @@ class _Preloader:
         found = set(n for n in modules if isinstance(n, str) and n.partition(".")[0] in _PRELOADABLE)
         if any(n.partition(".")[0] == "pandas" for n in found):
             found.update(["pyarrow", "pyarrow.ipc"])
+        if any(isinstance(n, str) and n.partition(".")[0] in _SHOWN_THROUGH_IPYTHON for n in modules):
+            found.add("IPython.core.interactiveshell")
         return sorted(found)
 
     def load(self, names):

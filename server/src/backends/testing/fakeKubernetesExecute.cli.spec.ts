@@ -7,13 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { comparableLogs, expectedStepLogs, runAllReference } from '../../equivalence/equivalence';
-import { withoutCellNames } from '../../equivalence/outputComparison';
-
-/** Each step's log with cell names as comparableLogs has them. */
-function plainLogs(logs: ReadonlyMap<string, string>): Map<string, string> {
-  return new Map([...logs].map(([step, log]) => [step, withoutCellNames(log)]));
-}
+import { comparableLogs, expectedStepLogs, metricsCells, runAllReference, type ReferenceRun } from '../../equivalence/equivalence';
+import { compareCellOutputs, withoutCellNames } from '../../equivalence/outputComparison';
 import { corpusCases } from '../../equivalence/corpusCases';
 import { writeNotebook } from '../../equivalence/notebookBuilder';
 import { cliBundle, repoRoot, testPython } from '../../testing/cliProcess';
@@ -73,6 +68,26 @@ async function cellpipeLogs(summary: FakeRun['summary']): Promise<Map<string, st
     logs.set(step.name, (await cellpipe(['logs', summary.runId, step.name])).stdout);
   }
   return logs;
+}
+
+/** Each step's log with cell names as comparableLogs has them. */
+function plainLogs(logs: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...logs].map(([step, log]) => [step, withoutCellNames(log)]));
+}
+
+/**
+ * The executed notebook of the run (`cellpipe outputs RUN -o -`, from the outputs each step's
+ * result brought back) against Run All's in a kernel: the differences, cell by cell (the
+ * `pipeline-metrics` cell aside: a pipeline does not run it).
+ */
+async function outputDifferences(notebook: string, runId: string, reference: ReferenceRun): Promise<string[]> {
+  const printed = await cellpipe(['outputs', runId, '-o', '-']);
+  expect(printed.stderr).toBe('');
+  const executed = JSON.parse(printed.stdout) as { cells: Array<Record<string, unknown>> };
+  const metrics = metricsCells(notebook);
+  const cells = executed.cells.map((_, index) => index).filter(index => !metrics.has(index));
+  expect(executed.cells.some(cell => (cell.outputs as unknown[]).length > 0)).toBe(true);
+  return compareCellOutputs(reference.notebook, executed, cells).map(d => `cell ${d.cell}: ${d.what}`);
 }
 
 beforeAll(() => {
@@ -135,6 +150,7 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
       const printed = plainLogs(logs);
       expect(Object.fromEntries(printed)).toEqual(comparableLogs(expected, printed));
       expect([...expected.values()].pop()?.text).not.toBe(''); // the last step prints: empty logs cannot pass
+      expect(await outputDifferences(notebook, summary.runId, reference)).toEqual([]);
       // The run followed the pods' logs as they ran (follow=true streams the fake ended as the pods did).
       expect(fake.logFollows.filter(f => f.status === 200 && f.bytes > 0 && f.closedBy === 'server').length).toBeGreaterThan(0);
       if (name === 'stdlib.ipynb') {
@@ -232,6 +248,8 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
       expect(reference.error).toBeNull();
       const printed = plainLogs(logs);
       expect(Object.fromEntries(printed)).toEqual(comparableLogs(expectedStepLogs(notebook, reference), printed));
+      // What each cell showed came back with each step's result, and is what Run All shows.
+      expect(await outputDifferences(notebook, summary.runId, reference)).toEqual([]);
     },
     900_000
   );

@@ -24,7 +24,15 @@ import {
   reportEnvironments,
   type EnvironmentPlan
 } from '../cluster/environments';
-import { podEventsFile, RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
+import {
+  CELL_OUTPUTS_FILE,
+  CELL_OUTPUTS_PARAMETER,
+  CLUSTER_CELL_OUTPUTS_LIMIT,
+  podEventsFile,
+  RESULT_PARAMETER,
+  RUNTIME_ENV,
+  STEP_RESULT_FILE
+} from '../runtime/contract';
 import { compileStepScripts, type StepScripts } from '../stepScript';
 import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
 import type { ArgoOptions } from './options';
@@ -97,12 +105,18 @@ function baseEnv(pipeline: Pipeline, withParameters: boolean): ArgoEnvVar[] {
 }
 
 /**
- * A step's outputs: the runtime's result document (metrics, and where the user's code raised),
- * which Argo keeps in the node's status, where the backend reads it without access to the volume.
+ * A step's outputs: the runtime's result document (metrics, and where the user's code raised) and
+ * what its cells showed, which Argo keeps in the node's status, where the backend reads them
+ * without access to the volume.
  */
 export function stepOutputs(stepId: string): NonNullable<ArgoTemplate['outputs']> {
+  const folder = `${DATA_MOUNT_PATH}/{{workflow.name}}/${stepId}`;
   return {
-    parameters: [{ name: RESULT_PARAMETER, valueFrom: { path: `${DATA_MOUNT_PATH}/{{workflow.name}}/${stepId}/${STEP_RESULT_FILE}`, default: '{}' } }]
+    parameters: [
+      { name: RESULT_PARAMETER, valueFrom: { path: `${folder}/${STEP_RESULT_FILE}`, default: '{}' } },
+      // What its cells showed (CELL_OUTPUTS_FILE, kept under CLUSTER_CELL_OUTPUTS_LIMIT by the runtime).
+      { name: CELL_OUTPUTS_PARAMETER, valueFrom: { path: `${folder}/${CELL_OUTPUTS_FILE}`, default: '' } }
+    ]
   };
 }
 
@@ -113,6 +127,7 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
     env.push({ name: secret.env, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });
   }
   env.push({ name: RUNTIME_ENV.events, value: podEventsFile(step.id) });
+  env.push({ name: RUNTIME_ENV.outputsLimit, value: String(CLUSTER_CELL_OUTPUTS_LIMIT) });
   const environment = shared.environments.byStep.get(step.id);
   const annotations = { ...config.annotations, ...(environment ? { [ENVIRONMENT_ANNOTATION]: environment } : {}) };
   if (environment) {

@@ -30,6 +30,9 @@
 # under CELLPIPE_OUTPUTS_LIMIT bytes when set (pods: so it travels back in the step's result),
 # the largest outputs being replaced by notes.
 
+import ast as _ast  # stdlib; imported with the runtime file, once per launcher on local runs
+import re as _re
+
 _OUTPUTS_FILE = ".outputs.json"
 _TEXT_CAP = 1 << 20
 _DATA_CAP = 8 << 20
@@ -79,7 +82,7 @@ class _StepOutputs:
         self.module = None
         self.shell = None
         self.shell_tried = False
-        self.wants_shell = _re().search(_NEEDS_IPYTHON, "\n".join(sources), _re().M) is not None
+        self.wants_shell = _re.search(_NEEDS_IPYTHON, "\n".join(sources), _re.M) is not None
         limit = _os.environ.get("CELLPIPE_OUTPUTS_LIMIT", "")
         self.limit = int(limit) if limit.isdigit() else None
         self.streams = None
@@ -247,12 +250,6 @@ class _StepOutputs:
         if self.limit is not None:
             document = _within_limit(document, self.limit)
         _write_json_file(self.path, document)
-
-
-def _re():
-    import re
-
-    return re
 
 
 def _module_exists(name):
@@ -453,13 +450,11 @@ def _install_inline_backend(outputs):
 def _last_expression(code, filename):
     """A cell's code as (statements, last expression) code objects, by IPython's rule; the
     expression is None when the cell shows no value. Line numbers stay the cell's."""
-    import ast
-
-    tree = ast.parse(code, filename)
-    if not tree.body or not isinstance(tree.body[-1], ast.Expr) or _ends_with_semicolon(code):
+    tree = _ast.parse(code, filename)
+    if not tree.body or not isinstance(tree.body[-1], _ast.Expr) or _ends_with_semicolon(code):
         return compile(tree, filename, "exec", dont_inherit=True), None
     last = tree.body.pop()
-    expression = ast.Expression(last.value)
+    expression = _ast.Expression(last.value)
     return (
         compile(tree, filename, "exec", dont_inherit=True),
         compile(expression, filename, "eval", dont_inherit=True),
@@ -468,6 +463,8 @@ def _last_expression(code, filename):
 
 def _ends_with_semicolon(code):
     """Whether the last token of the code, comments aside, is `;` (IPython shows no value then)."""
+    if ";" not in code:
+        return False
     import io
     import tokenize
 
