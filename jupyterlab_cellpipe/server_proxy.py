@@ -4,32 +4,20 @@ jupyter-server-proxy launches the service on first use, on a Unix socket in a pr
 folder, and forwards ``{base_url}/cellpipe/...`` to it after Jupyter has authenticated the user.
 Each launch gets a fresh secret: the proxy adds it to every forwarded request and the service
 refuses requests without it, so nothing but Jupyter can talk to the service. The proxy does not
-check XSRF; the service does that itself for mutating requests.
+check XSRF; the service does that itself for mutating requests. The service runs on the Node.js
+that bundle.node_executable() chooses (the Node.js wheel installed with the package, when there is no
+other).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import shutil
-from pathlib import Path
+
+from . import bundle
 
 SECRET_ENV = "CELLPIPE_SECRET"
 SECRET_HEADER = "X-Cellpipe-Secret"
-
-
-def service_script() -> Path:
-    """The bundled service and CLI, built by ``jlpm build:server``."""
-    return Path(__file__).parent / "server" / "cellpipe.cjs"
-
-
-def node_executable() -> str:
-    """Node from ``$CELLPIPE_NODE`` or ``PATH``; the service needs it, the frontend does not."""
-    configured = os.environ.get("CELLPIPE_NODE")
-    found = configured or shutil.which("node")
-    if not found:
-        raise RuntimeError("cellpipe needs Node.js 20 or newer on PATH (or CELLPIPE_NODE) to run its service")
-    return found
 
 
 def jupyter_root() -> str:
@@ -55,15 +43,7 @@ def setup_cellpipe() -> dict:
     secret = secrets.token_urlsafe(32)
 
     def command() -> list[str]:
-        return [
-            node_executable(),
-            str(service_script()),
-            "serve",
-            "--socket",
-            "{unix_socket}",
-            "--root",
-            jupyter_root(),
-        ]
+        return bundle.command(["serve", "--socket", "{unix_socket}", "--root", jupyter_root()])
 
     return {
         "command": command,

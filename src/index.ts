@@ -3,25 +3,32 @@ import type { Cell } from '@jupyterlab/cells';
 import { ICommandPalette, IToolbarWidgetRegistry } from '@jupyterlab/apputils';
 import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { CellpipeClient } from './api/client';
 import type { CompileTarget } from './core/run/api';
 import { downloadCompiled, saveCompiled } from './api/compiledFiles';
+import { offerDownload } from './api/offerDownload';
 import { CellDecorator } from './cells/CellDecorator';
 import { createCellToolbarEditor } from './cells/CellToolbarEditor';
+import { RunOutputsDecorator } from './cells/RunOutputsDecorator';
 import type { CompileDelivery } from './components/SidebarPanel';
 import { cellpipeIcon } from './icons';
+import { clearedInMemory, clearedInStateDb } from './models/clearedRunOutputs';
+import { NotebookRunOutputs } from './models/NotebookRunOutputs';
+import { saveRunOutputsIntoNotebook } from './models/saveRunOutputs';
 import { DEFAULT_SETTINGS, SidebarModel } from './models/SidebarModel';
-import { CELL_TOOLBAR_ITEM, CommandIDs, PLUGIN_ID, type CellpipeSettings } from './tokens';
+import { CELL_TOOLBAR_ITEM, CommandIDs, ICellpipeModel, PLUGIN_ID, RUN_OUTPUTS_PLUGIN_ID, type CellpipeSettings } from './tokens';
 import { CellpipeSidebar } from './widgets/CellpipeSidebar';
 
 /**
  * cellpipe in JupyterLab: the sidebar (pipeline settings, parameters, DAG, runs, logs), the cell
  * toolbar tag editor, live analysis and run status on the cells, and the commands.
  */
-const cellpipePlugin: JupyterFrontEndPlugin<void> = {
+const cellpipePlugin: JupyterFrontEndPlugin<SidebarModel> = {
   id: PLUGIN_ID,
   description: 'Turn tagged notebooks into pipelines and run them from a sidebar.',
   autoStart: true,
+  provides: ICellpipeModel,
   requires: [INotebookTracker],
   optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, IToolbarWidgetRegistry],
   activate: (
@@ -31,7 +38,7 @@ const cellpipePlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     toolbarRegistry: IToolbarWidgetRegistry | null
-  ) => {
+  ): SidebarModel => {
     const model = new SidebarModel(new CellpipeClient());
 
     const compile = async (target: CompileTarget, delivery: CompileDelivery): Promise<void> => {
@@ -48,7 +55,11 @@ const cellpipePlugin: JupyterFrontEndPlugin<void> = {
       }
     };
 
-    const sidebar = new CellpipeSidebar(model, (target, delivery) => void compile(target, delivery));
+    const sidebar = new CellpipeSidebar(
+      model,
+      (target, delivery) => void compile(target, delivery),
+      () => void app.commands.execute(CommandIDs.downloadExecutedNotebook)
+    );
     app.shell.add(sidebar, 'left', { rank: 650 });
     restorer?.add(sidebar, sidebar.id);
 
@@ -117,6 +128,18 @@ const cellpipePlugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => model.retryable,
       execute: runCommand(() => model.retry())
     });
+    app.commands.addCommand(CommandIDs.downloadExecutedNotebook, {
+      label: 'Download the Executed Notebook',
+      caption: "The notebook with every cell's outputs from the pipeline run the sidebar shows, numbered as Run All numbers them",
+      isEnabled: () => !!model.run,
+      execute: runCommand(async () => {
+        const file = await model.executedNotebook();
+        if (file) {
+          offerDownload(file.fileName, file.content, 'application/x-ipynb+json');
+        }
+      })
+    });
+    // The run outputs plugin's commands too: a palette item waits for its command.
     for (const command of Object.values(CommandIDs)) {
       palette?.addItem({ command, category: 'cellpipe' });
     }
@@ -134,7 +157,92 @@ const cellpipePlugin: JupyterFrontEndPlugin<void> = {
         .catch(reason => console.error('cellpipe: failed to load settings', reason));
     }
     void model.checkHealth();
+    return model;
   }
 };
 
-export default [cellpipePlugin];
+/**
+ * Each cell's outputs from the notebook's pipeline run, under the cell (never written into the
+ * notebook unless asked), and the commands to clear them or save them into the notebook.
+ */
+const runOutputsPlugin: JupyterFrontEndPlugin<void> = {
+  id: RUN_OUTPUTS_PLUGIN_ID,
+  description: "Show each cell's outputs from the notebook's pipeline run under the cell.",
+  autoStart: true,
+  requires: [INotebookTracker, ICellpipeModel],
+  optional: [ISettingRegistry, IStateDB],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    model: SidebarModel,
+    settingRegistry: ISettingRegistry | null,
+    state: IStateDB | null
+  ) => {
+    const client = new CellpipeClient();
+    const cleared = state ? clearedInStateDb(state) : clearedInMemory();
+    const shown = new Map<NotebookPanel, { outputs: NotebookRunOutputs; decorator: RunOutputsDecorator }>();
+    let visible = DEFAULT_SETTINGS.showRunOutputs;
+
+    notebooks.widgetAdded.connect((_, panel: NotebookPanel) => {
+      void panel.context.ready.then(() => {
+        const outputs = new NotebookRunOutputs(client, model, () => panel.context.path, cleared);
+        const decorator = new RunOutputsDecorator(panel, outputs);
+        decorator.visible = visible;
+        shown.set(panel, { outputs, decorator });
+        panel.disposed.connect(() => {
+          decorator.dispose();
+          outputs.dispose();
+          shown.delete(panel);
+        });
+      });
+    });
+
+    const current = (): { panel: NotebookPanel; outputs: NotebookRunOutputs } | null => {
+      const panel = notebooks.currentWidget;
+      const entry = panel ? shown.get(panel) : undefined;
+      return panel && entry ? { panel, outputs: entry.outputs } : null;
+    };
+    const hasRunOutputs = (): boolean => !!current()?.outputs.size;
+    app.commands.addCommand(CommandIDs.clearRunOutputs, {
+      label: 'Clear Pipeline Run Outputs',
+      caption: "Remove the pipeline run's outputs from this notebook's cells (the notebook itself does not change)",
+      isEnabled: hasRunOutputs,
+      execute: () => current()?.outputs.clear()
+    });
+    app.commands.addCommand(CommandIDs.saveRunOutputs, {
+      label: 'Save Pipeline Run Outputs into the Notebook',
+      caption: "Copy the pipeline run's outputs into the cells' own outputs, with execution counts; then save the notebook",
+      isEnabled: hasRunOutputs,
+      execute: () => {
+        const target = current();
+        if (target?.panel.content.model) {
+          saveRunOutputsIntoNotebook(target.panel.content.model, target.outputs);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.toggleRunOutputs, {
+      label: 'Show Pipeline Run Outputs on Cells',
+      caption: "Show each cell's outputs from the notebook's pipeline run under the cell",
+      isToggled: () => visible,
+      isEnabled: () => !!settingRegistry,
+      execute: () => settingRegistry?.set(PLUGIN_ID, 'showRunOutputs', !visible)
+    });
+
+    settingRegistry
+      ?.load(PLUGIN_ID)
+      .then(settings => {
+        const apply = (): void => {
+          visible = settings.composite.showRunOutputs !== false;
+          for (const { decorator } of shown.values()) {
+            decorator.visible = visible;
+          }
+          app.commands.notifyCommandChanged(CommandIDs.toggleRunOutputs);
+        };
+        settings.changed.connect(apply);
+        apply();
+      })
+      .catch(reason => console.error('cellpipe: failed to load settings', reason));
+  }
+};
+
+export default [cellpipePlugin, runOutputsPlugin];

@@ -1,7 +1,11 @@
+import { Token } from '@lumino/coreutils';
 import type { BackendName } from './core/run/api';
+import type { SidebarModel } from './models/SidebarModel';
 
 /** Identifiers shared by cellpipe's plugins: one place, so commands and settings never drift. */
 export const PLUGIN_ID = 'jupyterlab-cellpipe:plugin';
+/** The plugin that shows each cell's outputs from pipeline runs (its settings are PLUGIN_ID's). */
+export const RUN_OUTPUTS_PLUGIN_ID = 'jupyterlab-cellpipe:run-outputs';
 export const SIDEBAR_ID = 'cellpipe-sidebar';
 /** Name of the cell toolbar item (schema/plugin.json `jupyter.lab.toolbars.Cell`). */
 export const CELL_TOOLBAR_ITEM = 'cellpipe-step';
@@ -13,8 +17,15 @@ export const CommandIDs = {
   compileAndRun: 'cellpipe:compile-and-run',
   compile: 'cellpipe:compile',
   cancelRun: 'cellpipe:cancel-run',
-  retryRun: 'cellpipe:retry-run'
+  retryRun: 'cellpipe:retry-run',
+  downloadExecutedNotebook: 'cellpipe:download-executed-notebook',
+  clearRunOutputs: 'cellpipe:clear-run-outputs',
+  saveRunOutputs: 'cellpipe:save-run-outputs',
+  toggleRunOutputs: 'cellpipe:toggle-run-outputs'
 } as const;
+
+/** The state behind cellpipe's UI (the notebooks' pipelines and the runs they show), for cellpipe's other plugins. */
+export const ICellpipeModel = new Token<SidebarModel>('jupyterlab-cellpipe:model', "cellpipe's notebooks, their pipelines and the runs they show");
 
 /** User settings (schema/plugin.json). */
 export interface CellpipeSettings {
@@ -25,4 +36,6 @@ export interface CellpipeSettings {
   image: string;
   storageClass: string;
   kfpHost: string;
+  /** Whether each cell shows its outputs from the notebook's pipeline run. */
+  showRunOutputs: boolean;
 }

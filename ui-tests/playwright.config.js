@@ -10,7 +10,8 @@ module.exports = {
   reporter: [['list'], ['html', { open: 'never' }]],
   webServer: {
     command: 'jlpm start',
-    url: 'http://localhost:8888/lab',
+    // TARGET_URL (Galata's own variable): a JupyterLab already started elsewhere, e.g. on another port.
+    url: `${process.env.TARGET_URL ?? 'http://localhost:8888'}/lab`,
     timeout: 180 * 1000,
     reuseExistingServer: !process.env.CI
   },

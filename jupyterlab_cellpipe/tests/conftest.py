@@ -1,4 +1,4 @@
-"""Fixtures that start real processes: the bundled Node service and a real Jupyter server."""
+"""Fixtures that start real processes: the bundled Node service, a real Jupyter server, the wheel in a fresh venv."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import venv
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from jupyterlab_cellpipe import server_proxy
+from jupyterlab_cellpipe import bundle, server_proxy
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -61,26 +64,24 @@ def wait_for(predicate, timeout: float, what: str):
 
 @pytest.fixture(scope="session")
 def built_service() -> Path:
-    script = server_proxy.service_script()
+    script = Path(bundle.script())
     if not script.exists():
         pytest.fail(f"{script} is missing: run `jlpm build:server` (the set-up scripts do)")
     return script
 
 
-@pytest.fixture()
-def jupyter_server(built_service, tmp_path):
-    """A real `jupyter server` with a token, the cellpipe proxy entry point loaded from the install."""
+@contextmanager
+def running_jupyter(command: list[str], env: dict, folder: Path, root: Path):
+    """A real Jupyter server (`command`: `jupyter server` or `jupyter lab`, from any environment) with a token.
+
+    Yields its port, token and log file once `/api/status` answers; stops it after.
+    """
     port = free_port()
     token = "pytest-token-" + os.urandom(8).hex()
-    root = tmp_path / "root"
-    root.mkdir()
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    log = open(tmp_path / "server.log", "w")
+    log = open(folder / "server.log", "w")
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "jupyter_server",
+            *command,
             f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0",
             "--ServerApp.open_browser=False",
@@ -90,7 +91,7 @@ def jupyter_server(built_service, tmp_path):
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=env,
+        env=dict(env, JUPYTER_CONFIG_DIR=str(folder / "config"), JUPYTER_RUNTIME_DIR=str(folder / "runtime")),
     )
 
     def up() -> bool:
@@ -104,7 +105,7 @@ def jupyter_server(built_service, tmp_path):
 
     try:
         wait_for(up, 60, "jupyter server")
-        yield {"port": port, "token": token, "log": tmp_path / "server.log"}
+        yield {"port": port, "token": token, "log": folder / "server.log"}
     finally:
         proc.terminate()
         try:
@@ -112,6 +113,63 @@ def jupyter_server(built_service, tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture()
+def jupyter_server(built_service, tmp_path):
+    """A real `jupyter server` with a token, the cellpipe proxy entry point loaded from the install."""
+    root = tmp_path / "root"
+    root.mkdir()
+    with running_jupyter([sys.executable, "-m", "jupyter_server"], dict(os.environ), tmp_path, root) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory) -> dict[str, Path]:
+    """The sdist and the wheel, built once per session as a release builds them: `python -m build`
+    (an isolated build environment from pyproject's build-system, the wheel built from the sdist)."""
+    out = tmp_path_factory.mktemp("dist")
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "-o", str(out), str(REPO)], capture_output=True, text=True, timeout=600
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    (sdist,) = out.glob("jupyterlab_cellpipe-*.tar.gz")
+    (wheel,) = out.glob("jupyterlab_cellpipe-*.whl")
+    return {"sdist": sdist, "wheel": wheel}
+
+
+@pytest.fixture(scope="session")
+def wheel(release) -> Path:
+    return release["wheel"]
+
+
+@dataclass
+class FreshVenv:
+    """A new virtual environment holding the wheel and JupyterLab, installed by pip from the index."""
+
+    root: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.root / "bin"
+
+    def env(self, home: Path) -> dict:
+        """A user's environment with this venv's bin as the whole PATH: no `node` anywhere on it."""
+        return {"PATH": str(self.bin), "HOME": str(home), "LANG": "C.UTF-8"}
+
+
+@pytest.fixture(scope="session")
+def fresh_venv(wheel, tmp_path_factory) -> FreshVenv:
+    """`pip install jupyterlab-cellpipe jupyterlab` into a new venv, once per session (the tests share it)."""
+    created = FreshVenv(tmp_path_factory.mktemp("fresh") / "venv")
+    venv.EnvBuilder(with_pip=True).create(created.root)
+    subprocess.run(
+        [str(created.bin / "python"), "-m", "pip", "install", "-q", str(wheel), "jupyterlab>=4.6,<5"],
+        check=True,
+        timeout=900,
+    )
+    assert not any((Path(d) / "node").exists() for d in created.env(created.root)["PATH"].split(os.pathsep))
+    return created
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ import http.client
 import json
 import subprocess
 
-from jupyterlab_cellpipe import server_proxy
+from jupyterlab_cellpipe import bundle, server_proxy
 
 from .conftest import UnixHTTPConnection, http_call
 
@@ -20,8 +20,9 @@ def test_proxy_definition_uses_a_private_socket_and_a_fresh_secret():
     assert first["request_headers_override"] == {server_proxy.SECRET_HEADER: secret}
     assert second["environment"][server_proxy.SECRET_ENV] != secret
     command = first["command"]()
+    assert command[0] == bundle.node_executable()
     assert command[1:] == [
-        str(server_proxy.service_script()),
+        bundle.script(),
         "serve",
         "--socket",
         "{unix_socket}",
@@ -47,7 +48,7 @@ def test_service_refuses_requests_without_the_secret(service_on_socket):
 
 def test_service_refuses_to_start_without_a_secret(built_service):
     result = subprocess.run(
-        [server_proxy.node_executable(), str(built_service), "serve", "--port", "0"],
+        [bundle.node_executable(), str(built_service), "serve", "--port", "0"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -15,6 +15,7 @@ export function mockedClient(): jest.Mocked<CellpipeClient> {
   client.runs.mockResolvedValue([]);
   client.stepLog.mockResolvedValue('');
   client.stepOutputs.mockResolvedValue([]);
+  client.cellOutputs.mockImplementation(async runId => ({ runId, cells: [] }));
   client.watch.mockImplementation(() => jest.fn());
   return client;
 }

@@ -27,8 +27,15 @@ class FakeEventSource {
   }
 }
 
-function response(status: number, body: string): Response {
-  return { ok: status < 400, status, statusText: 'status text', text: async () => body } as Response;
+function response(status: number, body: string, headers: Record<string, string> = {}): Response {
+  const lowerCase = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  return {
+    ok: status < 400,
+    status,
+    statusText: 'status text',
+    headers: { get: (name: string) => lowerCase.get(name.toLowerCase()) ?? null },
+    text: async () => body
+  } as unknown as Response;
 }
 
 describe('CellpipeClient', () => {
@@ -79,6 +86,39 @@ describe('CellpipeClient', () => {
     expect(source.closed).toBe(true);
     expect(states.map(s => s.status)).toEqual(['Running']);
     expect(events.map(e => e.type)).toEqual(['step', 'run']);
+  });
+
+  it("passes on a run's cell-outputs events", () => {
+    const events: RunEvent[] = [];
+    client.watch('r1', { state: () => undefined, event: e => events.push(e) });
+    FakeEventSource.opened[0].send('cell-outputs', { type: 'cell-outputs', runId: 'r1', stepId: 'train', cells: [2, 3] });
+    expect(events).toEqual([{ type: 'cell-outputs', runId: 'r1', stepId: 'train', cells: [2, 3] }]);
+  });
+
+  it("reads a run's cell outputs, all of them or one step's", async () => {
+    const reply = { runId: 'r 1', cells: [] };
+    makeRequest.mockResolvedValue(response(200, JSON.stringify(reply)));
+    expect(await client.cellOutputs('r 1')).toEqual(reply);
+    expect(await client.cellOutputs('r 1', 'train & test')).toEqual(reply);
+    expect(makeRequest.mock.calls.map(([url]) => url)).toEqual([
+      'http://lab.test/user/me/cellpipe/api/runs/r%201/cell-outputs',
+      'http://lab.test/user/me/cellpipe/api/runs/r%201/cell-outputs?step=train%20%26%20test'
+    ]);
+  });
+
+  it('fetches the executed notebook under the name the service gives it', async () => {
+    const notebook = '{"nbformat": 4, "cells": []}\n';
+    makeRequest.mockResolvedValue(
+      response(200, notebook, { 'Content-Disposition': `attachment; filename="r_sum_.r1.ipynb"; filename*=UTF-8''r%C3%A9sum%C3%A9.r1.ipynb` })
+    );
+    expect(await client.executedNotebook('r1')).toEqual({ fileName: 'résumé.r1.ipynb', content: notebook });
+    expect(makeRequest.mock.calls[0][0]).toBe('http://lab.test/user/me/cellpipe/api/runs/r1/notebook');
+
+    makeRequest.mockResolvedValue(response(200, notebook));
+    expect((await client.executedNotebook('r1')).fileName).toBe('r1.ipynb');
+
+    makeRequest.mockResolvedValue(response(404, JSON.stringify({ error: 'run r1 kept no copy of its notebook' })));
+    await expect(client.executedNotebook('r1')).rejects.toMatchObject({ status: 404, message: 'run r1 kept no copy of its notebook' });
   });
 
   it('closes the stream at once when it starts on a finished run', () => {

@@ -10,7 +10,9 @@ import {
   type RetryRunBody,
   type StartRunBody
 } from '../core/run/api';
+import type { RunCellOutputsReply } from '../core/run/cellOutputs';
 import type { RunEvent, RunState } from '../core/run/types';
+import { attachmentFileName } from './attachmentFileName';
 
 /** Callbacks of a run's event stream. */
 export interface RunStreamHandlers {
@@ -18,6 +20,15 @@ export interface RunStreamHandlers {
   state(state: RunState): void;
   event(event: RunEvent): void;
 }
+
+/** A file the service offers for download (Content-Disposition: attachment). */
+export interface DownloadedFile {
+  fileName: string;
+  content: string;
+}
+
+/** The RunEvent types a run's event stream carries, each as its own server-sent event type. */
+const RUN_EVENT_TYPES: ReadonlyArray<RunEvent['type']> = ['run', 'step', 'log', 'cell-outputs'];
 
 /** An error from the cellpipe service, with the message the service gave. */
 export class ServiceError extends Error {
@@ -76,6 +87,25 @@ export class CellpipeClient {
     return this.request<OutputSummary[]>(`api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/outputs`);
   }
 
+  /** What the run's cells showed, in notebook order: every step's cells so far, or one step's (its id or name). */
+  cellOutputs(runId: string, step?: string): Promise<RunCellOutputsReply> {
+    const query = step === undefined ? '' : URLExt.objectToQueryString({ step });
+    return this.request<RunCellOutputsReply>(`api/runs/${encodeURIComponent(runId)}/cell-outputs${query}`);
+  }
+
+  /**
+   * The executed notebook of a run (every cell with its outputs from the run, Run All's execution
+   * counts), under the file name the service gives it. Fetched rather than linked so the request
+   * carries Jupyter's token header, and a refusal comes back as a ServiceError to show.
+   */
+  async executedNotebook(runId: string): Promise<DownloadedFile> {
+    const response = await this.send(`api/runs/${encodeURIComponent(runId)}/notebook`);
+    return {
+      fileName: attachmentFileName(response.headers.get('Content-Disposition')) ?? `${runId}.ipynb`,
+      content: await response.text()
+    };
+  }
+
   compile(path: string, target: CompileTarget): Promise<CompileResult> {
     return this.post<CompileResult>('api/compile', { path, target });
   }
@@ -102,7 +132,7 @@ export class CellpipeClient {
         close(); // the server closes too; do not let EventSource reconnect
       }
     });
-    for (const type of ['run', 'step', 'log']) {
+    for (const type of RUN_EVENT_TYPES) {
       source.addEventListener(type, message => {
         const event = JSON.parse((message as MessageEvent).data) as RunEvent;
         handlers.event(event);
@@ -123,31 +153,36 @@ export class CellpipeClient {
   }
 
   private async request<T>(path: string, init: RequestInit = {}, as: 'json' | 'text' = 'json'): Promise<T> {
+    const text = await (await this.send(path, init)).text();
+    if (as === 'text') {
+      return text as T;
+    }
+    try {
+      return (text ? JSON.parse(text) : null) as T;
+    } catch {
+      return null as T;
+    }
+  }
+
+  /** Sends a request; an answer other than 2xx becomes a ServiceError with the service's own message. */
+  private async send(path: string, init: RequestInit = {}): Promise<Response> {
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(this.url(path), init, this.settings);
     } catch (error) {
       throw new ServiceError(`cannot reach the cellpipe service: ${String(error)}`, 0);
     }
+    if (response.ok) {
+      return response;
+    }
     const text = await response.text();
-    let body: unknown = null;
+    let detail: string | undefined;
     try {
-      body = text && as === 'json' ? JSON.parse(text) : null;
+      detail = errorMessage(JSON.parse(text));
     } catch {
-      body = null;
+      // not JSON: the text below
     }
-    if (!response.ok) {
-      let detail = errorMessage(body);
-      if (!detail) {
-        try {
-          detail = errorMessage(JSON.parse(text));
-        } catch {
-          // not JSON: the text below
-        }
-      }
-      throw new ServiceError(detail || text.slice(0, 200) || response.statusText, response.status);
-    }
-    return (as === 'text' ? text : body) as T;
+    throw new ServiceError(detail || text.slice(0, 200) || response.statusText, response.status);
   }
 }
 

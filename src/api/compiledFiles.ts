@@ -1,5 +1,6 @@
 import type { Contents } from '@jupyterlab/services';
 import type { CompileResult } from '../core/run/api';
+import { offerDownload } from './offerDownload';
 
 /** Where compiled files go next to a notebook: one file for Argo/KFP, a folder for step scripts. */
 export function compiledPath(notebookPath: string, result: CompileResult): string {
@@ -36,13 +37,6 @@ export function downloadCompiled(notebookPath: string, result: CompileResult): v
   const files =
     result.target === 'scripts' ? result.files : [{ name: compiledPath(notebookPath, result).split('/').pop()!, content: result.files[0].content }];
   for (const file of files) {
-    const url = URL.createObjectURL(new Blob([file.content], { type: 'text/plain' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = file.name.split('/').pop()!;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    offerDownload(file.name.split('/').pop()!, file.content);
   }
 }

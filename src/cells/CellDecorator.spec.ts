@@ -69,6 +69,14 @@ describe('CellDecorator', () => {
     expect(train.querySelector('.cp-StepStatus')).toBeNull();
   });
 
+  it('puts a banner back above its cell when the cell built its parts around it', async () => {
+    // Under windowing a cell decorated before it is built gets its parts inserted before the banner.
+    node(2).append(banner(2)!);
+    pipeline.analyze();
+    await decorated();
+    expect(node(2).firstElementChild).toBe(banner(2));
+  });
+
   it("shows the watched run's step status, duration and saved outputs on the step's cells", async () => {
     client.stepOutputs.mockResolvedValue([{ name: 'total', type: 'float', serializer: 'pickle', bytes: 2048 }]);
     client.startRun.mockResolvedValue(

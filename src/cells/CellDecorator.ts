@@ -140,6 +140,10 @@ export class CellDecorator {
     let banner = cell.node.querySelector<HTMLElement>(`:scope > .${BANNER}`);
     if (!banner) {
       banner = element('div', BANNER);
+    }
+    // First in the cell, also when the cell built its parts after the banner came (windowing
+    // builds a cell once it nears the viewport: Lumino then inserts them before the banner).
+    if (cell.node.firstElementChild !== banner) {
       cell.node.insertBefore(banner, cell.node.firstChild);
     }
     return banner;

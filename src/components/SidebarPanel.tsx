@@ -12,6 +12,8 @@ export type CompileDelivery = 'download' | 'save';
 export interface SidebarPanelProps {
   model: SidebarModel;
   onCompile: (target: CompileTarget, delivery: CompileDelivery) => void;
+  /** Offers the shown run's executed notebook as a download. */
+  onDownloadNotebook: () => void;
 }
 
 function basename(path: string): string {
@@ -105,7 +107,7 @@ function ClusterPackages({ report, busy, onLoad }: { report: PackagesReport | nu
 }
 
 /** The cellpipe sidebar: the active notebook's pipeline, its runs, and the service it runs on. */
-export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Element {
+export function SidebarPanel({ model, onCompile, onDownloadNotebook }: SidebarPanelProps): JSX.Element {
   const [target, setTarget] = useState<CompileTarget>('argo');
   const pipeline = model.pipeline;
   const health = <HealthLine health={model.health} onCheck={() => void model.checkHealth()} />;
@@ -194,6 +196,14 @@ export function SidebarPanel({ model, onCompile }: SidebarPanelProps): JSX.Eleme
               {run.runId}
             </span>
             {run.message && <div className="cp-Muted">{run.message}</div>}
+            <button
+              className="jp-mod-styled cp-DownloadNotebookButton"
+              disabled={!!model.busy}
+              onClick={onDownloadNotebook}
+              title="The notebook with every cell's outputs from this run, numbered as Run All numbers them"
+            >
+              Download executed notebook
+            </button>
           </div>
         )}
         <DagView steps={analysis?.steps ?? []} run={run} selected={model.selectedStep} onSelect={selectByName} />

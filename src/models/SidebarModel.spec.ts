@@ -236,6 +236,17 @@ describe('SidebarModel', () => {
       expect(model.log).toBe('epoch 1\nepoch 2\n');
     });
 
+    it('fetches the executed notebook of the run it shows, and says why when it cannot', async () => {
+      expect(await model.executedNotebook()).toBeNull(); // no run shown yet
+      await model.compileAndRun();
+      client.executedNotebook.mockResolvedValue({ fileName: 'pipeline.r1.ipynb', content: '{}' });
+      expect(await model.executedNotebook()).toEqual({ fileName: 'pipeline.r1.ipynb', content: '{}' });
+      expect(client.executedNotebook).toHaveBeenCalledWith('r1');
+      client.executedNotebook.mockRejectedValue(new Error('run r1 kept no copy of its notebook'));
+      expect(await model.executedNotebook()).toBeNull();
+      expect(model.error).toBe('run r1 kept no copy of its notebook');
+    });
+
     it('cancels the run it shows', async () => {
       await model.compileAndRun();
       client.cancel.mockResolvedValue({ ...pending, status: 'Cancelled' });

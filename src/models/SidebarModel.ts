@@ -1,6 +1,6 @@
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
-import type { CellpipeClient } from '../api/client';
+import type { CellpipeClient, DownloadedFile } from '../api/client';
 import {
   BACKEND_NAMES,
   isFinished,
@@ -17,6 +17,12 @@ import { NotebookPipeline } from './NotebookPipeline';
 import { hasSavedOutputs } from './stepStatus';
 import { typeParameterTexts } from './parameterTexts';
 
+/** A watched run's cells have new outputs (the `cell-outputs` RunEvent), for the notebook at `path`. */
+export interface CellOutputsArrival {
+  path: string;
+  event: Extract<RunEvent, { type: 'cell-outputs' }>;
+}
+
 export type ServiceHealth = { state: 'checking' } | { state: 'healthy'; report: HealthReport } | { state: 'unreachable'; message: string };
 
 export const DEFAULT_SETTINGS: CellpipeSettings = {
@@ -26,7 +32,8 @@ export const DEFAULT_SETTINGS: CellpipeSettings = {
   namespace: '',
   image: 'python:3.11-slim',
   storageClass: '',
-  kfpHost: ''
+  kfpHost: '',
+  showRunOutputs: true
 };
 
 /** What the sidebar's pipeline settings edit: `metadata.cellpipe` of the notebook. */
@@ -65,6 +72,11 @@ export class SidebarModel {
   /** The watched run of a notebook changed: its path. */
   get runChanged(): ISignal<this, string> {
     return this._runChanged;
+  }
+
+  /** Cells of a watched run have new outputs to fetch (NotebookRunOutputs follows it). */
+  get cellOutputsArrived(): ISignal<this, CellOutputsArrival> {
+    return this._cellOutputsArrived;
   }
 
   get health(): ServiceHealth {
@@ -320,6 +332,12 @@ export class SidebarModel {
     });
   }
 
+  /** The executed notebook of the shown run (its cells' outputs so far), for the caller to offer as a download. */
+  async executedNotebook(): Promise<DownloadedFile | null> {
+    const run = this.run;
+    return run ? this.doing('Preparing the executed notebook…', () => this.client.executedNotebook(run.runId)) : null;
+  }
+
   async cancel(): Promise<void> {
     const run = this.run;
     if (run) {
@@ -433,6 +451,7 @@ export class SidebarModel {
       return;
     }
     if (event.type === 'cell-outputs') {
+      this._cellOutputsArrived.emit({ path, event });
       return;
     }
     this.setRun(path, { ...run, status: event.status, message: event.message });
@@ -520,4 +539,5 @@ export class SidebarModel {
   private readonly packageReports = new Map<string, PackagesReport>();
   private readonly _changed = new Signal<this, void>(this);
   private readonly _runChanged = new Signal<this, string>(this);
+  private readonly _cellOutputsArrived = new Signal<this, CellOutputsArrival>(this);
 }

@@ -10,7 +10,8 @@ import { SIDEBAR_ID } from '../tokens';
 export class CellpipeSidebar extends ReactWidget {
   constructor(
     private readonly model: SidebarModel,
-    private readonly onCompile: (target: CompileTarget, delivery: CompileDelivery) => void
+    private readonly onCompile: (target: CompileTarget, delivery: CompileDelivery) => void,
+    private readonly onDownloadNotebook: () => void
   ) {
     super();
     this.id = SIDEBAR_ID;
@@ -20,6 +21,10 @@ export class CellpipeSidebar extends ReactWidget {
   }
 
   render(): JSX.Element {
-    return <UseSignal signal={this.model.changed}>{() => <SidebarPanel model={this.model} onCompile={this.onCompile} />}</UseSignal>;
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => <SidebarPanel model={this.model} onCompile={this.onCompile} onDownloadNotebook={this.onDownloadNotebook} />}
+      </UseSignal>
+    );
   }
 }

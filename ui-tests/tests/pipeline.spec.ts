@@ -1,28 +1,9 @@
 import * as path from 'path';
 import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
-
-const NOTEBOOKS = path.resolve(__dirname, '..', 'notebooks');
-const SCREENSHOTS = path.resolve(__dirname, '..', 'screenshots');
-/** Local runs start Python processes: give them time on a busy machine (no fixed sleeps anywhere). */
-const RUN_TIMEOUT = 60000;
+import { cell, openWithSidebar, RUN_TIMEOUT, SCREENSHOTS } from './notebookPage';
 
 test.describe.configure({ mode: 'serial' });
-
-async function openWithSidebar(page: IJupyterLabPageFixture, tmpPath: string, name: string): Promise<Locator> {
-  await page.contents.uploadFile(path.join(NOTEBOOKS, name), `${tmpPath}/${name}`);
-  await page.notebook.openByPath(`${tmpPath}/${name}`);
-  await page.notebook.activate(name);
-  await page.locator('.jp-SideBar.jp-mod-left [data-id="cellpipe-sidebar"]').click();
-  const sidebar = page.locator('#cellpipe-sidebar');
-  await expect(sidebar.locator('.cp-SidebarPanel-notebook')).toHaveText(name);
-  await expect(sidebar.locator('.cp-Health-healthy')).toBeVisible({ timeout: 60000 });
-  return sidebar;
-}
-
-function cell(page: IJupyterLabPageFixture, index: number): Locator {
-  return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell').nth(index);
-}
 
 /** Tags a cell with the cell toolbar, as a user does: select the cell, pick a role, name the step. */
 async function tagCell(page: IJupyterLabPageFixture, index: number, role: string, name?: string): Promise<void> {

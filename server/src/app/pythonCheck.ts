@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { stepEnvironment } from '../stepEnvironment';
 import { CellpipeError } from '../errors';
 
@@ -26,10 +26,45 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
+/** Whether an interpreter's path is in a virtual environment: `pyvenv.cfg` beside it or one folder up, where Python looks. */
+function inVirtualEnvironment(path: string): boolean {
+  return existsSync(join(dirname(path), 'pyvenv.cfg')) || existsSync(join(dirname(dirname(path)), 'pyvenv.cfg'));
+}
+
+/** A path with its folders' links, `..` and `//` resolved, its own name kept. */
+function realFolder(path: string): string {
+  return join(realpathSync(dirname(path)), basename(path));
+}
+
+/**
+ * An interpreter's symbolic links followed one at a time, except out of a virtual environment:
+ * Python finds its venv from the path it was started by, so `.venv/bin/python` (a link to the
+ * base interpreter) is another Python than its target, and stays as it is. Links inside the
+ * venv's folder (`python` → `python3`) are still followed.
+ */
+function followInterpreterLinks(path: string): string {
+  let current = realFolder(path);
+  for (let hop = 0; hop < 40; hop++) {
+    let target: string;
+    try {
+      target = readlinkSync(current);
+    } catch {
+      return current; // not a link
+    }
+    const next = realFolder(resolve(dirname(current), target));
+    if (dirname(next) !== dirname(current) && inVirtualEnvironment(current)) {
+      return current;
+    }
+    current = next;
+  }
+  return realpathSync(current); // a long chain: let the system say where it ends (or that it loops)
+}
+
 /**
  * The one spelling of an interpreter: a bare name (`python3`) looked up on PATH, a relative path
- * taken from `cwd`, then every symbolic link, `..` and `//` resolved. Thirty spellings of one
- * Python are one Python. Undefined when there is no executable file there.
+ * taken from `cwd`, then its symbolic links, `..` and `//` resolved (not the link of a virtual
+ * environment to its base interpreter). Thirty spellings of one Python are one Python. Undefined
+ * when there is no executable file there.
  */
 export function canonicalPython(python: string, cwd = process.cwd(), path = process.env.PATH ?? ''): string | undefined {
   const candidates = python.includes('/')
@@ -43,7 +78,7 @@ export function canonicalPython(python: string, cwd = process.cwd(), path = proc
     return undefined;
   }
   try {
-    return realpathSync(found);
+    return followInterpreterLinks(found);
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseNotebook, planNotebook, type Notebook, type NotebookCell } from '../../../src/core/notebook';
 import type { CellOutputRecord, RunCellOutputs, RunCellOutputsReply } from '../../../src/core/run/cellOutputs';
@@ -14,8 +15,28 @@ import { CellpipeError } from '../errors';
  * sidebar turn it into the executed notebook.
  */
 
+interface RunNotebook {
+  json: Record<string, unknown>;
+  notebook: Notebook;
+  cells: NotebookCell[];
+}
+
+/**
+ * Notebooks of runs already parsed, by their file (the copy is written once, when the run starts):
+ * a running notebook's cells are asked for after each of its cells, and parsing a large notebook
+ * again each time was most of the service's reply time. The most recent few are kept.
+ */
+const parsedNotebooks = new Map<string, { mtimeMs: number; parsed: RunNotebook }>();
+const PARSED_NOTEBOOKS_KEPT = 16;
+
 /** The notebook as the run read it, parsed; an earlier version's run, which kept no copy, is refused in words. */
-function runNotebook(store: RunStore, state: RunState): { json: Record<string, unknown>; notebook: Notebook; cells: NotebookCell[] } {
+function runNotebook(store: RunStore, state: RunState): RunNotebook {
+  const path = store.notebookPath(state.runId);
+  const mtimeMs = existsSync(path) ? statSync(path).mtimeMs : -1;
+  const known = parsedNotebooks.get(path);
+  if (known && known.mtimeMs === mtimeMs) {
+    return known.parsed;
+  }
   const text = store.readNotebook(state.runId);
   const parsed = text === undefined ? undefined : parseNotebook(text);
   if (!parsed?.notebook) {
@@ -24,7 +45,13 @@ function runNotebook(store: RunStore, state: RunState): { json: Record<string, u
       `run ${state.runId} kept no copy of its notebook (it was started by an earlier version of cellpipe): run the notebook again to see its outputs`
     );
   }
-  return { json: JSON.parse(text!) as Record<string, unknown>, notebook: parsed.notebook, cells: parsed.notebook.cells };
+  const result = { json: JSON.parse(text!) as Record<string, unknown>, notebook: parsed.notebook, cells: parsed.notebook.cells };
+  parsedNotebooks.delete(path);
+  parsedNotebooks.set(path, { mtimeMs, parsed: result });
+  if (parsedNotebooks.size > PARSED_NOTEBOOKS_KEPT) {
+    parsedNotebooks.delete(parsedNotebooks.keys().next().value!);
+  }
+  return result;
 }
 
 /** Each executed cell's record, by cell index, from the steps of the run (or the one step asked for). */

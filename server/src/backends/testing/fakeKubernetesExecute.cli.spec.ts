@@ -86,7 +86,7 @@ async function outputDifferences(notebook: string, runId: string, reference: Ref
   const executed = JSON.parse(printed.stdout) as { cells: Array<Record<string, unknown>> };
   const metrics = metricsCells(notebook);
   const cells = executed.cells.map((_, index) => index).filter(index => !metrics.has(index));
-  expect(executed.cells.some(cell => (cell.outputs as unknown[]).length > 0)).toBe(true);
+  expect(executed.cells.some(cell => ((cell.outputs as unknown[] | undefined)?.length ?? 0) > 0)).toBe(true);
   return compareCellOutputs(reference.notebook, executed, cells).map(d => `cell ${d.cell}: ${d.what}`);
 }
 
@@ -127,7 +127,7 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
     ['a stdlib-only notebook (parameter, imports prelude, three steps)', 'stdlib.ipynb', ['SCALE=3']],
     ['examples/train_pipeline.ipynb', 'train_pipeline.ipynb', ['epochs=60', 'learning_rate=0.1']]
   ])(
-    '%s succeeds and each step prints what Run All prints',
+    '%s succeeds, each step prints and each cell shows what Run All does',
     async (_what, name, params) => {
       const notebook = join(dir, name);
       if (name === 'stdlib.ipynb') {
@@ -233,7 +233,7 @@ describe('cellpipe run --backend kubernetes on the executing fake', () => {
     'seeded_models.ipynb'
   ];
   test.each(corpus)(
-    '%s: every step prints what Run All prints, on images with Python and pip only',
+    '%s: every step prints, and every cell shows, what Run All does, on images with Python and pip only',
     async name => {
       const notebook = join(dir, name);
       copyFileSync(join(repoRoot, 'src', 'core', '__fixtures__', 'notebooks', name), notebook);

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { canonicalPython } from '../../app/pythonCheck';
 import { createService } from '../app';
 import { argoScenario } from '../../backends/testing/argoScenario';
 import { FakeKubernetes } from '../../backends/testing/fakeKubernetes';
@@ -147,7 +147,8 @@ describe('service routes', () => {
     const reply = await post('/api/packages', { path: 'sub/pipe.ipynb', python: 'python3' });
     expect(reply.statusCode).toBe(200);
     const report = reply.json<PackagesReport>();
-    expect(report.python).toBe(realpathSync(spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim())); // one spelling per interpreter
+    // One spelling per interpreter: PATH's python3 with its links followed, but not out of its venv.
+    expect(report.python).toBe(canonicalPython('python3'));
     expect(report.steps.map(s => [s.name, Array.isArray(s.packages)])).toEqual([
       ['make', true],
       ['total', true]

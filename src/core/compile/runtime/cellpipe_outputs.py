@@ -216,15 +216,20 @@ class _StepOutputs:
                 }
             )
 
-    def error(self, error):
+    def error(self, error, cell_files):
+        """The error output of an exception, its traceback from the first frame of the notebook's
+        code on (a kernel shows no frame of its own either)."""
         import traceback
 
+        tb = error.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename not in cell_files:
+            tb = tb.tb_next
         self.add(
             {
                 "output_type": "error",
                 "ename": type(error).__name__,
                 "evalue": str(error),
-                "traceback": traceback.format_exception(type(error), error, error.__traceback__),
+                "traceback": traceback.format_exception(type(error), error, tb),
             }
         )
 

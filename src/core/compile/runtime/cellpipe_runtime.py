@@ -1412,7 +1412,7 @@ def _run_plan(step, spec, module, cell_files, outputs):
         except BaseException as e:  # SystemExit included: in a notebook it stops Run All too
             if shown:
                 # The error is the cell's `error` output; its traceback, printed below, is the log's only.
-                outputs.error(e)
+                outputs.error(e, cell_files)
                 outputs.finish_cell("error")
             details = _user_error(e, cell_files)
             # from None: _user_error has already printed the user's exception, without the runtime's frames.
