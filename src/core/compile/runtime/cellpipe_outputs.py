@@ -229,7 +229,8 @@ class _StepOutputs:
                 "output_type": "error",
                 "ename": type(error).__name__,
                 "evalue": str(error),
-                "traceback": traceback.format_exception(type(error), error, tb),
+                # One entry a frame, without its newline: front ends join the entries with one (IPython's form).
+                "traceback": [entry.rstrip("\n") for entry in traceback.format_exception(type(error), error, tb)],
             }
         )
 

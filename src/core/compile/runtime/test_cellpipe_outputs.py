@@ -84,6 +84,7 @@ def test_a_cell_that_raises_has_an_error_output_and_the_traceback_stays_in_the_l
     assert (error["output_type"], error["ename"], error["evalue"]) == ("error", "ZeroDivisionError", "division by zero")
     assert any("1 / 0" in line for line in error["traceback"])
     assert not any("cellpipe_runtime" in line or "_run_plan" in line for line in error["traceback"])
+    assert not any(line.endswith("\n") for line in error["traceback"])  # joined with newlines by front ends
     assert "ZeroDivisionError" in result.stderr  # the log keeps Python's traceback
 
 
