@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CELL_OUTPUTS_FILE, readStepCellOutputs } from '../../../src/core/run/cellOutputs';
 import { readStepResult, STEP_RESULT_FILE } from '../../../src/core/run/stepResult';
 import type { RunState, StepState } from '../../../src/core/run/types';
 import { processAlive } from '../backends/local/stepProcess';
@@ -86,13 +87,15 @@ describe('cellpipe run, faults', () => {
       expect(summary.steps.map(s => s.status)).toEqual(['Failed', 'Skipped']);
       expect(summary.message).toContain("step 'produce' failed: the step's process was killed by SIGKILL");
       const folder = join(store().dataDir(summary.runId), 'produce');
-      expect(readdirSync(folder).filter(f => !f.startsWith('.cellpipe.tmp-'))).toEqual([]); // no big.pkl, no big.json
+      // No big.pkl, no big.json: only what the cells showed so far, a whole document (written by rename too).
+      expect(readdirSync(folder).filter(f => !f.startsWith('.cellpipe.tmp-'))).toEqual([CELL_OUTPUTS_FILE]);
+      expect(readStepCellOutputs(readFileSync(join(folder, CELL_OUTPUTS_FILE), 'utf8'))).toBeDefined();
 
       writeFileSync(join(work, 'go-on'), '');
       const retried = await cli(['retry', summary.runId, '--json'], { home, cwd: work });
       expect(retried.code).toBe(0);
       expect(JSON.parse(retried.stdout).status).toBe('Succeeded');
-      expect(readdirSync(folder).sort()).toEqual(['.step.json', 'big.json', 'big.pkl']);
+      expect(readdirSync(folder).sort()).toEqual([CELL_OUTPUTS_FILE, '.step.json', 'big.json', 'big.pkl']);
       expect((await cli(['logs', summary.runId, 'consume'], { home })).stdout).toBe(`${32 << 20} Slow\n`);
     },
     TIMEOUT
