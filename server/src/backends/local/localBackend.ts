@@ -314,7 +314,10 @@ class LocalRun {
             .map(step => this.startStep(step).catch(error => this.stop(error)))
         );
       }
-      if (this.running.size === 0 && (this.cancelled || readySteps(this.state.steps).length === 0)) {
+      // A step may have ended while the ready ones were starting (a fast failure): its dependants,
+      // now blocked, or the steps a cancel left pending, are settled at the top before the run ends.
+      const unsettled = blockedSteps(this.state.steps).length > 0 || (this.cancelled && this.state.steps.some(s => s.status === 'Pending'));
+      if (this.running.size === 0 && !unsettled && (this.cancelled || readySteps(this.state.steps).length === 0)) {
         return;
       }
       if (this.running.size > 0 && !this.changed) {
