@@ -47,6 +47,17 @@ def http_call(conn: http.client.HTTPConnection, method: str, path: str, headers=
     return response.status, payload
 
 
+def mutating_headers(token: str) -> dict[str, str]:
+    """Headers of a POST a JupyterLab page makes through the proxy: Jupyter's token, and the XSRF
+    double submit (the same value as header and cookie) the service checks."""
+    return {
+        "Authorization": f"token {token}",
+        "Content-Type": "application/json",
+        "X-XSRFToken": "same-token",
+        "Cookie": "_xsrf=same-token",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

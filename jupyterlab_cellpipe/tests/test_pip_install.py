@@ -20,7 +20,7 @@ import pytest
 
 from jupyterlab_cellpipe import bundle
 
-from .conftest import REPO, http_call, running_jupyter, wait_for
+from .conftest import REPO, http_call, mutating_headers, running_jupyter, wait_for
 from .test_bundle import node_answering
 
 EXAMPLE = REPO / "examples" / "train_pipeline.ipynb"
@@ -94,12 +94,7 @@ def test_jupyter_server_without_node_serves_a_healthy_service_on_the_wheels_node
 def test_the_example_notebook_runs_through_the_service(venv_jupyter):
     port, token = venv_jupyter["port"], venv_jupyter["token"]
     conn = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # noqa: E731
-    headers = {
-        "Authorization": f"token {token}",
-        "Content-Type": "application/json",
-        "X-XSRFToken": "same-token",
-        "Cookie": "_xsrf=same-token",
-    }
+    headers = mutating_headers(token)
     status, started = http_call(conn(), "POST", "/cellpipe/api/runs", headers, body=json.dumps({"path": EXAMPLE.name}))
     assert status == 201, started
     states = []

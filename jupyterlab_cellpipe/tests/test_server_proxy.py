@@ -8,7 +8,7 @@ import subprocess
 
 from jupyterlab_cellpipe import bundle, server_proxy
 
-from .conftest import UnixHTTPConnection, http_call
+from .conftest import UnixHTTPConnection, http_call, mutating_headers
 
 
 def test_proxy_definition_uses_a_private_socket_and_a_fresh_secret():
@@ -106,12 +106,7 @@ def test_service_resolves_notebooks_under_the_jupyter_root(jupyter_server):
     (root / "sub").mkdir()
     (root / "sub" / "nb.ipynb").write_text(json.dumps(notebook))
     conn = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # noqa: E731
-    headers = {
-        "Authorization": f"token {token}",
-        "Content-Type": "application/json",
-        "X-XSRFToken": "same-token",
-        "Cookie": "_xsrf=same-token",
-    }
+    headers = mutating_headers(token)
     status, body = http_call(
         conn(), "POST", "/cellpipe/api/compile", headers, body=json.dumps({"path": "sub/nb.ipynb"})
     )

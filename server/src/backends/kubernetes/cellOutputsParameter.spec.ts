@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CELL_OUTPUTS_PARAMETER } from '../../../../src/core/compile/runtime/contract';
 import type { StepCellOutputs } from '../../../../src/core/run/cellOutputs';
-import type { RunEvent, RunState } from '../../../../src/core/run/types';
+import type { RunEvent } from '../../../../src/core/run/types';
 import { RunStore } from '../runStore';
 import { argoScenario, type AttemptOutcome, type Scenario } from '../testing/argoScenario';
 import { FakeKubernetes } from '../testing/fakeKubernetes';
-import { demoSteps, demoWorkflow, kubeConfigFrom } from '../testing/fixtures';
+import { demoSteps, demoWorkflow, kubeConfigFrom, storedDemoRun } from '../testing/fixtures';
 import type { ArgoWorkflow } from './argoWorkflow';
 import { KubernetesBackend, refreshKubernetesRun } from './kubernetesBackend';
 
@@ -139,25 +139,7 @@ describe('a stored Argo run read again (a run this process did not follow)', () 
     await fake.start();
     const kubeConfig = kubeConfigFrom(fake.kubeconfig());
     const store = new RunStore(home);
-    const state: RunState = {
-      runId: 'demo-1',
-      backend: 'kubernetes',
-      pipelineName: 'demo',
-      status: 'Pending',
-      createdAt: '2026-01-01T00:00:00Z',
-      parameters: {},
-      metrics: {},
-      steps: demoSteps.map(s => ({ ...s, status: 'Pending', cached: false, attempts: 0 })),
-      kubernetes: { namespace: 'default', workflowName: 'demo-1' }
-    };
-    store.add(state);
-    const workflow = demoWorkflow();
-    workflow.metadata = { name: 'demo-1' };
-    await fetch(`${fake.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer fake-token' },
-      body: JSON.stringify(workflow)
-    });
+    const state = await storedDemoRun(fake, store);
     for (let frame = 0; frame < 5; frame++) {
       fake.advance(); // Pending, Running, load Pending, Running, Succeeded
     }

@@ -5,7 +5,7 @@ import type { RunEvent, RunState } from '../../../../src/core/run/types';
 import { RunStore } from '../runStore';
 import { argoScenario, type AttemptOutcome } from '../testing/argoScenario';
 import { FakeKubernetes, type FakeKubernetesOptions, type LogFollowRecord } from '../testing/fakeKubernetes';
-import { demoSteps, demoWorkflow, kubeConfigFrom } from '../testing/fixtures';
+import { demoSteps, demoWorkflow, kubeConfigFrom, storedDemoRun } from '../testing/fixtures';
 import { cancelKubernetesRun, KubernetesBackend, kubernetesStepLog, refreshKubernetesRun } from './kubernetesBackend';
 
 let home: string;
@@ -339,25 +339,7 @@ describe('stored kubernetes runs (status, logs, cancel)', () => {
     await fake.start();
     const kubeConfig = kubeConfigFrom(fake.kubeconfig());
     const store = new RunStore(home);
-    const state: RunState = {
-      runId: 'demo-1',
-      backend: 'kubernetes',
-      pipelineName: 'demo',
-      status: 'Pending',
-      createdAt: '2026-01-01T00:00:00Z',
-      parameters: {},
-      metrics: {},
-      steps: demoSteps.map(s => ({ ...s, status: 'Pending', cached: false, attempts: 0 })),
-      kubernetes: { namespace: 'default', workflowName: 'demo-1' }
-    };
-    store.add(state);
-    const wf = demoWorkflow();
-    wf.metadata = { name: 'demo-1' };
-    await fetch(`${fake.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer fake-token' },
-      body: JSON.stringify(wf)
-    });
+    const state = await storedDemoRun(fake, store);
     fake.advance(); // Pending
     fake.advance(); // Running, no steps yet
     fake.advance(); // load: pod Pending

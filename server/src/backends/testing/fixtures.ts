@@ -1,7 +1,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { stepOutputs } from '../../../../src/core/compile/argo';
+import type { RunState } from '../../../../src/core/run/types';
 import type { ArgoWorkflow } from '../kubernetes/argoWorkflow';
 import type { RemoteStep } from '../remoteRun';
+import type { RunStore } from '../runStore';
+import type { FakeKubernetes } from './fakeKubernetes';
 
 /** A hand-written compiled Workflow: load -> train -> report, task and template names = step ids. */
 export function demoWorkflow(): ArgoWorkflow {
@@ -64,4 +67,31 @@ export function demoKfpPipeline(): { pipelineSpec: object; platformSpec: object 
     },
     platformSpec: { platforms: { kubernetes: { deploymentSpec: { executors: {} } } } }
   };
+}
+
+/**
+ * A run of the demo Workflow that this process did not start: recorded in `store` as a run would
+ * be (run id and Workflow name `demo-1`, in `default`), and its Workflow created on the fake.
+ */
+export async function storedDemoRun(fake: FakeKubernetes, store: RunStore): Promise<RunState> {
+  const state: RunState = {
+    runId: 'demo-1',
+    backend: 'kubernetes',
+    pipelineName: 'demo',
+    status: 'Pending',
+    createdAt: '2026-01-01T00:00:00Z',
+    parameters: {},
+    metrics: {},
+    steps: demoSteps.map(s => ({ ...s, status: 'Pending', cached: false, attempts: 0 })),
+    kubernetes: { namespace: 'default', workflowName: 'demo-1' }
+  };
+  store.add(state);
+  const workflow = demoWorkflow();
+  workflow.metadata = { name: 'demo-1' };
+  await fetch(`${fake.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer fake-token' },
+    body: JSON.stringify(workflow)
+  });
+  return state;
 }
