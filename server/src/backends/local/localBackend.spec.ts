@@ -221,6 +221,63 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(readFileSync(store.logPath(state.runId, 'show'), 'utf8')).toBe('[0, 1, 2]\n');
   });
 
+  it("announces each cell's outputs while its step runs, and a cached step's when it is restored", async () => {
+    const gate = join(work, 'gate');
+    const code = (tags: string[], source: string): object => ({ cell_type: 'code', metadata: { tags }, source, outputs: [], execution_count: null });
+    const pipeline = pipelineOf({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        code(['imports'], 'import os, time'),
+        code(['step:make'], 'xs = [1, 2]\nprint("made", len(xs))\nxs'),
+        // Runs on once the test has seen cell 1's outputs announced: they came while the step ran.
+        code(['step:make'], `while not os.path.exists(${JSON.stringify(gate)}):\n    time.sleep(0.02)\nlen(xs)`),
+        code(['step:show'], 'print(sum(xs))')
+      ]
+    });
+    const announced = (list: RunEvent[]): [string, number[]][] =>
+      list.flatMap(e => (e.type === 'cell-outputs' ? [[e.stepId, e.cells] as [string, number[]]] : []));
+    const seen: RunEvent[] = [];
+    const gated = new LocalBackend({
+      store: new RunStore(home),
+      launcher,
+      python: 'python3',
+      workers: 2,
+      onEvent: e => {
+        seen.push(e);
+        if (e.type === 'cell-outputs') {
+          writeFileSync(gate, '');
+        }
+      }
+    });
+    const first = await (await gated.start({ pipeline, parameters: {}, notebookDir: work })).done;
+    expect(first.status).toBe('Succeeded');
+    expect(announced(seen)).toEqual([
+      ['make', [1]],
+      ['make', [2]],
+      ['show', [3]]
+    ]);
+    const store = new RunStore(home);
+    expect(store.readCellOutputs(first.runId, 'make')?.cells.map(c => c.outputs)).toEqual([
+      [
+        { output_type: 'stream', name: 'stdout', text: 'made 2\n' },
+        { output_type: 'execute_result', data: { 'text/plain': '[1, 2]' }, metadata: {}, execution_count: null }
+      ],
+      [{ output_type: 'execute_result', data: { 'text/plain': '2' }, metadata: {}, execution_count: null }]
+    ]);
+    expect(readFileSync(store.logPath(first.runId, 'make'), 'utf8')).toBe('made 2\n'); // values are not printed
+
+    // Run again unchanged: both steps come from the cache, each announced once with all its cells.
+    const second = await (await backend.start({ pipeline, parameters: {}, notebookDir: work })).done;
+    expect(second.steps.map(s => s.status)).toEqual(['Cached', 'Cached']);
+    expect(announced(events)).toEqual([
+      ['make', [1, 2]],
+      ['show', [3]]
+    ]);
+    expect(store.readCellOutputs(second.runId, 'make')).toEqual(store.readCellOutputs(first.runId, 'make'));
+  });
+
   it('refuses a cycle or an unknown dependency before creating a run', async () => {
     await expect(startRun(request([step('a', '', ['b']), step('b', '', ['a'])]))).rejects.toThrow(/cycle/);
     await expect(startRun(request([step('a', '', ['zzz'])]))).rejects.toThrow(/unknown step 'zzz'/);

@@ -26,9 +26,11 @@
 # with the inline backend's settings.
 #
 # Caps (a note in the cell says what was cut): one stream output keeps its first _TEXT_CAP
-# characters, a MIME type's data over _DATA_CAP characters is left out; the whole document stays
-# under CELLPIPE_OUTPUTS_LIMIT bytes when set (pods: so it travels back in the step's result),
-# the largest outputs being replaced by notes.
+# characters (1 MiB; the log has all of them), a MIME type's data over _DATA_CAP characters (8 MiB)
+# is left out; the whole document stays under CELLPIPE_OUTPUTS_LIMIT bytes (pods: 64 KiB at most, so
+# it travels back in the step's result), else _DOCUMENT_CAP (32 MiB: the service sends it to the
+# browser), the largest outputs being replaced by notes. Data that JSON cannot hold as such is
+# written as a kernel sends it: bytes in base64, NaN and infinities as their repr.
 
 import ast as _ast  # stdlib; imported with the runtime file, once per launcher on local runs
 import re as _re
@@ -36,6 +38,7 @@ import re as _re
 _OUTPUTS_FILE = ".outputs.json"
 _TEXT_CAP = 1 << 20
 _DATA_CAP = 8 << 20
+_DOCUMENT_CAP = 32 << 20
 _NEEDS_IPYTHON = (
     r"\b(display|IPython|get_ipython|clear_output|update_display|matplotlib|pyplot|plt|seaborn|sns|plotly|"
     r"altair|bokeh|HTML|Markdown|Image)\b|^\s*%"
@@ -69,6 +72,36 @@ class _CapturedStream:
         return getattr(self._stream, name)
 
 
+class _StreamText:
+    """The text of the stream output being written to. Kept as a list of pieces, joined when the
+    cell's record is settled: appending to one string would copy it at every write (quadratic in
+    a loop of prints). Up to _TEXT_CAP characters are kept, the rest counted for the note."""
+
+    __slots__ = ("output", "pieces", "kept", "cut")
+
+    def __init__(self, output):
+        self.output, self.pieces, self.kept, self.cut = output, [], 0, 0
+
+    def append(self, text):
+        room = _TEXT_CAP - self.kept
+        if len(text) <= room:
+            self.pieces.append(text)
+            self.kept += len(text)
+            return
+        if room > 0:
+            self.pieces.append(text[:room])
+            self.kept = _TEXT_CAP
+        self.cut += len(text) - max(room, 0)
+
+    def settle(self):
+        """Writes the text into the output (its note too, when some was cut)."""
+        text = "".join(self.pieces)
+        self.pieces = [text]
+        if self.cut:
+            text += "\n[cellpipe: %d more characters of %s are in the step's log]\n" % (self.cut, self.output["name"])
+        self.output["text"] = text
+
+
 class _StepOutputs:
     """The outputs of one step's cells, and the document they are written to."""
 
@@ -78,13 +111,15 @@ class _StepOutputs:
         self.records = []
         self.current = None  # the running cell's outputs
         self.clear_pending = False
-        self.displays = {}  # display_id -> [output]
+        self.displays = {}  # display_id -> [(cell, output)]
+        self.updated = set()  # earlier cells whose displays the running cell updated
+        self.writing = None  # the _StreamText of the last output, while it is a stream
         self.module = None
         self.shell = None
         self.shell_tried = False
         self.wants_shell = _re.search(_NEEDS_IPYTHON, "\n".join(sources), _re.M) is not None
         limit = _os.environ.get("CELLPIPE_OUTPUTS_LIMIT", "")
-        self.limit = int(limit) if limit.isdigit() else None
+        self.limit = int(limit) if limit.isdigit() else _DOCUMENT_CAP
         self.streams = None
 
     # -- the step ------------------------------------------------------------------------------
@@ -135,6 +170,7 @@ class _StepOutputs:
     def start_cell(self, cell):
         self.current = []
         self.clear_pending = False
+        self.writing = None
         self.record = {
             "cell": cell,
             "status": "ok",
@@ -150,42 +186,55 @@ class _StepOutputs:
             return
         if status == "ok":
             self.flush_figures()
+        self.settle_stream()
         outputs = self.current
         self.current = None
         self.record.update(status=status, finishedAt=_now_iso(), outputs=outputs)
         self.records.append(self.record)
         self.write()
         self.events.emit("cell-outputs", cell=self.record["cell"])
+        # update_display() changed what earlier cells show: they are announced again.
+        for cell in sorted(self.updated - {self.record["cell"]}):
+            self.events.emit("cell-outputs", cell=cell)
+        self.updated.clear()
+
+    def settle_stream(self):
+        if self.writing is not None:
+            self.writing.settle()
+            self.writing = None
 
     def add(self, output):
         if self.current is None:
             return
+        self.settle_stream()
         if self.clear_pending:
             del self.current[:]
             self.clear_pending = False
         self.current.append(output)
 
     def stream(self, name, text):
+        """A write to stdout or stderr: consecutive writes to one stream are one output, as a
+        kernel sends them (text kept as written, \\r and all: the front end renders it)."""
         if self.current is None:
             return
-        last = self.current[-1] if self.current and not self.clear_pending else None
-        if last is not None and last["output_type"] == "stream" and last["name"] == name:
-            if len(last["text"]) < _TEXT_CAP:
-                last["text"] += text
-                _cap_stream(last)
-            return
-        output = {"output_type": "stream", "name": name, "text": text}
-        _cap_stream(output)
-        self.add(output)
+        writing = self.writing
+        if writing is None or writing.output["name"] != name or self.clear_pending:
+            output = {"output_type": "stream", "name": name, "text": ""}
+            self.add(output)
+            writing = self.writing = _StreamText(output)
+        writing.append(text)
 
     def display(self, data, metadata=None, display_id=None, update=False):
         output = {"output_type": "display_data", "data": _capped(_encoded(data)), "metadata": metadata or {}}
         if update:
-            for shown in self.displays.get(display_id, []):
+            for cell, shown in self.displays.get(display_id, []):
                 shown["data"], shown["metadata"] = output["data"], output["metadata"]
+                self.updated.add(cell)
+            return
+        if self.current is None:
             return
         if display_id is not None:
-            self.displays.setdefault(display_id, []).append(output)
+            self.displays.setdefault(display_id, []).append((self.record["cell"], output))
         self.add(output)
 
     def plain_display(self, *objects, **kwargs):
@@ -202,6 +251,7 @@ class _StepOutputs:
         if wait:
             self.clear_pending = True
         else:
+            self.settle_stream()
             del self.current[:]
 
     def result(self, value):
@@ -218,12 +268,10 @@ class _StepOutputs:
 
     def error(self, error, cell_files):
         """The error output of an exception, its traceback from the first frame of the notebook's
-        code on (a kernel shows no frame of its own either)."""
+        code on (a kernel shows no frame of its own either; the log leaves them out too)."""
         import traceback
 
-        tb = error.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename not in cell_files:
-            tb = tb.tb_next
+        tb = _user_traceback(error, cell_files)
         self.add(
             {
                 "output_type": "error",
@@ -235,8 +283,10 @@ class _StepOutputs:
         )
 
     def format(self, value):
-        """A value's MIME bundle and metadata, as IPython's display formatter makes them."""
-        if type(value) in (int, float, bool, str):
+        """A value's MIME bundle and metadata, as IPython's display formatter makes them. A number,
+        bool or str needs no shell: its text is its repr (unless the step's shell, made for other
+        reasons, was told otherwise: %precision, a formatter of the user's)."""
+        if type(value) in (int, float, bool, str) and self.shell is None:
             return {"text/plain": repr(value)}, {}
         shell = self.ipython()
         if shell is not None:
@@ -258,9 +308,15 @@ class _StepOutputs:
 
     def write(self):
         document = {"version": 1, "step": self.step, "cells": self.records}
-        if self.limit is not None:
-            document = _within_limit(document, self.limit)
-        _write_json_file(self.path, document)
+        data = _document_bytes(document)
+        if len(data) > self.limit:
+            data = _document_bytes(_within_limit(document, self.limit))
+
+        def write(tmp):
+            with open(tmp, "wb") as f:
+                f.write(data)
+
+        _atomic_write(self.path, write)
 
 
 def _module_exists(name):
@@ -272,12 +328,25 @@ def _module_exists(name):
         return False
 
 
-def _cap_stream(output):
-    if len(output["text"]) > _TEXT_CAP:
-        cut = len(output["text"]) - _TEXT_CAP
-        output["text"] = output["text"][:_TEXT_CAP] + (
-            "\n[cellpipe: %d more characters of %s are in the step's log]\n" % (cut, output["name"])
-        )
+def _document_bytes(document):
+    """The document as UTF-8 JSON, whatever the outputs hold: what strict JSON cannot (NaN,
+    objects) as a kernel's message packer makes it (jupyter_client's json_clean), a lone surrogate
+    as its JSON escape. Showing a value never fails the step."""
+    try:
+        text = _dumps(document)
+    except ValueError:  # NaN or an infinity
+        text = _dumps(_json_clean(document))
+    return (text + "\n").encode("utf-8", "backslashreplace")
+
+
+def _json_clean(value):
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _json_clean(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_clean(item) for item in value]
+    return value
 
 
 def _encoded(data):
@@ -297,7 +366,7 @@ def _capped(data):
     """A MIME bundle without the types whose data is too large to keep, and a note saying so."""
     kept, cut = {}, []
     for mime, value in data.items():
-        size = len(value) if isinstance(value, (str, bytes)) else len(_json.dumps(value))
+        size = len(value) if isinstance(value, str) else len(_json.dumps(value, default=str))
         if size > _DATA_CAP and mime != "text/plain":
             cut.append("%s (%d KiB)" % (mime, size >> 10))
         else:
@@ -309,8 +378,14 @@ def _capped(data):
 
 
 def _plain_format(value):
-    """display()'s bundle without IPython: the object's own _repr_*_ methods, and its repr."""
+    """display()'s bundle without IPython: the object's own _repr_*_ methods, and its repr; a
+    matplotlib figure as the PNG IPython's formatter would make of it."""
     data = {"text/plain": repr(value)}
+    figure = _sys.modules.get("matplotlib.figure")
+    if figure is not None and isinstance(value, figure.Figure):
+        png = _figure_png(value)
+        if png is not None:
+            data["image/png"] = png
     for mime, method in (
         ("text/html", "_repr_html_"),
         ("text/markdown", "_repr_markdown_"),
@@ -339,29 +414,31 @@ def _plain_format(value):
 
 
 def _within_limit(document, limit):
-    """The document with its largest outputs replaced by notes until its JSON fits in `limit` bytes."""
-    text = _json.dumps(document)
-    if len(text.encode("utf-8")) <= limit:
+    """The document with its largest outputs replaced by notes until its JSON fits in `limit` bytes
+    (the records given are left as they are)."""
+    size = len(_document_bytes(document))
+    if size <= limit:
         return document
-    import copy
-
-    document = copy.deepcopy(document)
-    outputs = [(record, i) for record in document["cells"] for i in range(len(record["outputs"]))]
-    outputs.sort(key=lambda place: -len(_json.dumps(place[0]["outputs"][place[1]])))
-    for record, i in outputs:
-        output = record["outputs"][i]
-        size = len(_json.dumps(output))
+    cells = [dict(record, outputs=list(record["outputs"])) for record in document["cells"]]
+    # An output's JSON is the same text alone as in the document: sizes add up.
+    places = [
+        (len(_document_bytes(output)) - 1, record, i) for record in cells for i, output in enumerate(record["outputs"])
+    ]
+    places.sort(key=lambda place: -place[0])
+    for output_size, record, i in places:
         # The document on the volume is this one too: only a stream's text is kept elsewhere.
-        where = "; its text is in the step's log" if output.get("output_type") == "stream" else ""
-        record["outputs"][i] = {
+        where = "; its text is in the step's log" if record["outputs"][i].get("output_type") == "stream" else ""
+        note = {
             "output_type": "stream",
             "name": "stderr",
-            "text": "[cellpipe: an output of %d KiB is left out: a step's outputs may bring back %d KiB "
-            "from a cluster (CELLPIPE_OUTPUTS_LIMIT)%s]\n" % (size >> 10, limit >> 10, where),
+            "text": "[cellpipe: an output of %d KiB is left out: a step keeps %d KiB of outputs "
+            "(CELLPIPE_OUTPUTS_LIMIT)%s]\n" % (output_size >> 10, limit >> 10, where),
         }
-        if len(_json.dumps(document).encode("utf-8")) <= limit:
+        record["outputs"][i] = note
+        size += len(_document_bytes(note)) - 1 - output_size
+        if size <= limit:
             break
-    return document
+    return dict(document, cells=cells)
 
 
 _publisher = None

@@ -481,6 +481,9 @@ def _ipython_shell(module):
 
         config = Config()
         config.HistoryManager.enabled = False
+        # What the shell prints itself (a formatter's exception, a magic's) goes to the log too:
+        # plain text, no terminal colours.
+        config.InteractiveShell.colors = "NoColor"
         shell = InteractiveShell.instance(config=config, user_module=module, user_ns=module.__dict__)
         # A step has no GUI event loop to integrate with: `%matplotlib inline` (which asks for
         # none) and `%gui` do what a kernel without a display does, nothing, instead of the base
@@ -530,17 +533,25 @@ def _compile_cell(entry, magics, module):
     return compile(_cell_code(entry, magics, module), entry["filename"], "exec", dont_inherit=True)
 
 
+def _user_traceback(error, cell_files):
+    """The exception's traceback from its first frame in a cell on (None for a cell's SyntaxError,
+    which Python shows by its own line and caret): what Python would show without the runtime."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename not in cell_files:
+        tb = tb.tb_next
+    if isinstance(error, SyntaxError) and error.filename in cell_files:
+        return None
+    return tb
+
+
 def _user_error(error, cell_files):
     """Prints a user exception like Python does, minus the runtime's frames; returns its details."""
     import traceback
 
-    tb = error.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename not in cell_files:
-        tb = tb.tb_next
+    tb = _user_traceback(error, cell_files)
     frames = []
     if isinstance(error, SyntaxError) and error.filename in cell_files:
         frames.append({"file": error.filename, "line": error.lineno, "function": "<module>"})
-        tb = None
     entry = tb
     while entry is not None:
         code = entry.tb_frame.f_code

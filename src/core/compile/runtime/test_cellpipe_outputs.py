@@ -10,6 +10,8 @@ import pytest
 from test_cellpipe_runtime import Runner, has_module, make_spec
 
 HAS_MATPLOTLIB = has_module("matplotlib")
+HAS_IPYTHON = has_module("IPython")
+HAS_KERNEL = has_module("nbclient") and has_module("ipykernel")
 
 
 @pytest.fixture
@@ -111,9 +113,17 @@ def test_a_step_run_again_starts_with_an_empty_document(runner, tmp_path):
 def test_long_streams_are_cut_with_a_note_and_the_document_fits_its_limit(runner):
     result = runner.ok(make_spec("s", [cell('print("x" * (3 << 20))', 1)]))
     (stream,) = outputs_of(result)[1]
-    assert len(stream["text"]) < (1 << 20) + 200
-    assert "more characters of stdout are in the step's log" in stream["text"]
+    assert stream["text"] == "x" * (1 << 20) + "\n[cellpipe: %d more characters of stdout are in the step's log]\n" % (
+        (2 << 20) + 1
+    )
     assert len(result.stdout) == (3 << 20) + 1  # the log has all of it
+
+    # Many small writes: the note counts every character left out, past the one that crossed the cap.
+    lines = runner.ok(make_spec("s", [cell("for i in range(200_000):\n    print('%07d' % i)", 1)]))
+    (stream,) = outputs_of(lines)[1]
+    kept, note = stream["text"][: 1 << 20], stream["text"][1 << 20 :]
+    assert kept == "".join("%07d\n" % i for i in range(200_000))[: 1 << 20]
+    assert note == "\n[cellpipe: %d more characters of stdout are in the step's log]\n" % (200_000 * 8 - (1 << 20))
 
     limited = runner.ok(
         make_spec("s", [cell('print("small")', 1), cell('"y" * 100_000', 2)]), env={"CELLPIPE_OUTPUTS_LIMIT": "4096"}
@@ -184,3 +194,106 @@ def test_figures_with_and_without_ipython_are_the_inline_backends(runner):
         sizes[label] = [png_size(o["data"]["image/png"]) for o in (shown[0], shown[2])]
     # The same pixels as a kernel's inline backend (corpus.spec.ts checks them against a real kernel).
     assert sizes["plain"] == sizes["ipython"]
+
+
+def test_an_error_output_shows_the_cells_frames_only(runner):
+    result = runner.run(make_spec("s", [cell("def f():\n    return 1 / 0\n\nf()", 1), cell("x = (1,", 2)]))
+    (error,) = outputs_of(result)[1]
+    # Front ends join the lines with newlines; the runtime's own frames are not the user's business.
+    assert error["traceback"] == [
+        "Traceback (most recent call last):",
+        '  File "<cell 1: step s>", line 4, in <module>\n    f()',
+        '  File "<cell 1: step s>", line 2, in f\n    return 1 / 0\n           ~~^~~',
+        "ZeroDivisionError: division by zero",
+    ]
+    assert result.stderr == "\n".join(error["traceback"]) + "\n"  # what the log shows, as Python prints it
+
+    syntax = runner.run(make_spec("s", [cell("x = (1,", 1)]))
+    (error,) = outputs_of(syntax)[1]
+    assert (error["ename"], error["traceback"][-1]) == ("SyntaxError", "SyntaxError: '(' was never closed")
+    assert not any("cellpipe" in line or "step" in line.split('"')[0] for line in error["traceback"])
+
+
+@pytest.mark.skipif(not HAS_IPYTHON, reason="IPython is not installed")
+def test_an_update_to_an_earlier_cells_display_announces_that_cell_again(runner):
+    result = runner.ok(
+        make_spec("s", [cell("shown = display('first', display_id=True)", 1), cell("shown.update('second')", 2)])
+    )
+    assert outputs_of(result) == {
+        1: [{"output_type": "display_data", "data": {"text/plain": "'second'"}, "metadata": {}}],
+        2: [],
+    }
+    assert [e["cell"] for e in result.events if e["event"] == "cell-outputs"] == [1, 2, 1]
+
+
+ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+
+
+@pytest.mark.skipif(not HAS_IPYTHON, reason="IPython is not installed")
+def test_data_json_cannot_hold_is_written_as_a_kernel_sends_it(runner):
+    source = (
+        "from IPython.display import JSON, Image\n"
+        "import base64\n"
+        "png = base64.b64decode(" + repr(ONE_PIXEL_PNG) + ")\n"
+        "display(JSON({'ratio': float('nan')}))\n"
+        "print('\\udcff' == chr(0xDCFF))\n"
+        "display({'text/html': '<b>\\udcff</b>'}, raw=True)\n"
+        "Image(png)"
+    )
+    result = runner.ok(make_spec("s", [cell(source, 1)]))
+    json_out, printed, html, image = outputs_of(result)[1]
+    assert json_out["data"]["application/json"] == {"ratio": "nan"}  # jupyter_client's json_clean
+    assert printed["text"] == "True\n"
+    assert html["data"]["text/html"] == "<b>%s</b>" % chr(0xDCFF)  # a lone surrogate, written as its JSON escape
+    assert image["output_type"] == "execute_result" and png_size(image["data"]["image/png"]) == (1, 1)
+
+
+@pytest.mark.skipif(not HAS_IPYTHON, reason="IPython is not installed")
+def test_numbers_are_formatted_by_the_steps_shell_once_it_has_one(runner):
+    # Without a shell a float's text is its repr; a shell made for the step (here by a magic)
+    # formats it, as a kernel's would after %precision. A magic cell shows its last value too.
+    plan = [cell("%precision 3\n1 / 3", 1), cell("import math\nmath.pi", 2)]
+    shown = outputs_of(runner.ok(make_spec("s", plan, magics="ipython")))
+    assert [outputs[0]["data"] for outputs in shown.values()] == [{"text/plain": "0.333"}, {"text/plain": "3.142"}]
+
+
+FIGURE_CELLS = [
+    # shown by plt.show() in the middle of a cell, then one left open at its end (with an explicit
+    # dpi and a title wider than the axes: the tight box grows)
+    "import matplotlib.pyplot as plt\n"
+    "plt.plot([1, 3, 2])\n"
+    "plt.show()\n"
+    "print('after')\n"
+    "fig, ax = plt.subplots(figsize=(3, 2), dpi=150)\n"
+    "ax.bar([1, 2], [2, 1])\n"
+    "fig.suptitle('a title wider than the axes, on both of their sides')\n"
+    "None",
+    # a figure as the cell's value (execute_result) that is also still open (display_data)
+    "fig = plt.figure(figsize=(5, 1.5))\nfig.add_subplot(121).plot([0, 1])\nfig.add_subplot(122).set_xlabel('x')\nfig",
+]
+
+
+def shown_figures(outputs):
+    """(output type, PNG pixel size, text/plain) of each output, in order; streams by their text."""
+    pixels = [png_size(o["data"]["image/png"]) if "image/png" in o.get("data", {}) else None for o in outputs]
+    return [(o["output_type"], size, o.get("text")) for o, size in zip(outputs, pixels)]
+
+
+@pytest.mark.skipif(not (HAS_MATPLOTLIB and HAS_KERNEL), reason="needs matplotlib, nbclient and ipykernel")
+def test_figures_have_the_pixels_of_a_kernels_inline_backend(runner):
+    """The oracle is a real kernel: the same cells run by nbclient in an ipykernel of this Python."""
+    import nbclient
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in FIGURE_CELLS])
+    nbclient.NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    kernel = [shown_figures(c.outputs) for c in notebook.cells]
+    # The kernel showed: a figure, the print, a figure; then the value and the open figure.
+    assert [[kind for kind, _, _ in outputs] for outputs in kernel] == [
+        ["display_data", "stream", "display_data"],
+        ["execute_result", "display_data"],
+    ]
+    plan = [cell(source, i) for i, source in enumerate(FIGURE_CELLS)]
+    for block in ((), ("IPython", "matplotlib_inline")):
+        shown = outputs_of(runner.ok(make_spec("s", plan), block=block))
+        assert [shown_figures(shown[i]) for i in range(len(FIGURE_CELLS))] == kernel, block
