@@ -97,7 +97,7 @@ describe('cell outputs of an Argo run on the executing fake', () => {
     expect(note).toEqual({
       output_type: 'stream',
       name: 'stderr',
-      text: "[cellpipe: an output of 200 KiB is left out: a step's outputs may bring back 64 KiB from a cluster (CELLPIPE_OUTPUTS_LIMIT); its text is in the step's log]\n"
+      text: "[cellpipe: an output of 200 KiB is left out: a step keeps 64 KiB of outputs (CELLPIPE_OUTPUTS_LIMIT); its text is in the step's log]\n"
     });
     expect(value).toMatchObject({ output_type: 'execute_result', data: { 'text/plain': "'total 6'" } });
     // ... while the step's log has every byte it printed.
