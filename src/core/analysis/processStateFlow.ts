@@ -41,6 +41,8 @@ interface Replay {
   ref: StateSiteRef;
   site: StateSite;
   family: StateFamily;
+  /** The step whose statement it is. */
+  from: string;
   /** Steps that replay it. */
   steps: string[];
 }
@@ -105,6 +107,11 @@ export class ProcessStateFlow {
         replay.steps.push(step.name);
         state.analysis.replayed.push(replay.ref);
         replay.site.statement!.uses.forEach(name => this.need(state, name, start));
+        if (replay.family === 'process') {
+          // Process-wide state may rest on what its step did to the machine (`os.chdir("out")`
+          // after `os.makedirs("out")`): the replaying step runs after it, as under Run All.
+          state.dependsOn.add(replay.from);
+        }
       }
     }
     const seeds = this.ownSeeds(state);
@@ -233,7 +240,7 @@ export class ProcessStateFlow {
           return;
         }
         if (site.statement) {
-          this.replays.push({ ref: { cell, index }, site, family: effect.family, steps: [] });
+          this.replays.push({ ref: { cell, index }, site, family: effect.family, from: state.step.name, steps: [] });
         } else if (later) {
           this.report(
             'warning',
