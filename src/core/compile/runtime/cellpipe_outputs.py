@@ -119,7 +119,13 @@ class _StepOutputs:
         self.shell_tried = False
         self.wants_shell = _re.search(_NEEDS_IPYTHON, "\n".join(sources), _re.M) is not None
         limit = _os.environ.get("CELLPIPE_OUTPUTS_LIMIT", "")
-        self.limit = int(limit) if limit.isdigit() else _DOCUMENT_CAP
+        # What the note of an output left out says: the limit, and the variable when a pod's set it.
+        if limit.isdigit():
+            self.limit = int(limit)
+            self.limit_reason = "a step keeps %d KiB of outputs (CELLPIPE_OUTPUTS_LIMIT)" % (self.limit >> 10)
+        else:
+            self.limit = _DOCUMENT_CAP
+            self.limit_reason = "a step keeps %d MiB of outputs" % (self.limit >> 20)
         self.streams = None
 
     # -- the step ------------------------------------------------------------------------------
@@ -310,7 +316,7 @@ class _StepOutputs:
         document = {"version": 1, "step": self.step, "cells": self.records}
         data = _document_bytes(document)
         if len(data) > self.limit:
-            data = _document_bytes(_within_limit(document, self.limit))
+            data = _document_bytes(_within_limit(document, self.limit, self.limit_reason))
 
         def write(tmp):
             with open(tmp, "wb") as f:
@@ -413,9 +419,9 @@ def _plain_format(value):
     return data
 
 
-def _within_limit(document, limit):
-    """The document with its largest outputs replaced by notes until its JSON fits in `limit` bytes
-    (the records given are left as they are)."""
+def _within_limit(document, limit, reason):
+    """The document with its largest outputs replaced by notes (saying `reason`) until its JSON fits
+    in `limit` bytes (the records given are left as they are)."""
     size = len(_document_bytes(document))
     if size <= limit:
         return document
@@ -431,8 +437,7 @@ def _within_limit(document, limit):
         note = {
             "output_type": "stream",
             "name": "stderr",
-            "text": "[cellpipe: an output of %d KiB is left out: a step keeps %d KiB of outputs "
-            "(CELLPIPE_OUTPUTS_LIMIT)%s]\n" % (output_size >> 10, limit >> 10, where),
+            "text": "[cellpipe: an output of %d KiB is left out: %s%s]\n" % (output_size >> 10, reason, where),
         }
         record["outputs"][i] = note
         size += len(_document_bytes(note)) - 1 - output_size
