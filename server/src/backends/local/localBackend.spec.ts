@@ -201,18 +201,14 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
   });
 
   it("compiles a pipeline, writes the run's runtime file before its steps start, and the step scripts run it", async () => {
-    const code = (tags: string[], source: string): object => ({ cell_type: 'code', metadata: { tags }, source, outputs: [], execution_count: null });
-    const pipeline = pipelineOf({
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: {},
-      cells: [
+    const pipeline = pipelineOf(
+      notebookOf([
         code(['imports'], 'import json'),
         code(['pipeline-parameters'], 'n = 2'),
         code(['step:make'], 'xs = list(range(n))'),
         code(['step:show'], 'print(json.dumps(xs))')
-      ]
-    });
+      ])
+    );
     const state = await (await backend.start({ pipeline, parameters: { n: 3 }, notebookDir: work })).done;
     expect(state.status).toBe('Succeeded');
     const store = new RunStore(home);
@@ -223,19 +219,15 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
 
   it("announces each cell's outputs while its step runs, and a cached step's when it is restored", async () => {
     const gate = join(work, 'gate');
-    const code = (tags: string[], source: string): object => ({ cell_type: 'code', metadata: { tags }, source, outputs: [], execution_count: null });
-    const pipeline = pipelineOf({
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: {},
-      cells: [
+    const pipeline = pipelineOf(
+      notebookOf([
         code(['imports'], 'import os, time'),
         code(['step:make'], 'xs = [1, 2]\nprint("made", len(xs))\nxs'),
         // Runs on once the test has seen cell 1's outputs announced: they came while the step ran.
         code(['step:make'], `while not os.path.exists(${JSON.stringify(gate)}):\n    time.sleep(0.02)\nlen(xs)`),
         code(['step:show'], 'print(sum(xs))')
-      ]
-    });
+      ])
+    );
     const announced = (list: RunEvent[]): [string, number[]][] =>
       list.flatMap(e => (e.type === 'cell-outputs' ? [[e.stepId, e.cells] as [string, number[]]] : []));
     const seen: RunEvent[] = [];
@@ -339,6 +331,16 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect((await other.done).status).toBe('Succeeded');
     expect(store.load(other.runId).status).toBe('Succeeded');
   });
+
+  /** A code cell of a test notebook. */
+  function code(tags: string[], source: string): object {
+    return { cell_type: 'code', metadata: { tags }, source, outputs: [], execution_count: null };
+  }
+
+  /** An nbformat 4.5 notebook of these cells. */
+  function notebookOf(cells: object[]): object {
+    return { nbformat: 4, nbformat_minor: 5, metadata: {}, cells };
+  }
 
   describe('a recorded pid that another process has by now', () => {
     let unrelated: ChildProcess;
