@@ -33,7 +33,7 @@ module.exports = {
       setupFiles: ['<rootDir>/src/__fixtures__/jsdomShims.ts'],
       transform: {
         '^.+\\.tsx?$': tsJest,
-        '^.+\\.(py|svg)$': '<rootDir>/scripts/jest-text-transform.js',
+        '^.+\\.(py|svg|ipynb)$': '<rootDir>/scripts/jest-text-transform.js',
         '/node_modules/.+\\.m?js$': esmToCommonJs
       },
       transformIgnorePatterns: [`/node_modules/(?!(${jupyterLabEsmPackages.join('|')})/)`]
