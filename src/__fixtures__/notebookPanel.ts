@@ -19,6 +19,8 @@ export interface NotebookPanelFixture {
   save: jest.Mock<Promise<void>, []>;
   /** Closes the panel: disposes the notebook and emits `disposed`, as JupyterLab does. */
   close(): void;
+  /** Renames the notebook: the context's path changes and its `pathChanged` fires, as JupyterLab does. */
+  rename(path: string): void;
 }
 
 /** What cellpipe's plugins use of a NotebookPanel. */
@@ -28,7 +30,7 @@ class NotebookPanelStandIn {
 
   constructor(
     readonly content: Notebook,
-    readonly context: { path: string; save: () => Promise<void>; isReady: boolean; ready: Promise<void> }
+    readonly context: { path: string; save: () => Promise<void>; isReady: boolean; ready: Promise<void>; pathChanged: Signal<unknown, string> }
   ) {}
 }
 
@@ -47,7 +49,8 @@ export function notebookPanel(cells: CellSpec[], path = 'work/pipeline.ipynb', m
   notebook.model = model;
   Widget.attach(notebook, document.body);
   const save = jest.fn(async () => undefined);
-  const stand = new NotebookPanelStandIn(notebook, { path, save, isReady: true, ready: Promise.resolve() });
+  const context = { path, save, isReady: true, ready: Promise.resolve(), pathChanged: new Signal<unknown, string>({}) };
+  const stand = new NotebookPanelStandIn(notebook, context);
   return {
     panel: stand as unknown as NotebookPanel,
     notebook,
@@ -57,6 +60,10 @@ export function notebookPanel(cells: CellSpec[], path = 'work/pipeline.ipynb', m
       stand.isDisposed = true;
       notebook.dispose();
       stand.disposed.emit();
+    },
+    rename: (next: string) => {
+      context.path = next;
+      context.pathChanged.emit(next);
     }
   };
 }

@@ -386,4 +386,108 @@ describe('SidebarModel', () => {
       expect(model.error).toBe('cannot run python3 to read its installed packages');
     });
   });
+  describe('retry with the current code', () => {
+    beforeEach(async () => {
+      client.startRun.mockResolvedValue(runState('r1', [stepState('train', 'Pending'), stepState('report', 'Pending')], { status: 'Running' }));
+      model.setPanel(fixture.panel);
+      await settle();
+      await model.compileAndRun();
+      const stream = runStream(client, 'r1');
+      client.run.mockResolvedValue(runState('r1', [stepState('train', 'Succeeded'), stepState('report', 'Failed')], { status: 'Failed' }));
+      stream.handlers.event({ type: 'run', runId: 'r1', status: 'Failed' });
+      await settle();
+      fixture.save.mockClear();
+    });
+
+    it('saves the notebook before the service reads it, then follows the new run the service answers with', async () => {
+      const order: string[] = [];
+      fixture.save.mockImplementation(async () => void order.push('save'));
+      client.retry.mockImplementation(async () => {
+        order.push('retry');
+        return runState('r2', [stepState('train', 'Cached', { cached: true }), stepState('load', 'Pending'), stepState('report', 'Pending')], {
+          status: 'Running'
+        });
+      });
+      await model.retry();
+      expect(order).toEqual(['save', 'retry']);
+      expect(model.run!.runId).toBe('r2');
+      expect(model.history.map(r => r.runId)).toEqual(['r2', 'r1']);
+      expect(runStream(client, 'r2').close).not.toHaveBeenCalled();
+    });
+
+    it("reads the selected step's log again: the log of the attempt now going", async () => {
+      client.stepLog.mockResolvedValue('Traceback: the old attempt\n');
+      await model.selectStep('report');
+      expect(model.log).toBe('Traceback: the old attempt\n');
+      client.stepLog.mockResolvedValue('');
+      client.retry.mockResolvedValue(runState('r1', [stepState('train', 'Succeeded'), stepState('report', 'Pending')], { status: 'Running' }));
+      await model.retry();
+      await settle();
+      expect(client.stepLog).toHaveBeenLastCalledWith('r1', 'report');
+      expect(model.log).toBe('');
+      expect(model.history.map(r => r.runId)).toEqual(['r1']);
+    });
+
+    it('says why when the notebook cannot be saved, and does not retry', async () => {
+      fixture.save.mockRejectedValue(new Error('Permission denied'));
+      await model.retry();
+      expect(client.retry).not.toHaveBeenCalled();
+      expect(model.error).toBe('Permission denied');
+    });
+  });
+
+  describe('what the panel shows beside the run', () => {
+    it('says why Compile and run cannot start: a problem in the notebook, a value that does not fit', async () => {
+      model.setPanel(fixture.panel);
+      await settle();
+      expect(model.runBlockedReason).toBeNull();
+      model.setParameter('epochs', 'ten');
+      expect(model.runBlockedReason).toBe('Fix the value of epochs (see Parameters).');
+      model.setParameter('epochs', '');
+      fixture.model.cells.get(1).sharedModel.setSource('model = epochs *');
+      model.pipeline!.analyze(); // now, not after the debounce
+      expect(model.runBlockedReason).toMatch(/^1 problem to fix first/);
+    });
+
+    it("follows the notebook's active cell to its step, and selects a step's cells", async () => {
+      model.setPanel(fixture.panel);
+      await settle();
+      const changed = jest.fn();
+      model.changed.connect(changed);
+      fixture.notebook.activeCellIndex = 2;
+      expect(changed).toHaveBeenCalled();
+      expect(model.activeStep).toBe('report');
+      model.selectStepCells('train');
+      expect(fixture.notebook.activeCellIndex).toBe(1);
+      expect(model.activeStep).toBe('train');
+    });
+
+    it('re-renders on a rename, and forgets the notice of the notebook left', async () => {
+      model.setPanel(fixture.panel);
+      await settle();
+      const changed = jest.fn();
+      model.changed.connect(changed);
+      fixture.rename('work/renamed.ipynb');
+      expect(changed).toHaveBeenCalled();
+      expect(model.notebookPath).toBe('work/renamed.ipynb');
+      model.setNotice('Downloaded pipeline.argo.yaml');
+      const other = notebookPanel([step('only', 'x = 1')], 'work/other.ipynb');
+      model.setPanel(other.panel);
+      expect(model.notice).toBeNull();
+      other.close();
+    });
+
+    it('keeps the runs picked for comparison per notebook, in the order picked', async () => {
+      client.runs.mockResolvedValue(['r1', 'r2', 'r3'].map(id => runState(id, [], { status: 'Succeeded' })));
+      model.setPanel(fixture.panel);
+      await settle();
+      model.toggleCompared('r3');
+      model.toggleCompared('r1');
+      model.toggleCompared('r2');
+      model.toggleCompared('r1');
+      expect(model.comparedRunIds).toEqual(['r3', 'r2']);
+      model.setPanel(null);
+      expect(model.comparedRunIds).toEqual([]);
+    });
+  });
 });

@@ -138,6 +138,75 @@ export class SidebarModel {
     return this._selectedStep;
   }
 
+  /** The step of the notebook's active cell (the DAG highlights its node). */
+  get activeStep(): string | null {
+    const pipeline = this._pipeline;
+    const index = pipeline?.panel.content.activeCellIndex ?? -1;
+    return pipeline && index >= 0 ? (pipeline.stepOfCell(index)?.name ?? null) : null;
+  }
+
+  /**
+   * Why "Compile and run" cannot start now, in words for its tooltip; null when it can. The
+   * notebook's problems block it (the cells say what they are), as do values that do not fit.
+   */
+  get runBlockedReason(): string | null {
+    const analysis = this._pipeline?.analysis;
+    if (!analysis) {
+      return 'Open a notebook first.';
+    }
+    if (this._busy) {
+      return this._busy;
+    }
+    const problems = analysis.diagnostics.filter(d => d.severity === 'error').length;
+    if (problems) {
+      return `${problems} problem${problems > 1 ? 's' : ''} to fix first (marked on the cells).`;
+    }
+    if (!analysis.steps.length) {
+      return 'No steps yet: tag a code cell as a step.';
+    }
+    const invalid = Object.keys(this.parameterErrors);
+    if (invalid.length) {
+      return `Fix the value of ${invalid.join(', ')} (see Parameters).`;
+    }
+    return null;
+  }
+
+  /** Runs of the active notebook picked for comparison, in the order picked. */
+  get comparedRunIds(): string[] {
+    return this.notebookPath ? (this.compared.get(this.notebookPath) ?? []).filter(id => this.history.some(r => r.runId === id)) : [];
+  }
+
+  /** Picks a run of the active notebook for comparison, or puts it back. */
+  toggleCompared(runId: string): void {
+    const path = this.notebookPath;
+    if (!path) {
+      return;
+    }
+    const ids = this.compared.get(path) ?? [];
+    this.compared.set(path, ids.includes(runId) ? ids.filter(id => id !== runId) : [...ids, runId]);
+    this._changed.emit();
+  }
+
+  /** Selects a step's cells in the notebook and brings the first into view (the DAG's nodes do). */
+  selectStepCells(name: string): void {
+    const pipeline = this._pipeline;
+    const step = pipeline?.analysis?.steps.find(s => s.name === name);
+    if (!pipeline || !step?.cells.length) {
+      return;
+    }
+    const notebook = pipeline.panel.content;
+    const [first] = step.cells;
+    notebook.activeCellIndex = first;
+    notebook.deselectAll();
+    for (const index of step.cells) {
+      const cell = notebook.widgets[index];
+      if (cell) {
+        notebook.select(cell);
+      }
+    }
+    void notebook.scrollToItem(first, 'start');
+  }
+
   get log(): string {
     return this._log;
   }
@@ -200,15 +269,33 @@ export class SidebarModel {
     if (pipeline === this._pipeline) {
       return;
     }
+    this.followPanel(this._pipeline?.panel ?? null, panel);
     this._pipeline = pipeline;
     this._selectedStep = null;
     this._log = '';
     this._error = null;
+    this._notice = null; // it spoke of the notebook left
     this._changed.emit();
     if (pipeline) {
       void this.refreshHistory();
       this.prepareLocalRun();
     }
+  }
+
+  /** The sidebar follows the shown notebook's name (a rename) and its active cell (the DAG marks its step). */
+  private followPanel(left: NotebookPanel | null, shown: NotebookPanel | null): void {
+    if (left) {
+      left.context.pathChanged.disconnect(this.emitChanged, this);
+      left.content.activeCellChanged.disconnect(this.emitChanged, this);
+    }
+    if (shown) {
+      shown.context.pathChanged.connect(this.emitChanged, this);
+      shown.content.activeCellChanged.connect(this.emitChanged, this);
+    }
+  }
+
+  private emitChanged(): void {
+    this._changed.emit();
   }
 
   /** A notebook that runs locally gets its launcher (and libraries) ready before the first click. */
@@ -345,22 +432,39 @@ export class SidebarModel {
     }
   }
 
+  /** Runs the failed steps again with the notebook's current code (saved first), reusing the values above them. */
   async retry(): Promise<void> {
-    const run = this.run;
-    const path = this.notebookPath;
-    if (run && path) {
-      await this.doing('Retrying…', async () => this.watch(path, await this.client.retry(run.runId)));
-    }
+    await this.runAgain('Retrying…');
   }
 
   /** Runs the selected step of the shown run again, with every step downstream of it. */
   async rerunFromSelected(): Promise<void> {
-    const run = this.run;
-    const path = this.notebookPath;
-    const step = this._selectedStep;
-    if (run && path && step) {
-      await this.doing('Re-running…', async () => this.watch(path, await this.client.retry(run.runId, step)));
+    if (this._selectedStep) {
+      await this.runAgain('Re-running…', this._selectedStep);
     }
+  }
+
+  /**
+   * Retries the shown run. The service runs the notebook as saved, so it is saved first; its reply
+   * may be a new run (when the notebook's steps changed shape), which the sidebar then follows.
+   */
+  private async runAgain(what: string, from?: string): Promise<void> {
+    const run = this.run;
+    const pipeline = this._pipeline;
+    if (!run || !pipeline) {
+      return;
+    }
+    const path = pipeline.path;
+    await this.doing(what, async () => {
+      await pipeline.panel.context.save();
+      const state = await (from === undefined ? this.client.retry(run.runId) : this.client.retry(run.runId, from));
+      this.histories.set(path, [state, ...(this.histories.get(path) ?? []).filter(r => r.runId !== state.runId)]);
+      this.watch(path, state);
+      // The log of the attempt now going, not the one before it.
+      if (path === this.notebookPath && this._selectedStep) {
+        void this.selectStep(state.steps.some(s => s.id === this._selectedStep) ? this._selectedStep : null);
+      }
+    });
   }
 
   /** Shows an earlier run of the active notebook (and follows it if it is still going). */
@@ -537,6 +641,7 @@ export class SidebarModel {
   private readonly parameters = new Map<string, Record<string, string>>();
   private readonly outputs = new Map<string, OutputSummary[]>();
   private readonly packageReports = new Map<string, PackagesReport>();
+  private readonly compared = new Map<string, string[]>();
   private readonly _changed = new Signal<this, void>(this);
   private readonly _runChanged = new Signal<this, string>(this);
   private readonly _cellOutputsArrived = new Signal<this, CellOutputsArrival>(this);
