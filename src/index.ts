@@ -1,24 +1,29 @@
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
 import type { Cell } from '@jupyterlab/cells';
-import { ICommandPalette, IToolbarWidgetRegistry } from '@jupyterlab/apputils';
+import { ICommandPalette, IToolbarWidgetRegistry, MainAreaWidget } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { CellpipeClient } from './api/client';
 import type { CompileTarget } from './core/run/api';
 import { downloadCompiled, saveCompiled } from './api/compiledFiles';
+import { copyExample, EXAMPLE_NOTEBOOKS } from './api/exampleNotebooks';
 import { offerDownload } from './api/offerDownload';
 import { CellDecorator } from './cells/CellDecorator';
 import { createCellToolbarEditor } from './cells/CellToolbarEditor';
 import { RunOutputsDecorator } from './cells/RunOutputsDecorator';
+import { editCellTags } from './cells/TagEditorDialog';
 import type { CompileDelivery } from './components/SidebarPanel';
 import { cellpipeIcon } from './icons';
 import { clearedInMemory, clearedInStateDb } from './models/clearedRunOutputs';
 import { NotebookRunOutputs } from './models/NotebookRunOutputs';
+import { RunComparison } from './models/RunComparison';
 import { saveRunOutputsIntoNotebook } from './models/saveRunOutputs';
 import { DEFAULT_SETTINGS, SidebarModel } from './models/SidebarModel';
-import { CELL_TOOLBAR_ITEM, CommandIDs, ICellpipeModel, PLUGIN_ID, RUN_OUTPUTS_PLUGIN_ID, type CellpipeSettings } from './tokens';
+import { CELL_TOOLBAR_ITEM, CommandIDs, EXAMPLES_PLUGIN_ID, ICellpipeModel, PLUGIN_ID, RUN_OUTPUTS_PLUGIN_ID, type CellpipeSettings } from './tokens';
 import { CellpipeSidebar } from './widgets/CellpipeSidebar';
+import { RunComparisonWidget } from './widgets/RunComparisonWidget';
 
 /**
  * cellpipe in JupyterLab: the sidebar (pipeline settings, parameters, DAG, runs, logs), the cell
@@ -39,7 +44,8 @@ const cellpipePlugin: JupyterFrontEndPlugin<SidebarModel> = {
     settingRegistry: ISettingRegistry | null,
     toolbarRegistry: IToolbarWidgetRegistry | null
   ): SidebarModel => {
-    const model = new SidebarModel(new CellpipeClient());
+    const client = new CellpipeClient();
+    const model = new SidebarModel(client);
 
     const compile = async (target: CompileTarget, delivery: CompileDelivery): Promise<void> => {
       const path = model.notebookPath;
@@ -48,8 +54,8 @@ const cellpipePlugin: JupyterFrontEndPlugin<SidebarModel> = {
         return;
       }
       if (delivery === 'download') {
-        downloadCompiled(path, result);
-        model.setNotice(`Compiled ${result.pipelineName} (${target}).`);
+        const names = downloadCompiled(path, result);
+        model.setNotice(`Downloaded ${names.length > 1 ? `${names.length} files (${names.join(', ')})` : names[0]}: see your browser's downloads.`);
       } else {
         model.setNotice(`Saved ${await saveCompiled(app.serviceManager.contents, path, result)}`);
       }
@@ -58,7 +64,8 @@ const cellpipePlugin: JupyterFrontEndPlugin<SidebarModel> = {
     const sidebar = new CellpipeSidebar(
       model,
       (target, delivery) => void compile(target, delivery),
-      () => void app.commands.execute(CommandIDs.downloadExecutedNotebook)
+      () => void app.commands.execute(CommandIDs.downloadExecutedNotebook),
+      (path, runIds) => void app.commands.execute(CommandIDs.compareRuns, { path, runIds })
     );
     app.shell.add(sidebar, 'left', { rank: 650 });
     restorer?.add(sidebar, sidebar.id);
@@ -66,7 +73,7 @@ const cellpipePlugin: JupyterFrontEndPlugin<SidebarModel> = {
     // Every open notebook gets a live pipeline and decorated cells; the sidebar follows the active one.
     notebooks.widgetAdded.connect((_, panel: NotebookPanel) => {
       void panel.context.ready.then(() => {
-        const decorator = new CellDecorator(panel, model.pipelineOf(panel), model);
+        const decorator = new CellDecorator(panel, model.pipelineOf(panel), model, cell => void editCellTags(cell, model.pipelineOf(panel)));
         panel.disposed.connect(() => decorator.dispose());
         if (notebooks.currentWidget === panel) {
           model.setPanel(panel);
@@ -127,6 +134,25 @@ const cellpipePlugin: JupyterFrontEndPlugin<SidebarModel> = {
       label: 'Retry the Failed Pipeline Run',
       isEnabled: () => model.retryable,
       execute: runCommand(() => model.retry())
+    });
+    app.commands.addCommand(CommandIDs.compareRuns, {
+      label: 'Compare the Picked Pipeline Runs',
+      caption: 'Parameters, metrics and steps of the runs ticked in the sidebar, side by side',
+      isEnabled: args => Array.isArray(args.runIds) || model.comparedRunIds.length >= 2,
+      execute: args => {
+        const path = typeof args.path === 'string' ? args.path : model.notebookPath;
+        const runIds = Array.isArray(args.runIds) ? (args.runIds as string[]) : model.comparedRunIds;
+        if (!path || runIds.length < 2) {
+          return;
+        }
+        const view = new MainAreaWidget({ content: new RunComparisonWidget(new RunComparison(client, path, runIds)) });
+        view.id = `cellpipe-compare-${path}-${runIds.join('-')}`;
+        view.title.label = `Compare ${runIds.length} runs`;
+        view.title.caption = view.content.title.caption;
+        view.title.icon = cellpipeIcon;
+        app.shell.add(view, 'main', { mode: 'split-right' });
+        app.shell.activateById(view.id);
+      }
     });
     app.commands.addCommand(CommandIDs.downloadExecutedNotebook, {
       label: 'Download the Executed Notebook',
@@ -245,4 +271,30 @@ const runOutputsPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [cellpipePlugin, runOutputsPlugin];
+/**
+ * The notebooks of examples/ in the Launcher (a "cellpipe" section): one copies the example into
+ * the folder the Launcher was opened in, under a free name, and opens it ready to run.
+ */
+const examplesPlugin: JupyterFrontEndPlugin<void> = {
+  id: EXAMPLES_PLUGIN_ID,
+  description: 'Example pipeline notebooks in the Launcher.',
+  autoStart: true,
+  requires: [ILauncher],
+  activate: (app: JupyterFrontEnd, launcher: ILauncher) => {
+    app.commands.addCommand(CommandIDs.openExample, {
+      label: args => (typeof args.title === 'string' ? args.title : 'cellpipe Example Notebook'),
+      caption: 'Copy this example pipeline notebook into the current folder and open it',
+      icon: cellpipeIcon,
+      execute: async args => {
+        const example = EXAMPLE_NOTEBOOKS.find(e => e.fileName === args.fileName) ?? EXAMPLE_NOTEBOOKS[0];
+        const path = await copyExample(app.serviceManager.contents, example, typeof args.cwd === 'string' ? args.cwd : '');
+        return app.commands.execute('docmanager:open', { path, factory: 'Notebook' });
+      }
+    });
+    EXAMPLE_NOTEBOOKS.forEach((example, rank) =>
+      launcher.add({ command: CommandIDs.openExample, category: 'cellpipe', rank, args: { fileName: example.fileName, title: example.title } })
+    );
+  }
+};
+
+export default [cellpipePlugin, runOutputsPlugin, examplesPlugin];

@@ -6,6 +6,8 @@ import type { SidebarModel } from './models/SidebarModel';
 export const PLUGIN_ID = 'jupyterlab-cellpipe:plugin';
 /** The plugin that shows each cell's outputs from pipeline runs (its settings are PLUGIN_ID's). */
 export const RUN_OUTPUTS_PLUGIN_ID = 'jupyterlab-cellpipe:run-outputs';
+/** The plugin that puts the example notebooks in the Launcher. */
+export const EXAMPLES_PLUGIN_ID = 'jupyterlab-cellpipe:examples';
 export const SIDEBAR_ID = 'cellpipe-sidebar';
 /** Name of the cell toolbar item (schema/plugin.json `jupyter.lab.toolbars.Cell`). */
 export const CELL_TOOLBAR_ITEM = 'cellpipe-step';
@@ -21,7 +23,9 @@ export const CommandIDs = {
   downloadExecutedNotebook: 'cellpipe:download-executed-notebook',
   clearRunOutputs: 'cellpipe:clear-run-outputs',
   saveRunOutputs: 'cellpipe:save-run-outputs',
-  toggleRunOutputs: 'cellpipe:toggle-run-outputs'
+  toggleRunOutputs: 'cellpipe:toggle-run-outputs',
+  compareRuns: 'cellpipe:compare-runs',
+  openExample: 'cellpipe:open-example'
 } as const;
 
 /** The state behind cellpipe's UI (the notebooks' pipelines and the runs they show), for cellpipe's other plugins. */

@@ -32,11 +32,13 @@ export async function saveCompiled(contents: Contents.IManager, notebookPath: st
   return path;
 }
 
-/** Offers the compiled file(s) as browser downloads. */
-export function downloadCompiled(notebookPath: string, result: CompileResult): void {
+/** Offers the compiled file(s) as browser downloads; returns the names they are offered under. */
+export function downloadCompiled(notebookPath: string, result: CompileResult): string[] {
   const files =
     result.target === 'scripts' ? result.files : [{ name: compiledPath(notebookPath, result).split('/').pop()!, content: result.files[0].content }];
-  for (const file of files) {
-    offerDownload(file.name.split('/').pop()!, file.content);
-  }
+  return files.map(file => {
+    const name = file.name.split('/').pop()!;
+    offerDownload(name, file.content);
+    return name;
+  });
 }

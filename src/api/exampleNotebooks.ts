@@ -9,7 +9,9 @@ export interface ExampleNotebook {
 }
 
 /** The examples the Launcher offers, as examples/ holds them. */
-export const EXAMPLE_NOTEBOOKS: readonly ExampleNotebook[] = [{ fileName: 'train_pipeline.ipynb', title: 'Train a model (pipeline example)', text: trainPipeline }];
+export const EXAMPLE_NOTEBOOKS: readonly ExampleNotebook[] = [
+  { fileName: 'train_pipeline.ipynb', title: 'Train a model (pipeline example)', text: trainPipeline }
+];
 
 /** `name.ipynb`, else `name-1.ipynb`, `name-2.ipynb`...: the first name not in `taken`. */
 export function copyName(fileName: string, taken: ReadonlySet<string>): string {

@@ -7,6 +7,7 @@ import { runState, stepState } from '../__fixtures__/runStates';
 import { step } from '../core/__fixtures__/notebookBuilder';
 import type { NotebookPipeline } from '../models/NotebookPipeline';
 import { SidebarModel } from '../models/SidebarModel';
+import { elapsedClock } from '../models/elapsedClock';
 import { stepColor } from '../models/stepColors';
 import { CellDecorator } from './CellDecorator';
 
@@ -24,6 +25,7 @@ describe('CellDecorator', () => {
   let fixture: NotebookPanelFixture;
   let pipeline: NotebookPipeline;
   let decorator: CellDecorator;
+  let editTags: jest.Mock;
 
   const cell = (index: number): Cell => fixture.notebook.widgets[index];
   const node = (index: number): HTMLElement => cell(index).node;
@@ -42,7 +44,8 @@ describe('CellDecorator', () => {
     ]);
     pipeline = model.pipelineOf(fixture.panel);
     model.setPanel(fixture.panel);
-    decorator = new CellDecorator(fixture.panel, pipeline, model);
+    editTags = jest.fn();
+    decorator = new CellDecorator(fixture.panel, pipeline, model, editTags);
     await decorated();
   });
 
@@ -55,13 +58,54 @@ describe('CellDecorator', () => {
   it("marks every cell of a step with the step's name and colour, and no other cell", () => {
     expect([0, 1, 2, 3, 4, 5].map(i => node(i).dataset.cpStep ?? null)).toEqual([null, null, 'load', 'load', null, 'train']);
     expect([0, 1, 2, 3, 4, 5].map(i => node(i).classList.contains('cp-mod-step'))).toEqual([false, false, true, true, false, true]);
-    expect(node(3).style.getPropertyValue('--cp-step-color')).toBe(stepColor('load'));
-    expect(node(5).style.getPropertyValue('--cp-step-color')).toBe(stepColor('train'));
+    expect(node(3).style.getPropertyValue('--cp-step-color')).toBe(stepColor('load', ['load', 'train']));
+    expect(node(5).style.getPropertyValue('--cp-step-color')).toBe(stepColor('train', ['load', 'train']));
+    expect(stepColor('load', ['load', 'train'])).not.toBe(stepColor('train', ['load', 'train']));
     expect([0, 1, 2, 4].map(i => node(i).getAttribute('data-cp-role'))).toEqual(['text', 'prelude', 'step', 'skip']);
   });
 
+  it('puts a bar above every code cell: the step name, or a badge saying what the cell is', () => {
+    expect([0, 1, 2, 3, 4, 5].map(i => banner(i) !== null)).toEqual([false, true, true, true, true, true]);
+    const bar = (i: number): HTMLElement => banner(i)!.querySelector('.cp-StepBar')!;
+    expect([1, 2, 3, 4, 5].map(i => [bar(i).dataset.role, bar(i).textContent])).toEqual([
+      ['imports', 'imports'],
+      ['step', 'load'],
+      ['step', 'loadcontinued'],
+      ['skip', 'skip'],
+      ['step', 'train']
+    ]);
+    expect(node(2).firstElementChild).toBe(banner(2)); // above the code
+  });
+
+  it('opens the tag editor from the bar: a click, Enter or Space (not the notebook shortcuts)', () => {
+    const bar = banner(4)!.querySelector<HTMLButtonElement>('.cp-StepBar')!;
+    bar.click();
+    const enter = new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true });
+    const outside = jest.fn();
+    fixture.notebook.node.addEventListener('keydown', outside);
+    bar.dispatchEvent(enter);
+    bar.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true, cancelable: true }));
+    expect(editTags.mock.calls.map(([c]) => c)).toEqual([cell(4), cell(4), cell(4)]);
+    expect(enter.defaultPrevented).toBe(true);
+    expect(outside).not.toHaveBeenCalled();
+  });
+
+  it('badges the other roles: functions, pipeline-parameters, pipeline-metrics', async () => {
+    fixture.model.cells.get(1).setMetadata('tags', ['functions']);
+    fixture.model.cells.get(4).setMetadata('tags', ['pipeline-parameters']);
+    fixture.model.cells.get(3).setMetadata('tags', ['pipeline-metrics']);
+    fixture.model.cells.get(4).sharedModel.setSource('rate = 0.5');
+    fixture.model.cells.get(3).sharedModel.setSource('total');
+    pipeline.analyze();
+    await decorated();
+    expect([1, 3, 4].map(i => banner(i)!.querySelector<HTMLElement>('.cp-StepBar')!.dataset.role)).toEqual([
+      'functions',
+      'pipeline-metrics',
+      'pipeline-parameters'
+    ]);
+  });
+
   it("heads each step's first cell with its name, inputs and outputs", () => {
-    expect([0, 1, 2, 3, 4, 5].map(i => banner(i) !== null)).toEqual([false, false, true, false, false, true]);
     const train = banner(5)!;
     expect(train.querySelector('.cp-StepHeader-name')!.textContent).toBe('train');
     expect(train.querySelector('.cp-StepHeader-in')!.textContent).toBe('in: total ← load');
@@ -89,7 +133,7 @@ describe('CellDecorator', () => {
     await decorated();
     expect([2, 3, 5].map(i => node(i).dataset.cpStatus)).toEqual(['succeeded', 'succeeded', 'queued']);
     const load = banner(2)!;
-    expect(load.querySelector('.cp-StepStatus')!.textContent).toBe('succeeded');
+    expect(load.querySelector('.cp-StepStatus-label')!.textContent).toBe('succeeded');
     expect(load.querySelector('.cp-StepHeader-duration')!.textContent).toBe('2.5 s');
     expect(load.querySelector('.cp-StepHeader-saved')!.textContent).toBe('saved: total: float (2.0 KB)');
 
@@ -100,7 +144,35 @@ describe('CellDecorator', () => {
     });
     await decorated();
     expect(node(5).dataset.cpStatus).toBe('running');
-    expect(banner(5)!.querySelector('.cp-StepStatus')!.textContent).toBe('running');
+    expect(banner(5)!.querySelector('.cp-StepStatus-label')!.textContent).toBe('running');
+  });
+
+  it("ticks a running step's time on its cell once a second, and stops when it ends", async () => {
+    client.startRun.mockResolvedValue(runState('r1', [stepState('load', 'Running', { startedAt: new Date(Date.now() - 5000).toISOString() })], { status: 'Running' }));
+    await model.compileAndRun();
+    await decorated();
+    const duration = (): HTMLElement => banner(2)!.querySelector<HTMLElement>('.cp-StepHeader-duration')!;
+    expect(duration().dataset.started).toBeDefined();
+    expect(elapsedClock.running).toBe(true);
+    const seen = duration();
+    const before = seen.textContent;
+    await new Promise<void>(resolve => {
+      const stop = elapsedClock.subscribe(() => {
+        stop();
+        resolve();
+      });
+    });
+    expect(duration()).toBe(seen); // the same element, its text changed: no redecoration
+    expect(seen.textContent).toMatch(/^\d+\.\d s$/);
+    expect(Number.parseFloat(seen.textContent!)).toBeGreaterThanOrEqual(Number.parseFloat(before!));
+    runStream(client, 'r1').handlers.event({
+      type: 'step',
+      runId: 'r1',
+      step: stepState('load', 'Succeeded', { startedAt: '2026-12-04T08:00:00.000Z', finishedAt: '2026-12-04T08:00:07.000Z' })
+    });
+    await decorated();
+    expect(elapsedClock.running).toBe(false);
+    expect(duration().textContent).toBe('7.0 s');
   });
 
   it('puts the error of a failed step on the cell and line where it raised, and goes there on click', async () => {
@@ -147,7 +219,7 @@ describe('CellDecorator', () => {
     expect(node(5).classList.contains('cp-mod-step')).toBe(false);
     expect(node(5).dataset.cpStep).toBeUndefined();
     expect(node(5).style.getPropertyValue('--cp-step-color')).toBe('');
-    expect(banner(5)).toBeNull();
+    expect(banner(5)!.querySelector('.cp-StepHeader-name')).toBeNull();
     expect(node(4).dataset.cpStep).toBe('clean');
     expect(banner(4)!.querySelector('.cp-StepHeader-name')!.textContent).toBe('clean');
   });

@@ -1,11 +1,12 @@
 import type { Cell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { AnalysisResult, StepAnalysis } from '../core/analysis';
-import type { Diagnostic } from '../core/notebook';
+import { readTags, taggedRole, type CellPlan, type Diagnostic } from '../core/notebook';
+import { elapsedClock, elapsedText } from '../models/elapsedClock';
 import type { NotebookPipeline } from '../models/NotebookPipeline';
 import type { SidebarModel } from '../models/SidebarModel';
-import { stepColor } from '../models/stepColors';
-import { formatBytes, formatSeconds, stepView } from '../models/stepStatus';
+import { stepColors } from '../models/stepColors';
+import { formatBytes, formatSeconds, STATUS_MARKS, stepView } from '../models/stepStatus';
 import { showEditorMarks } from './editorMarks';
 
 const BANNER = 'cp-CellBanner';
@@ -21,6 +22,22 @@ function element(tag: string, className: string, text?: string): HTMLElement {
   return node;
 }
 
+/** The tag a cell of each non-step role carries, as its badge says it. */
+function roleBadge(plan: CellPlan | undefined, tags: readonly string[]): string | null {
+  switch (plan?.role) {
+    case 'prelude':
+      return taggedRole(tags).role === 'functions' ? 'functions' : 'imports';
+    case 'parameters':
+      return 'pipeline-parameters';
+    case 'metrics':
+      return 'pipeline-metrics';
+    case 'skip':
+      return 'skip';
+    default:
+      return null;
+  }
+}
+
 /**
  * Decorates one notebook's cells from its live analysis and watched run: each step's colour as a
  * left border, on the step's first cell its inputs/outputs and its run status, duration and saved
@@ -33,11 +50,15 @@ function element(tag: string, className: string, text?: string): HTMLElement {
 export class CellDecorator {
   private readonly watchedCells = new WeakSet<Cell>();
   private frame = 0;
+  private colors = new Map<string, string>();
+  private stopTicking: (() => void) | null = null;
 
   constructor(
     private readonly panel: NotebookPanel,
     private readonly pipeline: NotebookPipeline,
-    private readonly model: SidebarModel
+    private readonly model: SidebarModel,
+    /** Opens the tag editor of a cell (the step bar's click, Enter or Space). */
+    private readonly editTags: (cell: Cell) => void = () => undefined
   ) {
     pipeline.changed.connect(this.schedule, this);
     model.runChanged.connect(this.onRunChanged, this);
@@ -47,6 +68,7 @@ export class CellDecorator {
 
   dispose(): void {
     cancelAnimationFrame(this.frame);
+    this.stopTicking?.();
     this.pipeline.changed.disconnect(this.schedule, this);
     this.model.runChanged.disconnect(this.onRunChanged, this);
   }
@@ -68,6 +90,7 @@ export class CellDecorator {
     if (!analysis || this.panel.isDisposed) {
       return;
     }
+    this.colors = stepColors(analysis.steps.map(s => s.name));
     const diagnostics = new Map<number, Diagnostic[]>();
     for (const d of [...analysis.diagnostics, ...this.runFailures()]) {
       if (d.cell !== null) {
@@ -82,6 +105,22 @@ export class CellDecorator {
       }
       this.decorate(cell, index, analysis, diagnostics.get(index) ?? []);
     });
+    this.tickWhileRunning();
+  }
+
+  /** While a step runs, its time on its cell moves once a second (that text only, not a redecoration). */
+  private tickWhileRunning(): void {
+    const running = this.model.runOf(this.panel.context.path)?.steps.some(s => s.status === 'Running') ?? false;
+    if (running && !this.stopTicking) {
+      this.stopTicking = elapsedClock.subscribe(now => {
+        this.panel.content.node.querySelectorAll<HTMLElement>('.cp-StepHeader-duration[data-started]').forEach(span => {
+          span.textContent = elapsedText(span.dataset.started!, now);
+        });
+      });
+    } else if (!running && this.stopTicking) {
+      this.stopTicking();
+      this.stopTicking = null;
+    }
   }
 
   /** Where the watched run's steps raised, as errors on those cells and lines. */
@@ -112,7 +151,7 @@ export class CellDecorator {
     if (step) {
       const view = stepView(this.model.runOf(this.panel.context.path), step.name);
       node.classList.add(STEP_CLASS);
-      node.style.setProperty('--cp-step-color', stepColor(step.name));
+      node.style.setProperty('--cp-step-color', this.colors.get(step.name) ?? null);
       node.dataset.cpStep = step.name;
       node.dataset.cpStatus = view.status;
     } else {
@@ -122,14 +161,15 @@ export class CellDecorator {
       delete node.dataset.cpStatus;
     }
     const first = step && step.cells[0] === index;
-    const banner = first || diagnostics.length ? this.banner(cell) : null;
+    // Every code cell has its bar (markdown and raw cells never take part); others only what they must say.
+    const banner = cell.model.type === 'code' || diagnostics.length ? this.banner(cell) : null;
     if (!banner) {
       node.querySelector(`:scope > .${BANNER}`)?.remove();
       return;
     }
     banner.replaceChildren();
-    if (first && step) {
-      banner.append(this.stepHeader(step));
+    if (cell.model.type === 'code') {
+      banner.append(this.stepBar(cell, step, first ? step : null, roleBadge(plan, readTags(cell.model.getMetadata('tags')))));
     }
     if (diagnostics.length) {
       banner.append(this.diagnosticList(cell, diagnostics));
@@ -149,19 +189,67 @@ export class CellDecorator {
     return banner;
   }
 
-  private stepHeader(step: StepAnalysis): HTMLElement {
+  /**
+   * The bar above a code cell, always there: the step's colour and name (or the cell's role badge),
+   * a button that opens the cell's tag editor (Tab from the cell reaches it); on a step's first
+   * cell also the step's run status, time, inputs and outputs.
+   */
+  private stepBar(cell: Cell, step: StepAnalysis | null, first: StepAnalysis | null, badge: string | null): HTMLElement {
+    const header = element('div', 'cp-StepHeader');
+    const bar = element('button', 'cp-StepBar') as HTMLButtonElement;
+    bar.type = 'button';
+    if (step) {
+      bar.classList.add('cp-mod-step');
+      bar.style.setProperty('--cp-step-color', this.colors.get(step.name) ?? null);
+      bar.append(element('span', 'cp-StepHeader-name', step.name));
+      if (!first) {
+        bar.append(element('span', 'cp-StepBar-continued', 'continued'));
+      }
+      bar.setAttribute('aria-label', `step ${step.name}: edit this cell's pipeline tags`);
+    } else {
+      bar.append(element('span', `cp-StepBar-badge${badge ? '' : ' cp-mod-untagged'}`, badge ?? 'not in a step'));
+      bar.setAttribute('aria-label', `${badge ?? 'no pipeline tag'}: edit this cell's pipeline tags`);
+    }
+    bar.dataset.role = step ? 'step' : (badge ?? 'none');
+    bar.title = "Edit the cell's pipeline tags (Enter)";
+    // A mouse down would also select the cell and enter its editor: the click is the bar's.
+    bar.addEventListener('mousedown', event => event.stopPropagation());
+    bar.addEventListener('click', event => {
+      event.stopPropagation();
+      this.editTags(cell);
+    });
+    // Enter and Space are the notebook's shortcuts too (edit mode, run): keep them on the bar.
+    bar.addEventListener('keydown', event => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        event.stopPropagation();
+        this.editTags(cell);
+      }
+    });
+    header.append(bar);
+    if (first) {
+      this.stepFacts(header, first);
+    }
+    return header;
+  }
+
+  /** On a step's first cell: its run status, time, inputs, outputs and saved values. */
+  private stepFacts(header: HTMLElement, step: StepAnalysis): void {
     const run = this.model.runOf(this.panel.context.path);
     const view = stepView(run, step.name);
-    const header = element('div', 'cp-StepHeader');
-    const name = element('span', 'cp-StepHeader-name', step.name);
-    name.style.setProperty('--cp-step-color', stepColor(step.name));
-    header.append(name);
     if (view.status !== 'idle') {
-      const status = element('span', `cp-StepStatus cp-mod-${view.status}`, view.status);
+      const status = element('span', `cp-StepStatus cp-StatusMark cp-mod-${view.status}`);
+      const icon = element('span', 'cp-StatusMark-icon', STATUS_MARKS[view.status].icon);
+      icon.setAttribute('aria-hidden', 'true');
+      status.append(icon, element('span', 'cp-StepStatus-label', STATUS_MARKS[view.status].label));
       status.title = view.state?.message ?? '';
       header.append(status);
       if (view.seconds !== null && view.status !== 'queued') {
-        header.append(element('span', 'cp-StepHeader-duration', formatSeconds(view.seconds)));
+        const duration = element('span', 'cp-StepHeader-duration', formatSeconds(view.seconds));
+        if (view.status === 'running' && view.state?.startedAt) {
+          duration.dataset.started = view.state.startedAt;
+        }
+        header.append(duration);
       }
     }
     const inputs = step.inputs.map(n => `${n} ← ${step.inputSources[n] ?? '?'}`);
@@ -186,7 +274,6 @@ export class CellDecorator {
     if (view.status === 'failed' && view.state?.message && view.state.failure?.cell !== step.cells[0]) {
       header.append(element('div', 'cp-StepHeader-message', view.state.message));
     }
-    return header;
   }
 
   private diagnosticList(cell: Cell, diagnostics: Diagnostic[]): HTMLElement {

@@ -53,7 +53,7 @@ function CellTools({ cell, pipeline }: { cell: Cell; pipeline: NotebookPipeline 
   };
   return (
     <div className="cp-CellTools" onMouseDown={event => event.stopPropagation()}>
-      {role === 'step' && step && <span className="cp-CellTools-swatch" style={{ background: stepColor(step) }} aria-hidden="true" />}
+      {role === 'step' && step && <span className="cp-CellTools-swatch" style={{ background: stepColor(step, names) }} aria-hidden="true" />}
       <select
         className="cp-CellTools-role"
         aria-label="cellpipe role of this cell"
@@ -113,8 +113,8 @@ function CellTools({ cell, pipeline }: { cell: Cell; pipeline: NotebookPipeline 
   );
 }
 
-/** Re-renders the tools when the cell's tags or the notebook's analysis change. */
-function LiveCellTools({ cell, pipelineOf }: { cell: Cell; pipelineOf: (cell: Cell) => NotebookPipeline | null }): JSX.Element {
+/** Re-renders the tools when the cell's tags or the notebook's analysis change (the toolbar item and the tag dialog show it). */
+export function LiveCellTools({ cell, pipelineOf }: { cell: Cell; pipelineOf: (cell: Cell) => NotebookPipeline | null }): JSX.Element {
   const [, setTick] = useState(0);
   const pipeline = pipelineOf(cell);
   useEffect(() => {

@@ -1,9 +1,13 @@
 import React, { useState } from 'react';
 import type { CompileTarget, OutputSummary, PackagesReport } from '../core/run/api';
-import type { RunState } from '../core/run/types';
+import { formatMetric } from '../models/formatMetric';
 import type { SidebarModel, ServiceHealth } from '../models/SidebarModel';
-import { formatBytes, formatSeconds, hasSavedOutputs, stepView } from '../models/stepStatus';
+import { formatBytes, stepView } from '../models/stepStatus';
 import { DagView } from './DagView';
+import { Elapsed } from './Elapsed';
+import { RunLine } from './RunLine';
+import { RunList } from './RunList';
+import { StatusMark } from './StatusMark';
 import { ParametersForm } from './ParametersForm';
 import { PipelineSettingsForm } from './PipelineSettingsForm';
 
@@ -14,6 +18,8 @@ export interface SidebarPanelProps {
   onCompile: (target: CompileTarget, delivery: CompileDelivery) => void;
   /** Offers the shown run's executed notebook as a download. */
   onDownloadNotebook: () => void;
+  /** Opens the comparison of the runs picked in the run list. */
+  onCompare: (path: string, runIds: string[]) => void;
 }
 
 function basename(path: string): string {
@@ -46,15 +52,6 @@ function Section({ title, children, open = true }: { title: string; children: Re
       <summary className="cp-SidebarPanel-label">{title}</summary>
       {children}
     </details>
-  );
-}
-
-function RunLine({ run }: { run: RunState }): JSX.Element {
-  const done = run.steps.filter(hasSavedOutputs).length;
-  return (
-    <span className={`cp-RunStatus cp-mod-${run.status.toLowerCase()}`} data-status={run.status}>
-      {run.status} · {done}/{run.steps.length} steps
-    </span>
   );
 }
 
@@ -107,7 +104,7 @@ function ClusterPackages({ report, busy, onLoad }: { report: PackagesReport | nu
 }
 
 /** The cellpipe sidebar: the active notebook's pipeline, its runs, and the service it runs on. */
-export function SidebarPanel({ model, onCompile, onDownloadNotebook }: SidebarPanelProps): JSX.Element {
+export function SidebarPanel({ model, onCompile, onDownloadNotebook, onCompare }: SidebarPanelProps): JSX.Element {
   const [target, setTarget] = useState<CompileTarget>('argo');
   const pipeline = model.pipeline;
   const health = <HealthLine health={model.health} onCheck={() => void model.checkHealth()} />;
@@ -124,9 +121,12 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook }: SidebarPa
   const run = model.run;
   const errors = analysis?.diagnostics.filter(d => d.severity === 'error') ?? [];
   const selected = run?.steps.find(s => s.id === model.selectedStep) ?? null;
+  const selectedView = selected && run ? stepView(run, selected.name) : null;
+  const blocked = model.runBlockedReason;
   const selectByName = (name: string): void => {
     const step = run?.steps.find(s => s.name === name);
     void model.selectStep(step ? step.id : null);
+    model.selectStepCells(name);
   };
   return (
     <div className="cp-SidebarPanel">
@@ -138,11 +138,12 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook }: SidebarPa
       </header>
       {health}
       <div className="cp-Actions" role="toolbar" aria-label="pipeline actions">
+        {/* aria-disabled, not disabled: it stays focusable and its tooltip says why it cannot run. */}
         <button
           className="jp-mod-styled jp-mod-accept cp-RunButton"
-          disabled={!!model.busy || !analysis?.steps.length}
-          onClick={() => void model.compileAndRun()}
-          title="Save the notebook, compile it and run it on the local backend"
+          aria-disabled={!!blocked}
+          onClick={() => !blocked && void model.compileAndRun()}
+          title={blocked ?? 'Save the notebook, compile it and run it'}
         >
           Compile and run
         </button>
@@ -181,7 +182,14 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook }: SidebarPa
           {model.error}
         </div>
       )}
-      {model.notice && <div className="cp-Notice">{model.notice}</div>}
+      {model.notice && (
+        <div className="cp-Notice" role="status">
+          <span>{model.notice}</span>
+          <button className="cp-Notice-dismiss" aria-label="dismiss" title="Dismiss" onClick={() => model.setNotice(null)}>
+            ×
+          </button>
+        </div>
+      )}
       {errors.length > 0 && (
         <div className="cp-Error" role="status">
           {errors.length} problem{errors.length > 1 ? 's' : ''} to fix before the notebook can run (see the cells).
@@ -206,14 +214,16 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook }: SidebarPa
             </button>
           </div>
         )}
-        <DagView steps={analysis?.steps ?? []} run={run} selected={model.selectedStep} onSelect={selectByName} />
+        <DagView steps={analysis?.steps ?? []} run={run} selected={model.selectedStep} active={model.activeStep} onSelect={selectByName} />
       </Section>
 
-      {selected && run && (
+      {selected && run && selectedView && (
         <Section title={`Step ${selected.name}`}>
           <div className="cp-StepDetail" data-step={selected.id}>
             <div>
-              {stepView(run, selected.name).status} {formatSeconds(stepView(run, selected.name).seconds)}
+              <StatusMark status={selectedView.status} />{' '}
+              <Elapsed startedAt={selected.startedAt} seconds={selectedView.seconds} running={selectedView.status === 'running'} />
+              {selected.attempts > 1 && <span className="cp-Muted"> · attempt {selected.attempts}</span>}
               {selected.message && <div className="cp-Muted">{selected.message}</div>}
             </div>
             {model.rerunnableFromSelected && (
@@ -227,7 +237,7 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook }: SidebarPa
             )}
             <Outputs outputs={model.outputsOf(run.runId, selected.id)} />
             <pre className="cp-Log" aria-label={`log of step ${selected.name}`} tabIndex={0}>
-              {model.log || '(no output yet)'}
+              {model.log || (selected.status === 'Pending' || selected.status === 'Running' ? '(no output yet)' : 'no output')}
             </pre>
           </div>
         </Section>
@@ -248,8 +258,8 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook }: SidebarPa
             <tbody>
               {Object.entries(run.metrics).map(([name, value]) => (
                 <tr key={name}>
-                  <td>{name}</td>
-                  <td>{value}</td>
+                  <th scope="row">{name}</th>
+                  <td title={String(value)}>{formatMetric(value)}</td>
                 </tr>
               ))}
             </tbody>
@@ -258,23 +268,15 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook }: SidebarPa
       )}
 
       <Section title="Runs">
-        {model.history.length ? (
-          <ul className="cp-History">
-            {model.history.map(r => (
-              <li key={r.runId}>
-                <button
-                  className={`cp-History-item${r.runId === run?.runId ? ' cp-mod-current' : ''}`}
-                  onClick={() => void model.selectRun(r.runId)}
-                  title={r.runId}
-                >
-                  <RunLine run={r} /> <span className="cp-Muted">{new Date(r.createdAt).toLocaleString()}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <div className="cp-SidebarPanel-empty">No runs of this notebook yet.</div>
-        )}
+        <RunList
+          runs={model.history}
+          currentRunId={run?.runId ?? null}
+          parameters={analysis?.parameters ?? []}
+          compared={model.comparedRunIds}
+          onSelect={runId => void model.selectRun(runId)}
+          onToggleCompared={runId => model.toggleCompared(runId)}
+          onCompare={() => onCompare(pipeline.path, model.comparedRunIds)}
+        />
       </Section>
 
       <Section title="Cluster packages" open={false}>

@@ -30,15 +30,20 @@ export interface DagLayout {
 
 export const NODE_HEIGHT = 30;
 const CHAR_WIDTH = 7;
+/** Width beside the name: the colour swatch and the status icon. */
+const NODE_PADDING = 54;
+/** From this many steps on, ranks and nodes sit closer (zoom and pan do the rest). */
+const COMPACT_FROM = 20;
 
 /** Lays the steps out top to bottom with dagre; boxes are centred on (x, y). */
 export function layoutDag(steps: readonly DagNodeInput[]): DagLayout {
   const graph = new dagre.graphlib.Graph();
-  graph.setGraph({ rankdir: 'TB', nodesep: 16, ranksep: 28, marginx: 8, marginy: 8 });
+  const compact = steps.length >= COMPACT_FROM;
+  graph.setGraph({ rankdir: 'TB', nodesep: compact ? 10 : 16, ranksep: compact ? 18 : 28, marginx: 8, marginy: 8 });
   graph.setDefaultEdgeLabel(() => ({}));
   const known = new Set(steps.map(s => s.id));
   for (const step of steps) {
-    graph.setNode(step.id, { label: step.label, width: Math.max(70, step.label.length * CHAR_WIDTH + 36), height: NODE_HEIGHT });
+    graph.setNode(step.id, { label: step.label, width: Math.max(80, step.label.length * CHAR_WIDTH + NODE_PADDING), height: NODE_HEIGHT });
   }
   for (const step of steps) {
     for (const dep of step.dependsOn) {

@@ -14,11 +14,12 @@ const first = runState('r1', [stepState('load', 'Succeeded'), stepState('train',
   parameters: { epochs: 5, name: 'base' },
   metrics: { accuracy: 0.81, val_loss: 0.42 }
 });
-const second = runState(
-  'r2',
-  [stepState('load', 'Cached', { cached: true }), stepState('train', 'Failed'), stepState('report', 'Skipped')],
-  { status: 'Failed', startedAt: '2026-12-04T09:00:00.000Z', parameters: { epochs: 9, name: 'base' }, metrics: { accuracy: 0.9, val_loss: 0.5 } }
-);
+const second = runState('r2', [stepState('load', 'Cached', { cached: true }), stepState('train', 'Failed'), stepState('report', 'Skipped')], {
+  status: 'Failed',
+  startedAt: '2026-12-04T09:00:00.000Z',
+  parameters: { epochs: 9, name: 'base' },
+  metrics: { accuracy: 0.9, val_loss: 0.5 }
+});
 const third = runState('r3', [stepState('load', 'Succeeded', { cached: true }), stepState('train', 'Succeeded')], {
   status: 'Succeeded',
   startedAt: '2026-12-04T10:00:00.000Z',
@@ -96,7 +97,7 @@ describe('RunComparison', () => {
     expect(comparison.error).toBe('No longer in the run store: gone');
   });
 
-  it("says why when the service cannot answer", async () => {
+  it('says why when the service cannot answer', async () => {
     client.runs.mockRejectedValue(new Error('cannot reach the cellpipe service'));
     const comparison = new RunComparison(client, PATH, ['r1', 'r2']);
     await comparison.load();

@@ -15,7 +15,12 @@ export function parameterText(value: JsonValue | undefined): string {
  */
 export function changedParameters(run: RunState, declared: readonly Parameter[]): string[] {
   const defaults = new Map(declared.map(p => [p.name, JSON.stringify(p.default)]));
-  const order = [...declared.map(p => p.name), ...Object.keys(run.parameters).filter(n => !defaults.has(n)).sort()];
+  const order = [
+    ...declared.map(p => p.name),
+    ...Object.keys(run.parameters)
+      .filter(n => !defaults.has(n))
+      .sort()
+  ];
   return order
     .filter(name => Object.prototype.hasOwnProperty.call(run.parameters, name) && JSON.stringify(run.parameters[name]) !== defaults.get(name))
     .map(name => `${name}=${parameterText(run.parameters[name])}`);

@@ -20,6 +20,21 @@ const DISPLAY: Record<StepState['status'], StepDisplayStatus> = {
   Cancelled: 'cancelled'
 };
 
+/**
+ * How a status reads: an icon and a word, never colour alone (cached is not succeeded: its values
+ * came from an earlier run). The icons are text, so they take the label's colour and contrast.
+ */
+export const STATUS_MARKS: Record<StepDisplayStatus, { icon: string; label: string }> = {
+  idle: { icon: '○', label: 'not run' },
+  queued: { icon: '…', label: 'queued' },
+  running: { icon: '▶', label: 'running' },
+  succeeded: { icon: '✓', label: 'succeeded' },
+  cached: { icon: '↺', label: 'cached' },
+  failed: { icon: '✕', label: 'failed' },
+  skipped: { icon: '⤼', label: 'skipped' },
+  cancelled: { icon: '⊘', label: 'cancelled' }
+};
+
 /** The status of the step called `name` in `run` (by the user's step name, as the cells know it). */
 export function stepView(run: RunState | null, name: string, now: number = Date.now()): StepView {
   const state = run?.steps.find(s => s.name === name) ?? null;
@@ -29,7 +44,9 @@ export function stepView(run: RunState | null, name: string, now: number = Date.
   const started = state.startedAt ? Date.parse(state.startedAt) : NaN;
   const finished = state.finishedAt ? Date.parse(state.finishedAt) : state.status === 'Running' ? now : NaN;
   const seconds = Number.isFinite(started) && Number.isFinite(finished) ? Math.max(0, (finished - started) / 1000) : null;
-  return { status: DISPLAY[state.status], seconds, state };
+  // A step of a run that reused it is cached, whatever word its backend used.
+  const status = state.status === 'Succeeded' && state.cached ? 'cached' : DISPLAY[state.status];
+  return { status, seconds, state };
 }
 
 /** A step that succeeded, now or in the cached run it reused, has its outputs saved. */

@@ -1,21 +1,33 @@
 import React from 'react';
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import type { Message } from '@lumino/messaging';
 import type { CompileTarget } from '../core/run/api';
 import { SidebarPanel, type CompileDelivery } from '../components/SidebarPanel';
 import type { SidebarModel } from '../models/SidebarModel';
 import { cellpipeIcon } from '../icons';
 import { SIDEBAR_ID } from '../tokens';
 
-/** The left-area widget hosting the React sidebar; re-renders when the model changes. */
+/** Where focus goes when the panel opens: "Compile and run", else the panel's first control. */
+const FIRST_CONTROLS = ['.cp-RunButton', 'button, [href], input, select, [tabindex]:not([tabindex="-1"])'];
+
+/**
+ * The left-area widget hosting the React sidebar; re-renders when the model changes. It is its own
+ * scroll container (the wheel, and the keyboard once anything in it has focus), and opening it
+ * moves focus into it.
+ */
 export class CellpipeSidebar extends ReactWidget {
   constructor(
     private readonly model: SidebarModel,
     private readonly onCompile: (target: CompileTarget, delivery: CompileDelivery) => void,
-    private readonly onDownloadNotebook: () => void
+    private readonly onDownloadNotebook: () => void,
+    private readonly onCompare: (path: string, runIds: string[]) => void
   ) {
     super();
     this.id = SIDEBAR_ID;
     this.addClass('cp-Sidebar');
+    this.node.tabIndex = -1; // focusable by script and click, so the keys scroll it
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute('aria-label', 'cellpipe pipeline');
     this.title.icon = cellpipeIcon;
     this.title.caption = 'cellpipe: notebook pipelines';
   }
@@ -23,8 +35,22 @@ export class CellpipeSidebar extends ReactWidget {
   render(): JSX.Element {
     return (
       <UseSignal signal={this.model.changed}>
-        {() => <SidebarPanel model={this.model} onCompile={this.onCompile} onDownloadNotebook={this.onDownloadNotebook} />}
+        {() => <SidebarPanel model={this.model} onCompile={this.onCompile} onDownloadNotebook={this.onDownloadNotebook} onCompare={this.onCompare} />}
       </UseSignal>
     );
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    // React may not have drawn the panel yet when the shell activates it.
+    void this.renderPromise?.then(() => this.focusFirstControl());
+    this.focusFirstControl();
+  }
+
+  private focusFirstControl(): void {
+    if (this.isVisible && !this.node.contains(document.activeElement)) {
+      const target = FIRST_CONTROLS.map(selector => this.node.querySelector<HTMLElement>(selector)).find(Boolean);
+      (target ?? this.node).focus();
+    }
   }
 }
