@@ -148,7 +148,9 @@ describe('CellDecorator', () => {
   });
 
   it("ticks a running step's time on its cell once a second, and stops when it ends", async () => {
-    client.startRun.mockResolvedValue(runState('r1', [stepState('load', 'Running', { startedAt: new Date(Date.now() - 5000).toISOString() })], { status: 'Running' }));
+    client.startRun.mockResolvedValue(
+      runState('r1', [stepState('load', 'Running', { startedAt: new Date(Date.now() - 5000).toISOString() })], { status: 'Running' })
+    );
     await model.compileAndRun();
     await decorated();
     const duration = (): HTMLElement => banner(2)!.querySelector<HTMLElement>('.cp-StepHeader-duration')!;

@@ -31,6 +31,14 @@ function writeTags(cell: Cell, tags: string[]): void {
   }
 }
 
+/** Gives a step cell a new step name (blank or unchanged names change nothing). */
+export function renameStep(cell: Cell, value: string): void {
+  const name = value.trim();
+  if (name && name !== taggedRole(tagsOf(cell)).step) {
+    writeTags(cell, setStepName(tagsOf(cell), name));
+  }
+}
+
 /** A step name not yet used in the notebook. */
 function freshStepName(existing: readonly string[]): string {
   for (let n = existing.length + 1; ; n++) {
@@ -45,12 +53,7 @@ function CellTools({ cell, pipeline }: { cell: Cell; pipeline: NotebookPipeline 
   const { role, step } = taggedRole(tags);
   const names = pipeline?.stepNames ?? [];
   const listId = `cp-steps-${cell.model.id}`;
-  const rename = (value: string): void => {
-    const name = value.trim();
-    if (name && name !== step) {
-      writeTags(cell, setStepName(tagsOf(cell), name));
-    }
-  };
+  const rename = (value: string): void => renameStep(cell, value);
   return (
     <div className="cp-CellTools" onMouseDown={event => event.stopPropagation()}>
       {role === 'step' && step && <span className="cp-CellTools-swatch" style={{ background: stepColor(step, names) }} aria-hidden="true" />}

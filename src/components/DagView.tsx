@@ -62,7 +62,7 @@ export function DagView({ steps, run, selected, active, onSelect }: DagViewProps
         className="cp-DagView-viewport"
         ref={viewport}
         tabIndex={0}
-        role="group"
+        role="region"
         aria-label="pipeline steps: + and - zoom, 0 fits, arrow keys pan"
         onKeyDown={event => {
           if (event.target !== event.currentTarget) {
