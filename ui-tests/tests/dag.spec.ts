@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import { cell } from './notebookPage';
-import { inBothThemes } from './themes';
+import { expectReadable, inBothThemes } from './themes';
 
 test.use({ viewport: { width: 1300, height: 900 } });
 
@@ -17,7 +17,8 @@ function bigNotebook(): string {
     outputs: [],
     source: i === 0 ? 'v0 = 1' : i % 4 === 0 ? `v${i} = v${i - 1} + v${i - 4}` : `v${i} = v${i - 1} + 1`
   }));
-  return JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells });
+  const metadata = { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' }, language_info: { name: 'python' } };
+  return JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata, cells });
 }
 
 test('a DAG of 32 steps zooms and fits; a node selects its cells, and the active cell marks its node', async ({ page, tmpPath }) => {
@@ -76,7 +77,9 @@ test('a DAG of 32 steps zooms and fits; a node selects its cells, and the active
   expect(ring).toBeGreaterThanOrEqual(border);
   expect(ring).toBeGreaterThanOrEqual(3);
 
-  await inBothThemes(page, ['#cellpipe-sidebar .cp-DagView'], async (_, shot) => {
+  await inBothThemes(page, ['#cellpipe-sidebar .cp-DagView'], false, async (_, shot) => {
     await shot(sidebar.locator('.cp-DagView'), 'dag-32-steps');
+    // axe does not measure SVG text: the names and the zoom's text are measured here.
+    await expectReadable(sidebar.locator('.cp-DagNode-label, .cp-DagView-scale'));
   });
 });

@@ -97,7 +97,7 @@ test('the panel: focus on open, scrolls, names the file whole or ellipsised, fol
   await expect(header).toHaveText('squares.ipynb');
   await expect(sidebar.locator('.cp-Notice')).toHaveCount(0);
 
-  await inBothThemes(page, ['#cellpipe-sidebar'], async (_, shot) => {
+  await inBothThemes(page, ['#cellpipe-sidebar'], true, async (_, shot) => {
     await sidebar.evaluate(node => (node.scrollTop = 0));
     await shot(sidebar, 'panel');
   });

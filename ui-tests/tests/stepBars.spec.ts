@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import { cell, openWithSidebar } from './notebookPage';
-import { inBothThemes } from './themes';
+import { expectReadable, inBothThemes } from './themes';
 
 const NOTEBOOK = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook';
 
@@ -49,10 +49,12 @@ test('every code cell has a bar above its code: the step, or a badge of its role
   await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
   await expect(cell(page, 10).locator('.cp-StepBar')).toHaveAttribute('data-role', 'step');
 
-  await inBothThemes(page, [`${NOTEBOOK} .cp-CellBanner`], async (_, shot) => {
+  await inBothThemes(page, [`${NOTEBOOK} .cp-CellBanner`], false, async (_, shot) => {
     // The cells at the top in view: axe checks the contrast of text on screen only.
     await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer').evaluate(node => (node.scrollTop = 0));
     await expect(cell(page, 1).locator('.cp-StepBar')).toBeInViewport();
     await shot(page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)'), 'step-bars');
+    const banners = page.locator(`${NOTEBOOK} .cp-CellBanner`);
+    await expectReadable(banners.locator('.cp-StepHeader-name, .cp-StepBar-badge, .cp-StepBar-continued, .cp-StepHeader-key, .cp-StepHeader-names'));
   });
 });
