@@ -1,4 +1,4 @@
-import React, { useMemo, useRef, useState } from 'react';
+import React, { useEffect, useMemo, useRef, useState } from 'react';
 import type { StepAnalysis } from '../core/analysis';
 import type { RunState } from '../core/run/types';
 import { fitZoom, zoomBy } from '../models/dagZoom';
@@ -32,6 +32,13 @@ export function DagView({ steps, run, selected, active, onSelect }: DagViewProps
   const layout = useMemo(() => layoutDag(JSON.parse(graph) as DagNodeInput[]), [graph]);
   const [scale, setScale] = useState(1);
   const viewport = useRef<HTMLDivElement>(null);
+  // A DAG wider than the panel starts narrowed to its width (its height scrolls); zoom undoes it.
+  useEffect(() => {
+    const box = viewport.current;
+    if (box && layout.width > box.clientWidth) {
+      setScale(fitZoom(layout.width, 1, box.clientWidth, 1));
+    }
+  }, [layout]);
   if (!steps.length) {
     return <div className="cp-SidebarPanel-empty">No steps yet: tag a code cell as a step (click the bar above a cell).</div>;
   }
