@@ -6,10 +6,10 @@
  */
 import type { Diagnostic } from '../notebook';
 import type { Pipeline } from '../pipeline';
-import { argoYaml, compileArgo, type ArgoOptions, type ArgoWorkflow } from './argo';
+import { ARGO_SETUP_TASK, argoYaml, compileArgo, type ArgoOptions, type ArgoWorkflow } from './argo';
 import { validateArgoWorkflow } from './argo/validate';
 import { orThrow } from './cluster/diagnostics';
-import { compileKfp, kfpYaml, type KfpOptions, type KfpPipeline } from './kfp';
+import { compileKfp, KFP_SETUP_TASK, kfpYaml, type KfpOptions, type KfpPipeline } from './kfp';
 import { RUNTIME_PATH } from './runtime/contract';
 import { compileStepScripts } from './stepScript';
 
@@ -42,13 +42,28 @@ export class InvalidCompileOutput extends Error {
   }
 }
 
-/** `<notebook>.<target>.yaml`, named after the notebook (else the pipeline). */
-function yamlFileName(pipeline: Pipeline, target: CompileTarget): string {
-  const base = (pipeline.notebookPath ?? pipeline.name)
+/** The notebook's file name (else the pipeline's name), without `.ipynb`. */
+function baseName(pipeline: Pipeline): string {
+  return (pipeline.notebookPath ?? pipeline.name)
     .split('/')
     .pop()!
     .replace(/\.ipynb$/i, '');
-  return `${base}.${target}.yaml`;
+}
+
+/** `<notebook>.<target>.yaml`, named after the notebook (else the pipeline). */
+function yamlFileName(pipeline: Pipeline, target: CompileTarget): string {
+  return `${baseName(pipeline)}.${target}.yaml`;
+}
+
+/** Above a cluster target's YAML: where the steps' code is, which the reader of the file does not see. */
+function stepCodeComment(pipeline: Pipeline, setupTask: string): string {
+  const notebook = pipeline.notebookPath?.split('/').pop();
+  const command = `cellpipe compile ${notebook && /^[\w.@+-]+$/.test(notebook) ? notebook : 'NOTEBOOK'} --target scripts -o ${/^[\w.@+-]+$/.test(baseName(pipeline)) ? baseName(pipeline) : 'FOLDER'}-scripts`;
+  return [
+    ` The code of the steps is not spelled out here: the ${setupTask} task writes the step runtime and each step's`,
+    ` script to the run's volume from its step payload (base64 of the gzip of the files), and each step runs its script.`,
+    ` To read the scripts: ${command}`
+  ].join('\n');
 }
 
 export function compileTarget(pipeline: Pipeline, target: CompileTarget, options: TargetOptions = {}): CompiledTarget {
@@ -75,12 +90,22 @@ export function compileTarget(pipeline: Pipeline, target: CompileTarget, options
       if (problems.length) {
         throw new InvalidCompileOutput(target, problems);
       }
-      return { ...base, diagnostics, workflow, files: [{ name: yamlFileName(pipeline, target), content: argoYaml(workflow) }] };
+      return {
+        ...base,
+        diagnostics,
+        workflow,
+        files: [{ name: yamlFileName(pipeline, target), content: argoYaml(workflow, stepCodeComment(pipeline, ARGO_SETUP_TASK)) }]
+      };
     }
     case 'kfp': {
       const kfp = compileKfp(pipeline, options);
       orThrow(kfp, kfp.diagnostics);
-      return { ...base, diagnostics: kfp.diagnostics, kfp, files: [{ name: yamlFileName(pipeline, target), content: kfpYaml(kfp) }] };
+      return {
+        ...base,
+        diagnostics: kfp.diagnostics,
+        kfp,
+        files: [{ name: yamlFileName(pipeline, target), content: kfpYaml(kfp, stepCodeComment(pipeline, KFP_SETUP_TASK)) }]
+      };
     }
   }
 }
