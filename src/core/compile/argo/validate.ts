@@ -180,7 +180,7 @@ function semanticProblems(wf: ArgoWorkflow): string[] {
 }
 
 /** Bytes of a value as Go's encoding/json writes it (`<`, `>` and `&` as \u003c...): how Argo passes a template to its pod. */
-function goJsonBytes(value: unknown): number {
+export function goJsonBytes(value: unknown): number {
   const json = JSON.stringify(value);
   const escaped = json.match(/[<>&]/g)?.length ?? 0;
   return utf8Bytes(json) + 5 * escaped;
