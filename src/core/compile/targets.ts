@@ -9,6 +9,7 @@ import type { Pipeline } from '../pipeline';
 import { ARGO_SETUP_TASK, argoYaml, compileArgo, type ArgoOptions, type ArgoWorkflow } from './argo';
 import { validateArgoWorkflow } from './argo/validate';
 import { orThrow } from './cluster/diagnostics';
+import type { Gzip } from './cluster/stepPayload';
 import { compileKfp, KFP_SETUP_TASK, kfpYaml, type KfpOptions, type KfpPipeline } from './kfp';
 import { RUNTIME_PATH } from './runtime/contract';
 import { compileStepScripts } from './stepScript';
@@ -66,7 +67,8 @@ function stepCodeComment(pipeline: Pipeline, setupTask: string): string {
   ].join('\n');
 }
 
-export function compileTarget(pipeline: Pipeline, target: CompileTarget, options: TargetOptions = {}): CompiledTarget {
+/** `gzip`: how the cluster targets pack their step payload (cluster/stepPayload.ts), default the core's. */
+export function compileTarget(pipeline: Pipeline, target: CompileTarget, options: TargetOptions = {}, gzip?: Gzip): CompiledTarget {
   const base = { target, pipelineName: pipeline.name };
   switch (target) {
     case 'scripts': {
@@ -84,7 +86,7 @@ export function compileTarget(pipeline: Pipeline, target: CompileTarget, options
       };
     }
     case 'argo': {
-      const { workflow, diagnostics } = compileArgo(pipeline, options);
+      const { workflow, diagnostics } = compileArgo(pipeline, options, gzip);
       orThrow(workflow, diagnostics);
       const problems = validateArgoWorkflow(workflow);
       if (problems.length) {
@@ -98,7 +100,7 @@ export function compileTarget(pipeline: Pipeline, target: CompileTarget, options
       };
     }
     case 'kfp': {
-      const kfp = compileKfp(pipeline, options);
+      const kfp = compileKfp(pipeline, options, gzip);
       orThrow(kfp, kfp.diagnostics);
       return {
         ...base,

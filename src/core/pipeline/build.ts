@@ -27,7 +27,20 @@ function declarationSource(cellSource: string, from: number, to: number): string
 }
 
 /** Code that may set environment variables before an import (checked on the step's code as text). */
-const SETS_ENVIRONMENT = /environ|putenv|^\s*%(set_)?env\b/m;
+const SETS_ENVIRONMENT = /environ|putenv|^[ \t]*%(set_)?env\b/m;
+
+/** SETS_ENVIRONMENT, each source tested once: the declarations a notebook's steps share are in many plans. */
+function environmentTest(): (source: string) => boolean {
+  const tested = new Map<string, boolean>();
+  return source => {
+    let sets = tested.get(source);
+    if (sets === undefined) {
+      sets = SETS_ENVIRONMENT.test(source);
+      tested.set(source, sets);
+    }
+    return sets;
+  };
+}
 
 /** Modules the step's own cells and injected declarations import at module level (the analysis's import bindings). */
 function stepImports(analysis: AnalysisResult, step: StepAnalysis): string[] {
@@ -60,6 +73,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
   const idOf = new Map(analysis.steps.map((s, i) => [s.name, ids[i]]));
   const configOf = new Map(plan.steps.map(s => [s.name, s.config]));
   const magicCells = new Set(analysis.diagnostics.filter(d => d.code === 'magic' && d.cell !== null).map(d => d.cell!));
+  const setsEnvironment = environmentTest();
 
   const roleOf = (cell: number): string => (plan.cells[cell]?.role === 'step' ? `step ${plan.cells[cell].step}` : String(plan.cells[cell]?.role));
   const codeItem = (cell: number, from: number, to: number, role: 'declaration' | 'replay'): PlanItem => ({
@@ -123,7 +137,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       cache: config.cache ?? true,
       usesMagics: step.cells.some(c => magicCells.has(c)) || step.injected.some(r => magicCells.has(r.cell)),
       imports: stepImports(analysis, step),
-      setsEnvironment: items.some(item => item.kind === 'code' && SETS_ENVIRONMENT.test(item.source))
+      setsEnvironment: items.some(item => item.kind === 'code' && setsEnvironment(item.source))
     };
   });
 

@@ -15,7 +15,7 @@ import { checkObjectSize, CompileDiagnostics, orThrow } from '../cluster/diagnos
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
 import { SECURITY_CONTEXT_HOME, securityContextOf } from '../cluster/securityContext';
 import { payloadPartScript, setupScript } from '../cluster/setupScript';
-import { packStepScripts } from '../cluster/stepPayload';
+import { packStepScripts, type Gzip } from '../cluster/stepPayload';
 import {
   ENVIRONMENT_ANNOTATION,
   ENVIRONMENTS_ANNOTATION,
@@ -196,12 +196,12 @@ function setupEnv(pipeline: Pipeline, environments: EnvironmentPlan, identityEnv
 /**
  * Compiles a pipeline to an Argo Workflow (WorkflowTemplate with options.template), with the
  * diagnostics found on the way. The Workflow is returned even with errors; compileArgoWorkflow
- * throws instead.
+ * throws instead. `gzip` packs the step payload (default: the core's).
  *
  * Names: the DAG task and the template of a step are both named by its step id (a DNS-1123
  * label, unique): backends rely on that to map Argo nodes to steps.
  */
-export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): ArgoCompileResult {
+export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?: Gzip): ArgoCompileResult {
   const out = new CompileDiagnostics();
   checkParameterNames(pipeline.parameters, out);
   const volume = resolveVolume(pipeline.settings, options, out);
@@ -227,7 +227,7 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
   const workflowLabels = checkMap('label', options.labels, out);
 
   // The runtime file and the step scripts, packed once for the setup task (and part tasks) to write.
-  const [firstPart, ...laterParts] = packStepScripts(compileStepScripts(pipeline));
+  const [firstPart, ...laterParts] = packStepScripts(compileStepScripts(pipeline), gzip);
   const setupPod = (name: string, source: string, env: ArgoEnvVar[], annotations?: Record<string, string>): ArgoTemplate =>
     withPlacement(
       {

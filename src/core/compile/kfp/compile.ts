@@ -21,7 +21,7 @@ import { checkParameterNames } from '../cluster/parameters';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
 import { SECURITY_CONTEXT_HOME, securityContextOf } from '../cluster/securityContext';
 import { payloadPartScript, setupScript } from '../cluster/setupScript';
-import { packStepScripts, stepScriptPath } from '../cluster/stepPayload';
+import { packStepScripts, stepScriptPath, type Gzip } from '../cluster/stepPayload';
 import {
   ENVIRONMENT_ANNOTATION,
   ENVIRONMENTS_ANNOTATION,
@@ -177,8 +177,8 @@ function checkArgument(script: string, what: string, out: CompileDiagnostics): s
   return script;
 }
 
-/** Compiles a pipeline to KFP v2; the documents are returned even with errors (see compileKfpPipeline). */
-export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPipeline {
+/** Compiles a pipeline to KFP v2; the documents are returned even with errors (see compileKfpPipeline); `gzip` packs the step payload. */
+export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: Gzip): KfpPipeline {
   const out = new CompileDiagnostics();
   checkParameterNames(pipeline.parameters, out);
   const volume = resolveVolume(pipeline.settings, options, out);
@@ -272,7 +272,7 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     };
   };
   // The runtime file and the step scripts, packed once for the setup task (and part tasks) to write.
-  const [firstPart, ...laterParts] = packStepScripts(compileStepScripts(pipeline));
+  const [firstPart, ...laterParts] = packStepScripts(compileStepScripts(pipeline), gzip);
   const partTasks = laterParts.map((part, i) => {
     const task = kfpSetupPartTask(i + 2);
     setupTask(task, payloadPartScript(i + 2, part), claimDependency);
