@@ -47,14 +47,14 @@ const PYTHON_PARSE = [
   'print(json.dumps({"read": (read - start) * 1e3, "parse": (done - read) * 1e3}))'
 ].join('\n');
 
-interface Case {
+export interface Case {
   label: string;
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
 }
 
-interface Timing {
+export interface Timing {
   median: number;
   best: number;
 }
@@ -79,7 +79,7 @@ function runOnce(c: Case): number {
 }
 
 /** Each case RUNS times, round-robin, after one unmeasured run of each. */
-function timeAll(cases: Case[], runs: number): Map<Case, Timing> {
+export function timeAll(cases: Case[], runs: number): Map<Case, Timing> {
   const times = new Map<Case, number[]>(cases.map(c => [c, []]));
   cases.forEach(runOnce);
   for (let i = 0; i < runs; i++) {

@@ -14,7 +14,7 @@ import type { Parameter } from '../../analysis';
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
 import { claimMountEnv, claimMounts } from '../cluster/claimMounts';
-import { CompileDiagnostics, orThrow } from '../cluster/diagnostics';
+import { CompileDiagnostics, orThrow, utf8Bytes } from '../cluster/diagnostics';
 import { dnsLabel } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
 import { checkParameterNames } from '../cluster/parameters';
@@ -160,17 +160,8 @@ function resources(step: PipelineStep, limits: Record<string, string>, out: Comp
 /** Linux refuses a single command-line argument over 128 KiB (MAX_ARG_STRLEN); KFP passes the setup tasks' scripts as one. */
 const MAX_ARGUMENT_BYTES = 128 * 1024 - 1;
 
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-  }
-  return bytes;
-}
-
 function checkArgument(script: string, what: string, out: CompileDiagnostics): string {
-  const bytes = utf8Length(script);
+  const bytes = utf8Bytes(script);
   if (bytes > MAX_ARGUMENT_BYTES) {
     out.error(`${what}: its script is ${bytes} bytes, more than a KFP container argument can hold (128 KiB)`);
   }
