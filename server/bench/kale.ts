@@ -3,7 +3,8 @@
  * exit), round-robin, median of RUNS each.
  *
  *   kale --nb NB                               Kale 2.3.0's CLI without a cluster: the KFP DSL script
- *                                              and its compiled KFP package, beside the notebook
+ *                                              and its compiled KFP package, in `.kale/` of its
+ *                                              working folder (the notebook's)
  *   cellpipe compile NB --target kfp -o FILE   the KFP v2 IR, with its code cache and its caches of
  *                                              cell facts and of the machine's Python (kernels,
  *                                              installed packages) warmed by one run, as a notebook
@@ -23,7 +24,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { cacheHome } from '../src/cacheHome';
 import { generateNotebook } from '../../src/core/__fixtures__/generatedNotebook';
 import { timeAll, type Case } from './startup';
@@ -113,13 +114,14 @@ export function runKaleBenchmark(runs = Number(process.env.CELLPIPE_BENCH_KALE_R
       });
       return {
         nb,
-        kale: { label: `kale ${nb.label}`, command: found.kale, args: ['--nb', nb.path] } as Case,
+        // Kale writes its DSL script and package into `.kale/` of its working folder.
+        kale: { label: `kale ${nb.label}`, command: found.kale, args: ['--nb', nb.path], cwd: dirname(nb.path) } as Case,
         cellpipe: cellpipe(warm, 'cellpipe'),
         first: cellpipe(cold, 'first')
       };
     });
     // Only the notebooks both compile (Kale refuses some, cellpipe others: kale-2.3/expected.json).
-    const compiles = (c: Case): boolean => spawnSync(c.command, c.args, { env: c.env ?? process.env, cwd: dir, stdio: 'ignore' }).status === 0;
+    const compiles = (c: Case): boolean => spawnSync(c.command, c.args, { env: c.env ?? process.env, cwd: c.cwd, stdio: 'ignore' }).status === 0;
     const both = rows.filter(row => compiles(row.kale) && compiles(row.cellpipe));
     const left = rows.filter(row => !both.includes(row)).map(row => row.nb.label);
     const nodeBare: Case = { label: 'node -e 0', command: node, args: ['-e', '0'] };
@@ -136,7 +138,12 @@ export function runKaleBenchmark(runs = Number(process.env.CELLPIPE_BENCH_KALE_R
       `kale: whole-process compile to KFP, median of ${runs} (round-robin): Kale 2.3.0 (${found.kale}) against cellpipe (${cli})`,
       `  ${'notebook'.padEnd(52)}${'kale'.padStart(9)} ${'cellpipe'.padStart(9)}${'ratio'.padStart(7)} ${'no cache'.padStart(9)}${'ratio'.padStart(7)}`,
       ...both.map(row => line(row.nb.label, median(row.kale), median(row.cellpipe), median(row.first))),
-      line(`Kale's examples (${examples.length}), medians summed`, sum(examples.map(r => r.kale)), sum(examples.map(r => r.cellpipe)), sum(examples.map(r => r.first))),
+      line(
+        `Kale's examples (${examples.length}), medians summed`,
+        sum(examples.map(r => r.kale)),
+        sum(examples.map(r => r.cellpipe)),
+        sum(examples.map(r => r.first))
+      ),
       `  Kale's examples, ratio per notebook: min ${ratios[0]?.toFixed(1)}x, median ${ratios[Math.floor(ratios.length / 2)]?.toFixed(1)}x, max ${ratios[ratios.length - 1]?.toFixed(1)}x` +
         (large ? `; 1,000-cell notebook ${(median(large.kale) / median(large.cellpipe)).toFixed(1)}x` : '') +
         '; target >= 50x',

@@ -52,6 +52,8 @@ export interface Case {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /** Working folder (default: this process's). */
+  cwd?: string;
 }
 
 export interface Timing {
@@ -68,6 +70,7 @@ function runOnce(c: Case): number {
   const start = performance.now();
   const result = spawnSync(c.command, c.args, {
     env: c.env ?? process.env,
+    cwd: c.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 1 << 30
   });
