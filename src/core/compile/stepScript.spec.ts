@@ -150,7 +150,7 @@ describe('step scripts', () => {
       expect(run(first, { CELLPIPE_DATA_DIR: dir, CELLPIPE_PARAMETERS: '{"n": 0}' }).status).toBe(0);
       const failed = run(second, { CELLPIPE_DATA_DIR: dir, CELLPIPE_PARAMETERS: '{"n": 0}' });
       expect(failed.status).toBe(1);
-      expect(failed.stderr).toContain('<cell 3: step it\'s $(second)>", line 2');
+      expect(failed.stderr).toContain('<cell 4: step it\'s $(second)>", line 2');
       expect(failed.stderr).toContain('ZeroDivisionError');
       rmSync(join(dir, pipeline.steps[0].id), { recursive: true });
       writeFileSync(join(dir, pipeline.steps[0].id), 'a file where the step folder goes');

@@ -1,5 +1,5 @@
 import { formatErrors, notebookPosition, type AnalysisResult, type ModuleBinding, type StepAnalysis } from '../analysis';
-import { hasErrors, type Diagnostic, type Notebook } from '../notebook';
+import { cellNumber, hasErrors, type Diagnostic, type Notebook } from '../notebook';
 import { assignStepIds } from './stepIds';
 import type { Pipeline, PipelineStep, PlanItem } from './types';
 
@@ -56,7 +56,17 @@ function stepImports(analysis: AnalysisResult, step: StepAnalysis): string[] {
 }
 
 function cellLabel(index: number, role: string): string {
-  return `<cell ${index}: ${role}>`;
+  return `<cell ${cellNumber(index)}: ${role}>`;
+}
+
+/**
+ * The parameters a step's code may read: those the analysis saw it use (its own cells, the
+ * declarations and replays it runs), or every one when that code is opaque (`exec`, `eval`,
+ * `globals()`: any name may be read).
+ */
+function parametersRead(analysis: AnalysisResult, step: StepAnalysis): string[] {
+  const cells = [...step.cells, ...step.injected.map(ref => ref.cell), ...step.replayed.map(ref => ref.cell)];
+  return cells.some(cell => analysis.facts[cell]?.opaque) ? analysis.parameters.map(p => p.name) : step.parameters;
 }
 
 /**
@@ -129,6 +139,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       dependsOn: step.dependsOn.map(d => idOf.get(d)!),
       inputs: step.inputs.map(name => ({ name, from: idOf.get(step.inputSources[name])! })),
       outputs: step.outputs,
+      parameters: parametersRead(analysis, step),
       randomStates: [...step.randomOutputs].sort(),
       results: step.results,
       metrics: step.metrics,

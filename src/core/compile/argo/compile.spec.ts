@@ -161,7 +161,7 @@ describe('Workflow options and settings', () => {
     ]);
     expect(errors.every(d => d.cell === 2)).toBe(true);
     expect(() => compileArgoWorkflow(pipelineOf(bad))).toThrow(
-      /cannot be compiled for the cluster:\n {2}cell 2, line 1:1: error compile-invalid-value: step "a"/
+      /cannot be compiled for the cluster:\n {2}cell 3, line 1:1: error compile-invalid-value: step "a"/
     );
   });
 
