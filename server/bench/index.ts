@@ -1,9 +1,10 @@
 // `npm run bench`: runs every benchmark in this folder and prints its figures.
-// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, localRun, cellOutputs, environments).
+// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, localRun, runAll, cellOutputs, environments).
 // environments needs pip's package index (PyPI): without it, it prints that it was skipped and why.
 import { runAnalysisBenchmark } from './analysis';
 import { runCellOutputsBenchmark } from './cellOutputs';
 import { runLocalRunBenchmark } from './localRun';
+import { runRunAllBenchmark } from './runAll';
 import { runCompileBenchmark } from './compile';
 import { runEnvironmentsBenchmark } from './environments';
 import { inProcessTimes, runStartupBenchmark } from './startup';
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, () => string[] | Promise<string[]>> = {
   compile: () => runCompileBenchmark(),
   startup: () => runStartupBenchmark(),
   localRun: () => runLocalRunBenchmark(),
+  runAll: () => runRunAllBenchmark(),
   cellOutputs: () => runCellOutputsBenchmark(),
   environments: () => runEnvironmentsBenchmark()
 };
