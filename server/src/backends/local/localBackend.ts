@@ -153,7 +153,7 @@ export class LocalBackend implements Backend {
       throw new CellpipeError('conflict', `run '${runId}' is still running (pid ${saved.runner?.pid}); cancel it first`);
     }
     if (current) {
-      await store.replaceRequest(runId, current);
+      store.replaceRequest(runId, current);
       saved.parameters = current.parameters;
     }
     for (const step of saved.steps) {
