@@ -1,16 +1,18 @@
 /**
  * Compile benchmark: the generated 1,000-cell notebook (see analysis.ts) compiled to an Argo
  * Workflow and to KFP, plus a 300-step pipeline; prints times and the sizes of the documents
- * (a Workflow is one etcd object: it must stay well under 1.5 MiB).
+ * (a Workflow is one etcd object: it must stay well under 1.5 MiB; target for the 1,000-cell
+ * notebook, issue 18: <= 256 KiB).
  */
 import { performance } from 'node:perf_hooks';
 import { analyzeNotebook } from '../../src/core/analysis';
-import { argoYaml, compileArgoWorkflow } from '../../src/core/compile/argo';
+import { argoYaml, compileArgo, compileArgoWorkflow } from '../../src/core/compile/argo';
 import { validateArgoWorkflow } from '../../src/core/compile/argo/validate';
 import { compileKfpPipeline, kfpYaml } from '../../src/core/compile/kfp';
 import { parseNotebook } from '../../src/core/notebook';
 import { buildPipeline, type Pipeline } from '../../src/core/pipeline';
 import { generateNotebook } from '../../src/core/__fixtures__/generatedNotebook';
+import { nodeGzip } from '../src/nodeGzip';
 
 function pipelineOf(notebook: object): Pipeline {
   const parsed = parseNotebook(JSON.stringify(notebook));
@@ -44,12 +46,14 @@ export function runCompileBenchmark(runs = 11): string[] {
     const kfpMs = medianMs(() => kfpYaml(compileKfpPipeline(pipeline)), runs);
     const workflow = compileArgoWorkflow(pipeline);
     const argoBytes = Buffer.byteLength(JSON.stringify(workflow));
+    // What the CLI and the service submit: the step payload packed by Node's zlib, not the core's fflate.
+    const nodeBytes = Buffer.byteLength(JSON.stringify(compileArgo(pipeline, {}, nodeGzip).workflow));
     const yamlBytes = Buffer.byteLength(argoYaml(workflow));
     const kfpBytes = Buffer.byteLength(kfpYaml(compileKfpPipeline(pipeline)));
     const validateMs = medianMs(() => validateArgoWorkflow(workflow), runs);
     lines.push(
       `compile ${label} (${pipeline.steps.length} steps): argo ${argoMs.toFixed(1)} ms, kfp ${kfpMs.toFixed(1)} ms, validate ${validateMs.toFixed(1)} ms (median of ${runs})`,
-      `  Workflow ${argoBytes} bytes as JSON (${kib(argoBytes)}; YAML ${kib(yamlBytes)}), KFP file ${kib(kfpBytes)}`
+      `  Workflow ${argoBytes} bytes as JSON (${kib(argoBytes)}; YAML ${kib(yamlBytes)}; ${kib(nodeBytes)} as the CLI packs it), KFP file ${kib(kfpBytes)}`
     );
   }
   return lines;

@@ -1,18 +1,23 @@
 // `npm run bench`: runs every benchmark in this folder and prints its figures.
-// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, localRun, cellOutputs, environments).
+// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, kale, localRun, runAll, cellOutputs, environments).
+// kale installs Kale 2.3 into a venv under cellpipe's cache home the first time (PyPI).
 // environments needs pip's package index (PyPI): without it, it prints that it was skipped and why.
 import { runAnalysisBenchmark } from './analysis';
 import { runCellOutputsBenchmark } from './cellOutputs';
 import { runLocalRunBenchmark } from './localRun';
+import { runRunAllBenchmark } from './runAll';
 import { runCompileBenchmark } from './compile';
 import { runEnvironmentsBenchmark } from './environments';
+import { runKaleBenchmark } from './kale';
 import { inProcessTimes, runStartupBenchmark } from './startup';
 
 const BENCHMARKS: Record<string, () => string[] | Promise<string[]>> = {
   analysis: () => runAnalysisBenchmark(),
   compile: () => runCompileBenchmark(),
   startup: () => runStartupBenchmark(),
+  kale: () => runKaleBenchmark(),
   localRun: () => runLocalRunBenchmark(),
+  runAll: () => runRunAllBenchmark(),
   cellOutputs: () => runCellOutputsBenchmark(),
   environments: () => runEnvironmentsBenchmark()
 };

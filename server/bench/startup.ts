@@ -47,14 +47,16 @@ const PYTHON_PARSE = [
   'print(json.dumps({"read": (read - start) * 1e3, "parse": (done - read) * 1e3}))'
 ].join('\n');
 
-interface Case {
+export interface Case {
   label: string;
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /** Working folder (default: this process's). */
+  cwd?: string;
 }
 
-interface Timing {
+export interface Timing {
   median: number;
   best: number;
 }
@@ -68,6 +70,7 @@ function runOnce(c: Case): number {
   const start = performance.now();
   const result = spawnSync(c.command, c.args, {
     env: c.env ?? process.env,
+    cwd: c.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 1 << 30
   });
@@ -79,7 +82,7 @@ function runOnce(c: Case): number {
 }
 
 /** Each case RUNS times, round-robin, after one unmeasured run of each. */
-function timeAll(cases: Case[], runs: number): Map<Case, Timing> {
+export function timeAll(cases: Case[], runs: number): Map<Case, Timing> {
   const times = new Map<Case, number[]>(cases.map(c => [c, []]));
   cases.forEach(runOnce);
   for (let i = 0; i < runs; i++) {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { modulesToProbe, requirementLines, withEnvironments, type Pipeline } from '../../../src/core/pipeline';
 import type { Diagnostic } from '../../../src/core/notebook';
 import { CellpipeError } from '../errors';
-import { probeInstalledPackages } from './installedPackages';
+import { installedPackages } from './installedPackagesCache';
 import { loadPipeline, type LoadedPipeline } from './loadPipeline';
 import type { PythonResolver } from './pythonResolver';
 import type { PackagesReport } from '../../../src/core/run/api';
@@ -34,7 +34,7 @@ export async function withClusterEnvironments(
   const folder = dirname(file.absolute);
   let installed;
   try {
-    installed = await probeInstalledPackages(python, modulesToProbe(loaded.pipeline), folder);
+    installed = await installedPackages(python, modulesToProbe(loaded.pipeline), folder);
   } catch (error) {
     throw new CellpipeError(
       'invalid',

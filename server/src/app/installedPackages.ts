@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
 import type { InstalledPackages } from '../../../src/core/pipeline';
 import probeSource from './installed_packages.py';
+import type { Stamps } from './stampedCache';
+
+/** What the probe says, and the stamps of the places it read (installedPackagesCache.ts keeps it while they hold). */
+export type ProbedPackages = InstalledPackages & { stamps: Stamps };
 
 /**
  * Asks `python`, run in `cwd` (the notebook's folder, as the kernel runs there), where each of
  * `modules` comes from. Rejects when the interpreter cannot run the probe.
  */
-export function probeInstalledPackages(python: string, modules: readonly string[], cwd: string): Promise<InstalledPackages> {
+export function probeInstalledPackages(python: string, modules: readonly string[], cwd: string): Promise<ProbedPackages> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, ['-c', probeSource], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -20,7 +24,7 @@ export function probeInstalledPackages(python: string, modules: readonly string[
         return;
       }
       try {
-        resolve(JSON.parse(stdout) as InstalledPackages);
+        resolve(JSON.parse(stdout) as ProbedPackages);
       } catch {
         reject(new Error(`${python} printed no package report: ${stdout.slice(0, 200)}`));
       }

@@ -6,9 +6,12 @@ Run by cellpipe with the notebook kernel's interpreter and the notebook's folder
 folder, so that what it reports is what Run All would import. Standard library only; Python 3.9+.
 """
 
+import importlib.machinery
 import importlib.metadata as metadata
 import importlib.util
 import json
+import os
+import site
 import sys
 
 
@@ -61,13 +64,40 @@ def _describe(module, stdlib, distributions):
     return {"kind": "distribution", "name": dist.metadata["Name"], "version": dist.version}
 
 
+def _stamps(modules):
+    """The modification times (ns) of the places the answers come from, taken before reading them:
+    each sys.path entry, the user's site-packages, None for a path that does not exist. The
+    notebook's folder changes as the user works in it (compiled files land there): of it, only the
+    names the modules would have there. While they hold, the answers hold (server/src/app/stampedCache.ts)."""
+    cwd = os.path.abspath(os.curdir)
+    paths = []
+    for entry in sys.path:
+        path = os.path.abspath(entry or os.curdir)
+        if path == cwd:
+            suffixes = ["", *importlib.machinery.all_suffixes()]
+            paths += [os.path.join(path, module + suffix) for module in modules for suffix in suffixes]
+        else:
+            paths.append(path)
+    if not sys.flags.no_user_site:
+        paths.append(site.getusersitepackages())
+    stamps = {}
+    for path in paths:
+        try:
+            stamps[path] = str(os.stat(path).st_mtime_ns)
+        except OSError:
+            stamps[path] = None
+    return stamps
+
+
 def main():
     modules = json.load(sys.stdin)
+    stamps = _stamps(modules)
     stdlib = _stdlib_names()
     distributions = _top_level_distributions()
     report = {
         "python": "%d.%d.%d" % sys.version_info[:3],
         "modules": dict((module, _describe(module, stdlib, distributions)) for module in modules),
+        "stamps": stamps,
     }
     json.dump(report, sys.stdout)
 

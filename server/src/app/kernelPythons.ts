@@ -23,16 +23,33 @@ export function kernelPythons(listing: string): Map<string, string> {
   return found;
 }
 
+/** The folders of the kernels a listing names (`resource_dir`). */
+export function kernelFolders(listing: string): string[] {
+  try {
+    return Object.values<{ resource_dir?: unknown }>(JSON.parse(listing).kernelspecs ?? {}).flatMap(entry =>
+      typeof entry?.resource_dir === 'string' ? [entry.resource_dir] : []
+    );
+  } catch {
+    return [];
+  }
+}
+
 /**
- * kernelPythons without blocking: listing the kernels starts a Python with jupyter_client, about
- * a second, which the service spends before the first run is asked for rather than after.
+ * `jupyter kernelspec list --json` without blocking (its stdout, '' when there is no Jupyter):
+ * listing the kernels starts a Python with jupyter_client, 0.2 s to a second, which the service
+ * spends before the first run is asked for rather than after.
  */
-export function listKernelPythons(): Promise<Map<string, string>> {
+export function listKernels(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise(resolve => {
     let stdout = '';
-    const child = spawn('jupyter', KERNELSPEC_LIST, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('jupyter', KERNELSPEC_LIST, { stdio: ['ignore', 'pipe', 'ignore'], env });
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.on('error', () => resolve(new Map()));
-    child.on('close', code => resolve(code === 0 ? kernelPythons(stdout) : new Map()));
+    child.on('error', () => resolve(''));
+    child.on('close', code => resolve(code === 0 ? stdout : ''));
   });
+}
+
+/** kernelPythons of a fresh listing, without blocking. */
+export async function listKernelPythons(): Promise<Map<string, string>> {
+  return kernelPythons(await listKernels());
 }

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Notebook } from '../../../src/core/notebook';
 import { CellpipeError } from '../errors';
 import { confirmedPythons, CONFIRMED_PYTHONS_ENV, settingsPython } from './allowedPythons';
-import { listKernelPythons } from './kernelPythons';
+import { listKernelPythonsCached } from './kernelPythonsCache';
 import { canonicalPython, verifyPython } from './pythonCheck';
 
 export interface PythonResolverOptions {
@@ -85,7 +85,8 @@ export class PythonResolver {
 
   private kernelPythons(refresh = false): Promise<Map<string, string>> {
     if (!this.kernels || refresh) {
-      this.kernels = listKernelPythons();
+      // A listing kept from an earlier command serves the first ask; a kernel it lacks lists afresh.
+      this.kernels = listKernelPythonsCached(refresh);
     }
     return this.kernels;
   }

@@ -122,6 +122,71 @@ describe('RunService: the application layer the CLI and the service share', () =
       message: expect.stringMatching(/its steps: make, total/)
     });
   });
+  describe('retry runs the notebook as it is now', () => {
+    const cells = (scale: number, total: string, more: Array<[string[], string]> = []) =>
+      notebookText([
+        [['pipeline-parameters'], `n = 3\nscale = ${scale}`],
+        [['step:make'], 'xs = list(range(n))\nprint("made", xs)'],
+        [['step:total'], `total = sum(xs) * scale\n${total}`],
+        ...more
+      ]);
+    const FAILING = cells(2, 'print("total", total)\nraise ValueError("a bug")');
+    const FIXED = cells(2, 'print("total", total)');
+    const retryHere = (runId: string, from?: string) => runs.retry(runId, { from, notebook: path => notebookInFolder(dir, path) });
+
+    it("runs the user's fix, reusing the values of the steps above it; the log holds the new attempt only", async () => {
+      writeFileSync(join(dir, 'pipe.ipynb'), FAILING);
+      const failed = await (await runs.start({ notebook: notebook(), python: 'python3' })).done;
+      expect(failed.steps.map(s => s.status)).toEqual(['Succeeded', 'Failed']);
+      expect(await runs.stepLog(failed.runId, 'total')).toContain('ValueError: a bug');
+
+      writeFileSync(join(dir, 'pipe.ipynb'), FIXED);
+      const handle = await retryHere(failed.runId);
+      expect(handle.runId).toBe(failed.runId);
+      const fixed = await handle.done;
+      expect(fixed.status).toBe('Succeeded');
+      expect(fixed.steps.map(s => [s.name, s.status, s.attempts])).toEqual([
+        ['make', 'Succeeded', 1],
+        ['total', 'Succeeded', 2]
+      ]);
+      expect(await runs.stepLog(fixed.runId, 'total')).toBe('total 6\n');
+      expect(readFileSync(store.logPath(fixed.runId, 'total') + '.1', 'utf8')).toContain('ValueError: a bug');
+      // The run's notebook is the one it ran last: its cells' outputs join the fixed sources.
+      expect(store.readNotebook(fixed.runId)).toBe(FIXED);
+      expect(runs.cellOutputs(fixed.runId, 'total').cells[0].source).not.toContain('raise');
+    });
+
+    it("takes the notebook's new defaults where the run took the defaults, and keeps values given for the run", async () => {
+      writeFileSync(join(dir, 'pipe.ipynb'), FAILING);
+      const failed = await (await runs.start({ notebook: notebook(), python: 'python3', parameters: { n: 4 } })).done;
+      expect(failed.parameters).toEqual({ n: 4, scale: 2 });
+      writeFileSync(join(dir, 'pipe.ipynb'), cells(10, 'print("total", total)'));
+      const fixed = await (await retryHere(failed.runId)).done;
+      expect(fixed.parameters).toEqual({ n: 4, scale: 10 });
+      // make reads n only: its values stand; total reads scale: it runs with the new value.
+      expect(fixed.steps.map(s => s.attempts)).toEqual([1, 2]);
+      expect(await runs.stepLog(fixed.runId, 'total')).toBe('total 60\n');
+    });
+
+    it("starts a new run when the steps changed, and runs the run's own code when asked", async () => {
+      writeFileSync(join(dir, 'pipe.ipynb'), FAILING);
+      const failed = await (await runs.start({ notebook: notebook(), python: 'python3' })).done;
+      // The run's own code: the same failure again.
+      const again = await (await runs.retry(failed.runId)).done;
+      expect(again.steps.map(s => s.status)).toEqual(['Succeeded', 'Failed']);
+
+      writeFileSync(join(dir, 'pipe.ipynb'), cells(2, 'print("total", total)', [[['step:report'], 'print(total)']]));
+      const handle = await retryHere(failed.runId);
+      expect(handle.runId).not.toBe(failed.runId);
+      const fresh = await handle.done;
+      expect(fresh.steps.map(s => [s.name, s.status])).toEqual([
+        ['make', 'Cached'],
+        ['total', 'Succeeded'],
+        ['report', 'Succeeded']
+      ]);
+      expect(store.load(failed.runId).status).toBe('Failed');
+    });
+  });
 });
 
 describe('RunService: runs on Kubernetes that this process did not start', () => {

@@ -16,8 +16,9 @@ import type { RunListing, RunStore } from '../backends/runStore';
 import { CellpipeError } from '../errors';
 import { asCellpipeError } from './compileNotebook';
 import { withClusterEnvironments } from './environments';
-import { loadPipeline } from './loadPipeline';
-import type { NotebookFile } from './notebookFile';
+import { loadPipeline, type LoadedPipeline } from './loadPipeline';
+import { declaredDefaults, retryParameterValues, sameSteps } from './retryCode';
+import { readNotebookText, type NotebookFile } from './notebookFile';
 import { PythonResolver } from './pythonResolver';
 import { runCellOutputs, runExecutedNotebook } from './runOutputs';
 
@@ -42,6 +43,16 @@ export interface StartRunRequest {
   image?: string;
   /** kfp: URL of the Kubeflow Pipelines API (default $KFP_HOST). */
   kfpHost?: string;
+}
+
+export interface RetryOptions {
+  /** A step (name or id) to run again with every step downstream of it, reusing the values above it. */
+  from?: string;
+  /**
+   * Where the run's notebook is now, from the path the run recorded (relative to the CLI's folder
+   * or the Jupyter root): its code as it is now runs. Absent: the run's own code runs again.
+   */
+  notebook?: (recordedPath: string) => NotebookFile;
 }
 
 export interface RunServiceOptions {
@@ -145,11 +156,71 @@ export class RunService {
     void this.pythons.warmUp().then(python => python && prepareForkServer(python));
   }
 
-  /** Runs a run again (see Backend.retry); `from`: a step to run again with everything downstream of it. */
-  async retry(runId: string, from?: string): Promise<RunHandle> {
+  /**
+   * Runs a run again (see Backend.retry); `from`: a step to run again with everything downstream of
+   * it. With `notebook` (the run's notebook, as the caller finds it) the user's code as it is now
+   * runs, not the run's: unchanged, a plain retry; changed with the same steps, on the local
+   * backend, the run again with the new code (steps whose code, parameters or inputs changed run
+   * again, the others keep their values); otherwise a new run of the notebook (whose unchanged
+   * steps the local cache reuses): the handle then names the new run.
+   */
+  async retry(runId: string, options: RetryOptions = {}): Promise<RunHandle> {
+    const { from } = options;
     const state = this.store.load(runId);
-    const handle = await (await this.backendOf(state)).retry(state, from);
-    return this.track(handle);
+    const backend = await this.backendOf(state);
+    const notebook = this.notebookOfRun(state, options);
+    const loaded = notebook && this.changedNotebook(state, notebook);
+    if (!loaded) {
+      return this.track(await backend.retry(state, from));
+    }
+    const { pipeline } = loaded;
+    const parameters = retryParameterValues(pipeline.parameters, state.parameters, declaredDefaults(this.store.readNotebook(runId)), runId);
+    if (backend.retryWithCode && sameSteps(state.steps, pipeline.steps)) {
+      const python = state.python;
+      if (python) {
+        const magics = magicsProblem(pipeline, python);
+        if (magics) {
+          throw new CellpipeError('notebook', magics);
+        }
+      }
+      const handle = await backend.retryWithCode(state, { pipeline, parameters, notebookDir: dirname(notebook.absolute) }, from);
+      this.store.saveNotebook(runId, loaded.text);
+      return this.track(handle);
+    }
+    this.options.warn?.(`the notebook's steps changed since run ${runId}: a new run starts`);
+    return this.start({
+      notebook,
+      parameters,
+      backend: state.backend,
+      python: state.python,
+      namespace: state.kubernetes?.namespace,
+      kfpHost: state.kfp?.host
+    });
+  }
+
+  /** The run's notebook on disk, when the caller can find it. */
+  private notebookOfRun(state: RunState, options: RetryOptions): NotebookFile | undefined {
+    if (!options.notebook || state.notebookPath === undefined) {
+      return undefined;
+    }
+    try {
+      return options.notebook(state.notebookPath);
+    } catch (error) {
+      this.options.warn?.(`${(error as Error).message}: run ${state.runId} runs again with its own code`);
+      return undefined;
+    }
+  }
+
+  /** The notebook as it is now, when it can still be read and differs from the run's copy. */
+  private changedNotebook(state: RunState, notebook: NotebookFile): LoadedPipeline | undefined {
+    let text: string;
+    try {
+      text = readNotebookText(notebook);
+    } catch {
+      this.options.warn?.(`${notebook.relative} cannot be read: run ${state.runId} runs again with its own code`);
+      return undefined;
+    }
+    return text === this.store.readNotebook(state.runId) ? undefined : loadPipeline(notebook, this.options.warn);
   }
 
   /** Cancels a run this process follows directly, any other through its backend; says what it did. */

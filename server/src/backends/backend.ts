@@ -35,6 +35,13 @@ export interface Backend {
    * reusing the values of the steps above it (a succeeded run included).
    */
   retry(state: RunState, from?: string): Promise<RunHandle>;
+  /**
+   * Retries a run with the notebook's code as it is now (`run`: the same steps with the same
+   * dependencies as the run's): besides what `retry` runs, every step whose code, parameter values
+   * or inputs changed runs again, the others keep their values. Only a backend that can change a
+   * run's code in place has it (local); RunService starts a new run elsewhere.
+   */
+  retryWithCode?(state: RunState, run: PipelineRun, from?: string): Promise<RunHandle>;
   /** Stops a run that no handle in this process holds (started by another process); says what it did. */
   cancel(state: RunState): Promise<string>;
   /** The stored state brought up to date with what the backend knows now, and saved. */

@@ -186,15 +186,33 @@ export class RunStore {
     return join(this.runDir(runId), 'cancel-requested');
   }
 
+  // Synchronous, as run.json's writes are: a handful of small files, each well under a
+  // millisecond, where awaiting the thread pool for each made a run's first step wait ~30 ms.
   async create(runId: string, request: RunRequest, state: RunState): Promise<void> {
-    const dir = this.runDir(runId);
-    await mkdirPrivate(join(dir, 'data'));
-    for (const step of request.steps) {
-      await mkdirPrivate(this.stepDir(runId, step.id));
-      await fs.writeFile(this.scriptPath(runId, step.id), step.script, { mode: PRIVATE_FILE_MODE });
-    }
-    writeFileAtomic(join(dir, 'request.json'), JSON.stringify(request, null, 1));
+    mkdirSync(join(this.runDir(runId), 'data'), { recursive: true, mode: PRIVATE_DIR_MODE });
+    this.replaceRequest(runId, request);
     this.add(state);
+  }
+
+  /** Writes a local run's request and its step scripts (a retry with the notebook's new code replaces them). */
+  replaceRequest(runId: string, request: RunRequest): void {
+    for (const step of request.steps) {
+      mkdirSync(this.stepDir(runId, step.id), { recursive: true, mode: PRIVATE_DIR_MODE });
+      writeFileAtomic(this.scriptPath(runId, step.id), step.script);
+    }
+    writeFileAtomic(join(this.runDir(runId), 'request.json'), JSON.stringify(request, null, 1));
+  }
+
+  /**
+   * Keeps what a step printed and reported in an earlier attempt apart (`log.1`, `events.jsonl.1`
+   * for the first), before it starts again: its log is then the new attempt's alone.
+   */
+  setAttemptAside(runId: string, stepId: string, attempt: number): void {
+    for (const path of [this.logPath(runId, stepId), this.eventsPath(runId, stepId)]) {
+      if (existsSync(path)) {
+        renameSync(path, `${path}.${attempt}`);
+      }
+    }
   }
 
   /** Records a new run's first state, in its folder (created). */

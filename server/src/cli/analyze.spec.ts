@@ -66,7 +66,7 @@ describe('cellpipe analyze', () => {
   test('a readable report without --json', () => {
     const { status, stdout } = analyze(join(corpus, 'legacy_blocks.ipynb'));
     expect(status).toBe(0);
-    expect(stdout).toContain('step "clean" (cells 4)');
+    expect(stdout).toContain('step "clean" (cells 5)');
     expect(stdout).toContain('inputs:       readings <- read');
     expect(stdout).toContain('no problems found');
   });
@@ -94,7 +94,7 @@ describe('cellpipe analyze', () => {
     ]);
     const text = analyze(path);
     expect(text.status).toBe(1);
-    expect(text.stdout).toContain('cell 0, line 2:7: error undefined-name:');
+    expect(text.stdout).toContain('cell 1, line 2:7: error undefined-name:');
   });
 
   test('exit code 1 for a file that is not a notebook', () => {

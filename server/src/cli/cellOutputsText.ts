@@ -1,5 +1,6 @@
 import type { MimeBundle, NotebookOutput, RunCellOutputs } from '../../../src/core/run/cellOutputs';
 import { pngSize } from '../../../src/core/run/imageSize';
+import { cellNumber } from '../../../src/core/notebook';
 
 /**
  * A run's cell outputs as a terminal shows them (`cellpipe outputs RUN`): each cell under a
@@ -49,7 +50,7 @@ function outputText(output: NotebookOutput, count: number): string {
 export function formatCellOutputs(cells: readonly RunCellOutputs[]): string {
   return cells
     .map(cell => {
-      const header = `── cell ${cell.cell} · step ${cell.stepName} · [${cell.executionCount}]${cell.status === 'error' ? ' · raised' : ''}`;
+      const header = `── cell ${cellNumber(cell.cell)} · step ${cell.stepName} · [${cell.executionCount}]${cell.status === 'error' ? ' · raised' : ''}`;
       return `${header}\n${cell.outputs.map(output => outputText(output, cell.executionCount)).join('')}`;
     })
     .join('\n');

@@ -134,7 +134,7 @@ describe('cellpipe run, faults', () => {
       const result = await cli(['run', path, '--json', '--python', testPython], { home, cwd: work });
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/cell 0, line 1:\d+: error unpicklable-value: 'values' holds a generator/);
+      expect(result.stderr).toMatch(/cell 1, line 1:\d+: error unpicklable-value: 'values' holds a generator/);
     },
     TIMEOUT
   );
@@ -143,21 +143,21 @@ describe('cellpipe run, faults', () => {
     [
       'a lone surrogate in a step name',
       [[['step:load\ud800'], 'x = 1']],
-      /cell 0, line 1:1: error unencodable-text: Tag "step:load\\ud800" of cell 0 holds a lone UTF-16 surrogate/
+      /cell 1, line 1:1: error unencodable-text: Tag "step:load\\ud800" of cell 1 holds a lone UTF-16 surrogate/
     ],
     [
       'an IndentationError',
       [[['step:a'], 'if True:\n    x = 1\n  y = 2']],
-      /cell 0, line 3:3: error indentation-error: Python would refuse this cell \(IndentationError/
+      /cell 1, line 3:3: error indentation-error: Python would refuse this cell \(IndentationError/
     ],
-    ['a raw NUL in a literal', [[['step:a'], 'x = "a\u0000b"']], /cell 0, line 1:7: error unrunnable-character: This cell holds a NUL character/],
+    ['a raw NUL in a literal', [[['step:a'], 'x = "a\u0000b"']], /cell 1, line 1:7: error unrunnable-character: This cell holds a NUL character/],
     [
       '1e400 as a parameter',
       [
         [['pipeline-parameters'], 'rate = 1e400'],
         [['step:a'], 'print(rate)']
       ],
-      /cell 0, line 1:1: error non-literal-parameter: .*1e400 is beyond the range of a float/
+      /cell 1, line 1:1: error non-literal-parameter: .*1e400 is beyond the range of a float/
     ]
   ])(
     '%s stops the run before it starts, with the cell, line and what to do',
@@ -180,9 +180,9 @@ describe('cellpipe run, faults', () => {
       ]);
       const { code, summary } = await runNotebook(path, { home, cwd: work });
       expect(code).toBe(1);
-      expect(summary.message).toBe("step 'bad' failed: ZeroDivisionError: division by zero (<cell 1: step bad>, line 2)");
+      expect(summary.message).toBe("step 'bad' failed: ZeroDivisionError: division by zero (<cell 2: step bad>, line 2)");
       const log = (await cli(['logs', summary.runId, 'bad'], { home })).stdout;
-      expect(log).toMatch(/^before\nTraceback \(most recent call last\):\n {2}File "<cell 1: step bad>", line 2, in <module>\n {4}y = x \/ 0\n/);
+      expect(log).toMatch(/^before\nTraceback \(most recent call last\):\n {2}File "<cell 2: step bad>", line 2, in <module>\n {4}y = x \/ 0\n/);
       expect(log).toMatch(/ZeroDivisionError: division by zero\n$/);
       expect(log).not.toContain('cellpipe'); // the runtime's frames and messages stay out of the user's log
       const status = JSON.parse((await cli(['status', summary.runId, '--json'], { home })).stdout);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { RunHandle } from '../backends/backend';
 import { CellpipeError } from '../errors';
 import type { RunState } from '../../../src/core/run/types';
+import { notebookInFolder, type NotebookFile } from '../app/notebookFile';
 import { cliRunService } from './cliRuns';
 import { runSummary } from './runOutput';
 
@@ -60,10 +61,12 @@ export function registerRetry(program: Command): void {
   withLocalRunFlags(
     program
       .command('retry')
-      .description('run a failed run again from the steps that did not succeed')
+      .description('run a run again: the steps that did not succeed, and those whose code changed in the notebook since (its code as it is now)')
       .argument('<run>', 'run id')
       .option('--from <step>', 'also run this step (name or id) and every step after it again, reusing the values above it')
-  ).action(async (runId: string, flags: LocalRunFlags & { from?: string }) => {
-    await finishRun(await cliRunService(flags).retry(runId, flags.from), flags);
+      .option('--as-run', "run the run's own code again, not the notebook as it is now")
+  ).action(async (runId: string, flags: LocalRunFlags & { from?: string; asRun?: boolean }) => {
+    const notebook = flags.asRun ? undefined : (path: string): NotebookFile => notebookInFolder(process.cwd(), path);
+    await finishRun(await cliRunService(flags).retry(runId, { from: flags.from, notebook }), flags);
   });
 }

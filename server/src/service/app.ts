@@ -42,7 +42,7 @@ export interface ServiceOptions {
 export function createService(options: ServiceOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, ...connectionTimeoutOptions(options.timeouts) });
   installSecurity(app, options.secret);
-  installErrorHandler(app);
+  installErrorHandler(app, options.root);
 
   app.get('/api/health', async (): Promise<HealthReport> => ({
     status: 'ok',

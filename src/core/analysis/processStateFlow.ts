@@ -15,7 +15,7 @@
  * - What cannot be carried gets a warning on its cell: configuration set inside other code (an
  *   `if`, a loop, an expression), and tensorflow's global seed (not restorable in another process).
  */
-import type { Step } from '../notebook';
+import { cellNumber, type Step } from '../notebook';
 import type { DataflowView, ReportDiagnostic } from './dataflowCheck';
 import type { StepState } from './dataflowState';
 import {
@@ -156,7 +156,7 @@ export class ProcessStateFlow {
       this.report(
         'warning',
         'state-not-carried',
-        `Step ${JSON.stringify(name)} may draw from ${seeded.generator}'s global random state, which step ${JSON.stringify(seeded.chain[0])} seeds with ${written(seeded.site)} (cell ${seeded.cell}, line ${seeded.site.line}). That state cannot be carried to another process: this step's random numbers differ from Run All's. To make them reproducible, ${GENERATOR_ADVICE[seeded.generator]}, or seed in the step that draws.`,
+        `Step ${JSON.stringify(name)} may draw from ${seeded.generator}'s global random state, which step ${JSON.stringify(seeded.chain[0])} seeds with ${written(seeded.site)} (cell ${cellNumber(seeded.cell)}, line ${seeded.site.line}). That state cannot be carried to another process: this step's random numbers differ from Run All's. To make them reproducible, ${GENERATOR_ADVICE[seeded.generator]}, or seed in the step that draws.`,
         state.step.cells[0] ?? null
       );
       return;

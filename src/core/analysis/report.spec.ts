@@ -14,13 +14,13 @@ describe('the text report of `cellpipe analyze`', () => {
     ).split('\n');
     expect(report).toEqual(
       expect.arrayContaining([
-        'step "b" (cells 1)',
+        'step "b" (cells 2)',
         '  inputs:       x <- a',
         '  outputs:      y (result: no later step reads it)',
         '  random state: numpy <- a',
-        '  replays:      cell 0 line 3'
+        '  replays:      cell 1 line 3'
       ])
     );
-    expect(report.slice(0, report.indexOf('step "b" (cells 1)')).some(line => line.startsWith('  random state:'))).toBe(false);
+    expect(report.slice(0, report.indexOf('step "b" (cells 2)')).some(line => line.startsWith('  random state:'))).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
  * The analysis as the CLI's `--json` output and as a readable text report. The UI can use the same
  * shapes.
  */
-import type { Diagnostic } from '../notebook';
+import { cellNumber, cellNumbers, type Diagnostic } from '../notebook';
 import type { AnalysisResult } from './types';
 
 export interface AnalysisReport {
@@ -50,7 +50,7 @@ export function toAnalysisReport(result: AnalysisResult, packages?: StepPackages
 
 /** `cell N, line L:C: severity code: message` (or `notebook: ...` for notebook-level diagnostics). */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.cell === null ? 'notebook' : `cell ${d.cell}, line ${d.line}:${d.column}`;
+  const where = d.cell === null ? 'notebook' : `cell ${cellNumber(d.cell)}, line ${d.line}:${d.column}`;
   return `${where}: ${d.severity} ${d.code}: ${d.message}`;
 }
 
@@ -69,7 +69,7 @@ export function formatAnalysisReport(result: AnalysisResult, packages?: StepPack
   lines.push(`${result.steps.length} step${result.steps.length === 1 ? '' : 's'}`);
   for (const step of result.steps) {
     lines.push('');
-    lines.push(`step ${JSON.stringify(step.name)} (cells ${step.cells.join(', ')})`);
+    lines.push(`step ${JSON.stringify(step.name)} (cells ${cellNumbers(step.cells)})`);
     lines.push(`  after:        ${list(step.dependsOn)}`);
     lines.push(`  inputs:       ${list(step.inputs.map(name => `${name} <- ${step.inputSources[name]}`))}`);
     const results = new Set(step.results);
@@ -81,7 +81,7 @@ export function formatAnalysisReport(result: AnalysisResult, packages?: StepPack
     }
     if (step.replayed.length > 0) {
       const site = (ref: { cell: number; index: number }): string =>
-        `cell ${ref.cell} line ${result.facts[ref.cell]?.stateSites[ref.index]?.line ?? '?'}`;
+        `cell ${cellNumber(ref.cell)} line ${result.facts[ref.cell]?.stateSites[ref.index]?.line ?? '?'}`;
       lines.push(`  replays:      ${list(step.replayed.map(site))}`);
     }
     if (step.parameters.length > 0) {

@@ -1,3 +1,3 @@
-export { compileStepScripts, sharedSources, stepSpec, type StepScripts } from './stepScript';
+export { compileStepScripts, sharedSources, stepCodeIdentity, stepSpec, type StepScripts } from './stepScript';
 export { pyLiteral, pyStr } from './pythonLiteral';
 export * from './runtime/contract';

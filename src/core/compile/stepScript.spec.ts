@@ -5,12 +5,14 @@
  * the command line (KFP), in notebook order.
  */
 import { spawnSync } from 'child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { pipelineOf, withTempDir } from './cluster/__fixtures__/pipelines';
 import { safeJson } from './cluster/parameters';
 import { setupScript } from './cluster/setupScript';
+import { packStepScripts, stepScriptPath } from './cluster/stepPayload';
 import { parametersObject } from './argo/compile';
+import { stepLauncherSource } from './argo/stepLauncher';
 import { RUNTIME_FILE, RUNTIME_FOLDER } from './runtime/contract';
 import { compileStepScripts, fingerprint } from './stepScript';
 
@@ -44,8 +46,14 @@ const notebook = {
   ]
 };
 
-function run(source: string, env: Record<string, string>, args: string[] = []): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync('python3', ['-c', source, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+/** Runs a Python source (`python -c`), or a file (`{ file }`), as a pod or the local backend would. */
+function run(
+  source: string | { file: string },
+  env: Record<string, string>,
+  args: string[] = []
+): { status: number | null; stdout: string; stderr: string } {
+  const program = typeof source === 'string' ? ['-c', source] : [source.file];
+  const result = spawnSync('python3', [...program, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -92,23 +100,26 @@ describe('step scripts', () => {
     });
   });
 
-  it('run on Argo: the setup source writes the same runtime file; the env holds the object Argo builds from workflow parameters', () => {
+  it('run on Argo: the setup source writes the same runtime file and the step scripts, which the step templates run; the env holds the object Argo builds from workflow parameters', () => {
     withTempDir(dir => {
       const data = `${dir}/run`;
-      expect(run(setupScript(scripts.runtime), { CELLPIPE_DATA_DIR: data }).status).toBe(0);
+      expect(run(setupScript({ firstPart: packStepScripts(scripts)[0], parts: 1 }), { CELLPIPE_DATA_DIR: data }).status).toBe(0);
+      expect(readFileSync(join(data, RUNTIME_FOLDER, RUNTIME_FILE), 'utf8')).toBe(scripts.runtime);
       const parameters = argoSubstituted(parametersObject(pipeline), { n: '3', label: safeJson('x"y'), opts: safeJson({ k: ['{{'] }) });
       const env = { CELLPIPE_DATA_DIR: data, CELLPIPE_PARAMETERS: parameters };
-      expect(run(first, env)).toMatchObject({ status: 0, stdout: '{{workflow.name}}\n' });
-      expect(run(second, env)).toMatchObject({ status: 0, stdout: `['x"y', 'x"y', 'x"y'] ["{{"] \${HOME}\n` });
+      const [firstId, secondId] = pipeline.steps.map(step => step.id);
+      expect(run(stepLauncherSource(firstId), env)).toMatchObject({ status: 0, stdout: '{{workflow.name}}\n' });
+      expect(run(stepLauncherSource(secondId), env)).toMatchObject({ status: 0, stdout: `['x"y', 'x"y', 'x"y'] ["{{"] \${HOME}\n` });
     });
   });
 
-  it('run on KFP: argv carries the data folder and the typed parameters, put together into the one object', () => {
+  it('run on KFP: the setup source writes the step scripts; argv carries the data folder and the typed parameters, put together into the one object', () => {
     withTempDir(dir => {
       const args = [`${dir}/run`, 'n', 'json', '2.0', 'label', 'str', 'plain "text"', 'opts', 'json', '{"k": 1}'];
-      expect(run(setupScript(scripts.runtime), {}, [`${dir}/run`]).status).toBe(0);
-      expect(run(first, {}, args).status).toBe(0);
-      expect(run(second, {}, args)).toMatchObject({ status: 0, stdout: '[\'plain "text"\', \'plain "text"\'] 1 ${HOME}\n' });
+      expect(run(setupScript({ firstPart: packStepScripts(scripts)[0], parts: 1 }), {}, [`${dir}/run`]).status).toBe(0);
+      const [firstId, secondId] = pipeline.steps.map(step => join(dir, 'run', stepScriptPath(step.id)));
+      expect(run({ file: firstId }, {}, args).status).toBe(0);
+      expect(run({ file: secondId }, {}, args)).toMatchObject({ status: 0, stdout: '[\'plain "text"\', \'plain "text"\'] 1 ${HOME}\n' });
     });
   });
 
@@ -139,7 +150,7 @@ describe('step scripts', () => {
       expect(run(first, { CELLPIPE_DATA_DIR: dir, CELLPIPE_PARAMETERS: '{"n": 0}' }).status).toBe(0);
       const failed = run(second, { CELLPIPE_DATA_DIR: dir, CELLPIPE_PARAMETERS: '{"n": 0}' });
       expect(failed.status).toBe(1);
-      expect(failed.stderr).toContain('<cell 3: step it\'s $(second)>", line 2');
+      expect(failed.stderr).toContain('<cell 4: step it\'s $(second)>", line 2');
       expect(failed.stderr).toContain('ZeroDivisionError');
       rmSync(join(dir, pipeline.steps[0].id), { recursive: true });
       writeFileSync(join(dir, pipeline.steps[0].id), 'a file where the step folder goes');

@@ -6,10 +6,11 @@
  */
 import type { Diagnostic } from '../notebook';
 import type { Pipeline } from '../pipeline';
-import { argoYaml, compileArgo, type ArgoOptions, type ArgoWorkflow } from './argo';
+import { ARGO_SETUP_TASK, argoYaml, compileArgo, type ArgoOptions, type ArgoWorkflow } from './argo';
 import { validateArgoWorkflow } from './argo/validate';
 import { orThrow } from './cluster/diagnostics';
-import { compileKfp, kfpYaml, type KfpOptions, type KfpPipeline } from './kfp';
+import type { Gzip } from './cluster/stepPayload';
+import { compileKfp, KFP_SETUP_TASK, kfpYaml, type KfpOptions, type KfpPipeline } from './kfp';
 import { RUNTIME_PATH } from './runtime/contract';
 import { compileStepScripts } from './stepScript';
 
@@ -42,16 +43,32 @@ export class InvalidCompileOutput extends Error {
   }
 }
 
-/** `<notebook>.<target>.yaml`, named after the notebook (else the pipeline). */
-function yamlFileName(pipeline: Pipeline, target: CompileTarget): string {
-  const base = (pipeline.notebookPath ?? pipeline.name)
+/** The notebook's file name (else the pipeline's name), without `.ipynb`. */
+function baseName(pipeline: Pipeline): string {
+  return (pipeline.notebookPath ?? pipeline.name)
     .split('/')
     .pop()!
     .replace(/\.ipynb$/i, '');
-  return `${base}.${target}.yaml`;
 }
 
-export function compileTarget(pipeline: Pipeline, target: CompileTarget, options: TargetOptions = {}): CompiledTarget {
+/** `<notebook>.<target>.yaml`, named after the notebook (else the pipeline). */
+function yamlFileName(pipeline: Pipeline, target: CompileTarget): string {
+  return `${baseName(pipeline)}.${target}.yaml`;
+}
+
+/** Above a cluster target's YAML: where the steps' code is, which the reader of the file does not see. */
+function stepCodeComment(pipeline: Pipeline, setupTask: string): string {
+  const notebook = pipeline.notebookPath?.split('/').pop();
+  const command = `cellpipe compile ${notebook && /^[\w.@+-]+$/.test(notebook) ? notebook : 'NOTEBOOK'} --target scripts -o ${/^[\w.@+-]+$/.test(baseName(pipeline)) ? baseName(pipeline) : 'FOLDER'}-scripts`;
+  return [
+    ` The code of the steps is not spelled out here: the ${setupTask} task writes the step runtime and each step's`,
+    ` script to the run's volume from its step payload (base64 of the gzip of the files), and each step runs its script.`,
+    ` To read the scripts: ${command}`
+  ].join('\n');
+}
+
+/** `gzip`: how the cluster targets pack their step payload (cluster/stepPayload.ts), default the core's. */
+export function compileTarget(pipeline: Pipeline, target: CompileTarget, options: TargetOptions = {}, gzip?: Gzip): CompiledTarget {
   const base = { target, pipelineName: pipeline.name };
   switch (target) {
     case 'scripts': {
@@ -69,18 +86,28 @@ export function compileTarget(pipeline: Pipeline, target: CompileTarget, options
       };
     }
     case 'argo': {
-      const { workflow, diagnostics } = compileArgo(pipeline, options);
+      const { workflow, diagnostics } = compileArgo(pipeline, options, gzip);
       orThrow(workflow, diagnostics);
       const problems = validateArgoWorkflow(workflow);
       if (problems.length) {
         throw new InvalidCompileOutput(target, problems);
       }
-      return { ...base, diagnostics, workflow, files: [{ name: yamlFileName(pipeline, target), content: argoYaml(workflow) }] };
+      return {
+        ...base,
+        diagnostics,
+        workflow,
+        files: [{ name: yamlFileName(pipeline, target), content: argoYaml(workflow, stepCodeComment(pipeline, ARGO_SETUP_TASK)) }]
+      };
     }
     case 'kfp': {
-      const kfp = compileKfp(pipeline, options);
+      const kfp = compileKfp(pipeline, options, gzip);
       orThrow(kfp, kfp.diagnostics);
-      return { ...base, diagnostics: kfp.diagnostics, kfp, files: [{ name: yamlFileName(pipeline, target), content: kfpYaml(kfp) }] };
+      return {
+        ...base,
+        diagnostics: kfp.diagnostics,
+        kfp,
+        files: [{ name: yamlFileName(pipeline, target), content: kfpYaml(kfp, stepCodeComment(pipeline, KFP_SETUP_TASK)) }]
+      };
     }
   }
 }

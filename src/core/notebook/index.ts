@@ -8,3 +8,4 @@ export { planNotebook, stepIdentity, type PlanOptions } from './steps';
 export { readTags } from './cellTags';
 export { taggedRole, setRole, setStepName, type TaggedRole } from './taggedRole';
 export { configProblems, readStepConfig, writeStepConfig, type StepConfigForm } from './stepConfigTags';
+export { cellNumber, cellNumbers } from './cellNumber';

@@ -1,5 +1,6 @@
 import { diagnostic } from './diagnostic';
 import type { CellType, Diagnostic, Notebook, NotebookCell } from './types';
+import { cellNumber } from './cellNumber';
 
 export type NotebookParseResult = { notebook: Notebook; diagnostics: Diagnostic[] } | { notebook: null; diagnostics: Diagnostic[] };
 
@@ -27,7 +28,7 @@ function joinSource(source: unknown): string | null {
 function readCell(raw: unknown, index: number, diagnostics: Diagnostic[]): NotebookCell {
   const cell: NotebookCell = { index, id: null, cellType: 'raw', source: '', tags: [] };
   if (!isRecord(raw)) {
-    diagnostics.push(diagnostic('warning', 'invalid-cell', `Cell ${index} is not an object; it is ignored.`, index));
+    diagnostics.push(diagnostic('warning', 'invalid-cell', `Cell ${cellNumber(index)} is not an object; it is ignored.`, index));
     return cell;
   }
   if (typeof raw.cell_type === 'string' && CELL_TYPES.includes(raw.cell_type)) {
@@ -37,7 +38,7 @@ function readCell(raw: unknown, index: number, diagnostics: Diagnostic[]): Noteb
       diagnostic(
         'warning',
         'invalid-cell',
-        `Cell ${index} has an unknown cell_type ${JSON.stringify(raw.cell_type)}; it is treated as a raw cell and ignored.`,
+        `Cell ${cellNumber(index)} has an unknown cell_type ${JSON.stringify(raw.cell_type)}; it is treated as a raw cell and ignored.`,
         index
       )
     );
@@ -51,7 +52,7 @@ function readCell(raw: unknown, index: number, diagnostics: Diagnostic[]): Noteb
       diagnostic(
         'warning',
         'invalid-cell',
-        `Cell ${index} has a source that is neither a string nor a list of strings; it is treated as empty.`,
+        `Cell ${cellNumber(index)} has a source that is neither a string nor a list of strings; it is treated as empty.`,
         index
       )
     );
@@ -63,10 +64,10 @@ function readCell(raw: unknown, index: number, diagnostics: Diagnostic[]): Noteb
   if (Array.isArray(tags)) {
     cell.tags = tags.filter((tag): tag is string => typeof tag === 'string');
     if (cell.tags.length !== tags.length) {
-      diagnostics.push(diagnostic('warning', 'invalid-cell', `Cell ${index} has tags that are not strings; they are ignored.`, index));
+      diagnostics.push(diagnostic('warning', 'invalid-cell', `Cell ${cellNumber(index)} has tags that are not strings; they are ignored.`, index));
     }
   } else if (tags !== undefined) {
-    diagnostics.push(diagnostic('warning', 'invalid-cell', `Cell ${index} has a "tags" entry that is not a list; it is ignored.`, index));
+    diagnostics.push(diagnostic('warning', 'invalid-cell', `Cell ${cellNumber(index)} has a "tags" entry that is not a list; it is ignored.`, index));
   }
   return cell;
 }

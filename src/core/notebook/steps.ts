@@ -3,6 +3,7 @@ import { readNotebookSettings } from './metadata';
 import { isConfigTag, parseTag, type ConfigTag, type ParsedTag } from './tags';
 import type { CellPlan, CellRole, Diagnostic, Notebook, NotebookPlan, Step, StepConfig } from './types';
 import { unencodableText } from './unencodable';
+import { cellNumber } from './cellNumber';
 
 export interface PlanOptions {
   /** Name of the single step of a notebook without step tags. Default 'main'. */
@@ -106,7 +107,7 @@ function htmlReportRequest(cell: number): Diagnostic {
   return diagnostic(
     'info',
     'kale-report-tag',
-    `Cell ${cell} is tagged report:enabled, which asks Kale for an HTML report of the step's outputs. cellpipe makes no HTML report: select the step in the cellpipe sidebar (or run \`cellpipe logs RUN STEP\`) to see what it printed and the values it saved. The tag can stay; cellpipe ignores it.`,
+    `Cell ${cellNumber(cell)} is tagged report:enabled, which asks Kale for an HTML report of the step's outputs. cellpipe makes no HTML report: select the step in the cellpipe sidebar (or run \`cellpipe logs RUN STEP\`) to see what it printed and the values it saved. The tag can stay; cellpipe ignores it.`,
     cell
   );
 }
@@ -128,7 +129,7 @@ function notebookReference(name: string, cell: number): Diagnostic {
   return diagnostic(
     'error',
     'notebook-composition',
-    `Cell ${cell} is tagged notebook:${name}, a Kale composition: it stands for the steps of the notebook named by its cell metadata "notebook_path". cellpipe does not compose notebooks, so this pipeline would run without them. Copy that notebook's cells into this notebook as step: cells, or compile and run that notebook on its own.`,
+    `Cell ${cellNumber(cell)} is tagged notebook:${name}, a Kale composition: it stands for the steps of the notebook named by its cell metadata "notebook_path". cellpipe does not compose notebooks, so this pipeline would run without them. Copy that notebook's cells into this notebook as step: cells, or compile and run that notebook on its own.`,
     cell
   );
 }
@@ -174,7 +175,7 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
         diagnostic(
           'warning',
           'conflicting-tags',
-          `Cell ${cell} has tags for several roles (${[...specials, ...steps.map(s => `step:${s}`)].join(', ')}); it is treated as '${special}'. Keep one of them.`,
+          `Cell ${cellNumber(cell)} has tags for several roles (${[...specials, ...steps.map(s => `step:${s}`)].join(', ')}); it is treated as '${special}'. Keep one of them.`,
           cell
         )
       );
@@ -184,7 +185,7 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
         diagnostic(
           'warning',
           'ignored-tag',
-          `Cell ${cell} is a '${special}' cell, which belongs to no step, so its prev: and step configuration tags are ignored. Move them to a cell of the step.`,
+          `Cell ${cellNumber(cell)} is a '${special}' cell, which belongs to no step, so its prev: and step configuration tags are ignored. Move them to a cell of the step.`,
           cell
         )
       );
@@ -196,7 +197,7 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
       diagnostic(
         'warning',
         'multiple-step-tags',
-        `Cell ${cell} is tagged with several steps (${steps.join(', ')}); a cell belongs to one step, so it joins '${steps[0]}'. Remove the other step tags.`,
+        `Cell ${cellNumber(cell)} is tagged with several steps (${steps.join(', ')}); a cell belongs to one step, so it joins '${steps[0]}'. Remove the other step tags.`,
         cell
       )
     );
@@ -252,7 +253,7 @@ function noteSplitSteps(steps: readonly Step[], cells: readonly CellPlan[], diag
         diagnostic(
           'info',
           'split-step',
-          `Cell ${step.cells[apart]} continues step ${JSON.stringify(step.name)} after cells of other steps; the step's cells run together, in notebook order, where its first cell (${step.cells[0]}) is.`,
+          `Cell ${cellNumber(step.cells[apart])} continues step ${JSON.stringify(step.name)} after cells of other steps; the step's cells run together, in notebook order, where its first cell (${cellNumber(step.cells[0])}) is.`,
           step.cells[apart]
         )
       );

@@ -7,6 +7,7 @@
  */
 import { diagnostic } from './diagnostic';
 import type { Diagnostic, Notebook } from './types';
+import { cellNumber } from './cellNumber';
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -55,7 +56,7 @@ export function unencodableText(notebook: Notebook): Diagnostic[] {
           diagnostic(
             'error',
             'unencodable-text',
-            `Tag ${JSON.stringify(tag)} of cell ${cell.index} holds a lone UTF-16 surrogate, which no generated file or Python process can encode. ${WHAT_TO_DO}`,
+            `Tag ${JSON.stringify(tag)} of cell ${cellNumber(cell.index)} holds a lone UTF-16 surrogate, which no generated file or Python process can encode. ${WHAT_TO_DO}`,
             cell.index
           )
         );

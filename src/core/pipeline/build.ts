@@ -1,5 +1,5 @@
 import { formatErrors, notebookPosition, type AnalysisResult, type ModuleBinding, type StepAnalysis } from '../analysis';
-import { hasErrors, type Diagnostic, type Notebook } from '../notebook';
+import { cellNumber, hasErrors, type Diagnostic, type Notebook } from '../notebook';
 import { assignStepIds } from './stepIds';
 import type { Pipeline, PipelineStep, PlanItem } from './types';
 
@@ -27,7 +27,20 @@ function declarationSource(cellSource: string, from: number, to: number): string
 }
 
 /** Code that may set environment variables before an import (checked on the step's code as text). */
-const SETS_ENVIRONMENT = /environ|putenv|^\s*%(set_)?env\b/m;
+const SETS_ENVIRONMENT = /environ|putenv|^[ \t]*%(set_)?env\b/m;
+
+/** SETS_ENVIRONMENT, each source tested once: the declarations a notebook's steps share are in many plans. */
+function environmentTest(): (source: string) => boolean {
+  const tested = new Map<string, boolean>();
+  return source => {
+    let sets = tested.get(source);
+    if (sets === undefined) {
+      sets = SETS_ENVIRONMENT.test(source);
+      tested.set(source, sets);
+    }
+    return sets;
+  };
+}
 
 /** Modules the step's own cells and injected declarations import at module level (the analysis's import bindings). */
 function stepImports(analysis: AnalysisResult, step: StepAnalysis): string[] {
@@ -43,7 +56,17 @@ function stepImports(analysis: AnalysisResult, step: StepAnalysis): string[] {
 }
 
 function cellLabel(index: number, role: string): string {
-  return `<cell ${index}: ${role}>`;
+  return `<cell ${cellNumber(index)}: ${role}>`;
+}
+
+/**
+ * The parameters a step's code may read: those the analysis saw it use (its own cells, the
+ * declarations and replays it runs), or every one when that code is opaque (`exec`, `eval`,
+ * `globals()`: any name may be read).
+ */
+function parametersRead(analysis: AnalysisResult, step: StepAnalysis): string[] {
+  const cells = [...step.cells, ...step.injected.map(ref => ref.cell), ...step.replayed.map(ref => ref.cell)];
+  return cells.some(cell => analysis.facts[cell]?.opaque) ? analysis.parameters.map(p => p.name) : step.parameters;
 }
 
 /**
@@ -60,6 +83,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
   const idOf = new Map(analysis.steps.map((s, i) => [s.name, ids[i]]));
   const configOf = new Map(plan.steps.map(s => [s.name, s.config]));
   const magicCells = new Set(analysis.diagnostics.filter(d => d.code === 'magic' && d.cell !== null).map(d => d.cell!));
+  const setsEnvironment = environmentTest();
 
   const roleOf = (cell: number): string => (plan.cells[cell]?.role === 'step' ? `step ${plan.cells[cell].step}` : String(plan.cells[cell]?.role));
   const codeItem = (cell: number, from: number, to: number, role: 'declaration' | 'replay'): PlanItem => ({
@@ -115,6 +139,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       dependsOn: step.dependsOn.map(d => idOf.get(d)!),
       inputs: step.inputs.map(name => ({ name, from: idOf.get(step.inputSources[name])! })),
       outputs: step.outputs,
+      parameters: parametersRead(analysis, step),
       randomStates: [...step.randomOutputs].sort(),
       results: step.results,
       metrics: step.metrics,
@@ -123,7 +148,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       cache: config.cache ?? true,
       usesMagics: step.cells.some(c => magicCells.has(c)) || step.injected.some(r => magicCells.has(r.cell)),
       imports: stepImports(analysis, step),
-      setsEnvironment: items.some(item => item.kind === 'code' && SETS_ENVIRONMENT.test(item.source))
+      setsEnvironment: items.some(item => item.kind === 'code' && setsEnvironment(item.source))
     };
   });
 

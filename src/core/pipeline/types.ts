@@ -31,6 +31,11 @@ export interface PipelineStep {
   dependsOn: string[];
   inputs: Array<{ name: string; from: string }>;
   outputs: string[];
+  /**
+   * Parameters its code may read (all of them when the code is opaque: `exec`, `globals()`):
+   * a local run's cache key holds only these parameters' values.
+   */
+  parameters: string[];
   /** Global random generators whose state the step saves for a later step (`random`, `numpy`, `torch`). */
   randomStates: string[];
   /** Outputs kept only to be looked at (StepAnalysis.results): saved if they can be, never failing the step. */

@@ -60,6 +60,12 @@ export interface StartRunBody {
 export interface RetryRunBody {
   /** A step (name or id) to run again with every step downstream of it, reusing the values above it. */
   from?: string;
+  /**
+   * 'notebook' (default): the notebook's code as it is now on disk, so the user's fix runs: steps
+   * whose code, parameters or inputs changed run again, and when the notebook's steps changed, a
+   * new run starts (the reply's runId is then the new run's). 'run': the run's own code.
+   */
+  code?: 'notebook' | 'run';
 }
 
 /** The statuses a run ends in. */

@@ -13,7 +13,7 @@ export { RESULT_PARAMETER, STEP_RESULT_FILE };
 /** A failure as the runtime records it: `_failure()` in the runtime. */
 interface FailureRecord {
   message?: unknown;
-  /** For the user's errors: the compiled cell's file name, `<cell N: step S>`, and the line. */
+  /** For the user's errors: the compiled cell's file name, `<cell N: step S>` (N counts from 1), and the line. */
   cell?: unknown;
   line?: unknown;
 }
@@ -28,7 +28,7 @@ export function describeFailure(record: unknown): Pick<StepState, 'message' | 'f
     return { message };
   }
   const index = /^<cell (\d+):/.exec(cell);
-  const failure = index && typeof line === 'number' && Number.isInteger(line) ? { cell: Number(index[1]), line, error: message } : undefined;
+  const failure = index && typeof line === 'number' && Number.isInteger(line) ? { cell: Number(index[1]) - 1, line, error: message } : undefined;
   return { message: `${message} (${cell}, line ${line})`, failure };
 }
 

@@ -22,6 +22,14 @@ export interface RunnableStep {
   /** Whether an unchanged step may reuse the outputs of an earlier successful run. */
   cache: boolean;
   /**
+   * A digest of what the step runs (its code in full, the defaults of the parameters it reads,
+   * the runtime's version), which its cache key is made from. Absent in requests stored before
+   * it existed: the script stands for it.
+   */
+  codeKey?: string;
+  /** Parameters its code may read: its cache key holds only their values. Absent: all of them. */
+  parameters?: string[];
+  /**
    * Modules the step's code imports (PipelineStep.imports): a local launcher may import them
    * ahead, once for all steps. Absent: nothing is imported ahead for this step.
    */

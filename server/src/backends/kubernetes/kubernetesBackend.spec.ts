@@ -115,7 +115,7 @@ describe('KubernetesBackend against the fake API server', () => {
     expect(byId.report).toMatchObject({
       status: 'Failed',
       message: 'ValueError: no rows (<cell 7: step report>, line 3)',
-      failure: { cell: 7, line: 3, error: 'ValueError: no rows' }
+      failure: { cell: 6, line: 3, error: 'ValueError: no rows' }
     });
     expect(state.metrics).toEqual({ accuracy: 0.91 });
   });

@@ -20,24 +20,37 @@ function canonical(value: unknown): string {
 }
 
 /**
- * Cache key of every step: a hash of its script (code, declarations, which inputs it loads), the
- * run's parameters and the keys of the steps it depends on. A step's key therefore changes when
- * anything upstream of it changes, like a Merkle tree.
+ * Cache key of every step: a hash of what it runs (RunnableStep.codeKey: its code, declarations,
+ * which inputs it loads), this run's values of the parameters it reads, and the keys of the steps
+ * it depends on. A step's key therefore changes when anything upstream of it changes, like a Merkle
+ * tree, and not when a parameter only other steps read does.
  */
 export function cacheKeys(request: RunRequest): Map<string, string> {
   const byId = new Map(request.steps.map(s => [s.id, s]));
   const keys = new Map<string, string>();
-  const parameters = canonical(request.parameters);
   for (const id of topologicalOrder(request.steps)) {
     const step = byId.get(id)!;
+    const read = step.parameters ?? Object.keys(request.parameters);
+    const values = Object.fromEntries(read.filter(name => name in request.parameters).map(name => [name, request.parameters[name]]));
     const hash = createHash('sha256');
-    hash.update('cellpipe-step-v1\0').update(step.script).update('\0').update(parameters);
+    hash
+      .update('cellpipe-step-v2\0')
+      .update(step.codeKey ?? step.script)
+      .update('\0')
+      .update(canonical(values));
     for (const dep of [...step.dependsOn].sort()) {
       hash.update('\0').update(keys.get(dep)!);
     }
     keys.set(id, hash.digest('hex').slice(0, 32));
   }
   return keys;
+}
+
+/** The steps of `current` whose cache key differs from the one they had in `stored` (a retry with new code runs them again). */
+export function changedSteps(stored: RunRequest, current: RunRequest): Set<string> {
+  const before = cacheKeys(stored);
+  const after = cacheKeys(current);
+  return new Set([...after].filter(([id, key]) => before.get(id) !== key).map(([id]) => id));
 }
 
 interface CacheEntry {

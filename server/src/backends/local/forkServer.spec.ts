@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
@@ -147,6 +148,55 @@ describe('ForkServer', () => {
     expect(forked.log).toBe(spawned.log.replace('False', 'True').replace(/spawned\.py/g, 'forked.py'));
     writeFileSync(runtimePath, runtime(2) + '# changed\n');
     expect((await run(server.launch, script, 'again', env)).log).toMatch(/^runtime 2, imported before the step: True main\n/);
+  });
+
+  it("keeps the runtime's compiled code by content for the next run's launcher, which names its own run's file", async () => {
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = join(dir, 'cache');
+    const bytecode = join(dir, 'cache', 'cellpipe', 'bytecode');
+    const runtime = (version: number): string =>
+      ['def run_step(spec):', `    print("runtime ${version}")`, '    raise ValueError("from the runtime")', ''].join('\n');
+    const script = compileStepScripts(
+      pipelineOf({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [{ cell_type: 'code', metadata: {}, source: 'x = 1', outputs: [], execution_count: null }]
+      })
+    ).steps.get('main')!;
+    /** A run of its own: a data folder with the runtime file, and a fresh launcher. */
+    const runIn = async (name: string, text: string) => {
+      const data = join(dir, name);
+      mkdirSync(join(data, RUNTIME_FOLDER), { recursive: true });
+      writeFileSync(join(data, RUNTIME_FOLDER, RUNTIME_FILE), text);
+      const launcher = new ForkServer(PYTHON);
+      try {
+        return { ...(await run(launcher.launch, script, name, { CELLPIPE_DATA_DIR: data })), path: join(data, RUNTIME_FOLDER, RUNTIME_FILE) };
+      } finally {
+        launcher.close();
+      }
+    };
+    try {
+      const first = await runIn('run1', runtime(1));
+      expect(first.log).toMatch(/^runtime 1\n/);
+      const cached = readdirSync(bytecode);
+      expect(cached).toEqual([expect.stringMatching(/^runtime-cpython-\d+-[0-9a-f]{32}\.bin$/)]);
+      // Another run of the same runtime: its traceback names its own file, not the first run's.
+      const second = await runIn('run2', runtime(1));
+      expect(second.log).toContain(`File "${second.path}", line 3, in run_step`);
+      expect(second.log).not.toContain(first.path);
+      // The code comes from the cache: a cached code object of other source is what runs.
+      execFileSync(PYTHON, [
+        '-c',
+        'import marshal, sys; open(sys.argv[1], "wb").write(marshal.dumps(compile(sys.argv[2], "x", "exec")))',
+        join(bytecode, cached[0]),
+        runtime(3)
+      ]);
+      expect((await runIn('run3', runtime(1))).log).toMatch(/^runtime 3\n/);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
   });
 
   it('runs several steps at once and reports each one its own exit', async () => {

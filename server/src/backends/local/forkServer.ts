@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE } from '../../../../src/core/compile/runtime/contract';
 import type { RunnableStep } from '../../../../src/core/run/types';
 import { isSameProcess, processStartTime } from './processIdentity';
+import { cacheHome } from '../../cacheHome';
 import { stepEnvironment } from '../../stepEnvironment';
 import { killGroup, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
 import launcherSource from './step_launcher.py';
@@ -224,7 +225,9 @@ export class ForkServer {
    */
   private request(id: number, { script, cwd, env, logPath }: StepLaunch): object {
     const data = env[RUNTIME_ENV.dataDir];
-    const runtime = data ? { module: RUNTIME_MODULE, path: join(data, RUNTIME_FOLDER, RUNTIME_FILE) } : undefined;
+    const runtime = data
+      ? { module: RUNTIME_MODULE, path: join(data, RUNTIME_FOLDER, RUNTIME_FILE), cache: join(cacheHome(), 'bytecode') }
+      : undefined;
     return { id, script, cwd, env, log: logPath, runtime };
   }
 

@@ -121,7 +121,7 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(state.steps[0]).toMatchObject({
       status: 'Failed',
       message: 'ValueError: no (<cell 4: step b>, line 2)',
-      failure: { cell: 4, line: 2, error: 'ValueError: no' }
+      failure: { cell: 3, line: 2, error: 'ValueError: no' }
     });
   });
 
@@ -198,6 +198,44 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(changed.steps.map(s => s.status)).toEqual(['Succeeded', 'Succeeded']);
     const params = await (await startRun(request([step('s', writeDone('s'), [], true)], { lr: 0.1 }))).done;
     expect(params.steps[0].status).toBe('Succeeded');
+  });
+
+  it('re-runs, when a parameter changes, only the steps that read it and their descendants', async () => {
+    const notebook = (defaults: string) =>
+      notebookOf([
+        code(['pipeline-parameters'], defaults),
+        code(['step:fit'], 'model = [lr] * 2'),
+        code(['step:load'], 'rows = list(range(size))'),
+        code(['step:score'], 'score = sum(model)'),
+        code(['step:peek'], 'print(sorted(k for k in globals() if not k.startswith("_"))[:1])')
+      ]);
+    const statuses = async (defaults: string, parameters: Record<string, number>): Promise<Record<string, string>> => {
+      const state = await (await backend.start({ pipeline: pipelineOf(notebook(defaults)), parameters, notebookDir: work })).done;
+      expect(state.status).toBe('Succeeded');
+      return Object.fromEntries(state.steps.map(s => [s.name, s.status]));
+    };
+    expect(await statuses('lr = 0.1\nsize = 10', { lr: 0.1, size: 10 })).toEqual({
+      fit: 'Succeeded',
+      load: 'Succeeded',
+      score: 'Succeeded',
+      peek: 'Succeeded'
+    });
+    // size: only load reads it (peek reads every name through globals()); fit and score are reused.
+    expect(await statuses('lr = 0.1\nsize = 10', { lr: 0.1, size: 20 })).toEqual({
+      fit: 'Cached',
+      load: 'Succeeded',
+      score: 'Cached',
+      peek: 'Succeeded'
+    });
+    // lr: fit reads it, score depends on fit.
+    expect(await statuses('lr = 0.1\nsize = 10', { lr: 0.2, size: 20 })).toEqual({
+      fit: 'Succeeded',
+      load: 'Cached',
+      score: 'Succeeded',
+      peek: 'Succeeded'
+    });
+    // A new default changes nothing where the run gives the parameter's value.
+    expect(await statuses('lr = 0.1\nsize = 30', { lr: 0.2, size: 20 })).toEqual({ fit: 'Cached', load: 'Cached', score: 'Cached', peek: 'Cached' });
   });
 
   it("compiles a pipeline, writes the run's runtime file before its steps start, and the step scripts run it", async () => {

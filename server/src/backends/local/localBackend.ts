@@ -9,7 +9,7 @@ import type { RunEvent, RunRequest, RunState, StepState } from '../../../../src/
 import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RunStore, writeFileAtomic } from '../runStore';
-import { cacheKeys, findCached, recordCached, restoreCached } from './cache';
+import { cacheKeys, changedSteps, findCached, recordCached, restoreCached } from './cache';
 import { readOutputSummaries } from './outputSummaries';
 import { toRunRequest } from './runRequest';
 import { blockedSteps, readySteps, topologicalOrder } from './schedule';
@@ -126,20 +126,39 @@ export class LocalBackend implements Backend {
    * what went wrong), reusing the values of the steps above it.
    */
   async retry(state: RunState, from?: string): Promise<RunHandle> {
+    return this.retryRequest(state, from);
+  }
+
+  /**
+   * A retry with the notebook's code as it is now: the run's request takes the new step scripts,
+   * and a step whose cache key changed (its code, the values of the parameters it reads, or
+   * anything upstream) runs again as well; it may come from the cache, as in a new run.
+   */
+  async retryWithCode(state: RunState, run: PipelineRun, from?: string): Promise<RunHandle> {
+    return this.retryRequest(state, from, toRunRequest(run.pipeline, run.parameters));
+  }
+
+  private async retryRequest(state: RunState, from?: string, current?: RunRequest): Promise<RunHandle> {
     const store = this.options.store;
     const runId = state.runId;
     const saved = store.load(runId);
-    const request = store.loadRequest(runId);
+    const stored = store.loadRequest(runId);
+    const request = current ?? stored;
     const again = from === undefined ? new Set<string>() : downstreamOf(request, stepIdOf(saved, from));
-    if (saved.status === 'Succeeded' && again.size === 0) {
+    const changed = current ? changedSteps(stored, current) : new Set<string>();
+    if (saved.status === 'Succeeded' && again.size === 0 && changed.size === 0) {
       throw new CellpipeError('conflict', `run '${runId}' succeeded: nothing to retry (\`--from STEP\` runs a step and what follows it again)`);
     }
     if ((saved.status === 'Running' || saved.status === 'Pending') && !runnerGone(saved)) {
       throw new CellpipeError('conflict', `run '${runId}' is still running (pid ${saved.runner?.pid}); cancel it first`);
     }
+    if (current) {
+      store.replaceRequest(runId, current);
+      saved.parameters = current.parameters;
+    }
     for (const step of saved.steps) {
       killLeftoverStep(step);
-      if ((step.status !== 'Succeeded' && step.status !== 'Cached') || again.has(step.id)) {
+      if ((step.status !== 'Succeeded' && step.status !== 'Cached') || again.has(step.id) || changed.has(step.id)) {
         Object.assign(step, {
           status: 'Pending',
           message: undefined,
@@ -354,6 +373,9 @@ class LocalRun {
     }
     // Success is the runtime's completion record, so none may be left from an earlier attempt.
     rmSync(this.resultPath(step.id), { force: true });
+    if (step.attempts > 0) {
+      this.store.setAttemptAside(this.state.runId, step.id, step.attempts);
+    }
     const proc = startStepProcess(
       {
         python: this.options.python,

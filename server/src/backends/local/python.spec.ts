@@ -25,7 +25,7 @@ describe('magics before a local run', () => {
       chmodSync(bare, 0o755);
       const magics = pipelineOf(notebook('%time y = x + 1'));
       expect(magicsProblem(magics, bare)).toBe(
-        `step 'timed' (cells 1) uses IPython magics or shell commands, but ${bare} cannot import IPython: ` +
+        `step 'timed' (cells 2) uses IPython magics or shell commands, but ${bare} cannot import IPython: ` +
           `install it there (\`${bare} -m pip install ipython\`) or rewrite the magics as Python`
       );
       expect(magicsProblem(pipelineOf(notebook('y = x + 1')), bare)).toBeUndefined(); // no magics: not even asked

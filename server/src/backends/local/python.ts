@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Pipeline } from '../../../../src/core/pipeline';
 import { stepEnvironment } from '../../stepEnvironment';
+import { cellNumbers } from '../../../../src/core/notebook';
 
 /**
  * Why the steps of `pipeline` cannot run their IPython magics with `python`, or undefined: a step
@@ -20,6 +21,6 @@ export function magicsProblem(pipeline: Pipeline, python: string): string | unde
   if (probe.status !== 3) {
     return undefined; // has IPython, or the interpreter itself fails: the run says so
   }
-  const which = steps.map(step => `step '${step.name}' (cells ${step.cells.join(', ')})`).join(', ');
+  const which = steps.map(step => `step '${step.name}' (cells ${cellNumbers(step.cells)})`).join(', ');
   return `${which} ${steps.length === 1 ? 'uses' : 'use'} IPython magics or shell commands, but ${python} cannot import IPython: install it there (\`${python} -m pip install ipython\`) or rewrite the magics as Python`;
 }

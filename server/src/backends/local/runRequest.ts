@@ -1,4 +1,5 @@
-import { compileStepScripts } from '../../../../src/core/compile';
+import { createHash } from 'node:crypto';
+import { compileStepScripts, stepCodeIdentity } from '../../../../src/core/compile';
 import type { Pipeline } from '../../../../src/core/pipeline';
 import type { JsonValue, RunRequest } from '../../../../src/core/run/types';
 
@@ -19,6 +20,8 @@ export function toRunRequest(pipeline: Pipeline, parameters: Record<string, Json
       dependsOn: s.dependsOn,
       script: scripts.get(s.id)!,
       cache: s.cache,
+      codeKey: createHash('sha256').update(stepCodeIdentity(pipeline, s)).digest('hex'),
+      parameters: s.parameters,
       imports: s.imports,
       setsEnvironment: s.setsEnvironment
     }))

@@ -266,6 +266,18 @@ describe.each(configurations.map(c => [`${c.isolation} isolation${c.venv ? `, ${
       await expect(api.readLog(pod.metadata!.name!)).rejects.toMatchObject({ status: 400 });
     }, 240_000);
 
+    test("a template over 128 KiB as JSON fails its pod: Linux refuses Argo's ARGO_TEMPLATE env var", async () => {
+      const wf = strictnessWorkflow(isolation);
+      const templates = wf.spec.templates as Array<{ name: string; script?: { source: string } }>;
+      templates.find(t => t.name === 'install')!.script!.source += `# ${'x'.repeat(128 * 1024)}\n`;
+      const nodes = byTask(await runToEnd(wf));
+      expect(nodes.install).toMatchObject({
+        phase: 'Error',
+        message: expect.stringMatching(/argument list too long \(ARGO_TEMPLATE is \d+ bytes\)/)
+      });
+      expect(nodes.check).toMatchObject({ phase: 'Omitted' });
+    }, 240_000);
+
     test('spec.shutdown Terminate kills the running pod; the log stays as far as it got', async () => {
       const wf: ArgoWorkflow = {
         apiVersion: 'argoproj.io/v1alpha1',

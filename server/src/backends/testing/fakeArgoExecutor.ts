@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArgoNode, ArgoPhase, ArgoWorkflow } from '../kubernetes/argoWorkflow';
 import { NODE_ID_ANNOTATION, WORKFLOW_LABEL } from '../kubernetes/argoWorkflow';
+import { goJsonBytes } from '../../../../src/core/compile/argo/validate';
 import { FakeImages, ImagePullError, type FakeImage, type ImageMapping } from './fakeImages';
 import { FakePod, namespaceIsolationAvailable, type Isolation, type PodVolume } from './fakePod';
 
@@ -26,6 +27,7 @@ import { FakePod, namespaceIsolationAvailable, type Isolation, type PodVolume } 
  *   on success by default), `persistentVolumeClaim` volumes name existing claims (made on first
  *   use, kept across workflows), `emptyDir` is the pod's own; each claim is a folder of the fake.
  * - `activeDeadlineSeconds` kills a pod active for longer (SIGTERM, SIGKILL after the grace period).
+ * - A template over 128 KiB as JSON fails its pod, as Linux refuses Argo's ARGO_TEMPLATE env var.
  * - Output parameters `valueFrom.path` are read after the container ends (the last newline
  *   trimmed, as Argo does), `default` when the file is missing; over 256 KiB the node errors.
  *
@@ -550,6 +552,12 @@ class WorkflowRun {
     };
     if (!container || !template.script) {
       return fail('Error', `the fake cluster runs script templates only ('${template.name}' is not one)`);
+    }
+    // Argo gives the pod's containers the template as JSON in one env var, ARGO_TEMPLATE; Linux
+    // refuses to exec with one over 128 KiB (MAX_ARG_STRLEN), and the init container never starts.
+    const templateBytes = 'ARGO_TEMPLATE='.length + goJsonBytes(template) + 1;
+    if (templateBytes > 128 * 1024) {
+      return fail('Error', `init container: exec /bin/argoexec: argument list too long (ARGO_TEMPLATE is ${templateBytes} bytes)`);
     }
     let image: FakeImage;
     try {

@@ -163,7 +163,7 @@ describe('service routes', () => {
     expect((await post('/api/compile', { path: 'sub/pipe.ipynb', target: 'yaml' })).statusCode).toBe(400);
     const broken = await post('/api/compile', { path: 'broken.ipynb' });
     expect(broken.statusCode).toBe(422);
-    expect(broken.json<ErrorBody>().error).toMatch(/cell 0/);
+    expect(broken.json<ErrorBody>().error).toMatch(/cell 1, line 1/);
   });
 
   it('runs a notebook, streams its events, keeps its history, logs and outputs', async () => {

@@ -65,7 +65,18 @@ export function registerRunRoutes(app: FastifyInstance, runs: RunService, root: 
 
   // A RetryRunBody (core/run/api.ts).
   app.post<{ Params: RunParams }>('/api/runs/:id/retry', async request => {
-    const handle = await runs.retry(request.params.id, optionalText(bodyOf(request.body), 'from'));
+    const body = bodyOf(request.body);
+    const code = optionalText(body, 'code') ?? 'notebook';
+    if (code !== 'notebook' && code !== 'run') {
+      throw new CellpipeError(
+        'invalid',
+        `'code' is 'notebook' (the notebook as it is now, the default) or 'run' (the run's own code), got '${code}'`
+      );
+    }
+    const handle = await runs.retry(request.params.id, {
+      from: optionalText(body, 'from'),
+      notebook: code === 'notebook' ? path => notebookUnderRoot(root, path) : undefined
+    });
     return runs.state(handle.runId);
   });
 

@@ -6,6 +6,7 @@
 import type { DataflowCheck, DataflowView, ReportDiagnostic } from '../dataflowCheck';
 import type { StepState } from '../dataflowState';
 import type { CellFacts } from '../types';
+import { cellNumber } from '../../notebook';
 
 export class SplitSteps implements DataflowCheck {
   constructor(
@@ -31,7 +32,7 @@ export class SplitSteps implements DataflowCheck {
             this.report(
               'error',
               'split-step-order',
-              `Cell ${later} belongs to step ${JSON.stringify(state.step.name)}, which runs where its first cell (${first}) is, before cell ${cell} (step ${JSON.stringify(planned.step)}) changes '${use.name}'. Run All would use the changed '${use.name}' here: give cell ${later} its own step, or move it.`,
+              `Cell ${cellNumber(later)} belongs to step ${JSON.stringify(state.step.name)}, which runs where its first cell (${cellNumber(first)}) is, before cell ${cellNumber(cell)} (step ${JSON.stringify(planned.step)}) changes '${use.name}'. Run All would use the changed '${use.name}' here: give cell ${cellNumber(later)} its own step, or move it.`,
               later,
               use
             );

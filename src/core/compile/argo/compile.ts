@@ -1,8 +1,9 @@
 /**
  * Pipeline IR -> Argo Workflow (or WorkflowTemplate). One DAG task per step, with the inferred
- * edges as `dependencies`; each step a `script` template running its step script. See
- * argo/labels.ts for the names a backend relies on and cluster/setupScript.ts for how the runtime
- * file is stored once.
+ * edges as `dependencies`; each step a `script` template running its step script from the data
+ * volume (argo/stepLauncher.ts). See argo/labels.ts for the names a backend relies on, and
+ * cluster/stepPayload.ts and cluster/setupScript.ts for how the setup task writes the runtime file
+ * and the step scripts there, stored once in the Workflow, compressed.
  */
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
@@ -13,7 +14,8 @@ import { checkParameterNames, safeJson } from '../cluster/parameters';
 import { checkObjectSize, CompileDiagnostics, orThrow } from '../cluster/diagnostics';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
 import { SECURITY_CONTEXT_HOME, securityContextOf } from '../cluster/securityContext';
-import { setupScript } from '../cluster/setupScript';
+import { payloadPartScript, setupScript } from '../cluster/setupScript';
+import { packStepScripts, type Gzip } from '../cluster/stepPayload';
 import {
   ENVIRONMENT_ANNOTATION,
   ENVIRONMENTS_ANNOTATION,
@@ -25,9 +27,10 @@ import {
   type EnvironmentPlan
 } from '../cluster/environments';
 import { CELL_OUTPUTS_FILE, CELL_OUTPUTS_PARAMETER, podEventsFile, RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
-import { compileStepScripts, type StepScripts } from '../stepScript';
+import { compileStepScripts } from '../stepScript';
 import { argoCellOutputsLimit } from './cellOutputsLimit';
-import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK } from './labels';
+import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK, argoSetupPartTask } from './labels';
+import { stepLauncherSource } from './stepLauncher';
 import type { ArgoOptions } from './options';
 import type { ArgoEnvVar, ArgoPodSecurityContext, ArgoTemplate, ArgoVolume, ArgoVolumeMount, ArgoWorkflow, ArgoWorkflowSpec } from './types';
 
@@ -136,7 +139,7 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
     script: {
       image: config.image,
       command: [options.python ?? 'python3'],
-      source: shared.scripts.steps.get(step.id)!,
+      source: stepLauncherSource(step.id),
       env,
       ...(Object.keys(config.limits).length ? { resources: { limits: config.limits } } : {}),
       volumeMounts: shared.mounts
@@ -168,8 +171,6 @@ function withPlacement(template: ArgoTemplate, options: ArgoOptions, shared: Sha
 
 interface SharedPod {
   labels: Record<string, string>;
-  /** The runtime file (written by the setup template) and the step scripts. */
-  scripts: StepScripts;
   mounts: ArgoVolumeMount[];
   /** What a step's container declares for the exposed volumes: a pod sees no other pod's environment. */
   volumeEnv: ArgoEnvVar[];
@@ -195,12 +196,12 @@ function setupEnv(pipeline: Pipeline, environments: EnvironmentPlan, identityEnv
 /**
  * Compiles a pipeline to an Argo Workflow (WorkflowTemplate with options.template), with the
  * diagnostics found on the way. The Workflow is returned even with errors; compileArgoWorkflow
- * throws instead.
+ * throws instead. `gzip` packs the step payload (default: the core's).
  *
  * Names: the DAG task and the template of a step are both named by its step id (a DNS-1123
  * label, unique): backends rely on that to map Argo nodes to steps.
  */
-export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): ArgoCompileResult {
+export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?: Gzip): ArgoCompileResult {
   const out = new CompileDiagnostics();
   checkParameterNames(pipeline.parameters, out);
   const volume = resolveVolume(pipeline.settings, options, out);
@@ -213,7 +214,6 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
   const pipelineLabel = dnsLabel(pipeline.name, 63);
   const shared: SharedPod = {
     labels: { [ARGO_LABELS.pipeline]: pipelineLabel },
-    scripts: compileStepScripts(pipeline),
     mounts: [{ name: ARGO_DATA_VOLUME, mountPath: DATA_MOUNT_PATH }, ...extra.mounts],
     volumeEnv: extra.env,
     environments,
@@ -226,30 +226,44 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
   }
   const workflowLabels = checkMap('label', options.labels, out);
 
-  const setup: ArgoTemplate = withPlacement(
-    {
-      name: ARGO_SETUP_TASK,
-      metadata: {
-        labels: { ...shared.labels, [ARGO_LABELS.role]: 'setup' },
-        // What the setup installs, readable before submitting: JSON {id: [requirements]}, with no '{{' for Argo to read.
-        ...(environments.sets.length ? { annotations: { [ENVIRONMENTS_ANNOTATION]: safeJson(environmentsSummary(environments)) } } : {})
+  // The runtime file and the step scripts, packed once for the setup task (and part tasks) to write.
+  const [firstPart, ...laterParts] = packStepScripts(compileStepScripts(pipeline), gzip);
+  const setupPod = (name: string, source: string, env: ArgoEnvVar[], annotations?: Record<string, string>): ArgoTemplate =>
+    withPlacement(
+      {
+        name,
+        metadata: { labels: { ...shared.labels, [ARGO_LABELS.role]: 'setup' }, ...(annotations ? { annotations } : {}) },
+        script: {
+          image: setupRuntime.image,
+          command: [setupRuntime.python],
+          source,
+          env,
+          volumeMounts: shared.mounts
+        }
       },
-      script: {
-        image: setupRuntime.image,
-        command: [setupRuntime.python],
-        source: setupScript(shared.scripts.runtime, environments),
-        env: setupEnv(pipeline, environments, shared.identityEnv),
-        volumeMounts: shared.mounts
-      }
-    },
-    options,
-    shared
+      options,
+      shared
+    );
+  const partTemplates = laterParts.map((part, i) =>
+    setupPod(argoSetupPartTask(i + 2), payloadPartScript(i + 2, part), [...baseEnv(pipeline, false), ...shared.identityEnv])
+  );
+  const setup = setupPod(
+    ARGO_SETUP_TASK,
+    setupScript({ firstPart, parts: 1 + laterParts.length }, environments),
+    setupEnv(pipeline, environments, shared.identityEnv),
+    // What the setup installs, readable before submitting: JSON {id: [requirements]}, with no '{{' for Argo to read.
+    environments.sets.length ? { [ENVIRONMENTS_ANNOTATION]: safeJson(environmentsSummary(environments)) } : undefined
   );
   const dag: ArgoTemplate = {
     name: ARGO_ENTRYPOINT,
     dag: {
       tasks: [
-        { name: ARGO_SETUP_TASK, template: ARGO_SETUP_TASK },
+        ...partTemplates.map(part => ({ name: part.name, template: part.name })),
+        {
+          name: ARGO_SETUP_TASK,
+          template: ARGO_SETUP_TASK,
+          ...(partTemplates.length ? { dependencies: partTemplates.map(part => part.name) } : {})
+        },
         ...pipeline.steps.map(step => ({
           name: step.id,
           template: step.id,
@@ -279,7 +293,7 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}): Argo
     ...(volumes.length ? { volumes } : {}),
     // Pods of failed steps stay, and with them their logs.
     podGC: { strategy: 'OnPodSuccess' },
-    templates: [dag, setup, ...pipeline.steps.map(step => stepTemplate(pipeline, step, shared, options, out))]
+    templates: [dag, ...partTemplates, setup, ...pipeline.steps.map(step => stepTemplate(pipeline, step, shared, options, out))]
   };
   const name = dnsLabel(options.name ?? pipeline.name, options.template ? 63 : MAX_GENERATE_NAME - 1);
   const workflow: ArgoWorkflow = {

@@ -12,7 +12,7 @@ export { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, DEFAULT_VOLUME_SIZE } from '../clu
 import { toYaml } from '../yaml';
 import type { ArgoWorkflow } from './types';
 
-/** The Workflow as YAML (one document). */
-export function argoYaml(workflow: ArgoWorkflow): string {
-  return toYaml(workflow);
+/** The Workflow as YAML (one document), with `comment` above it. */
+export function argoYaml(workflow: ArgoWorkflow, comment?: string): string {
+  return toYaml(workflow, comment);
 }

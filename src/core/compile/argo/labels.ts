@@ -23,5 +23,9 @@ export const ARGO_ENTRYPOINT = 'cellpipe--dag';
  * every step depends on it. Not a step: backends show it as preparation, or not at all.
  */
 export const ARGO_SETUP_TASK = 'cellpipe--setup';
+/** The tasks (and templates) writing the parts 2, 3... of a long step payload, which the setup task waits for. */
+export function argoSetupPartTask(index: number): string {
+  return `${ARGO_SETUP_TASK}-part-${index}`;
+}
 /** Name of the data volume (claim template or volume) in the Workflow. */
 export const ARGO_DATA_VOLUME = 'cellpipe-data';

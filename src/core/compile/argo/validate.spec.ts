@@ -1,5 +1,8 @@
-import { compileArgoWorkflow, type ArgoWorkflow } from '.';
-import { corpusPipelines } from '../cluster/__fixtures__/pipelines';
+import { compileArgoWorkflow, ARGO_SETUP_TASK, type ArgoWorkflow } from '.';
+import { corpusPipelines, pipelineOf } from '../cluster/__fixtures__/pipelines';
+import { decodePayload, encodePayload, payloadPartOf, stepScriptPath } from '../cluster/stepPayload';
+import { generateNotebook } from '../../__fixtures__/generatedNotebook';
+import { argoSetupPartTask } from './labels';
 import { templateTags, validateArgoWorkflow } from './validate';
 
 /** An object of the Workflow seen as plain JSON, to add fields or values its type does not allow. */
@@ -59,6 +62,75 @@ describe('validateArgoWorkflow', () => {
     breakIt(wf);
     const problems = validateArgoWorkflow(wf);
     expect(problems).toContainEqual(expect.stringMatching(problem));
+  });
+});
+
+/** The setup template's source, where the step payload is (one part in the workflow() above). */
+const setupOf = (wf: ArgoWorkflow) => wf.spec.templates.find(t => t.name === ARGO_SETUP_TASK)!.script!;
+
+/** Rewrites the files of the setup template's payload. */
+function repack(wf: ArgoWorkflow, change: (files: Record<string, string>) => void): void {
+  const setup = setupOf(wf);
+  const files = decodePayload(payloadPartOf(setup.source)!) as Record<string, string>;
+  change(files);
+  setup.source = setup.source.replace(payloadPartOf(setup.source)!, encodePayload(files));
+}
+
+describe('validateArgoWorkflow: the step payload', () => {
+  it.each<[string, (wf: ArgoWorkflow) => void, RegExp]>([
+    [
+      'a payload that is not gzip',
+      wf => (setupOf(wf).source = setupOf(wf).source.replace(payloadPartOf(setupOf(wf).source)!, 'AAAA')),
+      /cannot be unpacked/
+    ],
+    [
+      'a payload without a step script',
+      wf => repack(wf, files => delete files[stepScriptPath('load')]),
+      /template load: the step payload has no script of this step/
+    ],
+    [
+      "another step's script in its place",
+      wf => repack(wf, files => (files[stepScriptPath('load')] = files[stepScriptPath('report')])),
+      /template load: the step payload has no script of this step/
+    ],
+    ['a payload without the runtime file', wf => repack(wf, files => delete files['_cellpipe/cellpipe_runtime.py']), /no runtime file/],
+    ['a step that runs no script', wf => (wf.spec.templates[2].script!.source = 'print(1)\n'), /template load: its source runs no step script/],
+    [
+      'a part that is not there',
+      wf => (setupOf(wf).source = setupOf(wf).source.replace('_PAYLOAD_PARTS = 1', '_PAYLOAD_PARTS = 2')),
+      /parts 2 are missing/
+    ],
+    [
+      'a template too large for its pod',
+      wf => (wf.spec.templates[2].script!.source += '#'.repeat(128 * 1024)),
+      /template load: \d+ bytes as JSON, more than a pod's template can be/
+    ]
+  ])('rejects %s', (_what, breakIt, problem) => {
+    const wf = workflow();
+    breakIt(wf);
+    expect(validateArgoWorkflow(wf)).toContainEqual(expect.stringMatching(problem));
+  });
+
+  describe('in parts', () => {
+    const large = () => compileArgoWorkflow(pipelineOf(generateNotebook(1000)));
+
+    it('accepts the 1,000-cell notebook, whose payload takes a part task the setup waits for', () => {
+      const wf = large();
+      expect(wf.spec.templates.map(t => t.name)).toContain(argoSetupPartTask(2));
+      expect(validateArgoWorkflow(wf)).toEqual([]);
+    });
+
+    it('rejects a setup that does not wait for a part, and a part that is cut', () => {
+      const unwaited = large();
+      delete unwaited.spec.templates[0].dag!.tasks.find(task => task.name === ARGO_SETUP_TASK)!.dependencies;
+      expect(validateArgoWorkflow(unwaited)).toEqual([
+        `task ${ARGO_SETUP_TASK} does not wait for ${argoSetupPartTask(2)}, which writes part of the step payload`
+      ]);
+      const cut = large();
+      const part = cut.spec.templates.find(t => t.name === argoSetupPartTask(2))!.script!;
+      part.source = part.source.replace(payloadPartOf(part.source)!, payloadPartOf(part.source)!.slice(0, -400));
+      expect(validateArgoWorkflow(cut)).toContainEqual(expect.stringMatching(/the step payload cannot be unpacked/));
+    });
   });
 });
 

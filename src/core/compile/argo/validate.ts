@@ -2,12 +2,18 @@
  * Checks a Workflow document the way Argo would before running it: the strict schema of the
  * fields cellpipe emits (argo/schema.ts, ajv), then semantic checks mirroring Argo's validator
  * (workflow/validate): template and dependency references resolve, no cycles, names unique and
- * well formed, every `{{...}}` reference is one Argo resolves, volume mounts name volumes.
- * Returns the problems found, [] for a valid document.
+ * well formed, every `{{...}}` reference is one Argo resolves, volume mounts name volumes, every
+ * template small enough for its pod; and that the step payload unpacks and holds the script each
+ * step runs. Returns the problems found, [] for a valid document.
  */
 import Ajv from 'ajv';
+import { utf8Bytes } from '../cluster/diagnostics';
 import { isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
+import { decodePayload, MAX_TEMPLATE_BYTES, partsCountOf, payloadPartOf } from '../cluster/stepPayload';
+import { RUNTIME_PATH } from '../runtime/contract';
+import { ARGO_SETUP_TASK, argoSetupPartTask } from './labels';
 import { ARGO_WORKFLOW_SCHEMA } from './schema';
+import { launchedScriptOf } from './stepLauncher';
 import type { ArgoTemplate, ArgoWorkflow } from './types';
 
 let compiled: ReturnType<Ajv['compile']> | null = null;
@@ -173,9 +179,74 @@ function semanticProblems(wf: ArgoWorkflow): string[] {
   return problems;
 }
 
+/** Bytes of a value as Go's encoding/json writes it (`<`, `>` and `&` as \u003c...): how Argo passes a template to its pod. */
+export function goJsonBytes(value: unknown): number {
+  const json = JSON.stringify(value);
+  const escaped = json.match(/[<>&]/g)?.length ?? 0;
+  return utf8Bytes(json) + 5 * escaped;
+}
+
+/**
+ * Templates a pod could not be given: Argo passes the template to the pod's containers in one
+ * environment variable (ARGO_TEMPLATE), which Linux refuses over 128 KiB ("argument list too long").
+ */
+function templateSizeProblems(spec: ArgoWorkflow['spec']): string[] {
+  return spec.templates
+    .filter(template => template.script)
+    .map(template => [template.name, goJsonBytes(template)] as const)
+    .filter(([, bytes]) => bytes > MAX_TEMPLATE_BYTES)
+    .map(([name, bytes]) => `template ${name}: ${bytes} bytes as JSON, more than a pod's template can be (${MAX_TEMPLATE_BYTES})`);
+}
+
+/**
+ * The step payload (cluster/stepPayload.ts) against the steps: the setup template's part and the
+ * part templates' read back, unpacked as the setup task's Python would, and every step template
+ * running a script the payload holds, besides the runtime file.
+ */
+function payloadProblems(spec: ArgoWorkflow['spec']): string[] {
+  const templates = new Map(spec.templates.map(template => [template.name, template]));
+  const setup = templates.get(ARGO_SETUP_TASK)?.script?.source;
+  const steps = spec.templates.filter(template => template.script && !template.name.includes('--'));
+  if (setup === undefined) {
+    return steps.length ? [`no ${ARGO_SETUP_TASK} template to write the step scripts`] : [];
+  }
+  const count = partsCountOf(setup);
+  const parts = [payloadPartOf(setup)];
+  for (let index = 2; index <= (count ?? 0); index++) {
+    parts.push(payloadPartOf(templates.get(argoSetupPartTask(index))?.script?.source ?? ''));
+  }
+  const missing = parts.flatMap((part, i) => (part === null ? [i + 1] : []));
+  if (count === null || missing.length) {
+    return [`template ${ARGO_SETUP_TASK}: the step payload's parts ${count === null ? 'are not counted' : missing.join(', ') + ' are missing'}`];
+  }
+  const setupTask = spec.templates.flatMap(template => template.dag?.tasks ?? []).find(task => task.name === ARGO_SETUP_TASK);
+  const unwaited = parts.slice(1).flatMap((_, i) => (setupTask?.dependencies?.includes(argoSetupPartTask(i + 2)) ? [] : [argoSetupPartTask(i + 2)]));
+  const files = decodePayload(parts.join(''));
+  if ('problem' in files) {
+    return [`template ${ARGO_SETUP_TASK}: the step payload cannot be unpacked: ${files.problem}`];
+  }
+  const problems = unwaited.map(task => `task ${ARGO_SETUP_TASK} does not wait for ${task}, which writes part of the step payload`);
+  if (!files[RUNTIME_PATH]) {
+    problems.push(`template ${ARGO_SETUP_TASK}: the step payload has no runtime file (${RUNTIME_PATH})`);
+  }
+  for (const step of steps) {
+    const script = launchedScriptOf(step.script!.source);
+    if (script === null) {
+      problems.push(`template ${step.name}: its source runs no step script`);
+    } else if (!files[script]?.includes(`'stepDir': '${step.name}'`)) {
+      problems.push(`template ${step.name}: the step payload has no script of this step at ${script}`);
+    }
+  }
+  return problems;
+}
+
 /** Problems of a Workflow / WorkflowTemplate document; [] when Argo would accept it. */
 export function validateArgoWorkflow(doc: unknown): string[] {
   const problems = schemaProblems(doc);
   // Semantic checks assume the shape the schema guarantees.
-  return problems.length ? problems : semanticProblems(doc as ArgoWorkflow);
+  if (problems.length) {
+    return problems;
+  }
+  const workflow = doc as ArgoWorkflow;
+  return [...semanticProblems(workflow), ...templateSizeProblems(workflow.spec), ...payloadProblems(workflow.spec)];
 }

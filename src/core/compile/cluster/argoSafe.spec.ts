@@ -19,5 +19,8 @@ describe('shieldPythonLiterals', () => {
   it('refuses template syntax outside literals', () => {
     expect(() => shieldPythonLiterals('x = {{}}')).toThrow(/cellpipe bug/);
     expect(() => shieldPythonLiterals("x = 'open")).toThrow(/cellpipe bug/);
+    // Without template syntax too, escapes read as the full walk reads them.
+    expect(shieldPythonLiterals("x = 'it\\'s' + '\\\\'\n")).toBe("x = 'it\\'s' + '\\\\'\n");
+    expect(() => shieldPythonLiterals("x = 'a\\'")).toThrow(/cellpipe bug/);
   });
 });

@@ -7,11 +7,20 @@ import { argoYaml, compileArgo, ARGO_SETUP_TASK, type ArgoTemplate, type ArgoWor
 import { validateArgoWorkflow } from '../argo/validate';
 import { compileKfp, kfpYaml, KFP_SETUP_TASK, type KfpPipeline } from '../kfp';
 import { compileStepScripts } from '../stepScript';
-import { golden, HOSTILE_STRINGS, pipelineOf, pythonCompileErrors, withoutRuntimeId, withTempDir } from './__fixtures__/pipelines';
+import {
+  golden,
+  HOSTILE_STRINGS,
+  pipelineOf,
+  pythonCompileErrors,
+  withoutRuntimeId,
+  withPayloadsUnpacked,
+  withTempDir
+} from './__fixtures__/pipelines';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE } from './options';
 import { ENVIRONMENT_ANNOTATION, ENVIRONMENTS_ANNOTATION, environmentId, environmentPath, fnv1a64, planEnvironments } from './environments';
 import { CompileDiagnostics } from './diagnostics';
 import { setupScript } from './setupScript';
+import { packStepScripts } from './stepPayload';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking compiled documents
 
@@ -58,8 +67,8 @@ const kfpPlatform = (result: KfpPipeline, task: string): Json =>
 /** The setup source without the runtime file's text: the part a reviewer reads. */
 function installPart(source: string): string {
   const lines = source.split('\n');
-  const at = lines.findIndex(line => line.startsWith("print('[cellpipe] step runtime written"));
-  return ['<the setup script up to the runtime file written>', ...lines.slice(at + 1)].join('\n');
+  const at = lines.findIndex(line => line.startsWith("print('[cellpipe] step runtime and scripts written"));
+  return ['<the setup script up to the step files written>', ...lines.slice(at + 1)].join('\n');
 }
 
 /** Evaluates the literal assigned to `name` in a Python source with ast.literal_eval. */
@@ -146,7 +155,7 @@ describe('Argo: environments', () => {
     for (const none of [pipelineWith({}), pipelineWith({ load: null, train: null, report: null, plain: null })]) {
       const wf = compileArgo(none).workflow;
       const setup = template(wf, ARGO_SETUP_TASK);
-      expect(setup.script!.source).toBe(setupScript(compileStepScripts(none).runtime));
+      expect(setup.script!.source).toBe(setupScript({ firstPart: packStepScripts(compileStepScripts(none))[0], parts: 1 }));
       expect(setup.script!.source).not.toMatch(/_ENVIRONMENTS|'pip'|subprocess/);
       expect(setup.metadata!.annotations).toBeUndefined();
       expect(setup.script!.env!.map(e => e.name)).toEqual(['CELLPIPE_DATA_DIR']);
@@ -228,7 +237,7 @@ describe('package index settings and credentials', () => {
       expect(errors).toHaveLength(2);
       expect(errors.map(d => d.message).join('\n')).not.toMatch(/s3cr3t|hunter2|alice|bob/);
     }
-    for (const text of [argoYaml(argo.workflow), kfpYaml(kfp)]) {
+    for (const text of [argoYaml(argo.workflow), kfpYaml(kfp)].map(withPayloadsUnpacked)) {
       expect(text).not.toMatch(/s3cr3t|hunter2|alice|bob/);
       expect(text).toContain('pypi-creds');
       expect(text).toContain('https://ok.example/simple');
@@ -316,7 +325,9 @@ describe('KFP: environments', () => {
   it('compiles a pipeline without environments as before', () => {
     const none = pipelineWith({ load: null });
     const kfp = compileKfp(none);
-    expect(kfpExecutor(kfp, KFP_SETUP_TASK).container.command[2]).toBe(setupScript(compileStepScripts(none).runtime));
+    expect(kfpExecutor(kfp, KFP_SETUP_TASK).container.command[2]).toBe(
+      setupScript({ firstPart: packStepScripts(compileStepScripts(none))[0], parts: 1 })
+    );
     expect(kfpPlatform(kfp, KFP_SETUP_TASK)).toEqual({ pvcMount: [expect.anything()] });
   });
 
@@ -399,7 +410,10 @@ describe('the setup script, run for real on a folder as the volume', () => {
       const plan = planEnvironments(pipeline, { image: DEFAULT_STEP_IMAGE, python: 'python3' }, new CompileDiagnostics());
       expect(plan.sets).toHaveLength(1);
       const id = plan.sets[0].id;
-      const source = setupScript(compileStepScripts(pipeline).runtime, { ...plan, extraPipArguments: ['--no-index', '--find-links', wheels] });
+      const source = setupScript(
+        { firstPart: packStepScripts(compileStepScripts(pipeline))[0], parts: 1 },
+        { ...plan, extraPipArguments: ['--no-index', '--find-links', wheels] }
+      );
 
       const first = runSetup(source, volume, 'run-1');
       expect(first.status).toBe(0);
@@ -437,7 +451,10 @@ describe('the setup script, run for real on a folder as the volume', () => {
       const requirements = [`x; $(touch ${pwned})`, `y'; touch ${pwned}; '`, `-r ${pwned}`, `--index-url=file://${pwned}`];
       const pipeline = pipelineWith({ load: { requirements } });
       const plan = planEnvironments(pipeline, { image: DEFAULT_STEP_IMAGE, python: 'python3' }, new CompileDiagnostics());
-      const source = setupScript(compileStepScripts(pipeline).runtime, { ...plan, extraPipArguments: ['--no-index'] });
+      const source = setupScript(
+        { firstPart: packStepScripts(compileStepScripts(pipeline))[0], parts: 1 },
+        { ...plan, extraPipArguments: ['--no-index'] }
+      );
       const run = runSetup(source, volume, 'run-1');
       expect(run.status).toBe(1);
       expect(run.log).toMatch(/ERROR|Invalid requirement/);

@@ -11,7 +11,16 @@ import {
   type KfpPipeline
 } from '.';
 import { CLUSTER_CELL_OUTPUTS_LIMIT, RUNTIME_ENV } from '../runtime/contract';
-import { corpusPipelines, golden, pipelineOf, pythonCompileErrors, randomNotebook, withoutRuntimeId } from '../cluster/__fixtures__/pipelines';
+import {
+  corpusPipelines,
+  golden,
+  pipelineOf,
+  pythonCompileErrors,
+  randomNotebook,
+  setupForGolden,
+  withoutRuntimeId
+} from '../cluster/__fixtures__/pipelines';
+import { decodePayload, payloadPartOf, stepScriptPath } from '../cluster/stepPayload';
 import { notebookJson, step } from '../../__fixtures__/notebookBuilder';
 
 /** The parts of the KFP PipelineSpec these tests read (compileKfp returns it as plain JSON). */
@@ -32,17 +41,22 @@ const pipelineSpecOf = (result: KfpPipeline): PipelineSpecView => result.pipelin
 const platformExecutorsOf = (result: KfpPipeline) =>
   (result.platformSpec as unknown as PlatformSpecView).platforms.kubernetes.deploymentSpec.executors;
 
-/** The documents with the setup script (the whole runtime) replaced, for golden files. */
+/** The documents with the setup script shown as the step scripts it writes (without the runtime), for golden files. */
 function withoutRuntime(result: KfpPipeline): KfpPipeline {
   const copy = JSON.parse(JSON.stringify(result)) as KfpPipeline;
-  pipelineSpecOf(copy).deploymentSpec.executors[`exec-${KFP_SETUP_TASK}`].container.command![2] = '<the setup script>';
+  const command = pipelineSpecOf(copy).deploymentSpec.executors[`exec-${KFP_SETUP_TASK}`].container.command!;
+  command[2] = setupForGolden(command[2]);
   return copy;
 }
 
-const scripts = (result: KfpPipeline): string[] =>
-  Object.values(pipelineSpecOf(result).deploymentSpec.executors)
+/** The Python sources of the tasks, and the step scripts the setup task's payload holds. */
+const scripts = (result: KfpPipeline): string[] => {
+  const sources = Object.values(pipelineSpecOf(result).deploymentSpec.executors)
     .map(e => e.container.command?.[2])
     .filter((s): s is string => typeof s === 'string');
+  const files = decodePayload(payloadPartOf(pipelineSpecOf(result).deploymentSpec.executors[`exec-${KFP_SETUP_TASK}`].container.command![2])!);
+  return [...sources, ...('problem' in files ? [] : Object.values(files))];
+};
 
 describe.each(corpusPipelines())('corpus notebook %s', (name, pipeline) => {
   const result = compileKfp(pipeline);
@@ -125,7 +139,7 @@ describe('KFP parameters and options', () => {
     });
     const container = spec.deploymentSpec.executors['exec-train'].container;
     // The completion guard's argv (completionGuard.ts): the step script, its folder, its outputs page, then the step's own arguments.
-    expect(container.args?.[1]).toBe('train');
+    expect(container.args?.slice(0, 2)).toEqual([stepScriptPath('train'), 'train']);
     expect(container.args?.slice(3, 7)).toEqual(['/cellpipe/data/{{$.pipeline_job_uuid}}', 'n', 'json', "{{$.inputs.parameters['n']}}"]);
     expect(container.args?.[container.args.indexOf('name') + 1]).toBe('json');
     expect(container.resources).toEqual({ accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '1' }, resourceCpuLimit: '2' });

@@ -1,8 +1,9 @@
 /**
  * Pipeline IR -> Kubeflow Pipelines v2: a PipelineSpec (schemaVersion 2.1.0, protobuf JSON) and its
  * platforms.kubernetes document. The run's volume comes from CreatePVC / DeletePVC tasks (or an
- * existing claim) and is mounted in every executor; a setup task writes the run's runtime file
- * to it once (cluster/setupScript.ts), which every step script then imports. Every task runs with caching off: steps pass data through
+ * existing claim) and is mounted in every executor; a setup task writes the run's runtime file and
+ * the step scripts to it once (cluster/stepPayload.ts, cluster/setupScript.ts), and each step runs
+ * its script from there (completionGuard.ts). Every task runs with caching off: steps pass data through
  * the run's own volume, which a cached task would not have written. DeletePVC runs after the last
  * steps succeed, so a failed run keeps its volume (and its data) for inspection.
  *
@@ -13,13 +14,14 @@ import type { Parameter } from '../../analysis';
 import type { Diagnostic } from '../../notebook';
 import type { Pipeline, PipelineStep } from '../../pipeline';
 import { claimMountEnv, claimMounts } from '../cluster/claimMounts';
-import { CompileDiagnostics, orThrow } from '../cluster/diagnostics';
+import { CompileDiagnostics, orThrow, utf8Bytes } from '../cluster/diagnostics';
 import { dnsLabel } from '../cluster/kubernetesNames';
 import { DATA_MOUNT_PATH, DEFAULT_STEP_IMAGE, type VolumeOptions } from '../cluster/options';
 import { checkParameterNames } from '../cluster/parameters';
 import { podConfig, resolveVolume, warnReadWriteOnce } from '../cluster/podConfig';
 import { SECURITY_CONTEXT_HOME, securityContextOf } from '../cluster/securityContext';
-import { setupScript } from '../cluster/setupScript';
+import { payloadPartScript, setupScript } from '../cluster/setupScript';
+import { packStepScripts, stepScriptPath, type Gzip } from '../cluster/stepPayload';
 import {
   ENVIRONMENT_ANNOTATION,
   ENVIRONMENTS_ANNOTATION,
@@ -40,6 +42,10 @@ export const KFP_SCHEMA_VERSION = '2.1.0';
 export const KFP_CREATE_PVC_TASK = 'cellpipe--createpvc';
 export const KFP_DELETE_PVC_TASK = 'cellpipe--deletepvc';
 export const KFP_SETUP_TASK = 'cellpipe--setup';
+/** The tasks writing the parts 2, 3... of a long step payload, which the setup task waits for. */
+export function kfpSetupPartTask(index: number): string {
+  return `${KFP_SETUP_TASK}-part-${index}`;
+}
 /**
  * Each step's output artifact holding its cells and what they showed as an HTML page
  * (runtime/cellpipe_outputs_page.py): KFP's API gives a step's outputs back to no client (neither
@@ -151,30 +157,19 @@ function resources(step: PipelineStep, limits: Record<string, string>, out: Comp
   return Object.keys(spec).length ? spec : undefined;
 }
 
-/** Linux refuses a single command-line argument over 128 KiB (MAX_ARG_STRLEN); KFP passes scripts as one. */
+/** Linux refuses a single command-line argument over 128 KiB (MAX_ARG_STRLEN); KFP passes the setup tasks' scripts as one. */
 const MAX_ARGUMENT_BYTES = 128 * 1024 - 1;
 
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-  }
-  return bytes;
-}
-
 function checkArgument(script: string, what: string, out: CompileDiagnostics): string {
-  const bytes = utf8Length(script);
+  const bytes = utf8Bytes(script);
   if (bytes > MAX_ARGUMENT_BYTES) {
-    out.error(
-      `${what}: its script is ${bytes} bytes, more than a KFP container argument can hold (128 KiB); split the step or its cells, or use the Argo target`
-    );
+    out.error(`${what}: its script is ${bytes} bytes, more than a KFP container argument can hold (128 KiB)`);
   }
   return script;
 }
 
-/** Compiles a pipeline to KFP v2; the documents are returned even with errors (see compileKfpPipeline). */
-export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPipeline {
+/** Compiles a pipeline to KFP v2; the documents are returned even with errors (see compileKfpPipeline); `gzip` packs the step payload. */
+export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: Gzip): KfpPipeline {
   const out = new CompileDiagnostics();
   checkParameterNames(pipeline.parameters, out);
   const volume = resolveVolume(pipeline.settings, options, out);
@@ -186,7 +181,6 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
   reportEnvironments(pipeline, environments, volume, setupRuntime, step => step.config.image ?? setupRuntime.image, out);
   const freshClaim = !('existingClaim' in volume);
   const parameters = pipeline.parameters.map(p => ({ name: p.name, ...parameterType(p) }));
-  const scripts = compileStepScripts(pipeline);
 
   const components: Json = freshClaim ? pvcComponents() : {};
   const executors: Json = freshClaim
@@ -250,15 +244,33 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
     ...(options.tolerations?.length ? { tolerations: options.tolerations.map(t => ({ ...t })) } : {})
   });
 
-  components[componentName(KFP_SETUP_TASK)] = { executorLabel: executorName(KFP_SETUP_TASK) };
-  executors[executorName(KFP_SETUP_TASK)] = {
-    container: {
-      image: setupRuntime.image,
-      command: [python, '-c', checkArgument(setupScript(scripts.runtime, environments), 'the setup task', out)],
-      args: [DATA_DIR],
-      ...(identityEnv.length ? { env: identityEnv } : {})
-    }
+  /** A task of the setup: a Python source run with the data folder as its argument, after the claim exists. */
+  const setupTask = (task: string, source: string, dependentTasks: string[]): void => {
+    components[componentName(task)] = { executorLabel: executorName(task) };
+    executors[executorName(task)] = {
+      container: {
+        image: setupRuntime.image,
+        command: [python, '-c', checkArgument(source, `the task ${task}`, out)],
+        args: [DATA_DIR],
+        ...(identityEnv.length ? { env: identityEnv } : {})
+      }
+    };
+    tasks[task] = {
+      taskInfo: { name: task },
+      componentRef: { name: componentName(task) },
+      cachingOptions: noCache,
+      ...(dependentTasks.length ? { dependentTasks } : {})
+    };
   };
+  // The runtime file and the step scripts, packed once for the setup task (and part tasks) to write.
+  const [firstPart, ...laterParts] = packStepScripts(compileStepScripts(pipeline), gzip);
+  const partTasks = laterParts.map((part, i) => {
+    const task = kfpSetupPartTask(i + 2);
+    setupTask(task, payloadPartScript(i + 2, part), claimDependency);
+    platformExecutors[executorName(task)] = placement({});
+    return task;
+  });
+  setupTask(KFP_SETUP_TASK, setupScript({ firstPart, parts: 1 + laterParts.length }, environments), [...claimDependency, ...partTasks]);
   platformExecutors[executorName(KFP_SETUP_TASK)] = placement(
     environments.sets.length
       ? {
@@ -277,13 +289,6 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
         }
       : {}
   );
-  tasks[KFP_SETUP_TASK] = {
-    taskInfo: { name: KFP_SETUP_TASK },
-    componentRef: { name: componentName(KFP_SETUP_TASK) },
-    cachingOptions: noCache,
-    ...(claimDependency.length ? { dependentTasks: claimDependency } : {})
-  };
-
   const inputDefinitions = parameters.length
     ? {
         parameters: Object.fromEntries(parameters.map(p => [p.name, { parameterType: p.type, defaultValue: p.defaultValue, isOptional: true }]))
@@ -304,7 +309,7 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}): KfpPip
         // The guard runs the script with the arguments after its step folder and outputs page (completionGuard.ts).
         command: [python, '-c', COMPLETION_GUARD],
         args: [
-          checkArgument(scripts.steps.get(step.id)!, `step ${JSON.stringify(step.name)}`, out),
+          stepScriptPath(step.id),
           step.id,
           `{{$.outputs.artifacts['${KFP_OUTPUTS_PAGE_ARTIFACT}'].path}}`,
           DATA_DIR,

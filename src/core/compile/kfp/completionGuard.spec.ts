@@ -1,13 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUNTIME_ENV } from '../runtime/contract';
 import { COMPLETION_GUARD } from './completionGuard';
 
-/** Runs the guard as a KFP step container would: `python -c GUARD SCRIPT STEP PAGE DATA ARGS...`. */
+/**
+ * Runs the guard as a KFP step container would, `python -c GUARD SCRIPT STEP PAGE DATA ARGS...`, on
+ * `script` written where the setup task writes the step's script (SCRIPT relative to DATA).
+ */
 function guard(script: string, data: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync('python3', ['-c', COMPLETION_GUARD, script, 'train', join(data, 'page.html'), data, ...args], { encoding: 'utf8' });
+  mkdirSync(join(data, '_cellpipe', 'steps'), { recursive: true });
+  writeFileSync(join(data, '_cellpipe', 'steps', 'train.py'), script);
+  return spawnSync('python3', ['-c', COMPLETION_GUARD, '_cellpipe/steps/train.py', 'train', join(data, 'page.html'), data, ...args], {
+    encoding: 'utf8'
+  });
 }
 
 /** A step script that prints its argv and writes the runtime's completion record saying `status`. */

@@ -11,16 +11,18 @@
  * KFP gives the step's HTML output artifact, known only as a placeholder of the container's
  * arguments, which KFP does not substitute in env values.
  *
- * The guard's argv: the step script, the step's folder name (an id: one safe path component), the
- * outputs page's path, then the step's own arguments (the data folder first). It is fixed text:
- * nothing of the user's is in it.
+ * The guard's argv: the step script's path relative to the data folder ('/'-separated; the setup
+ * task wrote it there, cluster/stepPayload.ts), the step's folder name (an id: one safe path
+ * component), the outputs page's path, then the step's own arguments (the data folder first). It
+ * is fixed text: nothing of the user's is in it.
  */
 import { RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
 
 export const COMPLETION_GUARD = [
   'import json, os, subprocess, sys',
   `env = dict(os.environ, ${RUNTIME_ENV.outputsPage}=sys.argv[3])`,
-  'code = subprocess.call([sys.executable, "-c", sys.argv[1]] + sys.argv[4:], env=env)',
+  'script = os.path.join(sys.argv[4], *sys.argv[1].split("/"))',
+  'code = subprocess.call([sys.executable, script] + sys.argv[4:], env=env)',
   'if code == 0:',
   `    record = os.path.join(sys.argv[4], sys.argv[2], ${JSON.stringify(STEP_RESULT_FILE)})`,
   '    try:',

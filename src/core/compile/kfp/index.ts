@@ -13,7 +13,7 @@ export type { KfpOptions } from './options';
 import { toYamlDocuments } from '../yaml';
 import type { KfpPipeline } from './compile';
 
-/** The compiled file: the PipelineSpec, then the platform document. */
-export function kfpYaml(result: Pick<KfpPipeline, 'pipelineSpec' | 'platformSpec'>): string {
-  return toYamlDocuments([result.pipelineSpec, result.platformSpec]);
+/** The compiled file: the PipelineSpec, then the platform document, with `comment` above them. */
+export function kfpYaml(result: Pick<KfpPipeline, 'pipelineSpec' | 'platformSpec'>, comment?: string): string {
+  return toYamlDocuments([result.pipelineSpec, result.platformSpec], comment);
 }

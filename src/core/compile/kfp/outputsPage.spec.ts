@@ -76,7 +76,7 @@ describe('the outputs page of KFP steps, as the launcher runs them', () => {
       expect([load.status, load.stdout, load.stderr]).toEqual([0, 'loaded 3 <rows>\n', '']);
       const page = readFileSync(load.page, 'utf8');
       expect(page).toMatch(/^<!DOCTYPE html>/);
-      expect(page).toContain('<div class="label">cell 1</div>');
+      expect(page).toContain('<div class="label">cell 2</div>');
       expect(page).toContain(
         '<pre class="source">rows = list(range(ROWS))\nprint(&quot;loaded&quot;, len(rows), &quot;&lt;rows&gt;&quot;)\nlen(rows)</pre>'
       );

@@ -110,7 +110,9 @@ def _page(spec, document):
         if item.get("role") != "cell":
             continue
         record = records.get(item.get("cell"))
-        parts.append('<section><div class="label">cell %s</div>' % _page_html.escape(str(item.get("cell"))))
+        # Cells are numbered from 1, as JupyterLab shows them.
+        number = item["cell"] + 1 if isinstance(item.get("cell"), int) else "?"
+        parts.append('<section><div class="label">cell %s</div>' % number)
         parts.append(_page_pre(item.get("source", ""), "source"))
         if record is not None:
             shown = [_page_output(output) for output in record.get("outputs") or []]

@@ -142,7 +142,8 @@ def test_cells_sources_and_outputs_by_their_richest_type(tmp_path):
     shown = Page(page.read_text(encoding="utf-8"))
     assert shown.title == "report <pipeline> · s"
     assert shown.about == "What each cell of the step showed in this run, as Jupyter shows it."
-    assert [s["label"] for s in shown.sections] == ["cell 1", "cell 2", "cell 3", "cell 4"]
+    # Notebook indices 1 to 4, numbered from 1 as JupyterLab shows them.
+    assert [s["label"] for s in shown.sections] == ["cell 2", "cell 3", "cell 4", "cell 5"]
     assert shown.sections[0]["source"] == plan[0]["source"]
     assert shown.sections[0]["outputs"] == [
         ("pre", "stdout", "<b>not bold</b>\n"),  # text is escaped: the parser reads it back as text

@@ -10,6 +10,8 @@ import { analyzeNotebook } from '../../../analysis';
 import { parseNotebook } from '../../../notebook';
 import { buildPipeline, type Pipeline } from '../../../pipeline';
 import { codeCell, type CodeCell } from '../../../__fixtures__/notebookBuilder';
+import { RUNTIME_PATH } from '../../runtime/contract';
+import { decodePayload, PAYLOAD_VARIABLE, payloadPartOf } from '../stepPayload';
 
 const CORPUS = join(__dirname, '..', '..', '..', '__fixtures__', 'notebooks');
 
@@ -151,4 +153,31 @@ export function withTempDir<T>(fn: (dir: string) => T): T {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A compiled file's text with each step payload part that unpacks alone (a payload of one part)
+ * replaced by the files it holds, as JSON: what a search of the text must see.
+ */
+export function withPayloadsUnpacked(text: string): string {
+  return text.replace(new RegExp(`${PAYLOAD_VARIABLE} = '([A-Za-z0-9+/=]*)'`, 'g'), (line, part: string) => {
+    const files = decodePayload(part);
+    return 'problem' in files ? line : JSON.stringify(files);
+  });
+}
+
+/**
+ * A setup task's source as golden files show it: the step scripts its payload (of one part) holds,
+ * each under its path; the runtime file and the setup code left out.
+ */
+export function setupForGolden(source: string): string {
+  const files = decodePayload(payloadPartOf(source) ?? '');
+  if ('problem' in files) {
+    throw new Error(`the setup source's step payload cannot be unpacked: ${files.problem}`);
+  }
+  const scripts = Object.entries(files).filter(([path]) => path !== RUNTIME_PATH);
+  return [
+    '<the setup script: writes the runtime file and these step scripts to the data volume>',
+    ...scripts.map(([path, script]) => `# ${path}\n${script}`)
+  ].join('\n');
 }

@@ -1,0 +1,56 @@
+/**
+ * The kernel listing kept between commands, with a `jupyter` of the test's own on PATH that counts
+ * its runs: listed once while the kernels and the folders of PATH stay as they were, again when a
+ * kernel changes or is installed, and afresh when asked.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listKernelPythonsCached } from './kernelPythonsCache';
+import { StampedCache } from './stampedCache';
+
+describe('the kernel listing kept between commands', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const runs = (): number => readFileSync(join(dir, 'runs'), 'utf8').split('\n').filter(Boolean).length;
+  const list = async (fresh = false): Promise<string[]> =>
+    [...(await listKernelPythonsCached(fresh, env, new StampedCache<string>('kernels', env)))].map(([name, python]) => `${name}=${python}`);
+  const installKernel = (name: string, python: string): void => {
+    const folder = join(dir, 'data', 'jupyter', 'kernels', name);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'kernel.json'), JSON.stringify({ argv: [python, '-m', 'ipykernel_launcher', '-f', '{connection_file}'] }));
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cellpipe-kernels-cache-'));
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'runs'), '');
+    // A `jupyter kernelspec list --json` that lists the kernel.json files of the data folder.
+    const lister = [
+      'import json, os, sys',
+      `open(${JSON.stringify(join(dir, 'runs'))}, "a").write("run\\n")`,
+      `root = ${JSON.stringify(join(dir, 'data', 'jupyter', 'kernels'))}`,
+      'names = sorted(os.listdir(root)) if os.path.isdir(root) else []',
+      'specs = {n: {"resource_dir": os.path.join(root, n), "spec": json.load(open(os.path.join(root, n, "kernel.json")))} for n in names}',
+      'print(json.dumps({"kernelspecs": specs}))'
+    ].join('\n');
+    writeFileSync(join(dir, 'bin', 'jupyter'), `#!/bin/sh\nexec python3 -c '${lister}'\n`);
+    chmodSync(join(dir, 'bin', 'jupyter'), 0o755);
+    env = { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, XDG_DATA_HOME: join(dir, 'data'), XDG_CACHE_HOME: join(dir, 'cache'), HOME: dir };
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists once while nothing changed, again when a kernel is installed or changed, and when asked afresh', async () => {
+    expect(await list()).toEqual([]);
+    expect(await list()).toEqual([]);
+    expect(runs()).toBe(1);
+    installKernel('python3', '/venv/bin/python'); // the --user kernels folder did not exist: its creation shows
+    expect(await list()).toEqual(['python3=/venv/bin/python']);
+    expect(await list()).toEqual(['python3=/venv/bin/python']);
+    expect(runs()).toBe(2);
+    installKernel('python3', '/other/bin/python');
+    expect(await list()).toEqual(['python3=/other/bin/python']);
+    expect(await list(true)).toEqual(['python3=/other/bin/python']);
+    expect(runs()).toBe(4);
+  });
+});
