@@ -15,11 +15,11 @@ export interface LoadedPipeline {
 }
 
 /**
- * Reads, analyses and builds the pipeline of a notebook file. Warnings go to `warn`; errors stop
- * here ('notebook') with every error diagnostic in the message.
+ * Reads, analyses and builds the pipeline of a notebook file (`text`: its content, when the caller
+ * has read it already). Warnings go to `warn`; errors stop here ('notebook') with every error
+ * diagnostic in the message.
  */
-export function loadPipeline(file: NotebookFile, warn: (line: string) => void = () => undefined): LoadedPipeline {
-  const text = readNotebookText(file);
+export function loadPipeline(file: NotebookFile, warn: (line: string) => void = () => undefined, text = readNotebookText(file)): LoadedPipeline {
   const parsed = parseNotebook(text);
   const analysis = analyzeNotebookFile(file, parsed.notebook ?? text);
   for (const d of analysis.diagnostics.filter(d => d.severity === 'warning')) {

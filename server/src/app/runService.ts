@@ -5,6 +5,7 @@ import type { BackendName, OutputSummary } from '../../../src/core/run/api';
 import type { RunCellOutputsReply } from '../../../src/core/run/cellOutputs';
 import { isFinished } from '../../../src/core/run/api';
 import { formatDiagnostic, type Parameter } from '../../../src/core/analysis';
+import type { Pipeline } from '../../../src/core/pipeline';
 import { parseParameterAssignments, ParameterValueError, resolveParameterValues } from '../../../src/core/run/parameterValues';
 import type { JsonValue, RunEvent, RunState } from '../../../src/core/run/types';
 import type { Backend, RunHandle } from '../backends/backend';
@@ -68,6 +69,14 @@ export interface RunServiceOptions {
   pythons?: PythonResolver;
 }
 
+/** Refuses a local run whose steps use magics its Python cannot run (no IPython), saying what to do. */
+function refuseUnrunnableMagics(pipeline: Pipeline, python: string): void {
+  const magics = magicsProblem(pipeline, python);
+  if (magics) {
+    throw new CellpipeError('notebook', magics);
+  }
+}
+
 /** Steps at once: a whole number of at least 1; 0 or absent means one per CPU core. */
 function workerCount(value: unknown): number {
   if (value === undefined || value === null || value === 0) {
@@ -109,10 +118,7 @@ export class RunService {
     let settings: BackendSettings;
     if (backendName === 'local') {
       const python = await this.pythons.resolve(notebook, request.python);
-      const magics = magicsProblem(pipeline, python);
-      if (magics) {
-        throw new CellpipeError('notebook', magics);
-      }
+      refuseUnrunnableMagics(pipeline, python);
       settings = { name: 'local', python, workers: workerCount(request.workers), cache: request.cache };
     } else if (backendName === 'kubernetes') {
       settings = { name: 'kubernetes', namespace: request.namespace, image: request.image };
@@ -169,19 +175,16 @@ export class RunService {
     const state = this.store.load(runId);
     const backend = await this.backendOf(state);
     const notebook = this.notebookOfRun(state, options);
-    const loaded = notebook && this.changedNotebook(state, notebook);
+    const ran = this.store.readNotebook(runId);
+    const loaded = notebook && this.changedNotebook(state, notebook, ran);
     if (!loaded) {
       return this.track(await backend.retry(state, from));
     }
     const { pipeline } = loaded;
-    const parameters = retryParameterValues(pipeline.parameters, state.parameters, declaredDefaults(this.store.readNotebook(runId)), runId);
+    const parameters = retryParameterValues(pipeline.parameters, state.parameters, declaredDefaults(ran), runId);
     if (backend.retryWithCode && sameSteps(state.steps, pipeline.steps)) {
-      const python = state.python;
-      if (python) {
-        const magics = magicsProblem(pipeline, python);
-        if (magics) {
-          throw new CellpipeError('notebook', magics);
-        }
+      if (state.python) {
+        refuseUnrunnableMagics(pipeline, state.python);
       }
       const handle = await backend.retryWithCode(state, { pipeline, parameters, notebookDir: dirname(notebook.absolute) }, from);
       this.store.saveNotebook(runId, loaded.text);
@@ -211,8 +214,8 @@ export class RunService {
     }
   }
 
-  /** The notebook as it is now, when it can still be read and differs from the run's copy. */
-  private changedNotebook(state: RunState, notebook: NotebookFile): LoadedPipeline | undefined {
+  /** The notebook as it is now, when it can still be read and differs from `ran`, the run's copy. */
+  private changedNotebook(state: RunState, notebook: NotebookFile, ran: string | undefined): LoadedPipeline | undefined {
     let text: string;
     try {
       text = readNotebookText(notebook);
@@ -220,7 +223,7 @@ export class RunService {
       this.options.warn?.(`${notebook.relative} cannot be read: run ${state.runId} runs again with its own code`);
       return undefined;
     }
-    return text === this.store.readNotebook(state.runId) ? undefined : loadPipeline(notebook, this.options.warn);
+    return text === ran ? undefined : loadPipeline(notebook, this.options.warn, text);
   }
 
   /** Cancels a run this process follows directly, any other through its backend; says what it did. */
