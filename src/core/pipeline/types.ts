@@ -60,6 +60,33 @@ export interface PipelineStep {
    * the kernel's Python), null when its image is to hold everything (`pip:none`).
    */
   environment?: StepEnvironment | null;
+  /**
+   * A fan-out step (`foreach:NAME` tag): its cell is one `for` loop over a list an earlier step
+   * made, and it runs as one instance per item, in parallel, then a gather (docs/fan-out.md).
+   */
+  fanOut?: FanOut;
+  /**
+   * Outputs of this step that a later fan-out step runs over: after saving them the step writes
+   * each one's item count as `[0, 1, ..., n-1]` to itemsFile(name) in its data folder (Argo's
+   * `withParam` reads that list; the local backend reads its length).
+   */
+  itemLists?: string[];
+}
+
+/** How a fan-out step runs over its list and what the steps after it see. */
+export interface FanOut {
+  /** The list's name: an output of step `from`, an input of this step. */
+  over: string;
+  /** Id of the step that made the list. */
+  from: string;
+  /** The most instances running at once (`foreach:NAME:N`); null: as many as the backend runs. */
+  parallelism: number | null;
+  /**
+   * Lists, dicts and sets made upstream that the loop only adds to (`scores.append(s)`,
+   * `best[k] = v`, `seen.add(x)`): gathered as the loop would leave them, every instance's additions
+   * in item order. Every other output is the last item's value, as after the loop.
+   */
+  accumulators: string[];
 }
 
 /** The pip requirements of a step on a cluster, sorted by distribution name. */

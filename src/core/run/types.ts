@@ -36,6 +36,12 @@ export interface RunnableStep {
   imports?: string[];
   /** The step's code may set environment variables (PipelineStep.setsEnvironment): then nothing is imported ahead. */
   setsEnvironment?: boolean;
+  /**
+   * A fan-out step (PipelineStep.fanOut): the backend runs its script once per item of list `over`
+   * (count in itemsFile(over) of step `from`'s data folder), with CELLPIPE_ITEM set, at most
+   * `parallelism` at once, then once more with CELLPIPE_GATHER=1.
+   */
+  fanOut?: { over: string; from: string; parallelism: number | null };
 }
 
 export interface RunRequest {
@@ -78,6 +84,20 @@ export interface StepState {
   pidStartTime?: string;
   /** Local backend: the cache key of the step's code, parameters and inputs. */
   cacheKey?: string;
+  /**
+   * A fan-out step's instances, by item index, once its list's length is known; the step's own
+   * status is the gather's (Running while any instance runs). Absent for other steps.
+   */
+  instances?: InstanceState[];
+}
+
+/** One instance of a fan-out step: the step's code run for one item of its list. */
+export interface InstanceState {
+  status: StepStatus;
+  exitCode?: number | null;
+  /** Why it failed, in words (names the item). */
+  message?: string;
+  failure?: { cell: number; line: number; error: string };
 }
 
 /** The status document of one run: what `cellpipe status RUN --json` prints. */

@@ -64,8 +64,31 @@ export const RUNTIME_ENV = {
    * (cellpipe_outputs_page.py): KFP's completion guard sets it to the path of the step's HTML
    * output artifact, which the KFP UI shows; unset: no page.
    */
-  outputsPage: 'CELLPIPE_OUTPUTS_PAGE'
+  outputsPage: 'CELLPIPE_OUTPUTS_PAGE',
+  /**
+   * A fan-out step's instance: the item index (0-based) it runs the loop body for; it writes its
+   * values, result and outputs to instanceDir(step, index) instead of the step's folder.
+   */
+  item: 'CELLPIPE_ITEM',
+  /** "1": a fan-out step's gather: merges its instances' folders into the step's folder. */
+  gather: 'CELLPIPE_GATHER'
 } as const;
+
+/** Where a fan-out step's instances write, inside the step's data folder: `items/<index>`. */
+export const INSTANCES_FOLDER = 'items';
+
+/** A fan-out instance's data folder relative to the run's data folder ('/'-separated). */
+export function instanceDir(stepId: string, index: number): string {
+  return `${stepId}/${INSTANCES_FOLDER}/${index}`;
+}
+
+/**
+ * The item list of an output a fan-out step runs over, in its producer's data folder: the JSON
+ * array `[0, 1, ..., n-1]` (PipelineStep.itemLists).
+ */
+export function itemsFile(name: string): string {
+  return `.items-${name}.json`;
+}
 
 /** CELLPIPE_OUTPUTS_LIMIT in pods: what a step's outputs may add to the Workflow (etcd keeps it under 1.5 MiB). */
 export const CLUSTER_CELL_OUTPUTS_LIMIT = 64 * 1024;
