@@ -153,7 +153,7 @@ export class Analyzer {
     }
     this.cells.endGeneration();
     this.parameters.endGeneration();
-    const dataflow = inferDataflow({ plan, facts, parameters });
+    const dataflow = inferDataflow({ plan, facts, parameters, sources: notebook.cells.map(cell => cell.source) });
     diagnostics.push(...dataflow.diagnostics);
     return {
       plan,

@@ -6,6 +6,7 @@
  */
 import { diagnostic, type Diagnostic, type Step } from '../notebook';
 import { BUILTINS } from './builtins';
+import { FanOutSteps } from './checks/fanOutSteps';
 import { PrevTags } from './checks/prevTags';
 import { SplitSteps } from './checks/splitSteps';
 import { UndefinedNames } from './checks/undefinedNames';
@@ -55,6 +56,7 @@ class DataflowBuilder implements DataflowView {
       new UndefinedNames(this, report),
       new UnpicklableValues(this, report),
       new SplitSteps(this, report),
+      new FanOutSteps(this, report),
       new UnknownMetrics(report)
     ];
     this.checks = hookListeners(checks, DATAFLOW_CHECK_HOOKS);

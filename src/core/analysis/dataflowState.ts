@@ -12,6 +12,8 @@ export interface DataflowInput {
   /** Facts by cell index; null for cells that are not analysed. */
   facts: readonly (CellFacts | null)[];
   parameters: readonly Parameter[];
+  /** Source of each cell by index (checks that read a cell's syntax: checks/fanOutSteps.ts). */
+  sources: readonly string[];
 }
 
 /** Where the value a name has at some point of the notebook comes from. */

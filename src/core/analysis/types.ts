@@ -267,6 +267,8 @@ export interface StepAnalysis {
   randomInputs: Record<string, string>;
   /** Global generators whose state the step saves for a later step. */
   randomOutputs: string[];
+  /** A `foreach:` step whose loop passed the checks (checks/fanOutSteps.ts): what pipeline.FanOut is made of. */
+  fanOut?: { over: string; parallelism: number | null; accumulators: string[] };
 }
 
 export interface DeclarationRef {

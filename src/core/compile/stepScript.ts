@@ -14,10 +14,10 @@
  * Each script reads the data folder from CELLPIPE_DATA_DIR, or from its first command-line
  * argument (KFP, where the rest are the run's parameter values; see cellpipe_step.py).
  */
-import type { Pipeline, PipelineStep, PlanItem } from '../pipeline';
+import type { FanOut, Pipeline, PipelineStep, PlanItem } from '../pipeline';
 import { shieldPythonLiterals } from './cluster/argoSafe';
 import { pyLiteral, pyStr } from './pythonLiteral';
-import { OUTPUT_CAPTURE_SOURCE, OUTPUTS_PAGE_SOURCE, RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from './runtime';
+import { FAN_OUT_SOURCE, OUTPUT_CAPTURE_SOURCE, OUTPUTS_PAGE_SOURCE, RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from './runtime';
 import { EXIT_CODES, RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE, RUNTIME_PATH, SPEC_VERSION } from './runtime/contract';
 import { cellNumbers } from '../notebook';
 
@@ -45,12 +45,19 @@ export function stepSpec(pipeline: Pipeline, step: PipelineStep): Record<string,
     ...(step.randomStates.length > 0 ? { randomStates: step.randomStates } : {}),
     ...(step.results.length > 0 ? { results: step.results } : {}),
     metrics: step.metrics,
+    ...(step.itemLists?.length ? { itemLists: step.itemLists } : {}),
+    ...(step.fanOut ? { fanOut: fanOutSpec(step, step.fanOut) } : {}),
     magics: 'ipython'
   };
 }
 
+/** What the runtime needs of a fan-out (cellpipe_fanout.py): the list, its step's folder, the loop's cell. */
+function fanOutSpec(step: PipelineStep, fanOut: FanOut): Record<string, unknown> {
+  return { over: fanOut.over, fromStepDir: fanOut.from, cell: step.cells[0], accumulators: fanOut.accumulators };
+}
+
 /** The runtime's own sources, which every runtime file starts with. */
-const RUNTIME_SOURCES = [RUNTIME_SOURCE, OUTPUT_CAPTURE_SOURCE, OUTPUTS_PAGE_SOURCE, STEP_ENTRY_SOURCE].map(source => source.trimEnd());
+const RUNTIME_SOURCES = [RUNTIME_SOURCE, OUTPUT_CAPTURE_SOURCE, FAN_OUT_SOURCE, OUTPUTS_PAGE_SOURCE, STEP_ENTRY_SOURCE].map(source => source.trimEnd());
 
 let runtimeVersion: string | undefined;
 

@@ -118,6 +118,7 @@ interface CellTags {
   step: string | null;
   prev: string[];
   config: ConfigTag[];
+  foreach: Extract<ParsedTag, { kind: 'foreach' }> | null;
 }
 
 /**
@@ -138,7 +139,7 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
   const parsed = tags.map(tag => [tag, parseTag(tag)] as [string, ParsedTag]);
   const specials = new Set<CellRole>();
   const steps: string[] = [];
-  const result: CellTags = { role: 'step', step: null, prev: [], config: [] };
+  const result: CellTags = { role: 'step', step: null, prev: [], config: [], foreach: null };
   for (const [raw, tag] of parsed) {
     if (tag.kind in SPECIAL_ROLES) {
       specials.add(SPECIAL_ROLES[tag.kind]);
@@ -148,6 +149,13 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
       }
     } else if (tag.kind === 'prev') {
       result.prev.push(tag.name);
+    } else if (tag.kind === 'foreach') {
+      if (result.foreach) {
+        diagnostics.push(
+          diagnostic('error', 'invalid-tag', `Cell ${cellNumber(cell)} has two foreach: tags; a step loops over one list. Keep one.`, cell)
+        );
+      }
+      result.foreach = tag;
     } else if (isConfigTag(tag)) {
       result.config.push(tag);
     } else if (tag.kind === 'notebook') {
@@ -180,7 +188,7 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
         )
       );
     }
-    if (result.prev.length > 0 || result.config.length > 0) {
+    if (result.prev.length > 0 || result.config.length > 0 || result.foreach) {
       diagnostics.push(
         diagnostic(
           'warning',
@@ -285,7 +293,7 @@ export function planNotebook(notebook: Notebook, options: PlanOptions = {}): Not
   const stepFor = (name: string): Step => {
     let step = steps.get(name);
     if (!step) {
-      step = { name, cells: [], prev: [], config: { ...emptyConfig(), cache: settings.cache } };
+      step = { name, cells: [], prev: [], config: { ...emptyConfig(), cache: settings.cache }, foreach: null };
       defaults.forEach(tag => applyConfigTag(step!.config, tag));
       steps.set(name, step);
     }
@@ -299,6 +307,20 @@ export function planNotebook(notebook: Notebook, options: PlanOptions = {}): Not
     plan.step = step.name;
     step.cells.push(plan.index);
     step.prev.push(...tags.prev.map(name => ({ name, cell: plan.index })));
+    if (tags.foreach) {
+      if (step.foreach) {
+        diagnostics.push(
+          diagnostic(
+            'error',
+            'invalid-tag',
+            `Step ${JSON.stringify(step.name)} has foreach: tags on cells ${cellNumber(step.foreach.cell)} and ${cellNumber(plan.index)}; a step loops over one list. Keep one.`,
+            plan.index
+          )
+        );
+      } else {
+        step.foreach = { over: tags.foreach.over, parallelism: tags.foreach.parallelism, cell: plan.index };
+      }
+    }
     for (const tag of tags.config) {
       const replaced = applyConfigTag(step.config, tag);
       if (replaced !== null) {

@@ -27,6 +27,8 @@ export type ParsedTag =
   | { kind: 'pip'; requirement: string | null }
   /** Kale's `report:enabled|disabled`: whether Kale renders the step's outputs into an HTML report (cellpipe makes none, see steps.ts). */
   | { kind: 'report'; enabled: boolean }
+  /** `foreach:NAME[:N]`: the step's loop over NAME runs as one instance per item, at most N at once (docs/fan-out.md). */
+  | { kind: 'foreach'; over: string; parallelism: number | null }
   | { kind: 'unknown'; tag: string }
   | { kind: 'invalid'; tag: string; reason: string };
 
@@ -78,6 +80,20 @@ function parseStepName(tag: string, name: string, kind: 'step' | 'prev'): Parsed
   return { kind, name };
 }
 
+const PYTHON_NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+
+function parseForeach(tag: string, rest: string): ParsedTag {
+  const match = /^([^:]+)(?::(\d{1,4}))?$/u.exec(rest);
+  if (!match || !PYTHON_NAME.test(match[1])) {
+    return invalid(tag, 'write it as foreach:NAME or foreach:NAME:N, NAME the list the step loops over and N the most items run at once');
+  }
+  const parallelism = match[2] === undefined ? null : Number(match[2]);
+  if (parallelism === 0) {
+    return invalid(tag, 'N, the most items run at once, is at least 1');
+  }
+  return { kind: 'foreach', over: match[1], parallelism };
+}
+
 /** Parses `KIND:rest` tags whose kind carries arguments. */
 function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedTag {
   switch (kind) {
@@ -126,6 +142,8 @@ function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedT
       return DURATION.test(rest)
         ? { kind: 'timeout', duration: rest }
         : invalid(tag, 'write it as timeout:DURATION, e.g. timeout:90s, timeout:30m, timeout:1h30m');
+    case 'foreach':
+      return parseForeach(tag, rest);
     case 'pip':
       return rest === 'none'
         ? { kind: 'pip', requirement: null }

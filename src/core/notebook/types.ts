@@ -89,6 +89,14 @@ export interface PrevReference {
   cell: number;
 }
 
+/** A `foreach:NAME[:N]` tag: the step runs once per item of NAME (docs/fan-out.md). */
+export interface ForeachTag {
+  over: string;
+  parallelism: number | null;
+  /** The cell carrying the tag. */
+  cell: number;
+}
+
 export interface Step {
   /** The name as the user wrote it; never assume it is a safe identifier. */
   name: string;
@@ -96,6 +104,8 @@ export interface Step {
   cells: number[];
   prev: PrevReference[];
   config: StepConfig;
+  /** Its `foreach:` tag, if it has one. */
+  foreach: ForeachTag | null;
 }
 
 export interface VolumeMount {

@@ -148,9 +148,17 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       cache: config.cache ?? true,
       usesMagics: step.cells.some(c => magicCells.has(c)) || step.injected.some(r => magicCells.has(r.cell)),
       imports: stepImports(analysis, step),
-      setsEnvironment: items.some(item => item.kind === 'code' && setsEnvironment(item.source))
+      setsEnvironment: items.some(item => item.kind === 'code' && setsEnvironment(item.source)),
+      ...(step.fanOut ? { fanOut: { ...step.fanOut, from: idOf.get(step.inputSources[step.fanOut.over])! } } : {})
     };
   });
+  // Each list a fan-out step runs over: its producer writes its item list.
+  for (const step of steps) {
+    if (step.fanOut) {
+      const producer = steps.find(s => s.id === step.fanOut!.from)!;
+      producer.itemLists = [...new Set([...(producer.itemLists ?? []), step.fanOut.over])].sort();
+    }
+  }
 
   return {
     version: 1,

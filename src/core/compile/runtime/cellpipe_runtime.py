@@ -311,6 +311,19 @@ def _check_spec(spec):
         fail("'randomStates' may name only %s" % ", ".join(sorted(_RANDOM_STATES)))
     names("metrics")
     names("floatParameters")
+    names("itemLists")
+    fan_out = spec.get("fanOut")
+    if fan_out is not None:
+        if not (
+            isinstance(fan_out, dict)
+            and isinstance(fan_out.get("over"), str)
+            and fan_out["over"].isidentifier()
+            and _is_safe_component(fan_out.get("fromStepDir"))
+            and isinstance(fan_out.get("cell"), int)
+            and isinstance(fan_out.get("accumulators", []), list)
+            and all(isinstance(n, str) and n.isidentifier() for n in fan_out.get("accumulators", []))
+        ):
+            fail("'fanOut' must name the list ('over'), its step's folder ('fromStepDir'), the loop's cell and accumulators")
     parameters = spec.get("parameters", {})
     if not isinstance(parameters, dict) or not all(isinstance(n, str) and n.isidentifier() for n in parameters):
         fail("'parameters' must map Python identifiers to values")
@@ -1080,7 +1093,10 @@ class _Step:
         if not root:
             raise _StepError("environment", "CELLPIPE_DATA_DIR is not set: it must name the run's data folder")
         self.root = _os.path.abspath(root)  # the cells may chdir
-        self.folder = _os.path.join(self.root, spec["stepDir"])
+        # A fan-out instance keeps its values apart, for the gather (cellpipe_fanout.py).
+        self.item = _fan_item(spec)  # noqa: F821
+        folder = spec["stepDir"] if self.item is None else _fan_instance_folder(spec["stepDir"], self.item)  # noqa: F821
+        self.folder = _os.path.join(self.root, folder)
         self.seconds = {"load": 0.0, "run": 0.0, "save": 0.0}
         self.outputs, self.metrics = {}, {}
 
@@ -1361,6 +1377,8 @@ def _execute(step, spec, events):
     module = _new_main_module()
     namespace = module.__dict__
     namespace.update(parameters)
+    if step.item is not None:
+        namespace["__cellpipe_item__"] = _fan_selector(step.item, spec["fanOut"]["over"])  # noqa: F821
     cell_files = {e["filename"] for e in spec["plan"] if e["kind"] == "code"}
     cells = [e for e in spec["plan"] if e["kind"] == "code" and e.get("role") == "cell" and "cell" in e]
     # What each cell shows (cellpipe_outputs.py, after this source in the runtime file), for the
@@ -1391,6 +1409,7 @@ def _execute(step, spec, events):
         step.save(name, namespace[name])
     for generator in spec.get("randomStates", []):
         step.save_random_state(generator)
+    _fan_write_item_lists(step, spec, namespace)  # noqa: F821
     step.collect_metrics(namespace)
 
 
@@ -1398,6 +1417,7 @@ def _run_plan(step, spec, module, cell_files, outputs):
     """Runs the plan's entries in order; a cell's outputs are captured when `outputs` is given."""
     namespace = module.__dict__
     magics = spec.get("magics", "error")
+    loop_cell = spec["fanOut"]["cell"] if step.item is not None else None
     for entry in spec["plan"]:
         if entry["kind"] == "load":
             step.load(entry, namespace)
@@ -1410,12 +1430,17 @@ def _run_plan(step, spec, module, cell_files, outputs):
         try:
             if shown:
                 outputs.start_cell(entry["cell"])
-                statements, last = _last_expression(_cell_code(entry, magics, module), entry["filename"])  # noqa: F821
+                if entry["cell"] == loop_cell:
+                    statements, last = _fan_loop_code(_cell_code(entry, magics, module), entry["filename"]), None  # noqa: F821
+                else:
+                    statements, last = _last_expression(_cell_code(entry, magics, module), entry["filename"])  # noqa: F821
                 exec(statements, namespace)
                 value = None if last is None else eval(last, namespace)
                 if value is not None:
                     outputs.result(value)
                 outputs.finish_cell()
+            elif entry.get("cell", -1) == loop_cell:
+                exec(_fan_loop_code(_cell_code(entry, magics, module), entry["filename"]), namespace)  # noqa: F821
             else:
                 exec(_compile_cell(entry, magics, module), namespace)
         except (_StepError, _Terminated, KeyboardInterrupt):
@@ -1481,7 +1506,10 @@ def main(spec):
         import signal
 
         signal.signal(signal.SIGTERM, _on_sigterm)
-        _run(spec, events, started)
+        if isinstance(spec, dict) and _fan_gathering(spec):  # noqa: F821
+            _fan_gather(spec, events, started)  # noqa: F821
+        else:
+            _run(spec, events, started)
         code = _EXIT_CODES["succeeded"]
     except BaseException as e:
         code, record = _failure(e)

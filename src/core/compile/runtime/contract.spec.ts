@@ -2,7 +2,7 @@
  * The Python runtime keeps its own literals; this reads its source (the runtime and the step
  * entry) and fails when one of them drifts from the contract, in either direction.
  */
-import { OUTPUT_CAPTURE_SOURCE, OUTPUTS_PAGE_SOURCE, RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from '.';
+import { FAN_OUT_SOURCE, OUTPUT_CAPTURE_SOURCE, OUTPUTS_PAGE_SOURCE, RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from '.';
 import {
   CELL_OUTPUTS_FILE,
   EXIT_CODES,
@@ -16,7 +16,7 @@ import {
   STEP_RESULT_FILE
 } from './contract';
 
-const python = `${RUNTIME_SOURCE}\n${OUTPUT_CAPTURE_SOURCE}\n${OUTPUTS_PAGE_SOURCE}\n${STEP_ENTRY_SOURCE}`;
+const python = `${RUNTIME_SOURCE}\n${OUTPUT_CAPTURE_SOURCE}\n${FAN_OUT_SOURCE}\n${OUTPUTS_PAGE_SOURCE}\n${STEP_ENTRY_SOURCE}`;
 
 /** The value of a top-level `NAME = <literal>` assignment of the runtime, as JSON. */
 function constant(name: string): unknown {
