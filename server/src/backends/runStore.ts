@@ -132,6 +132,15 @@ export class RunStore {
     return join(this.stepDir(runId, stepId), 'events.jsonl');
   }
 
+  /** A fan-out step's instance's log (its item's stdout and stderr); the step's log gathers them in item order. */
+  instanceLogPath(runId: string, stepId: string, item: number): string {
+    return join(this.stepDir(runId, stepId), 'items', String(item), 'log');
+  }
+
+  instanceEventsPath(runId: string, stepId: string, item: number): string {
+    return join(this.stepDir(runId, stepId), 'items', String(item), 'events.jsonl');
+  }
+
   scriptPath(runId: string, stepId: string): string {
     return join(this.stepDir(runId, stepId), 'step.py');
   }

@@ -368,6 +368,34 @@ const cases: Case[] = [
     params: ['rate=2', 'label=a b', 'flag=true']
   },
   {
+    rule: 'fan-out: a foreach step prints per item what the loop prints, its accumulators gathered in item order',
+    cells: [
+      [['step:make'], 'folds = [3, 1, 2, 5, 4]\nscores = []\nby_fold = {}\nseen = set()'],
+      [
+        ['step:train', 'foreach:folds:2'],
+        'for i, fold in enumerate(folds):\n    score = fold * 10 + i\n    scores.append(score)\n    by_fold[fold] = score\n    seen.add(score % 3)\n    print("item", i, "fold", fold, "score", score)'
+      ],
+      [['step:report'], 'print(scores, sorted(by_fold.items()), sorted(seen), score, fold)']
+    ],
+    dag: { make: [], train: ['make'], report: ['train'] }
+  },
+  {
+    rule: "fan-out over a dict's items, and an accumulator extended by each item",
+    cells: [
+      [['step:make'], 'grid = {"a": [1, 2], "b": [3], "c": []}\nflat = []'],
+      [['step:each', 'foreach:grid'], 'for name, values in grid.items():\n    flat.extend((name, v) for v in values)\n    print(name, len(values))'],
+      [['step:after'], 'print(flat, name)']
+    ]
+  },
+  {
+    rule: 'fan-out over an empty list: the body never runs, the values stay as they were',
+    cells: [
+      [['step:make'], 'items = []\nresults = ["before"]'],
+      [['step:each', 'foreach:items'], 'for item in items:\n    results.append(item)'],
+      [['step:after'], 'print(results)']
+    ]
+  },
+  {
     rule: 'stdout and stderr of one step, in order',
     cells: [[['step:a'], 'import sys\nprint("out 1")\nprint("err 1", file=sys.stderr)\nprint("out 2")']]
   }

@@ -70,7 +70,10 @@ function iteratesOver(node: SyntaxNode, code: string, over: string): boolean {
     const object = callee.firstChild;
     const method = callee.getChild('PropertyName');
     return (
-      object?.name === 'VariableName' && text(object) === over && ['items', 'keys', 'values'].includes(text(method)) && !args?.getChild('VariableName')
+      object?.name === 'VariableName' &&
+      text(object) === over &&
+      ['items', 'keys', 'values'].includes(text(method)) &&
+      !args?.getChild('VariableName')
     );
   }
   return false;
@@ -188,7 +191,8 @@ export function readFanOutLoop(source: string, over: string): { loop: FanOutLoop
   const bodies = loop.getChildren('Body');
   if (bodies.length > 1) {
     problems.push({
-      message: "The loop has an `else:` clause, which runs after the last item; a fan-out runs items apart. Move the else clause's code to the next step.",
+      message:
+        "The loop has an `else:` clause, which runs after the last item; a fan-out runs items apart. Move the else clause's code to the next step.",
       offset: loop.getChild('else')?.from ?? bodies[1].from
     });
   }

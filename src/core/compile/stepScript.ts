@@ -57,7 +57,9 @@ function fanOutSpec(step: PipelineStep, fanOut: FanOut): Record<string, unknown>
 }
 
 /** The runtime's own sources, which every runtime file starts with. */
-const RUNTIME_SOURCES = [RUNTIME_SOURCE, OUTPUT_CAPTURE_SOURCE, FAN_OUT_SOURCE, OUTPUTS_PAGE_SOURCE, STEP_ENTRY_SOURCE].map(source => source.trimEnd());
+const RUNTIME_SOURCES = [RUNTIME_SOURCE, OUTPUT_CAPTURE_SOURCE, FAN_OUT_SOURCE, OUTPUTS_PAGE_SOURCE, STEP_ENTRY_SOURCE].map(source =>
+  source.trimEnd()
+);
 
 let runtimeVersion: string | undefined;
 

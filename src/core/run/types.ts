@@ -98,6 +98,9 @@ export interface InstanceState {
   /** Why it failed, in words (names the item). */
   message?: string;
   failure?: { cell: number; line: number; error: string };
+  /** Local backend: the instance's process id and its start time, while it runs (as StepState's). */
+  pid?: number;
+  pidStartTime?: string;
 }
 
 /** The status document of one run: what `cellpipe status RUN --json` prints. */

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE } from '../../../../src/core/compile/runtime/contract';
 import type { RunnableStep } from '../../../../src/core/run/types';
 import { isSameProcess, processStartTime } from './processIdentity';
+import { threadLimitVariables, threadsPerStep } from './threadLimits';
 import { cacheHome } from '../../cacheHome';
 import { stepEnvironment } from '../../stepEnvironment';
 import { killGroup, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
@@ -74,7 +76,7 @@ export function prepareForkServer(python: string, preloadFrom: readonly PreloadH
     return;
   }
   let server = unprepare(python);
-  if (!server?.usable) {
+  if (!server?.usable || server.threads !== DEFAULT_THREADS()) {
     server?.close();
     server = new ForkServer(python);
     server.warm();
@@ -91,15 +93,21 @@ export function prepareForkServer(python: string, preloadFrom: readonly PreloadH
   }
 }
 
-/** The launcher prepared for `python`, else a new one. */
-export function claimForkServer(python: string): ForkServer {
+/** A run's steps' thread pools when it runs as many steps at once as there are cores (threadLimits.ts). */
+const DEFAULT_THREADS = (): number => threadsPerStep(availableParallelism());
+
+/**
+ * The launcher prepared for `python`, else a new one. `threads`: each step's thread pools
+ * (threadLimits.ts), which the launcher's own imports size: a prepared one with others is not taken.
+ */
+export function claimForkServer(python: string, threads: number = DEFAULT_THREADS()): ForkServer {
   const server = unprepare(python);
-  if (server && server.usable) {
+  if (server && server.usable && server.threads === threads) {
     server.hold(true);
     return server;
   }
   server?.close();
-  return new ForkServer(python);
+  return new ForkServer(python, threads);
 }
 
 interface Pending {
@@ -150,7 +158,11 @@ export class ForkServer {
   readonly preloadReports: Array<{ preloaded: string[]; seconds: number } | { restarted: string }> = [];
 
   /** @param python the interpreter of the run's steps; steps asking for another one are spawned */
-  constructor(private readonly python: string) {}
+  constructor(
+    private readonly python: string,
+    /** Threads of each step's numerical libraries: the launcher imports them ahead, so its environment sizes them. */
+    readonly threads: number = DEFAULT_THREADS()
+  ) {}
 
   /**
    * Imports ahead, once, the libraries these steps import (of those known to be safe to fork
@@ -237,7 +249,8 @@ export class ForkServer {
 
   private start(): ChildProcess {
     const child = spawn(this.python, ['-u', '-c', launcherSource], {
-      env: stepEnvironment(), // its forks are the steps: they inherit it, and add the run's variables
+      // Its forks are the steps: they inherit it, and add the run's variables.
+      env: { ...stepEnvironment(), ...threadLimitVariables(this.threads) },
       stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
       detached: true // not in the runner's process group: a Ctrl-C to the runner does not reach it
     });

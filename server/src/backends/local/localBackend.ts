@@ -1,15 +1,24 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { METRICS_FILE, RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, STEP_RESULT_FILE } from '../../../../src/core/compile/runtime/contract';
+import {
+  instanceDir,
+  METRICS_FILE,
+  RUNTIME_ENV,
+  RUNTIME_FILE,
+  RUNTIME_FOLDER,
+  STEP_RESULT_FILE
+} from '../../../../src/core/compile/runtime/contract';
 import type { OutputSummary } from '../../../../src/core/run/api';
 import { isFinished } from '../../../../src/core/run/api';
 import { describeFailure, readStepResult } from '../../../../src/core/run/stepResult';
-import type { RunEvent, RunRequest, RunState, StepState } from '../../../../src/core/run/types';
+import type { RunEvent, RunnableStep, RunRequest, RunState, StepState } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RunStore, writeFileAtomic } from '../runStore';
 import { cacheKeys, changedSteps, findCached, recordCached, restoreCached } from './cache';
+import { FanOutProgress, itemCount } from './fanOutProgress';
+import { threadLimitVariables, threadsPerStep } from './threadLimits';
 import { readOutputSummaries } from './outputSummaries';
 import { toRunRequest } from './runRequest';
 import { blockedSteps, readySteps, topologicalOrder } from './schedule';
@@ -73,8 +82,10 @@ export function observedState(state: RunState): RunState {
  * by now; a step recorded without a start time, or whose process is gone, is left alone.
  */
 function killLeftoverStep(step: StepState): void {
-  if (step.pid !== undefined && isSameProcess(step.pid, step.pidStartTime)) {
-    killGroup(step.pid, 'SIGKILL');
+  for (const process of [step, ...(step.instances ?? [])]) {
+    if (process.pid !== undefined && isSameProcess(process.pid, process.pidStartTime)) {
+      killGroup(process.pid, 'SIGKILL');
+    }
   }
 }
 
@@ -159,7 +170,10 @@ export class LocalBackend implements Backend {
     for (const step of saved.steps) {
       killLeftoverStep(step);
       if ((step.status !== 'Succeeded' && step.status !== 'Cached') || again.has(step.id) || changed.has(step.id)) {
+        // A fan-out step's items that succeeded are kept for its retry, unless its code or inputs changed.
+        const kept = again.has(step.id) || changed.has(step.id) ? undefined : step.instances;
         Object.assign(step, {
+          instances: kept,
           status: 'Pending',
           message: undefined,
           failure: undefined,
@@ -231,7 +245,10 @@ export class LocalBackend implements Backend {
 
 /** One execution of a run (a first run or a retry) inside this process. */
 class LocalRun {
+  /** Processes running, by step id (a fan-out step's: `ID#ITEM` and `ID#gather`). */
   private readonly running = new Map<string, StepProcess>();
+  /** Fan-out steps whose instances or gather have not ended, by step id. */
+  private readonly fanOuts = new Map<string, FanOutProgress>();
   private readonly keys: Map<string, string>;
   private cancelled = false;
   /**
@@ -243,6 +260,8 @@ class LocalRun {
   /** Something changed (a step ended, cancel) since the scheduling loop last looked. */
   private changed = false;
   private resumeLoop: (() => void) | undefined;
+  /** Threads of each step's numerical libraries (threadLimits.ts). */
+  private readonly threads: number;
   /** Starts this run's step processes, when they are forked (see forkServer.ts). */
   private readonly forkServer: ForkServer | undefined;
 
@@ -253,7 +272,8 @@ class LocalRun {
     private readonly fresh: ReadonlySet<string>
   ) {
     this.keys = cacheKeys(request);
-    this.forkServer = (options.launcher ?? defaultLauncherKind()) === 'fork' ? claimForkServer(options.python) : undefined;
+    this.threads = threadsPerStep(options.workers);
+    this.forkServer = (options.launcher ?? defaultLauncherKind()) === 'fork' ? claimForkServer(options.python, this.threads) : undefined;
   }
 
   private get store(): RunStore {
@@ -333,9 +353,11 @@ class LocalRun {
             .map(step => this.startStep(step).catch(error => this.stop(error)))
         );
       }
+      await this.advanceFanOuts(workers);
       // A step may have ended while the ready ones were starting (a fast failure): its dependants,
       // now blocked, or the steps a cancel left pending, are settled at the top before the run ends.
-      const unsettled = blockedSteps(this.state.steps).length > 0 || (this.cancelled && this.state.steps.some(s => s.status === 'Pending'));
+      const unsettled =
+        blockedSteps(this.state.steps).length > 0 || this.fanOuts.size > 0 || (this.cancelled && this.state.steps.some(s => s.status === 'Pending'));
       if (this.running.size === 0 && !unsettled && (this.cancelled || readySteps(this.state.steps).length === 0)) {
         return;
       }
@@ -376,37 +398,11 @@ class LocalRun {
     if (step.attempts > 0) {
       this.store.setAttemptAside(this.state.runId, step.id, step.attempts);
     }
-    const proc = startStepProcess(
-      {
-        python: this.options.python,
-        script: this.store.scriptPath(this.state.runId, step.id),
-        cwd: this.state.cwd ?? process.cwd(),
-        logPath: this.store.logPath(this.state.runId, step.id),
-        env: {
-          [RUNTIME_ENV.dataDir]: this.store.dataDir(this.state.runId),
-          [RUNTIME_ENV.parameters]: JSON.stringify(this.request.parameters),
-          [RUNTIME_ENV.events]: this.store.eventsPath(this.state.runId, step.id),
-          CELLPIPE_RUN_ID: this.state.runId,
-          // Decision: no fsync on this machine unless asked (CELLPIPE_FSYNC=1). The runtime's
-          // temporary-file-then-rename already keeps a killed step from leaving a partial value;
-          // fsync only guards against power loss or an OS crash, after which the manifest's size
-          // and crc32 make a damaged value fail to load with "re-run step X".
-          // Measured (npm run bench): ~15 ms less per step on a trivial chain. Pods keep the default.
-          [RUNTIME_ENV.fsync]: process.env[RUNTIME_ENV.fsync] ?? '0'
-        },
-        onOutput: (stream, text) => this.emit({ type: 'log', runId: this.state.runId, stepId: step.id, stream, text }),
-        events: {
-          path: this.store.eventsPath(this.state.runId, step.id),
-          onEvent: event => {
-            if (event.event === 'cell-outputs' && Number.isInteger(event.cell)) {
-              this.emit({ type: 'cell-outputs', runId: this.state.runId, stepId: step.id, cells: [event.cell as number] });
-            }
-          }
-        }
-      },
-      this.forkServer?.launch ?? spawnStep
-    );
-    this.running.set(step.id, proc);
+    if (spec.fanOut) {
+      this.expandFanOut(step, spec.fanOut);
+      return;
+    }
+    const proc = this.launch(step, step.id, {});
     const pid = await proc.pid;
     this.update(step, {
       status: 'Running',
@@ -417,18 +413,175 @@ class LocalRun {
       pid,
       pidStartTime: pid === undefined ? undefined : processStartTime(pid)
     });
+    this.whenEnded(step.id, proc, exit => this.stepEnded(step, key, exit));
+  }
+
+  /**
+   * Starts a process of the step's script: the step itself, one of its fan-out items (`item`), or
+   * its gather; kept in `running` under `key` until whenEnded's handler has recorded its end.
+   */
+  private launch(step: StepState, key: string, mode: { item?: number; gather?: boolean }): StepProcess {
+    const { runId } = this.state;
+    const item = mode.item;
+    const logPath = item === undefined ? this.store.logPath(runId, step.id) : this.store.instanceLogPath(runId, step.id, item);
+    const eventsPath = item === undefined ? this.store.eventsPath(runId, step.id) : this.store.instanceEventsPath(runId, step.id, item);
+    if (item !== undefined) {
+      mkdirSync(join(logPath, '..'), { recursive: true, mode: PRIVATE_DIR_MODE });
+      rmSync(logPath, { force: true });
+      rmSync(eventsPath, { force: true });
+    }
+    const proc = startStepProcess(
+      {
+        python: this.options.python,
+        script: this.store.scriptPath(runId, step.id),
+        cwd: this.state.cwd ?? process.cwd(),
+        logPath,
+        env: {
+          [RUNTIME_ENV.dataDir]: this.store.dataDir(runId),
+          [RUNTIME_ENV.parameters]: JSON.stringify(this.request.parameters),
+          [RUNTIME_ENV.events]: eventsPath,
+          ...threadLimitVariables(this.threads),
+          ...(item === undefined ? {} : { [RUNTIME_ENV.item]: String(item) }),
+          ...(mode.gather ? { [RUNTIME_ENV.gather]: '1' } : {}),
+          CELLPIPE_RUN_ID: runId,
+          // Decision: no fsync on this machine unless asked (CELLPIPE_FSYNC=1). The runtime's
+          // temporary-file-then-rename already keeps a killed step from leaving a partial value;
+          // fsync only guards against power loss or an OS crash, after which the manifest's size
+          // and crc32 make a damaged value fail to load with "re-run step X".
+          // Measured (npm run bench): ~15 ms less per step on a trivial chain. Pods keep the default.
+          [RUNTIME_ENV.fsync]: process.env[RUNTIME_ENV.fsync] ?? '0'
+        },
+        onOutput: (stream, text) => this.emit({ type: 'log', runId, stepId: step.id, stream, text }),
+        events: {
+          path: eventsPath,
+          onEvent: event => {
+            // An item's cells' outputs are shown once the gather has put the items' together.
+            if (event.event === 'cell-outputs' && Number.isInteger(event.cell) && item === undefined) {
+              this.emit({ type: 'cell-outputs', runId, stepId: step.id, cells: [event.cell as number] });
+            }
+          }
+        }
+      },
+      this.forkServer?.launch ?? spawnStep
+    );
+    this.running.set(key, proc);
+    return proc;
+  }
+
+  /** Runs `ended` when the process ends, then lets the scheduling loop look again. */
+  private whenEnded(key: string, proc: StepProcess, ended: (exit: StepExit) => Promise<void> | void): void {
     void proc.exited.then(async exit => {
-      // The step stays in `running` until its status is final: the scheduling loop must never see
-      // it gone while it still says Running, or it would end the run with its dependants pending.
+      // The process stays in `running` until its step's status is final: the scheduling loop must
+      // never see it gone while its step still says Running, or it would end the run too early.
       try {
-        await this.stepEnded(step, key, exit);
+        await ended(exit);
       } catch (error) {
         this.stop(error);
       } finally {
-        this.running.delete(step.id);
+        this.running.delete(key);
         this.wake();
       }
     });
+  }
+
+  /**
+   * A fan-out step whose list is made: its instances, one per item, start as workers free up
+   * (advanceFanOuts). Items that succeeded in the attempt before, with the same list, are kept.
+   */
+  private expandFanOut(step: StepState, fanOut: NonNullable<RunnableStep['fanOut']>): void {
+    const count = itemCount(this.store.dataDir(this.state.runId), fanOut.from, fanOut.over);
+    const before = step.instances;
+    const kept = new Set(
+      before?.length === count
+        ? before.flatMap((instance, i) => (instance.status === 'Succeeded' && this.completed(instanceDir(step.id, i)) ? [i] : []))
+        : []
+    );
+    this.fanOuts.set(step.id, new FanOutProgress(step, count, fanOut.parallelism, kept));
+    this.update(step, { status: 'Running', startedAt: now(), finishedAt: undefined, cached: false, attempts: step.attempts + 1 });
+  }
+
+  /** Starts the fan-out items there is room for, and the gather of those whose items all ended. */
+  private async advanceFanOuts(workers: number): Promise<void> {
+    for (const progress of this.fanOuts.values()) {
+      if (progress.gathering) {
+        continue;
+      }
+      const items = this.cancelled || this.broken !== undefined ? [] : progress.startable(Math.max(0, workers - this.running.size));
+      await Promise.all(items.map(item => this.startInstance(progress, item)));
+      if (progress.settled(this.cancelled)) {
+        this.itemsEnded(progress);
+      }
+    }
+  }
+
+  private async startInstance(progress: FanOutProgress, item: number): Promise<void> {
+    const { step } = progress;
+    const instance = progress.instances[item];
+    progress.running.add(item);
+    Object.assign(instance, { status: 'Running', message: undefined, failure: undefined, exitCode: undefined });
+    // Success is the runtime's completion record, so none may be left from an earlier attempt.
+    rmSync(join(this.store.dataDir(this.state.runId), instanceDir(step.id, item), STEP_RESULT_FILE), { force: true });
+    const key = `${step.id}#${item}`;
+    const proc = this.launch(step, key, { item });
+    const pid = await proc.pid;
+    Object.assign(instance, { pid, pidStartTime: pid === undefined ? undefined : processStartTime(pid) });
+    this.update(step, {});
+    this.whenEnded(key, proc, exit => {
+      progress.running.delete(item);
+      const ended = { exitCode: exit.code, pid: undefined, pidStartTime: undefined };
+      if (exit.code === 0 && this.completed(instanceDir(step.id, item))) {
+        Object.assign(instance, { ...ended, status: 'Succeeded' });
+      } else if (this.cancelled) {
+        Object.assign(instance, { ...ended, status: 'Cancelled', message: 'cancelled' });
+      } else {
+        const events = this.store.instanceEventsPath(this.state.runId, step.id, item);
+        Object.assign(instance, { ...ended, status: 'Failed', ...this.failureOf(events, exit.code, exit.signal) });
+      }
+      this.update(step, {});
+    });
+  }
+
+  /** Every item ended (or no more can start): the step fails with its first failed item, or its gather starts. */
+  private itemsEnded(progress: FanOutProgress): void {
+    const { step } = progress;
+    this.writeItemsLog(progress);
+    const failed = progress.failed();
+    if (this.cancelled || failed !== undefined) {
+      this.fanOuts.delete(step.id);
+      progress.leaveUnstarted(this.cancelled ? 'Cancelled' : 'Skipped');
+      const first = failed === undefined ? undefined : progress.instances[failed];
+      this.update(
+        step,
+        first
+          ? { status: 'Failed', finishedAt: now(), exitCode: first.exitCode, message: progress.failureMessage(), failure: first.failure }
+          : { status: 'Cancelled', finishedAt: now(), message: this.broken ?? 'cancelled' }
+      );
+      return;
+    }
+    progress.gathering = true;
+    const key = `${step.id}#gather`;
+    const proc = this.launch(step, key, { gather: true });
+    this.whenEnded(key, proc, async exit => {
+      this.fanOuts.delete(step.id);
+      await this.stepEnded(step, step.cacheKey!, exit);
+      const shown = this.store.readCellOutputs(this.state.runId, step.id)?.cells.map(record => record.cell) ?? [];
+      if (shown.length) {
+        this.emit({ type: 'cell-outputs', runId: this.state.runId, stepId: step.id, cells: shown });
+      }
+    });
+  }
+
+  /**
+   * The step's log: every item's, in item order, which is what the loop prints (each item's own
+   * log stays in the step's folder, `items/N/log`, and its status in StepState.instances).
+   */
+  private writeItemsLog(progress: FanOutProgress): void {
+    const { runId } = this.state;
+    const logs = progress.instances.map((_, item) => {
+      const path = this.store.instanceLogPath(runId, progress.step.id, item);
+      return existsSync(path) ? readFileSync(path, 'utf8') : '';
+    });
+    writeFileSync(this.store.logPath(runId, progress.step.id), logs.join(''), { mode: PRIVATE_FILE_MODE });
   }
 
   private async stepEnded(step: StepState, key: string, exit: StepExit): Promise<void> {
@@ -445,22 +598,23 @@ class LocalRun {
         ? { message: exit.spawnError }
         : exit.code === 0
           ? { message: this.unfinished() }
-          : this.failureOf(step.id, exit.code, exit.signal);
+          : this.failureOf(this.store.eventsPath(this.state.runId, step.id), exit.code, exit.signal);
       this.update(step, { ...ended, status: 'Failed', ...failure });
     }
   }
 
-  private resultPath(stepId: string): string {
-    return join(this.store.dataDir(this.state.runId), stepId, STEP_RESULT_FILE);
+  /** The runtime's result document of a step (or of a fan-out item: its folder, instanceDir). */
+  private resultPath(folder: string): string {
+    return join(this.store.dataDir(this.state.runId), folder, STEP_RESULT_FILE);
   }
 
   /**
    * Whether the runtime recorded that the step ran to its end. An exit status of 0 alone does not
    * say so: the user's code may end the process early (`os._exit(0)`), or the "Python" may not be one.
    */
-  private completed(stepId: string): boolean {
+  private completed(folder: string): boolean {
     try {
-      return readStepResult(readFileSync(this.resultPath(stepId), 'utf8'))?.status === 'Succeeded';
+      return readStepResult(readFileSync(this.resultPath(folder), 'utf8'))?.status === 'Succeeded';
     } catch {
       return false;
     }
@@ -485,10 +639,10 @@ class LocalRun {
   }
 
   /** The runtime's own account of the failure (its `failed` event), else the exit status in words. */
-  private failureOf(stepId: string, code: number | null, signal: string | null): Pick<StepState, 'message' | 'failure'> {
+  private failureOf(eventsPath: string, code: number | null, signal: string | null): Pick<StepState, 'message' | 'failure'> {
     let lines: string[] = [];
     try {
-      lines = readFileSync(this.store.eventsPath(this.state.runId, stepId), 'utf8').trim().split('\n').reverse();
+      lines = readFileSync(eventsPath, 'utf8').trim().split('\n').reverse();
     } catch {
       // no events: the step ended before the runtime started
     }

@@ -23,7 +23,8 @@ export function toRunRequest(pipeline: Pipeline, parameters: Record<string, Json
       codeKey: createHash('sha256').update(stepCodeIdentity(pipeline, s)).digest('hex'),
       parameters: s.parameters,
       imports: s.imports,
-      setsEnvironment: s.setsEnvironment
+      setsEnvironment: s.setsEnvironment,
+      ...(s.fanOut ? { fanOut: { over: s.fanOut.over, from: s.fanOut.from, parallelism: s.fanOut.parallelism } } : {})
     }))
   };
 }

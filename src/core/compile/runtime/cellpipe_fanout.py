@@ -1,9 +1,10 @@
+# ruff: noqa: F821 (the runtime's names, defined around this source in the runtime file)
 # cellpipe fan-out steps (docs/fan-out.md): a step whose cell is one `for` loop over a list an
 # earlier step made runs as one instance per item, then a gather.
 #
 # Part of the runtime file (after cellpipe_outputs.py, before the step entry); uses the runtime's
-# helpers (_Step, _StepError, _atomic_write, _write_json_file, _document_bytes...), hence the noqa
-# comments. The step script is the same in every mode; the environment says which:
+# helpers (_Step, _StepError, _atomic_write, _write_json_file, _document_bytes...).
+# The step script is the same in every mode; the environment says which:
 #   - CELLPIPE_ITEM=i      instance i: the loop runs its body for item i only (the loop header's
 #                          iterable is evaluated as written, and item i taken from it), and the
 #                          step's values, result and outputs go to <step>/items/<i>/
@@ -30,7 +31,7 @@ def _fan_item(spec):
     if not spec.get("fanOut") or text == "":
         return None
     if not text.isdigit():
-        raise _StepError("environment", "CELLPIPE_ITEM must be an item index (0, 1, ...), not %r" % text)  # noqa: F821
+        raise _StepError("environment", "CELLPIPE_ITEM must be an item index (0, 1, ...), not %r" % text)
     return int(text)
 
 
@@ -54,7 +55,7 @@ def _fan_loop_code(code, filename):
     tree = ast.parse(code, filename)
     loops = [node for node in tree.body if isinstance(node, ast.For)]
     if len(tree.body) != 1 or len(loops) != 1:
-        raise _StepError(  # noqa: F821
+        raise _StepError(
             "spec", "the fan-out cell %s must be one top-level for loop (recompile the notebook)" % filename
         )
     loop = loops[0]
@@ -71,7 +72,7 @@ def _fan_selector(index, over):
     def select(iterable):
         chosen = list(_fan_itertools.islice(iter(iterable), index, index + 1))
         if not chosen:
-            raise _StepError(  # noqa: F821
+            raise _StepError(
                 "input",
                 "item %d of %r does not exist: the list changed after the pipeline counted its items; "
                 "run the step that makes it again" % (index, over),
@@ -88,13 +89,13 @@ def _fan_write_item_lists(step, spec, namespace):
         try:
             count = len(value)
         except TypeError:
-            raise _StepError(  # noqa: F821
+            raise _StepError(
                 "output",
                 "%r is a %s, which has no length: a foreach:%s step runs once per item of a list, tuple, "
-                "dict or other sized collection" % (name, _type_name(value), name),  # noqa: F821
+                "dict or other sized collection" % (name, _type_name(value), name),
                 name=name,
             ) from None
-        _write_json_file(_fan_os.path.join(step.folder, _fan_items_file(name)), list(range(count)))  # noqa: F821
+        _write_json_file(_fan_os.path.join(step.folder, _fan_items_file(name)), list(range(count)))
 
 
 def _fan_count(step, fan_out):
@@ -103,14 +104,14 @@ def _fan_count(step, fan_out):
         with open(path, encoding="utf-8") as f:
             return len(_fan_json.load(f))
     except (OSError, ValueError) as e:
-        raise _StepError(  # noqa: F821
+        raise _StepError(
             "input",
             "cannot read the item list of %r (%s): re-run the step that makes it" % (fan_out["over"], e),
         ) from None
 
 
 def _fan_instance_result(step, index, count):
-    path = _fan_os.path.join(step.folder, _FAN_INSTANCES, str(index), _STEP_FILE)  # noqa: F821
+    path = _fan_os.path.join(step.folder, _FAN_INSTANCES, str(index), _STEP_FILE)
     try:
         with open(path, encoding="utf-8") as f:
             result = _fan_json.load(f)
@@ -119,9 +120,7 @@ def _fan_instance_result(step, index, count):
     status = result.get("status") if isinstance(result, dict) else None
     if status != "Succeeded":
         problem = ((result or {}).get("error") or {}).get("message") or "it has no result (%s)" % (status or "not run")
-        raise _StepError(  # noqa: F821
-            "input", "item %d of %d did not succeed: %s" % (index, count, problem), item=index
-        )
+        raise _StepError("input", "item %d of %d did not succeed: %s" % (index, count, problem), item=index)
     return result
 
 
@@ -130,7 +129,7 @@ def _fan_merge(name, base, values):
     additions, in item order."""
 
     def refuse(why):
-        raise _StepError(  # noqa: F821
+        raise _StepError(
             "output",
             "cannot gather %r: %s. Add each item's result to a list, dict or set made before the loop "
             "(`results.append(r)`, `results[key] = r`) and build other values from it in a later step" % (name, why),
@@ -141,7 +140,7 @@ def _fan_merge(name, base, values):
         merged = list(base)
         for index, value in enumerate(values):
             if type(value) is not list or len(value) < len(base):
-                refuse("item %d left it as a %s of %d, not a list longer than before" % (index, _type_name(value), len(value)))  # noqa: F821
+                refuse("item %d left it as a %s, not the list with its additions" % (index, _type_name(value)))
             merged.extend(value[len(base) :])
         return merged
     if type(base) is dict:
@@ -159,18 +158,18 @@ def _fan_merge(name, base, values):
         for value in values:
             merged |= value - base
         return merged
-    refuse("it is a %s; the gather merges lists, dicts and sets" % _type_name(base))  # noqa: F821
+    refuse("it is a %s; the gather merges lists, dicts and sets" % _type_name(base))
 
 
 def _fan_link(source_folder, target_folder, name):
     """Puts a saved value (its data file and manifest) of one folder into another, as a hard link
     when the filesystem allows: the gather takes the last item's values without reading them."""
-    manifest_path = _fan_os.path.join(source_folder, name + _MANIFEST_SUFFIX)  # noqa: F821
+    manifest_path = _fan_os.path.join(source_folder, name + _MANIFEST_SUFFIX)
     with open(manifest_path, encoding="utf-8") as f:
         manifest = _fan_json.load(f)
     for file in (manifest["file"], name + _MANIFEST_SUFFIX):
         target = _fan_os.path.join(target_folder, file)
-        _remove(target)  # noqa: F821
+        _remove(target)
         try:
             _fan_os.link(_fan_os.path.join(source_folder, file), target)
         except OSError:
@@ -213,21 +212,21 @@ def _fan_cell_outputs(step, spec, count):
         return
     document = {"version": 1, "step": spec["step"], "cells": [records[cell] for cell in order]}
     limit = _fan_os.environ.get("CELLPIPE_OUTPUTS_LIMIT", "")
-    data = _document_bytes(document)  # noqa: F821
+    data = _document_bytes(document)
     if limit.isdigit() and len(data) > int(limit):
-        data = _document_bytes(_within_limit(document, int(limit), "the step's outputs are over the cluster's limit"))  # noqa: F821
+        data = _document_bytes(_within_limit(document, int(limit), "the step's outputs are over the cluster's limit"))
 
     def write(tmp):
         with open(tmp, "wb") as f:
             f.write(data)
 
-    _atomic_write(_fan_os.path.join(step.folder, ".outputs.json"), write)  # noqa: F821
+    _atomic_write(_fan_os.path.join(step.folder, ".outputs.json"), write)
 
 
 def _fan_gather(spec, events, started):
     """The gather of a fan-out step (CELLPIPE_GATHER=1): see the top of this file."""
-    _check_spec(spec)  # noqa: F821
-    step = _Step(spec, events)  # noqa: F821
+    _check_spec(spec)
+    step = _Step(spec, events)
     step.prepare()
     events.emit("started", pipeline=spec["pipeline"], stepDir=spec["stepDir"], pid=_fan_os.getpid(), gather=True)
     try:
@@ -244,7 +243,11 @@ def _fan_gather(spec, events, started):
                 base = namespace[name]
                 values = []
                 for index in range(count):
-                    entry = {"name": name, "fromStepDir": _fan_instance_folder(spec["stepDir"], index), "fromStep": "%s, item %d" % (spec["step"], index)}
+                    entry = {
+                        "name": name,
+                        "fromStepDir": _fan_instance_folder(spec["stepDir"], index),
+                        "fromStep": "%s, item %d" % (spec["step"], index),
+                    }
                     step.load(entry, namespace)
                     values.append(namespace.pop(name))
                 step.save(name, _fan_merge(name, base, values))
@@ -256,20 +259,20 @@ def _fan_gather(spec, events, started):
                 step.load(loads[name], namespace)
                 step.save(name, namespace[name])
             elif name not in spec.get("results", []):
-                raise _StepError(  # noqa: F821
+                raise _StepError(
                     "output",
                     "output %r of step %r is not bound after the loop: the list %r has no items, so its body "
                     "never ran (Run All would fail the same way in the next step)" % (name, step.name, fan_out["over"]),
                     name=name,
                 )
         if last is not None:
-            for file in [_RANDOM_STATE_FILE % g for g in spec.get("randomStates", [])] + [_METRICS_FILE]:  # noqa: F821
+            for file in [_RANDOM_STATE_FILE % g for g in spec.get("randomStates", [])] + [_METRICS_FILE]:
                 if _fan_os.path.exists(_fan_os.path.join(last, file)):
                     _fan_shutil.copyfile(_fan_os.path.join(last, file), _fan_os.path.join(step.folder, file))
             step.metrics = results[-1].get("metrics") or {}
         _fan_cell_outputs(step, spec, count)
     except BaseException as e:
-        step.write_result("Failed", started, _failure(e)[1])  # noqa: F821
+        step.write_result("Failed", started, _failure(e)[1])
         raise
     step.write_result("Succeeded", started)
     events.emit("finished", status="Succeeded", items=count, seconds=round(_fan_time.time() - started, 6))

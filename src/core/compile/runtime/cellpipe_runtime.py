@@ -323,7 +323,9 @@ def _check_spec(spec):
             and isinstance(fan_out.get("accumulators", []), list)
             and all(isinstance(n, str) and n.isidentifier() for n in fan_out.get("accumulators", []))
         ):
-            fail("'fanOut' must name the list ('over'), its step's folder ('fromStepDir'), the loop's cell and accumulators")
+            fail(
+                "'fanOut' must name the list ('over'), its step's folder ('fromStepDir'), the loop's cell, accumulators"
+            )
     parameters = spec.get("parameters", {})
     if not isinstance(parameters, dict) or not all(isinstance(n, str) and n.isidentifier() for n in parameters):
         fail("'parameters' must map Python identifiers to values")

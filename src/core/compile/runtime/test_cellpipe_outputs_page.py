@@ -19,7 +19,13 @@ RUNTIME_ID = "test-runtime"
 RUNTIME_FILE = (
     "\n\n\n".join(
         (HERE / name).read_text(encoding="utf-8").rstrip()
-        for name in ("cellpipe_runtime.py", "cellpipe_outputs.py", "cellpipe_fanout.py", "cellpipe_outputs_page.py", "cellpipe_step.py")
+        for name in (
+            "cellpipe_runtime.py",
+            "cellpipe_outputs.py",
+            "cellpipe_fanout.py",
+            "cellpipe_outputs_page.py",
+            "cellpipe_step.py",
+        )
     )
     + "\n\n\n_SHARED_SOURCES = []\n_RUNTIME_ID = %r\n" % RUNTIME_ID
 )

@@ -1,7 +1,7 @@
 import { notebookJson, step, type CellSpec } from '../__fixtures__/notebookBuilder';
 import { parseNotebook } from '../notebook';
-import { buildPipeline } from '../pipeline';
-import { analyzeNotebook } from './analyzer';
+import { buildPipeline } from './build';
+import { analyzeNotebook } from '../analysis';
 
 const make = step('make', 'folds = [1, 2, 3]\nscores = []\nbest = {}\nseen = set()');
 
