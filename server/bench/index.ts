@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark in this folder and prints its figures.
-// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, kale, localRun, runAll, cellOutputs, environments).
+// `npm run bench -- startup analysis` runs only those named (analysis, compile, startup, kale, localRun, runAll, cellOutputs, environments, fanOut).
 // kale installs Kale 2.3 into a venv under cellpipe's cache home the first time (PyPI).
 // environments needs pip's package index (PyPI): without it, it prints that it was skipped and why.
 import { runAnalysisBenchmark } from './analysis';
@@ -8,6 +8,7 @@ import { runLocalRunBenchmark } from './localRun';
 import { runRunAllBenchmark } from './runAll';
 import { runCompileBenchmark } from './compile';
 import { runEnvironmentsBenchmark } from './environments';
+import { runFanOutBenchmark } from './fanOut';
 import { runKaleBenchmark } from './kale';
 import { inProcessTimes, runStartupBenchmark } from './startup';
 
@@ -19,7 +20,8 @@ const BENCHMARKS: Record<string, () => string[] | Promise<string[]>> = {
   localRun: () => runLocalRunBenchmark(),
   runAll: () => runRunAllBenchmark(),
   cellOutputs: () => runCellOutputsBenchmark(),
-  environments: () => runEnvironmentsBenchmark()
+  environments: () => runEnvironmentsBenchmark(),
+  fanOut: () => runFanOutBenchmark()
 };
 
 async function main(args: string[]): Promise<void> {

@@ -1,4 +1,16 @@
-import type { RunEvent, RunState } from '../../../src/core/run/types';
+import type { RunEvent, RunState, StepState } from '../../../src/core/run/types';
+
+/** A fan-out step's items in words (`32 items: 30 succeeded, 1 failed, 1 skipped`); '' for other steps. */
+export function itemsText(step: Pick<StepState, 'instances'>): string {
+  const instances = step.instances;
+  if (!instances) {
+    return '';
+  }
+  const counts = new Map<string, number>();
+  instances.forEach(instance => counts.set(instance.status, (counts.get(instance.status) ?? 0) + 1));
+  const parts = [...counts].map(([status, n]) => `${n} ${status.toLowerCase()}`);
+  return ` (${instances.length} item${instances.length === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''})`;
+}
 
 /** The JSON that `cellpipe run --json`, `retry --json` and `status --json` print. */
 export function runSummary(state: RunState): object {
@@ -10,7 +22,9 @@ export function runSummary(state: RunState): object {
       status: s.status,
       startedAt: s.startedAt ?? null,
       finishedAt: s.finishedAt ?? null,
-      cached: s.cached
+      cached: s.cached,
+      // A fan-out step's items' statuses, by item index.
+      ...(s.instances ? { instances: s.instances.map(instance => instance.status) } : {})
     })),
     metrics: state.metrics,
     ...(state.message ? { message: state.message } : {})
@@ -24,8 +38,13 @@ function seconds(step: { startedAt?: string; finishedAt?: string }): string {
   return ` in ${((Date.parse(step.finishedAt) - Date.parse(step.startedAt)) / 1000).toFixed(2)}s`;
 }
 
-/** Live progress on stderr: one line per step change; the steps' own output only with --verbose. */
+/**
+ * Live progress on stderr: one line per step change (a fan-out step's items starting and ending
+ * are not changes of its line: it shows once, with its number of items); the steps' own output only
+ * with --verbose.
+ */
 export function progressPrinter(write: (line: string) => void, verbose: boolean): (event: RunEvent) => void {
+  const shown = new Map<string, string>();
   return event => {
     switch (event.type) {
       case 'run':
@@ -33,8 +52,13 @@ export function progressPrinter(write: (line: string) => void, verbose: boolean)
         break;
       case 'step': {
         const s = event.step;
-        const detail = s.status === 'Running' ? '' : seconds(s) + (s.message ? `: ${s.message}` : '');
-        write(`  ${s.status.padEnd(9)} ${s.name}${detail}`);
+        const items = s.instances ? ` (${s.instances.length} item${s.instances.length === 1 ? '' : 's'})` : '';
+        const detail = s.status === 'Running' ? items : seconds(s) + (s.message ? `: ${s.message}` : '');
+        const line = `  ${s.status.padEnd(9)} ${s.name}${detail}`;
+        if (shown.get(s.id) !== line) {
+          shown.set(s.id, line);
+          write(line);
+        }
         break;
       }
       case 'log':
@@ -55,7 +79,7 @@ export function formatRun(state: RunState): string {
     `pipeline ${state.pipelineName}${state.notebookPath ? ` from ${state.notebookPath}` : ''}, created ${state.createdAt}`
   ];
   for (const s of state.steps) {
-    lines.push(`  ${s.status.padEnd(9)} ${s.name}${seconds(s)}${s.message ? `: ${s.message}` : ''}`);
+    lines.push(`  ${s.status.padEnd(9)} ${s.name}${seconds(s)}${itemsText(s)}${s.message ? `: ${s.message}` : ''}`);
   }
   const metrics = Object.entries(state.metrics);
   if (metrics.length) {
