@@ -53,6 +53,8 @@ class StepConfigBody extends ReactWidget {
             <option value="disabled">disabled</option>
           </select>
         </label>
+        {field('foreach', 'For each item of', 'a list an earlier step makes: the loop runs once per item, in parallel')}
+        {field('itemsAtOnce', 'Items at once', 'most items running at once (default: as many as workers)')}
         <label className="cp-Form-row">
           <span className="cp-Form-label">Run after</span>
           <input

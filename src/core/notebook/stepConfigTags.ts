@@ -1,5 +1,5 @@
 /**
- * A step's configuration tags (image, resource limits, retries, timeout, cache, `prev:`) read as
+ * A step's configuration tags (image, resource limits, retries, timeout, cache, `prev:`, `foreach:`) read as
  * the fields of a form and written back. Only the tags the form edits are replaced; limits on
  * other resources, labels, secrets and every foreign tag stay, in their place.
  */
@@ -16,12 +16,15 @@ export interface StepConfigForm {
   cache: 'default' | 'enabled' | 'disabled';
   /** Explicit dependencies (`prev:` tags), step names. */
   after: string[];
+  /** The list a fan-out step runs over (`foreach:NAME`), and the most items at once (`foreach:NAME:N`). */
+  foreach: string;
+  itemsAtOnce: string;
 }
 
 const GPU = 'nvidia.com/gpu';
 
 /** Kinds of tags that configure a step or depend on one: they only mean something on a step cell. */
-const STEP_OWNED_KINDS: ReadonlySet<ParsedTag['kind']> = new Set(['prev', 'limit', 'image', 'cache', 'retry', 'timeout']);
+const STEP_OWNED_KINDS: ReadonlySet<ParsedTag['kind']> = new Set(['prev', 'limit', 'image', 'cache', 'retry', 'timeout', 'foreach']);
 
 export function isStepOwnedTag(tag: string): boolean {
   return STEP_OWNED_KINDS.has(parseTag(tag).kind);
@@ -29,7 +32,18 @@ export function isStepOwnedTag(tag: string): boolean {
 
 /** The form's values for a cell's tags. */
 export function readStepConfig(tags: readonly string[]): StepConfigForm {
-  const form: StepConfigForm = { image: '', cpu: '', memory: '', gpu: '', retries: '', timeout: '', cache: 'default', after: [] };
+  const form: StepConfigForm = {
+    image: '',
+    cpu: '',
+    memory: '',
+    gpu: '',
+    retries: '',
+    timeout: '',
+    cache: 'default',
+    after: [],
+    foreach: '',
+    itemsAtOnce: ''
+  };
   for (const tag of tags) {
     const parsed = parseTag(tag);
     switch (parsed.kind) {
@@ -56,6 +70,10 @@ export function readStepConfig(tags: readonly string[]): StepConfigForm {
         break;
       case 'prev':
         form.after.push(parsed.name);
+        break;
+      case 'foreach':
+        form.foreach = parsed.over;
+        form.itemsAtOnce = parsed.parallelism === null ? '' : String(parsed.parallelism);
         break;
     }
   }
@@ -87,6 +105,9 @@ export function writeStepConfig(tags: readonly string[], form: StepConfigForm): 
   for (const name of form.after) {
     add('prev:', name);
   }
+  if (form.foreach.trim()) {
+    add('foreach:', form.itemsAtOnce.trim() ? `${form.foreach.trim()}:${form.itemsAtOnce.trim()}` : form.foreach);
+  }
   const at = tags.findIndex(edited);
   const kept = tags.filter(tag => !edited(tag));
   const insertAt = at < 0 ? kept.length : tags.slice(0, at).filter(tag => !edited(tag)).length;
@@ -96,8 +117,12 @@ export function writeStepConfig(tags: readonly string[], form: StepConfigForm): 
 /** Problems with the form's values, in words, by checking the tags they become. */
 export function configProblems(form: StepConfigForm): string[] {
   const probe = writeStepConfig([], form);
-  return probe.flatMap(tag => {
-    const parsed = parseTag(tag);
-    return parsed.kind === 'invalid' ? [`${tag}: ${parsed.reason}`] : [];
-  });
+  const orphan = form.itemsAtOnce.trim() && !form.foreach.trim() ? ['Items at once: say which list the step runs over (For each item of)'] : [];
+  return [
+    ...probe.flatMap(tag => {
+      const parsed = parseTag(tag);
+      return parsed.kind === 'invalid' ? [`${tag}: ${parsed.reason}`] : [];
+    }),
+    ...orphan
+  ];
 }
