@@ -1,4 +1,5 @@
 import type { Contents } from '@jupyterlab/services';
+import fanOut from '../../examples/fan-out.ipynb';
 import trainPipeline from '../../examples/train_pipeline.ipynb';
 
 /** A notebook of examples/, shipped inside the labextension (as text: webpack.config.js). */
@@ -10,7 +11,8 @@ export interface ExampleNotebook {
 
 /** The examples the Launcher offers, as examples/ holds them. */
 export const EXAMPLE_NOTEBOOKS: readonly ExampleNotebook[] = [
-  { fileName: 'train_pipeline.ipynb', title: 'Train a model (pipeline example)', text: trainPipeline }
+  { fileName: 'train_pipeline.ipynb', title: 'Train a model (pipeline example)', text: trainPipeline },
+  { fileName: 'fan-out.ipynb', title: 'Cross-validate in parallel (fan-out example)', text: fanOut }
 ];
 
 /** `name.ipynb`, else `name-1.ipynb`, `name-2.ipynb`...: the first name not in `taken`. */
