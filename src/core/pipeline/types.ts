@@ -60,6 +60,10 @@ export interface PipelineStep {
    * the kernel's Python), null when its image is to hold everything (`pip:none`).
    */
   environment?: StepEnvironment | null;
+  /** A step run by several workers (`workers:N`, docs/distributed-and-serving.md). */
+  distributed?: DistributedStep;
+  /** A step whose model is served after it (`serve:MODEL[:SAMPLE]`, docs/distributed-and-serving.md). */
+  serve?: ServedModel;
   /**
    * A fan-out step (`foreach:NAME` tag): its cell is one `for` loop over a list an earlier step
    * made, and it runs as one instance per item, in parallel, then a gather (docs/fan-out.md).
@@ -71,6 +75,23 @@ export interface PipelineStep {
    * `withParam` reads that list; the local backend reads its length).
    */
   itemLists?: string[];
+}
+
+/** How a distributed step runs: N workers, with torchrun's environment. */
+export interface DistributedStep {
+  workers: number;
+  /** 'torch': the step imports torch (the cluster runs it through torchrun); 'python': plain processes. */
+  framework: 'torch' | 'python';
+}
+
+/** A model a step leaves, served after it (KServe's layout and protocol). */
+export interface ServedModel {
+  /** The step's value holding the model. */
+  model: string;
+  /** The value whose first rows make the test request; null: no request. */
+  sample: string | null;
+  /** The served model's name (InferenceService name): a DNS-1035 label. */
+  name: string;
 }
 
 /** How a fan-out step runs over its list and what the steps after it see. */
