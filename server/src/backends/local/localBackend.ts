@@ -12,12 +12,13 @@ import {
 import type { OutputSummary } from '../../../../src/core/run/api';
 import { isFinished } from '../../../../src/core/run/api';
 import { describeFailure, readStepResult } from '../../../../src/core/run/stepResult';
-import type { InstanceState, RunEvent, RunnableStep, RunRequest, RunState, StepState } from '../../../../src/core/run/types';
+import type { InstanceState, RunEvent, RunnableStep, RunRequest, RunState, ServedModelState, StepState } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RunStore, writeFileAtomic } from '../runStore';
 import { cacheKeys, changedSteps, findCached, recordCached, restoreCached } from './cache';
 import { FanOutProgress, itemCount } from './fanOutProgress';
+import { readServeDocument, serveModel, servingPython } from './modelServer';
 import { freePort, torchrunEnvironment, type WorkerPlace } from './torchrunEnvironment';
 import { threadLimitVariables, threadsPerStep } from './threadLimits';
 import { readOutputSummaries } from './outputSummaries';
@@ -387,14 +388,19 @@ class LocalRun {
         if (shown.length) {
           this.emit({ type: 'cell-outputs', runId: this.state.runId, stepId: step.id, cells: shown });
         }
+        const served = await this.serve(step); // a served model is served again, from the model it saved
         const at = now();
         this.update(step, {
-          status: 'Cached',
+          status: served && served.status !== 'Ready' ? 'Failed' : 'Cached',
           cached: true,
           startedAt: at,
           finishedAt: at,
           metrics: this.readMetrics(step.id),
-          message: `outputs reused from run ${hit.runId}`
+          served,
+          message:
+            served && served.status !== 'Ready'
+              ? `its model (from run ${hit.runId}) could not be served: ${served.message}`
+              : `outputs reused from run ${hit.runId}`
         });
         this.changed = true; // its dependants may be ready now
         return;
@@ -668,8 +674,13 @@ class LocalRun {
   private async stepEnded(step: StepState, key: string, exit: StepExit): Promise<void> {
     const ended = { finishedAt: now(), exitCode: exit.code, pid: undefined, pidStartTime: undefined };
     if (exit.code === 0 && this.completed(step.id)) {
+      const served = await this.serve(step);
+      if (served && served.status !== 'Ready') {
+        this.update(step, { ...ended, status: 'Failed', served, message: `its model was saved but could not be served: ${served.message}` });
+        return;
+      }
       await recordCached(this.store, key, { runId: this.state.runId, stepId: step.id });
-      this.update(step, { ...ended, status: 'Succeeded', metrics: this.readMetrics(step.id) });
+      this.update(step, { ...ended, status: 'Succeeded', metrics: this.readMetrics(step.id), served });
     } else if (this.broken) {
       this.update(step, { ...ended, status: 'Failed', message: this.broken });
     } else if (this.cancelled) {
@@ -681,6 +692,23 @@ class LocalRun {
           ? { message: this.unfinished() }
           : this.failureOf(this.store.eventsPath(this.state.runId, step.id), exit.code, exit.signal);
       this.update(step, { ...ended, status: 'Failed', ...failure });
+    }
+  }
+
+  /**
+   * A `serve:` step's model, served (modelServer.ts) once the step succeeded: its server's URL and
+   * status, and the answer to the step's sample. Undefined for other steps.
+   */
+  private async serve(step: StepState): Promise<ServedModelState | undefined> {
+    if (!this.request.steps.find(s => s.id === step.id)?.serve) {
+      return undefined;
+    }
+    try {
+      const document = readServeDocument(join(this.store.dataDir(this.state.runId), step.id));
+      const python = await servingPython(this.options.python, document.sklearn);
+      return await serveModel(document, this.store.modelsDir(), python);
+    } catch (error) {
+      return { name: step.name, url: '', status: 'Failed', message: error instanceof Error ? error.message : String(error) };
     }
   }
 
