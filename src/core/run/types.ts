@@ -111,6 +111,12 @@ export interface ServedModelState {
   prediction?: { instances: unknown[]; predictions: unknown[]; expected: unknown[] };
 }
 
+/** One process of a step that runs several: a fan-out step's item, or a distributed step's worker (rank). */
+export interface StepMember {
+  group: 'items' | 'ranks';
+  index: number;
+}
+
 /** One instance of a fan-out step: the step's code run for one item of its list. */
 export interface InstanceState {
   status: StepStatus;

@@ -12,7 +12,16 @@ import {
 import type { OutputSummary } from '../../../../src/core/run/api';
 import { isFinished } from '../../../../src/core/run/api';
 import { describeFailure, readStepResult } from '../../../../src/core/run/stepResult';
-import type { InstanceState, RunEvent, RunnableStep, RunRequest, RunState, ServedModelState, StepState } from '../../../../src/core/run/types';
+import type {
+  InstanceState,
+  RunEvent,
+  RunnableStep,
+  RunRequest,
+  RunState,
+  ServedModelState,
+  StepMember,
+  StepState
+} from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RunStore, writeFileAtomic } from '../runStore';
@@ -230,7 +239,11 @@ export class LocalBackend implements Backend {
     return observedState(state);
   }
 
-  async stepLog(state: RunState, stepId: string): Promise<string> {
+  async stepLog(state: RunState, stepId: string, member?: StepMember): Promise<string> {
+    if (member) {
+      const path = this.options.store.instanceLogPath(state.runId, stepId, member.index, member.group);
+      return existsSync(path) ? readFileSync(path, 'utf8') : '';
+    }
     return this.options.store.readLog(state.runId, stepId) ?? '';
   }
 
