@@ -13,7 +13,7 @@ import { parseNotebook } from '../../../../src/core/notebook';
 import { buildPipeline } from '../../../../src/core/pipeline';
 import { RunStore } from '../runStore';
 import { LocalBackend } from './localBackend';
-import { stopModelServer } from './modelServer';
+import { listServedModels, stopModelServer } from './modelServer';
 import { toRunRequest } from './runRequest';
 
 const venvPython = join(__dirname, '..', '..', '..', '..', '.venv', 'bin', 'python');
@@ -66,8 +66,10 @@ describe('a served model, local backend', () => {
       });
       expect(await reply.json()).toEqual({ predictions: served.prediction!.expected });
       expect(existsSync(join(store.modelsDir(), 'iris-train', state.runId, 'model.joblib'))).toBe(true);
+      expect(listServedModels(store.modelsDir())).toEqual([{ name: 'iris-train', url: served.url, version: state.runId, running: true }]);
     } finally {
       expect(stopModelServer(store.modelsDir(), 'iris-train')).toBe(true);
     }
+    expect(listServedModels(store.modelsDir())).toEqual([]);
   }, 600_000);
 });
