@@ -19,7 +19,11 @@ def distributed(source, outputs=("seen",)):
     return spec
 
 
-RANK_ENV = 'import os\nseen = {k: os.environ.get(k) for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}\nprint(seen)'
+RANK_ENV = (
+    "import os\n"
+    'seen = {k: os.environ.get(k) for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}\n'
+    "print(seen)"
+)
 
 
 def test_trainer_pet_variables_become_torchrun_ones_for_a_node_without_torchrun(runner):
@@ -55,7 +59,11 @@ def test_a_served_value_that_is_not_a_scikit_learn_model_fails_the_step_saying_s
 
 def test_a_served_model_is_saved_in_kserves_layout_with_the_notebooks_predictions(runner):
     pytest.importorskip("sklearn")
-    source = "from sklearn.tree import DecisionTreeClassifier\nX = [[0, 0], [1, 1], [2, 2]]\nmodel = DecisionTreeClassifier().fit(X, [0, 1, 1])"
+    source = (
+        "from sklearn.tree import DecisionTreeClassifier\n"
+        "X = [[0, 0], [1, 1], [2, 2]]\n"
+        "model = DecisionTreeClassifier().fit(X, [0, 1, 1])"
+    )
     spec = make_spec("train", [code(source, "<cell 2: step train>")])
     spec["serve"] = {"model": "model", "sample": "X", "name": "trees"}
     result = runner.ok(spec, env={"CELLPIPE_MODELS_DIR": str(runner.tmp / "models"), "CELLPIPE_RUN_ID": "run-1"})
