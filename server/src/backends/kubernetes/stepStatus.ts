@@ -1,5 +1,6 @@
 import { readStepResult, RESULT_PARAMETER, STEP_RESULT_FILE } from '../../../../src/core/run/stepResult';
-import type { RunStatus, StepState, StepStatus } from '../../../../src/core/run/types';
+import type { InstanceState, RunStatus, StepState, StepStatus } from '../../../../src/core/run/types';
+import { argoItemsTask, argoItemTemplate } from '../../../../src/core/compile/argo/fanOut';
 import { workflowFinished, workflowNodes, type ArgoNode, type ArgoWorkflow } from './argoWorkflow';
 
 /**
@@ -78,11 +79,57 @@ export function unfinishedStep(code: number | undefined): string {
   );
 }
 
+/**
+ * A fan-out step's items (compile/argo/fanOut.ts): the pod nodes of its item template, by item
+ * index (`item(<index>:<item>)`), each with its status and, when it failed, the runtime's words.
+ */
+function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: ArgoWorkflow): InstanceState[] | undefined {
+  const pods = Object.values(nodes).filter(n => n.type === 'Pod' && n.templateName === argoItemTemplate(stepId));
+  if (!pods.length) {
+    return undefined;
+  }
+  const instances: InstanceState[] = [];
+  for (const pod of pods) {
+    const index = Number(/\((\d+):/.exec(pod.displayName)?.[1]);
+    const status = nodeStatus(pod, workflow);
+    const failed = status === 'Failed' ? stepResult(pod)?.failure : undefined;
+    instances[index] = {
+      status,
+      exitCode: exitCode(pod),
+      ...(failed ? { message: failed.message, ...(failed.failure ? { failure: failed.failure } : {}) } : {})
+    };
+  }
+  return Array.from(instances, instance => instance ?? { status: 'Pending' as StepStatus });
+}
+
 /** The steps' states in a workflow, starting from `steps` (their ids, names and dependencies). */
 export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): StepState[] {
   const nodes = workflowNodes(workflow.status);
   return steps.map(step => {
+    const withItems = (state: StepState): StepState => {
+      const instances = itemStates(nodes, step.id, workflow);
+      return instances ? { ...state, instances } : state;
+    };
     const node = stepNode(nodes, step.id);
+    const gatherRan = node && node.type !== 'Skipped' && node.phase !== 'Omitted';
+    // The items' task is a DAG node (a structural type stepNode passes over).
+    const items = gatherRan ? undefined : Object.values(nodes).find(n => n.displayName === argoItemsTask(step.id));
+    if (items) {
+      // A fan-out step whose items run (or failed): the gather, the step's own node, has not run.
+      const status = nodeStatus(items, workflow);
+      const state = withItems({ ...step, status: status === 'Succeeded' ? 'Running' : status, startedAt: items.startedAt || undefined });
+      const first = state.instances?.findIndex(instance => instance.status === 'Failed') ?? -1;
+      if (status === 'Failed' && first >= 0) {
+        const instance = state.instances![first];
+        return {
+          ...state,
+          finishedAt: items.finishedAt || undefined,
+          message: `item ${first} of ${state.instances!.length} failed: ${instance.message ?? 'see its pod'}`,
+          failure: instance.failure
+        };
+      }
+      return state;
+    }
     if (!node) {
       if (!workflowFinished(workflow)) {
         return { ...step, status: 'Pending' };
@@ -116,7 +163,7 @@ export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): Step
       ...(failed?.failure ? { failure: failed.failure } : {}),
       ...(result?.metrics ? { metrics: result.metrics } : {})
     };
-    return state;
+    return withItems(state);
   });
 }
 

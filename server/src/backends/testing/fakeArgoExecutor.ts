@@ -31,8 +31,15 @@ import { FakePod, namespaceIsolationAvailable, type Isolation, type PodVolume } 
  * - Output parameters `valueFrom.path` are read after the container ends (the last newline
  *   trimmed, as Argo does), `default` when the file is missing; over 256 KiB the node errors.
  *
+ * - A task of the entrypoint whose template is a DAG runs that DAG's tasks (one level): a task
+ *   with `withParam` runs once per item of the JSON list, `{{item}}` substituted, as nodes
+ *   `<task>.<inner>(<index>:<item>)` under a TaskGroup node, at most the template's
+ *   `parallelism` pods at once; as with failFast, once one fails no other starts, the running ones
+ *   end, and the task fails. `{{tasks.T.outputs.parameters.P}}` in a task's arguments is the output
+ *   parameter of task T (which it must wait for), as Argo resolves it.
+ *
  * What differs from a real cluster: no scheduling, image-pull or node delays; retry backoff is
- * not waited for; `when`, `{{tasks.*}}` references, artifacts, resource limits, node selectors
+ * not waited for; `when`, artifacts, resource limits, node selectors
  * and tolerations are ignored; `steps`, `container` and `resource` templates end in `Error`; there
  * are no Secrets or ConfigMaps (a pod that needs one fails with CreateContainerConfigError); pods
  * share this machine's network and see its root filesystem (programs, /etc) copy-on-write, not an
@@ -84,6 +91,8 @@ interface DagTask {
   template?: string;
   dependencies?: string[];
   depends?: string;
+  /** A JSON list: the task runs once per item (in a DAG template the entrypoint runs: fan-out items). */
+  withParam?: string;
   arguments?: { parameters?: Array<{ name: string; value?: string }> };
   continueOn?: { failed?: boolean; error?: boolean };
 }
@@ -91,6 +100,8 @@ interface DagTask {
 interface Template {
   name: string;
   dag?: { tasks: DagTask[]; failFast?: boolean };
+  /** A DAG template: the most of its pods at once. */
+  parallelism?: number;
   script?: Container & { source: string };
   container?: Container;
   inputs?: { parameters?: Array<{ name: string; value?: string; default?: string }> };
@@ -446,8 +457,18 @@ class WorkflowRun {
       for (const p of raw.inputs?.parameters ?? []) {
         const given = task.arguments?.parameters?.find(a => a.name === p.name)?.value ?? p.value ?? p.default;
         if (given !== undefined) {
-          inputs[`inputs.parameters.${p.name}`] = substitute(String(given), this.variables, templateName);
+          inputs[`inputs.parameters.${p.name}`] = substitute(String(given), { ...this.variables, ...this.taskOutputs(task) }, templateName);
         }
+      }
+      if (raw.dag) {
+        // Its tasks' `{{item}}` and inputs are resolved per task (runNestedDag).
+        const outcome = await this.runNestedDag(task, id, raw, inputs);
+        this.outcomes.set(task.name, outcome);
+        if (outcome !== 'Succeeded') {
+          this.failed ??= id;
+        }
+        this.publish();
+        return;
       }
       template = substitute(raw, { ...this.variables, ...inputs }, templateName);
     } catch (error) {
@@ -527,6 +548,130 @@ class WorkflowRun {
       this.failed ??= id;
     }
     this.publish();
+  }
+
+  /** `{{tasks.T.outputs.parameters.P}}` of the tasks `task` waits for, as their nodes hold them. */
+  private taskOutputs(task: DagTask): Record<string, string> {
+    const values: Record<string, string> = {};
+    for (const dep of upstream(task)) {
+      const node = this.nodes[argoNodeId(this.name, `${this.name}.${dep}`)];
+      for (const p of node?.outputs?.parameters ?? []) {
+        if (p.value !== undefined) {
+          values[`tasks.${dep}.outputs.parameters.${p.name}`] = p.value;
+        }
+      }
+    }
+    return values;
+  }
+
+  /**
+   * A task whose template is a DAG (one level, its tasks without dependencies among them, as
+   * cellpipe's fan-out emits): a DAG node for the task, a TaskGroup node per `withParam` task,
+   * one pod node per item, at most `parallelism` pods at once; failFast as in Argo.
+   */
+  private async runNestedDag(task: DagTask, id: string, dag: Template, inputs: Record<string, string>): Promise<Outcome> {
+    const name = `${this.name}.${task.name}`;
+    const owner = {
+      id,
+      name,
+      displayName: task.name,
+      type: 'DAG',
+      templateName: dag.name,
+      phase: 'Running',
+      boundaryID: this.name,
+      startedAt: now(),
+      children: []
+    } as ArgoNode;
+    this.nodes[id] = owner;
+    this.link(task, id);
+    this.publish();
+    const limit = Number(dag.parallelism) > 0 ? Number(dag.parallelism) : Infinity;
+    let failed = false;
+    for (const inner of dag.dag!.tasks) {
+      const variables = { ...this.variables, ...inputs };
+      const raw = this.templates.get(inner.template ?? inner.name);
+      if (!raw) {
+        throw new TemplateError(`invalid spec: templates.${dag.name}.tasks.${inner.name} template reference ${inner.template} not found`);
+      }
+      let items: unknown[] = [undefined];
+      let groupId = id;
+      if (inner.withParam !== undefined) {
+        const list = JSON.parse(substitute(inner.withParam, variables, dag.name)) as unknown;
+        if (!Array.isArray(list)) {
+          throw new TemplateError(`withParam value could not be parsed as a JSON list: ${inner.withParam}`);
+        }
+        items = list;
+        groupId = argoNodeId(this.name, `${name}.${inner.name}`);
+        this.nodes[groupId] = {
+          id: groupId,
+          name: `${name}.${inner.name}`,
+          displayName: inner.name,
+          type: 'TaskGroup',
+          templateName: raw.name,
+          phase: 'Running',
+          boundaryID: id,
+          startedAt: now(),
+          children: []
+        } as ArgoNode;
+        owner.children!.push(groupId);
+      }
+      const running = new Set<Promise<void>>();
+      for (const [index, item] of items.entries()) {
+        while (running.size >= limit || !this.executor.slotFree()) {
+          await Promise.race([...running, new Promise(resolve => setTimeout(resolve, 20))]);
+        }
+        if (failed || this.spec.shutdown || this.executor.stopped) {
+          break;
+        }
+        const itemText = typeof item === 'string' ? item : JSON.stringify(item);
+        const nodeName = inner.withParam !== undefined ? `${name}.${inner.name}(${index}:${itemText})` : `${name}.${inner.name}`;
+        const parameters: Record<string, string> = {};
+        for (const p of raw.inputs?.parameters ?? []) {
+          const given = inner.arguments?.parameters?.find(a => a.name === p.name)?.value ?? p.value ?? p.default;
+          if (given !== undefined) {
+            parameters[`inputs.parameters.${p.name}`] = substitute(
+              String(given),
+              { ...variables, ...(item === undefined ? {} : { item: itemText }) },
+              raw.name
+            );
+          }
+        }
+        const template = substitute(raw, { ...this.variables, ...parameters }, raw.name);
+        const nodeId = argoNodeId(this.name, nodeName);
+        const node = {
+          id: nodeId,
+          name: nodeName,
+          displayName: nodeName.slice(name.length + 1),
+          type: 'Pod',
+          templateName: raw.name,
+          phase: 'Pending',
+          boundaryID: id,
+          startedAt: now()
+        } as ArgoNode;
+        this.nodes[nodeId] = node;
+        this.nodes[groupId].children!.push(nodeId);
+        this.executor.activeTasks += 1;
+        const run = this.runPod(node, template)
+          .catch(() => 'Error' as const)
+          .then(outcome => {
+            failed ||= outcome !== 'Succeeded';
+          })
+          .finally(() => {
+            this.executor.activeTasks -= 1;
+            running.delete(run);
+            this.publish();
+          });
+        running.add(run);
+        this.publish();
+      }
+      await Promise.all(running);
+      if (groupId !== id) {
+        Object.assign(this.nodes[groupId], { phase: failed ? 'Failed' : 'Succeeded', finishedAt: now() });
+      }
+    }
+    const outcome: Outcome = failed || this.spec.shutdown ? 'Failed' : 'Succeeded';
+    Object.assign(owner, { phase: outcome, finishedAt: now(), ...(failed ? { message: 'child failed' } : {}) });
+    return outcome;
   }
 
   /** Runs one pod for `node` to its end; returns the node's phase. */

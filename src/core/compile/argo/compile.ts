@@ -30,6 +30,7 @@ import { CELL_OUTPUTS_FILE, CELL_OUTPUTS_PARAMETER, podEventsFile, RESULT_PARAME
 import { compileStepScripts } from '../stepScript';
 import { argoCellOutputsLimit } from './cellOutputsLimit';
 import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK, argoSetupPartTask } from './labels';
+import { fanOutItems, itemListOutputs } from './fanOut';
 import { stepLauncherSource } from './stepLauncher';
 import type { ArgoOptions } from './options';
 import type { ArgoEnvVar, ArgoPodSecurityContext, ArgoTemplate, ArgoVolume, ArgoVolumeMount, ArgoWorkflow, ArgoWorkflowSpec } from './types';
@@ -144,8 +145,12 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
       ...(Object.keys(config.limits).length ? { resources: { limits: config.limits } } : {}),
       volumeMounts: shared.mounts
     },
-    outputs: stepOutputs(step.id)
+    outputs: { parameters: [...stepOutputs(step.id).parameters, ...itemListOutputs(step)] }
   };
+  if (step.fanOut) {
+    // This template is the gather (fanOut.ts); the items run a copy of it without this variable.
+    template.script!.env = [...env, { name: RUNTIME_ENV.gather, value: '1' }];
+  }
   if (config.retries) {
     template.retryStrategy = { limit: String(config.retries), retryPolicy: 'Always' };
   }
@@ -153,6 +158,11 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
     template.activeDeadlineSeconds = String(config.timeoutSeconds);
   }
   return withPlacement(template, options, shared);
+}
+
+/** A fan-out step's template without the gather's variable: what its items run. */
+function withoutGather(template: ArgoTemplate): ArgoTemplate {
+  return { ...template, script: { ...template.script!, env: (template.script!.env ?? []).filter(e => e.name !== RUNTIME_ENV.gather) } };
 }
 
 /** Where the pod may run (options) and whom it runs as (the notebook's security context). */
@@ -254,6 +264,19 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
     // What the setup installs, readable before submitting: JSON {id: [requirements]}, with no '{{' for Argo to read.
     environments.sets.length ? { [ENVIRONMENTS_ANNOTATION]: safeJson(environmentsSummary(environments)) } : undefined
   );
+  const stepTemplates = pipeline.steps.map(step => stepTemplate(pipeline, step, shared, options, out));
+  const fanOuts = new Map(
+    pipeline.steps.flatMap((step, i) =>
+      step.fanOut
+        ? [
+            [
+              step.id,
+              fanOutItems(pipeline, step, withoutGather(stepTemplates[i]), step.dependsOn.length ? [...step.dependsOn] : [ARGO_SETUP_TASK])
+            ] as const
+          ]
+        : []
+    )
+  );
   const dag: ArgoTemplate = {
     name: ARGO_ENTRYPOINT,
     dag: {
@@ -264,12 +287,14 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
           template: ARGO_SETUP_TASK,
           ...(partTemplates.length ? { dependencies: partTemplates.map(part => part.name) } : {})
         },
-        ...pipeline.steps.map(step => ({
-          name: step.id,
-          template: step.id,
+        ...pipeline.steps.flatMap(step => {
           // Steps with dependencies wait for setup through them.
-          dependencies: step.dependsOn.length ? [...step.dependsOn] : [ARGO_SETUP_TASK]
-        }))
+          const dependencies = step.dependsOn.length ? [...step.dependsOn] : [ARGO_SETUP_TASK];
+          const fanOut = fanOuts.get(step.id);
+          return fanOut
+            ? [fanOut.task, { name: step.id, template: step.id, dependencies: [fanOut.task.name] }]
+            : [{ name: step.id, template: step.id, dependencies }];
+        })
       ]
     }
   };
@@ -293,7 +318,7 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
     ...(volumes.length ? { volumes } : {}),
     // Pods of failed steps stay, and with them their logs.
     podGC: { strategy: 'OnPodSuccess' },
-    templates: [dag, ...partTemplates, setup, ...pipeline.steps.map(step => stepTemplate(pipeline, step, shared, options, out))]
+    templates: [dag, ...partTemplates, setup, ...stepTemplates, ...[...fanOuts.values()].flatMap(fanOut => fanOut.templates)]
   };
   const name = dnsLabel(options.name ?? pipeline.name, options.template ? 63 : MAX_GENERATE_NAME - 1);
   const workflow: ArgoWorkflow = {

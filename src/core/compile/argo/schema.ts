@@ -48,6 +48,7 @@ const toleration = strict({
   tolerationSeconds: { type: 'integer' }
 });
 const templateName = { type: 'string', pattern: DNS_LABEL, maxLength: 63 };
+const parameterName = { type: 'string', pattern: '^[-a-zA-Z0-9_]+$' };
 
 const template = strict(
   {
@@ -58,7 +59,19 @@ const template = strict(
         tasks: {
           type: 'array',
           minItems: 1,
-          items: strict({ name: templateName, template: templateName, dependencies: { type: 'array', items: templateName } }, ['name', 'template'])
+          items: strict(
+            {
+              name: templateName,
+              template: templateName,
+              dependencies: { type: 'array', items: templateName },
+              withParam: { type: 'string', minLength: 1 },
+              arguments: strict(
+                { parameters: { type: 'array', items: strict({ name: parameterName, value: { type: 'string' } }, ['name', 'value']) } },
+                ['parameters']
+              )
+            },
+            ['name', 'template']
+          )
         }
       },
       ['tasks']
@@ -74,13 +87,15 @@ const template = strict(
       },
       ['image', 'command', 'source']
     ),
+    inputs: strict({ parameters: { type: 'array', items: strict({ name: parameterName }, ['name']) } }, ['parameters']),
+    parallelism: { type: 'integer', minimum: 1 },
     outputs: strict(
       {
         parameters: {
           type: 'array',
           items: strict(
             {
-              name: { type: 'string', pattern: '^[-a-zA-Z0-9_]+$' },
+              name: parameterName,
               valueFrom: strict({ path: { type: 'string', pattern: '^/' }, default: { type: 'string' } }, ['path'])
             },
             ['name', 'valueFrom']

@@ -43,6 +43,10 @@ export interface ArgoDagTask {
   template: string;
   /** Task names that must succeed first (a `dependencies` list; cellpipe never emits `depends`). */
   dependencies?: string[];
+  /** A JSON list: the task runs once per item, `{{item}}` being the item (a fan-out step's items). */
+  withParam?: string;
+  /** Values of the template's input parameters. */
+  arguments?: { parameters: Array<{ name: string; value: string }> };
 }
 
 /** A value Argo reads from a file of the pod once its container ended (or `default`). */
@@ -56,6 +60,10 @@ export interface ArgoTemplate {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   dag?: { tasks: ArgoDagTask[] };
   script?: ArgoScript;
+  /** Parameters the template is given by the task that runs it (`{{inputs.parameters.NAME}}`). */
+  inputs?: { parameters: Array<{ name: string }> };
+  /** A DAG template: the most of its tasks' pods running at once. */
+  parallelism?: number;
   outputs?: { parameters: ArgoOutputParameter[] };
   retryStrategy?: { limit: string; retryPolicy: 'OnFailure' | 'OnError' | 'Always' };
   /** Seconds, as a string. */

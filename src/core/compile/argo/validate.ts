@@ -70,6 +70,52 @@ function referenceProblems(where: string, value: unknown, known: (tag: string) =
   });
 }
 
+/** Every task `task` waits for, directly or not. */
+function ancestors(graph: ReadonlyMap<string, string[]>, task: string): Set<string> {
+  const found = new Set<string>();
+  const queue = [...(graph.get(task) ?? [])];
+  while (queue.length) {
+    const next = queue.pop()!;
+    if (!found.has(next)) {
+      found.add(next);
+      queue.push(...(graph.get(next) ?? []));
+    }
+  }
+  return found;
+}
+
+/**
+ * The references of a DAG's tasks (`withParam`, `arguments`), as Argo resolves them: `{{item}}`
+ * only in a task with `withParam`, `{{tasks.T.outputs.parameters.P}}` only of a task T it waits
+ * for whose template declares P, `{{inputs.parameters.N}}` only of the DAG template's own inputs;
+ * and every input parameter of a task's template given a value.
+ */
+function taskReferenceProblems(template: ArgoTemplate, templates: ReadonlyMap<string, ArgoTemplate>, global: (tag: string) => boolean): string[] {
+  const tasks = template.dag?.tasks ?? [];
+  const graph = new Map(tasks.map(t => [t.name, t.dependencies ?? []]));
+  const templateOf = new Map(tasks.map(t => [t.name, templates.get(t.template)]));
+  const inputs = new Set((template.inputs?.parameters ?? []).map(p => p.name));
+  return tasks.flatMap(task => {
+    const waited = ancestors(graph, task.name);
+    const known = (tag: string): boolean => {
+      if (tag === 'item') {
+        return task.withParam !== undefined;
+      }
+      const output = /^tasks\.([^.]+)\.outputs\.parameters\.(.+)$/.exec(tag);
+      if (output) {
+        return waited.has(output[1]) && !!templateOf.get(output[1])?.outputs?.parameters.some(p => p.name === output[2]);
+      }
+      return (tag.startsWith('inputs.parameters.') && inputs.has(tag.slice('inputs.parameters.'.length))) || global(tag);
+    };
+    const where = `template ${template.name}: task ${task.name}`;
+    const given = new Set((task.arguments?.parameters ?? []).map(p => p.name));
+    const missing = (templates.get(task.template)?.inputs?.parameters ?? [])
+      .filter(p => !given.has(p.name))
+      .map(p => `${where}: no value for input parameter ${p.name} of template ${task.template}`);
+    return [...referenceProblems(where, { withParam: task.withParam, arguments: task.arguments }, known), ...missing];
+  });
+}
+
 function dagProblems(template: ArgoTemplate, templates: Set<string>): string[] {
   const problems: string[] = [];
   const tasks = template.dag?.tasks ?? [];
@@ -153,18 +199,34 @@ function semanticProblems(wf: ArgoWorkflow): string[] {
     problems.push(`spec.entrypoint ${spec.entrypoint} is not a template`);
   }
   const volumes = new Set([...(spec.volumes ?? []).map(v => v.name), ...(spec.volumeClaimTemplates ?? []).map(v => v.metadata.name)]);
-  const known = (tag: string): boolean =>
+  const global = (tag: string): boolean =>
     GLOBAL_TAGS.has(tag) ||
     POD_TAGS.has(tag) ||
     (tag.startsWith('workflow.parameters.') && parameterNames.has(tag.slice('workflow.parameters.'.length)));
+  const templates = new Map(spec.templates.map(template => [template.name, template]));
   for (const template of spec.templates) {
     const where = `template ${template.name}`;
     if (!template.dag === !template.script) {
       problems.push(`${where}: needs exactly one of dag and script`);
     }
+    if (template.parallelism !== undefined && !template.dag) {
+      problems.push(`${where}: parallelism limits a DAG template's tasks; this template has none`);
+    }
+    const inputs = new Set((template.inputs?.parameters ?? []).map(p => p.name));
+    const known = (tag: string): boolean =>
+      global(tag) || (tag.startsWith('inputs.parameters.') && inputs.has(tag.slice('inputs.parameters.'.length)));
     problems.push(...dagProblems(template, templateNames));
+    problems.push(...taskReferenceProblems(template, templates, global));
     problems.push(...labelProblems(where, template.metadata?.labels, template.metadata?.annotations));
-    problems.push(...referenceProblems(where, template, known));
+    const { dag, ...rest } = template;
+    problems.push(
+      ...referenceProblems(where, rest, known),
+      ...referenceProblems(
+        where,
+        dag?.tasks.map(t => ({ name: t.name, template: t.template })),
+        known
+      )
+    );
     const env = template.script?.env ?? [];
     const envNames = new Set(env.map(e => e.name));
     if (envNames.size !== env.length) {

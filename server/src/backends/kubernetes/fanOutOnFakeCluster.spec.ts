@@ -1,0 +1,91 @@
+/**
+ * A fan-out step (docs/fan-out.md) compiled for Argo and run on the executing fake cluster
+ * (fakeArgoExecutor.ts: each pod a fresh `python:3.12-slim`, only the volume surviving it): the
+ * items run `withParam` as pods of their own, at most `foreach:NAME:N` at once, the gather merges
+ * them, and the step after sees what the loop leaves; a failing item fails the step, naming it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileArgoWorkflow } from '../../../../src/core/compile/argo';
+import { validateArgoWorkflow } from '../../../../src/core/compile/argo/validate';
+import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
+import { notebookJson, step } from '../../../../src/core/__fixtures__/notebookBuilder';
+import { RunStore } from '../runStore';
+import { FakeKubernetes } from '../testing/fakeKubernetes';
+import { kubeConfigFrom } from '../testing/fixtures';
+import { KubernetesBackend } from './kubernetesBackend';
+
+const NS = 'ml-team';
+let cache: string;
+let home: string;
+let fake: FakeKubernetes;
+
+beforeAll(() => {
+  cache = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-images-'));
+});
+afterAll(() => rmSync(cache, { recursive: true, force: true }));
+beforeEach(async () => {
+  home = mkdtempSync(join(tmpdir(), 'cellpipe-k8s-fanout-'));
+  fake = new FakeKubernetes({ execute: { imageCache: cache, parallelism: 8 } });
+  await fake.start();
+});
+afterEach(async () => {
+  await fake.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** Items note how many items are running as they start, on the shared volume (a file each). */
+const LOOP = [
+  'for i, fold in enumerate(folds):',
+  '    marker = os.path.join(os.environ["CELLPIPE_DATA_DIR"], f"running-{i}")',
+  '    open(marker, "w").close()',
+  '    time.sleep(0.5)',
+  '    at_once = len([f for f in os.listdir(os.environ["CELLPIPE_DATA_DIR"]) if f.startswith("running-")])',
+  '    os.remove(marker)',
+  '    if fold < 0:',
+  '        raise ValueError(f"fold {fold} is bad")',
+  '    scores.append(fold * 10)',
+  '    peaks[i] = at_once',
+  '    print("fold", fold)'
+].join('\n');
+
+async function run(folds: number[]) {
+  const pipeline = pipelineOf(
+    notebookJson([
+      { code: 'import os, time', tags: ['imports'] },
+      step('make', `folds = ${JSON.stringify(folds)}\nscores = []\npeaks = {}`),
+      step('train', LOOP, 'foreach:folds:2'),
+      step('report', 'print(scores, max(peaks.values()) <= 2, fold)')
+    ])
+  );
+  const workflow = compileArgoWorkflow(pipeline);
+  expect(validateArgoWorkflow(workflow)).toEqual([]);
+  const store = new RunStore(home);
+  const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(fake.kubeconfig(NS)) });
+  const handle = await backend.submit({
+    workflow,
+    pipelineName: pipeline.name,
+    parameters: {},
+    steps: pipeline.steps.map(s => ({ id: s.id, name: s.name, dependsOn: s.dependsOn }))
+  });
+  return { state: await handle.done, backend };
+}
+
+describe('a fan-out step on the executing fake Argo cluster', () => {
+  test('runs each item as a pod, two at once, and the step after sees what the loop leaves', async () => {
+    const { state, backend } = await run([3, 1, 4, 1, 5]);
+    expect(state.steps.map(s => `${s.id}:${s.status}`)).toEqual(['make:Succeeded', 'train:Succeeded', 'report:Succeeded']);
+    expect(state.steps[1].instances?.map(i => i.status)).toEqual(Array(5).fill('Succeeded'));
+    expect(await backend.stepLog(state, 'report')).toBe('[30, 10, 40, 10, 50] True 5\n');
+  }, 300_000);
+
+  test('a failing item fails the step, naming the item, and the step after does not run', async () => {
+    const { state } = await run([3, -1, 4]);
+    const train = state.steps[1];
+    expect(train.status).toBe('Failed');
+    expect(train.message).toMatch(/^item 1 of \d failed: ValueError: fold -1 is bad/);
+    expect(train.failure).toMatchObject({ cell: 2, line: 8 });
+    expect(state.steps[2].status).not.toBe('Succeeded');
+  }, 300_000);
+});
