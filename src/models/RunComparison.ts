@@ -1,10 +1,10 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import type { CellpipeClient } from '../api/client';
 import type { RunState, StepState } from '../core/run/types';
+import { bestIndices, inferDirection, type MetricDirection } from '../core/run/metricDirection';
 import { parameterText } from './runParameters';
 
-/** Whether a smaller or a larger value of a metric is better. */
-export type MetricDirection = 'lower' | 'higher';
+export { inferDirection, type MetricDirection };
 
 /** What happened to a step in a run, as the comparison words it. */
 export type StepOutcome = 'ran' | 'cached' | 'failed' | 'skipped' | 'cancelled' | 'not run' | 'absent';
@@ -25,13 +25,6 @@ export interface ComparisonTable {
   parameters: Array<{ name: string; values: string[]; differs: boolean }>;
   metrics: MetricRow[];
   steps: Array<{ name: string; outcomes: StepOutcome[] }>;
-}
-
-/** Names of errors, losses and costs: smaller is better. Any other metric: larger is better. */
-const LOWER_IS_BETTER = /(^|[^a-z])(loss|error|err|mse|rmse|mae|mape|msle|cost|perplexity|latency|duration|time)s?($|[^a-z])/i;
-
-export function inferDirection(name: string): MetricDirection {
-  return LOWER_IS_BETTER.test(name.replace(/([a-z])([A-Z])/g, '$1_$2')) ? 'lower' : 'higher';
 }
 
 function outcome(step: StepState | undefined): StepOutcome {
@@ -79,9 +72,7 @@ export function compareRuns(runs: readonly RunState[], directions: Readonly<Reco
     metrics: metricNames.map(name => {
       const direction = directions[name] ?? inferDirection(name);
       const values = runs.map(r => (Number.isFinite(r.metrics[name]) ? r.metrics[name] : undefined));
-      const present = values.filter((v): v is number => v !== undefined);
-      const target = present.length ? (direction === 'lower' ? Math.min(...present) : Math.max(...present)) : undefined;
-      const best = present.length > 1 ? values.flatMap((v, i) => (v === target ? [i] : [])) : [];
+      const best = values.filter(v => v !== undefined).length > 1 ? bestIndices(values, direction) : [];
       return { name, direction, values, best };
     }),
     steps: stepNames.map(name => ({ name, outcomes: runs.map(r => outcome(r.steps.find(s => s.name === name))) }))
