@@ -75,7 +75,7 @@ export interface SweepReport {
   notebookPath?: string;
   /** The swept parameters, in the grid's order. */
   swept: string[];
-  /** The metrics the runs reported, in the order the pipeline's steps report them. */
+  /** The metrics the runs reported, sorted by name (as Pipeline.metrics). */
   metrics: string[];
   /** One per point of the grid, by index (RunState.sweep); a run removed from the store is missing. */
   runs: RunState[];

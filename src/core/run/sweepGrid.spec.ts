@@ -32,8 +32,12 @@ describe('parseSweepTexts', () => {
   });
 
   it('names the parameter and the bad value', () => {
-    expect(() => parseSweepTexts(declared, ['depth=2,x'])).toThrow(new ParameterValueError("parameter depth: 'x' is not a whole number (the default is 3)"));
-    expect(() => parseSweepTexts(declared, ['rate=1,2'])).toThrow(/cannot sweep 'rate': the notebook has no such parameter \(its parameters: lr, depth, label, layers\)/);
+    expect(() => parseSweepTexts(declared, ['depth=2,x'])).toThrow(
+      new ParameterValueError("parameter depth: 'x' is not a whole number (the default is 3)")
+    );
+    expect(() => parseSweepTexts(declared, ['rate=1,2'])).toThrow(
+      /cannot sweep 'rate': the notebook has no such parameter \(its parameters: lr, depth, label, layers\)/
+    );
     expect(() => parseSweepTexts(declared, ['lr'])).toThrow(/NAME=V1,V2/);
     expect(() => parseSweepTexts(declared, ['lr=1', 'lr=2'])).toThrow(/swept twice/);
   });
