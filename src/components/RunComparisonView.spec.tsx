@@ -23,7 +23,15 @@ describe('RunComparisonView', () => {
   it('shows a column per run, metrics rounded with the full value as a tooltip, the best marked, what each step did', async () => {
     const onDirection = jest.fn();
     const widget = await rendered(
-      <RunComparisonView path="p.ipynb" table={compareRuns(runs)} error={null} loading={false} onDirection={onDirection} onReload={() => undefined} />
+      <RunComparisonView
+        path="p.ipynb"
+        table={compareRuns(runs)}
+        error={null}
+        loading={false}
+        onDirection={onDirection}
+        onReload={() => undefined}
+        onBestBy={() => undefined}
+      />
     );
     const cells = (selector: string): string[] => [...widget.node.querySelectorAll(`${selector} td`)].map(td => td.textContent!);
     expect(cells('tr[data-parameter="rate"]')).toEqual(['0.1', '0.5']);
@@ -32,6 +40,35 @@ describe('RunComparisonView', () => {
     expect(cells('tr[data-step="train"]')).toEqual(['✓ran', '↺cached']);
     widget.node.querySelector<HTMLButtonElement>('.cp-Compare-direction')!.click();
     expect(onDirection).toHaveBeenCalledWith('loss', 'higher');
+    widget.dispose();
+  });
+});
+
+describe('RunComparisonView of a sweep', () => {
+  it('frames the best run by the metric picked, and lets the user pick another', async () => {
+    const onBestBy = jest.fn();
+    const widget = await rendered(
+      <RunComparisonView
+        path="p.ipynb"
+        sweepId="sweep-1"
+        table={compareRuns(runs, {}, 'loss')}
+        error={null}
+        loading={false}
+        onDirection={() => undefined}
+        onReload={() => undefined}
+        onBestBy={onBestBy}
+      />
+    );
+    expect(widget.node.querySelector('h2')!.textContent).toBe('Sweep of p.ipynb: 2 runs');
+    const best = [...widget.node.querySelectorAll('.cp-mod-bestRun')];
+    expect(best[0].textContent).toBe('r1 ★ best run by loss');
+    expect(best.every(cell => (cell as HTMLTableCellElement).cellIndex === 1)).toBe(true);
+    const select = widget.node.querySelector<HTMLSelectElement>('.cp-Compare-bestBy select')!;
+    expect([...select.options].map(o => o.textContent)).toEqual(['(none)', 'loss (lower is better)']);
+    expect(select.value).toBe('loss');
+    select.value = '';
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+    expect(onBestBy).toHaveBeenCalledWith(null);
     widget.dispose();
   });
 });

@@ -10,6 +10,10 @@ import { RunList } from './RunList';
 import { StatusMark } from './StatusMark';
 import { ParametersForm } from './ParametersForm';
 import { PipelineSettingsForm } from './PipelineSettingsForm';
+import { SweepForm } from './SweepForm';
+
+/** The class of the sidebar's sweep section (the `cellpipe:sweep` command opens it). */
+export const SWEEP_SECTION = 'cp-SweepSection';
 
 export type CompileDelivery = 'download' | 'save';
 
@@ -18,8 +22,8 @@ export interface SidebarPanelProps {
   onCompile: (target: CompileTarget, delivery: CompileDelivery) => void;
   /** Offers the shown run's executed notebook as a download. */
   onDownloadNotebook: () => void;
-  /** Opens the comparison of the runs picked in the run list. */
-  onCompare: (path: string, runIds: string[]) => void;
+  /** Opens the comparison of the runs picked in the run list, or of a sweep's runs. */
+  onCompare: (path: string, runIds: string[], sweepId?: string) => void;
 }
 
 function basename(path: string): string {
@@ -46,9 +50,19 @@ function HealthLine({ health, onCheck }: { health: ServiceHealth; onCheck: () =>
   );
 }
 
-function Section({ title, children, open = true }: { title: string; children: React.ReactNode; open?: boolean }): JSX.Element {
+function Section({
+  title,
+  children,
+  open = true,
+  className
+}: {
+  title: string;
+  children: React.ReactNode;
+  open?: boolean;
+  className?: string;
+}): JSX.Element {
   return (
-    <details className="cp-SidebarPanel-section" open={open}>
+    <details className={`cp-SidebarPanel-section${className ? ` ${className}` : ''}`} open={open}>
       <summary className="cp-SidebarPanel-label">{title}</summary>
       {children}
     </details>
@@ -249,6 +263,15 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook, onCompare }
           texts={model.parameterTexts}
           errors={model.parameterErrors}
           onChange={(name, text) => model.setParameter(name, text)}
+        />
+      </Section>
+
+      <Section title="Sweep" open={false} className={SWEEP_SECTION}>
+        <SweepForm
+          parameters={analysis?.parameters ?? []}
+          blocked={blocked}
+          busy={!!model.busy}
+          onStart={grid => void model.startSweep(grid).then(started => started && onCompare(pipeline.path, started.runIds, started.sweepId))}
         />
       </Section>
 

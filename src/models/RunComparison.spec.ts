@@ -65,6 +65,13 @@ describe('compareRuns', () => {
     expect(loss).toEqual({ name: 'val_loss', direction: 'lower', values: [0.42, 0.5, 0.3], best: [2] });
   });
 
+  it('marks the best run by the metric picked: succeeded runs only, ties included', () => {
+    expect(compareRuns([first, second, third]).bestRuns).toEqual([]);
+    expect(compareRuns([first, second, third], {}, 'accuracy')).toMatchObject({ bestBy: 'accuracy', bestRuns: [2] });
+    expect(compareRuns([first, second, third], { val_loss: 'higher' }, 'val_loss').bestRuns).toEqual([0]);
+    expect(compareRuns([first, third], {}, 'nope')).toMatchObject({ bestBy: null, bestRuns: [] });
+  });
+
   it('follows the direction the user sets, and marks nothing with a single value', () => {
     const table = compareRuns([first, runState('r4', [], { metrics: {} })], { accuracy: 'lower' });
     expect(table.metrics[0]).toEqual({ name: 'accuracy', direction: 'lower', values: [0.81, undefined], best: [] });
@@ -103,6 +110,21 @@ describe('RunComparison', () => {
     await comparison.load();
     expect(comparison.error).toBe('cannot reach the cellpipe service');
     expect(comparison.loading).toBe(false);
+  });
+
+  it("reads a sweep's runs in grid order and marks its best run by the first metric until another is picked", async () => {
+    client.sweep.mockResolvedValue({ sweepId: 's1', swept: ['epochs'], metrics: ['accuracy', 'val_loss'], runs: [first, third] });
+    const comparison = new RunComparison(client, PATH, ['r1', 'r3'], 's1');
+    await comparison.load();
+    expect(client.sweep).toHaveBeenCalledWith('s1');
+    expect(client.runs).not.toHaveBeenCalled();
+    expect(comparison.table).toMatchObject({ bestBy: 'accuracy', bestRuns: [1] });
+    comparison.setBestBy('val_loss');
+    expect(comparison.table).toMatchObject({ bestBy: 'val_loss', bestRuns: [1] });
+    comparison.setDirection('val_loss', 'higher');
+    expect(comparison.table.bestRuns).toEqual([0]);
+    comparison.setBestBy(null);
+    expect(comparison.table).toMatchObject({ bestBy: null, bestRuns: [] });
   });
 
   it('re-marks the best value when the user turns a metric around', async () => {

@@ -25,6 +25,9 @@ export interface ComparisonTable {
   parameters: Array<{ name: string; values: string[]; differs: boolean }>;
   metrics: MetricRow[];
   steps: Array<{ name: string; outcomes: StepOutcome[] }>;
+  /** The metric the best run is picked by (null: none picked), and the indices of the best runs by it: succeeded runs only, several when tied. */
+  bestBy: string | null;
+  bestRuns: number[];
 }
 
 function outcome(step: StepState | undefined): StepOutcome {
@@ -57,12 +60,20 @@ function union(lists: string[][]): string[] {
   return [...new Set(lists.flat())];
 }
 
-/** The comparison of runs (in the order given): one column per run. */
-export function compareRuns(runs: readonly RunState[], directions: Readonly<Record<string, MetricDirection>> = {}): ComparisonTable {
+/** The comparison of runs (in the order given): one column per run; `bestBy`: the metric whose best run is marked as the best run. */
+export function compareRuns(
+  runs: readonly RunState[],
+  directions: Readonly<Record<string, MetricDirection>> = {},
+  bestBy: string | null = null
+): ComparisonTable {
   const parameterNames = union(runs.map(r => Object.keys(r.parameters)));
   const metricNames = union(runs.map(r => Object.keys(r.metrics))).sort();
   const stepNames = union(runs.map(r => r.steps.map(s => s.name)));
+  const byMetric = bestBy !== null && metricNames.includes(bestBy) ? bestBy : null;
+  const succeeded = (run: RunState): number | undefined => (run.status === 'Succeeded' ? run.metrics[byMetric!] : undefined);
   return {
+    bestBy: byMetric,
+    bestRuns: byMetric === null ? [] : bestIndices(runs.map(succeeded), directions[byMetric] ?? inferDirection(byMetric)),
     runs: [...runs],
     durations: runs.map(seconds),
     parameters: parameterNames.map(name => {
@@ -81,11 +92,14 @@ export function compareRuns(runs: readonly RunState[], directions: Readonly<Reco
 
 /**
  * Runs of one notebook side by side: reads them from the service (its run list of the notebook),
- * keeps the ones chosen, in the order chosen, and the direction the user set for each metric.
+ * keeps the ones chosen, in the order chosen, and the direction the user set for each metric. A
+ * sweep's comparison (`sweepId`) reads the sweep's runs instead, in grid order, and marks its best
+ * run by the pipeline's first metric until the user picks another.
  */
 export class RunComparison {
   private runs: RunState[] = [];
   private directions: Record<string, MetricDirection> = {};
+  private _bestBy: string | null | undefined;
   private _error: string | null = null;
   private _loading = false;
   private readonly _changed = new Signal<this, void>(this);
@@ -93,7 +107,8 @@ export class RunComparison {
   constructor(
     private readonly client: CellpipeClient,
     readonly path: string,
-    readonly runIds: readonly string[]
+    readonly runIds: readonly string[],
+    readonly sweepId?: string
   ) {}
 
   get changed(): ISignal<this, void> {
@@ -109,7 +124,15 @@ export class RunComparison {
   }
 
   get table(): ComparisonTable {
-    return compareRuns(this.runs, this.directions);
+    const metrics = union(this.runs.map(r => Object.keys(r.metrics))).sort();
+    const bestBy = this._bestBy === undefined ? (this.sweepId === undefined ? null : (metrics[0] ?? null)) : this._bestBy;
+    return compareRuns(this.runs, this.directions, bestBy);
+  }
+
+  /** Marks the best run by this metric (null: no best run marked). */
+  setBestBy(metric: string | null): void {
+    this._bestBy = metric;
+    this._changed.emit();
   }
 
   /** Reads the chosen runs again (those still going change). */
@@ -117,6 +140,11 @@ export class RunComparison {
     this._loading = true;
     this._changed.emit();
     try {
+      if (this.sweepId !== undefined) {
+        this.runs = (await this.client.sweep(this.sweepId)).runs;
+        this._error = null;
+        return;
+      }
       const all = await this.client.runs(this.path);
       const byId = new Map(all.map(r => [r.runId, r]));
       this.runs = this.runIds.flatMap(id => (byId.has(id) ? [byId.get(id)!] : []));
