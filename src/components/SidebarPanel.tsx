@@ -2,7 +2,9 @@ import React, { useState } from 'react';
 import type { CompileTarget, OutputSummary, PackagesReport } from '../core/run/api';
 import { formatMetric } from '../models/formatMetric';
 import type { SidebarModel, ServiceHealth } from '../models/SidebarModel';
+import { fanOutView } from '../models/fanOutView';
 import { formatBytes, stepView } from '../models/stepStatus';
+import type { StepState } from '../core/run/types';
 import { DagView } from './DagView';
 import { Elapsed } from './Elapsed';
 import { RunLine } from './RunLine';
@@ -81,6 +83,27 @@ function Outputs({ outputs }: { outputs: OutputSummary[] | undefined }): JSX.Ele
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A fan-out step's instances, item by item, with why one failed. */
+function Instances({ step }: { step: StepState }): JSX.Element | null {
+  const view = fanOutView(undefined, step);
+  if (!view) {
+    return null;
+  }
+  return (
+    <div className="cp-InstancesPanel">
+      <div className="cp-Muted">{view.summary}</div>
+      <ol className="cp-Instances" aria-label={`items of step ${step.name}`} tabIndex={0}>
+        {view.marks.map(mark => (
+          <li key={mark.item} data-item={mark.item}>
+            item {mark.item + 1} <StatusMark status={mark.status} />
+            {mark.message && <span className="cp-Muted"> {mark.message}</span>}
+          </li>
+        ))}
+      </ol>
+    </div>
   );
 }
 
@@ -249,6 +272,7 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook, onCompare }
                 Re-run from here
               </button>
             )}
+            <Instances step={selected} />
             <Outputs outputs={model.outputsOf(run.runId, selected.id)} />
             <pre className="cp-Log" aria-label={`log of step ${selected.name}`} tabIndex={0}>
               {model.log || (selected.status === 'Pending' || selected.status === 'Running' ? '(no output yet)' : 'no output')}
