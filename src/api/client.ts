@@ -14,7 +14,7 @@ import {
   type SweepStarted
 } from '../core/run/api';
 import type { RunCellOutputsReply } from '../core/run/cellOutputs';
-import type { RunEvent, RunState } from '../core/run/types';
+import type { RunEvent, RunState, StepMember } from '../core/run/types';
 import { attachmentFileName } from './attachmentFileName';
 
 /** Callbacks of a run's event stream. */
@@ -92,8 +92,10 @@ export class CellpipeClient {
     return this.post<RunState>(`api/runs/${encodeURIComponent(runId)}/retry`, body);
   }
 
-  stepLog(runId: string, stepId: string): Promise<string> {
-    return this.request<string>(`api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/log`, {}, 'text');
+  /** What a step printed; with `member`, one of its items or workers. */
+  stepLog(runId: string, stepId: string, member?: StepMember): Promise<string> {
+    const query = member ? `?${member.group === 'items' ? 'item' : 'rank'}=${member.index}` : '';
+    return this.request<string>(`api/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(stepId)}/log${query}`, {}, 'text');
   }
 
   stepOutputs(runId: string, stepId: string): Promise<OutputSummary[]> {

@@ -8,7 +8,7 @@ import { formatDiagnostic, type Parameter } from '../../../src/core/analysis';
 import type { Pipeline } from '../../../src/core/pipeline';
 import { parseParameterAssignments, ParameterValueError, resolveParameterValues } from '../../../src/core/run/parameterValues';
 import { parseSweepTexts, sweepPoints, type SweepGrid } from '../../../src/core/run/sweepGrid';
-import type { JsonValue, RunEvent, RunState, SweepMembership } from '../../../src/core/run/types';
+import type { JsonValue, RunEvent, RunState, StepMember, SweepMembership } from '../../../src/core/run/types';
 import type { Backend, RunHandle } from '../backends/backend';
 import type { KfpAuth } from '../backends/kfp/kfpClient';
 import { prepareForkServer } from '../backends/local/forkServer';
@@ -350,9 +350,28 @@ export class RunService {
     return { runs: current, unreadable };
   }
 
-  async stepLog(runId: string, step: string): Promise<string> {
+  /** What a step printed; with `member`, one of its items (`items`) or workers (`ranks`). */
+  async stepLog(runId: string, step: string, member?: StepMember): Promise<string> {
     const state = this.store.load(runId);
-    return (await this.backendOf(state)).stepLog(state, this.stepId(state, step));
+    const stepId = this.stepId(state, step);
+    if (member) {
+      const found = state.steps.find(s => s.id === stepId)!;
+      const members = member.group === 'items' ? found.instances : found.workers;
+      const noun = member.group === 'items' ? 'item' : 'worker';
+      if (!members) {
+        throw new CellpipeError(
+          'not-found',
+          `step ${JSON.stringify(found.name)} of run ${runId} has no ${noun}s: it is not a ${member.group === 'items' ? 'fan-out' : 'distributed'} step, or it has not started`
+        );
+      }
+      if (!Number.isInteger(member.index) || member.index < 0 || member.index >= members.length) {
+        throw new CellpipeError(
+          'not-found',
+          `step ${JSON.stringify(found.name)} of run ${runId} has ${members.length} ${noun}s (0 to ${members.length - 1}); there is no ${noun} ${member.index}`
+        );
+      }
+    }
+    return (await this.backendOf(state)).stepLog(state, stepId, member);
   }
 
   async stepOutputs(runId: string, step: string): Promise<OutputSummary[]> {

@@ -1,6 +1,6 @@
 import type { Pipeline } from '../../../src/core/pipeline';
 import type { BackendName, OutputSummary } from '../../../src/core/run/api';
-import type { JsonValue, RunState, SweepMembership } from '../../../src/core/run/types';
+import type { JsonValue, RunState, StepMember, SweepMembership } from '../../../src/core/run/types';
 
 /** A run this process started and follows. */
 export interface RunHandle {
@@ -48,8 +48,8 @@ export interface Backend {
   cancel(state: RunState): Promise<string>;
   /** The stored state brought up to date with what the backend knows now, and saved. */
   refresh(state: RunState): Promise<RunState>;
-  /** What a step printed. */
-  stepLog(state: RunState, stepId: string): Promise<string>;
+  /** What a step printed; with `member`, what one of its items or workers printed. */
+  stepLog(state: RunState, stepId: string, member?: StepMember): Promise<string>;
   /** The values a step saved, as their manifests describe them. */
   stepOutputs(state: RunState, stepId: string): Promise<OutputSummary[]>;
 }

@@ -132,13 +132,16 @@ export class RunStore {
     return join(this.stepDir(runId, stepId), 'events.jsonl');
   }
 
-  /** A fan-out step's instance's log (its item's stdout and stderr); the step's log gathers them in item order. */
-  instanceLogPath(runId: string, stepId: string, item: number): string {
-    return join(this.stepDir(runId, stepId), 'items', String(item), 'log');
+  /**
+   * The log of one process of a step that runs several: a fan-out item's (`items`; the step's log
+   * gathers them in item order) or a distributed step's worker's (`ranks`; the step's log is rank 0's).
+   */
+  instanceLogPath(runId: string, stepId: string, index: number, group: 'items' | 'ranks' = 'items'): string {
+    return join(this.stepDir(runId, stepId), group, String(index), 'log');
   }
 
-  instanceEventsPath(runId: string, stepId: string, item: number): string {
-    return join(this.stepDir(runId, stepId), 'items', String(item), 'events.jsonl');
+  instanceEventsPath(runId: string, stepId: string, index: number, group: 'items' | 'ranks' = 'items'): string {
+    return join(this.stepDir(runId, stepId), group, String(index), 'events.jsonl');
   }
 
   scriptPath(runId: string, stepId: string): string {
@@ -316,6 +319,11 @@ export class RunStore {
   /** Run ids, newest first. */
   list(): string[] {
     return this.loadAll().map(state => state.runId);
+  }
+
+  /** Where local `serve:` steps save their models, a folder per served name and version: they outlive the runs. */
+  modelsDir(): string {
+    return join(this.home, 'models');
   }
 
   cachePath(key: string): string {

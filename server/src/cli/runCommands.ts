@@ -4,6 +4,7 @@ import { legacyStoreHint } from '../backends/runStore';
 import { formatCellOutputs } from './cellOutputsText';
 import { cliRunService } from './cliRuns';
 import { formatRun, runSummary } from './runOutput';
+import { stepMember } from '../app/stepMember';
 
 /** `cellpipe runs`, `status`, `logs`, `outputs`, `cancel`: read and steer runs in the run store ($CELLPIPE_HOME). */
 export function registerRunCommands(program: Command): void {
@@ -49,8 +50,10 @@ export function registerRunCommands(program: Command): void {
     .description("print what a step's code printed (its stdout and stderr)")
     .argument('<run>', 'run id')
     .argument('<step>', 'step name or id')
-    .action(async (runId: string, step: string) => {
-      process.stdout.write(await cliRunService().stepLog(runId, step));
+    .option('--item <n>', "one item's log, of a fan-out step (0 is the first)")
+    .option('--rank <n>', "one worker's log, of a distributed step (rank 0's is the step's)")
+    .action(async (runId: string, step: string, options: { item?: string; rank?: string }) => {
+      process.stdout.write(await cliRunService().stepLog(runId, step, stepMember(options.item, options.rank)));
     });
 
   program

@@ -1,15 +1,18 @@
 import type { RunEvent, RunState, StepState } from '../../../src/core/run/types';
 
-/** A fan-out step's items in words (`32 items: 30 succeeded, 1 failed, 1 skipped`); '' for other steps. */
-export function itemsText(step: Pick<StepState, 'instances'>): string {
-  const instances = step.instances;
-  if (!instances) {
+/**
+ * A fan-out step's items or a distributed step's workers in words (`32 items: 30 succeeded, 1
+ * failed, 1 skipped`, `4 workers: 4 succeeded`); '' for other steps.
+ */
+export function itemsText(step: Pick<StepState, 'instances' | 'workers'>): string {
+  const [members, noun] = step.instances ? [step.instances, 'item'] : step.workers ? [step.workers, 'worker'] : [undefined, ''];
+  if (!members) {
     return '';
   }
   const counts = new Map<string, number>();
-  instances.forEach(instance => counts.set(instance.status, (counts.get(instance.status) ?? 0) + 1));
+  members.forEach(member => counts.set(member.status, (counts.get(member.status) ?? 0) + 1));
   const parts = [...counts].map(([status, n]) => `${n} ${status.toLowerCase()}`);
-  return ` (${instances.length} item${instances.length === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''})`;
+  return ` (${members.length} ${noun}${members.length === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''})`;
 }
 
 /** The JSON that `cellpipe run --json`, `retry --json` and `status --json` print. */
@@ -24,7 +27,9 @@ export function runSummary(state: RunState): object {
       finishedAt: s.finishedAt ?? null,
       cached: s.cached,
       // A fan-out step's items' statuses, by item index.
-      ...(s.instances ? { instances: s.instances.map(instance => instance.status) } : {})
+      ...(s.instances ? { instances: s.instances.map(instance => instance.status) } : {}),
+      ...(s.workers ? { workers: s.workers.map(worker => worker.status) } : {}),
+      ...(s.served ? { served: { name: s.served.name, url: s.served.url, status: s.served.status } } : {})
     })),
     metrics: state.metrics,
     ...(state.message ? { message: state.message } : {})
@@ -80,6 +85,9 @@ export function formatRun(state: RunState): string {
   ];
   for (const s of state.steps) {
     lines.push(`  ${s.status.padEnd(9)} ${s.name}${seconds(s)}${itemsText(s)}${s.message ? `: ${s.message}` : ''}`);
+    if (s.served?.status === 'Ready') {
+      lines.push(`            serves ${s.served.name} at ${s.served.url}/v1/models/${s.served.name}:predict`);
+    }
   }
   const metrics = Object.entries(state.metrics);
   if (metrics.length) {

@@ -1,6 +1,7 @@
 import { parseNotebook, planNotebook, sortDiagnostics, type CellRole, type Diagnostic, type Notebook, type PlanOptions } from '../notebook';
 import { isTrustedMethod } from './builtins';
 import { analyzeCell, summarizeCell } from './cellFacts';
+import { stepTagDiagnostics } from './checks/stepTags';
 import { inferDataflow } from './dataflow';
 import { functionsCellState } from './functionsCellState';
 import { CallResolver } from './notebookFunctions';
@@ -154,7 +155,10 @@ export class Analyzer {
     this.cells.endGeneration();
     this.parameters.endGeneration();
     const dataflow = inferDataflow({ plan, facts, parameters, sources: notebook.cells.map(cell => cell.source) });
-    diagnostics.push(...dataflow.diagnostics);
+    diagnostics.push(
+      ...dataflow.diagnostics,
+      ...(plan.steps.some(step => step.workers || step.serve) ? stepTagDiagnostics(plan, dataflow.steps) : [])
+    );
     return {
       plan,
       steps: dataflow.steps,

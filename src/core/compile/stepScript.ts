@@ -17,7 +17,15 @@
 import type { FanOut, Pipeline, PipelineStep, PlanItem } from '../pipeline';
 import { shieldPythonLiterals } from './cluster/argoSafe';
 import { pyLiteral, pyStr } from './pythonLiteral';
-import { FAN_OUT_SOURCE, OUTPUT_CAPTURE_SOURCE, OUTPUTS_PAGE_SOURCE, RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from './runtime';
+import {
+  DISTRIBUTED_SOURCE,
+  FAN_OUT_SOURCE,
+  OUTPUT_CAPTURE_SOURCE,
+  OUTPUTS_PAGE_SOURCE,
+  RUNTIME_SOURCE,
+  SERVE_SOURCE,
+  STEP_ENTRY_SOURCE
+} from './runtime';
 import { EXIT_CODES, RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE, RUNTIME_PATH, SPEC_VERSION } from './runtime/contract';
 import { cellNumbers } from '../notebook';
 
@@ -47,6 +55,8 @@ export function stepSpec(pipeline: Pipeline, step: PipelineStep): Record<string,
     metrics: step.metrics,
     ...(step.itemLists?.length ? { itemLists: step.itemLists } : {}),
     ...(step.fanOut ? { fanOut: fanOutSpec(step, step.fanOut) } : {}),
+    ...(step.distributed ? { distributed: { workers: step.distributed.workers } } : {}),
+    ...(step.serve ? { serve: step.serve } : {}),
     magics: 'ipython'
   };
 }
@@ -57,9 +67,17 @@ function fanOutSpec(step: PipelineStep, fanOut: FanOut): Record<string, unknown>
 }
 
 /** The runtime's own sources, which every runtime file starts with. */
-const RUNTIME_SOURCES = [RUNTIME_SOURCE, OUTPUT_CAPTURE_SOURCE, FAN_OUT_SOURCE, OUTPUTS_PAGE_SOURCE, STEP_ENTRY_SOURCE].map(source =>
-  source.trimEnd()
-);
+/** In the order the runtime file holds them (the step entry last: its module-level code uses the others'). */
+export const RUNTIME_PARTS = [
+  RUNTIME_SOURCE,
+  OUTPUT_CAPTURE_SOURCE,
+  FAN_OUT_SOURCE,
+  DISTRIBUTED_SOURCE,
+  SERVE_SOURCE,
+  OUTPUTS_PAGE_SOURCE,
+  STEP_ENTRY_SOURCE
+];
+const RUNTIME_SOURCES = RUNTIME_PARTS.map(source => source.trimEnd());
 
 let runtimeVersion: string | undefined;
 

@@ -118,7 +118,44 @@ interface CellTags {
   step: string | null;
   prev: string[];
   config: ConfigTag[];
-  foreach: Extract<ParsedTag, { kind: 'foreach' }> | null;
+  /** Tags that say how the whole step runs (`foreach:`, `workers:`, `serve:`), at most one of each kind. */
+  stepTags: StepTag[];
+}
+
+/** The tags that say how a whole step runs, one of each kind per step. */
+type StepTag = Extract<ParsedTag, { kind: 'foreach' | 'workers' | 'serve' }>;
+
+const STEP_TAG_KINDS: ReadonlySet<string> = new Set(['foreach', 'workers', 'serve']);
+
+function isStepTag(tag: ParsedTag): tag is StepTag {
+  return STEP_TAG_KINDS.has(tag.kind);
+}
+
+/** Records a step-level tag on its step, once: a second one of a kind is an error on its cell. */
+function setStepTag(step: Step, tag: StepTag, cell: number, diagnostics: Diagnostic[]): void {
+  const current = step[tag.kind];
+  if (current) {
+    diagnostics.push(
+      diagnostic(
+        'error',
+        'invalid-tag',
+        `Step ${JSON.stringify(step.name)} has ${tag.kind}: tags on cells ${cellNumber(current.cell)} and ${cellNumber(cell)}; a step takes one. Keep one.`,
+        cell
+      )
+    );
+    return;
+  }
+  switch (tag.kind) {
+    case 'foreach':
+      step.foreach = { over: tag.over, parallelism: tag.parallelism, cell };
+      break;
+    case 'workers':
+      step.workers = { count: tag.count, framework: tag.framework, cell };
+      break;
+    case 'serve':
+      step.serve = { model: tag.model, sample: tag.sample, cell };
+      break;
+  }
 }
 
 /**
@@ -139,7 +176,7 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
   const parsed = tags.map(tag => [tag, parseTag(tag)] as [string, ParsedTag]);
   const specials = new Set<CellRole>();
   const steps: string[] = [];
-  const result: CellTags = { role: 'step', step: null, prev: [], config: [], foreach: null };
+  const result: CellTags = { role: 'step', step: null, prev: [], config: [], stepTags: [] };
   for (const [raw, tag] of parsed) {
     if (tag.kind in SPECIAL_ROLES) {
       specials.add(SPECIAL_ROLES[tag.kind]);
@@ -149,13 +186,8 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
       }
     } else if (tag.kind === 'prev') {
       result.prev.push(tag.name);
-    } else if (tag.kind === 'foreach') {
-      if (result.foreach) {
-        diagnostics.push(
-          diagnostic('error', 'invalid-tag', `Cell ${cellNumber(cell)} has two foreach: tags; a step loops over one list. Keep one.`, cell)
-        );
-      }
-      result.foreach = tag;
+    } else if (isStepTag(tag)) {
+      result.stepTags.push(tag);
     } else if (isConfigTag(tag)) {
       result.config.push(tag);
     } else if (tag.kind === 'notebook') {
@@ -188,7 +220,7 @@ function readCellTags(tags: readonly string[], cell: number, diagnostics: Diagno
         )
       );
     }
-    if (result.prev.length > 0 || result.config.length > 0 || result.foreach) {
+    if (result.prev.length > 0 || result.config.length > 0 || result.stepTags.length > 0) {
       diagnostics.push(
         diagnostic(
           'warning',
@@ -293,7 +325,7 @@ export function planNotebook(notebook: Notebook, options: PlanOptions = {}): Not
   const stepFor = (name: string): Step => {
     let step = steps.get(name);
     if (!step) {
-      step = { name, cells: [], prev: [], config: { ...emptyConfig(), cache: settings.cache }, foreach: null };
+      step = { name, cells: [], prev: [], config: { ...emptyConfig(), cache: settings.cache }, foreach: null, workers: null, serve: null };
       defaults.forEach(tag => applyConfigTag(step!.config, tag));
       steps.set(name, step);
     }
@@ -307,20 +339,7 @@ export function planNotebook(notebook: Notebook, options: PlanOptions = {}): Not
     plan.step = step.name;
     step.cells.push(plan.index);
     step.prev.push(...tags.prev.map(name => ({ name, cell: plan.index })));
-    if (tags.foreach) {
-      if (step.foreach) {
-        diagnostics.push(
-          diagnostic(
-            'error',
-            'invalid-tag',
-            `Step ${JSON.stringify(step.name)} has foreach: tags on cells ${cellNumber(step.foreach.cell)} and ${cellNumber(plan.index)}; a step loops over one list. Keep one.`,
-            plan.index
-          )
-        );
-      } else {
-        step.foreach = { over: tags.foreach.over, parallelism: tags.foreach.parallelism, cell: plan.index };
-      }
-    }
+    tags.stepTags.forEach(tag => setStepTag(step, tag, plan.index, diagnostics));
     for (const tag of tags.config) {
       const replaced = applyConfigTag(step.config, tag);
       if (replaced !== null) {

@@ -29,6 +29,10 @@ export type ParsedTag =
   | { kind: 'report'; enabled: boolean }
   /** `foreach:NAME[:N]`: the step's loop over NAME runs as one instance per item, at most N at once (docs/fan-out.md). */
   | { kind: 'foreach'; over: string; parallelism: number | null }
+  /** `workers:N[:torch|python]`: the step runs as N workers with torchrun's environment (docs/distributed-and-serving.md). */
+  | { kind: 'workers'; count: number; framework: 'torch' | 'python' | null }
+  /** `serve:MODEL[:SAMPLE]`: the step's value MODEL is served after it, and asked about SAMPLE's first rows. */
+  | { kind: 'serve'; model: string; sample: string | null }
   | { kind: 'unknown'; tag: string }
   | { kind: 'invalid'; tag: string; reason: string };
 
@@ -94,6 +98,23 @@ function parseForeach(tag: string, rest: string): ParsedTag {
   return { kind: 'foreach', over: match[1], parallelism };
 }
 
+function parseWorkers(tag: string, rest: string): ParsedTag {
+  const match = /^(\d{1,4})(?::(torch|python))?$/.exec(rest);
+  const count = match ? Number(match[1]) : 0;
+  if (!match || count < 1 || count > 1024) {
+    return invalid(tag, 'write it as workers:N (1 to 1024), or workers:N:torch / workers:N:python to say the framework');
+  }
+  return { kind: 'workers', count, framework: (match[2] as 'torch' | 'python' | undefined) ?? null };
+}
+
+function parseServe(tag: string, rest: string): ParsedTag {
+  const [model, sample, ...more] = rest.split(':');
+  if (!PYTHON_NAME.test(model ?? '') || (sample !== undefined && !PYTHON_NAME.test(sample)) || more.length > 0) {
+    return invalid(tag, "write it as serve:MODEL or serve:MODEL:SAMPLE, the names of the step's model and of the data to ask it about");
+  }
+  return { kind: 'serve', model, sample: sample ?? null };
+}
+
 /** Parses `KIND:rest` tags whose kind carries arguments. */
 function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedTag {
   switch (kind) {
@@ -144,6 +165,10 @@ function parseTagWithArguments(tag: string, kind: string, rest: string): ParsedT
         : invalid(tag, 'write it as timeout:DURATION, e.g. timeout:90s, timeout:30m, timeout:1h30m');
     case 'foreach':
       return parseForeach(tag, rest);
+    case 'workers':
+      return parseWorkers(tag, rest);
+    case 'serve':
+      return parseServe(tag, rest);
     case 'pip':
       return rest === 'none'
         ? { kind: 'pip', requirement: null }

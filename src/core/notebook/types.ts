@@ -97,6 +97,20 @@ export interface ForeachTag {
   cell: number;
 }
 
+/** A `workers:N[:FRAMEWORK]` tag (docs/distributed-and-serving.md). */
+export interface WorkersTag {
+  count: number;
+  framework: 'torch' | 'python' | null;
+  cell: number;
+}
+
+/** A `serve:MODEL[:SAMPLE]` tag (docs/distributed-and-serving.md). */
+export interface ServeTag {
+  model: string;
+  sample: string | null;
+  cell: number;
+}
+
 export interface Step {
   /** The name as the user wrote it; never assume it is a safe identifier. */
   name: string;
@@ -106,6 +120,10 @@ export interface Step {
   config: StepConfig;
   /** Its `foreach:` tag, if it has one. */
   foreach: ForeachTag | null;
+  /** Its `workers:` tag, if it has one. */
+  workers: WorkersTag | null;
+  /** Its `serve:` tag, if it has one. */
+  serve: ServeTag | null;
 }
 
 export interface VolumeMount {

@@ -1,6 +1,6 @@
 import { formatErrors, notebookPosition, type AnalysisResult, type ModuleBinding, type StepAnalysis } from '../analysis';
-import { cellNumber, hasErrors, type Diagnostic, type Notebook } from '../notebook';
-import { assignStepIds } from './stepIds';
+import { cellNumber, hasErrors, type Diagnostic, type Notebook, type Step } from '../notebook';
+import { assignStepIds, dnsLabel } from './stepIds';
 import type { Pipeline, PipelineStep, PlanItem } from './types';
 
 export interface BuildOptions {
@@ -54,6 +54,31 @@ function stepImports(analysis: AnalysisResult, step: StepAnalysis): string[] {
   step.injected.forEach(ref => analysis.facts[ref.cell]?.bindings.filter(b => b.declaration === ref.index).forEach(add));
   return [...modules].sort();
 }
+
+/**
+ * The `workers:` and `serve:` tags of a step as the IR says them: the framework of a distributed
+ * step (torch when its code imports torch, unless the tag says), the served model's name.
+ */
+function distributedAndServed(
+  tagged: Step,
+  id: string,
+  pipelineName: string,
+  analysis: AnalysisResult,
+  step: StepAnalysis
+): Pick<PipelineStep, 'distributed' | 'serve'> {
+  const usesTorch = (): boolean => stepImports(analysis, step).some(module => module === 'torch' || module.startsWith('torch.'));
+  return {
+    ...(tagged.workers
+      ? { distributed: { workers: tagged.workers.count, framework: tagged.workers.framework ?? (usesTorch() ? 'torch' : 'python') } }
+      : {}),
+    ...(tagged.serve
+      ? { serve: { model: tagged.serve.model, sample: tagged.serve.sample, name: dnsLabel(`${pipelineName}-${id}`, SERVED_NAME_MAX, 'model') } }
+      : {})
+  };
+}
+
+/** Longest served model name: KServe adds `-predictor-00001` and the namespace's host to it (63-character labels). */
+const SERVED_NAME_MAX = 40;
 
 function cellLabel(index: number, role: string): string {
   return `<cell ${cellNumber(index)}: ${role}>`;
@@ -149,7 +174,14 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       usesMagics: step.cells.some(c => magicCells.has(c)) || step.injected.some(r => magicCells.has(r.cell)),
       imports: stepImports(analysis, step),
       setsEnvironment: items.some(item => item.kind === 'code' && setsEnvironment(item.source)),
-      ...(step.fanOut ? { fanOut: { ...step.fanOut, from: idOf.get(step.inputSources[step.fanOut.over])! } } : {})
+      ...(step.fanOut ? { fanOut: { ...step.fanOut, from: idOf.get(step.inputSources[step.fanOut.over])! } } : {}),
+      ...distributedAndServed(
+        plan.steps.find(s => s.name === step.name)!,
+        ids[i],
+        plan.settings.pipelineName ?? notebookName(options.notebookPath),
+        analysis,
+        step
+      )
     };
   });
   // Each list a fan-out step runs over: its producer writes its item list.

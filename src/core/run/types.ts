@@ -42,6 +42,10 @@ export interface RunnableStep {
    * `parallelism` at once, then once more with CELLPIPE_GATHER=1.
    */
   fanOut?: { over: string; from: string; parallelism: number | null };
+  /** A distributed step (PipelineStep.distributed): the backend runs its script as `workers` processes, torchrun's way. */
+  distributed?: { workers: number };
+  /** A step whose model the backend serves after it (PipelineStep.serve; the runtime leaves SERVE_FILE). */
+  serve?: { name: string };
 }
 
 export interface RunRequest {
@@ -84,11 +88,33 @@ export interface StepState {
   pidStartTime?: string;
   /** Local backend: the cache key of the step's code, parameters and inputs. */
   cacheKey?: string;
+  /** A distributed step's workers, by rank (rank 0's is the step's own log and outputs). */
+  workers?: InstanceState[];
+  /** A served model's name, URL and status (a `serve:` step, once it ran). */
+  served?: ServedModelState;
   /**
    * A fan-out step's instances, by item index, once its list's length is known; the step's own
    * status is the gather's (Running while any instance runs). Absent for other steps.
    */
   instances?: InstanceState[];
+}
+
+/** A model a `serve:` step left, as a model server serves it. */
+export interface ServedModelState {
+  name: string;
+  /** Where it answers KServe's v1 protocol: `URL/v1/models/NAME:predict`. */
+  url: string;
+  status: 'Ready' | 'Failed';
+  /** Why it is not ready, in words. */
+  message?: string;
+  /** The test request's answer, and what the notebook's own model.predict said of the same rows. */
+  prediction?: { instances: unknown[]; predictions: unknown[]; expected: unknown[] };
+}
+
+/** One process of a step that runs several: a fan-out step's item, or a distributed step's worker (rank). */
+export interface StepMember {
+  group: 'items' | 'ranks';
+  index: number;
 }
 
 /** One instance of a fan-out step: the step's code run for one item of its list. */

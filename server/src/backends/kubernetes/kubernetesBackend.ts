@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { OutputSummary } from '../../../../src/core/run/api';
 import { isFinished } from '../../../../src/core/run/api';
 import { compileTarget } from '../../../../src/core/compile/targets';
-import type { RunEvent, RunState } from '../../../../src/core/run/types';
+import type { RunEvent, RunState, StepMember } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
 import { nodeGzip } from '../../nodeGzip';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
@@ -126,7 +126,13 @@ export class KubernetesBackend implements Backend {
    * Argo's podGC deletes succeeded pods and their logs after). A run still going, or one this
    * machine did not follow, is read from the pods, falling back to what was saved.
    */
-  async stepLog(state: RunState, stepId: string): Promise<string> {
+  async stepLog(state: RunState, stepId: string, member?: StepMember): Promise<string> {
+    if (member) {
+      throw new CellpipeError(
+        'unsupported',
+        `the log of one ${member.group === 'items' ? 'item' : 'worker'} of a cluster run's step is its pod's: \`kubectl logs\` in namespace ${state.kubernetes?.namespace} (the step's log holds every ${member.group === 'items' ? 'item' : "rank 0's"} output)`
+      );
+    }
     const saved = isFinished(state.status) ? this.options.store.readLog(state.runId, stepId) : undefined;
     if (saved) {
       return saved;

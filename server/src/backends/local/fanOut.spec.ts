@@ -62,6 +62,15 @@ describe('fan-out steps, local backend', () => {
     expect(seen.map(([item]) => item)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(Math.max(...seen.map(([, running]) => running))).toBeLessThanOrEqual(2);
     expect(new Set(seen.map(([, , pid]) => pid)).size).toBe(6);
+    // Each item's own log, and the step's: every item's in item order.
+    const printing = await (
+      await backend.startRequest(
+        requestOf([step('make', 'items = ["a", "b", "c"]'), step('each', 'for item in items:\n    print("item", item)', 'foreach:items')]),
+        work
+      )
+    ).done;
+    expect(await backend.stepLog(printing, 'each', { group: 'items', index: 1 })).toBe('item b\n');
+    expect(await backend.stepLog(printing, 'each')).toBe('item a\nitem b\nitem c\n');
   });
 
   it('fails the step at the first failing item, starts no more items, and a retry runs only what did not succeed', async () => {

@@ -12,13 +12,25 @@ import {
 import type { OutputSummary } from '../../../../src/core/run/api';
 import { isFinished } from '../../../../src/core/run/api';
 import { describeFailure, readStepResult } from '../../../../src/core/run/stepResult';
-import type { RunEvent, RunnableStep, RunRequest, RunState, StepState, SweepMembership } from '../../../../src/core/run/types';
+import type {
+  InstanceState,
+  RunEvent,
+  RunnableStep,
+  RunRequest,
+  RunState,
+  ServedModelState,
+  StepMember,
+  StepState,
+  SweepMembership
+} from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RunStore, writeFileAtomic } from '../runStore';
 import { cacheKeys, changedSteps, findCached, recordCached, restoreCached } from './cache';
 import { claimSharedStep, endSharedStep, type SharedStepWait } from './sharedSteps';
 import { FanOutProgress, itemCount } from './fanOutProgress';
+import { readServeDocument, serveModel, servingPython } from './modelServer';
+import { freePort, torchrunEnvironment, type WorkerPlace } from './torchrunEnvironment';
 import { threadLimitVariables, threadsPerStep } from './threadLimits';
 import { readOutputSummaries } from './outputSummaries';
 import { toRunRequest } from './runRequest';
@@ -83,7 +95,7 @@ export function observedState(state: RunState): RunState {
  * by now; a step recorded without a start time, or whose process is gone, is left alone.
  */
 function killLeftoverStep(step: StepState): void {
-  for (const process of [step, ...(step.instances ?? [])]) {
+  for (const process of [step, ...(step.instances ?? []), ...(step.workers ?? [])]) {
     if (process.pid !== undefined && isSameProcess(process.pid, process.pidStartTime)) {
       killGroup(process.pid, 'SIGKILL');
     }
@@ -230,7 +242,11 @@ export class LocalBackend implements Backend {
     return observedState(state);
   }
 
-  async stepLog(state: RunState, stepId: string): Promise<string> {
+  async stepLog(state: RunState, stepId: string, member?: StepMember): Promise<string> {
+    if (member) {
+      const path = this.options.store.instanceLogPath(state.runId, stepId, member.index, member.group);
+      return existsSync(path) ? readFileSync(path, 'utf8') : '';
+    }
     return this.options.store.readLog(state.runId, stepId) ?? '';
   }
 
@@ -251,6 +267,8 @@ class LocalRun {
   private readonly running = new Map<string, StepProcess>();
   /** Fan-out steps whose instances or gather have not ended, by step id. */
   private readonly fanOuts = new Map<string, FanOutProgress>();
+  /** Distributed steps whose workers have not all ended and been accounted for. */
+  private readonly distributed = new Set<string>();
   private readonly keys: Map<string, string>;
   private cancelled = false;
   /**
@@ -359,11 +377,15 @@ class LocalRun {
       // A step may have ended while the ready ones were starting (a fast failure): its dependants,
       // now blocked, or the steps a cancel left pending, are settled at the top before the run ends.
       const unsettled =
-        blockedSteps(this.state.steps).length > 0 || this.fanOuts.size > 0 || (this.cancelled && this.state.steps.some(s => s.status === 'Pending'));
+        blockedSteps(this.state.steps).length > 0 ||
+        this.fanOuts.size > 0 ||
+        this.distributed.size > 0 ||
+        (this.cancelled && this.state.steps.some(s => s.status === 'Pending'));
       if (this.running.size === 0 && !unsettled && (this.cancelled || readySteps(this.state.steps).length === 0)) {
         return;
       }
-      if (this.running.size > 0 && !this.changed) {
+      // Something is under way (a process, or the bookkeeping after a group of them ended): wait for it to wake the loop.
+      if ((this.running.size > 0 || this.distributed.size > 0 || this.fanOuts.size > 0) && !this.changed) {
         await new Promise<void>(resolve => (this.resumeLoop = resolve));
       }
       this.changed = false;
@@ -387,14 +409,19 @@ class LocalRun {
         if (shown.length) {
           this.emit({ type: 'cell-outputs', runId: this.state.runId, stepId: step.id, cells: shown });
         }
+        const served = await this.serve(step); // a served model is served again, from the model it saved
         const at = now();
         this.update(step, {
-          status: 'Cached',
+          status: served && served.status !== 'Ready' ? 'Failed' : 'Cached',
           cached: true,
           startedAt: at,
           finishedAt: at,
           metrics: this.readMetrics(step.id),
-          message: `outputs reused from run ${hit.runId}`
+          served,
+          message:
+            served && served.status !== 'Ready'
+              ? `its model (from run ${hit.runId}) could not be served: ${served.message}`
+              : `outputs reused from run ${hit.runId}`
         });
         this.changed = true; // its dependants may be ready now
         return;
@@ -407,6 +434,10 @@ class LocalRun {
     }
     if (spec.fanOut) {
       this.expandFanOut(step, spec.fanOut);
+      return;
+    }
+    if (spec.distributed) {
+      await this.startWorkers(step, spec.distributed.workers, key);
       return;
     }
     const proc = this.launch(step, step.id, {});
@@ -450,12 +481,15 @@ class LocalRun {
    * Starts a process of the step's script: the step itself, one of its fan-out items (`item`), or
    * its gather; kept in `running` under `key` until whenEnded's handler has recorded its end.
    */
-  private launch(step: StepState, key: string, mode: { item?: number; gather?: boolean }): StepProcess {
+  private launch(step: StepState, key: string, mode: { item?: number; gather?: boolean; worker?: WorkerPlace }): StepProcess {
     const { runId } = this.state;
-    const item = mode.item;
-    const logPath = item === undefined ? this.store.logPath(runId, step.id) : this.store.instanceLogPath(runId, step.id, item);
-    const eventsPath = item === undefined ? this.store.eventsPath(runId, step.id) : this.store.instanceEventsPath(runId, step.id, item);
-    if (item !== undefined) {
+    const { item, worker } = mode;
+    // A fan-out item, and a distributed step's worker but rank 0, log apart (rank 0's log is the step's).
+    const apart: [number, 'items' | 'ranks'] | undefined =
+      item !== undefined ? [item, 'items'] : worker && worker.rank > 0 ? [worker.rank, 'ranks'] : undefined;
+    const logPath = apart ? this.store.instanceLogPath(runId, step.id, ...apart) : this.store.logPath(runId, step.id);
+    const eventsPath = apart ? this.store.instanceEventsPath(runId, step.id, ...apart) : this.store.eventsPath(runId, step.id);
+    if (apart) {
       mkdirSync(join(logPath, '..'), { recursive: true, mode: PRIVATE_DIR_MODE });
       rmSync(logPath, { force: true });
       rmSync(eventsPath, { force: true });
@@ -473,6 +507,8 @@ class LocalRun {
           ...threadLimitVariables(this.threads),
           ...(item === undefined ? {} : { [RUNTIME_ENV.item]: String(item) }),
           ...(mode.gather ? { [RUNTIME_ENV.gather]: '1' } : {}),
+          ...(worker ? torchrunEnvironment(worker) : {}),
+          ...(this.request.steps.find(s => s.id === step.id)?.serve ? { [RUNTIME_ENV.modelsDir]: this.store.modelsDir() } : {}),
           CELLPIPE_RUN_ID: runId,
           // Decision: no fsync on this machine unless asked (CELLPIPE_FSYNC=1). The runtime's
           // temporary-file-then-rename already keeps a killed step from leaving a partial value;
@@ -486,7 +522,7 @@ class LocalRun {
           path: eventsPath,
           onEvent: event => {
             // An item's cells' outputs are shown once the gather has put the items' together.
-            if (event.event === 'cell-outputs' && Number.isInteger(event.cell) && item === undefined) {
+            if (event.event === 'cell-outputs' && Number.isInteger(event.cell) && !apart) {
               this.emit({ type: 'cell-outputs', runId, stepId: step.id, cells: [event.cell as number] });
             }
           }
@@ -511,6 +547,71 @@ class LocalRun {
         this.running.delete(key);
         this.wake();
       }
+    });
+  }
+
+  /**
+   * A distributed step: its `count` workers start together (they wait for each other in
+   * `init_process_group`, so the run's worker limit does not hold them back), with torchrun's
+   * environment on loopback. The first worker to fail stops the others and fails the step; it
+   * succeeds when every worker did and rank 0 recorded the step's end.
+   */
+  private async startWorkers(step: StepState, count: number, key: string): Promise<void> {
+    this.distributed.add(step.id);
+    const port = await freePort();
+    const workers: InstanceState[] = Array.from({ length: count }, () => ({ status: 'Running' }));
+    const processes = workers.map((_, rank) => this.launch(step, `${step.id}#rank${rank}`, { worker: { rank, count, port } }));
+    const pids = await Promise.all(processes.map(proc => proc.pid));
+    pids.forEach((pid, rank) => Object.assign(workers[rank], { pid, pidStartTime: pid === undefined ? undefined : processStartTime(pid) }));
+    this.update(step, { status: 'Running', startedAt: now(), finishedAt: undefined, cached: false, attempts: step.attempts + 1, workers });
+    let stopped = false;
+    const exits = processes.map(
+      (proc, rank) =>
+        new Promise<void>(resolve =>
+          this.whenEnded(`${step.id}#rank${rank}`, proc, exit => {
+            const worker = workers[rank];
+            Object.assign(worker, { exitCode: exit.code, pid: undefined, pidStartTime: undefined });
+            if (exit.code === 0) {
+              worker.status = 'Succeeded';
+            } else if (stopped || this.cancelled) {
+              Object.assign(worker, { status: 'Cancelled', message: this.cancelled ? 'cancelled' : 'stopped: another worker failed' });
+            } else {
+              const events =
+                rank === 0
+                  ? this.store.eventsPath(this.state.runId, step.id)
+                  : this.store.instanceEventsPath(this.state.runId, step.id, rank, 'ranks');
+              Object.assign(worker, { status: 'Failed', ...this.failureOf(events, exit.code, exit.signal) });
+              stopped = true;
+              processes.forEach(other => other.kill()); // fail fast: the others would wait for it forever
+            }
+            this.update(step, {});
+            resolve();
+          })
+        )
+    );
+    void Promise.all(exits)
+      .then(() => this.workersEnded(step, key, workers))
+      .catch(error => this.stop(error))
+      .finally(() => {
+        this.distributed.delete(step.id);
+        this.wake();
+      });
+  }
+
+  /** Every worker of a distributed step ended: its outcome is theirs (the first failed rank's account). */
+  private async workersEnded(step: StepState, key: string, workers: InstanceState[]): Promise<void> {
+    const failed = workers.findIndex(worker => worker.status === 'Failed');
+    if (failed < 0 && workers.every(worker => worker.status === 'Succeeded')) {
+      await this.stepEnded(step, key, { code: 0, signal: null });
+      return;
+    }
+    const first = workers[failed];
+    this.update(step, {
+      status: this.cancelled && !first ? 'Cancelled' : 'Failed',
+      finishedAt: now(),
+      exitCode: first?.exitCode,
+      message: first ? `worker ${failed} of ${workers.length} failed: ${first.message ?? 'see its log'}` : (this.broken ?? 'cancelled'),
+      failure: first?.failure
     });
   }
 
@@ -617,8 +718,13 @@ class LocalRun {
   private async stepEnded(step: StepState, key: string, exit: StepExit): Promise<void> {
     const ended = { finishedAt: now(), exitCode: exit.code, pid: undefined, pidStartTime: undefined };
     if (exit.code === 0 && this.completed(step.id)) {
+      const served = await this.serve(step);
+      if (served && served.status !== 'Ready') {
+        this.update(step, { ...ended, status: 'Failed', served, message: `its model was saved but could not be served: ${served.message}` });
+        return;
+      }
       await recordCached(this.store, key, { runId: this.state.runId, stepId: step.id });
-      this.update(step, { ...ended, status: 'Succeeded', metrics: this.readMetrics(step.id) });
+      this.update(step, { ...ended, status: 'Succeeded', metrics: this.readMetrics(step.id), served });
     } else if (this.broken) {
       this.update(step, { ...ended, status: 'Failed', message: this.broken });
     } else if (this.cancelled) {
@@ -630,6 +736,23 @@ class LocalRun {
           ? { message: this.unfinished() }
           : this.failureOf(this.store.eventsPath(this.state.runId, step.id), exit.code, exit.signal);
       this.update(step, { ...ended, status: 'Failed', ...failure });
+    }
+  }
+
+  /**
+   * A `serve:` step's model, served (modelServer.ts) once the step succeeded: its server's URL and
+   * status, and the answer to the step's sample. Undefined for other steps.
+   */
+  private async serve(step: StepState): Promise<ServedModelState | undefined> {
+    if (!this.request.steps.find(s => s.id === step.id)?.serve) {
+      return undefined;
+    }
+    try {
+      const document = readServeDocument(join(this.store.dataDir(this.state.runId), step.id));
+      const python = await servingPython(this.options.python, document.sklearn);
+      return await serveModel(document, this.store.modelsDir(), python);
+    } catch (error) {
+      return { name: step.name, url: '', status: 'Failed', message: error instanceof Error ? error.message : String(error) };
     }
   }
 

@@ -24,7 +24,9 @@ export function toRunRequest(pipeline: Pipeline, parameters: Record<string, Json
       parameters: s.parameters,
       imports: s.imports,
       setsEnvironment: s.setsEnvironment,
-      ...(s.fanOut ? { fanOut: { over: s.fanOut.over, from: s.fanOut.from, parallelism: s.fanOut.parallelism } } : {})
+      ...(s.fanOut ? { fanOut: { over: s.fanOut.over, from: s.fanOut.from, parallelism: s.fanOut.parallelism } } : {}),
+      ...(s.distributed ? { distributed: { workers: s.distributed.workers } } : {}),
+      ...(s.serve ? { serve: { name: s.serve.name } } : {})
     }))
   };
 }

@@ -4,6 +4,7 @@ import { notebookUnderRoot } from '../../app/notebookFile';
 import type { RunService, StartRunRequest } from '../../app/runService';
 import { CellpipeError } from '../../errors';
 import { bodyOf, optionalNumber, optionalText, optionalValues } from '../requestBody';
+import { stepMember } from '../../app/stepMember';
 
 /** The response header of `GET /api/runs` naming the runs left out because their record is unreadable. */
 export const SKIPPED_RUNS_HEADER = 'x-cellpipe-skipped-runs';
@@ -83,8 +84,11 @@ export function registerRunRoutes(app: FastifyInstance, runs: RunService, root: 
     return runs.state(handle.runId);
   });
 
-  app.get<{ Params: StepParams }>('/api/runs/:id/steps/:stepId/log', async (request, reply) =>
-    reply.type('text/plain; charset=utf-8').send(await runs.stepLog(request.params.id, request.params.stepId))
+  // `?item=N`: one item of a fan-out step; `?rank=N`: one worker of a distributed step.
+  app.get<{ Params: StepParams; Querystring: { item?: unknown; rank?: unknown } }>('/api/runs/:id/steps/:stepId/log', async (request, reply) =>
+    reply
+      .type('text/plain; charset=utf-8')
+      .send(await runs.stepLog(request.params.id, request.params.stepId, stepMember(request.query.item, request.query.rank)))
   );
 
   app.get<{ Params: StepParams }>('/api/runs/:id/steps/:stepId/outputs', async request => runs.stepOutputs(request.params.id, request.params.stepId));

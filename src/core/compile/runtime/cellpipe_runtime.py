@@ -312,6 +312,18 @@ def _check_spec(spec):
     names("metrics")
     names("floatParameters")
     names("itemLists")
+    distributed = spec.get("distributed")
+    if distributed is not None and not (isinstance(distributed, dict) and isinstance(distributed.get("workers"), int)):
+        fail("'distributed' must give the number of 'workers'")
+    serve = spec.get("serve")
+    if serve is not None and not (
+        isinstance(serve, dict)
+        and isinstance(serve.get("model"), str)
+        and serve["model"].isidentifier()
+        and (serve.get("sample") is None or (isinstance(serve["sample"], str) and serve["sample"].isidentifier()))
+        and _is_safe_component(serve.get("name"))
+    ):
+        fail("'serve' must name the model, the sample (or null) and the served name")
     fan_out = spec.get("fanOut")
     if fan_out is not None:
         if not (
@@ -1095,9 +1107,15 @@ class _Step:
         if not root:
             raise _StepError("environment", "CELLPIPE_DATA_DIR is not set: it must name the run's data folder")
         self.root = _os.path.abspath(root)  # the cells may chdir
-        # A fan-out instance keeps its values apart, for the gather (cellpipe_fanout.py).
+        # A fan-out instance keeps its values apart, for the gather (cellpipe_fanout.py); so does a
+        # distributed step's worker other than rank 0, which saves nothing (cellpipe_distributed.py).
         self.item = _fan_item(spec)  # noqa: F821
-        folder = spec["stepDir"] if self.item is None else _fan_instance_folder(spec["stepDir"], self.item)  # noqa: F821
+        self.rank = _dist_rank(spec)  # noqa: F821
+        folder = spec["stepDir"]
+        if self.item is not None:
+            folder = _fan_instance_folder(folder, self.item)  # noqa: F821
+        elif self.rank:
+            folder = _dist_folder(folder, self.rank)  # noqa: F821
         self.folder = _os.path.join(self.root, folder)
         self.seconds = {"load": 0.0, "run": 0.0, "save": 0.0}
         self.outputs, self.metrics = {}, {}
@@ -1396,6 +1414,8 @@ def _execute(step, spec, events):
         if outputs is not None:
             outputs.stop()
     _sys.stdout.flush()
+    if step.rank:
+        return  # a worker other than rank 0: rank 0 saves the step's values
     results = set(spec.get("results", []))
     for name in spec.get("outputs", []):
         if name in results:
@@ -1413,6 +1433,8 @@ def _execute(step, spec, events):
         step.save_random_state(generator)
     _fan_write_item_lists(step, spec, namespace)  # noqa: F821
     step.collect_metrics(namespace)
+    if spec.get("serve"):
+        _serve_save(step, spec["serve"], namespace)  # noqa: F821
 
 
 def _run_plan(step, spec, module, cell_files, outputs):

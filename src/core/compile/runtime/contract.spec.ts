@@ -2,21 +2,27 @@
  * The Python runtime keeps its own literals; this reads its source (the runtime and the step
  * entry) and fails when one of them drifts from the contract, in either direction.
  */
-import { FAN_OUT_SOURCE, OUTPUT_CAPTURE_SOURCE, OUTPUTS_PAGE_SOURCE, RUNTIME_SOURCE, STEP_ENTRY_SOURCE } from '.';
+import { FAN_OUT_SOURCE, STEP_ENTRY_SOURCE } from '.';
+import { RUNTIME_PARTS } from '../stepScript';
 import {
   CELL_OUTPUTS_FILE,
   EXIT_CODES,
+  instanceDir,
+  INSTANCES_FOLDER,
+  itemsFile,
   MANIFEST_SUFFIX,
   METRICS_FILE,
   randomStateFile,
   RUNTIME_ENV,
   RUNTIME_EVENTS,
   RUNTIME_FOLDER,
+  RANKS_FOLDER,
+  SERVE_FILE,
   SPEC_VERSION,
   STEP_RESULT_FILE
 } from './contract';
 
-const python = `${RUNTIME_SOURCE}\n${OUTPUT_CAPTURE_SOURCE}\n${FAN_OUT_SOURCE}\n${OUTPUTS_PAGE_SOURCE}\n${STEP_ENTRY_SOURCE}`;
+const python = RUNTIME_PARTS.join('\n');
 
 /** The value of a top-level `NAME = <literal>` assignment of the runtime, as JSON. */
 function constant(name: string): unknown {
@@ -35,6 +41,12 @@ describe('the runtime contract', () => {
     expect(constant('_MANIFEST_SUFFIX')).toBe(MANIFEST_SUFFIX);
     expect(String(constant('_RANDOM_STATE_FILE')).replace('%s', 'numpy')).toBe(randomStateFile('numpy'));
     expect(constant('SPEC_VERSION')).toBe(SPEC_VERSION);
+    expect(constant('_FAN_INSTANCES')).toBe(INSTANCES_FOLDER);
+    expect(String(constant('_DIST_RANKS'))).toBe(RANKS_FOLDER);
+    expect(constant('_SERVE_FILE')).toBe(SERVE_FILE);
+    expect(instanceDir('train', 3)).toBe('train/items/3');
+    expect(itemsFile('folds')).toBe('.items-folds.json');
+    expect(FAN_OUT_SOURCE).toContain('".items-%s.json" % name');
   });
 
   it("has the exit codes of the runtime, and the step entry exits with the runtime's code for an invalid setup", () => {

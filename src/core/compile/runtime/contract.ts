@@ -71,8 +71,18 @@ export const RUNTIME_ENV = {
    */
   item: 'CELLPIPE_ITEM',
   /** "1": a fan-out step's gather: merges its instances' folders into the step's folder. */
-  gather: 'CELLPIPE_GATHER'
+  gather: 'CELLPIPE_GATHER',
+  /** Where a `serve:` step saves its model (a folder per served name and version); unset: `_models` in the data folder. */
+  modelsDir: 'CELLPIPE_MODELS_DIR',
+  /** The run's id: the version of a model a `serve:` step saves. */
+  runId: 'CELLPIPE_RUN_ID'
 } as const;
+
+/** What a `serve:` step leaves in its folder for the backend: the model's folder, the sample's rows, the notebook's predictions. */
+export const SERVE_FILE = '.serve.json';
+
+/** Where a distributed step's worker of rank > 0 writes (its result and outputs), inside the step's folder: `ranks/<rank>`. */
+export const RANKS_FOLDER = 'ranks';
 
 /** Where a fan-out step's instances write, inside the step's data folder: `items/<index>`. */
 export const INSTANCES_FOLDER = 'items';
@@ -104,6 +114,7 @@ export const RUNTIME_EVENTS = [
   'cell-outputs',
   'output-saved',
   'metrics',
+  'model-saved',
   'warning',
   'finished',
   'failed'

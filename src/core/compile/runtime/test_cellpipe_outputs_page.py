@@ -23,6 +23,8 @@ RUNTIME_FILE = (
             "cellpipe_runtime.py",
             "cellpipe_outputs.py",
             "cellpipe_fanout.py",
+            "cellpipe_distributed.py",
+            "cellpipe_serve.py",
             "cellpipe_outputs_page.py",
             "cellpipe_step.py",
         )

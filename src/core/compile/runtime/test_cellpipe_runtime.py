@@ -17,7 +17,13 @@ import pytest
 # The runtime as the runtime file holds it: the runtime, then the capture of what cells show.
 RUNTIME = "\n\n".join(
     Path(__file__).with_name(name).read_text(encoding="utf-8")
-    for name in ("cellpipe_runtime.py", "cellpipe_outputs.py", "cellpipe_fanout.py")
+    for name in (
+        "cellpipe_runtime.py",
+        "cellpipe_outputs.py",
+        "cellpipe_fanout.py",
+        "cellpipe_distributed.py",
+        "cellpipe_serve.py",
+    )
 )
 # Prepended to a script to make modules unimportable in that step, as if not installed.
 BLOCK = "import sys\nsys.modules.update(dict.fromkeys({names!r}))\n"
