@@ -1,7 +1,7 @@
 import { CellpipeClient } from '../api/client';
 import { mockedClient } from '../__fixtures__/cellpipeClient';
 import { runState, stepState } from '../__fixtures__/runStates';
-import { compareRuns, inferDirection, RunComparison } from './RunComparison';
+import { compareRuns, inferDirection, RELOAD_MS, RunComparison } from './RunComparison';
 
 jest.mock('../api/client');
 
@@ -125,6 +125,31 @@ describe('RunComparison', () => {
     expect(comparison.table.bestRuns).toEqual([0]);
     comparison.setBestBy(null);
     expect(comparison.table).toMatchObject({ bestBy: null, bestRuns: [] });
+  });
+
+  it('reads the runs again while one goes, and stops once all have ended or the view is closed', async () => {
+    jest.useFakeTimers();
+    try {
+      const going = { ...third, status: 'Running' as const, finishedAt: undefined };
+      client.runs.mockResolvedValueOnce([first, going]).mockResolvedValue([first, third]);
+      const comparison = new RunComparison(client, PATH, ['r1', 'r3']);
+      await comparison.load();
+      expect(client.runs).toHaveBeenCalledTimes(1);
+      await jest.advanceTimersByTimeAsync(RELOAD_MS);
+      expect(client.runs).toHaveBeenCalledTimes(2);
+      expect(comparison.table.runs[1].status).toBe('Succeeded');
+      await jest.advanceTimersByTimeAsync(RELOAD_MS * 3);
+      expect(client.runs).toHaveBeenCalledTimes(2);
+
+      client.runs.mockResolvedValue([first, going]);
+      const closed = new RunComparison(client, PATH, ['r1', 'r3']);
+      await closed.load();
+      closed.dispose();
+      await jest.advanceTimersByTimeAsync(RELOAD_MS * 3);
+      expect(client.runs).toHaveBeenCalledTimes(3);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('re-marks the best value when the user turns a metric around', async () => {

@@ -1,5 +1,6 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import type { CellpipeClient } from '../api/client';
+import { isFinished } from '../core/run/api';
 import type { RunState, StepState } from '../core/run/types';
 import { bestIndices, inferDirection, type MetricDirection } from '../core/run/metricDirection';
 import { parameterText } from './runParameters';
@@ -90,16 +91,22 @@ export function compareRuns(
   };
 }
 
+/** How soon a comparison with runs still going reads them again. */
+export const RELOAD_MS = 2000;
+
 /**
  * Runs of one notebook side by side: reads them from the service (its run list of the notebook),
  * keeps the ones chosen, in the order chosen, and the direction the user set for each metric. A
  * sweep's comparison (`sweepId`) reads the sweep's runs instead, in grid order, and marks its best
- * run by the pipeline's first metric until the user picks another.
+ * run by the pipeline's first metric until the user picks another. While a run goes, it reads
+ * them again every RELOAD_MS.
  */
 export class RunComparison {
   private runs: RunState[] = [];
   private directions: Record<string, MetricDirection> = {};
   private _bestBy: string | null | undefined;
+  private reload: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
   private _error: string | null = null;
   private _loading = false;
   private readonly _changed = new Signal<this, void>(this);
@@ -155,6 +162,10 @@ export class RunComparison {
     } finally {
       this._loading = false;
       this._changed.emit();
+      clearTimeout(this.reload);
+      if (!this.disposed && this.runs.some(run => !isFinished(run.status))) {
+        this.reload = setTimeout(() => void this.load(), RELOAD_MS);
+      }
     }
   }
 
@@ -165,6 +176,8 @@ export class RunComparison {
   }
 
   dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.reload);
     Signal.clearData(this);
   }
 }

@@ -50,6 +50,9 @@ export class CellpipeSidebar extends ReactWidget {
   /** Opens the sweep section and puts focus in its first field (the panel must be shown first). */
   async openSweepForm(): Promise<void> {
     await this.renderPromise;
+    // The command palette gives focus back to the widget it was opened from as it closes, through
+    // Lumino's message loop (an animation frame): focus moves after that.
+    await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve)));
     const section = this.node.querySelector<HTMLDetailsElement>(`details.${SWEEP_SECTION}`);
     if (section) {
       section.open = true;
