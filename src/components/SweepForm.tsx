@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import type { Parameter } from '../core/analysis';
 import type { SweepGrid } from '../core/run/sweepGrid';
 import { typeSweepTexts } from '../models/sweepTexts';
-import { defaultText } from './ParametersForm';
+import { defaultText, ParameterRow } from './ParametersForm';
 
 export interface SweepFormProps {
   parameters: Parameter[];
@@ -39,10 +39,7 @@ export function SweepForm({ parameters, blocked, busy, onStart }: SweepFormProps
       }}
     >
       {parameters.map(p => (
-        <label key={p.name} className="cp-Form-row">
-          <span className="cp-Form-label" title={`${p.type}, default ${defaultText(p)}`}>
-            {p.name}
-          </span>
+        <ParameterRow key={p.name} parameter={p} error={typed.errors[p.name]} errorData={{ 'data-sweep-error': p.name }}>
           <input
             className="jp-mod-styled cp-Form-input cp-SweepValues"
             data-sweep-parameter={p.name}
@@ -52,12 +49,7 @@ export function SweepForm({ parameters, blocked, busy, onStart }: SweepFormProps
             aria-invalid={p.name in typed.errors}
             onChange={event => setTexts({ ...texts, [p.name]: event.target.value })}
           />
-          {p.name in typed.errors && (
-            <span className="cp-Error cp-Form-error" style={{ gridColumn: '2' }} role="alert" data-sweep-error={p.name}>
-              {typed.errors[p.name]}
-            </span>
-          )}
-        </label>
+        </ParameterRow>
       ))}
       <div className="cp-Muted">Commas separate values (\, is a comma in a value), or give a JSON list: ["a,b", "c"].</div>
       {typed.problem && (

@@ -1,6 +1,6 @@
 import type { StepAnalysis } from '../core/analysis';
-import type { InstanceState, StepState } from '../core/run/types';
-import { STATUS_MARKS, type StepDisplayStatus } from './stepStatus';
+import type { StepState } from '../core/run/types';
+import { DISPLAY, STATUS_MARKS, type StepDisplayStatus } from './stepStatus';
 
 /** One instance of a fan-out step as the DAG and the step panel show it. */
 export interface InstanceMark {
@@ -19,16 +19,6 @@ export interface FanOutView {
   summary: string;
   marks: InstanceMark[];
 }
-
-const DISPLAY: Record<InstanceState['status'], StepDisplayStatus> = {
-  Pending: 'queued',
-  Running: 'running',
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-  Skipped: 'skipped',
-  Cached: 'cached',
-  Cancelled: 'cancelled'
-};
 
 /**
  * How a fan-out step shows (null for other steps): from the run's StepState.instances when the

@@ -178,7 +178,11 @@ describe('cellpipe run --backend kubernetes', () => {
     expect(run.stderr).not.toMatch(/cellpipe:/);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^sweep (\S+): 2 runs \(2 succeeded\)$/m);
-    const values = [...k8s.workflows.values()].map(stored => stored.object.spec.arguments!.parameters.find(p => p.name === 'n')!.value);
+    // The Workflows as submitted: their arguments hold each run's values (as compile/argo/types.ts types them).
+    type Submitted = { spec: { arguments: { parameters: Array<{ name: string; value: string }> } } };
+    const values = [...k8s.workflows.values()].map(
+      stored => (stored.object as unknown as Submitted).spec.arguments.parameters.find(p => p.name === 'n')!.value
+    );
     expect(values.sort()).toEqual(['1', '2']);
     const sweepId = /^sweep (\S+):/.exec(run.stdout)![1];
     const shown = JSON.parse((await cellpipe(['sweep', sweepId, '--json'])).stdout);
