@@ -402,7 +402,12 @@ export class SidebarModel {
       return null;
     }
     const { values, errors } = typeParameterTexts(pipeline.analyze().parameters, this.parameterTexts);
-    const fixed = Object.fromEntries(Object.entries(values).filter(([name]) => !(name in grid) && !(name in errors)));
+    const invalid = Object.keys(errors).filter(name => !(name in grid));
+    if (invalid.length) {
+      this.setError(`Not started: fix the value of ${invalid.join(', ')} (see Parameters), or sweep it.`);
+      return null;
+    }
+    const fixed = Object.fromEntries(Object.entries(values).filter(([name]) => !(name in grid)));
     return this.doing('Starting the sweep…', async () => {
       const body = this.startBody(pipeline.path, fixed);
       await pipeline.panel.context.save();
