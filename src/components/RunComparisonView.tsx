@@ -1,6 +1,6 @@
 import React from 'react';
 import type { ComparisonTable, MetricDirection, StepOutcome } from '../models/RunComparison';
-import { formatMetric } from '../models/formatMetric';
+import { formatMetric } from '../core/run/formatMetric';
 import { formatSeconds, STATUS_MARKS, type StepDisplayStatus } from '../models/stepStatus';
 import { RunLine } from './RunLine';
 

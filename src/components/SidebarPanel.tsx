@@ -1,6 +1,6 @@
 import React, { useState } from 'react';
 import type { CompileTarget, OutputSummary, PackagesReport } from '../core/run/api';
-import { formatMetric } from '../models/formatMetric';
+import { formatMetric } from '../core/run/formatMetric';
 import type { SidebarModel, ServiceHealth } from '../models/SidebarModel';
 import { fanOutView } from '../models/fanOutView';
 import { formatBytes, stepView } from '../models/stepStatus';

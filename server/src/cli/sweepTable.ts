@@ -1,4 +1,5 @@
 import type { SweepReport } from '../../../src/core/run/api';
+import { formatMetric } from '../../../src/core/run/formatMetric';
 import { bestIndices, inferDirection, type MetricDirection } from '../../../src/core/run/metricDirection';
 import type { JsonValue } from '../../../src/core/run/types';
 import { CellpipeError } from '../errors';
@@ -38,12 +39,13 @@ export function bestRuns(report: SweepReport, metric: SweepMetric | undefined): 
   return bestIndices(values, metric.direction);
 }
 
-const cellText = (value: JsonValue | number | undefined): string =>
+const cellText = (value: JsonValue | undefined): string =>
   value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value);
 
 /**
- * The sweep as a table: one line per grid point (its swept values, status, metrics, run id), the
- * best marked with `*`, and a line saying by what it is best.
+ * The sweep as a table: one line per grid point (its swept values, status, metrics to four
+ * significant digits as the sidebar shows them: `--json` has them in full, the run id), the best
+ * marked with `*`, and a line saying by what it is best.
  */
 export function formatSweep(report: SweepReport, metric: SweepMetric | undefined): string {
   const best = new Set(bestRuns(report, metric));
@@ -53,7 +55,7 @@ export function formatSweep(report: SweepReport, metric: SweepMetric | undefined
     String((run.sweep?.index ?? i) + 1),
     ...report.swept.map(name => cellText(run.parameters[name])),
     run.status,
-    ...report.metrics.map(name => cellText(run.metrics[name])),
+    ...report.metrics.map(name => (run.metrics[name] === undefined ? '-' : formatMetric(run.metrics[name]))),
     run.runId
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map(row => row[column].length)));
