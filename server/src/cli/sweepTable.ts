@@ -39,8 +39,7 @@ export function bestRuns(report: SweepReport, metric: SweepMetric | undefined): 
   return bestIndices(values, metric.direction);
 }
 
-const cellText = (value: JsonValue | undefined): string =>
-  value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value);
+const cellText = (value: JsonValue | undefined): string => (value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value));
 
 /**
  * The sweep as a table: one line per grid point (its swept values, status, metrics to four
