@@ -5,9 +5,31 @@ import { formatCellOutputs } from './cellOutputsText';
 import { cliRunService } from './cliRuns';
 import { formatRun, runSummary } from './runOutput';
 import { stepMember } from '../app/stepMember';
+import { listServedModels, stopModelServer } from '../backends/local/modelServer';
 
-/** `cellpipe runs`, `status`, `logs`, `outputs`, `cancel`: read and steer runs in the run store ($CELLPIPE_HOME). */
+/** `cellpipe runs`, `status`, `logs`, `outputs`, `cancel`, `models`: read and steer runs in the run store ($CELLPIPE_HOME). */
 export function registerRunCommands(program: Command): void {
+  program
+    .command('models')
+    .description("list the models local runs serve (serve: steps), or stop one's server (--stop NAME)")
+    .option('--stop <name>', "stop that model's server")
+    .action((options: { stop?: string }) => {
+      const modelsDir = cliRunService().store.modelsDir();
+      if (options.stop !== undefined) {
+        const stopped = stopModelServer(modelsDir, options.stop);
+        process.stdout.write(stopped ? `stopped the server of ${options.stop}\n` : `no server of ${options.stop} is running\n`);
+        return;
+      }
+      const models = listServedModels(modelsDir);
+      if (!models.length) {
+        process.stdout.write(`no served models in ${modelsDir}\n`);
+      }
+      for (const model of models) {
+        const where = model.running ? `${model.url}/v1/models/${model.name}:predict` : 'stopped';
+        process.stdout.write(`${model.name}  ${model.version}  ${where}\n`);
+      }
+    });
+
   program
     .command('runs')
     .description('list the runs in the run store, newest first')

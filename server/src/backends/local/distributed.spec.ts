@@ -8,13 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { notebookJson, step, type CellSpec } from '../../../../src/core/__fixtures__/notebookBuilder';
-import { analyzeNotebook } from '../../../../src/core/analysis';
-import { parseNotebook } from '../../../../src/core/notebook';
-import { buildPipeline } from '../../../../src/core/pipeline';
+import { step } from '../../../../src/core/__fixtures__/notebookBuilder';
 import { RunStore } from '../runStore';
 import { LocalBackend } from './localBackend';
-import { toRunRequest } from './runRequest';
+import { requestOfCells } from './__fixtures__/notebookRequest';
 
 const venvPython = join(__dirname, '..', '..', '..', '..', '.venv', 'bin', 'python');
 const python = existsSync(venvPython) ? venvPython : 'python3';
@@ -26,13 +23,6 @@ const hasTorch = (() => {
     return false;
   }
 })();
-
-function requestOf(cells: CellSpec[]) {
-  const json = notebookJson(cells);
-  const analysis = analyzeNotebook(json);
-  expect(analysis.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
-  return toRunRequest(buildPipeline(parseNotebook(json).notebook!, analysis), {});
-}
 
 /** Each worker adds its value; rank 0 collects the others' over a socket and sends the total back. */
 const ALL_REDUCE = [
@@ -79,7 +69,7 @@ describe('distributed steps, local backend', () => {
 
   const run = async (values: number[]) => {
     const backend = new LocalBackend({ store, python, workers: 2, cache: false });
-    const request = requestOf([
+    const request = requestOfCells([
       { code: 'import os, socket, time', tags: ['imports'] },
       step('make', `values = ${JSON.stringify(values)}`),
       step('reduce', ALL_REDUCE, 'workers:4'),
@@ -111,7 +101,7 @@ describe('distributed steps, local backend', () => {
 
   (hasTorch ? it : it.skip)('runs a gloo all-reduce of torch.distributed unchanged', async () => {
     const backend = new LocalBackend({ store, python, workers: 2, cache: false });
-    const request = requestOf([
+    const request = requestOfCells([
       step('make', 'values = [1.0, 2.0, 3.0]'),
       step(
         'reduce',

@@ -5,19 +5,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { notebookJson, step, type CellSpec } from '../../../../src/core/__fixtures__/notebookBuilder';
-import { analyzeNotebook } from '../../../../src/core/analysis';
-import { parseNotebook } from '../../../../src/core/notebook';
-import { buildPipeline } from '../../../../src/core/pipeline';
+import { step } from '../../../../src/core/__fixtures__/notebookBuilder';
 import { RunStore } from '../runStore';
 import { LocalBackend } from './localBackend';
-import { toRunRequest } from './runRequest';
-
-function requestOf(cells: CellSpec[]) {
-  const json = notebookJson(cells);
-  const pipeline = buildPipeline(parseNotebook(json).notebook!, analyzeNotebook(json));
-  return toRunRequest(pipeline, {});
-}
+import { requestOfCells } from './__fixtures__/notebookRequest';
 
 describe('fan-out steps, local backend', () => {
   let home: string;
@@ -44,7 +35,7 @@ describe('fan-out steps, local backend', () => {
       '    seen.append((item, len(glob.glob("running-*")), os.getpid()))',
       '    os.remove(f"running-{item}")'
     ].join('\n');
-    const request = requestOf([
+    const request = requestOfCells([
       { code: 'import glob, os, time', tags: ['imports'] },
       step('make', 'items = list(range(6))\nseen = []'),
       step('each', loop, 'foreach:items:2'),
@@ -65,7 +56,7 @@ describe('fan-out steps, local backend', () => {
     // Each item's own log, and the step's: every item's in item order.
     const printing = await (
       await backend.startRequest(
-        requestOf([step('make', 'items = ["a", "b", "c"]'), step('each', 'for item in items:\n    print("item", item)', 'foreach:items')]),
+        requestOfCells([step('make', 'items = ["a", "b", "c"]'), step('each', 'for item in items:\n    print("item", item)', 'foreach:items')]),
         work
       )
     ).done;
@@ -84,7 +75,7 @@ describe('fan-out steps, local backend', () => {
       '        raise ValueError(f"item {item} is bad")',
       '    done.append(item)'
     ].join('\n');
-    const request = requestOf([
+    const request = requestOfCells([
       { code: 'import os', tags: ['imports'] },
       step('make', 'items = [0, 1, 2, 3]\ndone = []'),
       step('each', loop, 'foreach:items:1'),

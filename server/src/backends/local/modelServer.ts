@@ -6,7 +6,7 @@
  * model is there to be used); serving the same name again replaces it.
  */
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
 import { SERVE_FILE } from '../../../../src/core/compile/runtime/contract';
@@ -81,6 +81,31 @@ export async function servingPython(python: string, sklearn: string): Promise<st
 function serverFiles(modelsDir: string, name: string): { record: string; log: string; script: string } {
   const folder = join(modelsDir, name);
   return { record: join(folder, 'server.json'), log: join(folder, 'server.log'), script: join(folder, 'serve_model.py') };
+}
+
+/** A served model's server as recorded: its URL, the version it serves, whether it still runs. */
+export interface ServedModelListing {
+  name: string;
+  url: string;
+  version: string;
+  running: boolean;
+}
+
+/** The models this machine's runs served, by name. */
+export function listServedModels(modelsDir: string): ServedModelListing[] {
+  if (!existsSync(modelsDir)) {
+    return [];
+  }
+  return readdirSync(modelsDir)
+    .sort()
+    .flatMap(name => {
+      try {
+        const { pid, startTime, url, version } = JSON.parse(readFileSync(serverFiles(modelsDir, name).record, 'utf8'));
+        return [{ name, url, version, running: isSameProcess(pid, startTime) }];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** Stops the server of `name` started earlier, if it still runs (and is provably the one started). */

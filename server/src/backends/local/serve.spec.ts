@@ -7,14 +7,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { notebookJson, step } from '../../../../src/core/__fixtures__/notebookBuilder';
-import { analyzeNotebook } from '../../../../src/core/analysis';
-import { parseNotebook } from '../../../../src/core/notebook';
-import { buildPipeline } from '../../../../src/core/pipeline';
+import { step } from '../../../../src/core/__fixtures__/notebookBuilder';
 import { RunStore } from '../runStore';
 import { LocalBackend } from './localBackend';
-import { stopModelServer } from './modelServer';
+import { listServedModels, stopModelServer } from './modelServer';
 import { toRunRequest } from './runRequest';
+import { pipelineOfCells } from './__fixtures__/notebookRequest';
 
 const venvPython = join(__dirname, '..', '..', '..', '..', '.venv', 'bin', 'python');
 const python = existsSync(venvPython) ? venvPython : 'python3';
@@ -34,20 +32,22 @@ describe('a served model, local backend', () => {
   });
 
   it("answers a v1 :predict request with what the notebook's model.predict returns", async () => {
-    const json = notebookJson([
-      step(
-        'train',
-        [
-          'from sklearn.datasets import load_iris',
-          'from sklearn.linear_model import LogisticRegression',
-          'X, y = load_iris(return_X_y=True, as_frame=True)',
-          'X_test = X.iloc[::20]',
-          'model = LogisticRegression(max_iter=500).fit(X, y)'
-        ].join('\n'),
-        'serve:model:X_test'
-      )
-    ]);
-    const pipeline = buildPipeline(parseNotebook(json).notebook!, analyzeNotebook(json), { notebookPath: 'iris.ipynb' });
+    const pipeline = pipelineOfCells(
+      [
+        step(
+          'train',
+          [
+            'from sklearn.datasets import load_iris',
+            'from sklearn.linear_model import LogisticRegression',
+            'X, y = load_iris(return_X_y=True, as_frame=True)',
+            'X_test = X.iloc[::20]',
+            'model = LogisticRegression(max_iter=500).fit(X, y)'
+          ].join('\n'),
+          'serve:model:X_test'
+        )
+      ],
+      'iris.ipynb'
+    );
     expect(pipeline.steps[0].serve).toEqual({ model: 'model', sample: 'X_test', name: 'iris-train' });
     const store = new RunStore(home);
     const backend = new LocalBackend({ store, python, workers: 2, cache: false });
@@ -66,8 +66,10 @@ describe('a served model, local backend', () => {
       });
       expect(await reply.json()).toEqual({ predictions: served.prediction!.expected });
       expect(existsSync(join(store.modelsDir(), 'iris-train', state.runId, 'model.joblib'))).toBe(true);
+      expect(listServedModels(store.modelsDir())).toEqual([{ name: 'iris-train', url: served.url, version: state.runId, running: true }]);
     } finally {
       expect(stopModelServer(store.modelsDir(), 'iris-train')).toBe(true);
     }
+    expect(listServedModels(store.modelsDir())).toEqual([]);
   }, 600_000);
 });

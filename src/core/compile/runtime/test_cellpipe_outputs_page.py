@@ -12,23 +12,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from test_cellpipe_runtime import RUNTIME_PARTS
 
 HERE = Path(__file__).parent
 RUNTIME_ID = "test-runtime"
-# The runtime file as stepScript.ts writes it: the four sources, then the shared sources and the id.
+# The runtime file as stepScript.ts writes it: its sources, then the shared sources and the id.
 RUNTIME_FILE = (
-    "\n\n\n".join(
-        (HERE / name).read_text(encoding="utf-8").rstrip()
-        for name in (
-            "cellpipe_runtime.py",
-            "cellpipe_outputs.py",
-            "cellpipe_fanout.py",
-            "cellpipe_distributed.py",
-            "cellpipe_serve.py",
-            "cellpipe_outputs_page.py",
-            "cellpipe_step.py",
-        )
-    )
+    "\n\n\n".join((HERE / name).read_text(encoding="utf-8").rstrip() for name in RUNTIME_PARTS)
     + "\n\n\n_SHARED_SOURCES = []\n_RUNTIME_ID = %r\n" % RUNTIME_ID
 )
 # A 1x1 PNG.

@@ -14,16 +14,22 @@ from pathlib import Path
 
 import pytest
 
-# The runtime as the runtime file holds it: the runtime, then the capture of what cells show.
+# The runtime file's sources in its order (stepScript.ts, RUNTIME_PARTS), the step entry last.
+RUNTIME_PARTS = (
+    "cellpipe_runtime.py",
+    "cellpipe_outputs.py",
+    "cellpipe_fanout.py",
+    "cellpipe_distributed.py",
+    "cellpipe_serve.py",
+    "cellpipe_outputs_page.py",
+    "cellpipe_step.py",
+)
+# The runtime as these tests run it: every part but the outputs page and the step entry (the
+# scripts call main(SPEC) directly).
 RUNTIME = "\n\n".join(
     Path(__file__).with_name(name).read_text(encoding="utf-8")
-    for name in (
-        "cellpipe_runtime.py",
-        "cellpipe_outputs.py",
-        "cellpipe_fanout.py",
-        "cellpipe_distributed.py",
-        "cellpipe_serve.py",
-    )
+    for name in RUNTIME_PARTS
+    if name not in ("cellpipe_outputs_page.py", "cellpipe_step.py")
 )
 # Prepended to a script to make modules unimportable in that step, as if not installed.
 BLOCK = "import sys\nsys.modules.update(dict.fromkeys({names!r}))\n"
