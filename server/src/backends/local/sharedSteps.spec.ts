@@ -116,6 +116,21 @@ describe('steps shared by concurrent local runs', () => {
     expect(linesRan()).toBe(2);
   });
 
+  it('shares a fan-out step: the other run takes it, its items included, from the cache', async () => {
+    const cells: CellSpec[] = [
+      { code: 'lr = 0.1', tags: ['pipeline-parameters'] },
+      step('split', 'folds = [1, 2, 3]\nscores = []'),
+      step('train', 'for fold in folds:\n    scores.append(fold * 2)', 'foreach:folds'),
+      step('report', 'total = sum(scores) * lr'),
+      { code: 'total', tags: ['pipeline-metrics'] }
+    ];
+    const first = await (await backend.startRequest(requestOf(cells, { lr: 0.1 }), work)).done;
+    const second = await (await backend.startRequest(requestOf(cells, { lr: 0.2 }), work)).done;
+    expect([first.status, second.status]).toEqual(['Succeeded', 'Succeeded']);
+    expect(second.steps.map(s => s.status)).toEqual(['Cached', 'Cached', 'Succeeded']);
+    expect(second.metrics.total).toBeCloseTo(2.4);
+  });
+
   it('does not share a step tagged cache:disabled: each run runs it', async () => {
     writeFileSync(join(work, 'go'), '');
     const a = await backend.startRequest(requestOf(notebook(['cache:disabled']), { lr: 0.1 }), work);
