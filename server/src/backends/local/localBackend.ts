@@ -418,6 +418,8 @@ class LocalRun {
           finishedAt: at,
           metrics: this.readMetrics(step.id),
           served,
+          // A fan-out step's items came from the cache with it.
+          ...(spec.fanOut ? { instances: this.cachedInstances(spec.fanOut) } : {}),
           message:
             served && served.status !== 'Ready'
               ? `its model (from run ${hit.runId}) could not be served: ${served.message}`
@@ -470,6 +472,12 @@ class LocalRun {
           : { status: 'Pending', startedAt: undefined, message: undefined }
       )
     );
+  }
+
+  /** A fan-out step restored from the cache: each of its items, Cached. */
+  private cachedInstances(fanOut: NonNullable<RunnableStep['fanOut']>): InstanceState[] {
+    const count = itemCount(this.store.dataDir(this.state.runId), fanOut.from, fanOut.over);
+    return Array.from({ length: count }, () => ({ status: 'Cached' }));
   }
 
   /** The step as the holder of a shared cache key. */

@@ -128,6 +128,7 @@ describe('steps shared by concurrent local runs', () => {
     const second = await (await backend.startRequest(requestOf(cells, { lr: 0.2 }), work)).done;
     expect([first.status, second.status]).toEqual(['Succeeded', 'Succeeded']);
     expect(second.steps.map(s => s.status)).toEqual(['Cached', 'Cached', 'Succeeded']);
+    expect(second.steps[1].instances).toEqual([{ status: 'Cached' }, { status: 'Cached' }, { status: 'Cached' }]);
     expect(second.metrics.total).toBeCloseTo(2.4);
   });
 
