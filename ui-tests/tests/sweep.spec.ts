@@ -59,7 +59,10 @@ test('a sweep from the palette, typed with the keyboard, opens as a comparison o
 });
 
 test('a fan-out step is one node: what it runs over before a run, then its items and their statuses', async ({ page, tmpPath }) => {
-  const sidebar = await openWithSidebar(page, tmpPath, 'fan_out_small.ipynb');
+  // A folder of its own: the server's run store keeps this notebook's runs of earlier test runs, and the sidebar would show the latest.
+  const folder = `${tmpPath}/${Date.now()}`;
+  await page.contents.createDirectory(folder);
+  const sidebar = await openWithSidebar(page, folder, 'fan_out_small.ipynb');
   const train = sidebar.locator('.cp-DagNode[data-step="train"]');
   await expect(train.locator('.cp-DagNode-badge')).toHaveText('× each item of folds');
   await expect(train).toHaveAttribute('aria-label', 'step train: not run, runs once per item of folds');
