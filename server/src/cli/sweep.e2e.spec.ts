@@ -70,6 +70,9 @@ test(
       [3, { lr: 0.5, tag: 'c' }, 'Succeeded']
     ]);
     expect(report.best).toEqual([report.runs[1].runId]);
+    const listed = (await cli(['runs'], { home, cwd: work })).stdout;
+    expect(listed).toContain(`${report.runs[2].runId}  Succeeded  2/2 steps`);
+    expect(listed).toMatch(new RegExp(`^${report.runs[2].runId} .* sweep ${sweepId} \\(3/4\\)$`, 'm'));
     const status = await cli(['status', report.runs[0].runId, '--json'], { home, cwd: work });
     expect(
       JSON.parse(status.stdout)
