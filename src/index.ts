@@ -147,8 +147,13 @@ const cellpipePlugin: JupyterFrontEndPlugin<SidebarModel> = {
         if (!path || runIds.length < (sweepId ? 1 : 2)) {
           return;
         }
+        const id = `cellpipe-compare-${sweepId ?? `${path}-${runIds.join('-')}`}`;
+        if ([...app.shell.widgets('main')].some(widget => widget.id === id)) {
+          app.shell.activateById(id); // the same comparison is open already
+          return;
+        }
         const view = new MainAreaWidget({ content: new RunComparisonWidget(new RunComparison(client, path, runIds, sweepId)) });
-        view.id = `cellpipe-compare-${sweepId ?? `${path}-${runIds.join('-')}`}`;
+        view.id = id;
         view.title.label = view.content.title.label;
         view.title.caption = view.content.title.caption;
         view.title.icon = cellpipeIcon;

@@ -103,4 +103,29 @@ describe('RunList', () => {
     expect(onCompare).toHaveBeenCalledTimes(1);
     two.dispose();
   });
+
+  it("opens a sweep's comparison from any of its runs, the sweep's runs in grid order", async () => {
+    const onOpenSweep = jest.fn();
+    const sweep = (runId: string, index: number) => runState(runId, [], { sweep: { id: 's1', index, of: 2, values: { rate: index } } });
+    const widget = await rendered(
+      <RunList
+        runs={[sweep('b', 1), runs[0], sweep('a', 0)]}
+        currentRunId={null}
+        parameters={[]}
+        compared={[]}
+        onSelect={() => undefined}
+        onToggleCompared={() => undefined}
+        onCompare={() => undefined}
+        onOpenSweep={onOpenSweep}
+      />
+    );
+    const buttons = [...widget.node.querySelectorAll<HTMLButtonElement>('.cp-History-sweep')];
+    expect(buttons.map(b => [b.textContent, b.getAttribute('aria-label')])).toEqual([
+      ['sweep 2/2', 'compare the runs of sweep s1 (this is point 2 of 2)'],
+      ['sweep 1/2', 'compare the runs of sweep s1 (this is point 1 of 2)']
+    ]);
+    buttons[0].click();
+    expect(onOpenSweep).toHaveBeenCalledWith('s1', ['a', 'b']);
+    widget.dispose();
+  });
 });

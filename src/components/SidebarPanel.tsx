@@ -323,6 +323,7 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook, onCompare }
           onSelect={runId => void model.selectRun(runId)}
           onToggleCompared={runId => model.toggleCompared(runId)}
           onCompare={() => onCompare(pipeline.path, model.comparedRunIds)}
+          onOpenSweep={(sweepId, runIds) => onCompare(pipeline.path, runIds, sweepId)}
         />
       </Section>
 

@@ -52,7 +52,18 @@ test('a sweep from the palette, typed with the keyboard, opens as a comparison o
   await compare.locator('tr[data-metric="score"] .cp-Compare-direction').press('Enter');
   await expect(compare.locator('tr[data-parameter="factor"] td.cp-mod-bestRun')).toHaveText('1');
 
-  await inBothThemes(page, ['.cp-Compare', '.cp-SweepSection'], true, async (_, shot) => {
+  // The sweep's runs in the sidebar's history open the same comparison again.
+  const fromHistory = sidebar.locator('.cp-History-sweep', { hasText: 'sweep 2/3' }).first(); // newest first
+  await expect(fromHistory).toHaveAttribute('aria-label', /^compare the runs of sweep sweep-\S+ \(this is point 2 of 3\)$/);
+  await page
+    .getByRole('tab', { name: /Sweep of 3 runs/ })
+    .locator('.lm-TabBar-tabCloseIcon')
+    .click();
+  await expect(compare).toHaveCount(0);
+  await fromHistory.click();
+  await expect(compare.locator('thead th[data-run-id]')).toHaveCount(3);
+
+  await inBothThemes(page, ['.cp-Compare', '#cellpipe-sidebar'], true, async (_, shot) => {
     await shot(compare, 'sweep-compare');
     await shot(sidebar.locator('.cp-SweepSection'), 'sweep-form');
   });
