@@ -65,7 +65,7 @@ const cellpipePlugin: JupyterFrontEndPlugin<SidebarModel> = {
       model,
       (target, delivery) => void compile(target, delivery),
       () => void app.commands.execute(CommandIDs.downloadExecutedNotebook),
-      (path, runIds) => void app.commands.execute(CommandIDs.compareRuns, { path, runIds })
+      (path, runIds, sweepId) => void app.commands.execute(CommandIDs.compareRuns, { path, runIds, ...(sweepId ? { sweepId } : {}) })
     );
     app.shell.add(sidebar, 'left', { rank: 650 });
     restorer?.add(sidebar, sidebar.id);
@@ -142,16 +142,34 @@ const cellpipePlugin: JupyterFrontEndPlugin<SidebarModel> = {
       execute: args => {
         const path = typeof args.path === 'string' ? args.path : model.notebookPath;
         const runIds = Array.isArray(args.runIds) ? (args.runIds as string[]) : model.comparedRunIds;
-        if (!path || runIds.length < 2) {
+        // A sweep's runs open as a comparison of their own, however few.
+        const sweepId = typeof args.sweepId === 'string' ? args.sweepId : undefined;
+        if (!path || runIds.length < (sweepId ? 1 : 2)) {
           return;
         }
-        const view = new MainAreaWidget({ content: new RunComparisonWidget(new RunComparison(client, path, runIds)) });
-        view.id = `cellpipe-compare-${path}-${runIds.join('-')}`;
-        view.title.label = `Compare ${runIds.length} runs`;
+        const id = `cellpipe-compare-${sweepId ?? `${path}-${runIds.join('-')}`}`;
+        if ([...app.shell.widgets('main')].some(widget => widget.id === id)) {
+          app.shell.activateById(id); // the same comparison is open already
+          return;
+        }
+        const view = new MainAreaWidget({ content: new RunComparisonWidget(new RunComparison(client, path, runIds, sweepId)) });
+        view.id = id;
+        view.title.label = view.content.title.label;
         view.title.caption = view.content.title.caption;
         view.title.icon = cellpipeIcon;
         app.shell.add(view, 'main', { mode: 'split-right' });
         app.shell.activateById(view.id);
+      }
+    });
+    app.commands.addCommand(CommandIDs.sweep, {
+      label: 'Sweep the Pipeline Parameters…',
+      caption: 'Run the notebook once per combination of parameter values, and compare the runs',
+      icon: cellpipeIcon,
+      isEnabled: hasNotebook,
+      execute: async () => {
+        followActiveNotebook();
+        app.shell.activateById(sidebar.id);
+        await sidebar.openSweepForm();
       }
     });
     app.commands.addCommand(CommandIDs.downloadExecutedNotebook, {

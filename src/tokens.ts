@@ -25,6 +25,7 @@ export const CommandIDs = {
   saveRunOutputs: 'cellpipe:save-run-outputs',
   toggleRunOutputs: 'cellpipe:toggle-run-outputs',
   compareRuns: 'cellpipe:compare-runs',
+  sweep: 'cellpipe:sweep',
   openExample: 'cellpipe:open-example'
 } as const;
 

@@ -8,7 +8,10 @@ import {
   type OutputSummary,
   type PackagesReport,
   type RetryRunBody,
-  type StartRunBody
+  type StartRunBody,
+  type StartSweepBody,
+  type SweepReport,
+  type SweepStarted
 } from '../core/run/api';
 import type { RunCellOutputsReply } from '../core/run/cellOutputs';
 import type { RunEvent, RunState, StepMember } from '../core/run/types';
@@ -54,6 +57,16 @@ export class CellpipeClient {
 
   startRun(body: StartRunBody): Promise<RunState> {
     return this.post<RunState>('api/runs', body);
+  }
+
+  /** Starts one run per point of the grid of parameter values. */
+  startSweep(body: StartSweepBody): Promise<SweepStarted> {
+    return this.post<SweepStarted>('api/sweeps', body);
+  }
+
+  /** A sweep's runs side by side, in grid order. */
+  sweep(sweepId: string): Promise<SweepReport> {
+    return this.request<SweepReport>(`api/sweeps/${encodeURIComponent(sweepId)}`);
   }
 
   /** Asks the service to get local runs of a notebook ready (its Python started, its libraries imported). */

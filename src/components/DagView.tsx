@@ -4,7 +4,8 @@ import type { RunState } from '../core/run/types';
 import { fitZoom, zoomBy } from '../models/dagZoom';
 import { stepColors } from '../models/stepColors';
 import { formatSeconds, STATUS_MARKS, stepView } from '../models/stepStatus';
-import { layoutDag, type DagNodeInput } from './dagLayout';
+import { fanOutView, type FanOutView } from '../models/fanOutView';
+import { DETAIL_HEIGHT, layoutDag, MARK_GAP, markWidth, NODE_HEIGHT, stripStart, type DagNodeInput } from './dagLayout';
 
 export interface DagViewProps {
   steps: StepAnalysis[];
@@ -20,6 +21,35 @@ export interface DagViewProps {
 /** Room for the status icon at a node's right. */
 const ICON_ROOM = 18;
 
+/** A fan-out node's second row: its badge (`×8`, `× each item of folds`) and a mark per instance, coloured by status. */
+function FanOutDetail({ view }: { view: FanOutView }): JSX.Element {
+  const width = markWidth(view.marks.length);
+  const start = stripStart(view.badge);
+  const middle = NODE_HEIGHT + DETAIL_HEIGHT / 2 - 3;
+  return (
+    <g className="cp-DagNode-fanOut">
+      <text className="cp-DagNode-badge" x={10} y={middle} dominantBaseline="central">
+        {view.badge}
+      </text>
+      {view.marks.map(mark => (
+        <rect
+          key={mark.item}
+          className={`cp-DagNode-instance cp-mod-${mark.status}`}
+          data-item={mark.item}
+          data-status={mark.status}
+          x={start + mark.item * (width + MARK_GAP)}
+          y={middle - 5}
+          width={width}
+          height={10}
+          rx={1}
+        >
+          <title>{mark.message ? `${mark.label}: ${mark.message}` : mark.label}</title>
+        </rect>
+      ))}
+    </g>
+  );
+}
+
 /**
  * The pipeline's DAG from the live analysis, laid out by dagre. Each node has its step's colour
  * (the swatch and border) and its run status as an icon (and in its name for screen readers).
@@ -28,7 +58,21 @@ const ICON_ROOM = 18;
 export function DagView({ steps, run, selected, active, onSelect }: DagViewProps): JSX.Element {
   // Relayout only when the graph's shape changes, not on every analysis: the memo is keyed on the
   // graph's JSON and lays out the nodes parsed back from it, so it depends on nothing else.
-  const graph = JSON.stringify(steps.map((s): DagNodeInput => ({ id: s.name, label: s.name, dependsOn: s.dependsOn })));
+  const fanOuts = new Map(
+    steps.map(s => [
+      s.name,
+      fanOutView(
+        s.fanOut,
+        run?.steps.find(state => state.name === s.name)
+      )
+    ])
+  );
+  const graph = JSON.stringify(
+    steps.map((s): DagNodeInput => {
+      const fan = fanOuts.get(s.name);
+      return { id: s.name, label: s.name, dependsOn: s.dependsOn, ...(fan ? { detail: { badge: fan.badge, marks: fan.marks.length } } : {}) };
+    })
+  );
   const layout = useMemo(() => layoutDag(JSON.parse(graph) as DagNodeInput[]), [graph]);
   const [scale, setScale] = useState(1);
   const viewport = useRef<HTMLDivElement>(null);
@@ -112,6 +156,8 @@ export function DagView({ steps, run, selected, active, onSelect }: DagViewProps
             const view = stepView(run, node.id);
             const name = node.id;
             const mark = STATUS_MARKS[view.status];
+            const fan = fanOuts.get(name);
+            const described = `${mark.label}${fan ? `, ${fan.summary}` : ''}`;
             const classes = [
               'cp-DagNode',
               `cp-mod-${view.status}`,
@@ -127,7 +173,7 @@ export function DagView({ steps, run, selected, active, onSelect }: DagViewProps
                 transform={`translate(${node.x - node.width / 2},${node.y - node.height / 2})`}
                 tabIndex={0}
                 role="button"
-                aria-label={`step ${name}: ${mark.label}`}
+                aria-label={`step ${name}: ${described}`}
                 aria-pressed={active === name}
                 style={{ ['--cp-step-color' as string]: colors.get(name) }}
                 onClick={() => onSelect(name)}
@@ -138,14 +184,14 @@ export function DagView({ steps, run, selected, active, onSelect }: DagViewProps
                   }
                 }}
               >
-                <title>{`${name}: ${mark.label}${view.seconds !== null ? ` (${formatSeconds(view.seconds)})` : ''}${view.state?.message ? `\n${view.state.message}` : ''}`}</title>
+                <title>{`${name}: ${described}${view.seconds !== null ? ` (${formatSeconds(view.seconds)})` : ''}${view.state?.message ? `\n${view.state.message}` : ''}`}</title>
                 <rect className="cp-DagNode-focus" x={-4} y={-4} width={node.width + 8} height={node.height + 8} rx={8} />
                 <rect className="cp-DagNode-box" width={node.width} height={node.height} rx={6} />
                 <rect className="cp-DagNode-swatch" width={6} height={node.height} rx={3} />
                 <text
                   className="cp-DagNode-label"
                   x={(node.width - ICON_ROOM) / 2 + 3}
-                  y={node.height / 2}
+                  y={NODE_HEIGHT / 2}
                   dominantBaseline="central"
                   textAnchor="middle"
                 >
@@ -154,13 +200,14 @@ export function DagView({ steps, run, selected, active, onSelect }: DagViewProps
                 <text
                   className="cp-DagNode-icon"
                   x={node.width - ICON_ROOM / 2 - 2}
-                  y={node.height / 2}
+                  y={NODE_HEIGHT / 2}
                   dominantBaseline="central"
                   textAnchor="middle"
                   aria-hidden="true"
                 >
                   {view.status === 'idle' ? '' : mark.icon}
                 </text>
+                {fan && <FanOutDetail view={fan} />}
               </g>
             );
           })}

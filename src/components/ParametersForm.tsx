@@ -15,6 +15,36 @@ export function defaultText(parameter: Parameter): string {
   return typeof parameter.default === 'string' ? parameter.default : JSON.stringify(parameter.default);
 }
 
+/**
+ * A parameter's row of a form: its name (its type and default as the tooltip), its field, and why
+ * the text typed does not fit it (`errorData`: the error's data attribute, for the tests).
+ */
+export function ParameterRow({
+  parameter,
+  error,
+  errorData,
+  children
+}: {
+  parameter: Parameter;
+  error: string | undefined;
+  errorData: Record<string, string>;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <label className="cp-Form-row">
+      <span className="cp-Form-label" title={`${parameter.type}, default ${defaultText(parameter)}`}>
+        {parameter.name}
+      </span>
+      {children}
+      {error !== undefined && (
+        <span className="cp-Error cp-Form-error" style={{ gridColumn: '2' }} role="alert" {...errorData}>
+          {error}
+        </span>
+      )}
+    </label>
+  );
+}
+
 /** The run's parameters: defaults from the parameters cell, values for the next run typed here. */
 export function ParametersForm({ parameters, texts, errors, onChange }: ParametersFormProps): JSX.Element {
   if (!parameters.length) {
@@ -23,10 +53,7 @@ export function ParametersForm({ parameters, texts, errors, onChange }: Paramete
   return (
     <div className="cp-Form">
       {parameters.map(p => (
-        <label key={p.name} className="cp-Form-row">
-          <span className="cp-Form-label" title={`${p.type}, default ${defaultText(p)}`}>
-            {p.name}
-          </span>
+        <ParameterRow key={p.name} parameter={p} error={errors[p.name]} errorData={{ 'data-parameter-error': p.name }}>
           <input
             className="jp-mod-styled cp-Form-input cp-Parameter"
             data-parameter={p.name}
@@ -35,12 +62,7 @@ export function ParametersForm({ parameters, texts, errors, onChange }: Paramete
             aria-invalid={p.name in errors}
             onChange={event => onChange(p.name, event.target.value === defaultText(p) ? '' : event.target.value)}
           />
-          {p.name in errors && (
-            <span className="cp-Error cp-Form-error" style={{ gridColumn: '2' }} role="alert" data-parameter-error={p.name}>
-              {errors[p.name]}
-            </span>
-          )}
-        </label>
+        </ParameterRow>
       ))}
     </div>
   );

@@ -23,7 +23,15 @@ describe('RunComparisonView', () => {
   it('shows a column per run, metrics rounded with the full value as a tooltip, the best marked, what each step did', async () => {
     const onDirection = jest.fn();
     const widget = await rendered(
-      <RunComparisonView path="p.ipynb" table={compareRuns(runs)} error={null} loading={false} onDirection={onDirection} onReload={() => undefined} />
+      <RunComparisonView
+        path="p.ipynb"
+        table={compareRuns(runs)}
+        error={null}
+        loading={false}
+        onDirection={onDirection}
+        onReload={() => undefined}
+        onBestBy={() => undefined}
+      />
     );
     const cells = (selector: string): string[] => [...widget.node.querySelectorAll(`${selector} td`)].map(td => td.textContent!);
     expect(cells('tr[data-parameter="rate"]')).toEqual(['0.1', '0.5']);
@@ -32,6 +40,35 @@ describe('RunComparisonView', () => {
     expect(cells('tr[data-step="train"]')).toEqual(['✓ran', '↺cached']);
     widget.node.querySelector<HTMLButtonElement>('.cp-Compare-direction')!.click();
     expect(onDirection).toHaveBeenCalledWith('loss', 'higher');
+    widget.dispose();
+  });
+});
+
+describe('RunComparisonView of a sweep', () => {
+  it('frames the best run by the metric picked, and lets the user pick another', async () => {
+    const onBestBy = jest.fn();
+    const widget = await rendered(
+      <RunComparisonView
+        path="p.ipynb"
+        sweepId="sweep-1"
+        table={compareRuns(runs, {}, 'loss')}
+        error={null}
+        loading={false}
+        onDirection={() => undefined}
+        onReload={() => undefined}
+        onBestBy={onBestBy}
+      />
+    );
+    expect(widget.node.querySelector('h2')!.textContent).toBe('Sweep of p.ipynb: 2 runs');
+    const best = [...widget.node.querySelectorAll('.cp-mod-bestRun')];
+    expect(best[0].textContent).toBe('r1 ★ best run by loss');
+    expect(best.every(cell => (cell as HTMLTableCellElement).cellIndex === 1)).toBe(true);
+    const select = widget.node.querySelector<HTMLSelectElement>('.cp-Compare-bestBy select')!;
+    expect([...select.options].map(o => o.textContent)).toEqual(['(none)', 'loss (lower is better)']);
+    expect(select.value).toBe('loss');
+    select.value = '';
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+    expect(onBestBy).toHaveBeenCalledWith(null);
     widget.dispose();
   });
 });
@@ -65,5 +102,30 @@ describe('RunList', () => {
     two.node.querySelector<HTMLButtonElement>('.cp-CompareButton')!.click();
     expect(onCompare).toHaveBeenCalledTimes(1);
     two.dispose();
+  });
+
+  it("opens a sweep's comparison from any of its runs, the sweep's runs in grid order", async () => {
+    const onOpenSweep = jest.fn();
+    const sweep = (runId: string, index: number) => runState(runId, [], { sweep: { id: 's1', index, of: 2, values: { rate: index } } });
+    const widget = await rendered(
+      <RunList
+        runs={[sweep('b', 1), runs[0], sweep('a', 0)]}
+        currentRunId={null}
+        parameters={[]}
+        compared={[]}
+        onSelect={() => undefined}
+        onToggleCompared={() => undefined}
+        onCompare={() => undefined}
+        onOpenSweep={onOpenSweep}
+      />
+    );
+    const buttons = [...widget.node.querySelectorAll<HTMLButtonElement>('.cp-History-sweep')];
+    expect(buttons.map(b => [b.textContent, b.getAttribute('aria-label')])).toEqual([
+      ['sweep 2/2', 'compare the runs of sweep s1 (this is point 2 of 2)'],
+      ['sweep 1/2', 'compare the runs of sweep s1 (this is point 1 of 2)']
+    ]);
+    buttons[0].click();
+    expect(onOpenSweep).toHaveBeenCalledWith('s1', ['a', 'b']);
+    widget.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import React from 'react';
 import type { ComparisonTable, MetricDirection, StepOutcome } from '../models/RunComparison';
-import { formatMetric } from '../models/formatMetric';
+import { formatMetric } from '../core/run/formatMetric';
 import { formatSeconds, STATUS_MARKS, type StepDisplayStatus } from '../models/stepStatus';
 import { RunLine } from './RunLine';
 
@@ -11,6 +11,10 @@ export interface RunComparisonViewProps {
   loading: boolean;
   onDirection: (metric: string, direction: MetricDirection) => void;
   onReload: () => void;
+  /** Picks the metric the best run is marked by (null: none). */
+  onBestBy: (metric: string | null) => void;
+  /** The sweep whose runs these are, if any. */
+  sweepId?: string;
 }
 
 const OUTCOME_STATUS: Record<StepOutcome, StepDisplayStatus | null> = {
@@ -37,9 +41,13 @@ function Outcome({ outcome }: { outcome: StepOutcome }): JSX.Element {
   );
 }
 
-/** Runs of a notebook side by side: one column per run; parameters, metrics (best marked) and what each step did. */
-export function RunComparisonView({ path, table, error, loading, onDirection, onReload }: RunComparisonViewProps): JSX.Element {
+/**
+ * Runs of a notebook side by side: one column per run; parameters, metrics (best marked) and what
+ * each step did. The best run by the metric picked above the table has its column highlighted.
+ */
+export function RunComparisonView({ path, table, error, loading, onDirection, onReload, onBestBy, sweepId }: RunComparisonViewProps): JSX.Element {
   const { runs } = table;
+  const bestRun = (i: number): string | undefined => (table.bestRuns.includes(i) ? 'cp-mod-bestRun' : undefined);
   const header = (title: string) => (
     <tr className="cp-Compare-group">
       <th scope="rowgroup" colSpan={runs.length + 1}>
@@ -50,7 +58,7 @@ export function RunComparisonView({ path, table, error, loading, onDirection, on
   return (
     <div className="cp-Compare">
       <div className="cp-Compare-title">
-        <h2>Runs of {path}</h2>
+        <h2>{sweepId ? `Sweep of ${path}: ${runs.length} runs` : `Runs of ${path}`}</h2>
         <button className="jp-mod-styled cp-Compare-reload" onClick={onReload} aria-disabled={loading}>
           {loading ? 'Reading…' : 'Read again'}
         </button>
@@ -60,13 +68,27 @@ export function RunComparisonView({ path, table, error, loading, onDirection, on
           {error}
         </div>
       )}
+      {table.metrics.length > 0 && (
+        <label className="cp-Compare-bestBy">
+          Best run by{' '}
+          <select className="jp-mod-styled" value={table.bestBy ?? ''} onChange={event => onBestBy(event.target.value || null)}>
+            <option value="">(none)</option>
+            {table.metrics.map(row => (
+              <option key={row.name} value={row.name}>
+                {row.name} ({row.direction} is better)
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <table className="cp-Compare-table">
         <thead>
           <tr>
             <th scope="col">run</th>
-            {runs.map(run => (
-              <th scope="col" key={run.runId} title={run.runId} data-run-id={run.runId}>
+            {runs.map((run, i) => (
+              <th scope="col" key={run.runId} title={run.runId} data-run-id={run.runId} className={bestRun(i)}>
                 {run.runId}
+                {bestRun(i) && <span className="cp-Compare-bestRun"> ★ best run by {table.bestBy}</span>}
               </th>
             ))}
           </tr>
@@ -74,8 +96,8 @@ export function RunComparisonView({ path, table, error, loading, onDirection, on
         <tbody>
           <tr>
             <th scope="row">status</th>
-            {runs.map(run => (
-              <td key={run.runId}>
+            {runs.map((run, i) => (
+              <td key={run.runId} className={bestRun(i)}>
                 <RunLine run={run} />
               </td>
             ))}
@@ -97,7 +119,9 @@ export function RunComparisonView({ path, table, error, loading, onDirection, on
             <tr key={`p:${row.name}`} className={row.differs ? 'cp-mod-differs' : undefined} data-parameter={row.name}>
               <th scope="row">{row.name}</th>
               {row.values.map((value, i) => (
-                <td key={runs[i].runId}>{value}</td>
+                <td key={runs[i].runId} className={bestRun(i)}>
+                  {value}
+                </td>
               ))}
             </tr>
           ))}
@@ -117,8 +141,9 @@ export function RunComparisonView({ path, table, error, loading, onDirection, on
               </th>
               {row.values.map((value, i) => {
                 const best = row.best.includes(i);
+                const classes = [best ? 'cp-mod-best' : '', bestRun(i) ?? ''].filter(Boolean).join(' ');
                 return (
-                  <td key={runs[i].runId} className={best ? 'cp-mod-best' : undefined} title={value === undefined ? undefined : String(value)}>
+                  <td key={runs[i].runId} className={classes || undefined} title={value === undefined ? undefined : String(value)}>
                     {value === undefined ? '—' : formatMetric(value)}
                     {best && <span className="cp-Compare-best"> ★ best</span>}
                   </td>

@@ -14,10 +14,20 @@ export interface RunListProps {
   onSelect: (runId: string) => void;
   onToggleCompared: (runId: string) => void;
   onCompare: () => void;
+  /** Opens the comparison of a sweep's runs (the ids of those in the list, in grid order). */
+  onOpenSweep?: (sweepId: string, runIds: string[]) => void;
+}
+
+/** The runs of the list that belong to a sweep, in grid order. */
+function sweepRunIds(runs: readonly RunState[], sweepId: string): string[] {
+  return runs
+    .filter(run => run.sweep?.id === sweepId)
+    .sort((a, b) => a.sweep!.index - b.sweep!.index)
+    .map(run => run.runId);
 }
 
 /** The notebook's runs, newest first: each with its parameters, a box to pick it for comparison. */
-export function RunList({ runs, currentRunId, parameters, compared, onSelect, onToggleCompared, onCompare }: RunListProps): JSX.Element {
+export function RunList({ runs, currentRunId, parameters, compared, onSelect, onToggleCompared, onCompare, onOpenSweep }: RunListProps): JSX.Element {
   if (!runs.length) {
     return <div className="cp-SidebarPanel-empty">No runs of this notebook yet.</div>;
   }
@@ -45,6 +55,16 @@ export function RunList({ runs, currentRunId, parameters, compared, onSelect, on
                   {changed.length ? changed.join(', ') : 'default parameters'}
                 </span>
               </button>
+              {run.sweep && onOpenSweep && (
+                <button
+                  className="jp-mod-styled cp-History-sweep"
+                  aria-label={`compare the runs of sweep ${run.sweep.id} (this is point ${run.sweep.index + 1} of ${run.sweep.of})`}
+                  title={`Compare the runs of sweep ${run.sweep.id}`}
+                  onClick={() => onOpenSweep(run.sweep!.id, sweepRunIds(runs, run.sweep!.id))}
+                >
+                  sweep {run.sweep.index + 1}/{run.sweep.of}
+                </button>
+              )}
             </li>
           );
         })}

@@ -1,8 +1,10 @@
 import React, { useState } from 'react';
 import type { CompileTarget, OutputSummary, PackagesReport } from '../core/run/api';
-import { formatMetric } from '../models/formatMetric';
+import { formatMetric } from '../core/run/formatMetric';
 import type { SidebarModel, ServiceHealth } from '../models/SidebarModel';
+import { fanOutView } from '../models/fanOutView';
 import { formatBytes, stepView } from '../models/stepStatus';
+import type { StepState } from '../core/run/types';
 import { DagView } from './DagView';
 import { Elapsed } from './Elapsed';
 import { RunLine } from './RunLine';
@@ -10,6 +12,10 @@ import { RunList } from './RunList';
 import { StatusMark } from './StatusMark';
 import { ParametersForm } from './ParametersForm';
 import { PipelineSettingsForm } from './PipelineSettingsForm';
+import { SweepForm } from './SweepForm';
+
+/** The class of the sidebar's sweep section (the `cellpipe:sweep` command opens it). */
+export const SWEEP_SECTION = 'cp-SweepSection';
 
 export type CompileDelivery = 'download' | 'save';
 
@@ -18,8 +24,8 @@ export interface SidebarPanelProps {
   onCompile: (target: CompileTarget, delivery: CompileDelivery) => void;
   /** Offers the shown run's executed notebook as a download. */
   onDownloadNotebook: () => void;
-  /** Opens the comparison of the runs picked in the run list. */
-  onCompare: (path: string, runIds: string[]) => void;
+  /** Opens the comparison of the runs picked in the run list, or of a sweep's runs. */
+  onCompare: (path: string, runIds: string[], sweepId?: string) => void;
 }
 
 function basename(path: string): string {
@@ -46,9 +52,19 @@ function HealthLine({ health, onCheck }: { health: ServiceHealth; onCheck: () =>
   );
 }
 
-function Section({ title, children, open = true }: { title: string; children: React.ReactNode; open?: boolean }): JSX.Element {
+function Section({
+  title,
+  children,
+  open = true,
+  className
+}: {
+  title: string;
+  children: React.ReactNode;
+  open?: boolean;
+  className?: string;
+}): JSX.Element {
   return (
-    <details className="cp-SidebarPanel-section" open={open}>
+    <details className={`cp-SidebarPanel-section${className ? ` ${className}` : ''}`} open={open}>
       <summary className="cp-SidebarPanel-label">{title}</summary>
       {children}
     </details>
@@ -67,6 +83,27 @@ function Outputs({ outputs }: { outputs: OutputSummary[] | undefined }): JSX.Ele
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A fan-out step's instances, item by item, with why one failed. */
+function Instances({ step }: { step: StepState }): JSX.Element | null {
+  const view = fanOutView(undefined, step);
+  if (!view) {
+    return null;
+  }
+  return (
+    <div className="cp-InstancesPanel">
+      <div className="cp-Muted">{view.summary}</div>
+      <ol className="cp-Instances" aria-label={`items of step ${step.name}`} tabIndex={0}>
+        {view.marks.map(mark => (
+          <li key={mark.item} data-item={mark.item}>
+            item {mark.item + 1} <StatusMark status={mark.status} />
+            {mark.message && <span className="cp-Muted"> {mark.message}</span>}
+          </li>
+        ))}
+      </ol>
+    </div>
   );
 }
 
@@ -235,6 +272,7 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook, onCompare }
                 Re-run from here
               </button>
             )}
+            <Instances step={selected} />
             <Outputs outputs={model.outputsOf(run.runId, selected.id)} />
             <pre className="cp-Log" aria-label={`log of step ${selected.name}`} tabIndex={0}>
               {model.log || (selected.status === 'Pending' || selected.status === 'Running' ? '(no output yet)' : 'no output')}
@@ -249,6 +287,15 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook, onCompare }
           texts={model.parameterTexts}
           errors={model.parameterErrors}
           onChange={(name, text) => model.setParameter(name, text)}
+        />
+      </Section>
+
+      <Section title="Sweep" open={false} className={SWEEP_SECTION}>
+        <SweepForm
+          parameters={analysis?.parameters ?? []}
+          blocked={blocked}
+          busy={!!model.busy}
+          onStart={grid => void model.startSweep(grid).then(started => started && onCompare(pipeline.path, started.runIds, started.sweepId))}
         />
       </Section>
 
@@ -276,6 +323,7 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook, onCompare }
           onSelect={runId => void model.selectRun(runId)}
           onToggleCompared={runId => model.toggleCompared(runId)}
           onCompare={() => onCompare(pipeline.path, model.comparedRunIds)}
+          onOpenSweep={(sweepId, runIds) => onCompare(pipeline.path, runIds, sweepId)}
         />
       </Section>
 

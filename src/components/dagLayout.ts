@@ -4,6 +4,8 @@ export interface DagNodeInput {
   id: string;
   label: string;
   dependsOn: string[];
+  /** A fan-out step's second row: its badge (`×8`) and how many instance marks follow it. */
+  detail?: { badge: string; marks: number };
 }
 
 export interface DagNodeBox {
@@ -35,6 +37,26 @@ const NODE_PADDING = 54;
 /** From this many steps on, ranks and nodes sit closer (zoom and pan do the rest). */
 const COMPACT_FROM = 20;
 
+/** A fan-out node's second row: its badge, then a strip of one mark per instance. */
+export const DETAIL_HEIGHT = 16;
+export const DETAIL_PADDING = 10;
+const BADGE_CHAR_WIDTH = 6;
+export const MARK_GAP = 1;
+
+/** Marks narrow as instances grow in number, so a strip of a hundred stays a few hundred pixels wide. */
+export function markWidth(count: number): number {
+  return count <= 16 ? 7 : count <= 48 ? 3 : 2;
+}
+
+/** Where a fan-out node's strip of marks starts, after its badge. */
+export function stripStart(badge: string): number {
+  return DETAIL_PADDING + badge.length * BADGE_CHAR_WIDTH + 6;
+}
+
+function detailWidth(detail: NonNullable<DagNodeInput['detail']>): number {
+  return stripStart(detail.badge) + detail.marks * (markWidth(detail.marks) + MARK_GAP) + DETAIL_PADDING;
+}
+
 /** Lays the steps out top to bottom with dagre; boxes are centred on (x, y). */
 export function layoutDag(steps: readonly DagNodeInput[]): DagLayout {
   const graph = new dagre.graphlib.Graph();
@@ -43,7 +65,11 @@ export function layoutDag(steps: readonly DagNodeInput[]): DagLayout {
   graph.setDefaultEdgeLabel(() => ({}));
   const known = new Set(steps.map(s => s.id));
   for (const step of steps) {
-    graph.setNode(step.id, { label: step.label, width: Math.max(80, step.label.length * CHAR_WIDTH + NODE_PADDING), height: NODE_HEIGHT });
+    graph.setNode(step.id, {
+      label: step.label,
+      width: Math.max(80, step.label.length * CHAR_WIDTH + NODE_PADDING, step.detail ? detailWidth(step.detail) : 0),
+      height: NODE_HEIGHT + (step.detail ? DETAIL_HEIGHT : 0)
+    });
   }
   for (const step of steps) {
     for (const dep of step.dependsOn) {

@@ -1,7 +1,7 @@
 import { CellpipeClient } from '../api/client';
 import { mockedClient } from '../__fixtures__/cellpipeClient';
 import { runState, stepState } from '../__fixtures__/runStates';
-import { compareRuns, inferDirection, RunComparison } from './RunComparison';
+import { compareRuns, inferDirection, RELOAD_MS, RunComparison } from './RunComparison';
 
 jest.mock('../api/client');
 
@@ -65,6 +65,13 @@ describe('compareRuns', () => {
     expect(loss).toEqual({ name: 'val_loss', direction: 'lower', values: [0.42, 0.5, 0.3], best: [2] });
   });
 
+  it('marks the best run by the metric picked: succeeded runs only, ties included', () => {
+    expect(compareRuns([first, second, third]).bestRuns).toEqual([]);
+    expect(compareRuns([first, second, third], {}, 'accuracy')).toMatchObject({ bestBy: 'accuracy', bestRuns: [2] });
+    expect(compareRuns([first, second, third], { val_loss: 'higher' }, 'val_loss').bestRuns).toEqual([0]);
+    expect(compareRuns([first, third], {}, 'nope')).toMatchObject({ bestBy: null, bestRuns: [] });
+  });
+
   it('follows the direction the user sets, and marks nothing with a single value', () => {
     const table = compareRuns([first, runState('r4', [], { metrics: {} })], { accuracy: 'lower' });
     expect(table.metrics[0]).toEqual({ name: 'accuracy', direction: 'lower', values: [0.81, undefined], best: [] });
@@ -103,6 +110,46 @@ describe('RunComparison', () => {
     await comparison.load();
     expect(comparison.error).toBe('cannot reach the cellpipe service');
     expect(comparison.loading).toBe(false);
+  });
+
+  it("reads a sweep's runs in grid order and marks its best run by the first metric until another is picked", async () => {
+    client.sweep.mockResolvedValue({ sweepId: 's1', swept: ['epochs'], metrics: ['accuracy', 'val_loss'], runs: [first, third] });
+    const comparison = new RunComparison(client, PATH, ['r1', 'r3'], 's1');
+    await comparison.load();
+    expect(client.sweep).toHaveBeenCalledWith('s1');
+    expect(client.runs).not.toHaveBeenCalled();
+    expect(comparison.table).toMatchObject({ bestBy: 'accuracy', bestRuns: [1] });
+    comparison.setBestBy('val_loss');
+    expect(comparison.table).toMatchObject({ bestBy: 'val_loss', bestRuns: [1] });
+    comparison.setDirection('val_loss', 'higher');
+    expect(comparison.table.bestRuns).toEqual([0]);
+    comparison.setBestBy(null);
+    expect(comparison.table).toMatchObject({ bestBy: null, bestRuns: [] });
+  });
+
+  it('reads the runs again while one goes, and stops once all have ended or the view is closed', async () => {
+    jest.useFakeTimers();
+    try {
+      const going = { ...third, status: 'Running' as const, finishedAt: undefined };
+      client.runs.mockResolvedValueOnce([first, going]).mockResolvedValue([first, third]);
+      const comparison = new RunComparison(client, PATH, ['r1', 'r3']);
+      await comparison.load();
+      expect(client.runs).toHaveBeenCalledTimes(1);
+      await jest.advanceTimersByTimeAsync(RELOAD_MS);
+      expect(client.runs).toHaveBeenCalledTimes(2);
+      expect(comparison.table.runs[1].status).toBe('Succeeded');
+      await jest.advanceTimersByTimeAsync(RELOAD_MS * 3);
+      expect(client.runs).toHaveBeenCalledTimes(2);
+
+      client.runs.mockResolvedValue([first, going]);
+      const closed = new RunComparison(client, PATH, ['r1', 'r3']);
+      await closed.load();
+      closed.dispose();
+      await jest.advanceTimersByTimeAsync(RELOAD_MS * 3);
+      expect(client.runs).toHaveBeenCalledTimes(3);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('re-marks the best value when the user turns a metric around', async () => {

@@ -1,10 +1,11 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import type { CellpipeClient } from '../api/client';
+import { isFinished } from '../core/run/api';
 import type { RunState, StepState } from '../core/run/types';
+import { bestIndices, inferDirection, type MetricDirection } from '../core/run/metricDirection';
 import { parameterText } from './runParameters';
 
-/** Whether a smaller or a larger value of a metric is better. */
-export type MetricDirection = 'lower' | 'higher';
+export { inferDirection, type MetricDirection };
 
 /** What happened to a step in a run, as the comparison words it. */
 export type StepOutcome = 'ran' | 'cached' | 'failed' | 'skipped' | 'cancelled' | 'not run' | 'absent';
@@ -25,13 +26,9 @@ export interface ComparisonTable {
   parameters: Array<{ name: string; values: string[]; differs: boolean }>;
   metrics: MetricRow[];
   steps: Array<{ name: string; outcomes: StepOutcome[] }>;
-}
-
-/** Names of errors, losses and costs: smaller is better. Any other metric: larger is better. */
-const LOWER_IS_BETTER = /(^|[^a-z])(loss|error|err|mse|rmse|mae|mape|msle|cost|perplexity|latency|duration|time)s?($|[^a-z])/i;
-
-export function inferDirection(name: string): MetricDirection {
-  return LOWER_IS_BETTER.test(name.replace(/([a-z])([A-Z])/g, '$1_$2')) ? 'lower' : 'higher';
+  /** The metric the best run is picked by (null: none picked), and the indices of the best runs by it: succeeded runs only, several when tied. */
+  bestBy: string | null;
+  bestRuns: number[];
 }
 
 function outcome(step: StepState | undefined): StepOutcome {
@@ -64,12 +61,20 @@ function union(lists: string[][]): string[] {
   return [...new Set(lists.flat())];
 }
 
-/** The comparison of runs (in the order given): one column per run. */
-export function compareRuns(runs: readonly RunState[], directions: Readonly<Record<string, MetricDirection>> = {}): ComparisonTable {
+/** The comparison of runs (in the order given): one column per run; `bestBy`: the metric whose best run is marked as the best run. */
+export function compareRuns(
+  runs: readonly RunState[],
+  directions: Readonly<Record<string, MetricDirection>> = {},
+  bestBy: string | null = null
+): ComparisonTable {
   const parameterNames = union(runs.map(r => Object.keys(r.parameters)));
   const metricNames = union(runs.map(r => Object.keys(r.metrics))).sort();
   const stepNames = union(runs.map(r => r.steps.map(s => s.name)));
+  const byMetric = bestBy !== null && metricNames.includes(bestBy) ? bestBy : null;
+  const succeeded = (run: RunState): number | undefined => (run.status === 'Succeeded' ? run.metrics[byMetric!] : undefined);
   return {
+    bestBy: byMetric,
+    bestRuns: byMetric === null ? [] : bestIndices(runs.map(succeeded), directions[byMetric] ?? inferDirection(byMetric)),
     runs: [...runs],
     durations: runs.map(seconds),
     parameters: parameterNames.map(name => {
@@ -79,22 +84,29 @@ export function compareRuns(runs: readonly RunState[], directions: Readonly<Reco
     metrics: metricNames.map(name => {
       const direction = directions[name] ?? inferDirection(name);
       const values = runs.map(r => (Number.isFinite(r.metrics[name]) ? r.metrics[name] : undefined));
-      const present = values.filter((v): v is number => v !== undefined);
-      const target = present.length ? (direction === 'lower' ? Math.min(...present) : Math.max(...present)) : undefined;
-      const best = present.length > 1 ? values.flatMap((v, i) => (v === target ? [i] : [])) : [];
+      const best = values.filter(v => v !== undefined).length > 1 ? bestIndices(values, direction) : [];
       return { name, direction, values, best };
     }),
     steps: stepNames.map(name => ({ name, outcomes: runs.map(r => outcome(r.steps.find(s => s.name === name))) }))
   };
 }
 
+/** How soon a comparison with runs still going reads them again. */
+export const RELOAD_MS = 2000;
+
 /**
  * Runs of one notebook side by side: reads them from the service (its run list of the notebook),
- * keeps the ones chosen, in the order chosen, and the direction the user set for each metric.
+ * keeps the ones chosen, in the order chosen, and the direction the user set for each metric. A
+ * sweep's comparison (`sweepId`) reads the sweep's runs instead, in grid order, and marks its best
+ * run by the pipeline's first metric until the user picks another. While a run goes, it reads
+ * them again every RELOAD_MS.
  */
 export class RunComparison {
   private runs: RunState[] = [];
   private directions: Record<string, MetricDirection> = {};
+  private _bestBy: string | null | undefined;
+  private reload: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
   private _error: string | null = null;
   private _loading = false;
   private readonly _changed = new Signal<this, void>(this);
@@ -102,7 +114,8 @@ export class RunComparison {
   constructor(
     private readonly client: CellpipeClient,
     readonly path: string,
-    readonly runIds: readonly string[]
+    readonly runIds: readonly string[],
+    readonly sweepId?: string
   ) {}
 
   get changed(): ISignal<this, void> {
@@ -118,7 +131,15 @@ export class RunComparison {
   }
 
   get table(): ComparisonTable {
-    return compareRuns(this.runs, this.directions);
+    const metrics = union(this.runs.map(r => Object.keys(r.metrics))).sort();
+    const bestBy = this._bestBy === undefined ? (this.sweepId === undefined ? null : (metrics[0] ?? null)) : this._bestBy;
+    return compareRuns(this.runs, this.directions, bestBy);
+  }
+
+  /** Marks the best run by this metric (null: no best run marked). */
+  setBestBy(metric: string | null): void {
+    this._bestBy = metric;
+    this._changed.emit();
   }
 
   /** Reads the chosen runs again (those still going change). */
@@ -126,6 +147,11 @@ export class RunComparison {
     this._loading = true;
     this._changed.emit();
     try {
+      if (this.sweepId !== undefined) {
+        this.runs = (await this.client.sweep(this.sweepId)).runs;
+        this._error = null;
+        return;
+      }
       const all = await this.client.runs(this.path);
       const byId = new Map(all.map(r => [r.runId, r]));
       this.runs = this.runIds.flatMap(id => (byId.has(id) ? [byId.get(id)!] : []));
@@ -136,6 +162,10 @@ export class RunComparison {
     } finally {
       this._loading = false;
       this._changed.emit();
+      clearTimeout(this.reload);
+      if (!this.disposed && this.runs.some(run => !isFinished(run.status))) {
+        this.reload = setTimeout(() => void this.load(), RELOAD_MS);
+      }
     }
   }
 
@@ -146,6 +176,8 @@ export class RunComparison {
   }
 
   dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.reload);
     Signal.clearData(this);
   }
 }

@@ -130,6 +130,28 @@ describe('SidebarModel', () => {
       expect(client.startRun.mock.calls[0][0]).toEqual({ path: PATH, parameters: {}, backend: 'kubernetes', namespace: 'ml', image: 'python:3.12' });
     });
 
+    it('saves the notebook and starts a sweep: the grid, the form values of the parameters not swept, the settings', async () => {
+      client.startSweep.mockResolvedValue({ sweepId: 's1', runIds: ['r1', 'r2'] });
+      const points = [runState('r2', []), runState('r1', [])];
+      client.runs.mockResolvedValue(points);
+      model.setParameter('epochs', '9');
+      model.setParameter('rate', 'fast'); // swept: its text in the form is not sent
+      expect(await model.startSweep({ rate: [0.1, 0.5] })).toEqual({ sweepId: 's1', runIds: ['r1', 'r2'] });
+      expect(fixture.save.mock.invocationCallOrder[0]).toBeLessThan(client.startSweep.mock.invocationCallOrder[0]);
+      expect(client.startSweep.mock.calls[0][0]).toEqual({
+        path: PATH,
+        parameters: { epochs: 9 },
+        grid: { rate: [0.1, 0.5] },
+        backend: 'local',
+        image: 'python:3.11-slim'
+      });
+      expect(model.history.map(r => r.runId)).toEqual(['r2', 'r1']);
+      model.setParameter('epochs', 'many');
+      expect(await model.startSweep({ rate: [0.1, 0.5] })).toBeNull();
+      expect(model.error).toBe('Not started: fix the value of epochs (see Parameters), or sweep it.');
+      expect(client.startSweep).toHaveBeenCalledTimes(1);
+    });
+
     it('refuses a backend cellpipe does not know instead of sending it', async () => {
       model.writeMetadata('backend', 'slurm');
       expect(await model.compileAndRun()).toBeNull();

@@ -9,9 +9,12 @@ import {
   type CompileTarget,
   type HealthReport,
   type OutputSummary,
-  type PackagesReport
+  type PackagesReport,
+  type StartRunBody,
+  type SweepStarted
 } from '../core/run/api';
-import type { RunEvent, RunState, StepState } from '../core/run/types';
+import type { SweepGrid } from '../core/run/sweepGrid';
+import type { JsonValue, RunEvent, RunState, StepState } from '../core/run/types';
 import type { CellpipeSettings } from '../tokens';
 import { NotebookPipeline } from './NotebookPipeline';
 import { hasSavedOutputs } from './stepStatus';
@@ -380,22 +383,52 @@ export class SidebarModel {
       return null;
     }
     return this.doing('Starting…', async () => {
-      const backend = this.backend();
+      const body = this.startBody(pipeline.path, values);
       await pipeline.panel.context.save();
-      const state = await this.client.startRun({
-        path: pipeline.path,
-        parameters: values,
-        python: this.settings.python || undefined,
-        workers: this.settings.workers || undefined,
-        backend,
-        namespace: this.pipelineMetadata.namespace || this.settings.namespace || undefined,
-        image: this.pipelineMetadata.image || this.settings.image || undefined,
-        kfpHost: this.settings.kfpHost || undefined
-      });
+      const state = await this.client.startRun(body);
       this.watch(pipeline.path, state);
       this.histories.set(pipeline.path, [state, ...(this.histories.get(pipeline.path) ?? []).filter(r => r.runId !== state.runId)]);
       return state;
     });
+  }
+
+  /**
+   * Saves the notebook and starts a sweep of it: one run per point of `grid` (swept values by
+   * parameter), the other parameters as the form has them. The runs join the history.
+   */
+  async startSweep(grid: SweepGrid): Promise<SweepStarted | null> {
+    const pipeline = this._pipeline;
+    if (!pipeline) {
+      return null;
+    }
+    const { values, errors } = typeParameterTexts(pipeline.analyze().parameters, this.parameterTexts);
+    const invalid = Object.keys(errors).filter(name => !(name in grid));
+    if (invalid.length) {
+      this.setError(`Not started: fix the value of ${invalid.join(', ')} (see Parameters), or sweep it.`);
+      return null;
+    }
+    const fixed = Object.fromEntries(Object.entries(values).filter(([name]) => !(name in grid)));
+    return this.doing('Starting the sweep…', async () => {
+      const body = this.startBody(pipeline.path, fixed);
+      await pipeline.panel.context.save();
+      const started = await this.client.startSweep({ ...body, grid });
+      await this.refreshHistory();
+      return started;
+    });
+  }
+
+  /** What starting a run of the notebook asks the service for, besides what to run: where and how, from the settings. */
+  private startBody(path: string, parameters: Record<string, JsonValue>): StartRunBody {
+    return {
+      path,
+      parameters,
+      python: this.settings.python || undefined,
+      workers: this.settings.workers || undefined,
+      backend: this.backend(),
+      namespace: this.pipelineMetadata.namespace || this.settings.namespace || undefined,
+      image: this.pipelineMetadata.image || this.settings.image || undefined,
+      kfpHost: this.settings.kfpHost || undefined
+    };
   }
 
   /** Where the active notebook runs: its own setting (`metadata.cellpipe.backend`), else the user's default. */

@@ -10,7 +10,8 @@ export interface StepView {
   state: StepState | null;
 }
 
-const DISPLAY: Record<StepState['status'], StepDisplayStatus> = {
+/** A backend's status word as the DAG and the cells call it (a fan-out step's items' too). */
+export const DISPLAY: Record<StepState['status'], StepDisplayStatus> = {
   Pending: 'queued',
   Running: 'running',
   Succeeded: 'succeeded',

@@ -2,7 +2,7 @@ import React from 'react';
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
 import type { Message } from '@lumino/messaging';
 import type { CompileTarget } from '../core/run/api';
-import { SidebarPanel, type CompileDelivery } from '../components/SidebarPanel';
+import { SidebarPanel, SWEEP_SECTION, type CompileDelivery } from '../components/SidebarPanel';
 import type { SidebarModel } from '../models/SidebarModel';
 import { cellpipeIcon } from '../icons';
 import { SIDEBAR_ID } from '../tokens';
@@ -20,7 +20,7 @@ export class CellpipeSidebar extends ReactWidget {
     private readonly model: SidebarModel,
     private readonly onCompile: (target: CompileTarget, delivery: CompileDelivery) => void,
     private readonly onDownloadNotebook: () => void,
-    private readonly onCompare: (path: string, runIds: string[]) => void
+    private readonly onCompare: (path: string, runIds: string[], sweepId?: string) => void
   ) {
     super();
     this.id = SIDEBAR_ID;
@@ -45,6 +45,20 @@ export class CellpipeSidebar extends ReactWidget {
     // React may not have drawn the panel yet when the shell activates it.
     void this.renderPromise?.then(() => this.focusFirstControl());
     this.focusFirstControl();
+  }
+
+  /** Opens the sweep section and puts focus in its first field (the panel must be shown first). */
+  async openSweepForm(): Promise<void> {
+    await this.renderPromise;
+    // The command palette gives focus back to the widget it was opened from as it closes, through
+    // Lumino's message loop (an animation frame): focus moves after that.
+    await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve)));
+    const section = this.node.querySelector<HTMLDetailsElement>(`details.${SWEEP_SECTION}`);
+    if (section) {
+      section.open = true;
+      section.scrollIntoView({ block: 'nearest' });
+      section.querySelector<HTMLElement>('input, button')?.focus();
+    }
   }
 
   private focusFirstControl(): void {

@@ -11,7 +11,7 @@ export class RunComparisonWidget extends ReactWidget {
     this.id = `cellpipe-compare-${Date.now()}`;
     this.addClass('cp-CompareWidget');
     this.title.icon = cellpipeIcon;
-    this.title.label = `Compare ${comparison.runIds.length} runs`;
+    this.title.label = comparison.sweepId ? `Sweep of ${comparison.runIds.length} runs` : `Compare ${comparison.runIds.length} runs`;
     this.title.caption = `Runs of ${comparison.path}: ${comparison.runIds.join(', ')}`;
     this.title.closable = true;
     void comparison.load();
@@ -28,6 +28,8 @@ export class RunComparisonWidget extends ReactWidget {
             loading={this.comparison.loading}
             onDirection={(metric, direction) => this.comparison.setDirection(metric, direction)}
             onReload={() => void this.comparison.load()}
+            onBestBy={metric => this.comparison.setBestBy(metric)}
+            sweepId={this.comparison.sweepId}
           />
         )}
       </UseSignal>

@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
-import type { BackendName, OutputSummary } from '../../../src/core/run/api';
+import type { BackendName, OutputSummary, SweepReport } from '../../../src/core/run/api';
 import type { RunCellOutputsReply } from '../../../src/core/run/cellOutputs';
 import { isFinished } from '../../../src/core/run/api';
 import { formatDiagnostic, type Parameter } from '../../../src/core/analysis';
 import type { Pipeline } from '../../../src/core/pipeline';
 import { parseParameterAssignments, ParameterValueError, resolveParameterValues } from '../../../src/core/run/parameterValues';
-import type { JsonValue, RunEvent, RunState, StepMember } from '../../../src/core/run/types';
+import { parseSweepTexts, sweepPoints, type SweepGrid } from '../../../src/core/run/sweepGrid';
+import type { JsonValue, RunEvent, RunState, StepMember, SweepMembership } from '../../../src/core/run/types';
 import type { Backend, RunHandle } from '../backends/backend';
 import type { KfpAuth } from '../backends/kfp/kfpClient';
 import { prepareForkServer } from '../backends/local/forkServer';
@@ -22,6 +23,7 @@ import { declaredDefaults, retryParameterValues, sameSteps } from './retryCode';
 import { readNotebookText, type NotebookFile } from './notebookFile';
 import { PythonResolver } from './pythonResolver';
 import { runCellOutputs, runExecutedNotebook } from './runOutputs';
+import { sweepReport } from './sweepReport';
 
 /** What starting a run needs; everything but the notebook is optional. */
 export interface StartRunRequest {
@@ -69,6 +71,35 @@ export interface RunServiceOptions {
   pythons?: PythonResolver;
 }
 
+/** What a sweep starts with: the swept values, typed (`grid`) or as the CLI's `--sweep NAME=V1,V2,...` texts (`sweepTexts`). */
+export interface StartSweepRequest extends StartRunRequest {
+  grid?: SweepGrid;
+  sweepTexts?: string[];
+}
+
+/** The runs of a sweep this process started, in grid order. */
+export interface SweepHandle {
+  sweepId: string;
+  runs: RunHandle[];
+}
+
+/** A notebook ready to start runs of: its pipeline as the backend runs it, and the backend. */
+interface PreparedRun {
+  loaded: LoadedPipeline;
+  pipeline: Pipeline;
+  settings: BackendSettings;
+  backend: Backend;
+}
+
+/** Runs `read`, a bad parameter value becoming an `invalid` error (exit code 2, status 400). */
+function asInvalid<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw error instanceof ParameterValueError ? new CellpipeError('invalid', error.message) : error;
+  }
+}
+
 /** Refuses a local run whose steps use magics its Python cannot run (no IPython), saying what to do. */
 function refuseUnrunnableMagics(pipeline: Pipeline, python: string): void {
   const magics = magicsProblem(pipeline, python);
@@ -107,19 +138,61 @@ export class RunService {
 
   /** Analyses and compiles the notebook from disk and starts it on its backend; resolves once it started. */
   async start(request: StartRunRequest): Promise<RunHandle> {
+    const loaded = loadPipeline(request.notebook, this.options.warn);
+    const parameters = this.parameterValues(loaded.pipeline.parameters, request);
+    return this.launch(request, await this.prepareRun(request, loaded), parameters);
+  }
+
+  /**
+   * Starts a parameter sweep: the notebook analysed and compiled once, then one run per point of
+   * the grid (sweepGrid.ts), each recorded with its place in the sweep (RunState.sweep). Local runs
+   * share the workers (each gets its share, at least one) and the steps that read no swept
+   * parameter (sharedSteps.ts); on a cluster each run is a Workflow or KFP run of its own.
+   */
+  async startSweep(request: StartSweepRequest): Promise<SweepHandle> {
+    const loaded = loadPipeline(request.notebook, this.options.warn);
+    const declared = loaded.pipeline.parameters;
+    const overrides = asInvalid(() => ({ ...request.parameters, ...parseParameterAssignments(declared, request.parameterTexts ?? []) }));
+    const fixed = asInvalid(() => resolveParameterValues(declared, overrides));
+    const points = asInvalid(() => sweepPoints(declared, { ...request.grid, ...parseSweepTexts(declared, request.sweepTexts ?? []) }, overrides));
+    const prepared = await this.prepareRun(request, loaded, points.length);
+    const sweepId = `sweep-${this.store.newRunId(loaded.pipeline.name)}`;
+    const runs: RunHandle[] = [];
+    try {
+      for (const [index, values] of points.entries()) {
+        runs.push(await this.launch(request, prepared, { ...fixed, ...values }, { id: sweepId, index, of: points.length, values }));
+      }
+    } catch (error) {
+      runs.forEach(run => run.cancel()); // a sweep starts whole or not at all
+      throw error;
+    }
+    return { sweepId, runs };
+  }
+
+  /** A sweep's runs side by side, brought up to date; not-found when none of its runs is in the store. */
+  async sweep(sweepId: string): Promise<SweepReport> {
+    const { runs } = await this.list();
+    const members = runs.filter(run => run.sweep?.id === sweepId);
+    if (!members.length) {
+      throw new CellpipeError('not-found', `no runs of sweep '${sweepId}' in the run store (\`cellpipe runs\` lists the runs)`);
+    }
+    return sweepReport(sweepId, members);
+  }
+
+  /** What every run of a notebook needs before it starts: the backend's settings and the pipeline as it runs there. */
+  private async prepareRun(request: StartRunRequest, loaded: LoadedPipeline, runsAtOnce = 1): Promise<PreparedRun> {
     const backendName = request.backend ?? 'local';
     if (!isBackendName(backendName)) {
       throw new CellpipeError('invalid', `unknown backend '${String(backendName)}': choose local, kubernetes or kfp`);
     }
-    const loaded = loadPipeline(request.notebook, this.options.warn);
     const { notebook } = loaded;
     let { pipeline } = loaded;
-    const parameters = this.parameterValues(pipeline.parameters, request);
     let settings: BackendSettings;
     if (backendName === 'local') {
       const python = await this.pythons.resolve(notebook, request.python);
       refuseUnrunnableMagics(pipeline, python);
-      settings = { name: 'local', python, workers: workerCount(request.workers), cache: request.cache };
+      const workers = Math.max(1, Math.floor(workerCount(request.workers) / runsAtOnce));
+      settings = { name: 'local', python, workers, cache: request.cache };
     } else if (backendName === 'kubernetes') {
       settings = { name: 'kubernetes', namespace: request.namespace, image: request.image };
     } else {
@@ -135,8 +208,19 @@ export class RunService {
       cluster.diagnostics.forEach(d => this.options.warn?.(formatDiagnostic(d)));
       pipeline = cluster.pipeline;
     }
-    const backend = await this.backend(settings);
-    const handle = await asCellpipeError(() => backend.start({ pipeline, parameters, notebookDir: dirname(request.notebook.absolute) }));
+    return { loaded, pipeline, settings, backend: await this.backend(settings) };
+  }
+
+  /** Starts one run of a prepared notebook with these parameter values. */
+  private async launch(
+    request: StartRunRequest,
+    prepared: PreparedRun,
+    parameters: Record<string, JsonValue>,
+    sweep?: SweepMembership
+  ): Promise<RunHandle> {
+    const { loaded, pipeline, settings, backend } = prepared;
+    const notebookDir = dirname(request.notebook.absolute);
+    const handle = await asCellpipeError(() => backend.start({ pipeline, parameters, notebookDir, ...(sweep ? { sweep } : {}) }));
     // Before anyone can ask for the run's outputs: the first cell's come after its step's process started.
     this.store.saveNotebook(handle.runId, loaded.text);
     if (settings.name === 'local') {
@@ -337,11 +421,9 @@ export class RunService {
   }
 
   private parameterValues(declared: readonly Parameter[], request: StartRunRequest): Record<string, JsonValue> {
-    try {
-      return resolveParameterValues(declared, { ...request.parameters, ...parseParameterAssignments(declared, request.parameterTexts ?? []) });
-    } catch (error) {
-      throw error instanceof ParameterValueError ? new CellpipeError('invalid', error.message) : error;
-    }
+    return asInvalid(() =>
+      resolveParameterValues(declared, { ...request.parameters, ...parseParameterAssignments(declared, request.parameterTexts ?? []) })
+    );
   }
 
   private backend(settings: BackendSettings): Promise<Backend> {

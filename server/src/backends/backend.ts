@@ -1,6 +1,6 @@
 import type { Pipeline } from '../../../src/core/pipeline';
 import type { BackendName, OutputSummary } from '../../../src/core/run/api';
-import type { JsonValue, RunState, StepMember } from '../../../src/core/run/types';
+import type { JsonValue, RunState, StepMember, SweepMembership } from '../../../src/core/run/types';
 
 /** A run this process started and follows. */
 export interface RunHandle {
@@ -18,6 +18,8 @@ export interface PipelineRun {
   parameters: Record<string, JsonValue>;
   /** Absolute folder of the notebook: the working folder of local steps, as for Run All. */
   notebookDir: string;
+  /** The sweep this run is a point of (recorded in RunState.sweep). */
+  sweep?: SweepMembership;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Pipeline } from '../../../src/core/pipeline';
-import type { JsonValue, RunEvent, RunState, StepState } from '../../../src/core/run/types';
+import type { JsonValue, RunEvent, RunState, StepState, SweepMembership } from '../../../src/core/run/types';
 import type { PipelineRun, RunHandle } from './backend';
 import type { RunStore } from './runStore';
 
@@ -23,6 +23,7 @@ export interface RemoteRunInput {
   notebookPath?: string;
   parameters: Record<string, JsonValue>;
   steps: RemoteStep[];
+  sweep?: SweepMembership;
 }
 
 /** The run as a remote backend records it. */
@@ -32,7 +33,8 @@ export function remoteRunInput(run: PipelineRun): RemoteRunInput {
     pipelineName: pipeline.name,
     notebookPath: pipeline.notebookPath ?? undefined,
     parameters,
-    steps: pipeline.steps.map(s => ({ id: s.id, name: s.name, dependsOn: s.dependsOn }))
+    steps: pipeline.steps.map(s => ({ id: s.id, name: s.name, dependsOn: s.dependsOn })),
+    ...(run.sweep ? { sweep: run.sweep } : {})
   };
 }
 
@@ -60,6 +62,7 @@ export function recordRemoteRun(
     parameters: input.parameters,
     metrics: {},
     steps: pendingSteps(input.steps),
+    ...(input.sweep ? { sweep: input.sweep } : {}),
     ...where
   };
   for (const step of state.steps) {

@@ -5,6 +5,7 @@ import { registerRunCommands } from './runCommands';
 import { registerRetry } from './localRun';
 import { registerCompile } from './compile';
 import { registerRun } from './run';
+import { registerSweep } from './sweep';
 import { rootCommand } from './entry/rootCommand';
 
 /**
@@ -23,5 +24,6 @@ export function createProgram(): Command {
   registerRun(program);
   registerRunCommands(program);
   registerRetry(program);
+  registerSweep(program);
   return program;
 }

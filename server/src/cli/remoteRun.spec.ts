@@ -156,6 +156,41 @@ describe('cellpipe run --backend kubernetes', () => {
     },
     60_000
   );
+
+  test('a sweep submits one Workflow per grid point, each with its values, and reads them back side by side', async () => {
+    const k8s = await startKubernetes({});
+    const swept = join(dir, 'swept.ipynb');
+    const cell = (tags: string[], source: string, i: number) => ({
+      cell_type: 'code',
+      id: `c${i}`,
+      metadata: { tags },
+      source,
+      outputs: [],
+      execution_count: null
+    });
+    const cells = [
+      cell(['pipeline-parameters'], 'n = 3', 0),
+      cell(['step:make'], 'xs = list(range(n))', 1),
+      cell(['step:total'], 'total = sum(xs)', 2)
+    ];
+    writeFileSync(swept, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells }));
+    const run = await cellpipe(['run', swept, '--backend', 'kubernetes', '--namespace', 'ml-team', '--sweep', 'n=1,2']);
+    expect(run.stderr).not.toMatch(/cellpipe:/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^sweep (\S+): 2 runs \(2 succeeded\)$/m);
+    // The Workflows as submitted: their arguments hold each run's values (as compile/argo/types.ts types them).
+    type Submitted = { spec: { arguments: { parameters: Array<{ name: string; value: string }> } } };
+    const values = [...k8s.workflows.values()].map(
+      stored => (stored.object as unknown as Submitted).spec.arguments.parameters.find(p => p.name === 'n')!.value
+    );
+    expect(values.sort()).toEqual(['1', '2']);
+    const sweepId = /^sweep (\S+):/.exec(run.stdout)![1];
+    const shown = JSON.parse((await cellpipe(['sweep', sweepId, '--json'])).stdout);
+    expect(shown.runs.map((r: { values: object; status: string }) => [r.values, r.status])).toEqual([
+      [{ n: 1 }, 'Succeeded'],
+      [{ n: 2 }, 'Succeeded']
+    ]);
+  }, 60_000);
 });
 
 describe('cellpipe run --backend kfp', () => {

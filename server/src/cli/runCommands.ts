@@ -53,7 +53,8 @@ export function registerRunCommands(program: Command): void {
       }
       for (const s of states) {
         const done = s.steps.filter(x => x.status === 'Succeeded' || x.status === 'Cached').length;
-        process.stdout.write(`${s.runId}  ${s.status.padEnd(9)}  ${done}/${s.steps.length} steps  ${s.createdAt}\n`);
+        const sweep = s.sweep ? `  sweep ${s.sweep.id} (${s.sweep.index + 1}/${s.sweep.of})` : '';
+        process.stdout.write(`${s.runId}  ${s.status.padEnd(9)}  ${done}/${s.steps.length} steps  ${s.createdAt}${sweep}\n`);
       }
     });
 

@@ -9,6 +9,7 @@ import { registerCompileRoutes } from './routes/compile';
 import { registerPackagesRoutes } from './routes/packages';
 import { registerEventRoutes } from './routes/events';
 import { registerRunRoutes } from './routes/runs';
+import { registerSweepRoutes } from './routes/sweeps';
 import { installSecurity } from './security';
 import { connectionTimeoutOptions, type ConnectionTimeouts } from './connectionTimeouts';
 import { VERSION } from '../version';
@@ -63,6 +64,7 @@ export function createService(options: ServiceOptions): FastifyInstance {
       runs.warmUp();
     }
     registerRunRoutes(app, runs, options.root);
+    registerSweepRoutes(app, runs, options.root);
     registerEventRoutes(app, runs, options.keepAliveMs);
     registerCompileRoutes(app, options.root, runs.pythons);
     registerPackagesRoutes(app, options.root, runs.pythons);

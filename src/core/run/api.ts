@@ -4,7 +4,8 @@
  */
 import type { CompiledFile, CompileTarget } from '../compile/targetNames';
 import type { Diagnostic } from '../notebook';
-import type { JsonValue, RunStatus } from './types';
+import type { SweepGrid } from './sweepGrid';
+import type { JsonValue, RunState, RunStatus } from './types';
 
 export { COMPILE_TARGETS, type CompiledFile, type CompileTarget } from '../compile/targetNames';
 
@@ -54,6 +55,30 @@ export interface StartRunBody {
   image?: string;
   /** kfp: URL of the Kubeflow Pipelines API (the token comes from the service's $KFP_TOKEN / $KFP_COOKIE). */
   kfpHost?: string;
+}
+
+/** `POST /api/sweeps`: run a notebook once per point of a grid of parameter values, as one submission. */
+export interface StartSweepBody extends StartRunBody {
+  /** Swept values by parameter name, typed; the runs are their cartesian product. `parameters` hold for every run. */
+  grid: SweepGrid;
+}
+
+/** What starting a sweep returns: its id and its runs, in grid order. */
+export interface SweepStarted {
+  sweepId: string;
+  runIds: string[];
+}
+
+/** `GET /api/sweeps/:id`: a sweep's runs side by side. */
+export interface SweepReport {
+  sweepId: string;
+  notebookPath?: string;
+  /** The swept parameters, in the grid's order. */
+  swept: string[];
+  /** The metrics the runs reported, sorted by name (as Pipeline.metrics). */
+  metrics: string[];
+  /** One per point of the grid, by index (RunState.sweep); a run removed from the store is missing. */
+  runs: RunState[];
 }
 
 /** `POST /api/runs/:id/retry`: run a run again. */

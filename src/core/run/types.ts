@@ -129,6 +129,17 @@ export interface InstanceState {
   pidStartTime?: string;
 }
 
+/**
+ * A run's place in a parameter sweep (one run per point of the grid of values, started as one
+ * submission): the sweep's id, the point's index among `of` points, and its swept values.
+ */
+export interface SweepMembership {
+  id: string;
+  index: number;
+  of: number;
+  values: Record<string, JsonValue>;
+}
+
 /** The status document of one run: what `cellpipe status RUN --json` prints. */
 export interface RunState {
   runId: string;
@@ -152,6 +163,8 @@ export interface RunState {
   kubernetes?: { namespace: string; workflowName: string };
   /** kfp backend: the Kubeflow Pipelines server and the run's id there. */
   kfp?: { host: string; runId: string; pipelineId?: string };
+  /** The parameter sweep this run is a point of, if any. */
+  sweep?: SweepMembership;
 }
 
 export type RunEvent =

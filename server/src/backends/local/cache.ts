@@ -94,15 +94,24 @@ export async function restoreCached(store: RunStore, entry: CacheEntry, runId: s
   if (existsSync(log)) {
     await fs.copyFile(log, store.logPath(runId, stepId));
   }
-  const from = join(store.dataDir(entry.runId), entry.stepId);
   const to = join(store.dataDir(runId), stepId);
   await fs.rm(to, { recursive: true, force: true });
+  await linkTree(join(store.dataDir(entry.runId), entry.stepId), to);
+}
+
+/** `to` as a copy of the folder `from`, its subfolders too (a fan-out step's `items/N/`): hard links where the disk allows. */
+async function linkTree(from: string, to: string): Promise<void> {
   await mkdirPrivate(to);
-  for (const name of await fs.readdir(from)) {
+  for (const entry of await fs.readdir(from, { withFileTypes: true })) {
+    const [source, target] = [join(from, entry.name), join(to, entry.name)];
+    if (entry.isDirectory()) {
+      await linkTree(source, target);
+      continue;
+    }
     try {
-      await fs.link(join(from, name), join(to, name));
+      await fs.link(source, target);
     } catch {
-      await fs.copyFile(join(from, name), join(to, name));
+      await fs.copyFile(source, target);
     }
   }
 }

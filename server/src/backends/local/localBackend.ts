@@ -20,12 +20,14 @@ import type {
   RunState,
   ServedModelState,
   StepMember,
-  StepState
+  StepState,
+  SweepMembership
 } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RunStore, writeFileAtomic } from '../runStore';
 import { cacheKeys, changedSteps, findCached, recordCached, restoreCached } from './cache';
+import { claimSharedStep, endSharedStep, type SharedStepWait } from './sharedSteps';
 import { FanOutProgress, itemCount } from './fanOutProgress';
 import { readServeDocument, serveModel, servingPython } from './modelServer';
 import { freePort, torchrunEnvironment, type WorkerPlace } from './torchrunEnvironment';
@@ -110,11 +112,11 @@ export class LocalBackend implements Backend {
   constructor(private readonly options: LocalRunOptions) {}
 
   start(run: PipelineRun): Promise<RunHandle> {
-    return this.startRequest(toRunRequest(run.pipeline, run.parameters), run.notebookDir);
+    return this.startRequest(toRunRequest(run.pipeline, run.parameters), run.notebookDir, run.sweep);
   }
 
   /** Runs compiled step scripts with `cwd` as their working folder. */
-  async startRequest(request: RunRequest, cwd: string): Promise<RunHandle> {
+  async startRequest(request: RunRequest, cwd: string, sweep?: SweepMembership): Promise<RunHandle> {
     topologicalOrder(request.steps); // refuse unknown dependencies and cycles before creating anything
     const store = this.options.store;
     const runId = store.newRunId(request.pipelineName);
@@ -136,7 +138,8 @@ export class LocalBackend implements Backend {
         dependsOn: s.dependsOn,
         cached: false,
         attempts: 0
-      }))
+      })),
+      ...(sweep ? { sweep } : {})
     };
     await store.create(runId, request, state);
     return this.execute(request, state);
@@ -394,6 +397,11 @@ class LocalRun {
     const key = this.keys.get(step.id)!;
     step.cacheKey = key;
     if (spec.cache && this.options.cache !== false && !this.fresh.has(step.id)) {
+      const wait = claimSharedStep(this.store.home, key, this.holderOf(step));
+      if (wait) {
+        this.waitForSharedStep(step, wait);
+        return;
+      }
       const hit = await findCached(this.store, key);
       if (hit) {
         await restoreCached(this.store, hit, this.state.runId, step.id);
@@ -410,6 +418,8 @@ class LocalRun {
           finishedAt: at,
           metrics: this.readMetrics(step.id),
           served,
+          // A fan-out step's items came from the cache with it.
+          ...(spec.fanOut ? { instances: this.cachedInstances(spec.fanOut) } : {}),
           message:
             served && served.status !== 'Ready'
               ? `its model (from run ${hit.runId}) could not be served: ${served.message}`
@@ -444,6 +454,35 @@ class LocalRun {
       pidStartTime: pid === undefined ? undefined : processStartTime(pid)
     });
     this.whenEnded(step.id, proc, exit => this.stepEnded(step, key, exit));
+  }
+
+  /**
+   * Another run computes the step's cache key right now (sharedSteps.ts): the step waits for it,
+   * counted as running, then is Pending again, to be restored from the cache or, if that run's
+   * step failed, run here.
+   */
+  private waitForSharedStep(step: StepState, wait: SharedStepWait): void {
+    this.running.set(step.id, wait.process);
+    this.update(step, { status: 'Running', startedAt: now(), message: `waiting for the same step in run ${wait.runId}` });
+    this.whenEnded(step.id, wait.process, () =>
+      this.update(
+        step,
+        this.cancelled
+          ? { status: 'Cancelled', finishedAt: now(), message: this.broken ?? 'cancelled' }
+          : { status: 'Pending', startedAt: undefined, message: undefined }
+      )
+    );
+  }
+
+  /** A fan-out step restored from the cache: each of its items, Cached. */
+  private cachedInstances(fanOut: NonNullable<RunnableStep['fanOut']>): InstanceState[] {
+    const count = itemCount(this.store.dataDir(this.state.runId), fanOut.from, fanOut.over);
+    return Array.from({ length: count }, () => ({ status: 'Cached' }));
+  }
+
+  /** The step as the holder of a shared cache key. */
+  private holderOf(step: StepState): string {
+    return `${this.state.runId}/${step.id}`;
   }
 
   /**
@@ -802,6 +841,9 @@ class LocalRun {
 
   private update(step: StepState, change: Partial<StepState>): void {
     Object.assign(step, change);
+    if (change.status && change.status !== 'Pending' && change.status !== 'Running' && step.cacheKey) {
+      endSharedStep(this.store.home, step.cacheKey, this.holderOf(step), change.status === 'Succeeded' || change.status === 'Cached');
+    }
     this.persist();
     this.emit({ type: 'step', runId: this.state.runId, step: { ...step } });
   }

@@ -9,7 +9,7 @@ import { argoScenario } from '../../backends/testing/argoScenario';
 import { FakeKubernetes } from '../../backends/testing/fakeKubernetes';
 import { listen } from '../listen';
 import { SKIPPED_RUNS_HEADER } from './runs';
-import type { CompileResult, OutputSummary, PackagesReport } from '../../../../src/core/run/api';
+import type { CompileResult, OutputSummary, PackagesReport, SweepReport, SweepStarted } from '../../../../src/core/run/api';
 import type { RunCellOutputsReply } from '../../../../src/core/run/cellOutputs';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
 
@@ -274,6 +274,39 @@ describe('service routes', () => {
     expect((await get('/api/runs/..%2F..%2Fetc')).statusCode).toBe(400);
     expect((await get('/api/runs/no-such-run')).statusCode).toBe(404);
     expect((await get('/api/runs/no-such-run/events')).statusCode).toBe(404);
+  });
+
+  it('runs a sweep, one run per grid point, and reads its runs side by side', async () => {
+    writeFileSync(
+      join(root, 'sub', 'sweep.ipynb'),
+      notebook([
+        { tags: ['pipeline-parameters'], source: 'n = 3\nlabel = "a"' },
+        { tags: ['step:make'], source: 'xs = list(range(4))' },
+        { tags: ['step:total'], source: 'total = sum(xs) * n' },
+        { tags: ['pipeline-metrics'], source: 'total' }
+      ])
+    );
+    const started = await post('/api/sweeps', { path: 'sub/sweep.ipynb', grid: { n: [1, 2] }, parameters: { label: 'b' }, python: 'python3' });
+    expect(started.statusCode).toBe(201);
+    const { sweepId, runIds } = started.json<SweepStarted>();
+    expect(runIds).toHaveLength(2);
+    for (const runId of runIds) {
+      await get(`/api/runs/${runId}/events`); // ends with the run
+    }
+    const report = (await get(`/api/sweeps/${sweepId}`)).json<SweepReport>();
+    expect(report).toMatchObject({ sweepId, notebookPath: 'sub/sweep.ipynb', swept: ['n'], metrics: ['total'] });
+    expect(report.runs.map(run => [run.runId, run.sweep, run.parameters, run.status, run.metrics])).toEqual([
+      [runIds[0], { id: sweepId, index: 0, of: 2, values: { n: 1 } }, { n: 1, label: 'b' }, 'Succeeded', { total: 6 }],
+      [runIds[1], { id: sweepId, index: 1, of: 2, values: { n: 2 } }, { n: 2, label: 'b' }, 'Succeeded', { total: 12 }]
+    ]);
+    // `make` reads no swept parameter: one run computed it, the other took it from that one.
+    expect(report.runs.map(run => run.steps[0].status).sort()).toEqual(['Cached', 'Succeeded']);
+
+    const bad = await post('/api/sweeps', { path: 'sub/sweep.ipynb', grid: { n: [1, 'x'] } });
+    expect([bad.statusCode, bad.json<ErrorBody>().error]).toEqual([400, expect.stringMatching(/parameter n: "x" is not of type int/)]);
+    const notLists = await post('/api/sweeps', { path: 'sub/sweep.ipynb', grid: { n: 1 } });
+    expect([notLists.statusCode, notLists.json<ErrorBody>().error]).toEqual([400, expect.stringMatching(/'grid' must be an object of value lists/)]);
+    expect((await get('/api/sweeps/sweep-none')).statusCode).toBe(404);
   });
 });
 

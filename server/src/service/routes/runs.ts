@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { BackendName } from '../../../../src/core/run/api';
 import { notebookUnderRoot } from '../../app/notebookFile';
-import type { RunService } from '../../app/runService';
+import type { RunService, StartRunRequest } from '../../app/runService';
 import { CellpipeError } from '../../errors';
 import { bodyOf, optionalNumber, optionalText, optionalValues } from '../requestBody';
 import { stepMember } from '../../app/stepMember';
@@ -17,21 +17,24 @@ interface StepParams extends RunParams {
   stepId: string;
 }
 
+/** A StartRunBody (core/run/api.ts) as the application's request; the notebook under the Jupyter root. */
+export function startRunRequest(body: Record<string, unknown>, root: string): StartRunRequest {
+  return {
+    notebook: notebookUnderRoot(root, body.path),
+    parameters: optionalValues(body, 'parameters'),
+    backend: (optionalText(body, 'backend') ?? 'local') as BackendName,
+    python: optionalText(body, 'python'),
+    workers: optionalNumber(body, 'workers'),
+    namespace: optionalText(body, 'namespace'),
+    image: optionalText(body, 'image'),
+    kfpHost: optionalText(body, 'kfpHost')
+  };
+}
+
 /** Runs: prepare, start, list for a notebook, read, cancel, retry; step logs and outputs. */
 export function registerRunRoutes(app: FastifyInstance, runs: RunService, root: string): void {
-  // A StartRunBody (core/run/api.ts).
   app.post('/api/runs', async (request, reply) => {
-    const body = bodyOf(request.body);
-    const handle = await runs.start({
-      notebook: notebookUnderRoot(root, body.path),
-      parameters: optionalValues(body, 'parameters'),
-      backend: (optionalText(body, 'backend') ?? 'local') as BackendName,
-      python: optionalText(body, 'python'),
-      workers: optionalNumber(body, 'workers'),
-      namespace: optionalText(body, 'namespace'),
-      image: optionalText(body, 'image'),
-      kfpHost: optionalText(body, 'kfpHost')
-    });
+    const handle = await runs.start(startRunRequest(bodyOf(request.body), root));
     return reply.code(201).send(await runs.state(handle.runId));
   });
 
