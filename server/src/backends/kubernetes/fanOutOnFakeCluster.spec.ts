@@ -84,7 +84,7 @@ describe('a fan-out step on the executing fake Argo cluster', () => {
     const { state } = await run([3, -1, 4]);
     const train = state.steps[1];
     expect(train.status).toBe('Failed');
-    expect(train.message).toMatch(/^item 1 of \d failed: ValueError: fold -1 is bad/);
+    expect(train.message).toMatch(/^item 2 of 3 failed: ValueError: fold -1 is bad/);
     expect(train.failure).toMatchObject({ cell: 2, line: 8 });
     expect(state.steps[2].status).not.toBe('Succeeded');
   }, 300_000);

@@ -215,6 +215,14 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
   const extraMounts = claims.map(mount => ({ mountPath: mount.mountPath, constant: mount.claim }));
   // Kale's expose_as_env_var: set on each step's container, as Kale's set_env_variable does.
   const volumeEnv = claimMountEnv(claims);
+  for (const step of pipeline.steps.filter(s => s.fanOut)) {
+    // The step script runs the whole loop when no item is named (cellpipe_fanout.py): correct, in one pod.
+    out.info(
+      `Step ${JSON.stringify(step.name)} is a foreach:${step.fanOut!.over} step; on Kubeflow Pipelines cellpipe runs its loop in one task, item after item (the same values and outputs). Run it on Argo Workflows (--backend kubernetes) or locally for its items in parallel.`,
+      step.cells[0],
+      'foreach-kfp-sequential'
+    );
+  }
   const securityContext = securityContextOf(pipeline, out);
   if (securityContext) {
     out.info(
