@@ -1,0 +1,52 @@
+/**
+ * A distributed step as a Kubeflow Training Operator v1 PyTorchJob (kubeflow.org/v1), for clusters
+ * without Trainer v2 (the notebook setting `distributed: pytorchjob`): one Master (rank 0) and N-1
+ * Workers, each pod the step's image running its script with the run's volumes. The operator sets
+ * MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (and PET_* for torchrun); its container must be
+ * named `pytorch`.
+ */
+import type { DistributedWorkload } from './distributedWorkload';
+
+export const PYTORCH_JOB_API_VERSION = 'kubeflow.org/v1';
+const CONTAINER = 'pytorch';
+
+/** Labels of the Master's pod (rank 0): where the launcher reads the step's log. */
+export function pyTorchJobRankZeroSelector(name: string): string {
+  return [`training.kubeflow.org/job-name=${name}`, 'training.kubeflow.org/replica-type=master', 'training.kubeflow.org/replica-index=0'].join(',');
+}
+
+export function pyTorchJobManifest(workload: DistributedWorkload): Record<string, unknown> {
+  const replica = (replicas: number): Record<string, unknown> => ({
+    replicas,
+    restartPolicy: 'Never',
+    template: {
+      metadata: { labels: { ...workload.labels } },
+      spec: {
+        containers: [
+          {
+            name: CONTAINER,
+            image: workload.image,
+            command: [...workload.command],
+            env: workload.env.map(e => ({ ...e })),
+            volumeMounts: workload.volumes.map(v => ({ name: v.name, mountPath: v.mountPath })),
+            ...(Object.keys(workload.limits).length ? { resources: { limits: { ...workload.limits } } } : {})
+          }
+        ],
+        volumes: workload.volumes.map(v => ({ name: v.name, persistentVolumeClaim: { claimName: v.claimName } })),
+        ...(workload.securityContext ? { securityContext: { ...workload.securityContext } } : {})
+      }
+    }
+  });
+  return {
+    apiVersion: PYTORCH_JOB_API_VERSION,
+    kind: 'PyTorchJob',
+    metadata: { name: workload.name, labels: { ...workload.labels } },
+    spec: {
+      runPolicy: { cleanPodPolicy: 'None', ...(workload.deadlineSeconds ? { activeDeadlineSeconds: workload.deadlineSeconds } : {}) },
+      pytorchReplicaSpecs: {
+        Master: replica(1),
+        ...(workload.workers > 1 ? { Worker: replica(workload.workers - 1) } : {})
+      }
+    }
+  };
+}
