@@ -41,7 +41,8 @@ export function structuralSchema(node: unknown): unknown {
     if (key.startsWith('x-kubernetes-')) {
       continue;
     }
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, structuralSchema(v)])) : structuralSchema(value);
+    out[key] =
+      key === 'properties' ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, structuralSchema(v)])) : structuralSchema(value);
   }
   if (schema.properties && !('additionalProperties' in schema) && !schema['x-kubernetes-preserve-unknown-fields']) {
     out.additionalProperties = false;

@@ -57,7 +57,9 @@ describe('custom resources a distributed or served step creates', () => {
   it('refuses an unknown field with its path, as the API server does with strict field validation', () => {
     const job = trainJobManifest(workload) as any;
     job.spec.trainer.numWorkers = 4;
-    expect(customResourceProblems('TrainJob', job, SCHEMAS.TrainJob)).toEqual([{ kind: 'unknown-field', message: 'unknown field "spec.trainer.numWorkers"' }]);
+    expect(customResourceProblems('TrainJob', job, SCHEMAS.TrainJob)).toEqual([
+      { kind: 'unknown-field', message: 'unknown field "spec.trainer.numWorkers"' }
+    ]);
   });
 
   it('refuses a wrong type and a missing required field, with their paths', () => {
@@ -89,7 +91,10 @@ describe('custom resources a distributed or served step creates', () => {
   it('closes every object that lists its properties, except those preserving unknown fields', () => {
     const strict = structuralSchema({
       type: 'object',
-      properties: { a: { type: 'object', properties: { b: { type: 'string' } } }, c: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: {} } }
+      properties: {
+        a: { type: 'object', properties: { b: { type: 'string' } } },
+        c: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: {} }
+      }
     }) as any;
     expect(strict.additionalProperties).toBe(false);
     expect(strict.properties.a.additionalProperties).toBe(false);
