@@ -68,9 +68,11 @@ describe('Argo: a distributed step and a served one', () => {
     const { workflow: wf } = compileArgo(pipelineOf(distributedNotebook({ distributed: 'pytorchjob' })), { volume: { existingClaim: 'ml-data' } });
     const launch = launchOf(templateOf(wf, 'train'));
     expect(customResourceProblems('PyTorchJob', launch.manifest, schema('pytorchjob.json'))).toEqual([]);
-    expect(launch.rankZeroSelector).toBe(
-      'training.kubeflow.org/job-name=train,training.kubeflow.org/replica-type=master,training.kubeflow.org/replica-index=0'
-    );
+    expect(launch.rankZero).toEqual({
+      jobNameLabel: 'training.kubeflow.org/job-name',
+      labels: { 'training.kubeflow.org/replica-type': 'master', 'training.kubeflow.org/replica-index': '0' },
+      container: 'pytorch'
+    });
     expect(compileArgo(pipelineOf(distributedNotebook({ distributed: 'mpijob' }))).diagnostics.map(d => d.message)).toContain(
       'the notebook\'s cellpipe setting distributed: "mpijob" is not one of trainjob, pytorchjob'
     );

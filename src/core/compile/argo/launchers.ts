@@ -15,7 +15,8 @@ import {
   SERVED_FILE,
   serveLaunch,
   serveTaskName,
-  type DistributedResource
+  type DistributedResource,
+  type JobLaunch
 } from '../cluster/launcherScript';
 import { DATA_MOUNT_PATH } from '../cluster/options';
 import type { PodConfig } from '../cluster/podConfig';

@@ -3,7 +3,7 @@
 # only: a tiny Kubernetes client over urllib with the pod's service-account token.
 #
 # CELLPIPE_LAUNCH holds what to launch (JSON, launcherScript.ts writes it):
-#   {"manifest": {...}, "rankZeroSelector": "k=v,...", "rankZeroContainer": "node", "forwardEnv": [...]}
+#   {"manifest": {...}, "rankZero": {"jobNameLabel": "k", "labels": {...}, "container": "node"}, "forwardEnv": [...]}
 #   A TrainJob or PyTorchJob: created (owned by this pod, so it goes with it), with the variables
 #   named in forwardEnv copied from this pod and the claims this pod mounts; rank 0's log streamed
 #   as this task's log; the job's outcome is the exit code: 0 complete, 1 failed (the reason
@@ -199,7 +199,10 @@ def run_job(api, launch):
             sys.exit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
-    log = RankZeroLog(api, launch["rankZeroSelector"], launch["rankZeroContainer"])
+    rank_zero = launch["rankZero"]
+    labels = dict(rank_zero["labels"], **{rank_zero["jobNameLabel"]: name})
+    selector = ",".join("%s=%s" % item for item in sorted(labels.items()))
+    log = RankZeroLog(api, selector, rank_zero["container"])
     log.start()
     suspended = False
     try:

@@ -37,6 +37,13 @@ export interface DistributedWorkload {
   securityContext: { runAsUser: number; runAsGroup: number; fsGroup?: number; runAsNonRoot?: boolean } | null;
 }
 
+/** How to find rank 0's pod of a job: its labels, with the job's name (known once the launcher named it) under `jobNameLabel`. */
+export interface RankZeroPod {
+  jobNameLabel: string;
+  labels: Record<string, string>;
+  container: string;
+}
+
 /** The longest name a workload gets from the compiler: 63 less the launcher's `-xxxxx`. */
 export const MAX_WORKLOAD_NAME = 57;
 

@@ -7,12 +7,19 @@
  */
 import type { Pipeline, PipelineStep } from '../../pipeline';
 import { SERVE_FILE } from '../runtime/contract';
-import { workerCommand, workloadName, type DistributedWorkload, type WorkloadEnvVar, type WorkloadVolume } from './distributedWorkload';
+import {
+  workerCommand,
+  workloadName,
+  type DistributedWorkload,
+  type RankZeroPod,
+  type WorkloadEnvVar,
+  type WorkloadVolume
+} from './distributedWorkload';
 import { inferenceServiceManifest } from './inferenceService';
 import { safeJson } from './parameters';
 import type { PodConfig } from './podConfig';
-import { pyTorchJobManifest, pyTorchJobRankZeroSelector } from './pyTorchJob';
-import { trainJobManifest, trainJobRankZeroSelector } from './trainJob';
+import { PYTORCH_JOB_RANK_ZERO, pyTorchJobManifest } from './pyTorchJob';
+import { TRAIN_JOB_RANK_ZERO, trainJobManifest } from './trainJob';
 import launcherSource from './cellpipe_launcher.py';
 
 export const LAUNCHER_SOURCE: string = launcherSource;
@@ -28,8 +35,7 @@ export type DistributedResource = 'trainjob' | 'pytorchjob';
 
 export interface JobLaunch {
   manifest: Record<string, unknown>;
-  rankZeroSelector: string;
-  rankZeroContainer: string;
+  rankZero: RankZeroPod;
   /** Variables of the launcher's pod the workers get as they are (data folder, parameters, ...). */
   forwardEnv: string[];
 }
@@ -67,18 +73,8 @@ export function jobLaunch(step: PipelineStep, pod: LaunchPod, resource: Distribu
     securityContext: pod.securityContext
   };
   return resource === 'pytorchjob'
-    ? {
-        manifest: pyTorchJobManifest(workload),
-        rankZeroSelector: pyTorchJobRankZeroSelector(workload.name),
-        rankZeroContainer: 'pytorch',
-        forwardEnv: pod.forwardEnv
-      }
-    : {
-        manifest: trainJobManifest(workload),
-        rankZeroSelector: trainJobRankZeroSelector(workload.name),
-        rankZeroContainer: 'node',
-        forwardEnv: pod.forwardEnv
-      };
+    ? { manifest: pyTorchJobManifest(workload), rankZero: PYTORCH_JOB_RANK_ZERO, forwardEnv: pod.forwardEnv }
+    : { manifest: trainJobManifest(workload), rankZero: TRAIN_JOB_RANK_ZERO, forwardEnv: pod.forwardEnv };
 }
 
 /** The launch document of a served step: its InferenceService (storageUri set by the launcher), where the step left the model. */

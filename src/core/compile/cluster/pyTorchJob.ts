@@ -5,15 +5,17 @@
  * MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (and PET_* for torchrun); its container must be
  * named `pytorch`.
  */
-import type { DistributedWorkload } from './distributedWorkload';
+import type { DistributedWorkload, RankZeroPod } from './distributedWorkload';
 
 export const PYTORCH_JOB_API_VERSION = 'kubeflow.org/v1';
 const CONTAINER = 'pytorch';
 
-/** Labels of the Master's pod (rank 0): where the launcher reads the step's log. */
-export function pyTorchJobRankZeroSelector(name: string): string {
-  return [`training.kubeflow.org/job-name=${name}`, 'training.kubeflow.org/replica-type=master', 'training.kubeflow.org/replica-index=0'].join(',');
-}
+/** The Master's pod (rank 0): where the launcher reads the step's log. */
+export const PYTORCH_JOB_RANK_ZERO: RankZeroPod = {
+  jobNameLabel: 'training.kubeflow.org/job-name',
+  labels: { 'training.kubeflow.org/replica-type': 'master', 'training.kubeflow.org/replica-index': '0' },
+  container: CONTAINER
+};
 
 export function pyTorchJobManifest(workload: DistributedWorkload): Record<string, unknown> {
   const replica = (replicas: number): Record<string, unknown> => ({

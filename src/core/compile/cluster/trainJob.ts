@@ -5,7 +5,7 @@
  * (the runtime's replicated job and container are both named `node`:
  * ../shared/reference/kubeflow/runtime-torch-distributed.yaml).
  */
-import type { DistributedWorkload } from './distributedWorkload';
+import type { DistributedWorkload, RankZeroPod } from './distributedWorkload';
 
 export const TRAIN_JOB_API_VERSION = 'trainer.kubeflow.org/v1alpha1';
 export const TRAIN_JOB_RUNTIME = 'torch-distributed';
@@ -14,15 +14,12 @@ const NODE = 'node';
 /** Who wrote the runtime patch (runtimePatches[].manager). */
 export const RUNTIME_PATCH_MANAGER = 'cellpipe.dev/compiler';
 
-/** Labels of rank 0's pod (JobSet's, on the node job's first index): where the launcher reads the step's log. */
-export function trainJobRankZeroSelector(name: string): string {
-  return [
-    `jobset.sigs.k8s.io/jobset-name=${name}`,
-    `jobset.sigs.k8s.io/replicatedjob-name=${NODE}`,
-    'jobset.sigs.k8s.io/job-index=0',
-    'batch.kubernetes.io/job-completion-index=0'
-  ].join(',');
-}
+/** Rank 0's pod (JobSet's labels on the node job's first index): where the launcher reads the step's log. */
+export const TRAIN_JOB_RANK_ZERO: RankZeroPod = {
+  jobNameLabel: 'jobset.sigs.k8s.io/jobset-name',
+  labels: { 'jobset.sigs.k8s.io/replicatedjob-name': NODE, 'jobset.sigs.k8s.io/job-index': '0', 'batch.kubernetes.io/job-completion-index': '0' },
+  container: NODE
+};
 
 export function trainJobManifest(workload: DistributedWorkload): Record<string, unknown> {
   const podSpec: Record<string, unknown> = {
