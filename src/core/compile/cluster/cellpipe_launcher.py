@@ -1,6 +1,7 @@
 # cellpipe's launcher of a distributed or served step on Kubernetes (docs/distributed-and-serving.md):
 # run as an ordinary Argo or KFP task in the step's image, with the step pod's environment. Stdlib
-# only: a tiny Kubernetes client over urllib with the pod's service-account token.
+# only: a tiny Kubernetes client over urllib with the pod's service-account token. Its arguments,
+# if any, are a KFP step's (the run's data folder, then the parameters): the workers get them too.
 #
 # CELLPIPE_LAUNCH holds what to launch (JSON, launcherScript.ts writes it):
 #   {"manifest": {...}, "rankZero": {"jobNameLabel": "k", "labels": {...}, "container": "node"}, "forwardEnv": [...]}
@@ -129,6 +130,7 @@ def prepare_job(launch, pod):
     forwarded = [{"name": n, "value": os.environ[n]} for n in launch.get("forwardEnv", []) if n in os.environ]
     if manifest["kind"] == "TrainJob":
         manifest["spec"]["trainer"]["env"] = forwarded + manifest["spec"]["trainer"].get("env", [])
+        manifest["spec"]["trainer"]["command"] += sys.argv[1:]
     claims = own_claims(pod)
     for spec in pod_specs(manifest):
         for volume in spec.get("volumes", []):
@@ -139,6 +141,7 @@ def prepare_job(launch, pod):
         if manifest["kind"] == "PyTorchJob":
             for container in spec["containers"]:
                 container["env"] = forwarded + container.get("env", [])
+                container["command"] += sys.argv[1:]
     return manifest
 
 
@@ -296,6 +299,8 @@ def run_serve(api, launch):
 
 def main():
     launch = json.loads(os.environ["CELLPIPE_LAUNCH"])
+    if len(sys.argv) > 1:
+        os.environ["CELLPIPE_DATA_DIR"] = sys.argv[1]
     api = Kubernetes()
     try:
         return run_serve(api, launch) if "serve" in launch else run_job(api, launch)

@@ -50,17 +50,23 @@ export function checkDistributedVolume(pipeline: Pipeline, volume: VolumeOptions
   }
 }
 
-/** A served model must outlive the run: on a claim of its own, not the run's fresh claim (deleted with the run). */
+/**
+ * A served model must outlive the run, but a fresh claim is deleted with it: KServe's predictor,
+ * which mounts the claim, keeps it (Kubernetes holds a claim in use) until it restarts or scales
+ * to zero, and then finds no model. An existing claim (the compile options' volume) keeps the
+ * models below _models/.
+ */
 export function checkServedModelsClaim(pipeline: Pipeline, volume: VolumeOptions, out: CompileDiagnostics): void {
   if ('existingClaim' in volume) {
     return;
   }
   for (const step of pipeline.steps.filter(s => s.serve)) {
-    out.error(
-      `step ${JSON.stringify(step.name)} serves ${step.serve!.model}, but the run's volume is a fresh claim deleted with the run, and KServe reads ` +
-        'the model from it for as long as it serves: set the notebook volume to an existing claim (it keeps the models below _models/)',
+    out.warning(
+      `step ${JSON.stringify(step.name)} serves ${step.serve!.model} from the run's fresh volume claim, which is deleted with the run: ` +
+        'the served model keeps the claim while its predictor runs, and is gone once the predictor restarts. ' +
+        'Run on an existing claim so that the model outlives the run.',
       step.cells[0] ?? null,
-      'serve-needs-claim'
+      'serve-on-run-claim'
     );
   }
 }
