@@ -16,7 +16,7 @@ import yaml
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "src" / "core" / "compile" / "cluster" / "crds"
 # spec.predictor fields whose schema is kept in the InferenceService subset.
-PREDICTOR_FIELDS = {"model", "minReplicas", "maxReplicas", "serviceAccountName", "nodeSelector", "tolerations", "timeout"}
+PREDICTOR_FIELDS = {"model", "minReplicas", "maxReplicas", "serviceAccountName", "nodeSelector", "tolerations"}
 
 
 def without_descriptions(node):

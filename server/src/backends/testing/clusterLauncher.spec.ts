@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the objects the fake stored are read field by field as the JSON they are */
 /**
  * The launcher of distributed and served steps (src/core/compile/cluster/cellpipe_launcher.py) as
  * a real Python process against the fake API server over HTTP, with the launch documents the Argo

@@ -50,8 +50,8 @@ export type CustomObject = {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string>; ownerReferences?: unknown[]; [key: string]: unknown };
-  spec: any;
-  status?: any;
+  spec: Record<string, unknown>;
+  status?: { conditions?: Array<{ type: string; status: string }>; [key: string]: unknown };
 };
 
 export interface FakePod {

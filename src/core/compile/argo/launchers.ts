@@ -95,6 +95,11 @@ export function serveTemplateAndTask(stepTemplate: ArgoTemplate, step: PipelineS
   return { template, task: { name, template: name, dependencies: [step.id] } };
 }
 
+/** Where the workers' command is in the two job manifests (trainJob.ts, pyTorchJob.ts). */
+type LaunchedJob =
+  | { kind: 'TrainJob'; spec: { trainer: { command: string[] } } }
+  | { kind: 'PyTorchJob'; spec: { pytorchReplicaSpecs: { Master: { template: { spec: { containers: Array<{ command: string[] }> } } } } } };
+
 /**
  * The step script (relative to the data folder) a launcher template's workers run, or null when
  * the template runs no launcher: the validator checks the payload holds it, as for a step's pod.
@@ -104,8 +109,8 @@ export function workerScriptOf(template: ArgoTemplate): string | null {
   if (template.script?.source !== LAUNCHER_SOURCE || launch === undefined) {
     return null;
   }
-  const manifest = (JSON.parse(launch) as JobLaunch).manifest as { kind: string; spec: any };
-  const command: string[] =
+  const manifest = (JSON.parse(launch) as JobLaunch).manifest as unknown as LaunchedJob;
+  const command =
     manifest.kind === 'TrainJob' ? manifest.spec.trainer.command : manifest.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].command;
   const prefix = `$(${RUNTIME_ENV.dataDir})/`;
   const script = command[command.length - 1];

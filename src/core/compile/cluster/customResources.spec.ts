@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the manifests are read and broken field by field as the JSON they are */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { customResourceProblems, structuralSchema } from './customResourceCheck';

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the KFP documents are read field by field as the JSON they are */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileKfp } from '.';
