@@ -44,6 +44,19 @@ export interface RankZeroPod {
   container: string;
 }
 
+/** What every node pod of a workload has: its claims as volumes, whom it runs as. */
+export function workloadPodSpec(workload: DistributedWorkload): Record<string, unknown> {
+  return {
+    volumes: workload.volumes.map(v => ({ name: v.name, persistentVolumeClaim: { claimName: v.claimName } })),
+    ...(workload.securityContext ? { securityContext: { ...workload.securityContext } } : {})
+  };
+}
+
+/** The claims mounted in a node pod's container. */
+export function workloadMounts(workload: DistributedWorkload): Array<{ name: string; mountPath: string }> {
+  return workload.volumes.map(v => ({ name: v.name, mountPath: v.mountPath }));
+}
+
 /** The longest name a workload gets from the compiler: 63 less the launcher's `-xxxxx`. */
 export const MAX_WORKLOAD_NAME = 57;
 

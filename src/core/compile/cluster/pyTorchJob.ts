@@ -5,7 +5,7 @@
  * MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (and PET_* for torchrun); its container must be
  * named `pytorch`.
  */
-import type { DistributedWorkload, RankZeroPod } from './distributedWorkload';
+import { workloadMounts, workloadPodSpec, type DistributedWorkload, type RankZeroPod } from './distributedWorkload';
 
 export const PYTORCH_JOB_API_VERSION = 'kubeflow.org/v1';
 const CONTAINER = 'pytorch';
@@ -30,12 +30,11 @@ export function pyTorchJobManifest(workload: DistributedWorkload): Record<string
             image: workload.image,
             command: [...workload.command],
             env: workload.env.map(e => ({ ...e })),
-            volumeMounts: workload.volumes.map(v => ({ name: v.name, mountPath: v.mountPath })),
+            volumeMounts: workloadMounts(workload),
             ...(Object.keys(workload.limits).length ? { resources: { limits: { ...workload.limits } } } : {})
           }
         ],
-        volumes: workload.volumes.map(v => ({ name: v.name, persistentVolumeClaim: { claimName: v.claimName } })),
-        ...(workload.securityContext ? { securityContext: { ...workload.securityContext } } : {})
+        ...workloadPodSpec(workload)
       }
     }
   });

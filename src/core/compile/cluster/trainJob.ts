@@ -5,7 +5,7 @@
  * (the runtime's replicated job and container are both named `node`:
  * ../shared/reference/kubeflow/runtime-torch-distributed.yaml).
  */
-import type { DistributedWorkload, RankZeroPod } from './distributedWorkload';
+import { workloadMounts, workloadPodSpec, type DistributedWorkload, type RankZeroPod } from './distributedWorkload';
 
 export const TRAIN_JOB_API_VERSION = 'trainer.kubeflow.org/v1alpha1';
 export const TRAIN_JOB_RUNTIME = 'torch-distributed';
@@ -23,9 +23,8 @@ export const TRAIN_JOB_RANK_ZERO: RankZeroPod = {
 
 export function trainJobManifest(workload: DistributedWorkload): Record<string, unknown> {
   const podSpec: Record<string, unknown> = {
-    volumes: workload.volumes.map(v => ({ name: v.name, persistentVolumeClaim: { claimName: v.claimName } })),
-    containers: [{ name: NODE, volumeMounts: workload.volumes.map(v => ({ name: v.name, mountPath: v.mountPath })) }],
-    ...(workload.securityContext ? { securityContext: { ...workload.securityContext } } : {})
+    ...workloadPodSpec(workload),
+    containers: [{ name: NODE, volumeMounts: workloadMounts(workload) }]
   };
   return {
     apiVersion: TRAIN_JOB_API_VERSION,
