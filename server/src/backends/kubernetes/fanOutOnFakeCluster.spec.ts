@@ -86,6 +86,8 @@ describe('a fan-out step on the executing fake Argo cluster', () => {
     expect(train.status).toBe('Failed');
     expect(train.message).toMatch(/^item 2 of 3 failed: ValueError: fold -1 is bad/);
     expect(train.failure).toMatchObject({ cell: 2, line: 8 });
+    // Two at once: item 3 starts only if item 1 ended before item 2 failed; once it failed, none does.
+    expect(train.instances?.map(i => i.status)).toEqual(['Succeeded', 'Failed', expect.stringMatching(/^(Skipped|Succeeded)$/)]);
     expect(state.steps[2].status).not.toBe('Succeeded');
   }, 300_000);
 });

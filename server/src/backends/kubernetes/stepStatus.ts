@@ -85,10 +85,13 @@ export function unfinishedStep(code: number | undefined): string {
  */
 function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: ArgoWorkflow): InstanceState[] | undefined {
   const pods = Object.values(nodes).filter(n => n.type === 'Pod' && n.templateName === argoItemTemplate(stepId));
-  if (!pods.length) {
+  const count = itemCount(nodes, stepId);
+  if (!pods.length && count === undefined) {
     return undefined;
   }
-  const instances: InstanceState[] = [];
+  // Items with no node yet: waiting, or never to start once an item failed (failFast) or the run ended.
+  const unstarted: StepStatus = workflowFinished(workflow) || pods.some(p => nodeStatus(p, workflow) === 'Failed') ? 'Skipped' : 'Pending';
+  const instances: InstanceState[] = Array.from({ length: count ?? 0 }, () => ({ status: unstarted }));
   for (const pod of pods) {
     const index = Number(/\((\d+):/.exec(pod.displayName)?.[1]);
     const status = nodeStatus(pod, workflow);
@@ -99,7 +102,20 @@ function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: A
       ...(failed ? { message: failed.message, ...(failed.failure ? { failure: failed.failure } : {}) } : {})
     };
   }
-  return Array.from(instances, instance => instance ?? { status: 'Pending' as StepStatus });
+  return Array.from(instances, instance => instance ?? { status: unstarted });
+}
+
+/** The number of items of a fan-out step: the list its items' DAG node was given (Argo records node inputs). */
+function itemCount(nodes: Record<string, ArgoNode>, stepId: string): number | undefined {
+  const items = Object.values(nodes).find(n => n.displayName === argoItemsTask(stepId));
+  const parameters = (items as { inputs?: { parameters?: Array<{ name: string; value?: string }> } } | undefined)?.inputs?.parameters;
+  const list = parameters?.find(p => p.name === 'items')?.value;
+  try {
+    const parsed = list === undefined ? undefined : (JSON.parse(list) as unknown);
+    return Array.isArray(parsed) ? parsed.length : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The steps' states in a workflow, starting from `steps` (their ids, names and dependencies). */

@@ -571,6 +571,8 @@ class WorkflowRun {
    */
   private async runNestedDag(task: DagTask, id: string, dag: Template, inputs: Record<string, string>): Promise<Outcome> {
     const name = `${this.name}.${task.name}`;
+    // Argo records a node's resolved input parameters in its status.
+    const recorded = Object.entries(inputs).map(([tag, value]) => ({ name: tag.slice('inputs.parameters.'.length), value }));
     const owner = {
       id,
       name,
@@ -580,7 +582,8 @@ class WorkflowRun {
       phase: 'Running',
       boundaryID: this.name,
       startedAt: now(),
-      children: []
+      children: [],
+      ...(recorded.length ? { inputs: { parameters: recorded } } : {})
     } as ArgoNode;
     this.nodes[id] = owner;
     this.link(task, id);
