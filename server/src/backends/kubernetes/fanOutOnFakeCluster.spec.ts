@@ -4,36 +4,17 @@
  * items run `withParam` as pods of their own, at most `foreach:NAME:N` at once, the gather merges
  * them, and the step after sees what the loop leaves; a failing item fails the step, naming it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { compileArgoWorkflow } from '../../../../src/core/compile/argo';
 import { validateArgoWorkflow } from '../../../../src/core/compile/argo/validate';
 import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
 import { notebookJson, step } from '../../../../src/core/__fixtures__/notebookBuilder';
 import { RunStore } from '../runStore';
-import { FakeKubernetes } from '../testing/fakeKubernetes';
+import { useExecutingFakeCluster } from '../testing/executingFakeCluster';
 import { kubeConfigFrom } from '../testing/fixtures';
 import { KubernetesBackend } from './kubernetesBackend';
 
 const NS = 'ml-team';
-let cache: string;
-let home: string;
-let fake: FakeKubernetes;
-
-beforeAll(() => {
-  cache = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-images-'));
-});
-afterAll(() => rmSync(cache, { recursive: true, force: true }));
-beforeEach(async () => {
-  home = mkdtempSync(join(tmpdir(), 'cellpipe-k8s-fanout-'));
-  fake = new FakeKubernetes({ execute: { imageCache: cache, parallelism: 8 } });
-  await fake.start();
-});
-afterEach(async () => {
-  await fake.stop();
-  rmSync(home, { recursive: true, force: true });
-});
+const cluster = useExecutingFakeCluster({ parallelism: 8 });
 
 /** Items note how many items are running as they start, on the shared volume (a file each). */
 const LOOP = [
@@ -61,8 +42,8 @@ async function run(folds: number[]) {
   );
   const workflow = compileArgoWorkflow(pipeline);
   expect(validateArgoWorkflow(workflow)).toEqual([]);
-  const store = new RunStore(home);
-  const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(fake.kubeconfig(NS)) });
+  const store = new RunStore(cluster.home);
+  const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(cluster.fake.kubeconfig(NS)) });
   const handle = await backend.submit({
     workflow,
     pipelineName: pipeline.name,
