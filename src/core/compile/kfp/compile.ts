@@ -36,6 +36,15 @@ import { hasTemplateSyntax } from '../cluster/argoSafe';
 import { compileStepScripts } from '../stepScript';
 import { CLUSTER_CELL_OUTPUTS_LIMIT, podEventsFile, RUNTIME_ENV } from '../runtime/contract';
 import { COMPLETION_GUARD } from './completionGuard';
+import {
+  fanOutLoop,
+  itemInputDefinitions,
+  itemListGuardOptions,
+  itemListOutputDefinitions,
+  ITEM_GUARD_OPTIONS,
+  kfpItemsTask,
+  kfpItemTask
+} from './fanOut';
 import type { KfpOptions } from './options';
 
 export const KFP_SCHEMA_VERSION = '2.1.0';
@@ -294,21 +303,34 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
         parameters: Object.fromEntries(parameters.map(p => [p.name, { parameterType: p.type, defaultValue: p.defaultValue, isOptional: true }]))
       }
     : undefined;
-  for (const step of pipeline.steps) {
-    const config = podConfig(pipeline, step, options, out);
-    components[componentName(step.id)] = {
-      executorLabel: executorName(step.id),
-      ...(inputDefinitions ? { inputDefinitions } : {}),
-      outputDefinitions: { artifacts: { [KFP_OUTPUTS_PAGE_ARTIFACT]: { artifactType: { schemaTitle: 'system.HTML', schemaVersion: '0.0.1' } } } }
+  /**
+   * A component running a step's script through the completion guard, its executor and platform
+   * config: the step itself, or a fan-out step's item (fanOut.ts). `guardOptions` go before the
+   * guard's arguments, `env` after the step's own.
+   */
+  const stepComponent = (
+    name: string,
+    step: PipelineStep,
+    config: ReturnType<typeof podConfig>,
+    run: { guardOptions: string[]; env: Array<{ name: string; value: string }>; inputs?: Json; outputs?: Json }
+  ): void => {
+    components[componentName(name)] = {
+      executorLabel: executorName(name),
+      ...(run.inputs ? { inputDefinitions: { parameters: run.inputs } } : {}),
+      outputDefinitions: {
+        ...(run.outputs ? { parameters: run.outputs } : {}),
+        artifacts: { [KFP_OUTPUTS_PAGE_ARTIFACT]: { artifactType: { schemaTitle: 'system.HTML', schemaVersion: '0.0.1' } } }
+      }
     };
     const resourceSpec = resources(step, config.limits, out);
     const environment = environments.byStep.get(step.id);
-    executors[executorName(step.id)] = {
+    executors[executorName(name)] = {
       container: {
         image: config.image,
         // The guard runs the script with the arguments after its step folder and outputs page (completionGuard.ts).
         command: [python, '-c', COMPLETION_GUARD],
         args: [
+          ...run.guardOptions,
           stepScriptPath(step.id),
           step.id,
           `{{$.outputs.artifacts['${KFP_OUTPUTS_PAGE_ARTIFACT}'].path}}`,
@@ -324,7 +346,8 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
           { name: RUNTIME_ENV.events, value: podEventsFile(step.id) },
           // The outputs document, and so the page the KFP UI renders whole, stays as small as on Argo.
           { name: RUNTIME_ENV.outputsLimit, value: String(CLUSTER_CELL_OUTPUTS_LIMIT) },
-          ...(environment ? [{ name: 'PYTHONPATH', value: environmentPath(environment) }] : [])
+          ...(environment ? [{ name: 'PYTHONPATH', value: environmentPath(environment) }] : []),
+          ...run.env
         ]
       }
     };
@@ -333,22 +356,44 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
       ...(Object.keys(config.labels).length ? { labels: config.labels } : {}),
       ...(Object.keys(annotations).length ? { annotations } : {})
     };
-    platformExecutors[executorName(step.id)] = placement({
+    platformExecutors[executorName(name)] = placement({
       ...(config.secrets.length
         ? { secretAsEnv: config.secrets.map(s => ({ secretName: s.name, keyToEnv: [{ secretKey: s.key, envVar: s.env }] })) }
         : {}),
       ...(Object.keys(podMetadata).length ? { podMetadata } : {}),
       ...(config.timeoutSeconds ? { activeDeadlineSeconds: String(config.timeoutSeconds) } : {})
     });
+  };
+  const retryPolicy = (retries: number | null): Json => (retries ? { retryPolicy: { maxRetryCount: retries } } : {});
+  const parameterInputs = parameters.length
+    ? { parameters: Object.fromEntries(parameters.map(p => [p.name, { componentInputParameter: p.name }])) }
+    : undefined;
+  for (const step of pipeline.steps) {
+    const config = podConfig(pipeline, step, options, out);
+    const lists = itemListOutputDefinitions(step);
+    stepComponent(step.id, step, config, {
+      guardOptions: itemListGuardOptions(step),
+      // A fan-out step's own component is its gather; its items run the item component.
+      env: step.fanOut ? [{ name: RUNTIME_ENV.gather, value: '1' }] : [],
+      inputs: inputDefinitions?.parameters,
+      outputs: Object.keys(lists).length ? lists : undefined
+    });
+    let dependentTasks = step.dependsOn.length ? [...step.dependsOn] : [KFP_SETUP_TASK];
+    if (step.fanOut) {
+      const typed = Object.fromEntries(parameters.map(p => [p.name, { parameterType: p.type }]));
+      stepComponent(kfpItemTask(step.id), step, config, { guardOptions: ITEM_GUARD_OPTIONS, env: [], inputs: itemInputDefinitions(typed) });
+      const loop = fanOutLoop(pipeline, step, typed, dependentTasks, componentName, retryPolicy(config.retries));
+      components[componentName(kfpItemsTask(step.id))] = loop.component;
+      tasks[kfpItemsTask(step.id)] = loop.task;
+      dependentTasks = [kfpItemsTask(step.id)];
+    }
     tasks[step.id] = {
       taskInfo: { name: step.id },
       componentRef: { name: componentName(step.id) },
       cachingOptions: noCache,
-      dependentTasks: step.dependsOn.length ? [...step.dependsOn] : [KFP_SETUP_TASK],
-      ...(parameters.length
-        ? { inputs: { parameters: Object.fromEntries(parameters.map(p => [p.name, { componentInputParameter: p.name }])) } }
-        : {}),
-      ...(config.retries ? { retryPolicy: { maxRetryCount: config.retries } } : {})
+      dependentTasks,
+      ...(parameterInputs ? { inputs: parameterInputs } : {}),
+      ...retryPolicy(config.retries)
     };
   }
   if (freshClaim) {
