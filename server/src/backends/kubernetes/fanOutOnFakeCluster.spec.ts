@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileArgoWorkflow } from '../../../../src/core/compile/argo';
+import { compileArgoWorkflow, type ArgoWorkflow } from '../../../../src/core/compile/argo';
 import { validateArgoWorkflow } from '../../../../src/core/compile/argo/validate';
 import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
 import { notebookJson, step } from '../../../../src/core/__fixtures__/notebookBuilder';
@@ -38,19 +38,20 @@ afterEach(async () => {
 /** Items note how many items are running as they start, on the shared volume (a file each). */
 const LOOP = [
   'for i, fold in enumerate(folds):',
+  '    if fold < 0:',
+  '        raise ValueError(f"fold {fold} is bad")',
   '    marker = os.path.join(os.environ["CELLPIPE_DATA_DIR"], f"running-{i}")',
   '    open(marker, "w").close()',
   '    time.sleep(0.5)',
   '    at_once = len([f for f in os.listdir(os.environ["CELLPIPE_DATA_DIR"]) if f.startswith("running-")])',
   '    os.remove(marker)',
-  '    if fold < 0:',
-  '        raise ValueError(f"fold {fold} is bad")',
   '    scores.append(fold * 10)',
   '    peaks[i] = at_once',
   '    print("fold", fold)'
 ].join('\n');
 
-async function run(folds: number[]) {
+/** Runs the notebook over `folds`; `change` edits the compiled Workflow first. */
+async function run(folds: number[], change: (workflow: ArgoWorkflow) => void = () => {}) {
   const pipeline = pipelineOf(
     notebookJson([
       { code: 'import os, time', tags: ['imports'] },
@@ -60,6 +61,7 @@ async function run(folds: number[]) {
     ])
   );
   const workflow = compileArgoWorkflow(pipeline);
+  change(workflow);
   expect(validateArgoWorkflow(workflow)).toEqual([]);
   const store = new RunStore(home);
   const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(fake.kubeconfig(NS)) });
@@ -80,12 +82,20 @@ describe('a fan-out step on the executing fake Argo cluster', () => {
     expect(await backend.stepLog(state, 'report')).toBe('[30, 10, 40, 10, 50] True 5\n');
   }, 300_000);
 
-  test('a failing item fails the step, naming the item, and the step after does not run', async () => {
+  test('a failing item fails the step, naming the item; the running item ends, no other starts, the step after does not run', async () => {
+    // Items 0 and 1 start together; item 1 fails at once, while item 0 sleeps: item 2 never starts (failFast).
     const { state } = await run([3, -1, 4]);
     const train = state.steps[1];
     expect(train.status).toBe('Failed');
-    expect(train.message).toMatch(/^item 1 of \d failed: ValueError: fold -1 is bad/);
-    expect(train.failure).toMatchObject({ cell: 2, line: 8 });
+    expect(train.message).toMatch(/^item 1 of 3 failed: ValueError: fold -1 is bad/);
+    expect(train.failure).toMatchObject({ cell: 2, line: 3 });
+    expect(train.instances?.map(i => i.status)).toEqual(['Succeeded', 'Failed', 'Skipped']);
     expect(state.steps[2].status).not.toBe('Succeeded');
+  }, 300_000);
+
+  test("without the items template's failFast, as on Argo, every item runs before the step fails", async () => {
+    const { state } = await run([3, -1, 4], workflow => delete workflow.spec.templates.find(t => t.name === 'train--items')!.failFast);
+    expect(state.steps[1].instances?.map(i => i.status)).toEqual(['Succeeded', 'Failed', 'Succeeded']);
+    expect(state.steps[1].message).toMatch(/^item 1 of 3 failed/);
   }, 300_000);
 });

@@ -1,6 +1,6 @@
 import { readStepResult, RESULT_PARAMETER, STEP_RESULT_FILE } from '../../../../src/core/run/stepResult';
 import type { InstanceState, RunStatus, StepState, StepStatus } from '../../../../src/core/run/types';
-import { argoItemsTask, argoItemTemplate } from '../../../../src/core/compile/argo/fanOut';
+import { ARGO_ITEMS_INPUT, argoItemsTask, argoItemTemplate } from '../../../../src/core/compile/argo/fanOut';
 import { workflowFinished, workflowNodes, type ArgoNode, type ArgoWorkflow } from './argoWorkflow';
 
 /**
@@ -81,11 +81,16 @@ export function unfinishedStep(code: number | undefined): string {
 
 /**
  * A fan-out step's items (compile/argo/fanOut.ts): the pod nodes of its item template, by item
- * index (`item(<index>:<item>)`), each with its status and, when it failed, the runtime's words.
+ * index (`item(<index>:<item>)`), each with its status and, when it failed, the runtime's words;
+ * as many as its list has (the items node records it), those without a pod Pending, or Skipped once
+ * the items node ended (an item failed and the others were not started).
  */
 function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: ArgoWorkflow): InstanceState[] | undefined {
   const pods = Object.values(nodes).filter(n => n.type === 'Pod' && n.templateName === argoItemTemplate(stepId));
-  if (!pods.length) {
+  const itemsNode = Object.values(nodes).find(n => n.displayName === argoItemsTask(stepId));
+  const list = itemsNode?.inputs?.parameters?.find(p => p.name === ARGO_ITEMS_INPUT)?.value;
+  const total = list === undefined ? 0 : listLength(list);
+  if (!pods.length && !total) {
     return undefined;
   }
   const instances: InstanceState[] = [];
@@ -99,7 +104,18 @@ function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: A
       ...(failed ? { message: failed.message, ...(failed.failure ? { failure: failed.failure } : {}) } : {})
     };
   }
-  return Array.from(instances, instance => instance ?? { status: 'Pending' as StepStatus });
+  const notStarted: StepStatus = itemsNode?.finishedAt ? 'Skipped' : 'Pending';
+  return Array.from({ length: Math.max(total, instances.length) }, (_, i) => instances[i] ?? { status: notStarted });
+}
+
+/** The length of a JSON list's text; 0 when it is not one. */
+function listLength(text: string): number {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) ? value.length : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** The steps' states in a workflow, starting from `steps` (their ids, names and dependencies). */

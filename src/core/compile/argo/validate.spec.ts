@@ -185,7 +185,9 @@ describe("validateArgoWorkflow: a fan-out step's references (docs/fan-out.md)", 
       wf => delete entryTask(wf, 'train--items').arguments,
       /task train--items: no value for input parameter items of template train--items/
     ],
-    ['parallelism on a pod template', wf => (template(wf, 'train--item').parallelism = 2), /template train--item: parallelism limits a DAG/],
+    ['parallelism on a pod template', wf => (template(wf, 'train--item').parallelism = 2), /template train--item: parallelism governs a DAG/],
+    ['failFast on a pod template', wf => (template(wf, 'train--item').failFast = true), /template train--item: failFast governs a DAG/],
+    ['a failFast that is not a boolean', wf => (loose(template(wf, 'train--items')).failFast = 'true'), /failFast must be boolean/],
     ['a parallelism of 0', wf => (template(wf, 'train--items').parallelism = 0), /parallelism must be >= 1/],
     ['an empty withParam', wf => (itemTask(wf).withParam = ''), /withParam must NOT have fewer than 1 characters/]
   ])('rejects %s', (_what, breakIt, problem) => {
