@@ -171,3 +171,37 @@ def pipeline_spec_types(value: int) -> str:
     from kfp.pipeline_spec import pipeline_spec_pb2
 
     return pipeline_spec_pb2.ParameterType.ParameterTypeEnum.Name(value)
+
+
+def code_cell(tags: list[str], source: str) -> dict:
+    return {"cell_type": "code", "metadata": {"tags": tags}, "outputs": [], "execution_count": None, "source": source}
+
+
+DISTRIBUTED = {
+    "nbformat": 4,
+    "nbformat_minor": 5,
+    "metadata": {"cellpipe": {"volume": {"accessMode": "ReadWriteMany"}}},
+    "cells": [
+        code_cell(
+            ["step:load"], "from sklearn.datasets import load_iris\nX, y = load_iris(return_X_y=True)\nX_test = X[:5]"
+        ),
+        code_cell(
+            ["step:train", "workers:4", "limit:nvidia.com/gpu:1"], "import os\nseen = len(X) + int(os.environ['RANK'])"
+        ),
+        code_cell(
+            ["step:fit", "serve:model:X_test"],
+            "from sklearn.linear_model import LogisticRegression\n"
+            "model = LogisticRegression().fit(X, y)\n"
+            "print(model.predict(X_test))",
+        ),
+    ],
+}
+
+
+def test_distributed_and_served_steps_load_in_the_kfp_sdk(cli: Path, tmp_path: Path):
+    notebook = tmp_path / "distributed.ipynb"
+    notebook.write_text(json.dumps(DISTRIBUTED), encoding="utf-8")
+    compiled = compile_kfp(cli, notebook, tmp_path)
+    check_loads(compiled, tmp_path)
+    tasks = yaml.safe_load_all(compiled.read_text(encoding="utf-8")).__next__()["root"]["dag"]["tasks"]
+    assert tasks["fit--serve"]["dependentTasks"] == ["fit"]

@@ -10,6 +10,7 @@ import { Elapsed } from './Elapsed';
 import { RunLine } from './RunLine';
 import { RunList } from './RunList';
 import { StatusMark } from './StatusMark';
+import { Served, Workers } from './StepMembers';
 import { ParametersForm } from './ParametersForm';
 import { PipelineSettingsForm } from './PipelineSettingsForm';
 import { SweepForm } from './SweepForm';
@@ -273,6 +274,8 @@ export function SidebarPanel({ model, onCompile, onDownloadNotebook, onCompare }
               </button>
             )}
             <Instances step={selected} />
+            <Workers step={selected} />
+            <Served step={selected} />
             <Outputs outputs={model.outputsOf(run.runId, selected.id)} />
             <pre className="cp-Log" aria-label={`log of step ${selected.name}`} tabIndex={0}>
               {model.log || (selected.status === 'Pending' || selected.status === 'Running' ? '(no output yet)' : 'no output')}

@@ -73,10 +73,10 @@ export function registerRunCommands(program: Command): void {
     .description("print what a step's code printed (its stdout and stderr)")
     .argument('<run>', 'run id')
     .argument('<step>', 'step name or id')
-    .option('--item <n>', "one item's log, of a fan-out step (0 is the first)")
+    .option('--item <n>', "one item's log, of a fan-out step (1 is the first)")
     .option('--rank <n>', "one worker's log, of a distributed step (rank 0's is the step's)")
     .action(async (runId: string, step: string, options: { item?: string; rank?: string }) => {
-      process.stdout.write(await cliRunService().stepLog(runId, step, stepMember(options.item, options.rank)));
+      process.stdout.write(await cliRunService().stepLog(runId, step, stepMember(options.item, options.rank, 1)));
     });
 
   program

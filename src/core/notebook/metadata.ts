@@ -234,6 +234,10 @@ function applyCellpipe(settings: NotebookSettings, own: MetadataReader): void {
   settings.stepDefaults = own.strings('stepDefaults') ?? settings.stepDefaults;
   settings.requirements = own.strings('requirements') ?? settings.requirements;
   settings.installRequirements = own.boolean('installRequirements') ?? settings.installRequirements;
+  const distributed = own.string('distributed');
+  if (distributed !== null) {
+    settings.distributed = distributed;
+  }
   const index = own.child('packageIndex');
   if (index) {
     settings.packageIndex = {

@@ -174,6 +174,8 @@ export interface NotebookSettings {
    * not, so compiled pipelines of existing notebooks stay as they were (metadata.ts says why).
    */
   securityContext: SecurityContext | null;
+  /** What a cluster runs `workers:` steps as: 'trainjob' (Kubeflow Trainer v2, the default) or 'pytorchjob' (Training Operator v1); absent: the default. */
+  distributed?: string;
 }
 
 /**

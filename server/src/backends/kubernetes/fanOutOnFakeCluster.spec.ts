@@ -87,7 +87,7 @@ describe('a fan-out step on the executing fake Argo cluster', () => {
     const { state } = await run([3, -1, 4]);
     const train = state.steps[1];
     expect(train.status).toBe('Failed');
-    expect(train.message).toMatch(/^item 1 of 3 failed: ValueError: fold -1 is bad/);
+    expect(train.message).toMatch(/^item 2 of 3 failed: ValueError: fold -1 is bad/);
     expect(train.failure).toMatchObject({ cell: 2, line: 3 });
     expect(train.instances?.map(i => i.status)).toEqual(['Succeeded', 'Failed', 'Skipped']);
     expect(state.steps[2].status).not.toBe('Succeeded');
@@ -96,6 +96,6 @@ describe('a fan-out step on the executing fake Argo cluster', () => {
   test("without the items template's failFast, as on Argo, every item runs before the step fails", async () => {
     const { state } = await run([3, -1, 4], workflow => delete workflow.spec.templates.find(t => t.name === 'train--items')!.failFast);
     expect(state.steps[1].instances?.map(i => i.status)).toEqual(['Succeeded', 'Failed', 'Succeeded']);
-    expect(state.steps[1].message).toMatch(/^item 1 of 3 failed/);
+    expect(state.steps[1].message).toMatch(/^item 2 of 3 failed/);
   }, 300_000);
 });

@@ -140,7 +140,7 @@ export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): Step
         return {
           ...state,
           finishedAt: items.finishedAt || undefined,
-          message: `item ${first} of ${state.instances!.length} failed: ${instance.message ?? 'see its pod'}`,
+          message: `item ${first + 1} of ${state.instances!.length} failed: ${instance.message ?? 'see its pod'}`,
           failure: instance.failure
         };
       }

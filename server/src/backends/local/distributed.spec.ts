@@ -94,7 +94,7 @@ describe('distributed steps, local backend', () => {
     expect(state.status).toBe('Failed');
     const reduce = state.steps.find(s => s.id === 'reduce')!;
     expect(reduce.workers?.map(w => w.status)).toEqual(['Cancelled', 'Cancelled', 'Failed', 'Cancelled']);
-    expect(reduce.message).toMatch(/^worker 2 of 4 failed: .*ValueError: rank 2 has a bad value/);
+    expect(reduce.message).toMatch(/^rank 2 of 4 workers failed: .*ValueError: rank 2 has a bad value/);
     expect(reduce.failure).toMatchObject({ cell: 2, line: 6 });
     expect(state.steps.find(s => s.id === 'after')!.status).toBe('Skipped');
   });

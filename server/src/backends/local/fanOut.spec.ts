@@ -85,7 +85,7 @@ describe('fan-out steps, local backend', () => {
     expect(failed.status).toBe('Failed');
     const each = failed.steps.find(s => s.id === 'each')!;
     expect(each.instances?.map(i => i.status)).toEqual(['Succeeded', 'Failed', 'Skipped', 'Skipped']);
-    expect(each.message).toMatch(/^item 1 of 4 failed: .*ValueError: item 1 is bad/);
+    expect(each.message).toMatch(/^item 2 of 4 failed: .*ValueError: item 1 is bad/);
     expect(each.failure).toEqual({ cell: 2, line: 5, error: 'ValueError: item 1 is bad' });
     expect(failed.steps.find(s => s.id === 'after')!.status).toBe('Skipped');
     expect(existsSync(join(work, 'ran-2'))).toBe(false);

@@ -72,7 +72,7 @@ export class FanOutProgress {
     }
     const failedCount = this.instances.filter(instance => instance.status === 'Failed').length;
     const others = failedCount > 1 ? ` (${failedCount - 1} other item${failedCount > 2 ? 's' : ''} failed too)` : '';
-    return `item ${index} of ${this.instances.length} failed${others}: ${this.instances[index].message ?? 'see its log'}`;
+    return `item ${index + 1} of ${this.instances.length} failed${others}: ${this.instances[index].message ?? 'see its log'}`;
   }
 }
 

@@ -618,7 +618,7 @@ class LocalRun {
       status: this.cancelled && !first ? 'Cancelled' : 'Failed',
       finishedAt: now(),
       exitCode: first?.exitCode,
-      message: first ? `worker ${failed} of ${workers.length} failed: ${first.message ?? 'see its log'}` : (this.broken ?? 'cancelled'),
+      message: first ? `rank ${failed} of ${workers.length} workers failed: ${first.message ?? 'see its log'}` : (this.broken ?? 'cancelled'),
       failure: first?.failure
     });
   }
@@ -859,6 +859,15 @@ class LocalRun {
     this.persist();
     if (this.broken !== undefined) {
       Object.assign(state, { status: 'Failed', message: this.broken });
+      // What broke the run may have left its folder (an error of one file): then its end is
+      // recorded there, so that no reader takes it for a run still going.
+      try {
+        if (this.store.intact(state)) {
+          this.store.save(state);
+        }
+      } catch {
+        // nowhere to record it: the run's message says so
+      }
     }
     this.emit({ type: 'run', runId: state.runId, status: state.status, message: state.message });
     return state;

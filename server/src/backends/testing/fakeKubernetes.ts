@@ -4,6 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { NODE_ID_ANNOTATION, WORKFLOW_LABEL, workflowFinished, type ArgoWorkflow } from '../kubernetes/argoWorkflow';
 import { argoScenario, terminatedStatus, type Scenario } from './argoScenario';
 import { FakeArgoExecutor, type ExecuteOptions } from './fakeArgoExecutor';
+import { FakeCustomResources, type FakeCustomResourcesOptions } from './fakeCustomResources';
+import { mergePatch } from './mergePatch';
 
 /**
  * A fake Kubernetes API server for tests: a real loopback HTTP server speaking the paths the
@@ -58,6 +60,8 @@ export interface FakeKubernetesOptions {
   tickMs?: number;
   /** Run created workflows for real instead of replaying a scenario (fakeArgoExecutor.ts). */
   execute?: ExecuteOptions;
+  /** How TrainJobs, PyTorchJobs and InferenceServices live (fakeCustomResources.ts). */
+  customResources?: FakeCustomResourcesOptions;
 }
 
 interface StoredWorkflow {
@@ -113,6 +117,15 @@ export function statusBody(code: number, reason: string, message: string, detail
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }
 
+/** Whether a pod's labels satisfy a `k=v,...` selector (the only form the clients use). */
+function matchesSelector(pod: object, selector: string | undefined): boolean {
+  const labels = (pod as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {};
+  return (selector ?? '')
+    .split(',')
+    .filter(Boolean)
+    .every(term => labels[term.slice(0, term.indexOf('='))] === term.slice(term.indexOf('=') + 1));
+}
+
 /** A log's lines, each with its newline. */
 const logLines = (text = ''): string[] => text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 const taskOf = (displayName: string): string => displayName.replace(/\(\d+\)$/, '');
@@ -127,22 +140,6 @@ const REASONS: Record<number, string> = {
   415: 'UnsupportedMediaType',
   422: 'Invalid'
 };
-
-/** A JSON merge patch (RFC 7386). */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) {
-    return patch;
-  }
-  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as object) } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) {
-      delete out[k];
-    } else {
-      out[k] = mergePatch(out[k], v);
-    }
-  }
-  return out;
-}
 
 export class FakeKubernetes {
   readonly requests: RecordedRequest[] = [];
@@ -163,10 +160,20 @@ export class FakeKubernetes {
   readonly token: string;
   /** Runs the workflows in execute mode. */
   readonly executor?: FakeArgoExecutor;
+  /** The TrainJobs, PyTorchJobs and InferenceServices, with their pods. */
+  readonly customResources: FakeCustomResources;
 
   constructor(private readonly options: FakeKubernetesOptions = {}) {
     this.token = options.token ?? 'fake-token';
     this.stallAt = options.stallAfterFrames ?? Infinity;
+    this.customResources = new FakeCustomResources(
+      options.customResources ?? {},
+      {
+        json: (res, code, body) => this.json(res, code, body),
+        fail: (res, code, reason, message, details) => this.json(res, code, statusBody(code, reason, message, details))
+      },
+      () => this.url
+    );
     if (options.execute) {
       this.executor = new FakeArgoExecutor(options.execute, {
         changed: key => {
@@ -366,7 +373,9 @@ export class FakeKubernetes {
     const method = req.method ?? 'GET';
     const body = method === 'POST' || method === 'PATCH' ? await this.body(req) : undefined;
     this.requests.push({ method, path: url.pathname, query, headers: req.headers, body });
-
+    if (await this.customResources.serving(req, res, url.pathname, async () => body)) {
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${this.token}`) {
       return this.fail(res, 401, 'Unauthorized');
     }
@@ -381,6 +390,9 @@ export class FakeKubernetes {
         statusBody(injected.code, injected.reason ?? REASONS[injected.code] ?? 'Unknown', injected.message ?? 'injected failure', injected.details)
       );
     }
+    if (this.customResources.handle(res, method, url.pathname, query, body, req.headers['content-type'])) {
+      return;
+    }
     let match: RegExpExecArray | null;
     if ((match = ARGO_PATH.exec(url.pathname))) {
       if (this.options.crdInstalled === false) {
@@ -393,7 +405,9 @@ export class FakeKubernetes {
         kind: 'PodList',
         apiVersion: 'v1',
         metadata: { resourceVersion: String(this.resourceVersion) },
-        items: this.pods(match[1], query.labelSelector)
+        items: [...this.pods(match[1], query.labelSelector), ...this.customResources.podsOf(match[1])].filter(pod =>
+          matchesSelector(pod, query.labelSelector)
+        )
       });
     }
     if ((match = LOG_PATH.exec(url.pathname)) && method === 'GET') {

@@ -32,6 +32,9 @@ import { argoCellOutputsLimit } from './cellOutputsLimit';
 import { ARGO_DATA_VOLUME, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK, argoSetupPartTask } from './labels';
 import { fanOutItems, itemListOutputs } from './fanOut';
 import { stepLauncherSource } from './stepLauncher';
+import { distributedTemplate, servedStepEnv, serveTemplateAndTask } from './launchers';
+import { checkDistributedVolume, checkServedModelsClaim, distributedResourceOf } from '../cluster/distributedDiagnostics';
+import type { DistributedResource } from '../cluster/launcherScript';
 import type { ArgoOptions } from './options';
 import type { ArgoEnvVar, ArgoPodSecurityContext, ArgoTemplate, ArgoVolume, ArgoVolumeMount, ArgoWorkflow, ArgoWorkflowSpec } from './types';
 
@@ -131,6 +134,9 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
     // Its imports resolve in the environment the setup task installed; nothing is installed here.
     env.push({ name: 'PYTHONPATH', value: environmentPath(environment) });
   }
+  if (step.serve) {
+    env.push(...servedStepEnv());
+  }
   const template: ArgoTemplate = {
     name: step.id,
     metadata: {
@@ -156,6 +162,14 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
   }
   if (config.timeoutSeconds) {
     template.activeDeadlineSeconds = String(config.timeoutSeconds);
+  }
+  if (step.distributed) {
+    const python = options.python ?? 'python3';
+    return withPlacement(
+      distributedTemplate(template, step, config, shared.volumes, shared.securityContext, python, shared.distributed),
+      options,
+      shared
+    );
   }
   return withPlacement(template, options, shared);
 }
@@ -190,6 +204,9 @@ interface SharedPod {
   identityEnv: ArgoEnvVar[];
   /** CELLPIPE_OUTPUTS_LIMIT of every step (cellOutputsLimit.ts). */
   cellOutputsLimit: number;
+  /** The Workflow's claim volumes (a distributed step's workers mount them too) and what runs its workers. */
+  volumes: ArgoVolume[];
+  distributed: DistributedResource;
 }
 
 /** Env of the setup pod: the data folder, and the package index secret's keys as pip's env vars (by name only). */
@@ -219,8 +236,12 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
   const environments = planEnvironments(pipeline, setupRuntime, out);
   warnReadWriteOnce(pipeline, volume, out, environments.sets.length > 0);
   reportEnvironments(pipeline, environments, volume, setupRuntime, step => step.config.image ?? setupRuntime.image, out);
+  checkDistributedVolume(pipeline, volume, out);
+  checkServedModelsClaim(pipeline, volume, out);
   const extra = settingsMounts(pipeline, out);
   const securityContext = securityContextOf(pipeline, out);
+  const { volumes: dataVolumes = [], ...claimSpec } = dataVolume(volume, options);
+  const volumes = [...dataVolumes, ...extra.volumes];
   const pipelineLabel = dnsLabel(pipeline.name, 63);
   const shared: SharedPod = {
     labels: { [ARGO_LABELS.pipeline]: pipelineLabel },
@@ -229,7 +250,9 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
     environments,
     securityContext,
     identityEnv: securityContext ? [{ ...SECURITY_CONTEXT_HOME }] : [],
-    cellOutputsLimit: argoCellOutputsLimit(pipeline)
+    cellOutputsLimit: argoCellOutputsLimit(pipeline),
+    volumes,
+    distributed: distributedResourceOf(pipeline, out)
   };
   if (options.nodeSelector) {
     checkMap('node selector', options.nodeSelector, out);
@@ -265,6 +288,7 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
     environments.sets.length ? { [ENVIRONMENTS_ANNOTATION]: safeJson(environmentsSummary(environments)) } : undefined
   );
   const stepTemplates = pipeline.steps.map(step => stepTemplate(pipeline, step, shared, options, out));
+  const serves = pipeline.steps.flatMap((step, i) => (step.serve ? [serveTemplateAndTask(stepTemplates[i], step)] : []));
   const fanOuts = new Map(
     pipeline.steps.flatMap((step, i) =>
       step.fanOut
@@ -294,12 +318,11 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
           return fanOut
             ? [fanOut.task, { name: step.id, template: step.id, dependencies: [fanOut.task.name] }]
             : [{ name: step.id, template: step.id, dependencies }];
-        })
+        }),
+        ...serves.map(serve => serve.task)
       ]
     }
   };
-  const { volumes: dataVolumes = [], ...claimSpec } = dataVolume(volume, options);
-  const volumes = [...dataVolumes, ...extra.volumes];
   const spec: ArgoWorkflowSpec = {
     entrypoint: ARGO_ENTRYPOINT,
     ...(pipeline.parameters.length
@@ -318,7 +341,14 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
     ...(volumes.length ? { volumes } : {}),
     // Pods of failed steps stay, and with them their logs.
     podGC: { strategy: 'OnPodSuccess' },
-    templates: [dag, ...partTemplates, setup, ...stepTemplates, ...[...fanOuts.values()].flatMap(fanOut => fanOut.templates)]
+    templates: [
+      dag,
+      ...partTemplates,
+      setup,
+      ...stepTemplates,
+      ...[...fanOuts.values()].flatMap(fanOut => fanOut.templates),
+      ...serves.map(serve => serve.template)
+    ]
   };
   const name = dnsLabel(options.name ?? pipeline.name, options.template ? 63 : MAX_GENERATE_NAME - 1);
   const workflow: ArgoWorkflow = {

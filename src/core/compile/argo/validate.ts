@@ -14,6 +14,7 @@ import { RUNTIME_PATH } from '../runtime/contract';
 import { ARGO_SETUP_TASK, argoSetupPartTask } from './labels';
 import { ARGO_WORKFLOW_SCHEMA } from './schema';
 import { launchedScriptOf } from './stepLauncher';
+import { workerScriptOf } from './launchers';
 import type { ArgoTemplate, ArgoWorkflow } from './types';
 
 let compiled: ReturnType<Ajv['compile']> | null = null;
@@ -294,7 +295,7 @@ function payloadProblems(spec: ArgoWorkflow['spec']): string[] {
     problems.push(`template ${ARGO_SETUP_TASK}: the step payload has no runtime file (${RUNTIME_PATH})`);
   }
   for (const step of steps) {
-    const script = launchedScriptOf(step.script!.source);
+    const script = launchedScriptOf(step.script!.source) ?? workerScriptOf(step);
     if (script === null) {
       problems.push(`template ${step.name}: its source runs no step script`);
     } else if (!files[script]?.includes(`'stepDir': '${step.name}'`)) {

@@ -45,6 +45,8 @@ import {
   kfpItemsTask,
   kfpItemTask
 } from './fanOut';
+import { KFP_MODELS_ENV, kfpDistributedContainer, kfpServe } from './launchers';
+import { checkDistributedVolume, checkServedModelsClaim, distributedResourceOf } from '../cluster/distributedDiagnostics';
 import type { KfpOptions } from './options';
 
 export const KFP_SCHEMA_VERSION = '2.1.0';
@@ -187,6 +189,9 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
   const setupRuntime = { image: pipeline.settings.image ?? options.image ?? DEFAULT_STEP_IMAGE, python };
   const environments = planEnvironments(pipeline, setupRuntime, out);
   warnReadWriteOnce(pipeline, volume, out, environments.sets.length > 0);
+  checkDistributedVolume(pipeline, volume, out);
+  checkServedModelsClaim(pipeline, volume, out);
+  const distributed = distributedResourceOf(pipeline, out);
   reportEnvironments(pipeline, environments, volume, setupRuntime, step => step.config.image ?? setupRuntime.image, out);
   const freshClaim = !('existingClaim' in volume);
   const parameters = pipeline.parameters.map(p => ({ name: p.name, ...parameterType(p) }));
@@ -347,6 +352,7 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
           // The outputs document, and so the page the KFP UI renders whole, stays as small as on Argo.
           { name: RUNTIME_ENV.outputsLimit, value: String(CLUSTER_CELL_OUTPUTS_LIMIT) },
           ...(environment ? [{ name: 'PYTHONPATH', value: environmentPath(environment) }] : []),
+          ...(step.serve ? [KFP_MODELS_ENV] : []),
           ...run.env
         ]
       }
@@ -378,6 +384,25 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
       inputs: inputDefinitions?.parameters,
       outputs: Object.keys(lists).length ? lists : undefined
     });
+    if (step.distributed) {
+      // The workers mount what the step's pod mounts; the launcher takes the claims' names from its own pod (a fresh claim's is KFP's).
+      const mounts = [{ claim: 'existingClaim' in volume ? volume.existingClaim : 'cellpipe-data', mountPath: DATA_MOUNT_PATH }, ...claims];
+      const container = (executors[executorName(step.id)] as { container: Parameters<typeof kfpDistributedContainer>[0] }).container;
+      executors[executorName(step.id)] = kfpDistributedContainer(container, step, config, mounts, python, distributed, securityContext);
+      delete (components[componentName(step.id)] as Json).outputDefinitions;
+    }
+    if (step.serve) {
+      const serve = kfpServe(step, config.image, python, DATA_DIR);
+      components[componentName(serve.name)] = { executorLabel: executorName(serve.name) };
+      executors[executorName(serve.name)] = serve.executor;
+      platformExecutors[executorName(serve.name)] = placement({});
+      tasks[serve.name] = {
+        taskInfo: { name: serve.name },
+        componentRef: { name: componentName(serve.name) },
+        cachingOptions: noCache,
+        dependentTasks: [step.id]
+      };
+    }
     let dependentTasks = step.dependsOn.length ? [...step.dependsOn] : [KFP_SETUP_TASK];
     if (step.fanOut) {
       const typed = Object.fromEntries(parameters.map(p => [p.name, { parameterType: p.type }]));

@@ -120,7 +120,7 @@ def _fan_instance_result(step, index, count):
     status = result.get("status") if isinstance(result, dict) else None
     if status != "Succeeded":
         problem = ((result or {}).get("error") or {}).get("message") or "it has no result (%s)" % (status or "not run")
-        raise _StepError("input", "item %d of %d did not succeed: %s" % (index, count, problem), item=index)
+        raise _StepError("input", "item %d of %d did not succeed: %s" % (index + 1, count, problem), item=index)
     return result
 
 

@@ -73,7 +73,7 @@ def test_the_gather_fails_when_an_item_did_not_succeed_and_names_it(runner):
     assert [r.rc for r in results] == [0, 1, 0]
     gathered = runner.run(spec, env={"CELLPIPE_GATHER": "1"})
     assert gathered.rc == 3
-    assert gathered.event("failed")["message"].startswith("item 1 of 3 did not succeed: ")
+    assert gathered.event("failed")["message"].startswith("item 2 of 3 did not succeed: ")
     assert gathered.step_json["status"] == "Failed"
 
 
