@@ -167,6 +167,22 @@ def test_a_fan_out_step_stays_a_loop_over_its_producers_list(cli: Path, tmp_path
         )
 
 
+def test_a_fan_out_steps_parallelism_limit_survives_kfp(cli: Path, tmp_path: Path):
+    """foreach:NAME:N is the loop's iteratorPolicy.parallelismLimit, as kfp reads it and writes it again."""
+    notebook = json.loads(FAN_OUT.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        cell.setdefault("metadata", {})["tags"] = [("foreach:folds:2" if t == "foreach:folds" else t) for t in tags]
+    limited = tmp_path / "limited.ipynb"
+    limited.write_text(json.dumps(notebook), encoding="utf-8")
+    first = compile_kfp(cli, limited, tmp_path)
+    again = tmp_path / "again.yaml"
+    compiler.Compiler().compile(components.load_component_from_file(str(first)), str(again))
+    for path in (first, again):
+        loop = components.load_component_from_file(str(path)).pipeline_spec.root.dag.tasks["train--items"]
+        assert loop.iterator_policy.parallelism_limit == 2
+
+
 def pipeline_spec_types(value: int) -> str:
     from kfp.pipeline_spec import pipeline_spec_pb2
 
