@@ -114,7 +114,7 @@ function emptySettings(): NotebookSettings {
     description: null,
     experiment: null,
     image: null,
-    volume: { size: null, storageClass: null, accessMode: null },
+    volume: { size: null, storageClass: null, accessMode: null, claim: null },
     mounts: [],
     cache: null,
     stepDefaults: [],
@@ -225,7 +225,8 @@ function applyCellpipe(settings: NotebookSettings, own: MetadataReader): void {
     settings.volume = {
       size: volume.string('size') ?? settings.volume.size,
       storageClass: volume.string('storageClass') ?? settings.volume.storageClass,
-      accessMode: volume.string('accessMode') ?? settings.volume.accessMode
+      accessMode: volume.string('accessMode') ?? settings.volume.accessMode,
+      claim: volume.string('claim') ?? settings.volume.claim
     };
   }
   if (own.list('mounts')) {

@@ -155,6 +155,11 @@ export interface NotebookSettings {
     size: string | null;
     storageClass: string | null;
     accessMode: string | null;
+    /**
+     * An existing claim to use as the run's volume (`metadata.cellpipe.volume.claim`) instead of a
+     * fresh one per run: what it holds (installed environments, served models) outlives the run.
+     */
+    claim: string | null;
   };
   /** Extra volumes mounted into every step. */
   mounts: VolumeMount[];

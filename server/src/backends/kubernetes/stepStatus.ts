@@ -82,18 +82,17 @@ export function unfinishedStep(code: number | undefined): string {
 /**
  * A fan-out step's items (compile/argo/fanOut.ts): the pod nodes of its item template, by item
  * index (`item(<index>:<item>)`), each with its status and, when it failed, the runtime's words;
- * as many as its list has (the items node records it), those without a pod Pending, or Skipped once
- * the items node ended (an item failed and the others were not started).
+ * as many as its list has (the items node records it).
  */
 function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: ArgoWorkflow): InstanceState[] | undefined {
   const pods = Object.values(nodes).filter(n => n.type === 'Pod' && n.templateName === argoItemTemplate(stepId));
-  const itemsNode = Object.values(nodes).find(n => n.displayName === argoItemsTask(stepId));
-  const list = itemsNode?.inputs?.parameters?.find(p => p.name === ARGO_ITEMS_INPUT)?.value;
-  const total = list === undefined ? 0 : listLength(list);
-  if (!pods.length && !total) {
+  const count = itemCount(nodes, stepId);
+  if (!pods.length && count === undefined) {
     return undefined;
   }
-  const instances: InstanceState[] = [];
+  // Items with no node yet: waiting, or never to start once an item failed (failFast) or the run ended.
+  const unstarted: StepStatus = workflowFinished(workflow) || pods.some(p => nodeStatus(p, workflow) === 'Failed') ? 'Skipped' : 'Pending';
+  const instances: InstanceState[] = Array.from({ length: count ?? 0 }, () => ({ status: unstarted }));
   for (const pod of pods) {
     const index = Number(/\((\d+):/.exec(pod.displayName)?.[1]);
     const status = nodeStatus(pod, workflow);
@@ -104,17 +103,18 @@ function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: A
       ...(failed ? { message: failed.message, ...(failed.failure ? { failure: failed.failure } : {}) } : {})
     };
   }
-  const notStarted: StepStatus = itemsNode?.finishedAt ? 'Skipped' : 'Pending';
-  return Array.from({ length: Math.max(total, instances.length) }, (_, i) => instances[i] ?? { status: notStarted });
+  return Array.from(instances, instance => instance ?? { status: unstarted });
 }
 
-/** The length of a JSON list's text; 0 when it is not one. */
-function listLength(text: string): number {
+/** The number of items of a fan-out step: the list its items' DAG node was given (Argo records node inputs). */
+function itemCount(nodes: Record<string, ArgoNode>, stepId: string): number | undefined {
+  const items = Object.values(nodes).find(n => n.displayName === argoItemsTask(stepId));
+  const list = items?.inputs?.parameters?.find(p => p.name === ARGO_ITEMS_INPUT)?.value;
   try {
-    const value = JSON.parse(text) as unknown;
-    return Array.isArray(value) ? value.length : 0;
+    const parsed = list === undefined ? undefined : (JSON.parse(list) as unknown);
+    return Array.isArray(parsed) ? parsed.length : undefined;
   } catch {
-    return 0;
+    return undefined;
   }
 }
 

@@ -572,10 +572,12 @@ class WorkflowRun {
   /**
    * A task whose template is a DAG (one level, its tasks without dependencies among them, as
    * cellpipe's fan-out emits): a DAG node for the task, a TaskGroup node per `withParam` task,
-   * one pod node per item, at most `parallelism` pods at once; failFast as in Argo.
+   * one pod node per item, at most `parallelism` pods at once; the template's failFast as in Argo.
    */
   private async runNestedDag(task: DagTask, id: string, dag: Template, inputs: Record<string, string>): Promise<Outcome> {
     const name = `${this.name}.${task.name}`;
+    // Argo records a node's resolved input parameters in its status.
+    const recorded = Object.entries(inputs).map(([tag, value]) => ({ name: tag.slice('inputs.parameters.'.length), value }));
     const owner = {
       id,
       name,
@@ -586,7 +588,7 @@ class WorkflowRun {
       boundaryID: this.name,
       startedAt: now(),
       children: [],
-      inputs: { parameters: Object.entries(inputs).map(([key, value]) => ({ name: key.slice('inputs.parameters.'.length), value })) }
+      ...(recorded.length ? { inputs: { parameters: recorded } } : {})
     } as ArgoNode;
     this.nodes[id] = owner;
     this.link(task, id);

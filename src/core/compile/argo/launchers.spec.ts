@@ -85,6 +85,10 @@ describe('Argo: a distributed step and a served one', () => {
     expect(codes('ReadWriteOnce')).toEqual(expect.arrayContaining(['warning distributed-read-write-once', 'warning serve-on-run-claim']));
     expect(codes('ReadWriteOncePod')).toContain('error distributed-volume');
     expect(codes('ReadWriteMany')).not.toContain('warning distributed-read-write-once');
+    // The notebook's own existing claim keeps the models: no warning, and the Workflow mounts that claim.
+    const onClaim = compileArgo(pipelineOf(distributedNotebook({ volume: { claim: 'ml-models' } })));
+    expect(onClaim.diagnostics.map(d => d.code)).not.toContain('serve-on-run-claim');
+    expect(onClaim.workflow.spec.volumes).toContainEqual({ name: 'cellpipe-data', persistentVolumeClaim: { claimName: 'ml-models' } });
     const oneWorker = compileArgo(pipelineOf(distributedNotebook({ volume: { accessMode: 'ReadWriteOnce' } }, 'workers:1'))).diagnostics;
     expect(oneWorker.map(d => d.code)).not.toContain('distributed-read-write-once');
   });

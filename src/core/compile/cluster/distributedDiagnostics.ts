@@ -53,8 +53,8 @@ export function checkDistributedVolume(pipeline: Pipeline, volume: VolumeOptions
 /**
  * A served model must outlive the run, but a fresh claim is deleted with it: KServe's predictor,
  * which mounts the claim, keeps it (Kubernetes holds a claim in use) until it restarts or scales
- * to zero, and then finds no model. An existing claim (the compile options' volume) keeps the
- * models below _models/.
+ * to zero, and then finds no model. An existing claim (the notebook's `metadata.cellpipe.volume.claim`,
+ * or the compile options' volume) keeps the models below _models/.
  */
 export function checkServedModelsClaim(pipeline: Pipeline, volume: VolumeOptions, out: CompileDiagnostics): void {
   if ('existingClaim' in volume) {
@@ -64,7 +64,7 @@ export function checkServedModelsClaim(pipeline: Pipeline, volume: VolumeOptions
     out.warning(
       `step ${JSON.stringify(step.name)} serves ${step.serve!.model} from the run's fresh volume claim, which is deleted with the run: ` +
         'the served model keeps the claim while its predictor runs, and is gone once the predictor restarts. ' +
-        'Run on an existing claim so that the model outlives the run.',
+        "Name an existing claim as the run's volume (the notebook's metadata.cellpipe.volume.claim) so that the model outlives the run.",
       step.cells[0] ?? null,
       'serve-on-run-claim'
     );

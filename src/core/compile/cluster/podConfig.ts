@@ -86,11 +86,15 @@ export function podConfig(pipeline: Pipeline, step: PipelineStep, options: Clust
 
 /** The data volume: options first, then the notebook's volume settings. */
 export function resolveVolume(settings: NotebookSettings, options: ClusterOptions, out: CompileDiagnostics): VolumeOptions {
-  const volume: VolumeOptions = options.volume ?? {
-    size: settings.volume.size ?? DEFAULT_VOLUME_SIZE,
-    storageClass: settings.volume.storageClass,
-    accessMode: (settings.volume.accessMode ?? 'ReadWriteOnce') as AccessMode
-  };
+  const volume: VolumeOptions =
+    options.volume ??
+    (settings.volume.claim !== null
+      ? { existingClaim: settings.volume.claim }
+      : {
+          size: settings.volume.size ?? DEFAULT_VOLUME_SIZE,
+          storageClass: settings.volume.storageClass,
+          accessMode: (settings.volume.accessMode ?? 'ReadWriteOnce') as AccessMode
+        });
   if ('existingClaim' in volume) {
     if (!isDnsSubdomain(volume.existingClaim)) {
       out.error(`the volume claim ${JSON.stringify(volume.existingClaim)} is not a valid claim name (lowercase letters, digits, '-', '.')`);
