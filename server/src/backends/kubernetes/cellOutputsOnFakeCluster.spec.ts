@@ -5,9 +5,6 @@
  * CELL_OUTPUTS_PARAMETER into the run store, announced as 'cell-outputs' events, with the
  * document kept under the limit the pods' env sets.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { compileArgoWorkflow } from '../../../../src/core/compile/argo';
 import { validateArgoWorkflow } from '../../../../src/core/compile/argo/validate';
 import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
@@ -15,28 +12,12 @@ import { CELL_OUTPUTS_PARAMETER, CLUSTER_CELL_OUTPUTS_LIMIT, RUNTIME_ENV } from 
 import { notebookJson, step } from '../../../../src/core/__fixtures__/notebookBuilder';
 import type { RunEvent } from '../../../../src/core/run/types';
 import { RunStore } from '../runStore';
-import { FakeKubernetes } from '../testing/fakeKubernetes';
+import { useExecutingFakeCluster } from '../testing/executingFakeCluster';
 import { kubeConfigFrom } from '../testing/fixtures';
 import { KubernetesBackend } from './kubernetesBackend';
 
 const NS = 'ml-team';
-let cache: string;
-let home: string;
-let fake: FakeKubernetes;
-
-beforeAll(() => {
-  cache = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-images-'));
-});
-afterAll(() => rmSync(cache, { recursive: true, force: true }));
-beforeEach(async () => {
-  home = mkdtempSync(join(tmpdir(), 'cellpipe-k8s-outputs-'));
-  fake = new FakeKubernetes({ execute: { imageCache: cache } });
-  await fake.start();
-});
-afterEach(async () => {
-  await fake.stop();
-  rmSync(home, { recursive: true, force: true });
-});
+const cluster = useExecutingFakeCluster();
 
 /** Cells 1-4: three steps that print and end on an expression, the second one printing 200 KiB, the third raising. */
 const notebook = notebookJson([
@@ -58,8 +39,8 @@ describe('cell outputs of an Argo run on the executing fake', () => {
     }
 
     const events: RunEvent[] = [];
-    const store = new RunStore(home);
-    const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(fake.kubeconfig(NS)), onEvent: e => events.push(e) });
+    const store = new RunStore(cluster.home);
+    const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(cluster.fake.kubeconfig(NS)), onEvent: e => events.push(e) });
     const handle = await backend.submit({
       workflow,
       pipelineName: pipeline.name,

@@ -6,36 +6,17 @@
  * what Run All's loop prints); a failing item fails the step, naming it, and no other item starts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { compileArgoWorkflow, type ArgoWorkflow } from '../../../../src/core/compile/argo';
 import { validateArgoWorkflow } from '../../../../src/core/compile/argo/validate';
 import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
 import { notebookJson } from '../../../../src/core/__fixtures__/notebookBuilder';
 import { RunStore } from '../runStore';
-import { FakeKubernetes } from '../testing/fakeKubernetes';
+import { useExecutingFakeCluster } from '../testing/executingFakeCluster';
 import { kubeConfigFrom } from '../testing/fixtures';
 import { KubernetesBackend } from './kubernetesBackend';
 
 const NS = 'ml-team';
-let cache: string;
-let home: string;
-let fake: FakeKubernetes;
-
-beforeAll(() => {
-  cache = mkdtempSync(join(tmpdir(), 'cellpipe-fakepods-images-'));
-});
-afterAll(() => rmSync(cache, { recursive: true, force: true }));
-beforeEach(async () => {
-  home = mkdtempSync(join(tmpdir(), 'cellpipe-k8s-fanout-'));
-  fake = new FakeKubernetes({ execute: { imageCache: cache, parallelism: 8 } });
-  await fake.start();
-});
-afterEach(async () => {
-  await fake.stop();
-  rmSync(home, { recursive: true, force: true });
-});
+const cluster = useExecutingFakeCluster({ parallelism: 8 });
 
 /** Items note how many items are running as they start, on the shared volume (a file each). */
 const LOOP = [
@@ -70,7 +51,7 @@ function runAllPrints(folds: number[]): string {
         .map(c => c.code)
         .join('\n')
     ],
-    { env: { ...process.env, CELLPIPE_DATA_DIR: home }, encoding: 'utf8' }
+    { env: { ...process.env, CELLPIPE_DATA_DIR: cluster.home }, encoding: 'utf8' }
   );
   expect(run.status).toBe(0);
   return run.stdout;
@@ -82,8 +63,8 @@ async function run(folds: number[], change: (workflow: ArgoWorkflow) => void = (
   const workflow = compileArgoWorkflow(pipeline);
   change(workflow);
   expect(validateArgoWorkflow(workflow)).toEqual([]);
-  const store = new RunStore(home);
-  const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(fake.kubeconfig(NS)) });
+  const store = new RunStore(cluster.home);
+  const backend = new KubernetesBackend({ store, kubeConfig: kubeConfigFrom(cluster.fake.kubeconfig(NS)) });
   const handle = await backend.submit({
     workflow,
     pipelineName: pipeline.name,

@@ -1,5 +1,6 @@
 import { readStepResult, RESULT_PARAMETER, STEP_RESULT_FILE } from '../../../../src/core/run/stepResult';
-import type { InstanceState, RunStatus, StepState, StepStatus } from '../../../../src/core/run/types';
+import type { InstanceState, RunStatus, ServedModelState, StepState, StepStatus } from '../../../../src/core/run/types';
+import { SERVED_PARAMETER } from '../../../../src/core/compile/argo/launchers';
 import { ARGO_ITEMS_INPUT, argoItemsTask, argoItemTemplate } from '../../../../src/core/compile/argo/fanOut';
 import { workflowFinished, workflowNodes, type ArgoNode, type ArgoWorkflow } from './argoWorkflow';
 
@@ -106,6 +107,28 @@ function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: A
   return Array.from(instances, instance => instance ?? { status: unstarted });
 }
 
+/**
+ * A `serve:` step's served model (compile/argo/launchers.ts): what its `<id>--serve` task's
+ * launcher wrote (SERVED_PARAMETER: name, URL, the answer), or why that task failed.
+ */
+function servedState(nodes: Record<string, ArgoNode>, stepId: string, workflow: ArgoWorkflow): ServedModelState | undefined {
+  const node = Object.values(nodes).find(n => n.displayName === `${stepId}--serve` && n.type === 'Pod');
+  if (!node) {
+    return undefined;
+  }
+  const status = nodeStatus(node, workflow);
+  if (status === 'Failed' || status === 'Cancelled') {
+    return { name: stepId, url: '', status: 'Failed', message: node.message || 'the serve task failed: see its pod' };
+  }
+  const value = node.outputs?.parameters?.find(p => p?.name === SERVED_PARAMETER)?.value;
+  try {
+    const served = typeof value === 'string' && value ? (JSON.parse(value) as { name?: unknown; url?: unknown }) : undefined;
+    return typeof served?.name === 'string' && typeof served.url === 'string' ? { name: served.name, url: served.url, status: 'Ready' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The number of items of a fan-out step: the list its items' DAG node was given (Argo records node inputs). */
 function itemCount(nodes: Record<string, ArgoNode>, stepId: string): number | undefined {
   const items = Object.values(nodes).find(n => n.displayName === argoItemsTask(stepId));
@@ -124,7 +147,8 @@ export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): Step
   return steps.map(step => {
     const withItems = (state: StepState): StepState => {
       const instances = itemStates(nodes, step.id, workflow);
-      return instances ? { ...state, instances } : state;
+      const served = servedState(nodes, step.id, workflow);
+      return { ...state, ...(instances ? { instances } : {}), ...(served ? { served } : {}) };
     };
     const node = stepNode(nodes, step.id);
     const gatherRan = node && node.type !== 'Skipped' && node.phase !== 'Omitted';
