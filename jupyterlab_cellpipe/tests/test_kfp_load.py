@@ -17,6 +17,7 @@ from kfp import compiler, components  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / "jupyterlab_cellpipe" / "server" / "cellpipe.cjs"
 CORPUS = REPO / "src" / "core" / "__fixtures__" / "notebooks"
+FAN_OUT = REPO / "examples" / "fan-out.ipynb"
 
 HOSTILE = {
     "nbformat": 4,
@@ -86,7 +87,7 @@ def compile_kfp(cli: Path, notebook: Path, out: Path) -> Path:
 def notebooks(tmp_path: Path) -> list[Path]:
     hostile = tmp_path / "hostile.ipynb"
     hostile.write_text(json.dumps(HOSTILE), encoding="utf-8")
-    return sorted(CORPUS.glob("*.ipynb")) + [hostile]
+    return sorted(CORPUS.glob("*.ipynb")) + [FAN_OUT, hostile]
 
 
 def check_loads(path: Path, tmp_path: Path) -> None:
@@ -141,6 +142,45 @@ def test_parameters_keep_their_types(cli: Path, tmp_path: Path):
         text = parameters[name].default_value.string_value
         assert "{{" not in text and "$(" not in text
         assert json.loads(text) == value
+
+
+def test_a_fan_out_step_stays_a_loop_over_its_producers_list(cli: Path, tmp_path: Path):
+    """The `foreach:` step's ParallelFor (docs/fan-out.md) as kfp reads it, and after kfp compiled it again."""
+    first = compile_kfp(cli, FAN_OUT, tmp_path)
+    again = tmp_path / "again.yaml"
+    compiler.Compiler().compile(components.load_component_from_file(str(first)), str(again))
+    for path in (first, again):
+        spec = components.load_component_from_file(str(path)).pipeline_spec
+        loop = spec.root.dag.tasks["train--items"]
+        assert loop.parameter_iterator.items.input_parameter == "pipelinechannel--split-cellpipe_items_0"
+        assert (
+            loop.inputs.parameters["pipelinechannel--split-cellpipe_items_0"].task_output_parameter.producer_task
+            == "split"
+        )
+        assert list(spec.components["comp-train--items"].dag.tasks) == ["train--item"]
+        assert list(spec.root.dag.tasks["train"].dependent_tasks) == ["train--items"]
+        assert (
+            pipeline_spec_types(
+                spec.components["comp-split"].output_definitions.parameters["cellpipe_items_0"].parameter_type
+            )
+            == "LIST"
+        )
+
+
+def test_a_fan_out_steps_parallelism_limit_survives_kfp(cli: Path, tmp_path: Path):
+    """foreach:NAME:N is the loop's iteratorPolicy.parallelismLimit, as kfp reads it and writes it again."""
+    notebook = json.loads(FAN_OUT.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        cell.setdefault("metadata", {})["tags"] = [("foreach:folds:2" if t == "foreach:folds" else t) for t in tags]
+    limited = tmp_path / "limited.ipynb"
+    limited.write_text(json.dumps(notebook), encoding="utf-8")
+    first = compile_kfp(cli, limited, tmp_path)
+    again = tmp_path / "again.yaml"
+    compiler.Compiler().compile(components.load_component_from_file(str(first)), str(again))
+    for path in (first, again):
+        loop = components.load_component_from_file(str(path)).pipeline_spec.root.dag.tasks["train--items"]
+        assert loop.iterator_policy.parallelism_limit == 2
 
 
 def pipeline_spec_types(value: int) -> str:

@@ -29,7 +29,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyzeNotebook } from '../../src/core/analysis';
 import { parseNotebook } from '../../src/core/notebook';
-import { buildPipeline } from '../../src/core/pipeline';
+import { buildPipeline, type Pipeline } from '../../src/core/pipeline';
 import { prepareForkServer, type LauncherKind } from '../src/backends/local/forkServer';
 import { LocalBackend } from '../src/backends/local/localBackend';
 import { RunStore } from '../src/backends/runStore';
@@ -54,6 +54,12 @@ function notebookText(cells: Cell[]): string {
   });
 }
 
+/** A notebook (its cells, or its JSON text) through analysis into a pipeline. */
+export function benchPipeline(notebook: Cell[] | string): Pipeline {
+  const parsed = parseNotebook(typeof notebook === 'string' ? notebook : notebookText(notebook));
+  return buildPipeline(parsed.notebook!, analyzeNotebook(parsed.notebook!), { notebookPath: 'bench.ipynb' });
+}
+
 /** 'fork, prepared': the launcher was started before the run, as the service and `run --python` do. */
 export type Launch = LauncherKind | 'fork, prepared';
 
@@ -67,8 +73,7 @@ export async function runNotebook(
   /** Called with the run's store before it is deleted. */
   inspect?: (store: RunStore, runId: string) => void
 ): Promise<number> {
-  const parsed = parseNotebook(typeof notebook === 'string' ? notebook : notebookText(notebook));
-  const pipeline = buildPipeline(parsed.notebook!, analyzeNotebook(parsed.notebook!), { notebookPath: 'bench.ipynb' });
+  const pipeline = benchPipeline(notebook);
   const home = mkdtempSync(join(tmpdir(), 'cellpipe-bench-'));
   const saved = { ...process.env };
   Object.assign(process.env, env);

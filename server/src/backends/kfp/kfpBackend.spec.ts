@@ -7,6 +7,9 @@ import { FakeKfp, type FakeKfpOptions } from '../testing/fakeKfp';
 import { demoKfpPipeline, demoSteps } from '../testing/fixtures';
 import { cancelKfpRun, KfpBackend, refreshKfpRun } from './kfpBackend';
 import type { KfpAuth } from './kfpClient';
+import { compileKfpPipeline } from '../../../../src/core/compile/kfp';
+import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
+import { notebookJson, step } from '../../../../src/core/__fixtures__/notebookBuilder';
 
 let home: string;
 let fake: FakeKfp;
@@ -19,14 +22,19 @@ afterEach(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function startRun(options: FakeKfpOptions, auth: KfpAuth, onEvent?: (e: RunEvent, cancel: () => void) => void) {
+async function startRun(
+  options: FakeKfpOptions,
+  auth: KfpAuth,
+  onEvent?: (e: RunEvent, cancel: () => void) => void,
+  submitted: Parameters<KfpBackend['submit']>[0] = { ...demoKfpPipeline(), pipelineName: 'Demo', parameters: { rate: 0.5 }, steps: demoSteps }
+) {
   fake = new FakeKfp(options);
   await fake.start();
   const events: RunEvent[] = [];
   const store = new RunStore(home);
   let cancel = (): void => undefined;
   const backend = new KfpBackend({ store, host: fake.url, auth, pollMs: 1, onEvent: e => (events.push(e), onEvent?.(e, cancel)) });
-  const handle = await backend.submit({ ...demoKfpPipeline(), pipelineName: 'Demo', parameters: { rate: 0.5 }, steps: demoSteps });
+  const handle = await backend.submit(submitted);
   cancel = handle.cancel;
   return { handle, events, store };
 }
@@ -67,6 +75,50 @@ describe('KfpBackend against the fake KFP server', () => {
     expect(state.steps[1].message).toBe('train: container exited with code 1');
     expect(stepEvents(events)).toContain('train:Failed');
     expect(fake.requests[0].headers.cookie).toBe('authservice_session=abc');
+  });
+
+  describe('a fan-out step (its compiled loop, then its gather)', () => {
+    const pipeline = pipelineOf(
+      notebookJson([
+        step('make', 'folds = [1, 2]\nscores = []'),
+        step('train', 'for fold in folds:\n    scores.append(fold)', 'foreach:folds'),
+        step('report', 'print(scores)')
+      ])
+    );
+    const submitted = (): Parameters<KfpBackend['submit']>[0] => {
+      const { pipelineSpec, platformSpec } = compileKfpPipeline(pipeline);
+      return {
+        pipelineSpec,
+        platformSpec,
+        pipelineName: pipeline.name,
+        parameters: {},
+        steps: pipeline.steps.map(s => ({ id: s.id, name: s.name, dependsOn: s.dependsOn }))
+      };
+    };
+
+    test('runs while its loop runs and until its gather ends', async () => {
+      const { handle, events } = await startRun({}, {}, undefined, submitted());
+      const state = await handle.done;
+      expect(state.steps.map(s => `${s.id}:${s.status}`)).toEqual(['make:Succeeded', 'train:Succeeded', 'report:Succeeded']);
+      // The loop's task and the gather's: Running throughout, once.
+      expect(stepEvents(events)).toEqual([
+        'make:Running',
+        'make:Succeeded',
+        'train:Running',
+        'train:Succeeded',
+        'report:Running',
+        'report:Succeeded'
+      ]);
+    });
+
+    test('fails when an item fails its loop; the steps after are skipped', async () => {
+      const { handle } = await startRun({ failing: ['train--items'] }, {}, undefined, submitted());
+      const state = await handle.done;
+      expect(state.steps.map(s => `${s.id}:${s.status}`)).toEqual(['make:Succeeded', 'train:Failed', 'report:Skipped']);
+      expect(state.steps[1].message).toBe(
+        'an item failed (its task is an iteration of train--items in the KFP UI): train--items: container exited with code 1'
+      );
+    });
   });
 
   test('cancel terminates the run', async () => {

@@ -1,4 +1,5 @@
 import type { RunStatus, StepState, StepStatus } from '../../../../src/core/run/types';
+import { kfpItemsTask } from '../../../../src/core/compile/kfp/fanOut';
 import type { KfpRun, KfpState, KfpTaskDetail } from './kfpClient';
 
 /** Maps a KFP v2beta1 run and its task details (task display name = step id) to cellpipe states. */
@@ -34,11 +35,34 @@ function stepTask(tasks: KfpTaskDetail[], stepId: string): KfpTaskDetail | undef
     .pop();
 }
 
+/**
+ * A fan-out step whose gather has not run (compile/kfp/fanOut.ts): its state is its loop's, the
+ * loop's success meaning the gather is next. KFP's API names no item of a failed iteration (task
+ * details carry no inputs): the KFP UI shows the loop's iterations.
+ */
+function fanOutLoopState(step: StepState, loop: KfpTaskDetail, finished: boolean): StepState {
+  const status = STEP_STATUS[loop.state ?? 'PENDING'] ?? 'Pending';
+  if (status === 'Failed' || (finished && status !== 'Cancelled')) {
+    return {
+      ...step,
+      status: 'Failed',
+      startedAt: loop.start_time || undefined,
+      finishedAt: loop.end_time || undefined,
+      message: `an item failed (its task is an iteration of ${kfpItemsTask(step.id)} in the KFP UI): ${loop.error?.message || 'failed'}`
+    };
+  }
+  return { ...step, status: status === 'Succeeded' ? 'Running' : status, startedAt: loop.start_time || undefined };
+}
+
 export function kfpStepStates(run: KfpRun, steps: StepState[]): StepState[] {
   const tasks = run.run_details?.task_details ?? [];
   const finished = kfpRunFinished(run);
   return steps.map(step => {
     const task = stepTask(tasks, step.id);
+    const loop = task ? undefined : stepTask(tasks, kfpItemsTask(step.id));
+    if (loop) {
+      return fanOutLoopState(step, loop, finished);
+    }
     if (!task) {
       if (!finished) {
         return { ...step, status: 'Pending' };

@@ -46,6 +46,8 @@ export interface ArgoNode {
   finishedAt?: string | null;
   message?: string;
   children?: string[];
+  /** The parameters the node's template was given (a fan-out step's items node: its list). */
+  inputs?: { parameters?: Array<{ name: string; value?: string }> };
   outputs?: { exitCode?: string; parameters?: Array<{ name: string; value?: string }>; [key: string]: unknown };
   memoizationStatus?: { hit: boolean };
 }

@@ -1,7 +1,7 @@
 import { readStepResult, RESULT_PARAMETER, STEP_RESULT_FILE } from '../../../../src/core/run/stepResult';
 import type { InstanceState, RunStatus, ServedModelState, StepState, StepStatus } from '../../../../src/core/run/types';
 import { SERVED_PARAMETER } from '../../../../src/core/compile/argo/launchers';
-import { argoItemsTask, argoItemTemplate } from '../../../../src/core/compile/argo/fanOut';
+import { ARGO_ITEMS_INPUT, argoItemsTask, argoItemTemplate } from '../../../../src/core/compile/argo/fanOut';
 import { workflowFinished, workflowNodes, type ArgoNode, type ArgoWorkflow } from './argoWorkflow';
 
 /**
@@ -82,7 +82,8 @@ export function unfinishedStep(code: number | undefined): string {
 
 /**
  * A fan-out step's items (compile/argo/fanOut.ts): the pod nodes of its item template, by item
- * index (`item(<index>:<item>)`), each with its status and, when it failed, the runtime's words.
+ * index (`item(<index>:<item>)`), each with its status and, when it failed, the runtime's words;
+ * as many as its list has (the items node records it).
  */
 function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: ArgoWorkflow): InstanceState[] | undefined {
   const pods = Object.values(nodes).filter(n => n.type === 'Pod' && n.templateName === argoItemTemplate(stepId));
@@ -131,8 +132,7 @@ function servedState(nodes: Record<string, ArgoNode>, stepId: string, workflow: 
 /** The number of items of a fan-out step: the list its items' DAG node was given (Argo records node inputs). */
 function itemCount(nodes: Record<string, ArgoNode>, stepId: string): number | undefined {
   const items = Object.values(nodes).find(n => n.displayName === argoItemsTask(stepId));
-  const parameters = (items as { inputs?: { parameters?: Array<{ name: string; value?: string }> } } | undefined)?.inputs?.parameters;
-  const list = parameters?.find(p => p.name === 'items')?.value;
+  const list = items?.inputs?.parameters?.find(p => p.name === ARGO_ITEMS_INPUT)?.value;
   try {
     const parsed = list === undefined ? undefined : (JSON.parse(list) as unknown);
     return Array.isArray(parsed) ? parsed.length : undefined;

@@ -34,9 +34,12 @@ import { FakePod, namespaceIsolationAvailable, type Isolation, type PodVolume } 
  * - A task of the entrypoint whose template is a DAG runs that DAG's tasks (one level): a task
  *   with `withParam` runs once per item of the JSON list, `{{item}}` substituted, as nodes
  *   `<task>.<inner>(<index>:<item>)` under a TaskGroup node, at most the template's
- *   `parallelism` pods at once; as with failFast, once one fails no other starts, the running ones
- *   end, and the task fails. `{{tasks.T.outputs.parameters.P}}` in a task's arguments is the output
- *   parameter of task T (which it must wait for), as Argo resolves it.
+ *   `parallelism` pods at once; the DAG node records the task's input parameters, as Argo's do.
+ *   With the template's `failFast: true`, once an item fails no other starts (Argo's
+ *   checkParallelism), the running ones end, and the task fails with Argo's message; without it
+ *   every item runs (the DAG's own failFast does not stop a withParam's expansion while pods run:
+ *   argo-workflows #5223), then the task fails. `{{tasks.T.outputs.parameters.P}}` in a task's
+ *   arguments is the output parameter of task T (which it must wait for), as Argo resolves it.
  *
  * What differs from a real cluster: no scheduling, image-pull or node delays; retry backoff is
  * not waited for; `when`, artifacts, resource limits, node selectors
@@ -102,6 +105,8 @@ interface Template {
   dag?: { tasks: DagTask[]; failFast?: boolean };
   /** A DAG template: the most of its pods at once. */
   parallelism?: number;
+  /** A DAG template: once one of its pods failed, start no other. */
+  failFast?: boolean;
   script?: Container & { source: string };
   container?: Container;
   inputs?: { parameters?: Array<{ name: string; value?: string; default?: string }> };
@@ -567,7 +572,7 @@ class WorkflowRun {
   /**
    * A task whose template is a DAG (one level, its tasks without dependencies among them, as
    * cellpipe's fan-out emits): a DAG node for the task, a TaskGroup node per `withParam` task,
-   * one pod node per item, at most `parallelism` pods at once; failFast as in Argo.
+   * one pod node per item, at most `parallelism` pods at once; the template's failFast as in Argo.
    */
   private async runNestedDag(task: DagTask, id: string, dag: Template, inputs: Record<string, string>): Promise<Outcome> {
     const name = `${this.name}.${task.name}`;
@@ -589,6 +594,7 @@ class WorkflowRun {
     this.link(task, id);
     this.publish();
     const limit = Number(dag.parallelism) > 0 ? Number(dag.parallelism) : Infinity;
+    const failFast = dag.failFast === true;
     let failed = false;
     for (const inner of dag.dag!.tasks) {
       const variables = { ...this.variables, ...inputs };
@@ -623,7 +629,7 @@ class WorkflowRun {
         while (running.size >= limit || !this.executor.slotFree()) {
           await Promise.race([...running, new Promise(resolve => setTimeout(resolve, 20))]);
         }
-        if (failed || this.spec.shutdown || this.executor.stopped) {
+        if ((failed && failFast) || this.spec.shutdown || this.executor.stopped) {
           break;
         }
         const itemText = typeof item === 'string' ? item : JSON.stringify(item);
@@ -673,7 +679,8 @@ class WorkflowRun {
       }
     }
     const outcome: Outcome = failed || this.spec.shutdown ? 'Failed' : 'Succeeded';
-    Object.assign(owner, { phase: outcome, finishedAt: now(), ...(failed ? { message: 'child failed' } : {}) });
+    const message = failFast ? 'template has failed or errored children and failFast enabled' : 'child failed';
+    Object.assign(owner, { phase: outcome, finishedAt: now(), ...(failed ? { message } : {}) });
     return outcome;
   }
 

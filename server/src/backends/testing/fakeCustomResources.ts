@@ -10,14 +10,15 @@
  * write, followed as the real API server streams it. A Ready InferenceService's address is the
  * fake's `/serving/NS/NAME` route, which answers v1 `:predict` with `predict`'s answer.
  */
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import { customResourceProblems } from '../../../../src/core/compile/cluster/customResourceCheck';
+// Imported, not read from a path beside this file: bundled (server/build.mjs: the benchmarks) this
+// module's folder is not the source's.
+import inferenceServiceSchema from '../../../../src/core/compile/cluster/crds/inferenceservice.json';
+import pyTorchJobSchema from '../../../../src/core/compile/cluster/crds/pytorchjob.json';
+import trainJobSchema from '../../../../src/core/compile/cluster/crds/trainjob.json';
 import { completeJob, readyService, type Frame } from './customResourceScenarios';
 import { mergePatch } from './mergePatch';
-
-const CRDS = join(__dirname, '..', '..', '..', '..', 'src', 'core', 'compile', 'cluster', 'crds');
 
 interface Kind {
   kind: string;
@@ -27,12 +28,12 @@ interface Kind {
 }
 
 const KINDS: Record<string, Kind> = {};
-for (const [plural, kind, group, version, file] of [
-  ['trainjobs', 'TrainJob', 'trainer.kubeflow.org', 'v1alpha1', 'trainjob.json'],
-  ['pytorchjobs', 'PyTorchJob', 'kubeflow.org', 'v1', 'pytorchjob.json'],
-  ['inferenceservices', 'InferenceService', 'serving.kserve.io', 'v1beta1', 'inferenceservice.json']
+for (const [plural, kind, group, version, schema] of [
+  ['trainjobs', 'TrainJob', 'trainer.kubeflow.org', 'v1alpha1', trainJobSchema],
+  ['pytorchjobs', 'PyTorchJob', 'kubeflow.org', 'v1', pyTorchJobSchema],
+  ['inferenceservices', 'InferenceService', 'serving.kserve.io', 'v1beta1', inferenceServiceSchema]
 ] as const) {
-  KINDS[plural] = { kind, group, version, schema: JSON.parse(readFileSync(join(CRDS, file), 'utf8')) };
+  KINDS[plural] = { kind, group, version, schema: schema as Record<string, unknown> };
 }
 
 const RESOURCE_PATH = /^\/apis\/([^/]+)\/([^/]+)\/namespaces\/([^/]+)\/(trainjobs|pytorchjobs|inferenceservices)(?:\/([^/]+))?$/;

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { argoYaml, compileArgo, compileArgoWorkflow, ARGO_ENTRYPOINT, ARGO_LABELS, ARGO_SETUP_TASK, type ArgoWorkflow } from '.';
 import {
   corpusPipelines,
+  examplePipeline,
   golden,
   pipelineOf,
   pythonCompileErrors,
@@ -50,6 +51,39 @@ describe.each(corpusPipelines())('corpus notebook %s', (name, pipeline) => {
       const template = workflow.spec.templates.find(t => t.name === step.id)!;
       expect(template.metadata!.labels![ARGO_LABELS.stepId]).toBe(step.id);
     }
+  });
+});
+
+describe('the fan-out example (examples/fan-out.ipynb)', () => {
+  const { workflow, diagnostics } = compileArgo(examplePipeline('fan-out'));
+
+  it('compiles to a valid Workflow that parses back from YAML and matches its golden file', () => {
+    expect(diagnostics.filter(d => d.severity === 'error')).toEqual([]);
+    expect(validateArgoWorkflow(parse(argoYaml(workflow)))).toEqual([]);
+    const actual = withoutRuntimeId(argoYaml(withoutRuntime(workflow)));
+    expect(actual).toBe(golden(join(__dirname, '__golden__', 'fan_out.yaml'), actual));
+  });
+
+  it("runs the items withParam over the producer's list, then the gather the step after waits for", () => {
+    const dag = workflow.spec.templates.find(t => t.name === ARGO_ENTRYPOINT)!.dag!.tasks;
+    expect(dag.map(t => [t.name, t.dependencies])).toEqual([
+      [ARGO_SETUP_TASK, undefined],
+      ['split', [ARGO_SETUP_TASK]],
+      ['train--items', ['split']],
+      ['train', ['train--items']],
+      ['report', ['train']]
+    ]);
+    expect(dag[2].arguments).toEqual({ parameters: [{ name: 'items', value: '{{tasks.split.outputs.parameters.cellpipe-items-0}}' }] });
+    const items = workflow.spec.templates.find(t => t.name === 'train--items')!;
+    expect(items.parallelism).toBeUndefined();
+    expect(items.dag!.tasks).toEqual([
+      {
+        name: 'item',
+        template: 'train--item',
+        withParam: '{{inputs.parameters.items}}',
+        arguments: { parameters: [{ name: 'item', value: '{{item}}' }] }
+      }
+    ]);
   });
 });
 

@@ -9,8 +9,9 @@
  *                 are the step's (backends read the step's result there), and the steps after the
  *                 fan-out depend on it as on any step.
  *
- * Names with `--` never collide with a step id (labels.ts). Argo runs every item, then fails the
- * `<id>--items` task if one failed, and the gather does not run.
+ * Names with `--` never collide with a step id (labels.ts). Once an item failed Argo starts no
+ * other (the template's `failFast`), lets the running ones end, then fails the `<id>--items` task,
+ * and the gather does not run.
  */
 import type { Pipeline, PipelineStep } from '../../pipeline';
 import { DATA_MOUNT_PATH } from '../cluster/options';
@@ -21,6 +22,9 @@ import type { ArgoDagTask, ArgoOutputParameter, ArgoTemplate } from './types';
 export function argoItemsTask(stepId: string): string {
   return `${stepId}--items`;
 }
+
+/** The input parameter of the items' DAG template: the list, as JSON (its node records it). */
+export const ARGO_ITEMS_INPUT = 'items';
 
 /** The pod template of one item of a fan-out step. */
 export function argoItemTemplate(stepId: string): string {
@@ -72,14 +76,17 @@ export function fanOutItems(
   };
   const items: ArgoTemplate = {
     name: argoItemsTask(step.id),
-    inputs: { parameters: [{ name: 'items' }] },
+    inputs: { parameters: [{ name: ARGO_ITEMS_INPUT }] },
     ...(fanOut.parallelism !== null ? { parallelism: fanOut.parallelism } : {}),
+    // Once an item failed no other starts (docs/fan-out.md); the DAG's own failFast does not stop a
+    // withParam's items while others run (argo-workflows #5223), the template's does.
+    failFast: true,
     dag: {
       tasks: [
         {
           name: 'item',
           template: itemPod.name,
-          withParam: '{{inputs.parameters.items}}',
+          withParam: `{{inputs.parameters.${ARGO_ITEMS_INPUT}}}`,
           arguments: { parameters: [{ name: 'item', value: '{{item}}' }] }
         }
       ]
@@ -89,7 +96,9 @@ export function fanOutItems(
     name: items.name,
     template: items.name,
     dependencies,
-    arguments: { parameters: [{ name: 'items', value: `{{tasks.${producer.id}.outputs.parameters.${itemsParameter(producer, fanOut.over)}}}` }] }
+    arguments: {
+      parameters: [{ name: ARGO_ITEMS_INPUT, value: `{{tasks.${producer.id}.outputs.parameters.${itemsParameter(producer, fanOut.over)}}}` }]
+    }
   };
   return { templates: [items, itemPod], task };
 }

@@ -89,6 +89,7 @@ const template = strict(
     ),
     inputs: strict({ parameters: { type: 'array', items: strict({ name: parameterName }, ['name']) } }, ['parameters']),
     parallelism: { type: 'integer', minimum: 1 },
+    failFast: { type: 'boolean' },
     outputs: strict(
       {
         parameters: {

@@ -64,6 +64,8 @@ export interface ArgoTemplate {
   inputs?: { parameters: Array<{ name: string }> };
   /** A DAG template: the most of its tasks' pods running at once. */
   parallelism?: number;
+  /** A DAG template: once one of its pods failed, start no other (those running end). */
+  failFast?: boolean;
   outputs?: { parameters: ArgoOutputParameter[] };
   retryStrategy?: { limit: string; retryPolicy: 'OnFailure' | 'OnError' | 'Always' };
   /** Seconds, as a string. */

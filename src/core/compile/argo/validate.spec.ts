@@ -1,7 +1,8 @@
-import { compileArgoWorkflow, ARGO_SETUP_TASK, type ArgoWorkflow } from '.';
+import { compileArgoWorkflow, ARGO_ENTRYPOINT, ARGO_SETUP_TASK, type ArgoWorkflow } from '.';
 import { corpusPipelines, pipelineOf } from '../cluster/__fixtures__/pipelines';
 import { decodePayload, encodePayload, payloadPartOf, stepScriptPath } from '../cluster/stepPayload';
 import { generateNotebook } from '../../__fixtures__/generatedNotebook';
+import { notebookJson, step } from '../../__fixtures__/notebookBuilder';
 import { argoSetupPartTask } from './labels';
 import { templateTags, validateArgoWorkflow } from './validate';
 
@@ -138,5 +139,60 @@ describe('templateTags', () => {
   it('finds tags the way Argo does, including nested braces', () => {
     expect(templateTags('{"a": {{workflow.parameters.a}}}')).toEqual({ tags: ['workflow.parameters.a'], unterminated: false });
     expect(templateTags('x {{ pod.name }} {{y')).toEqual({ tags: ['pod.name'], unterminated: true });
+  });
+});
+
+describe("validateArgoWorkflow: a fan-out step's references (docs/fan-out.md)", () => {
+  /** make -> train (foreach:folds:2: the train--items task, then the gather) -> report. */
+  function fanOutWorkflow(): ArgoWorkflow {
+    return compileArgoWorkflow(
+      pipelineOf(
+        notebookJson([
+          step('make', 'folds = [1, 2]\nscores = []'),
+          step('train', 'for fold in folds:\n    scores.append(fold)', 'foreach:folds:2'),
+          step('report', 'print(scores)')
+        ])
+      )
+    );
+  }
+  const template = (wf: ArgoWorkflow, name: string) => wf.spec.templates.find(t => t.name === name)!;
+  const entryTask = (wf: ArgoWorkflow, name: string) => template(wf, ARGO_ENTRYPOINT).dag!.tasks.find(t => t.name === name)!;
+  const itemTask = (wf: ArgoWorkflow) => template(wf, 'train--items').dag!.tasks[0];
+
+  it('accepts the compiled Workflow', () => {
+    expect(validateArgoWorkflow(fanOutWorkflow())).toEqual([]);
+  });
+
+  it.each<[string, (wf: ArgoWorkflow) => void, RegExp]>([
+    [
+      'a withParam of a task it does not wait for',
+      wf => (entryTask(wf, 'train--items').dependencies = [ARGO_SETUP_TASK]),
+      /task train--items: unresolvable reference \{\{tasks.make.outputs.parameters.cellpipe-items-0\}\}/
+    ],
+    [
+      'an output parameter the producer does not declare',
+      wf => (template(wf, 'make').outputs!.parameters = template(wf, 'make').outputs!.parameters.filter(p => p.name !== 'cellpipe-items-0')),
+      /task train--items: unresolvable reference \{\{tasks.make.outputs.parameters.cellpipe-items-0\}\}/
+    ],
+    ['{{item}} in a task without withParam', wf => delete itemTask(wf).withParam, /task item: unresolvable reference \{\{item\}\}/],
+    [
+      'a withParam of an input the DAG template does not declare',
+      wf => (itemTask(wf).withParam = '{{inputs.parameters.list}}'),
+      /task item: unresolvable reference \{\{inputs.parameters.list\}\}/
+    ],
+    [
+      "an input parameter of the task's template without a value",
+      wf => delete entryTask(wf, 'train--items').arguments,
+      /task train--items: no value for input parameter items of template train--items/
+    ],
+    ['parallelism on a pod template', wf => (template(wf, 'train--item').parallelism = 2), /template train--item: parallelism governs a DAG/],
+    ['failFast on a pod template', wf => (template(wf, 'train--item').failFast = true), /template train--item: failFast governs a DAG/],
+    ['a failFast that is not a boolean', wf => (loose(template(wf, 'train--items')).failFast = 'true'), /failFast must be boolean/],
+    ['a parallelism of 0', wf => (template(wf, 'train--items').parallelism = 0), /parallelism must be >= 1/],
+    ['an empty withParam', wf => (itemTask(wf).withParam = ''), /withParam must NOT have fewer than 1 characters/]
+  ])('rejects %s', (_what, breakIt, problem) => {
+    const wf = fanOutWorkflow();
+    breakIt(wf);
+    expect(validateArgoWorkflow(wf)).toContainEqual(expect.stringMatching(problem));
   });
 });

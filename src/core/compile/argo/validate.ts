@@ -210,8 +210,10 @@ function semanticProblems(wf: ArgoWorkflow): string[] {
     if (!template.dag === !template.script) {
       problems.push(`${where}: needs exactly one of dag and script`);
     }
-    if (template.parallelism !== undefined && !template.dag) {
-      problems.push(`${where}: parallelism limits a DAG template's tasks; this template has none`);
+    for (const field of ['parallelism', 'failFast'] as const) {
+      if (template[field] !== undefined && !template.dag) {
+        problems.push(`${where}: ${field} governs a DAG template's tasks; this template has none`);
+      }
     }
     const inputs = new Set((template.inputs?.parameters ?? []).map(p => p.name));
     const known = (tag: string): boolean =>

@@ -13,6 +13,7 @@ import {
 import { CLUSTER_CELL_OUTPUTS_LIMIT, RUNTIME_ENV } from '../runtime/contract';
 import {
   corpusPipelines,
+  examplePipeline,
   golden,
   pipelineOf,
   pythonCompileErrors,
@@ -98,6 +99,16 @@ describe.each(corpusPipelines())('corpus notebook %s', (name, pipeline) => {
         { mountPath: '/cellpipe/data', taskOutputParameter: { producerTask: KFP_CREATE_PVC_TASK, outputParameterKey: 'name' } }
       ]);
     }
+  });
+});
+
+describe('the fan-out example (examples/fan-out.ipynb)', () => {
+  it('compiles without errors to two YAML documents that parse back and match its golden file', () => {
+    const result = compileKfp(examplePipeline('fan-out'));
+    expect(result.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
+    expect(parseAllDocuments(kfpYaml(result)).map(d => d.toJSON())).toEqual([result.pipelineSpec, result.platformSpec]);
+    const actual = withoutRuntimeId(kfpYaml(withoutRuntime(result)));
+    expect(actual).toBe(golden(join(__dirname, '__golden__', 'fan_out.yaml'), actual));
   });
 });
 

@@ -36,6 +36,15 @@ import { hasTemplateSyntax } from '../cluster/argoSafe';
 import { compileStepScripts } from '../stepScript';
 import { CLUSTER_CELL_OUTPUTS_LIMIT, podEventsFile, RUNTIME_ENV } from '../runtime/contract';
 import { COMPLETION_GUARD } from './completionGuard';
+import {
+  fanOutLoop,
+  itemInputDefinitions,
+  itemListGuardOptions,
+  itemListOutputDefinitions,
+  ITEM_GUARD_OPTIONS,
+  kfpItemsTask,
+  kfpItemTask
+} from './fanOut';
 import { KFP_MODELS_ENV, kfpDistributedContainer, kfpServe } from './launchers';
 import { checkDistributedVolume, checkServedModelsClaim, distributedResourceOf } from '../cluster/distributedDiagnostics';
 import type { KfpOptions } from './options';
@@ -220,14 +229,6 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
   const extraMounts = claims.map(mount => ({ mountPath: mount.mountPath, constant: mount.claim }));
   // Kale's expose_as_env_var: set on each step's container, as Kale's set_env_variable does.
   const volumeEnv = claimMountEnv(claims);
-  for (const step of pipeline.steps.filter(s => s.fanOut)) {
-    // The step script runs the whole loop when no item is named (cellpipe_fanout.py): correct, in one pod.
-    out.info(
-      `Step ${JSON.stringify(step.name)} is a foreach:${step.fanOut!.over} step; on Kubeflow Pipelines cellpipe runs its loop in one task, item after item (the same values and outputs). Run it on Argo Workflows (--backend kubernetes) or locally for its items in parallel.`,
-      step.cells[0],
-      'foreach-kfp-sequential'
-    );
-  }
   const securityContext = securityContextOf(pipeline, out);
   if (securityContext) {
     out.info(
@@ -307,21 +308,34 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
         parameters: Object.fromEntries(parameters.map(p => [p.name, { parameterType: p.type, defaultValue: p.defaultValue, isOptional: true }]))
       }
     : undefined;
-  for (const step of pipeline.steps) {
-    const config = podConfig(pipeline, step, options, out);
-    components[componentName(step.id)] = {
-      executorLabel: executorName(step.id),
-      ...(inputDefinitions ? { inputDefinitions } : {}),
-      outputDefinitions: { artifacts: { [KFP_OUTPUTS_PAGE_ARTIFACT]: { artifactType: { schemaTitle: 'system.HTML', schemaVersion: '0.0.1' } } } }
+  /**
+   * A component running a step's script through the completion guard, its executor and platform
+   * config: the step itself, or a fan-out step's item (fanOut.ts). `guardOptions` go before the
+   * guard's arguments, `env` after the step's own.
+   */
+  const stepComponent = (
+    name: string,
+    step: PipelineStep,
+    config: ReturnType<typeof podConfig>,
+    run: { guardOptions: string[]; env: Array<{ name: string; value: string }>; inputs?: Json; outputs?: Json }
+  ): void => {
+    components[componentName(name)] = {
+      executorLabel: executorName(name),
+      ...(run.inputs ? { inputDefinitions: { parameters: run.inputs } } : {}),
+      outputDefinitions: {
+        ...(run.outputs ? { parameters: run.outputs } : {}),
+        artifacts: { [KFP_OUTPUTS_PAGE_ARTIFACT]: { artifactType: { schemaTitle: 'system.HTML', schemaVersion: '0.0.1' } } }
+      }
     };
     const resourceSpec = resources(step, config.limits, out);
     const environment = environments.byStep.get(step.id);
-    executors[executorName(step.id)] = {
+    executors[executorName(name)] = {
       container: {
         image: config.image,
         // The guard runs the script with the arguments after its step folder and outputs page (completionGuard.ts).
         command: [python, '-c', COMPLETION_GUARD],
         args: [
+          ...run.guardOptions,
           stepScriptPath(step.id),
           step.id,
           `{{$.outputs.artifacts['${KFP_OUTPUTS_PAGE_ARTIFACT}'].path}}`,
@@ -338,10 +352,38 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
           // The outputs document, and so the page the KFP UI renders whole, stays as small as on Argo.
           { name: RUNTIME_ENV.outputsLimit, value: String(CLUSTER_CELL_OUTPUTS_LIMIT) },
           ...(environment ? [{ name: 'PYTHONPATH', value: environmentPath(environment) }] : []),
-          ...(step.serve ? [KFP_MODELS_ENV] : [])
+          ...(step.serve ? [KFP_MODELS_ENV] : []),
+          ...run.env
         ]
       }
     };
+    const annotations = { ...config.annotations, ...(environment ? { [ENVIRONMENT_ANNOTATION]: environment } : {}) };
+    const podMetadata = {
+      ...(Object.keys(config.labels).length ? { labels: config.labels } : {}),
+      ...(Object.keys(annotations).length ? { annotations } : {})
+    };
+    platformExecutors[executorName(name)] = placement({
+      ...(config.secrets.length
+        ? { secretAsEnv: config.secrets.map(s => ({ secretName: s.name, keyToEnv: [{ secretKey: s.key, envVar: s.env }] })) }
+        : {}),
+      ...(Object.keys(podMetadata).length ? { podMetadata } : {}),
+      ...(config.timeoutSeconds ? { activeDeadlineSeconds: String(config.timeoutSeconds) } : {})
+    });
+  };
+  const retryPolicy = (retries: number | null): Json => (retries ? { retryPolicy: { maxRetryCount: retries } } : {});
+  const parameterInputs = parameters.length
+    ? { parameters: Object.fromEntries(parameters.map(p => [p.name, { componentInputParameter: p.name }])) }
+    : undefined;
+  for (const step of pipeline.steps) {
+    const config = podConfig(pipeline, step, options, out);
+    const lists = itemListOutputDefinitions(step);
+    stepComponent(step.id, step, config, {
+      guardOptions: itemListGuardOptions(step),
+      // A fan-out step's own component is its gather; its items run the item component.
+      env: step.fanOut ? [{ name: RUNTIME_ENV.gather, value: '1' }] : [],
+      inputs: inputDefinitions?.parameters,
+      outputs: Object.keys(lists).length ? lists : undefined
+    });
     if (step.distributed) {
       // The workers mount what the step's pod mounts; the launcher takes the claims' names from its own pod (a fresh claim's is KFP's).
       const mounts = [{ claim: 'existingClaim' in volume ? volume.existingClaim : 'cellpipe-data', mountPath: DATA_MOUNT_PATH }, ...claims];
@@ -361,27 +403,22 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
         dependentTasks: [step.id]
       };
     }
-    const annotations = { ...config.annotations, ...(environment ? { [ENVIRONMENT_ANNOTATION]: environment } : {}) };
-    const podMetadata = {
-      ...(Object.keys(config.labels).length ? { labels: config.labels } : {}),
-      ...(Object.keys(annotations).length ? { annotations } : {})
-    };
-    platformExecutors[executorName(step.id)] = placement({
-      ...(config.secrets.length
-        ? { secretAsEnv: config.secrets.map(s => ({ secretName: s.name, keyToEnv: [{ secretKey: s.key, envVar: s.env }] })) }
-        : {}),
-      ...(Object.keys(podMetadata).length ? { podMetadata } : {}),
-      ...(config.timeoutSeconds ? { activeDeadlineSeconds: String(config.timeoutSeconds) } : {})
-    });
+    let dependentTasks = step.dependsOn.length ? [...step.dependsOn] : [KFP_SETUP_TASK];
+    if (step.fanOut) {
+      const typed = Object.fromEntries(parameters.map(p => [p.name, { parameterType: p.type }]));
+      stepComponent(kfpItemTask(step.id), step, config, { guardOptions: ITEM_GUARD_OPTIONS, env: [], inputs: itemInputDefinitions(typed) });
+      const loop = fanOutLoop(pipeline, step, typed, dependentTasks, componentName, retryPolicy(config.retries));
+      components[componentName(kfpItemsTask(step.id))] = loop.component;
+      tasks[kfpItemsTask(step.id)] = loop.task;
+      dependentTasks = [kfpItemsTask(step.id)];
+    }
     tasks[step.id] = {
       taskInfo: { name: step.id },
       componentRef: { name: componentName(step.id) },
       cachingOptions: noCache,
-      dependentTasks: step.dependsOn.length ? [...step.dependsOn] : [KFP_SETUP_TASK],
-      ...(parameters.length
-        ? { inputs: { parameters: Object.fromEntries(parameters.map(p => [p.name, { componentInputParameter: p.name }])) } }
-        : {}),
-      ...(config.retries ? { retryPolicy: { maxRetryCount: config.retries } } : {})
+      dependentTasks,
+      ...(parameterInputs ? { inputs: parameterInputs } : {}),
+      ...retryPolicy(config.retries)
     };
   }
   if (freshClaim) {

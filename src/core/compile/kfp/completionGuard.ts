@@ -11,20 +11,41 @@
  * KFP gives the step's HTML output artifact, known only as a placeholder of the container's
  * arguments, which KFP does not substitute in env values.
  *
- * The guard's argv: the step script's path relative to the data folder ('/'-separated; the setup
- * task wrote it there, cluster/stepPayload.ts), the step's folder name (an id: one safe path
+ * The guard's argv: options, the step script's path relative to the data folder ('/'-separated; the
+ * setup task wrote it there, cluster/stepPayload.ts), the step's folder name (an id: one safe path
  * component), the outputs page's path, then the step's own arguments (the data folder first). It
- * is fixed text: nothing of the user's is in it.
+ * is fixed text: nothing of the user's is in it. The options serve fan-out steps (docs/fan-out.md,
+ * fanOut.ts), whose values KFP gives only as placeholders of arguments too:
+ *
+ *   --item I         the step runs as instance I of a fan-out step (RUNTIME_ENV.item); its
+ *                    completion record is the instance's (instanceDir)
+ *   --list FILE OUT  after the step succeeded, its item list FILE (itemsFile, in its folder) is
+ *                    copied to OUT, the file KFP reads an output parameter's value from
  */
-import { RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
+import { INSTANCES_FOLDER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
+
+/** The guard's options (see above). */
+export const GUARD_ITEM_OPTION = '--item';
+export const GUARD_LIST_OPTION = '--list';
 
 export const COMPLETION_GUARD = [
-  'import json, os, subprocess, sys',
-  `env = dict(os.environ, ${RUNTIME_ENV.outputsPage}=sys.argv[3])`,
-  'script = os.path.join(sys.argv[4], *sys.argv[1].split("/"))',
-  'code = subprocess.call([sys.executable, script] + sys.argv[4:], env=env)',
+  'import json, os, shutil, subprocess, sys',
+  'args, item, lists = sys.argv[1:], None, []',
+  `while args[0] in (${JSON.stringify(GUARD_ITEM_OPTION)}, ${JSON.stringify(GUARD_LIST_OPTION)}):`,
+  `    if args[0] == ${JSON.stringify(GUARD_ITEM_OPTION)}:`,
+  '        item, args = args[1], args[2:]',
+  '    else:',
+  '        lists.append((args[1], args[2]))',
+  '        args = args[3:]',
+  `env = dict(os.environ, ${RUNTIME_ENV.outputsPage}=args[2])`,
+  'folder = [args[1]]',
+  'if item is not None:',
+  `    env[${JSON.stringify(RUNTIME_ENV.item)}] = item`,
+  `    folder += [${JSON.stringify(INSTANCES_FOLDER)}, item]`,
+  'script = os.path.join(args[3], *args[0].split("/"))',
+  'code = subprocess.call([sys.executable, script] + args[3:], env=env)',
   'if code == 0:',
-  `    record = os.path.join(sys.argv[4], sys.argv[2], ${JSON.stringify(STEP_RESULT_FILE)})`,
+  `    record = os.path.join(args[3], *folder, ${JSON.stringify(STEP_RESULT_FILE)})`,
   '    try:',
   '        with open(record, encoding="utf-8") as f:',
   '            done = json.load(f).get("status") == "Succeeded"',
@@ -33,5 +54,9 @@ export const COMPLETION_GUARD = [
   '    if not done:',
   '        sys.stderr.write("[cellpipe] the step exited 0 without the runtime\'s completion record (%s): its process ended before the step did (os._exit?)\\n" % record)',
   '        code = 1',
+  'if code == 0:',
+  '    for name, out in lists:',
+  '        os.makedirs(os.path.dirname(out), exist_ok=True)',
+  '        shutil.copyfile(os.path.join(args[3], args[1], name), out)',
   'sys.exit(code)'
 ].join('\n');

@@ -6,55 +6,11 @@
  * page where the launcher uploads the `system.HTML` artifact from (after a successful step only),
  * which the KFP UI renders.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { KFP_OUTPUTS_PAGE_ARTIFACT, KFP_SETUP_TASK, compileKfp } from '.';
+import { readFileSync } from 'node:fs';
+import { KFP_SETUP_TASK, compileKfp } from '.';
 import { notebookJson, step } from '../../__fixtures__/notebookBuilder';
 import { pipelineOf, withTempDir } from '../cluster/__fixtures__/pipelines';
-import { DATA_MOUNT_PATH } from '../cluster/options';
-
-const VENV_PYTHON = join(__dirname, '..', '..', '..', '..', '.venv', 'bin', 'python');
-const PYTHON = existsSync(VENV_PYTHON) ? VENV_PYTHON : 'python3';
-
-interface Container {
-  command: string[];
-  args?: string[];
-  env?: Array<{ name: string; value: string }>;
-}
-
-/** The parts of the PipelineSpec the launcher reads here. */
-interface Spec {
-  deploymentSpec: { executors: Record<string, { container: Container }> };
-  root: { inputDefinitions?: { parameters: Record<string, { defaultValue: unknown }> } };
-}
-
-/**
- * Runs one container as the launcher would; the volume is the folder `volume` (its mount path
- * replaced in arguments and env, as the executing fake's `rewrite` isolation does).
- */
-function launch(container: Container, task: string, root: string, parameters: Record<string, unknown>) {
-  const volume = join(root, 'volume');
-  const page = join(root, 'minio', 'mlpipeline', 'v2', 'artifacts', 'run-uuid', task, KFP_OUTPUTS_PAGE_ARTIFACT);
-  mkdirSync(dirname(page), { recursive: true }); // the launcher's prepareOutputFolders
-  const substitute = (text: string): string =>
-    text
-      .replaceAll('{{$.pipeline_job_uuid}}', 'run-uuid')
-      .replaceAll(`{{$.outputs.artifacts['${KFP_OUTPUTS_PAGE_ARTIFACT}'].path}}`, page)
-      .replace(/\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}/g, (_, name: string) => {
-        const value = parameters[name];
-        return typeof value === 'string' ? value : JSON.stringify(value); // KFP's text of a typed value
-      })
-      .replaceAll(DATA_MOUNT_PATH, volume);
-  const env = Object.fromEntries((container.env ?? []).map(e => [e.name, substitute(e.value)]));
-  const [, flag, script] = container.command;
-  const run = spawnSync(PYTHON, [flag, script, ...(container.args ?? []).map(substitute)], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: root, ...env },
-    encoding: 'utf8'
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr, page };
-}
+import { defaultParameters, launch, type Container, type LaunchedSpec } from './__fixtures__/launcher';
 
 describe('the outputs page of KFP steps, as the launcher runs them', () => {
   const notebook = notebookJson([
@@ -63,9 +19,9 @@ describe('the outputs page of KFP steps, as the launcher runs them', () => {
     step('check', 'print("checking", rows)\nassert len(rows) > 5, "too few rows"')
   ]);
   const pipeline = pipelineOf(notebook);
-  const spec = compileKfp(pipeline).pipelineSpec as unknown as Spec;
+  const spec = compileKfp(pipeline).pipelineSpec as unknown as LaunchedSpec;
   const executor = (task: string): Container => spec.deploymentSpec.executors[`exec-${task}`].container;
-  const parameters = Object.fromEntries(Object.entries(spec.root.inputDefinitions!.parameters).map(([n, p]) => [n, p.defaultValue]));
+  const parameters = defaultParameters(spec);
 
   it("writes each step's cells and outputs to its HTML artifact's path, for a failed step too (which KFP does not upload)", () =>
     withTempDir(root => {

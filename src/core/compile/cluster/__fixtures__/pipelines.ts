@@ -31,6 +31,12 @@ export function corpusPipelines(): Array<[string, Pipeline]> {
     .map(name => [name.replace(/\.ipynb$/, ''), pipelineOf(JSON.parse(readFileSync(join(CORPUS, name), 'utf8')), name)]);
 }
 
+/** An example notebook of the repository (examples/NAME.ipynb) as a pipeline. */
+export function examplePipeline(name: string): Pipeline {
+  const file = join(__dirname, '..', '..', '..', '..', '..', 'examples', `${name}.ipynb`);
+  return pipelineOf(JSON.parse(readFileSync(file, 'utf8')), `${name}.ipynb`);
+}
+
 /**
  * Compares text with a committed golden file; UPDATE_GOLDEN=1 writes the file instead. Returns
  * the golden text so the caller's expect shows the difference.
