@@ -11,13 +11,14 @@ test('the Launcher offers the examples; one opens as a copy in the current folde
   };
   await page.menu.clickMenuItem('File>New Launcher');
   const section = page.locator('.jp-MainAreaWidget:not(.lm-mod-hidden) .jp-Launcher-section', { hasText: 'cellpipe' });
-  await expect(section.locator('.jp-LauncherCard')).toHaveCount(1);
+  // One card per example of examples/ (src/api/exampleNotebooks.ts).
+  await expect(section.locator('.jp-LauncherCard')).toHaveText([/Train a model/, /Cross-validate in parallel/]);
   await inBothThemes(page, ['.jp-MainAreaWidget:not(.lm-mod-hidden) .jp-Launcher-section'], false, async (_, shot) => {
     await shot(section, 'launcher-examples');
     // axe leaves the Launcher's cards out of its contrast rule: measured here.
     await expectReadable(section.locator('.jp-LauncherCard-label p, .jp-Launcher-sectionTitle'));
   });
-  await section.locator('.jp-LauncherCard').click();
+  await section.locator('.jp-LauncherCard', { hasText: 'Train a model' }).click();
   await expect(page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)')).toBeVisible();
   expect(await page.contents.fileExists(`${tmpPath}/train_pipeline.ipynb`)).toBe(true);
 
