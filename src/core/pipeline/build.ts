@@ -109,6 +109,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
   const configOf = new Map(plan.steps.map(s => [s.name, s.config]));
   const magicCells = new Set(analysis.diagnostics.filter(d => d.code === 'magic' && d.cell !== null).map(d => d.cell!));
   const setsEnvironment = environmentTest();
+  const pipelineName = plan.settings.pipelineName ?? notebookName(options.notebookPath);
 
   const roleOf = (cell: number): string => (plan.cells[cell]?.role === 'step' ? `step ${plan.cells[cell].step}` : String(plan.cells[cell]?.role));
   const codeItem = (cell: number, from: number, to: number, role: 'declaration' | 'replay'): PlanItem => ({
@@ -178,7 +179,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
       ...distributedAndServed(
         plan.steps.find(s => s.name === step.name)!,
         ids[i],
-        plan.settings.pipelineName ?? notebookName(options.notebookPath),
+        pipelineName,
         analysis,
         step
       )
@@ -194,7 +195,7 @@ export function buildPipeline(notebook: Notebook, analysis: AnalysisResult, opti
 
   return {
     version: 1,
-    name: plan.settings.pipelineName ?? notebookName(options.notebookPath),
+    name: pipelineName,
     description: plan.settings.description,
     experiment: plan.settings.experiment,
     notebookPath: options.notebookPath ?? null,

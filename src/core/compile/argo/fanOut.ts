@@ -15,7 +15,7 @@
  */
 import type { Pipeline, PipelineStep } from '../../pipeline';
 import { DATA_MOUNT_PATH } from '../cluster/options';
-import { instanceDir, itemsFile, RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
+import { INSTANCES_FOLDER, itemsFile, RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
 import type { ArgoDagTask, ArgoOutputParameter, ArgoTemplate } from './types';
 
 /** The DAG template and task running a fan-out step's items. */
@@ -67,7 +67,7 @@ export function fanOutItems(
         {
           name: RESULT_PARAMETER,
           valueFrom: {
-            path: `${DATA_MOUNT_PATH}/{{workflow.name}}/${instanceDir(step.id, 0).replace(/0$/, '{{inputs.parameters.item}}')}/${STEP_RESULT_FILE}`,
+            path: `${DATA_MOUNT_PATH}/{{workflow.name}}/${step.id}/${INSTANCES_FOLDER}/{{inputs.parameters.item}}/${STEP_RESULT_FILE}`,
             default: '{}'
           }
         }
