@@ -52,10 +52,12 @@ import importlib.util  # noqa: F401
 import io  # noqa: F401
 import linecache  # noqa: F401
 import pickle  # noqa: F401
+import queue  # noqa: F401
 import re  # noqa: F401
 import threading  # noqa: F401
 import time  # noqa: F401
 import traceback  # noqa: F401
+import zlib  # noqa: F401
 
 REQUESTS, REPLIES = 0, 3
 

@@ -28,9 +28,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from runtime_sources import runtime_source
 
-RUNTIME_PATH = Path(__file__).with_name("cellpipe_runtime.py")
-RUNTIME = RUNTIME_PATH.read_text(encoding="utf-8")
+RUNTIME = runtime_source()
+RUNTIME_FILE = "runtime.py"  # RUNTIME, written in the bench's folder for the loading processes
 REPEAT = int(os.environ.get("CELLPIPE_BENCH_REPEAT", "5"))
 GIB = 1 << 30
 PANDAS_FORMATS = ("arrow", "pickle", "parquet")  # CELLPIPE_PANDAS_FORMAT values; arrow is the default
@@ -84,7 +85,7 @@ print(json.dumps({"seconds": seconds}))
 def fresh_load(kind, path, root, name=""):
     env = dict(os.environ, CELLPIPE_DATA_DIR=str(root), CELLPIPE_EVENTS=str(root / "load-events.jsonl"))
     out = subprocess.run(
-        [sys.executable, "-c", LOAD_CHILD, kind, str(path), str(RUNTIME_PATH), str(root), name],
+        [sys.executable, "-c", LOAD_CHILD, kind, str(path), str(root / RUNTIME_FILE), str(root), name],
         env=env,
         check=True,
         capture_output=True,
@@ -265,6 +266,7 @@ def main():
             "python %s, numpy %s, pandas %s, pyarrow %s, %d CPUs, folder %s"
             % (sys.version.split()[0], np.__version__, pd.__version__, arrow, os.cpu_count(), root)
         )
+        (root / RUNTIME_FILE).write_text(RUNTIME, encoding="utf-8")
         data_passing(root, nbytes)
         trivial_step_overhead(root)
     finally:

@@ -225,7 +225,8 @@ def _crc32(path):
     than sha256 (with SHA extensions) and 5x faster than blake2b here (0.16 s/GiB against 0.55
     and 0.81), and it detects corruption (any burst up to 32 bits, any same-size damage with
     probability 1 - 2**-32); it does not detect tampering, which needs a keyed hash, not a
-    checksum stored beside the value."""
+    checksum stored beside the value. Values are checksummed as they are written (_ValueFile):
+    this pass serves the writers that only take a path, and loads of files that changed."""
     import zlib
 
     with open(path, "rb", buffering=0) as f:
@@ -238,6 +239,110 @@ def _crc32(path):
             if not count:
                 return crc
             crc = zlib.crc32(view[:count], crc)
+
+
+def _file_identity(st):
+    """What changes whenever a file is written, copied, linked or replaced: its inode, size, and
+    modification and change times (the change time cannot be set back, even by os.utime)."""
+    return {"inode": st.st_ino, "size": st.st_size, "mtimeNs": st.st_mtime_ns, "ctimeNs": st.st_ctime_ns}
+
+
+class _ChecksummingWriter(_io.RawIOBase):
+    """An unbuffered, append-only writer that computes the CRC-32 of what it writes. A large write
+    is cut into pieces: while one piece is being written, a second thread checksums it (zlib.crc32
+    and os.write both release the GIL), so the checksum costs no pass of its own over the file
+    (reading 1 GiB again and checksumming it took as long as writing it)."""
+
+    _PIECE = 8 << 20
+
+    def __init__(self, path):
+        super().__init__()
+        self._fd = _os.open(path, _os.O_WRONLY | _os.O_APPEND)
+        self.crc, self.count = 0, 0
+        self._pieces = None  # the checksumming thread's queue, made by the first large write
+
+    def writable(self):
+        return True
+
+    def _write_os(self, view):
+        return _os.write(self._fd, view)
+
+    def _checksum_pieces(self):
+        import zlib
+
+        while True:
+            piece = self._pieces.get()
+            if piece is None:
+                return
+            self.crc = zlib.crc32(piece, self.crc)
+            self._pieces.task_done()
+
+    def write(self, data):
+        import zlib
+
+        view = memoryview(data).cast("B")
+        if len(view) < 2 * self._PIECE:
+            self.crc = zlib.crc32(view, self.crc)
+            _write_all(self._write_os, view)
+        else:
+            if self._pieces is None:
+                import queue
+                import threading
+
+                self._pieces = queue.Queue()
+                threading.Thread(target=self._checksum_pieces, name="cellpipe-crc32", daemon=True).start()
+            try:
+                for start in range(0, len(view), self._PIECE):
+                    piece = view[start : start + self._PIECE]
+                    self._pieces.put(piece)
+                    _write_all(self._write_os, piece)
+            finally:
+                self._pieces.join()  # the caller may free data once write returns
+        self.count += len(view)
+        return len(view)
+
+    def close(self):
+        if self._pieces is not None:
+            self._pieces.put(None)
+            self._pieces = None
+        if self._fd >= 0:
+            _os.close(self._fd)
+            self._fd = -1
+        super().close()
+
+
+class _ValueFile:
+    """The temporary file a value writer fills. `open()` gives a checksumming writer on it (empty,
+    for a writer that failed half-way before this one); `checksum(size)` is then the CRC-32 of the
+    file's content, or None when it is not known (a writer that used the path, or a count that
+    differs from the file's size): then the file is read again."""
+
+    def __init__(self, path):
+        self._path, self._writer = path, None
+
+    def open(self, buffering=0):
+        try:
+            if _os.path.getsize(self._path):
+                # Truncating, not opening with O_TRUNC ("wb"): on ext4, auto_da_alloc ("replace
+                # via truncate") makes the close of an O_TRUNC-opened file start writing all of it
+                # back, 0.3 s or more per GiB.
+                _os.truncate(self._path, 0)
+        except FileNotFoundError:
+            pass
+        self._writer = _ChecksummingWriter(self._path)
+        return self._writer if not buffering else _io.BufferedWriter(self._writer, buffering)
+
+    @property
+    def path(self):
+        """The path, for a writer that only takes one: its content is then checksummed afterwards."""
+        self._writer = None
+        return self._path
+
+    def checksum(self, size):
+        writer = self._writer
+        if writer is None or not writer.closed or writer.count != size:
+            return None
+        return writer.crc
 
 
 def _sha256(path):
@@ -637,11 +742,32 @@ def _estimated_size(value):
     return 0
 
 
-def _write_npy(tmp, value):
+def _npy_header(np, value):
+    """The .npy header np.save would write for value, or None where only np.save can (format 3.0:
+    field names beyond latin-1)."""
+    fmt, out = np.lib.format, _io.BytesIO()
+    for write_header in (fmt.write_array_header_1_0, fmt.write_array_header_2_0):  # 2.0: over 64 KiB
+        try:
+            write_header(out, fmt.header_data_from_array_1_0(value))
+            return out.getvalue()
+        except ValueError:
+            continue
+    return None
+
+
+def _write_npy(target, value):
     import numpy as np
 
-    with open(_emptied(tmp), "ab") as f:
-        np.save(f, value, allow_pickle=False)  # a real file: numpy writes the memory directly
+    header = _npy_header(np, value)
+    with target.open() as f:
+        if header is None or not (value.flags.c_contiguous or value.flags.f_contiguous):
+            np.save(f, value, allow_pickle=False)  # copies the array in 16 MiB chunks
+        else:
+            # The array's memory as it is: np.save writes a Fortran-ordered array as its transpose,
+            # which is the same memory.
+            f.write(header)
+            data = value if value.flags.c_contiguous else value.T
+            f.write(data.reshape(-1).view(np.uint8) if data.size else b"")
     return "npy", {"shape": list(value.shape), "dtype": value.dtype.str}
 
 
@@ -748,21 +874,9 @@ def _arrow_input(pd, value):
     return None if frame is None else (frame, extra)
 
 
-def _emptied(tmp):
-    """tmp, empty, for a writer to open in append mode: _atomic_write has just created it, and
-    opening it with O_TRUNC ("wb") would cost 0.3 s or more per GiB on ext4, whose auto_da_alloc
-    ("replace via truncate") makes the close of a truncated file start writing all of it back."""
-    try:
-        if _os.path.getsize(tmp):  # a writer that failed half-way before this one
-            _os.truncate(tmp, 0)
-    except FileNotFoundError:
-        pass
-    return tmp
-
-
-def _write_through_arrow(tmp, value, serializer, module, write, fallback):
+def _write_through_arrow(target, value, serializer, module, write, fallback):
     """The Arrow formats' common part: `write(pa, library, table)` with the value's Arrow table,
-    `library` being the pyarrow module `module`; `fallback(tmp, value)` where Arrow would not give
+    `library` being the pyarrow module `module`; `fallback(target, value)` where Arrow would not give
     the value back exactly, or pyarrow is missing."""
     import importlib
 
@@ -773,26 +887,26 @@ def _write_through_arrow(tmp, value, serializer, module, write, fallback):
 
         library = importlib.import_module(module)
     except ImportError:
-        return fallback(tmp, value)
+        return fallback(target, value)
     found = _arrow_input(pd, value)
     if found is None:
-        return fallback(tmp, value)
+        return fallback(target, value)
     frame, extra = found
     try:
         write(pa, library, _arrow_table(pa, pd, frame))
     except OSError:
         raise
     except (pa.ArrowException, ValueError, TypeError):
-        return fallback(tmp, value)
+        return fallback(target, value)
     return serializer, extra
 
 
-def _write_arrow(tmp, value):
+def _write_arrow(target, value):
     def write(pa, ipc, table):
-        with pa.OSFile(_emptied(tmp), "ab") as sink, ipc.new_file(sink, table.schema) as writer:
+        with target.open() as f, pa.PythonFile(f, mode="w") as sink, ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
 
-    return _write_through_arrow(tmp, value, "arrow", "pyarrow.ipc", write, _write_pickle5)
+    return _write_through_arrow(target, value, "arrow", "pyarrow.ipc", write, _write_pickle5)
 
 
 # The Arrow types that to_pandas copies into numpy memory: a table of only these can be read
@@ -820,7 +934,7 @@ def _read_arrow(path, manifest):
         return _arrow_to_pandas(pa, pa.ipc.open_file(source).read_all(), manifest)
 
 
-def _write_parquet(tmp, value):
+def _write_parquet(target, value):
     def write(pa, pq, table):
         # Columns without nulls are declared required: parquet then writes no definition levels
         # (half the time of a float column).
@@ -833,9 +947,10 @@ def _write_parquet(tmp, value):
         )
         # Floats rarely compress or repeat: skip dictionary pages and compression for speed.
         dictionary = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
-        pq.write_table(table, tmp, compression="none", use_dictionary=dictionary or False, write_statistics=False)
+        with target.open() as f, pa.PythonFile(f, mode="w") as sink:
+            pq.write_table(table, sink, compression="none", use_dictionary=dictionary or False, write_statistics=False)
 
-    return _write_through_arrow(tmp, value, "parquet", "pyarrow.parquet", write, _write_pickle)
+    return _write_through_arrow(target, value, "parquet", "pyarrow.parquet", write, _write_pickle)
 
 
 def _read_parquet(path, manifest):
@@ -846,10 +961,10 @@ def _read_parquet(path, manifest):
     return _arrow_to_pandas(pa, pq.read_table(path, memory_map=True), manifest)
 
 
-def _write_torch(tmp, value):
+def _write_torch(target, value):
     import torch
 
-    torch.save(value, tmp)  # its zip writer may seek back: not the append-mode file of the others
+    torch.save(value, target.path)  # its zip writer may seek back: not the append-only writer of the others
     return "torch", {}
 
 
@@ -915,7 +1030,7 @@ def _pickle_dump(value, f, guard=True):
     (Pickler if guard else pickle.Pickler)(f, protocol=5).dump(value)
 
 
-def _write_pickle(tmp, value):
+def _write_pickle(target, value):
     """Plain pickle first (fast, and cloudpickle is slow to import); cloudpickle, then dill, for
     what it cannot do: lambdas, local functions, and the notebook's functions, which they save
     by value so that a step that does not declare them can still call them."""
@@ -926,7 +1041,7 @@ def _write_pickle(tmp, value):
     while attempts:
         name, dump = attempts.pop(0)
         try:
-            with open(_emptied(tmp), "ab", buffering=_BUFFER) as f:
+            with target.open(buffering=_BUFFER) as f:
                 dump(value, f)
             return name, {}
         except OSError:
@@ -961,11 +1076,11 @@ def _read_pickle(path, manifest):
         return library_module.load(f)
 
 
-def _write_all(f, data):
-    """Writes all of data to an unbuffered file (one write() stops at 2 GiB on Linux)."""
+def _write_all(write, data):
+    """Writes all of data through an unbuffered `write` (one write() stops at 2 GiB on Linux)."""
     view = memoryview(data).cast("B")
     while view:
-        view = view[f.write(view) :]
+        view = view[write(view) :]
 
 
 def _readinto_all(f, buffer):
@@ -978,7 +1093,7 @@ def _readinto_all(f, buffer):
         filled += count
 
 
-def _write_pickle5(tmp, value):
+def _write_pickle5(target, value):
     """Pickle protocol 5 with the large buffers (numpy memory of pandas blocks) kept out of the
     pickle stream and written raw after it, so saving and loading a frame cost about what writing
     and reading its memory costs. The manifest records the stream and buffer sizes. Anything the
@@ -1006,11 +1121,11 @@ def _write_pickle5(tmp, value):
     try:
         Pickler(stream, protocol=5, buffer_callback=out_of_band).dump(value)
     except Exception:
-        return _write_pickle(tmp, value)
-    with open(_emptied(tmp), "ab", buffering=0) as f:
-        _write_all(f, stream.getbuffer())
+        return _write_pickle(target, value)
+    with target.open() as f:
+        f.write(stream.getbuffer())
         for buffer in buffers:
-            _write_all(f, buffer)
+            f.write(buffer)
     return "pickle5", {"pickleBytes": stream.tell(), "buffers": [b.nbytes for b in buffers]}
 
 
@@ -1167,13 +1282,18 @@ class _Step:
         if _os.path.dirname(_os.path.abspath(path)) != _os.path.join(self.root, folder):
             fail("its manifest points outside the step's folder")
         try:
-            size = _os.stat(path).st_size
+            st = _os.stat(path)
         except OSError:
             fail("its data file %s is missing" % path)
+        size = st.st_size
         if size != manifest.get("size"):
             fail("its data file is %d bytes, the manifest says %s" % (size, manifest.get("size")))
         if "crc32" in manifest:
-            if _crc32(path) != manifest["crc32"]:
+            # Skipped only for the very file the checksum was computed on, as it was then: any
+            # write, copy (a cache restore), link or replacement changes its identity (the idea of
+            # git's index, which does not hash files whose stat is unchanged). A same-size damage
+            # in place still fails here.
+            if manifest.get("fileIdentity") != _file_identity(st) and _crc32(path) != manifest["crc32"]:
                 fail("its data file does not match the manifest's crc32 (it was damaged after it was written)")
         elif manifest.get("sha256") and _sha256(path) != manifest["sha256"]:
             fail("its data file does not match the manifest's sha256")
@@ -1269,15 +1389,20 @@ class _Step:
             return _os.path.join(self.folder, name + _SERIALIZER_EXT[result[0]])
 
         path.folder = self.folder
+        written = []
+
+        def write(tmp):
+            written.append(_ValueFile(tmp))
+            return _WRITERS[fmt](written[-1], value)
+
         try:
-            final, (serializer, extra) = _atomic_write(
-                path, lambda tmp: _WRITERS[fmt](tmp, value), large=_estimated_size(value) >= _SYNC_WHILE_WRITING
-            )
+            final, (serializer, extra) = _atomic_write(path, write, large=_estimated_size(value) >= _SYNC_WHILE_WRITING)
         except _Unpicklable as e:
             self._unsaveable(name, value, "it cannot be pickled (%s)" % e)
         except OSError as e:
             raise _StepError("output", "cannot write output %r of step %r: %s" % (name, step, e), name=name) from e
-        size = _os.stat(final).st_size
+        st = _os.stat(final)
+        size, crc = st.st_size, written[-1].checksum(st.st_size)
         manifest = {
             "version": SPEC_VERSION,
             "name": name,
@@ -1285,7 +1410,9 @@ class _Step:
             "type": _type_name(value),
             "serializer": serializer,
             "size": size,
-            "crc32": _crc32(final),
+            "crc32": _crc32(final) if crc is None else crc,
+            # A load skips the crc32 pass while the file is the one written here, unchanged.
+            "fileIdentity": _file_identity(st),
             "python": "%d.%d.%d" % _sys.version_info[:3],
             "createdAt": _now_iso(),
             "pipeline": self.spec["pipeline"],

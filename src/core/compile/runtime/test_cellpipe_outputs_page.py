@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_cellpipe_runtime import RUNTIME_PARTS
+from runtime_sources import RUNTIME_PARTS
 
 HERE = Path(__file__).parent
 RUNTIME_ID = "test-runtime"

@@ -13,24 +13,10 @@ import zlib
 from pathlib import Path
 
 import pytest
+from runtime_sources import RUNTIME_PARTS, runtime_source  # noqa: F401 (RUNTIME_PARTS: for other tests)
 
-# The runtime file's sources in its order (stepScript.ts, RUNTIME_PARTS), the step entry last.
-RUNTIME_PARTS = (
-    "cellpipe_runtime.py",
-    "cellpipe_outputs.py",
-    "cellpipe_fanout.py",
-    "cellpipe_distributed.py",
-    "cellpipe_serve.py",
-    "cellpipe_outputs_page.py",
-    "cellpipe_step.py",
-)
-# The runtime as these tests run it: every part but the outputs page and the step entry (the
-# scripts call main(SPEC) directly).
-RUNTIME = "\n\n".join(
-    Path(__file__).with_name(name).read_text(encoding="utf-8")
-    for name in RUNTIME_PARTS
-    if name not in ("cellpipe_outputs_page.py", "cellpipe_step.py")
-)
+# The runtime as these tests run it (the scripts call main(SPEC) directly).
+RUNTIME = runtime_source()
 # Prepended to a script to make modules unimportable in that step, as if not installed.
 BLOCK = "import sys\nsys.modules.update(dict.fromkeys({names!r}))\n"
 
@@ -297,6 +283,68 @@ def test_pandas_round_trip(runner, tmp_path, pandas_format):
         # Protocol 5 with the frames' memory written raw after the pickle stream.
         assert set(serializers.values()) == {"pickle5"}
         assert saved.manifest("df")["buffers"] and saved.manifest("df")["file"] == "df.pkl5"
+    # Checksummed while written: the manifest's crc32 is the file's, whichever writer made it.
+    for name in serializers:
+        manifest = saved.manifest(name)
+        assert manifest["crc32"] == zlib.crc32((saved.folder / manifest["file"]).read_bytes()), name
+
+
+def runtime_namespace():
+    namespace = {"__name__": "cellpipe_runtime_test"}
+    exec(compile(RUNTIME, "cellpipe_runtime.py", "exec"), namespace)
+    return namespace
+
+
+def test_npy_files_are_what_np_save_writes(tmp_path):
+    """The runtime writes an array's memory itself (np.save would copy it in chunks into a file
+    object that checksums): the file must be byte for byte np.save's, in every layout and header."""
+    import io
+
+    np = pytest.importorskip("numpy")
+    rt = runtime_namespace()
+    many_fields = np.dtype([("f%d" % i, np.int8) for i in range(6000)])  # a header over 64 KiB: format 2.0
+    arrays = {
+        "c-order": np.arange(24.0).reshape(2, 3, 4),
+        "fortran": np.asfortranarray(np.arange(12, dtype=np.int16).reshape(3, 4)),
+        "strided": np.arange(20)[::3],
+        "zero-d": np.array(3.5),
+        "empty": np.zeros((0, 4)),
+        "big-endian": np.arange(5, dtype=">u4"),
+        "datetimes": np.arange("2024-01-01", "2024-01-06", dtype="datetime64[D]"),
+        "structured": np.array([(1, 2.0)], dtype=[("a", "<i4"), ("b", "<f8")]),
+        "header-2.0": np.zeros(2, dtype=many_fields),
+        "header-3.0": np.zeros(2, dtype=[("é✓", "<i4")]),  # a field name beyond latin-1: np.save's own
+    }
+    for label, array in arrays.items():
+        path = tmp_path / (label + ".npy")
+        path.touch()
+        target = rt["_ValueFile"](str(path))
+        rt["_write_npy"](target, array)
+        expected = io.BytesIO()
+        np.save(expected, array, allow_pickle=False)
+        data = path.read_bytes()
+        assert data == expected.getvalue(), label
+        assert target.checksum(len(data)) == zlib.crc32(data), label
+
+
+def test_checksumming_writer_pipelines_large_writes(tmp_path):
+    """Writes of two pieces or more are checksummed by a second thread while being written: the
+    checksum and the bytes must be the same as one pass would give, across piece edges, and a
+    writer that used the path instead (torch) leaves the checksum unknown."""
+    rt = runtime_namespace()
+    rt["_ChecksummingWriter"]._PIECE = 7
+    path = tmp_path / "v.bin"
+    path.write_bytes(b"left by a writer that failed half-way")
+    target = rt["_ValueFile"](str(path))
+    chunks = [bytes(range(256)) * 3, b"x", memoryview(bytearray(b"0123456789" * 5)), b""]
+    with target.open(buffering=16) as f:
+        for chunk in chunks:
+            f.write(chunk)
+    data = b"".join(bytes(c) for c in chunks)
+    assert path.read_bytes() == data
+    assert target.checksum(len(data)) == zlib.crc32(data)
+    assert target.checksum(len(data) + 1) is None  # the file is not what was written through it
+    assert target.path == str(path) and target.checksum(len(data)) is None
 
 
 # Values whose round trip must be exact in every pandas format: dtypes, values (float bits
@@ -469,7 +517,7 @@ def test_partial_reads_and_writes_are_completed():
             return len(chunk)
 
     out = Chunky()
-    namespace["_write_all"](out, b"0123456789")
+    namespace["_write_all"](out.write, b"0123456789")
     assert bytes(out.data) == b"0123456789"
     buffer = bytearray(10)
     namespace["_readinto_all"](Chunky(b"0123456789"), buffer)
@@ -759,6 +807,30 @@ def test_same_size_corruption_is_reported_at_any_size(runner, size):
     failed = result.event("failed")
     assert result.rc == 3 and "does not match the manifest's crc32" in failed["message"]
     assert "Re-run step 'make'" in failed["message"]
+
+
+@pytest.mark.parametrize("same_times", [False, True], ids=["copied", "copied-with-times"])
+def test_value_replaced_by_a_damaged_copy_is_reported(runner, same_times):
+    """A load skips the crc32 pass only for the very file its manifest describes: a same-size
+    damaged copy put in its place (another inode; even with the original's times, as a restore
+    with `cp -p` gives) is checksummed and refused."""
+    runner.ok(make_spec("a", [code("x = bytes(5000)", "<c>")], outputs=["x"]))
+    path = runner.data / "a" / "x.pkl"
+    original = path.stat()
+    copy = path.with_name("copy")
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 1
+    copy.write_bytes(bytes(data))
+    if same_times:
+        os.utime(copy, ns=(original.st_atime_ns, original.st_mtime_ns))
+    os.replace(copy, path)
+    result = runner.run(make_spec("b", [load("x", "a", "make")]))
+    assert result.rc == 3 and "does not match the manifest's crc32" in result.event("failed")["message"]
+    # The intact bytes in a new file load: the checksum, not the identity, decides.
+    data[-10] ^= 1
+    copy.write_bytes(bytes(data))
+    os.replace(copy, path)
+    assert runner.run(make_spec("c", [load("x", "a", "make"), code("print(len(x))", "<c>")])).stdout == "5000\n"
 
 
 def test_sigkill_while_writing_leaves_no_value(runner):
