@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipelineOf } from '../../../../src/core/compile/cluster/__fixtures__/pipelines';
 import { RUNTIME_FILE, RUNTIME_FOLDER } from '../../../../src/core/compile/runtime/contract';
 import { compileStepScripts } from '../../../../src/core/compile/stepScript';
 import { claimForkServer, defaultLauncherKind, ForkServer, modulesToPreload, prepareForkServer, type PreloadHints } from './forkServer';
+import launcherSourceForTest from './step_launcher.py';
 import { processAlive, spawnStep, startStepProcess, type StepExit, type StepLauncher } from './stepProcess';
 
 /**
@@ -150,6 +151,42 @@ describe('ForkServer', () => {
     expect((await run(server.launch, script, 'again', env)).log).toMatch(/^runtime 2, imported before the step: True main\n/);
   });
 
+  it('keeps its own compiled code by content, and runs from it', async () => {
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = join(dir, 'launcher-cache');
+    const bytecode = join(dir, 'launcher-cache', 'cellpipe', 'bytecode');
+    const runOnce = async (name: string) => {
+      const launcher = new ForkServer(PYTHON);
+      try {
+        return await run(launcher.launch, 'print("hello")\n', name);
+      } finally {
+        launcher.close();
+      }
+    };
+    try {
+      expect((await runOnce('first')).log).toBe('hello\n');
+      const cached = readdirSync(bytecode).filter(name => name.startsWith('launcher-'));
+      expect(cached).toEqual([expect.stringMatching(/^launcher-[0-9a-f]{32}-cpython-\d+\.bin$/)]);
+      // A cached code object is what runs: the launcher's own, after a line that leaves a mark.
+      const mark = join(dir, 'mark');
+      execFileSync(PYTHON, [
+        '-c',
+        'import marshal, sys; open(sys.argv[1], "wb").write(marshal.dumps(compile(sys.argv[2], "<string>", "exec")))',
+        join(bytecode, cached[0]),
+        `open(${JSON.stringify(mark)}, "w").close()\n${launcherSourceForTest}`
+      ]);
+      expect((await runOnce('second')).log).toBe('hello\n');
+      expect(existsSync(mark)).toBe(true);
+      // An unreadable cache entry is compiled again and replaced.
+      writeFileSync(join(bytecode, cached[0]), 'not marshal data');
+      expect((await runOnce('third')).log).toBe('hello\n');
+      expect(readFileSync(join(bytecode, cached[0])).length).toBeGreaterThan(1000);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
+  });
+
   it("keeps the runtime's compiled code by content for the next run's launcher, which names its own run's file", async () => {
     const saved = process.env.XDG_CACHE_HOME;
     process.env.XDG_CACHE_HOME = join(dir, 'cache');
@@ -179,8 +216,8 @@ describe('ForkServer', () => {
     try {
       const first = await runIn('run1', runtime(1));
       expect(first.log).toMatch(/^runtime 1\n/);
-      const cached = readdirSync(bytecode);
-      expect(cached).toEqual([expect.stringMatching(/^runtime-cpython-\d+-[0-9a-f]{32}\.bin$/)]);
+      const cached = readdirSync(bytecode).filter(name => name.startsWith('runtime-'));
+      expect(cached).toEqual([expect.stringMatching(/^runtime-cpython-\d+-[0-9a-f]{16}-\d+\.bin$/)]);
       // Another run of the same runtime: its traceback names its own file, not the first run's.
       const second = await runIn('run2', runtime(1));
       expect(second.log).toContain(`File "${second.path}", line 3, in run_step`);

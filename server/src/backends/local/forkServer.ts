@@ -9,7 +9,7 @@ import { threadLimitVariables, threadsPerStep } from './threadLimits';
 import { cacheHome } from '../../cacheHome';
 import { stepEnvironment } from '../../stepEnvironment';
 import { killGroup, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
-import launcherSource from './step_launcher.py';
+import { launcherArguments } from './launcherCommand';
 
 /**
  * How the local backend starts step processes:
@@ -248,7 +248,7 @@ export class ForkServer {
   }
 
   private start(): ChildProcess {
-    const child = spawn(this.python, ['-u', '-c', launcherSource], {
+    const child = spawn(this.python, launcherArguments(join(cacheHome(), 'bytecode')), {
       // Its forks are the steps: they inherit it, and add the run's variables.
       env: { ...stepEnvironment(), ...threadLimitVariables(this.threads) },
       stdio: ['pipe', 'ignore', 'pipe', 'pipe'],

@@ -141,8 +141,15 @@ export class LocalBackend implements Backend {
       })),
       ...(sweep ? { sweep } : {})
     };
-    await store.create(runId, request, state);
-    return this.execute(request, state);
+    const run = new LocalRun(this.options, request, state, new Set());
+    run.warm(); // the launcher's start-up (~25 ms) overlaps the writing of the run's files
+    try {
+      await store.create(runId, request, state);
+    } catch (error) {
+      run.abandon();
+      throw error;
+    }
+    return run.handle();
   }
 
   /**
@@ -256,8 +263,7 @@ export class LocalBackend implements Backend {
 
   /** `fresh`: steps that must run, not be restored from the cache. */
   private async execute(request: RunRequest, state: RunState, fresh: ReadonlySet<string> = new Set()): Promise<RunHandle> {
-    const run = new LocalRun(this.options, request, state, fresh);
-    return { runId: state.runId, done: run.execute(), cancel: () => run.cancel() };
+    return new LocalRun(this.options, request, state, fresh).handle();
   }
 }
 
@@ -269,6 +275,8 @@ class LocalRun {
   private readonly fanOuts = new Map<string, FanOutProgress>();
   /** Distributed steps whose workers have not all ended and been accounted for. */
   private readonly distributed = new Set<string>();
+  /** Steps whose start is under way (a cache lookup, or waiting for the process id), by id. */
+  private readonly starting = new Set<string>();
   private readonly keys: Map<string, string>;
   private cancelled = false;
   /**
@@ -298,6 +306,21 @@ class LocalRun {
 
   private get store(): RunStore {
     return this.options.store;
+  }
+
+  /** Executes the run; its handle. */
+  handle(): RunHandle {
+    return { runId: this.state.runId, done: this.execute(), cancel: () => this.cancel() };
+  }
+
+  /** Starts the step launcher now, ahead of execute. */
+  warm(): void {
+    this.forkServer?.warm();
+  }
+
+  /** Stops the launcher of a run that will not be executed. */
+  abandon(): void {
+    this.forkServer?.close();
   }
 
   cancel(): void {
@@ -354,7 +377,8 @@ class LocalRun {
     const workers = Math.max(1, this.options.workers);
     for (;;) {
       if (this.cancelled) {
-        for (const step of this.state.steps.filter(s => s.status === 'Pending')) {
+        // (A step being started is settled by its own process's end.)
+        for (const step of this.state.steps.filter(s => s.status === 'Pending' && !this.starting.has(s.id))) {
           this.update(step, { status: 'Cancelled', message: this.broken ?? 'the run was cancelled' });
         }
       }
@@ -365,13 +389,21 @@ class LocalRun {
         }
       }
       if (!this.cancelled) {
-        // Started together: each waits for its process id (or its cache restore) on its own.
-        const free = Math.max(0, workers - this.running.size);
-        await Promise.all(
-          readySteps(this.state.steps)
-            .slice(0, free)
-            .map(step => this.startStep(step).catch(error => this.stop(error)))
-        );
+        // Each ready step starts on its own (a cache lookup, then its process) and wakes the loop
+        // when it has: a step that becomes ready meanwhile starts without waiting for the others'
+        // process ids (with 4 steps ending together, that wait was ~5 ms of every run's critical path).
+        const free = Math.max(0, workers - this.busySlots());
+        for (const step of readySteps(this.state.steps)
+          .filter(s => !this.starting.has(s.id))
+          .slice(0, free)) {
+          this.starting.add(step.id);
+          void this.startStep(step)
+            .catch(error => this.stop(error))
+            .finally(() => {
+              this.starting.delete(step.id);
+              this.wake();
+            });
+        }
       }
       await this.advanceFanOuts(workers);
       // A step may have ended while the ready ones were starting (a fast failure): its dependants,
@@ -380,16 +412,24 @@ class LocalRun {
         blockedSteps(this.state.steps).length > 0 ||
         this.fanOuts.size > 0 ||
         this.distributed.size > 0 ||
+        this.starting.size > 0 ||
         (this.cancelled && this.state.steps.some(s => s.status === 'Pending'));
       if (this.running.size === 0 && !unsettled && (this.cancelled || readySteps(this.state.steps).length === 0)) {
         return;
       }
-      // Something is under way (a process, or the bookkeeping after a group of them ended): wait for it to wake the loop.
-      if ((this.running.size > 0 || this.distributed.size > 0 || this.fanOuts.size > 0) && !this.changed) {
+      // Something is under way (a process, a step starting, or the bookkeeping after a group of them ended): wait for it to wake the loop.
+      if ((this.running.size > 0 || this.starting.size > 0 || this.distributed.size > 0 || this.fanOuts.size > 0) && !this.changed) {
         await new Promise<void>(resolve => (this.resumeLoop = resolve));
       }
       this.changed = false;
     }
+  }
+
+  /** Worker slots taken: the processes running, and the steps being started that have none yet. */
+  private busySlots(): number {
+    let starting = 0;
+    this.starting.forEach(id => (starting += this.running.has(id) ? 0 : 1));
+    return this.running.size + starting;
   }
 
   private async startStep(step: StepState): Promise<void> {
@@ -645,7 +685,7 @@ class LocalRun {
       if (progress.gathering) {
         continue;
       }
-      const items = this.cancelled || this.broken !== undefined ? [] : progress.startable(Math.max(0, workers - this.running.size));
+      const items = this.cancelled || this.broken !== undefined ? [] : progress.startable(Math.max(0, workers - this.busySlots()));
       await Promise.all(items.map(item => this.startInstance(progress, item)));
       if (progress.settled(this.cancelled)) {
         this.itemsEnded(progress);

@@ -1,7 +1,7 @@
 # cellpipe step launcher: a fork server for the local backend (see forkServer.ts).
 #
 # Starting a step as `python -u step.py` costs ~45 ms of CPU before the user's first line: the
-# interpreter (~11 ms), importing json/re/pickle/hashlib (~20 ms) and importing the 40 KB runtime
+# interpreter (~11 ms), importing json/re/pickle (~20 ms) and importing the 40 KB runtime
 # file the run's step scripts share (~10 ms to compile it). Four steps starting at once on two
 # cores queue for that CPU. This process pays it once per run: it starts with the step's
 # interpreter, imports the standard-library modules the runtime uses and, before forking the
@@ -47,16 +47,13 @@ if sys.version_info < (3, 9):  # os.waitstatus_to_exitcode; the backend then spa
 
 # The runtime imports these lazily; importing them here makes them free in every step.
 import builtins  # noqa: F401
-import hashlib  # noqa: F401
 import importlib.util  # noqa: F401
 import io  # noqa: F401
 import linecache  # noqa: F401
 import pickle  # noqa: F401
-import queue  # noqa: F401
 import re  # noqa: F401
 import threading  # noqa: F401
 import time  # noqa: F401
-import traceback  # noqa: F401
 import zlib  # noqa: F401
 
 REQUESTS, REPLIES = 0, 3
@@ -234,7 +231,8 @@ def _runtime_code(path, cache):
         source = f.read()
     cached = None
     if cache:
-        key = hashlib.sha256(source).hexdigest()[:32]
+        # Python's own key of hash-based .pyc files (SipHash of the source), with the size.
+        key = "%s-%d" % (importlib.util.source_hash(source).hex(), len(source))
         cached = os.path.join(cache, "runtime-%s-%s.bin" % (sys.implementation.cache_tag, key))
         try:
             with open(cached, "rb") as f:

@@ -39,9 +39,11 @@ _OUTPUTS_FILE = ".outputs.json"
 _TEXT_CAP = 1 << 20
 _DATA_CAP = 8 << 20
 _DOCUMENT_CAP = 32 << 20
-_NEEDS_IPYTHON = (
+# Compiled with the runtime (once per run by the local backend's launcher, not in every step).
+_NEEDS_IPYTHON = _re.compile(
     r"\b(display|IPython|get_ipython|clear_output|update_display|matplotlib|pyplot|plt|seaborn|sns|plotly|"
-    r"altair|bokeh|HTML|Markdown|Image)\b|^\s*%"
+    r"altair|bokeh|HTML|Markdown|Image)\b|^\s*%",
+    _re.M,
 )
 # A backend of cellpipe's own for matplotlib where the inline backend cannot be used.
 _INLINE_BACKEND = "cellpipe_inline_backend"
@@ -117,7 +119,7 @@ class _StepOutputs:
         self.module = None
         self.shell = None
         self.shell_tried = False
-        self.wants_shell = _re.search(_NEEDS_IPYTHON, "\n".join(sources), _re.M) is not None
+        self.wants_shell = _NEEDS_IPYTHON.search("\n".join(sources)) is not None
         limit = _os.environ.get("CELLPIPE_OUTPUTS_LIMIT", "")
         # What the note of an output left out says: the limit, and the variable when a pod's set it.
         if limit.isdigit():
