@@ -1239,16 +1239,14 @@ class _Step:
         """Removes what an earlier attempt of this step left, so a failure now cannot leave
         stale outputs that a later step would accept."""
         _os.makedirs(self.folder, exist_ok=True)
-        for name in (_STEP_FILE, _METRICS_FILE):
-            _remove(_os.path.join(self.folder, name))
+        stale = {_STEP_FILE, _METRICS_FILE}
         for name in self.spec.get("outputs", []):
-            _remove(_os.path.join(self.folder, name + _MANIFEST_SUFFIX))
-            for ext in set(_SERIALIZER_EXT.values()):
-                _remove(_os.path.join(self.folder, name + ext))
-        for generator in self.spec.get("randomStates", []):
-            _remove(_os.path.join(self.folder, _RANDOM_STATE_FILE % generator))
+            stale.add(name + _MANIFEST_SUFFIX)
+            stale.update(name + ext for ext in _SERIALIZER_EXT.values())
+        stale.update(_RANDOM_STATE_FILE % generator for generator in self.spec.get("randomStates", []))
+        # One listing instead of a removal per name that may exist (a first attempt finds none).
         for entry in _os.listdir(self.folder):
-            if entry.startswith(".cellpipe.tmp-"):
+            if entry in stale or entry.startswith(".cellpipe.tmp-"):
                 _remove(_os.path.join(self.folder, entry))
 
     # -- inputs
