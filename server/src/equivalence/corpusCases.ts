@@ -36,6 +36,8 @@ export const corpusCases: Record<string, CorpusCase> = {
   'particle_simulation.ipynb': { needs: ['numpy'], params: () => ['STEPS=30'] },
   'seeded_models.ipynb': { needs: ['numpy', 'pandas', 'sklearn'], params: () => ['N_ROWS=240'] },
   'housing_regression.ipynb': { needs: ['numpy', 'pandas', 'sklearn'], params: () => ['ALPHA=0.5'] },
+  // Three evaluations of the same data in parallel (scikit-learn's cross_val_score and metrics leave it alone).
+  'model_evaluation.ipynb': { needs: ['numpy', 'sklearn'], params: () => ['N_ROWS=240', 'FOLDS=3'] },
   'kale_titanic.ipynb': {
     needs: ['numpy', 'pandas', 'sklearn'],
     setup: dir => writeFileSync(join(dir, 'titanic.csv'), titanicCsv()),

@@ -117,6 +117,54 @@ const rows: Row[] = [
     cells: [step('a', "path = 'data.csv'"), step('b', 'def read(p):\n    return p\ndf = read(path)'), step('c', 'print(path)')],
     steps: { a: { outputs: ['path'] }, b: { dependsOn: ['a'], inputs: ['path'], outputs: [] }, c: { dependsOn: ['a'], inputs: ['path'] } }
   },
+  // library functions that leave their arguments alone (libraryFunctions.ts)
+  {
+    rule: "scikit-learn's cross_val_score and metrics leave the data alone: models evaluated on it run in parallel",
+    cells: [
+      { code: 'from sklearn.model_selection import cross_val_score as cvs\nfrom sklearn.metrics import accuracy_score', tags: ['imports'] },
+      step('data', 'X, y = [[1], [2]], [0, 1]'),
+      step('svm', 'svm_cv = cvs(SVC(), X, y, cv=2)'),
+      step('boost', 'boost_cv = cvs(Boost(), X, y, cv=2)\nacc = accuracy_score(y, y)'),
+      step('report', 'print(svm_cv, boost_cv, acc, X)')
+    ],
+    steps: {
+      data: { outputs: ['X', 'y'] },
+      svm: { dependsOn: ['data'], inputs: ['X', 'y'], outputs: ['svm_cv'], declarations: ['cvs'] },
+      boost: { dependsOn: ['data'], inputs: ['X', 'y'], outputs: ['acc', 'boost_cv'], declarations: ['accuracy_score', 'cvs'] },
+      report: { dependsOn: ['boost', 'data', 'svm'], inputs: ['X', 'acc', 'boost_cv', 'svm_cv'] }
+    },
+    diagnostics: ['undefined-name', 'undefined-name']
+  },
+  {
+    rule: 'a library function name the notebook also binds otherwise is not trusted',
+    cells: [
+      { code: 'from sklearn.model_selection import cross_val_score', tags: ['imports'] },
+      step('data', 'X = [3, 1, 2]'),
+      step('score', 'first = cross_val_score(None, X, None)'),
+      step('use', 'print(X)'),
+      step('later', 'def cross_val_score(model, rows, target):\n    rows.sort()')
+    ],
+    steps: {
+      data: { outputs: ['X'] },
+      score: { dependsOn: ['data'], inputs: ['X'], outputs: ['X'], declarations: ['cross_val_score'] },
+      use: { dependsOn: ['score'], inputs: ['X'] },
+      later: {}
+    }
+  },
+  {
+    rule: 'a function of the same name from another module is not trusted',
+    cells: [
+      { code: 'from mylib import cross_val_score', tags: ['imports'] },
+      step('data', 'X = [3, 1, 2]'),
+      step('score', 'first = cross_val_score(None, X, None)'),
+      step('use', 'print(X)')
+    ],
+    steps: {
+      data: { outputs: ['X'] },
+      score: { dependsOn: ['data'], inputs: ['X'], outputs: ['X'], declarations: ['cross_val_score'] },
+      use: { dependsOn: ['score'], inputs: ['X'] }
+    }
+  },
   // calls of the notebook's own functions (notebookFunctions.ts)
   {
     rule: 'steps that call a pure helper on the same data run in parallel',

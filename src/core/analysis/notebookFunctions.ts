@@ -10,8 +10,15 @@
  * them: a least fixpoint, so recursion alone changes nothing. Everything else keeps the
  * conservative rule: an unknown callee, `*args`/`**kwargs` on either side, a keyword no parameter
  * takes, a method (`obj.f(xs)`: which class the object has is not known statically).
+ *
+ * A call of a library function that leaves its arguments alone (libraryFunctions.ts) changes none
+ * of them, where the name surely is that function: bound in the whole notebook by imports of it
+ * only, never assigned, defined, changed or written through `global`.
  */
+import { preservesArguments } from './libraryFunctions';
 import type { CallPass, CellFacts, FunctionFacts, NameSite, ParameterPass } from './types';
+
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** Per function name the notebook surely calls by that name: which of its parameters may change. */
 export type ParameterChanges = ReadonlyMap<string, { facts: FunctionFacts; changed: boolean[] }>;
@@ -88,8 +95,42 @@ export function parameterChanges(facts: readonly (CellFacts | null)[]): Paramete
   return table;
 }
 
+/** The names the notebook surely binds to library functions that leave their arguments alone. */
+export function libraryCallees(facts: readonly (CellFacts | null)[]): ReadonlySet<string> {
+  const trusted = new Map<string, boolean>();
+  for (const cellFacts of facts) {
+    if (!cellFacts) {
+      continue;
+    }
+    if (cellFacts.opaque || cellFacts.bindsUnknownNames) {
+      return new Set(); // any name may be rebound where cellpipe cannot see it
+    }
+    for (const binding of cellFacts.bindings) {
+      const library = binding.module !== null && preservesArguments(binding.module);
+      trusted.set(binding.name, (trusted.get(binding.name) ?? true) && library);
+    }
+    for (const fn of cellFacts.functions) {
+      trusted.set(fn.name, false);
+    }
+    for (const site of cellFacts.mutations) {
+      trusted.set(site.name, false);
+    }
+    for (const declaration of cellFacts.declarations) {
+      declaration.mutates.forEach(name => trusted.set(name, false));
+    }
+  }
+  return new Set([...trusted].filter(([, library]) => library).map(([name]) => name));
+}
+
 /** Whether passing a value to `callee` at `slot` may change it. */
-export function passChanges(table: ParameterChanges, pass: Pick<ParameterPass, 'callee' | 'slot'>): boolean {
+export function passChanges(
+  table: ParameterChanges,
+  pass: Pick<ParameterPass, 'callee' | 'slot'>,
+  library: ReadonlySet<string> = NO_NAMES
+): boolean {
+  if (library.has(pass.callee)) {
+    return false;
+  }
   const target = table.get(pass.callee);
   if (!target) {
     return true;
@@ -128,7 +169,9 @@ export class CallResolver {
   private lastInput: readonly (CellFacts | null)[] = [];
   private lastOutput: (CellFacts | null)[] = [];
   private table: ParameterChanges = new Map();
-  /** Every name a `def` of the notebook binds, trusted or not, as of `table`. */
+  /** The names surely bound to argument-preserving library functions (libraryCallees), as of `table`. */
+  private library: ReadonlySet<string> = NO_NAMES;
+  /** Every name a `def` of the notebook binds, trusted or not, and every trusted library name, as of `table`. */
   private functionNames: ReadonlySet<string> = new Set();
   /** Which parameters the notebook's functions change, as of `version`. */
   private tableKey = '';
@@ -157,8 +200,9 @@ export class CallResolver {
 
   private updateTable(facts: readonly (CellFacts | null)[]): void {
     this.table = parameterChanges(facts);
-    this.functionNames = new Set(facts.flatMap(f => f?.functions.map(fn => fn.name) ?? []));
-    const key = [...this.table].map(([name, { changed }]) => `${name}:${changed.map(Number).join('')}`).join(' ');
+    this.library = libraryCallees(facts);
+    this.functionNames = new Set([...facts.flatMap(f => f?.functions.map(fn => fn.name) ?? []), ...this.library]);
+    const key = [...[...this.table].map(([name, { changed }]) => `${name}:${changed.map(Number).join('')}`), ...this.library].join(' ');
     if (key !== this.tableKey) {
       this.tableKey = key;
       this.version++;
@@ -175,6 +219,7 @@ export class CallResolver {
       f.functions.length > 0 ||
       f.opaque ||
       f.bindsUnknownNames ||
+      f.bindings.some(b => b.module !== null && preservesArguments(b.module)) ||
       (names.size > 0 &&
         (f.bindings.some(b => names.has(b.name)) ||
           f.mutations.some(m => names.has(m.name)) ||
@@ -190,7 +235,7 @@ export class CallResolver {
     if (cached?.version === this.version) {
       return cached.facts;
     }
-    const changes = f.callPasses.map(pass => passChanges(this.table, pass));
+    const changes = f.callPasses.map(pass => passChanges(this.table, pass, this.library));
     const key = changes.map(Number).join('');
     const resolved = cached?.key === key ? cached.facts : resolveCell(f, changes);
     this.resolved.set(f, { version: this.version, key, facts: resolved });
@@ -201,11 +246,12 @@ export class CallResolver {
 /** Resolves the cells' call passes (see CallResolver), without caching. */
 export function resolveCallPasses(facts: readonly (CellFacts | null)[]): (CellFacts | null)[] {
   const table = parameterChanges(facts);
+  const library = libraryCallees(facts);
   return facts.map(f =>
     f && f.callPasses.length > 0
       ? resolveCell(
           f,
-          f.callPasses.map(pass => passChanges(table, pass))
+          f.callPasses.map(pass => passChanges(table, pass, library))
         )
       : f
   );
