@@ -123,11 +123,7 @@ export function libraryCallees(facts: readonly (CellFacts | null)[]): ReadonlySe
 }
 
 /** Whether passing a value to `callee` at `slot` may change it. */
-export function passChanges(
-  table: ParameterChanges,
-  pass: Pick<ParameterPass, 'callee' | 'slot'>,
-  library: ReadonlySet<string> = NO_NAMES
-): boolean {
+export function passChanges(table: ParameterChanges, pass: Pick<ParameterPass, 'callee' | 'slot'>, library: ReadonlySet<string> = NO_NAMES): boolean {
   if (library.has(pass.callee)) {
     return false;
   }
