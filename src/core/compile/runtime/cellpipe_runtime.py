@@ -44,6 +44,9 @@
 #
 #   Files, in <CELLPIPE_DATA_DIR>/<stepDir>/:
 #     <name>.<npy|arrow|parquet|pt|pkl|pkl5>  the value;  <name>.json  its manifest, written last
+#       (serializer, size, crc32 of the file computed while writing it, and fileIdentity: the
+#       file's inode, size, mtime and ctime then; a load verifies the crc32 unless the identity
+#       is still the same, i.e. unless the file was not written, copied or replaced since)
 #     .metrics.json  {name: number}            .step.json  the step's result document
 #     .random-<generator>.pkl  a global random generator's state (pickle)
 #
