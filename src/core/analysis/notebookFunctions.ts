@@ -23,16 +23,20 @@ const NO_NAMES: ReadonlySet<string> = new Set();
 /** Per function name the notebook surely calls by that name: which of its parameters may change. */
 export type ParameterChanges = ReadonlyMap<string, { facts: FunctionFacts; changed: boolean[] }>;
 
+/** The analysed cells' facts; null when one may rebind any name where cellpipe cannot see it (`exec`, `import *`, `%run`). */
+function visibleCells(facts: readonly (CellFacts | null)[]): CellFacts[] | null {
+  const cells = facts.filter((f): f is CellFacts => f !== null);
+  return cells.some(f => f.opaque || f.bindsUnknownNames) ? null : cells;
+}
+
 /** The notebook's functions whose calls can be resolved, with the parameters each may change. */
 export function parameterChanges(facts: readonly (CellFacts | null)[]): ParameterChanges {
+  const cells = visibleCells(facts);
+  if (!cells) {
+    return new Map();
+  }
   const defined = new Map<string, FunctionFacts | null>();
-  for (const cellFacts of facts) {
-    if (!cellFacts) {
-      continue;
-    }
-    if (cellFacts.opaque || cellFacts.bindsUnknownNames) {
-      return new Map(); // any name may be rebound where cellpipe cannot see it
-    }
+  for (const cellFacts of cells) {
     for (const fn of cellFacts.functions) {
       defined.set(fn.name, defined.has(fn.name) || fn.decorated ? null : fn);
     }
@@ -50,10 +54,7 @@ export function parameterChanges(facts: readonly (CellFacts | null)[]): Paramete
       defined.set(name, null);
     }
   };
-  for (const cellFacts of facts) {
-    if (!cellFacts) {
-      continue;
-    }
+  for (const cellFacts of cells) {
     for (const binding of cellFacts.bindings) {
       if (defined.get(binding.name)) {
         rebind(binding.name, 1);
@@ -97,14 +98,9 @@ export function parameterChanges(facts: readonly (CellFacts | null)[]): Paramete
 
 /** The names the notebook surely binds to library functions that leave their arguments alone. */
 export function libraryCallees(facts: readonly (CellFacts | null)[]): ReadonlySet<string> {
+  const cells = visibleCells(facts);
   const trusted = new Map<string, boolean>();
-  for (const cellFacts of facts) {
-    if (!cellFacts) {
-      continue;
-    }
-    if (cellFacts.opaque || cellFacts.bindsUnknownNames) {
-      return new Set(); // any name may be rebound where cellpipe cannot see it
-    }
+  for (const cellFacts of cells ?? []) {
     for (const binding of cellFacts.bindings) {
       const library = binding.module !== null && preservesArguments(binding.module);
       trusted.set(binding.name, (trusted.get(binding.name) ?? true) && library);
