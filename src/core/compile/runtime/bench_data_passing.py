@@ -8,7 +8,8 @@ plain file copy of that .npy file, on the same disk. Run:
     .venv/bin/python src/core/compile/runtime/bench_data_passing.py
 
 Shared machines are noisy, so every figure is the best of REPEAT runs (CELLPIPE_BENCH_REPEAT,
-default 5), and the runs of the baselines and of the runtime are interleaved. Each timed save
+default 5), and the runs of the baselines and of the runtime are interleaved; a save's ratio is
+also given median to median (this VM's disk makes single writes vary up to 5x). Each timed save
 starts with no dirty pages (`sync` before, untimed) and writes a new file, as the runtime does;
 with fsync on, the baselines fsync too. Each timed load runs in a fresh Python process, as a step
 does (so no allocator cache of an earlier run helps), with numpy/pandas/pyarrow already imported
@@ -153,7 +154,7 @@ def data_passing(root, nbytes):
                     lambda fmt=fmt: clear_output(names[fmt]),
                 )
             )
-        saves = {}
+        saves, save_samples = {}, {}
         for _ in range(REPEAT):  # interleaved: one run of every case per round
             for fsync in (False, True):
                 for case, run, before in cases:
@@ -161,6 +162,7 @@ def data_passing(root, nbytes):
                         raw_save(False)
                     seconds = timed(lambda: run(fsync), before)
                     saves[case, fsync] = min(saves.get((case, fsync), seconds), seconds)
+                    save_samples.setdefault((case, fsync), []).append(seconds)
         serializers = {fmt: step.outputs[names[fmt]]["serializer"] for fmt in formats}
         remove(copy)
         loads = {}
@@ -169,7 +171,8 @@ def data_passing(root, nbytes):
             for fmt in formats:
                 seconds = fresh_load("runtime", folder / step.outputs[names[fmt]]["file"], root, names[fmt])
                 loads[fmt] = min(loads.get(fmt, 1e9), seconds)
-        results.append((label, formats, serializers, saves, loads))
+        medians = {key: statistics.median(samples) for key, samples in save_samples.items()}
+        results.append((label, formats, serializers, saves, medians, loads))
         remove(raw)
         for fmt in formats:
             clear_output(names[fmt])
@@ -178,7 +181,7 @@ def data_passing(root, nbytes):
         "\nData passing, %.0f MB per value, best of %d interleaved runs. MB/s, and ratio = runtime / raw "
         "(targets for a pandas frame: save >= 0.9 of np.save, load >= 1.0 of np.load)." % (mb, REPEAT)
     )
-    for label, formats, serializers, saves, loads in results:
+    for label, formats, serializers, saves, medians, loads in results:
         print("\n  %s" % label)
         print(
             "    raw: np.save %5.0f, np.save+fsync %5.0f, file copy %5.0f, copy+fsync %5.0f, np.load %5.0f"
@@ -191,20 +194,21 @@ def data_passing(root, nbytes):
             )
         )
         print(
-            "    %-22s %-6s %10s %22s %18s"
-            % ("format (serializer)", "fsync", "save MB/s", "ratio to np.save", "ratio to copy")
+            "    %-22s %-6s %10s %22s %18s %20s"
+            % ("format (serializer)", "fsync", "save MB/s", "ratio to np.save", "ratio to copy", "median to median")
         )
         for fmt in formats:
             for fsync in (False, True):
                 s = saves[fmt, fsync]
                 print(
-                    "    %-22s %-6s %10.0f %22.2f %18.2f"
+                    "    %-22s %-6s %10.0f %22.2f %18.2f %20.2f"
                     % (
                         "%s (%s)" % (fmt or "default", serializers[fmt]),
                         "on" if fsync else "off",
                         mb / s,
                         saves["np.save", fsync] / s,
                         saves["copy", fsync] / s,
+                        medians["np.save", fsync] / medians[fmt, fsync],
                     )
                 )
         print("    %-22s %-6s %10s %22s" % ("", "", "load MB/s", "ratio to np.load"))
