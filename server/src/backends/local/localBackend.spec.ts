@@ -148,6 +148,28 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(alive(grandchild)).toBe(false);
   });
 
+  it('cancels steps still starting (no process id yet): each ends Cancelled, none is left running', async () => {
+    const handle = await startRun(
+      request([step('a', 'import time\ntime.sleep(60)'), step('b', 'import time\ntime.sleep(60)'), step('c', 'print(1)', ['a'])])
+    );
+    handle.cancel(); // at once: the steps' starts are under way
+    const state = await handle.done;
+    expect(state.status).toBe('Cancelled');
+    expect(state.steps.map(s => [s.id, s.status])).toEqual([
+      ['a', 'Cancelled'],
+      ['b', 'Cancelled'],
+      ['c', 'Cancelled']
+    ]);
+    // Every process a step got (its Running event's pid) has ended.
+    const pids = events.flatMap(e => (e.type === 'step' && e.step.pid !== undefined ? [e.step.pid] : []));
+    for (const pid of pids) {
+      while (alive(pid)) {
+        await new Promise(r => setTimeout(r, 50)); // jest's own timeout fails the test if it never dies
+      }
+    }
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
   it('cancels from another process through the run store', async () => {
     const handle = await startRun(request([step('long', 'import time\ntime.sleep(60)')]));
     const store = new RunStore(home);
