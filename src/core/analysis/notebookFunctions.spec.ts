@@ -4,6 +4,9 @@ import { Analyzer } from './analyzer';
 
 const PURE = 'def peek(xs):\n    return len(xs)';
 const APPENDS = 'def peek(xs):\n    xs.append(0)\n    return len(xs)';
+/** A library function that leaves its arguments alone (libraryFunctions.ts), and one cellpipe knows nothing of. */
+const LIBRARY = 'from sklearn.model_selection import cross_val_score as peek';
+const UNKNOWN_LIBRARY = 'from mylib import peek';
 
 /** The notebook, with the helper defined by `helper` and `extra` as the last step's code. */
 function notebook(helper: string, extra = 'print("done")', caller = 'n = peek(rows)'): CellSpec[] {
@@ -28,8 +31,26 @@ describe('calls of notebook functions, across edits', () => {
     expect(cDependsOn(notebook(APPENDS, 'print(1)', 'n = peek(xs=rows)'))).toEqual(['b']);
   });
 
+  test('a library function imported by name: each edit is answered as a fresh analysis would', () => {
+    expect(cDependsOn(notebook(LIBRARY))).toEqual(['a']);
+    expect(cDependsOn(notebook(UNKNOWN_LIBRARY))).toEqual(['b']); // the import now names another module
+    expect(cDependsOn(notebook(LIBRARY))).toEqual(['a']);
+    expect(cDependsOn(notebook(LIBRARY, 'peek = print'))).toEqual(['b']); // another cell rebinds it
+    expect(cDependsOn(notebook(LIBRARY, 'peek.cache = {}'))).toEqual(['b']); // or changes it
+    expect(cDependsOn(notebook(LIBRARY, 'print(peek)'))).toEqual(['a']);
+    expect(cDependsOn(notebook(PURE, UNKNOWN_LIBRARY))).toEqual(['b']); // the def and an import of the name
+  });
+
   test('the same as a new analyzer, edit after edit', () => {
-    const variants = [notebook(PURE), notebook(APPENDS), notebook(APPENDS, 'def other(xs):\n    return xs'), notebook(PURE, 'peek = 1')];
+    const variants = [
+      notebook(PURE),
+      notebook(APPENDS),
+      notebook(APPENDS, 'def other(xs):\n    return xs'),
+      notebook(PURE, 'peek = 1'),
+      notebook(LIBRARY),
+      notebook(UNKNOWN_LIBRARY),
+      notebook(LIBRARY, 'peek = 1')
+    ];
     for (const cells of [...variants, ...variants.reverse()]) {
       const json = notebookJson(cells);
       expect(analyzer.analyze(json).steps).toEqual(new Analyzer().analyze(json).steps);

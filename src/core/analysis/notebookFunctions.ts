@@ -96,6 +96,11 @@ export function parameterChanges(facts: readonly (CellFacts | null)[]): Paramete
   return table;
 }
 
+/** The names a cell's imports bind to library functions that leave their arguments alone. */
+function libraryImports(f: CellFacts | null): string[] {
+  return f?.bindings.filter(b => b.module !== null && preservesArguments(b.module)).map(b => b.name) ?? [];
+}
+
 /** The names the notebook surely binds to library functions that leave their arguments alone. */
 export function libraryCallees(facts: readonly (CellFacts | null)[]): ReadonlySet<string> {
   const cells = visibleCells(facts);
@@ -163,7 +168,11 @@ export class CallResolver {
   private table: ParameterChanges = new Map();
   /** The names surely bound to argument-preserving library functions (libraryCallees), as of `table`. */
   private library: ReadonlySet<string> = NO_NAMES;
-  /** Every name a `def` of the notebook binds, trusted or not, and every trusted library name, as of `table`. */
+  /**
+   * Every name a `def` of the notebook binds and every name an import binds to an argument-preserving
+   * library function, trusted or not, as of `table`: a cell binding or changing one may change the
+   * answer.
+   */
   private functionNames: ReadonlySet<string> = new Set();
   /** Which parameters the notebook's functions change, as of `version`. */
   private tableKey = '';
@@ -193,7 +202,7 @@ export class CallResolver {
   private updateTable(facts: readonly (CellFacts | null)[]): void {
     this.table = parameterChanges(facts);
     this.library = libraryCallees(facts);
-    this.functionNames = new Set([...facts.flatMap(f => f?.functions.map(fn => fn.name) ?? []), ...this.library]);
+    this.functionNames = new Set(facts.flatMap(f => [...(f?.functions.map(fn => fn.name) ?? []), ...libraryImports(f)]));
     const key = [...[...this.table].map(([name, { changed }]) => `${name}:${changed.map(Number).join('')}`), ...this.library].join(' ');
     if (key !== this.tableKey) {
       this.tableKey = key;
@@ -211,7 +220,7 @@ export class CallResolver {
       f.functions.length > 0 ||
       f.opaque ||
       f.bindsUnknownNames ||
-      f.bindings.some(b => b.module !== null && preservesArguments(b.module)) ||
+      libraryImports(f).length > 0 ||
       (names.size > 0 &&
         (f.bindings.some(b => names.has(b.name)) ||
           f.mutations.some(m => names.has(m.name)) ||
