@@ -9,18 +9,13 @@ import os
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-from runtime_sources import RUNTIME_PARTS
+from runtime_sources import runtime_source
 
-HERE = Path(__file__).parent
 RUNTIME_ID = "test-runtime"
 # The runtime file as stepScript.ts writes it: its sources, then the shared sources and the id.
-RUNTIME_FILE = (
-    "\n\n\n".join((HERE / name).read_text(encoding="utf-8").rstrip() for name in RUNTIME_PARTS)
-    + "\n\n\n_SHARED_SOURCES = []\n_RUNTIME_ID = %r\n" % RUNTIME_ID
-)
+RUNTIME_FILE = runtime_source(without=()) + "\n\n\n_SHARED_SOURCES = []\n_RUNTIME_ID = %r\n" % RUNTIME_ID
 # A 1x1 PNG.
 PNG = base64.b64encode(
     bytes.fromhex(

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from runtime_sources import RUNTIME_PARTS, runtime_source  # noqa: F401 (RUNTIME_PARTS: for other tests)
+from runtime_sources import runtime_source
 
 # The runtime as these tests run it (the scripts call main(SPEC) directly).
 RUNTIME = runtime_source()
