@@ -8,6 +8,7 @@
 import type { PipelineStep } from '../../pipeline';
 import type { WorkloadVolume } from '../cluster/distributedWorkload';
 import {
+  CLUSTER_MODELS_DIR,
   jobLaunch,
   LAUNCH_ENV,
   launchEnvValue,
@@ -26,8 +27,6 @@ import type { ArgoDagTask, ArgoPodSecurityContext, ArgoTemplate, ArgoVolume } fr
 
 /** The output parameter of a serve task: the served model's name, URL, status and answer (JSON). */
 export const SERVED_PARAMETER = 'cellpipe-served';
-/** Where a served step saves its models: the claim's root, outside the run's folder, so they outlive the run. */
-export const CLUSTER_MODELS_DIR = `${DATA_MOUNT_PATH}/_models`;
 
 /** The variables a served step's pod gets: where its model goes, and the run's id as the model's version. */
 export function servedStepEnv(): Array<{ name: string; value: string }> {

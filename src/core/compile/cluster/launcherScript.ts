@@ -16,6 +16,7 @@ import {
   type WorkloadVolume
 } from './distributedWorkload';
 import { inferenceServiceManifest } from './inferenceService';
+import { DATA_MOUNT_PATH } from './options';
 import { safeJson } from './parameters';
 import type { PodConfig } from './podConfig';
 import { PYTORCH_JOB_RANK_ZERO, pyTorchJobManifest } from './pyTorchJob';
@@ -27,6 +28,8 @@ export const LAUNCHER_SOURCE: string = launcherSource;
 export const LAUNCH_ENV = 'CELLPIPE_LAUNCH';
 /** Where a serve task writes the served model's name, URL, status and answer, in the step's data folder. */
 export const SERVED_FILE = '.served.json';
+/** Where a served step saves its models on a cluster: the claim's root, outside the run's folder, so they outlive the run. */
+export const CLUSTER_MODELS_DIR = `${DATA_MOUNT_PATH}/_models`;
 /** How long a serve task waits for its InferenceService to be Ready. */
 export const SERVE_DEADLINE_SECONDS = 600;
 

@@ -8,6 +8,7 @@
 import type { PipelineStep } from '../../pipeline';
 import type { DistributedWorkload, WorkloadVolume } from '../cluster/distributedWorkload';
 import {
+  CLUSTER_MODELS_DIR,
   jobLaunch,
   LAUNCH_ENV,
   launchEnvValue,
@@ -16,15 +17,14 @@ import {
   serveTaskName,
   type DistributedResource
 } from '../cluster/launcherScript';
-import { DATA_MOUNT_PATH } from '../cluster/options';
 import type { PodConfig } from '../cluster/podConfig';
 import { RUNTIME_ENV } from '../runtime/contract';
 
 type Json = Record<string, unknown>;
 type Container = { image: string; args: string[]; env: Array<{ name: string; value: string }> } & Json;
 
-/** Where a served step saves its models on KFP: the claim's root, outside the run's folder. */
-export const KFP_MODELS_ENV = { name: RUNTIME_ENV.modelsDir, value: `${DATA_MOUNT_PATH}/_models` };
+/** Where a served step saves its models on KFP (as on Argo). */
+export const KFP_MODELS_ENV = { name: RUNTIME_ENV.modelsDir, value: CLUSTER_MODELS_DIR };
 
 /** The container of a distributed step's executor: the launcher with the step's own arguments after the guard's (from the data folder on). */
 export function kfpDistributedContainer(
