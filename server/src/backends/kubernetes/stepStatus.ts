@@ -1,6 +1,8 @@
+import { failedItemMessage } from '../../../../src/core/run/failedItem';
 import { readStepResult, RESULT_PARAMETER, STEP_RESULT_FILE } from '../../../../src/core/run/stepResult';
 import type { InstanceState, RunStatus, ServedModelState, StepState, StepStatus } from '../../../../src/core/run/types';
 import { SERVED_PARAMETER } from '../../../../src/core/compile/argo/launchers';
+import { serveTaskName } from '../../../../src/core/compile/cluster/launcherScript';
 import { ARGO_ITEMS_INPUT, argoItemsTask, argoItemTemplate } from '../../../../src/core/compile/argo/fanOut';
 import { workflowFinished, workflowNodes, type ArgoNode, type ArgoWorkflow } from './argoWorkflow';
 
@@ -112,7 +114,7 @@ function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: A
  * launcher wrote (SERVED_PARAMETER: name, URL, the answer), or why that task failed.
  */
 function servedState(nodes: Record<string, ArgoNode>, stepId: string, workflow: ArgoWorkflow): ServedModelState | undefined {
-  const node = Object.values(nodes).find(n => n.displayName === `${stepId}--serve` && n.type === 'Pod');
+  const node = Object.values(nodes).find(n => n.displayName === serveTaskName({ id: stepId }) && n.type === 'Pod');
   if (!node) {
     return undefined;
   }
@@ -164,7 +166,7 @@ export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): Step
         return {
           ...state,
           finishedAt: items.finishedAt || undefined,
-          message: `item ${first + 1} of ${state.instances!.length} failed: ${instance.message ?? 'see its pod'}`,
+          message: failedItemMessage(first, state.instances!.length, instance.message ?? 'see its pod'),
           failure: instance.failure
         };
       }

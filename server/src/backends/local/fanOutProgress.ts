@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { itemsFile } from '../../../../src/core/compile/runtime/contract';
 import type { InstanceState, StepState } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
+import { failedItemMessage } from '../../../../src/core/run/failedItem';
 
 export class FanOutProgress {
   /** Instances started and not ended. */
@@ -71,8 +72,7 @@ export class FanOutProgress {
       return undefined;
     }
     const failedCount = this.instances.filter(instance => instance.status === 'Failed').length;
-    const others = failedCount > 1 ? ` (${failedCount - 1} other item${failedCount > 2 ? 's' : ''} failed too)` : '';
-    return `item ${index + 1} of ${this.instances.length} failed${others}: ${this.instances[index].message ?? 'see its log'}`;
+    return failedItemMessage(index, this.instances.length, this.instances[index].message ?? 'see its log', failedCount - 1);
   }
 }
 

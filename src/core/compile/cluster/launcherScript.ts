@@ -95,7 +95,7 @@ export function launchEnvValue(launch: JobLaunch | ServeLaunch): string {
 }
 
 /** The serve task of a step: after it, named with '--' (never a step id). */
-export function serveTaskName(step: PipelineStep): string {
+export function serveTaskName(step: Pick<PipelineStep, 'id'>): string {
   return `${step.id}--serve`;
 }
 
