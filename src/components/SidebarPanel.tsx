@@ -10,7 +10,7 @@ import { Elapsed } from './Elapsed';
 import { RunLine } from './RunLine';
 import { RunList } from './RunList';
 import { StatusMark } from './StatusMark';
-import { Served, Workers } from './StepMembers';
+import { MemberList, Served, Workers } from './StepMembers';
 import { ParametersForm } from './ParametersForm';
 import { PipelineSettingsForm } from './PipelineSettingsForm';
 import { SweepForm } from './SweepForm';
@@ -94,17 +94,12 @@ function Instances({ step }: { step: StepState }): JSX.Element | null {
     return null;
   }
   return (
-    <div className="cp-InstancesPanel">
-      <div className="cp-Muted">{view.summary}</div>
-      <ol className="cp-Instances" aria-label={`items of step ${step.name}`} tabIndex={0}>
-        {view.marks.map(mark => (
-          <li key={mark.item} data-item={mark.item}>
-            item {mark.item + 1} <StatusMark status={mark.status} />
-            {mark.message && <span className="cp-Muted"> {mark.message}</span>}
-          </li>
-        ))}
-      </ol>
-    </div>
+    <MemberList
+      kind="item"
+      summary={view.summary}
+      label={`items of step ${step.name}`}
+      members={view.marks.map(mark => ({ index: mark.item, status: mark.status, message: mark.message }))}
+    />
   );
 }
 

@@ -3,7 +3,7 @@ import React from 'react';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import { stepState } from '../__fixtures__/runStates';
-import { Served, Workers } from './StepMembers';
+import { MemberList, Served, Workers } from './StepMembers';
 
 async function shown(element: JSX.Element): Promise<ReactWidget> {
   const widget = ReactWidget.create(element);
@@ -27,6 +27,27 @@ describe('the step panel of a distributed or serving step', () => {
       expect.stringMatching(/^rank 1.*ValueError: bad shard$/)
     ]);
     expect(widget.node.querySelector('[aria-label="workers of step train"]')).not.toBeNull();
+    widget.dispose();
+  });
+
+  it("lists a fan-out step's items numbered from 1, their index 0-based in data-item", async () => {
+    const widget = await shown(
+      <MemberList
+        kind="item"
+        summary="2 items: 1 succeeded, 1 failed"
+        label="items of step folds"
+        members={[
+          { index: 0, status: 'succeeded' },
+          { index: 1, status: 'failed', message: 'ZeroDivisionError: division by zero' }
+        ]}
+      />
+    );
+    const items = [...widget.node.querySelectorAll('[data-item]')];
+    expect(items.map(li => li.getAttribute('data-item'))).toEqual(['0', '1']);
+    expect(items.map(li => li.textContent)).toEqual(['item 1 ✓succeeded', 'item 2 ✕failed ZeroDivisionError: division by zero']);
+    expect(items[1].querySelector('[data-status]')!.getAttribute('data-status')).toBe('failed');
+    expect(widget.node.querySelector('[aria-label="items of step folds"]')!.getAttribute('tabindex')).toBe('0');
+    expect(widget.node.querySelector('.cp-Muted')!.textContent).toBe('2 items: 1 succeeded, 1 failed');
     widget.dispose();
   });
 

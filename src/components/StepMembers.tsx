@@ -5,8 +5,46 @@
  */
 import React from 'react';
 import type { StepState } from '../core/run/types';
-import { DISPLAY } from '../models/stepStatus';
+import { DISPLAY, type StepDisplayStatus } from '../models/stepStatus';
 import { StatusMark } from './StatusMark';
+
+/** One of a step's members: a fan-out item (`item`, numbered from 1 as shown) or a worker (`rank`). */
+export interface MemberLine {
+  index: number;
+  status: StepDisplayStatus;
+  message?: string;
+}
+
+/**
+ * A step's members, one line each with its status mark and, when it failed, why: the items of a
+ * fan-out step (SidebarPanel.tsx) and the ranks of a distributed one. `data-item`/`data-rank` hold
+ * the 0-based index.
+ */
+export function MemberList({
+  kind,
+  summary,
+  label,
+  members
+}: {
+  kind: 'item' | 'rank';
+  summary: string;
+  label: string;
+  members: MemberLine[];
+}): JSX.Element {
+  return (
+    <div className="cp-InstancesPanel">
+      <div className="cp-Muted">{summary}</div>
+      <ol className="cp-Instances" aria-label={label} tabIndex={0}>
+        {members.map(member => (
+          <li key={member.index} {...{ [`data-${kind}`]: member.index }}>
+            {kind} {kind === 'item' ? member.index + 1 : member.index} <StatusMark status={member.status} />
+            {member.message && <span className="cp-Muted"> {member.message}</span>}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
 
 /** A distributed step's workers, rank by rank (rank 0's log is the step's), with why one failed. */
 export function Workers({ step }: { step: StepState }): JSX.Element | null {
@@ -15,19 +53,12 @@ export function Workers({ step }: { step: StepState }): JSX.Element | null {
     return null;
   }
   return (
-    <div className="cp-InstancesPanel">
-      <div className="cp-Muted">
-        {workers.length} worker{workers.length === 1 ? '' : 's'} (torchrun's environment; rank 0 saves the step's values)
-      </div>
-      <ol className="cp-Instances" aria-label={`workers of step ${step.name}`} tabIndex={0}>
-        {workers.map((worker, rank) => (
-          <li key={rank} data-rank={rank}>
-            rank {rank} <StatusMark status={DISPLAY[worker.status]} />
-            {worker.message && <span className="cp-Muted"> {worker.message}</span>}
-          </li>
-        ))}
-      </ol>
-    </div>
+    <MemberList
+      kind="rank"
+      summary={`${workers.length} worker${workers.length === 1 ? '' : 's'} (torchrun's environment; rank 0 saves the step's values)`}
+      label={`workers of step ${step.name}`}
+      members={workers.map((worker, rank) => ({ index: rank, status: DISPLAY[worker.status], message: worker.message }))}
+    />
   );
 }
 
