@@ -1,5 +1,5 @@
 import type { RunStatus, StepState, StepStatus } from '../../../../src/core/run/types';
-import { kfpItemsTask } from '../../../../src/core/compile/kfp/fanOut';
+import { itemsTaskName } from '../../../../src/core/compile/cluster/fanOutNames';
 import type { KfpRun, KfpState, KfpTaskDetail } from './kfpClient';
 
 /** Maps a KFP v2beta1 run and its task details (task display name = step id) to cellpipe states. */
@@ -48,7 +48,7 @@ function fanOutLoopState(step: StepState, loop: KfpTaskDetail, finished: boolean
       status: 'Failed',
       startedAt: loop.start_time || undefined,
       finishedAt: loop.end_time || undefined,
-      message: `an item failed (its task is an iteration of ${kfpItemsTask(step.id)} in the KFP UI): ${loop.error?.message || 'failed'}`
+      message: `an item failed (its task is an iteration of ${itemsTaskName(step.id)} in the KFP UI): ${loop.error?.message || 'failed'}`
     };
   }
   return { ...step, status: status === 'Succeeded' ? 'Running' : status, startedAt: loop.start_time || undefined };
@@ -59,7 +59,7 @@ export function kfpStepStates(run: KfpRun, steps: StepState[]): StepState[] {
   const finished = kfpRunFinished(run);
   return steps.map(step => {
     const task = stepTask(tasks, step.id);
-    const loop = task ? undefined : stepTask(tasks, kfpItemsTask(step.id));
+    const loop = task ? undefined : stepTask(tasks, itemsTaskName(step.id));
     if (loop) {
       return fanOutLoopState(step, loop, finished);
     }

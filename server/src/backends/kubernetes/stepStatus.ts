@@ -3,7 +3,8 @@ import { readStepResult, RESULT_PARAMETER, STEP_RESULT_FILE } from '../../../../
 import type { InstanceState, RunStatus, ServedModelState, StepState, StepStatus } from '../../../../src/core/run/types';
 import { SERVED_PARAMETER } from '../../../../src/core/compile/argo/launchers';
 import { serveTaskName } from '../../../../src/core/compile/cluster/launcherScript';
-import { ARGO_ITEMS_INPUT, argoItemsTask, argoItemTemplate } from '../../../../src/core/compile/argo/fanOut';
+import { ARGO_ITEMS_INPUT } from '../../../../src/core/compile/argo/fanOut';
+import { itemsTaskName, itemTaskName } from '../../../../src/core/compile/cluster/fanOutNames';
 import { workflowFinished, workflowNodes, type ArgoNode, type ArgoWorkflow } from './argoWorkflow';
 
 /**
@@ -88,7 +89,7 @@ export function unfinishedStep(code: number | undefined): string {
  * as many as its list has (the items node records it).
  */
 function itemStates(nodes: Record<string, ArgoNode>, stepId: string, workflow: ArgoWorkflow): InstanceState[] | undefined {
-  const pods = Object.values(nodes).filter(n => n.type === 'Pod' && n.templateName === argoItemTemplate(stepId));
+  const pods = Object.values(nodes).filter(n => n.type === 'Pod' && n.templateName === itemTaskName(stepId));
   const count = itemCount(nodes, stepId);
   if (!pods.length && count === undefined) {
     return undefined;
@@ -133,7 +134,7 @@ function servedState(nodes: Record<string, ArgoNode>, stepId: string, workflow: 
 
 /** The number of items of a fan-out step: the list its items' DAG node was given (Argo records node inputs). */
 function itemCount(nodes: Record<string, ArgoNode>, stepId: string): number | undefined {
-  const items = Object.values(nodes).find(n => n.displayName === argoItemsTask(stepId));
+  const items = Object.values(nodes).find(n => n.displayName === itemsTaskName(stepId));
   const list = items?.inputs?.parameters?.find(p => p.name === ARGO_ITEMS_INPUT)?.value;
   try {
     const parsed = list === undefined ? undefined : (JSON.parse(list) as unknown);
@@ -155,7 +156,7 @@ export function argoStepStates(workflow: ArgoWorkflow, steps: StepState[]): Step
     const node = stepNode(nodes, step.id);
     const gatherRan = node && node.type !== 'Skipped' && node.phase !== 'Omitted';
     // The items' task is a DAG node (a structural type stepNode passes over).
-    const items = gatherRan ? undefined : Object.values(nodes).find(n => n.displayName === argoItemsTask(step.id));
+    const items = gatherRan ? undefined : Object.values(nodes).find(n => n.displayName === itemsTaskName(step.id));
     if (items) {
       // A fan-out step whose items run (or failed): the gather, the step's own node, has not run.
       const status = nodeStatus(items, workflow);

@@ -174,6 +174,11 @@ function stepTemplate(pipeline: Pipeline, step: PipelineStep, shared: SharedPod,
   return withPlacement(template, options, shared);
 }
 
+/** What a step's task (or a fan-out step's items) waits for: the steps it depends on, which waited for setup, or setup. */
+function afterSetup(step: PipelineStep): string[] {
+  return step.dependsOn.length ? [...step.dependsOn] : [ARGO_SETUP_TASK];
+}
+
 /** A fan-out step's template without the gather's variable: what its items run. */
 function withoutGather(template: ArgoTemplate): ArgoTemplate {
   return { ...template, script: { ...template.script!, env: (template.script!.env ?? []).filter(e => e.name !== RUNTIME_ENV.gather) } };
@@ -291,14 +296,7 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
   const serves = pipeline.steps.flatMap((step, i) => (step.serve ? [serveTemplateAndTask(stepTemplates[i], step)] : []));
   const fanOuts = new Map(
     pipeline.steps.flatMap((step, i) =>
-      step.fanOut
-        ? [
-            [
-              step.id,
-              fanOutItems(pipeline, step, withoutGather(stepTemplates[i]), step.dependsOn.length ? [...step.dependsOn] : [ARGO_SETUP_TASK])
-            ] as const
-          ]
-        : []
+      step.fanOut ? [[step.id, fanOutItems(pipeline, step, withoutGather(stepTemplates[i]), afterSetup(step))] as const] : []
     )
   );
   const dag: ArgoTemplate = {
@@ -312,12 +310,10 @@ export function compileArgo(pipeline: Pipeline, options: ArgoOptions = {}, gzip?
           ...(partTemplates.length ? { dependencies: partTemplates.map(part => part.name) } : {})
         },
         ...pipeline.steps.flatMap(step => {
-          // Steps with dependencies wait for setup through them.
-          const dependencies = step.dependsOn.length ? [...step.dependsOn] : [ARGO_SETUP_TASK];
           const fanOut = fanOuts.get(step.id);
           return fanOut
             ? [fanOut.task, { name: step.id, template: step.id, dependencies: [fanOut.task.name] }]
-            : [{ name: step.id, template: step.id, dependencies }];
+            : [{ name: step.id, template: step.id, dependencies: afterSetup(step) }];
         }),
         ...serves.map(serve => serve.task)
       ]

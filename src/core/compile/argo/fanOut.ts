@@ -14,22 +14,13 @@
  * and the gather does not run.
  */
 import type { Pipeline, PipelineStep } from '../../pipeline';
+import { itemsTaskName, itemTaskName } from '../cluster/fanOutNames';
 import { DATA_MOUNT_PATH } from '../cluster/options';
 import { INSTANCES_FOLDER, itemsFile, RESULT_PARAMETER, RUNTIME_ENV, STEP_RESULT_FILE } from '../runtime/contract';
 import type { ArgoDagTask, ArgoOutputParameter, ArgoTemplate } from './types';
 
-/** The DAG template and task running a fan-out step's items. */
-export function argoItemsTask(stepId: string): string {
-  return `${stepId}--items`;
-}
-
 /** The input parameter of the items' DAG template: the list, as JSON (its node records it). */
 export const ARGO_ITEMS_INPUT = 'items';
-
-/** The pod template of one item of a fan-out step. */
-export function argoItemTemplate(stepId: string): string {
-  return `${stepId}--item`;
-}
 
 /** The output parameter of a producer carrying the items of its output `over`. */
 function itemsParameter(producer: PipelineStep, over: string): string {
@@ -58,7 +49,7 @@ export function fanOutItems(
   const producer = pipeline.steps.find(s => s.id === fanOut.from)!;
   const itemPod: ArgoTemplate = {
     ...pod,
-    name: argoItemTemplate(step.id),
+    name: itemTaskName(step.id),
     inputs: { parameters: [{ name: 'item' }] },
     script: { ...pod.script!, env: [...(pod.script!.env ?? []), { name: RUNTIME_ENV.item, value: '{{inputs.parameters.item}}' }] },
     // The item's result document: its status (and where its code raised) for the backend.
@@ -75,7 +66,7 @@ export function fanOutItems(
     }
   };
   const items: ArgoTemplate = {
-    name: argoItemsTask(step.id),
+    name: itemsTaskName(step.id),
     inputs: { parameters: [{ name: ARGO_ITEMS_INPUT }] },
     ...(fanOut.parallelism !== null ? { parallelism: fanOut.parallelism } : {}),
     // Once an item failed no other starts (docs/fan-out.md); the DAG's own failFast does not stop a

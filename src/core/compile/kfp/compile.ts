@@ -36,15 +36,8 @@ import { hasTemplateSyntax } from '../cluster/argoSafe';
 import { compileStepScripts } from '../stepScript';
 import { CLUSTER_CELL_OUTPUTS_LIMIT, podEventsFile, RUNTIME_ENV } from '../runtime/contract';
 import { COMPLETION_GUARD } from './completionGuard';
-import {
-  fanOutLoop,
-  itemInputDefinitions,
-  itemListGuardOptions,
-  itemListOutputDefinitions,
-  ITEM_GUARD_OPTIONS,
-  kfpItemsTask,
-  kfpItemTask
-} from './fanOut';
+import { fanOutLoop, itemInputDefinitions, itemListGuardOptions, itemListOutputDefinitions, ITEM_GUARD_OPTIONS } from './fanOut';
+import { itemsTaskName, itemTaskName } from '../cluster/fanOutNames';
 import { KFP_MODELS_ENV, kfpDistributedContainer, kfpServe } from './launchers';
 import { checkDistributedVolume, checkServedModelsClaim, distributedResourceOf } from '../cluster/distributedDiagnostics';
 import type { KfpOptions } from './options';
@@ -406,11 +399,11 @@ export function compileKfp(pipeline: Pipeline, options: KfpOptions = {}, gzip?: 
     let dependentTasks = step.dependsOn.length ? [...step.dependsOn] : [KFP_SETUP_TASK];
     if (step.fanOut) {
       const typed = Object.fromEntries(parameters.map(p => [p.name, { parameterType: p.type }]));
-      stepComponent(kfpItemTask(step.id), step, config, { guardOptions: ITEM_GUARD_OPTIONS, env: [], inputs: itemInputDefinitions(typed) });
+      stepComponent(itemTaskName(step.id), step, config, { guardOptions: ITEM_GUARD_OPTIONS, env: [], inputs: itemInputDefinitions(typed) });
       const loop = fanOutLoop(pipeline, step, typed, dependentTasks, componentName, retryPolicy(config.retries));
-      components[componentName(kfpItemsTask(step.id))] = loop.component;
-      tasks[kfpItemsTask(step.id)] = loop.task;
-      dependentTasks = [kfpItemsTask(step.id)];
+      components[componentName(itemsTaskName(step.id))] = loop.component;
+      tasks[itemsTaskName(step.id)] = loop.task;
+      dependentTasks = [itemsTaskName(step.id)];
     }
     tasks[step.id] = {
       taskInfo: { name: step.id },

@@ -15,20 +15,11 @@
  * (cluster/parameters.ts: identifiers).
  */
 import type { Pipeline, PipelineStep } from '../../pipeline';
+import { itemsTaskName, itemTaskName } from '../cluster/fanOutNames';
 import { itemsFile } from '../runtime/contract';
 import { GUARD_ITEM_OPTION, GUARD_LIST_OPTION } from './completionGuard';
 
 type Json = Record<string, unknown>;
-
-/** The loop's task and its DAG component's name (comp-<this>). */
-export function kfpItemsTask(stepId: string): string {
-  return `${stepId}--items`;
-}
-
-/** The task inside the loop running one item, and its component's and executor's name. */
-export function kfpItemTask(stepId: string): string {
-  return `${stepId}--item`;
-}
 
 /** The item component's input holding the item (an index: the lists are `[0, ..., n-1]`). */
 export const KFP_ITEM_INPUT = 'cellpipe-item';
@@ -83,9 +74,9 @@ export function fanOutLoop(
   const component: Json = {
     dag: {
       tasks: {
-        [kfpItemTask(step.id)]: {
-          taskInfo: { name: kfpItemTask(step.id) },
-          componentRef: { name: componentName(kfpItemTask(step.id)) },
+        [itemTaskName(step.id)]: {
+          taskInfo: { name: itemTaskName(step.id) },
+          componentRef: { name: componentName(itemTaskName(step.id)) },
           cachingOptions: { enableCache: false },
           inputs: { parameters: { ...fromPipeline, [KFP_ITEM_INPUT]: { componentInputParameter: item } } },
           ...retryPolicy
@@ -95,8 +86,8 @@ export function fanOutLoop(
     inputDefinitions: { parameters: { ...parameters, [list]: { parameterType: 'LIST' }, [item]: { parameterType: 'STRING' } } }
   };
   const task: Json = {
-    taskInfo: { name: kfpItemsTask(step.id) },
-    componentRef: { name: componentName(kfpItemsTask(step.id)) },
+    taskInfo: { name: itemsTaskName(step.id) },
+    componentRef: { name: componentName(itemsTaskName(step.id)) },
     dependentTasks,
     inputs: { parameters: { ...fromPipeline, [list]: { taskOutputParameter: { producerTask: producer.id, outputParameterKey: output } } } },
     parameterIterator: { itemInput: item, items: { inputParameter: list } },
