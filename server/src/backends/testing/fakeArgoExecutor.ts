@@ -253,6 +253,21 @@ function substitute<T>(value: T, variables: Record<string, string>, where: strin
   return walk(value) as T;
 }
 
+/**
+ * A template's input parameters as a task gives them (its argument, else the template's value or
+ * default), `{{...}}` resolved with `variables`: the tags `inputs.parameters.NAME` of its body.
+ */
+function templateInputs(template: Template, task: DagTask, variables: Record<string, string>, where: string): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const p of template.inputs?.parameters ?? []) {
+    const given = task.arguments?.parameters?.find(a => a.name === p.name)?.value ?? p.value ?? p.default;
+    if (given !== undefined) {
+      inputs[`inputs.parameters.${p.name}`] = substitute(String(given), variables, where);
+    }
+  }
+  return inputs;
+}
+
 interface PodRecord {
   pod: FakePod;
   nodeId: string;
@@ -458,13 +473,7 @@ class WorkflowRun {
       if (!raw) {
         throw new TemplateError(`invalid spec: templates.${this.spec.entrypoint}.tasks.${task.name} template reference ${templateName} not found`);
       }
-      const inputs: Record<string, string> = {};
-      for (const p of raw.inputs?.parameters ?? []) {
-        const given = task.arguments?.parameters?.find(a => a.name === p.name)?.value ?? p.value ?? p.default;
-        if (given !== undefined) {
-          inputs[`inputs.parameters.${p.name}`] = substitute(String(given), { ...this.variables, ...this.taskOutputs(task) }, templateName);
-        }
-      }
+      const inputs = templateInputs(raw, task, { ...this.variables, ...this.taskOutputs(task) }, templateName);
       if (raw.dag) {
         // Its tasks' `{{item}}` and inputs are resolved per task (runNestedDag).
         const outcome = await this.runNestedDag(task, id, raw, inputs);
@@ -634,17 +643,7 @@ class WorkflowRun {
         }
         const itemText = typeof item === 'string' ? item : JSON.stringify(item);
         const nodeName = inner.withParam !== undefined ? `${name}.${inner.name}(${index}:${itemText})` : `${name}.${inner.name}`;
-        const parameters: Record<string, string> = {};
-        for (const p of raw.inputs?.parameters ?? []) {
-          const given = inner.arguments?.parameters?.find(a => a.name === p.name)?.value ?? p.value ?? p.default;
-          if (given !== undefined) {
-            parameters[`inputs.parameters.${p.name}`] = substitute(
-              String(given),
-              { ...variables, ...(item === undefined ? {} : { item: itemText }) },
-              raw.name
-            );
-          }
-        }
+        const parameters = templateInputs(raw, inner, { ...variables, ...(item === undefined ? {} : { item: itemText }) }, raw.name);
         const template = substitute(raw, { ...this.variables, ...parameters }, raw.name);
         const nodeId = argoNodeId(this.name, nodeName);
         const node = {
