@@ -9,7 +9,6 @@ runs as a child and its exit code is passed on.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
 from . import bundle
@@ -26,16 +25,15 @@ def main() -> None:
         sys.exit(EXIT_USAGE)
 
     if os.name == "posix":
-        # Python ignores SIGPIPE and SIGXFSZ, and ignored signals stay ignored across exec: give
-        # Node the dispositions a shell would.
-        for name in ("SIGPIPE", "SIGXFSZ"):
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), signal.SIG_DFL)
+        # Python ignores SIGPIPE and SIGXFSZ, and ignored signals stay ignored across exec; Node sets
+        # every disposition itself at start (default, but those two ignored: it reports EPIPE and
+        # EFBIG as errors), and libuv resets them to default in the processes it starts.
         os.execv(command[0], command)
 
     # Ctrl-C reaches every process of the console: Node handles it (cancelling a run); this process
     # only waits for Node's exit code.
-    import subprocess  # here only: the import costs POSIX commands ~15 ms for nothing
+    import signal  # here only, as subprocess: the imports cost POSIX commands ~15 ms for nothing
+    import subprocess
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(subprocess.call(command))

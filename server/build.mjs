@@ -27,6 +27,8 @@ import { dirname, join, relative } from 'node:path';
  * - commander requires node:child_process at load, and with it net and dgram (~1 ms, ~5 ms when
  *   stdout is a file), for executable sub-commands cellpipe does not have: it gets the module on
  *   first use.
+ * - fflate's Node build requires node:worker_threads at load (~1.5 ms), for its asynchronous
+ *   functions; cellpipe calls only the synchronous ones, which the browser build has alike.
  */
 const startupPlugin = {
   name: 'cellpipe-startup',
@@ -51,6 +53,7 @@ const startupPlugin = {
     pluginBuild.onResolve({ filter: /^(node:)?child_process$/ }, ({ importer }) =>
       /[\\/]node_modules[\\/]commander[\\/]/.test(importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined
     );
+    pluginBuild.onResolve({ filter: /^fflate$/ }, ({ resolveDir, kind }) => pluginBuild.resolve('fflate/browser', { resolveDir, kind }));
     pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
       contents:
         "let loaded; const load = () => (loaded ??= require('node:child_process'));\n" +

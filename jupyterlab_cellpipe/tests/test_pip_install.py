@@ -68,7 +68,7 @@ def cellpipe(fresh_venv, user, *args: str, **kwargs) -> subprocess.CompletedProc
     )
 
 
-def test_the_node_is_the_wheels_when_path_has_none_or_an_old_one(fresh_venv, user, tmp_path):
+def test_the_node_is_the_wheels_whatever_path_has(fresh_venv, user, tmp_path):
     code = "from jupyterlab_cellpipe import bundle; print(bundle.node_executable())"
     which = [str(fresh_venv.bin / "python"), "-c", code]
     chosen = subprocess.run(which, env=user["env"], capture_output=True, text=True, check=True, timeout=60)
@@ -76,6 +76,10 @@ def test_the_node_is_the_wheels_when_path_has_none_or_an_old_one(fresh_venv, use
     node_answering(tmp_path / "old", "v18.20.4")
     old_first = dict(user["env"], PATH=os.pathsep.join([str(tmp_path / "old"), user["env"]["PATH"]]))
     chosen = subprocess.run(which, env=old_first, capture_output=True, text=True, check=True, timeout=60)
+    assert chosen.stdout.strip() == str(wheel_node(fresh_venv))
+    node_answering(tmp_path / "recent", "v22.1.0")
+    recent_first = dict(user["env"], PATH=os.pathsep.join([str(tmp_path / "recent"), user["env"]["PATH"]]))
+    chosen = subprocess.run(which, env=recent_first, capture_output=True, text=True, check=True, timeout=60)
     assert chosen.stdout.strip() == str(wheel_node(fresh_venv))
 
 

@@ -10,9 +10,9 @@
  * Facts are data, not code: a damaged or foreign file costs a re-analysis, never a wrong run of
  * code. `CELLPIPE_ANALYSIS_CACHE=0` turns the cache off; any failure to read or write it is silent.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { fingerprint } from '../../../src/core/fingerprint';
 import { analyzeNotebook, type AnalysisResult, type CellFacts, type CellFactsStore } from '../../../src/core/analysis';
 import { cacheHome } from '../cacheHome';
 import type { NotebookFile } from './notebookFile';
@@ -43,7 +43,8 @@ export class AnalysisCache implements CellFactsStore {
     if (!version || env[ANALYSIS_CACHE_ENV] === '0' || env[ANALYSIS_CACHE_ENV] === 'off') {
       return undefined;
     }
-    const name = createHash('sha256').update(resolve(notebookPath)).digest('hex').slice(0, 32);
+    // Two notebooks whose paths collide would share a file: facts are keyed by what they depend on, so only re-analysis is lost.
+    const name = fingerprint(resolve(notebookPath));
     const path = join(cacheHome(env), 'analysis', `${name}.json`);
     let known = new Map<string, CellFacts>();
     try {

@@ -1,20 +1,22 @@
 /**
  * The kernel listing kept between commands, with a `jupyter` of the test's own on PATH that counts
  * its runs: listed once while the kernels and the folders of PATH stay as they were, again when a
- * kernel changes or is installed, and afresh when asked.
+ * kernel changes or is installed, and afresh when asked; a kernel a notebook names and no listing
+ * has is looked for once, not by every command.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listKernelPythonsCached } from './kernelPythonsCache';
+import { listKernelPythonsCached, type KeptKernels } from './kernelPythonsCache';
 import { StampedCache } from './stampedCache';
 
 describe('the kernel listing kept between commands', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   const runs = (): number => readFileSync(join(dir, 'runs'), 'utf8').split('\n').filter(Boolean).length;
-  const list = async (fresh = false): Promise<string[]> =>
-    [...(await listKernelPythonsCached(fresh, env, new StampedCache<string>('kernels', env)))].map(([name, python]) => `${name}=${python}`);
+  const listed = (options: { fresh?: boolean; kernel?: string } = {}) =>
+    listKernelPythonsCached(options, env, new StampedCache<KeptKernels>('kernels', env));
+  const list = async (fresh = false): Promise<string[]> => [...(await listed({ fresh })).pythons].map(([name, python]) => `${name}=${python}`);
   const installKernel = (name: string, python: string): void => {
     const folder = join(dir, 'data', 'jupyter', 'kernels', name);
     mkdirSync(folder, { recursive: true });
@@ -52,5 +54,40 @@ describe('the kernel listing kept between commands', () => {
     expect(await list()).toEqual(['python3=/other/bin/python']);
     expect(await list(true)).toEqual(['python3=/other/bin/python']);
     expect(runs()).toBe(4);
+  });
+
+  it('looks for a kernel the kept listing lacks once, and not again until something changes', async () => {
+    expect([...(await listed()).pythons]).toEqual([]);
+    expect(runs()).toBe(1);
+    // A notebook of kernel 'julia': the kept listing lacks it, so it lists afresh, once.
+    const first = await listed({ kernel: 'julia' });
+    expect(first.lacking).toEqual(new Set(['julia']));
+    expect(runs()).toBe(2);
+    // Later commands on that notebook: known to lack it, nothing changed, no listing.
+    expect((await listed({ kernel: 'julia' })).lacking).toEqual(new Set(['julia']));
+    expect((await listed({ kernel: 'julia' })).pythons.size).toBe(0);
+    expect(runs()).toBe(2);
+    // Another kernel name looks again; what was lacking stays known.
+    expect((await listed({ kernel: 'ir' })).lacking).toEqual(new Set(['julia', 'ir']));
+    expect(runs()).toBe(3);
+    // Installed since: its folder's stamps move, the listing is taken again and has it.
+    installKernel('julia', '/opt/julia/bin/julia');
+    const after = await listed({ kernel: 'julia' });
+    expect(after.pythons.get('julia')).toBe('/opt/julia/bin/julia');
+    expect(after.lacking).toEqual(new Set());
+    expect(runs()).toBe(4);
+  });
+
+  it('sees a kernel installed into the environment of a folder on PATH (`<prefix>/share/jupyter/kernels`)', async () => {
+    const prefix = join(dir, 'venv');
+    mkdirSync(join(prefix, 'bin'), { recursive: true });
+    env.PATH = `${join(prefix, 'bin')}:${env.PATH}`;
+    expect((await listed({ kernel: 'python3' })).lacking).toEqual(new Set(['python3']));
+    expect(runs()).toBe(1);
+    // `pip install ipykernel` in that environment writes its kernel there, and nothing in bin/.
+    mkdirSync(join(prefix, 'share', 'jupyter', 'kernels', 'python3'), { recursive: true });
+    // Listed again (this test's `jupyter` lists only the --user folder, so it still lacks it).
+    expect((await listed({ kernel: 'python3' })).lacking).toEqual(new Set(['python3']));
+    expect(runs()).toBe(2);
   });
 });

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Notebook } from '../../../src/core/notebook';
 import { CellpipeError } from '../errors';
 import { confirmedPythons, CONFIRMED_PYTHONS_ENV, settingsPython } from './allowedPythons';
-import { listKernelPythonsCached } from './kernelPythonsCache';
+import { listKernelPythonsCached, type KernelPythons } from './kernelPythonsCache';
 import { canonicalPython, verifyPython } from './pythonCheck';
 
 export interface PythonResolverOptions {
@@ -21,17 +21,18 @@ export interface PythonResolverOptions {
  * Which Python runs a notebook's local steps: the one asked for, else the interpreter of the
  * notebook's kernel (from its kernelspec, as Jupyter would start it), else `python3`.
  * Listing the kernels starts a Python with jupyter_client (about a second): it is done once, in
- * the background from `warmUp()`, and again once for a kernel name the first listing lacked.
+ * the background from `warmUp()`, and again once for a kernel name the first listing lacked
+ * (not even once when an earlier command found it lacking and nothing has changed since).
  */
 export class PythonResolver {
-  private kernels: Promise<Map<string, string>> | undefined;
+  private kernels: Promise<KernelPythons> | undefined;
   private readonly relisted = new Set<string>();
 
   constructor(private readonly options: PythonResolverOptions = {}) {}
 
   /** Starts listing the kernels now; resolves with the default kernel's Python, if any. */
   async warmUp(): Promise<string | undefined> {
-    const python = (await this.kernelPythons()).get('python3');
+    const python = (await this.kernelPythons()).pythons.get('python3');
     return python && this.options.requested === 'allowed' ? this.checked(python).catch(() => undefined) : python;
   }
 
@@ -53,17 +54,18 @@ export class PythonResolver {
     if (typeof kernel !== 'string' || !kernel) {
       return undefined;
     }
-    let python = (await this.kernelPythons()).get(kernel);
-    if (!python && !this.relisted.has(kernel)) {
+    const { pythons, lacking } = await this.kernelPythons();
+    let python = pythons.get(kernel);
+    if (!python && !lacking.has(kernel) && !this.relisted.has(kernel)) {
       this.relisted.add(kernel); // installed since the first listing?
-      python = (await this.kernelPythons(true)).get(kernel);
+      python = (await this.kernelPythons(kernel)).pythons.get(kernel);
     }
     return python;
   }
 
   /** The canonical paths of the Pythons a request may name: kernels', settings', confirmed ones and the default `python3`. */
   private async allowed(): Promise<Set<string>> {
-    const named = [...(await this.kernelPythons()).values(), settingsPython(), ...confirmedPythons(this.options.confirmed), 'python3'];
+    const named = [...(await this.kernelPythons()).pythons.values(), settingsPython(), ...confirmedPythons(this.options.confirmed), 'python3'];
     return new Set(named.flatMap(python => (python ? [canonicalPython(python)] : [])).filter((p): p is string => !!p));
   }
 
@@ -83,10 +85,13 @@ export class PythonResolver {
     return canonical;
   }
 
-  private kernelPythons(refresh = false): Promise<Map<string, string>> {
-    if (!this.kernels || refresh) {
-      // A listing kept from an earlier command serves the first ask; a kernel it lacks lists afresh.
-      this.kernels = listKernelPythonsCached(refresh);
+  /**
+   * The kernels, listed once; `lacked` is a kernel the listing lacked: it is looked for again,
+   * afresh unless an earlier command's fresh listing lacked it too (kernelPythonsCache.ts).
+   */
+  private kernelPythons(lacked?: string): Promise<KernelPythons> {
+    if (!this.kernels || lacked !== undefined) {
+      this.kernels = listKernelPythonsCached({ kernel: lacked });
     }
     return this.kernels;
   }

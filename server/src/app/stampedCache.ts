@@ -7,9 +7,9 @@
  * the question again; any failure to read or write it is silent. `CELLPIPE_MACHINE_CACHE=0` turns
  * it off.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fingerprint } from '../../../src/core/fingerprint';
 import { cacheHome } from '../cacheHome';
 
 export const MACHINE_CACHE_ENV = 'CELLPIPE_MACHINE_CACHE';
@@ -45,7 +45,7 @@ export class StampedCache<T> {
   }
 
   private path(key: string): string | undefined {
-    return this.folder && join(this.folder, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+    return this.folder && join(this.folder, `${fingerprint(key)}.json`);
   }
 
   /** The value kept under `key`, if every one of its stamps still holds. */

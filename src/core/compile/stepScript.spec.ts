@@ -14,7 +14,8 @@ import { packStepScripts, stepScriptPath } from './cluster/stepPayload';
 import { parametersObject } from './argo/compile';
 import { stepLauncherSource } from './argo/stepLauncher';
 import { RUNTIME_FILE, RUNTIME_FOLDER } from './runtime/contract';
-import { compileStepScripts, fingerprint } from './stepScript';
+import { fingerprint } from '../fingerprint';
+import { compileStepScripts } from './stepScript';
 
 const notebook = {
   nbformat: 4,

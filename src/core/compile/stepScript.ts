@@ -28,6 +28,7 @@ import {
 } from './runtime';
 import { EXIT_CODES, RUNTIME_ENV, RUNTIME_FILE, RUNTIME_FOLDER, RUNTIME_MODULE, RUNTIME_PATH, SPEC_VERSION } from './runtime/contract';
 import { cellNumbers } from '../notebook';
+import { fingerprint } from '../fingerprint';
 
 /** What a pipeline runs: the content of the run's runtime file and each step's script. */
 export interface StepScripts {
@@ -113,23 +114,6 @@ export function sharedSources(pipeline: Pipeline): string[] {
     }
   }
   return [...uses].filter(([, n]) => n > 1).map(([source]) => source);
-}
-
-/**
- * A 53-bit fingerprint of a text (cyrb53), as 14 hex digits: tells one compilation's runtime file
- * from another's. Not a security measure.
- */
-export function fingerprint(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
 }
 
 /** The runtime file of a pipeline, and its id (which every step script names, so the two match). */

@@ -37,8 +37,14 @@ export function orThrow<T>(value: T, diagnostics: Diagnostic[]): T {
   return value;
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /** Bytes of `text` in UTF-8 (the core has no TextEncoder type: it runs in the browser and Node alike). */
 export function utf8Bytes(text: string): number {
+  // A compiled document is ASCII but for what users wrote: counted by a native scan, not a loop.
+  if (!NON_ASCII.test(text)) {
+    return text.length;
+  }
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
