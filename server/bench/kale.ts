@@ -177,7 +177,12 @@ export function runKaleBenchmark(runs = Number(process.env.CELLPIPE_BENCH_KALE_R
     const node = process.execPath;
     const rows = notebooks(dir).map(nb => {
       const compileArgs = (label: string): string[] => ['compile', nb.path, '--target', 'kfp', '-o', join(dir, `${nb.label}.${label}.yaml`)];
-      const cellpipe = (env: NodeJS.ProcessEnv, label: string): Case => ({ label: `${label} ${nb.label}`, command: node, args: [cli, ...compileArgs(label)], env });
+      const cellpipe = (env: NodeJS.ProcessEnv, label: string): Case => ({
+        label: `${label} ${nb.label}`,
+        command: node,
+        args: [cli, ...compileArgs(label)],
+        env
+      });
       return {
         nb,
         // Kale writes its DSL script and package into `.kale/` of its working folder.
@@ -196,7 +201,9 @@ export function runKaleBenchmark(runs = Number(process.env.CELLPIPE_BENCH_KALE_R
     const wheelNode = 'cellpipe' in pip ? pipNode(pip.cellpipe) : undefined;
     const floors: Case[] = [
       { label: `${node} -e 0`, command: node, args: ['-e', '0'] },
-      ...(process.env.NODE_EXTRA_CA_CERTS ? [{ label: `${node} -e 0 without NODE_EXTRA_CA_CERTS`, command: node, args: ['-e', '0'], env: withoutExtraCerts() }] : []),
+      ...(process.env.NODE_EXTRA_CA_CERTS
+        ? [{ label: `${node} -e 0 without NODE_EXTRA_CA_CERTS`, command: node, args: ['-e', '0'], env: withoutExtraCerts() }]
+        : []),
       ...(wheelNode ? [{ label: `${wheelNode} -e 0 (the Node.js wheel)`, command: wheelNode, args: ['-e', '0'] }] : [])
     ];
     type Row = (typeof rows)[number];
@@ -226,14 +233,22 @@ export function runKaleBenchmark(runs = Number(process.env.CELLPIPE_BENCH_KALE_R
     return [
       `kale: whole-process compile to KFP, median of ${runs} (round-robin): Kale 2.3.0 (${found.kale}) against cellpipe (${cli})`,
       `  ${'notebook'.padEnd(44)}${'kale'.padStart(9)}` + columns.map(column => ` ${column.title.padStart(17)}${'ratio'.padStart(7)}`).join(''),
-      ...both.map(row => line(row.nb.label, median(row.kale), columns.map(column => median(column.of(row)!)))),
+      ...both.map(row =>
+        line(
+          row.nb.label,
+          median(row.kale),
+          columns.map(column => median(column.of(row)!))
+        )
+      ),
       line(
         `Kale's examples (${examples.length}), medians summed`,
         sum(examples.map(r => r.kale)),
         columns.map(column => sum(examples.map(row => column.of(row)!)))
       ),
       ...columns.filter(column => column.title !== 'no cache').map(ratioLine),
-      ...floors.map(floor => `  ${floor.label}: ${median(floor).toFixed(0)} ms (Kale's median example is ${(medianKale / median(floor)).toFixed(1)}x that)`),
+      ...floors.map(
+        floor => `  ${floor.label}: ${median(floor).toFixed(0)} ms (Kale's median example is ${(medianKale / median(floor)).toFixed(1)}x that)`
+      ),
       ...('skipped' in pip ? [`  pip's cellpipe: skipped: ${pip.skipped}`] : []),
       ...(left.length ? [`  left out (Kale or cellpipe refuses them): ${left.join(', ')}`] : [])
     ];
