@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readFileSync, readSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { stepEnvironment } from '../../stepEnvironment';
 
@@ -152,8 +152,8 @@ interface FollowedFile {
 }
 
 function followed(path: string, reader: (fd: number) => () => void, watched = false): FollowedFile {
-  closeSync(openSync(path, 'a', 0o600)); // exists before the follower opens it
-  const fd = openSync(path, 'r');
+  // Created if the step has not yet written it (one open: read-only, created 0600 if missing).
+  const fd = openSync(path, constants.O_RDONLY | constants.O_CREAT, 0o600);
   const follow = reader(fd);
   let closed = false;
   // Read as soon as the file changes (inotify on Linux), not at the next poll: a cell's outputs
