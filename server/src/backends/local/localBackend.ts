@@ -288,9 +288,6 @@ class LocalRun {
   /** Something changed (a step ended, cancel) since the scheduling loop last looked. */
   private changed = false;
   private resumeLoop: (() => void) | undefined;
-  /** The state changed since the run store last recorded it; a write is scheduled (persistSoon). */
-  private unsaved = false;
-  private saveScheduled = false;
   /** Threads of each step's numerical libraries (threadLimits.ts). */
   private readonly threads: number;
   /** Starts this run's step processes, when they are forked (see forkServer.ts). */
@@ -348,7 +345,7 @@ class LocalRun {
       this.forkServer?.preload(this.request.steps.filter(s => toRun.has(s.id)));
       this.writeRuntime();
     }
-    this.persistSoon();
+    this.persist();
     this.emit({ type: 'run', runId: state.runId, status: 'Running' });
     const poll = setInterval(() => {
       if (existsSync(this.store.cancelMarker(state.runId))) {
@@ -887,7 +884,7 @@ class LocalRun {
     if (change.status && change.status !== 'Pending' && change.status !== 'Running' && step.cacheKey) {
       endSharedStep(this.store.home, step.cacheKey, this.holderOf(step), change.status === 'Succeeded' || change.status === 'Cached');
     }
-    this.persistSoon();
+    this.persist();
     this.emit({ type: 'step', runId: this.state.runId, step: { ...step } });
   }
 
@@ -916,27 +913,7 @@ class LocalRun {
     return state;
   }
 
-  /**
-   * Records the state in the run store once the current turn of the event loop is over: the end of
-   * a step and the starts of the steps it frees are one write, made after those steps were
-   * launched (two synchronous writes before each launch put ~4 ms per step on the critical path).
-   * The end of the run is recorded at once (finish).
-   */
-  private persistSoon(): void {
-    this.unsaved = true;
-    if (!this.saveScheduled) {
-      this.saveScheduled = true;
-      setImmediate(() => {
-        this.saveScheduled = false;
-        if (this.unsaved) {
-          this.persist();
-        }
-      });
-    }
-  }
-
   private persist(): void {
-    this.unsaved = false;
     if (this.broken !== undefined) {
       return; // nowhere to record it: the run's message says so
     }
