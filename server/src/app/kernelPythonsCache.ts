@@ -63,8 +63,9 @@ export async function listKernelPythonsCached(
   cache = new StampedCache<KeptKernels>('kernels', env)
 ): Promise<KernelPythons> {
   const key = JSON.stringify(JUPYTER_ENV.map(name => env[name] ?? null));
-  const kept = fresh ? undefined : cache.get(key);
-  if (isKept(kept)) {
+  const stored = fresh ? undefined : cache.get(key);
+  const kept = isKept(stored) ? stored : undefined;
+  if (kept) {
     const pythons = kernelPythons(kept.listing);
     if (kernel === undefined || pythons.has(kernel) || kept.lacking.includes(kernel)) {
       return { pythons, lacking: new Set(kept.lacking) };
@@ -74,7 +75,7 @@ export async function listKernelPythonsCached(
   const listing = await listKernels(env);
   const pythons = kernelPythons(listing);
   // Kernels the kept listing was found to lack stay lacking unless this listing has them.
-  const asked = [...(isKept(kept) ? kept.lacking : []), ...(kernel === undefined ? [] : [kernel])];
+  const asked = [...(kept?.lacking ?? []), ...(kernel === undefined ? [] : [kernel])];
   const lacking = [...new Set(asked)].filter(name => !pythons.has(name));
   const folders = kernelFolders(listing);
   cache.set(key, { listing, lacking }, { ...stamps, ...stampsOf(folders.flatMap(folder => [dirname(folder), folder, join(folder, 'kernel.json')])) });

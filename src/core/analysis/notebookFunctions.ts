@@ -16,7 +16,7 @@
  * only, never assigned, defined, changed or written through `global`.
  */
 import { preservesArguments } from './libraryFunctions';
-import type { CallPass, CellFacts, FunctionFacts, NameSite, ParameterPass } from './types';
+import type { CallPass, CellFacts, FunctionFacts, ModuleBinding, NameSite, ParameterPass } from './types';
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 
@@ -96,9 +96,14 @@ export function parameterChanges(facts: readonly (CellFacts | null)[]): Paramete
   return table;
 }
 
+/** Whether a binding is an import of a library function that leaves its arguments alone. */
+function importsLibraryFunction(binding: ModuleBinding): boolean {
+  return binding.module !== null && preservesArguments(binding.module);
+}
+
 /** The names a cell's imports bind to library functions that leave their arguments alone. */
 function libraryImports(f: CellFacts | null): string[] {
-  return f?.bindings.filter(b => b.module !== null && preservesArguments(b.module)).map(b => b.name) ?? [];
+  return f?.bindings.filter(importsLibraryFunction).map(b => b.name) ?? [];
 }
 
 /** The names the notebook surely binds to library functions that leave their arguments alone. */
@@ -107,8 +112,7 @@ export function libraryCallees(facts: readonly (CellFacts | null)[]): ReadonlySe
   const trusted = new Map<string, boolean>();
   for (const cellFacts of cells ?? []) {
     for (const binding of cellFacts.bindings) {
-      const library = binding.module !== null && preservesArguments(binding.module);
-      trusted.set(binding.name, (trusted.get(binding.name) ?? true) && library);
+      trusted.set(binding.name, (trusted.get(binding.name) ?? true) && importsLibraryFunction(binding));
     }
     for (const fn of cellFacts.functions) {
       trusted.set(fn.name, false);
