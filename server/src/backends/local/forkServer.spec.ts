@@ -15,6 +15,13 @@ import { processAlive, spawnStep, startStepProcess, type StepExit, type StepLaun
  */
 const PYTHON = 'python3';
 
+/** Waits until none of `pids` runs (jest's timeout fails the test if one never ends). */
+async function gone(...pids: number[]): Promise<void> {
+  while (pids.some(processAlive)) {
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}
+
 describe('ForkServer', () => {
   let dir: string;
   let server: ForkServer;
@@ -272,13 +279,6 @@ describe('ForkServer', () => {
     return { proc, pid, child: Number(started[1]) };
   }
 
-  /** Waits until none of `pids` runs (jest's timeout fails the test if one never ends). */
-  async function gone(...pids: number[]): Promise<void> {
-    while (pids.some(processAlive)) {
-      await new Promise(resolve => setTimeout(resolve, 20));
-    }
-  }
-
   it('ends a step and what it started when its launcher dies, and reports it', async () => {
     const { proc, pid, child } = await stepWithChild('orphan');
     process.kill(server.pid!, 'SIGKILL');
@@ -299,6 +299,113 @@ describe('ForkServer', () => {
     prepared.close();
     fresh.close();
   });
+});
+
+describe('ForkServer spares', () => {
+  let dir: string;
+  let data: string;
+  let server: ForkServer;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cellpipe-spare-'));
+    data = join(dir, 'data');
+    mkdirSync(join(data, RUNTIME_FOLDER), { recursive: true });
+    server = new ForkServer(PYTHON);
+  });
+
+  afterEach(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A stand-in for the run's runtime file whose warming records the process it ran in. */
+  function writeRuntime(version: number): void {
+    const rehearsed = JSON.stringify(join(dir, 'rehearsed'));
+    writeFileSync(
+      join(data, RUNTIME_FOLDER, RUNTIME_FILE),
+      [
+        'import os',
+        `VERSION = ${version}`,
+        'def _rehearse():',
+        '    print("warming up: never in a log")',
+        `    with open(${rehearsed}, "a") as f:`,
+        '        f.write("%d\\n" % os.getpid())',
+        ''
+      ].join('\n')
+    );
+  }
+
+  /** The processes that warmed themselves so far. */
+  const rehearsed = (): number[] =>
+    existsSync(join(dir, 'rehearsed')) ? readFileSync(join(dir, 'rehearsed'), 'utf8').split('\n').filter(Boolean).map(Number) : [];
+
+  async function whenRehearsed(count: number): Promise<number[]> {
+    while (rehearsed().length < count) {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+    return rehearsed();
+  }
+
+  /** Runs `source` as a run's step (its runtime file in `data`); `moreToCome` as the run says. */
+  async function step(name: string, source: string, moreToCome: boolean): Promise<{ exit: StepExit; log: string; pid: number | undefined }> {
+    const script = join(dir, `${name}.py`);
+    const logPath = join(dir, `${name}.log`);
+    writeFileSync(script, source);
+    const proc = startStepProcess({ python: PYTHON, script, cwd: dir, env: { CELLPIPE_DATA_DIR: data }, logPath, moreToCome }, server.launch);
+    const pid = await proc.pid;
+    return { exit: await proc.exited, log: readFileSync(logPath, 'utf8'), pid };
+  }
+
+  /** The launcher's children now (its steps and its spare). */
+  const launcherChildren = (): string => readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim();
+
+  it('hands the next step to a process forked and warmed ahead of it, which is then what `python -u step.py` is', async () => {
+    writeRuntime(1);
+    expect((await step('first', 'print("first")', true)).log).toBe('first\n');
+    const [spare] = await whenRehearsed(1);
+    const probe = [
+      'import os, sys',
+      'print("argv", [os.path.basename(a) for a in sys.argv], "cwd", os.getcwd() == os.path.dirname(os.path.abspath(__file__)))',
+      'print("group leader", os.getpgrp() == os.getpid(), "stdin", repr(sys.stdin.read()))',
+      'print("runtime", getattr(sys.modules.get("cellpipe_runtime"), "VERSION", None), "data", os.environ["CELLPIPE_DATA_DIR"] == ' +
+        JSON.stringify(data) +
+        ')',
+      'print("to stderr", file=sys.stderr)'
+    ].join('\n');
+    const second = await step('second', probe, false);
+    expect(second.pid).toBe(spare);
+    expect(second.exit.code).toBe(0);
+    // As a new interpreter would run it, with the runtime file imported ahead; nothing of its warming.
+    const reference = await run(spawnStep, probe, 'second', { CELLPIPE_DATA_DIR: data });
+    expect(reference.log).toContain('runtime None data True');
+    expect(second.log).toBe(reference.log.replace('runtime None', 'runtime 1'));
+    // Nothing more was to come: no spare was forked after it.
+    expect(launcherChildren()).toBe('');
+    expect(rehearsed()).toEqual([spare]);
+  });
+
+  it('does not hand a step to a spare forked before the launcher imported a changed runtime file', async () => {
+    writeRuntime(1);
+    await step('first', 'pass', true);
+    const [stale] = await whenRehearsed(1);
+    writeRuntime(2);
+    const second = await step('second', 'import sys\nprint("runtime", sys.modules["cellpipe_runtime"].VERSION)', true);
+    expect(second.log).toBe('runtime 2\n');
+    expect(second.pid).not.toBe(stale);
+    await gone(stale); // let go, it exits
+    const [, fresh] = await whenRehearsed(2); // the next spare has the new file
+    const third = await step('third', 'import sys\nprint("runtime", sys.modules["cellpipe_runtime"].VERSION)', false);
+    expect(third).toMatchObject({ pid: fresh, log: 'runtime 2\n' });
+  });
+
+  /** Runs a script as a plain process (the reference). */
+  async function run(launcher: StepLauncher, source: string, name: string, env: Record<string, string>): Promise<{ log: string }> {
+    const script = join(dir, `${name}.py`);
+    const logPath = join(dir, `${name}-reference.log`);
+    writeFileSync(script, source);
+    await startStepProcess({ python: PYTHON, script, cwd: dir, env, logPath }, launcher).exited;
+    return { log: readFileSync(logPath, 'utf8') };
+  }
 });
 
 describe('defaultLauncherKind', () => {

@@ -233,14 +233,15 @@ export class ForkServer {
 
   /**
    * A step's start request; with the run's runtime file (where its step scripts look for it), which
-   * the launcher imports before forking the step, once per run.
+   * the launcher imports before forking the step, once per run, and whether to keep a process
+   * forked and warmed ahead for the run's next step (step_launcher.py, _Spare).
    */
-  private request(id: number, { script, cwd, env, logPath }: StepLaunch): object {
+  private request(id: number, { script, cwd, env, logPath, moreToCome }: StepLaunch): object {
     const data = env[RUNTIME_ENV.dataDir];
     const runtime = data
       ? { module: RUNTIME_MODULE, path: join(data, RUNTIME_FOLDER, RUNTIME_FILE), cache: join(cacheHome(), 'bytecode') }
       : undefined;
-    return { id, script, cwd, env, log: logPath, runtime };
+    return { id, script, cwd, env, log: logPath, runtime, spare: moreToCome === true };
   }
 
   private send(message: object): void {

@@ -548,6 +548,8 @@ class LocalRun {
         script: this.store.scriptPath(runId, step.id),
         cwd: this.state.cwd ?? process.cwd(),
         logPath,
+        // Steps not started yet, or this fan-out's other items and its gather.
+        moreToCome: item !== undefined || this.state.steps.some(s => s.status === 'Pending' && s.id !== step.id),
         env: {
           [RUNTIME_ENV.dataDir]: this.store.dataDir(runId),
           [RUNTIME_ENV.parameters]: JSON.stringify(this.request.parameters),

@@ -12,6 +12,8 @@ export interface StepLaunch {
   env: Record<string, string>;
   /** File receiving the step's stdout and stderr, interleaved as the step wrote them. */
   logPath: string;
+  /** Whether the run has more processes to start after this one (a fork server keeps one ready). */
+  moreToCome?: boolean;
 }
 
 export interface StepExit {

@@ -327,6 +327,66 @@ def test_npy_files_are_what_np_save_writes(tmp_path):
         assert target.checksum(len(data)) == zlib.crc32(data), label
 
 
+# Run in a fresh interpreter with LIBRARIES imported, as a spare forked from the step launcher
+# (step_launcher.py, _Spare) runs it: prints what _rehearse changed that a step could see.
+REHEARSAL_PROBE = """
+import contextlib, io, json, os, random, sys, warnings
+import gc, importlib.util, linecache, pickle, re, threading, time, zlib  # as the launcher has them
+for name in LIBRARIES:
+    __import__(name)
+namespace = {"__name__": "cellpipe_runtime"}
+with open(sys.argv[1], encoding="utf-8") as source:
+    exec(compile(source.read(), "cellpipe_runtime.py", "exec"), namespace)
+
+def seen():
+    numpy = sys.modules.get("numpy")
+    state = {
+        "environ": dict(os.environ),
+        "files": sorted(os.listdir(".")),
+        "random": repr(random.getstate()),
+        "numpy random": repr(numpy.random.get_state()) if numpy else None,
+        "warning filters": repr(warnings.filters),
+        "main": sorted(vars(sys.modules["__main__"])),
+    }
+    # Libraries, not their submodules: a library may load its own on first use, as in any step.
+    state["libraries"] = sorted(set(name.partition(".")[0] for name in sys.modules))
+    return state
+
+def rehearse():
+    before = seen()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        namespace["_rehearse"]()
+    after = seen()
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    print(json.dumps({"changed": changed, "printed": printed.getvalue()}))
+
+rehearse()
+"""
+
+
+@pytest.mark.parametrize(
+    "libraries",
+    [[], ["numpy"], ["numpy", "pandas", "pyarrow", "pyarrow.ipc", "pyarrow.pandas_compat"]],
+    ids=["standard library", "numpy", "pandas with pyarrow, as the launcher preloads them"],
+)
+def test_rehearsal_leaves_nothing_a_step_could_see(tmp_path, libraries):
+    """_rehearse runs in a spare before it becomes a step: it must not import, print, write, warn,
+    draw random numbers or change the environment or __main__."""
+    for name in libraries:
+        pytest.importorskip(name)
+    runtime = tmp_path / "cellpipe_runtime.py"
+    runtime.write_text(RUNTIME, encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    probe = "LIBRARIES = %r\n" % (libraries,) + REHEARSAL_PROBE
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", probe, str(runtime)], cwd=work, capture_output=True, text=True, check=True
+    )
+    assert done.stderr == ""
+    assert json.loads(done.stdout) == {"changed": {}, "printed": ""}
+
+
 def test_checksumming_writer_pipelines_large_writes(tmp_path):
     """Writes of two pieces or more are checksummed by a second thread while being written: the
     checksum and the bytes must be the same as one pass would give, across piece edges, and a
