@@ -165,6 +165,38 @@ const rows: Row[] = [
       use: { dependsOn: ['score'], inputs: ['X'] }
     }
   },
+  {
+    rule: 'a metric called through its module leaves the data alone: steps scoring the same data run in parallel',
+    cells: [
+      { code: 'from sklearn import metrics\nimport sklearn.model_selection as ms', tags: ['imports'] },
+      step('data', 'y, p = [0, 1, 1], [0, 1, 0]'),
+      step('accuracy', 'acc = metrics.accuracy_score(y, p)'),
+      step('f1', 'f1 = metrics.f1_score(y_true=y, y_pred=p)\nparts = ms.train_test_split(y, p)'),
+      step('report', 'print(acc, f1, parts, y)')
+    ],
+    steps: {
+      data: { outputs: ['p', 'y'] },
+      accuracy: { dependsOn: ['data'], inputs: ['p', 'y'], outputs: ['acc'], declarations: ['metrics'] },
+      f1: { dependsOn: ['data'], inputs: ['p', 'y'], outputs: ['f1', 'parts'], declarations: ['metrics', 'ms'] },
+      report: { dependsOn: ['accuracy', 'data', 'f1'], inputs: ['acc', 'f1', 'parts', 'y'] }
+    }
+  },
+  {
+    rule: 'a call through a module name is not trusted where the name may be something else, or the function is unknown',
+    cells: [
+      { code: 'from sklearn import metrics\nimport mylib as lib', tags: ['imports'] },
+      step('data', 'y = [3, 1, 2]'),
+      step('rebound', 'metrics.accuracy_score(y, y)\nlib.accuracy_score(y)\nmetrics.unknown_score(y)'),
+      step('use', 'print(y)'),
+      step('later', 'metrics.accuracy_score = sorted')
+    ],
+    steps: {
+      data: { outputs: ['y'] },
+      rebound: { dependsOn: ['data'], inputs: ['y'], outputs: ['y'], declarations: ['lib', 'metrics'] },
+      use: { dependsOn: ['rebound'], inputs: ['y'] },
+      later: { declarations: ['metrics'] }
+    }
+  },
   // calls of the notebook's own functions (notebookFunctions.ts)
   {
     rule: 'steps that call a pure helper on the same data run in parallel',

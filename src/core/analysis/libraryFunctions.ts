@@ -8,7 +8,8 @@
  * given and only read the data; its metrics only read.
  *
  * A name is trusted only where the whole notebook binds it by such an import and nothing else
- * (notebookFunctions.ts, libraryCallees): no assignment, `def`, `global` write or `import *`.
+ * (notebookFunctions.ts, libraryCallees): no assignment, `def`, `global` write or `import *`. So is
+ * `module.function`, called through a name the notebook binds only by imports of that module.
  */
 const words = (prefix: string, names: string): string[] =>
   names
@@ -42,4 +43,26 @@ export const ARGUMENT_PRESERVING_FUNCTIONS: ReadonlySet<string> = new Set([
 /** Whether the function an import binds (its dotted path) is known to leave its arguments unchanged. */
 export function preservesArguments(modulePath: string): boolean {
   return ARGUMENT_PRESERVING_FUNCTIONS.has(modulePath);
+}
+
+const parentOf = (path: string): string => path.slice(0, path.lastIndexOf('.'));
+const lastNameOf = (path: string): string => path.slice(path.lastIndexOf('.') + 1);
+
+/**
+ * The modules those functions are in (`sklearn.metrics`): a name an import binds to one of them
+ * (`from sklearn import metrics`) calls them as attributes (`metrics.accuracy_score(y, pred)`).
+ */
+const LIBRARY_MODULES: ReadonlySet<string> = new Set([...ARGUMENT_PRESERVING_FUNCTIONS].map(parentOf));
+
+/** The functions' own names: `obj.NAME(...)` may be a call of one through its module. */
+const LIBRARY_FUNCTION_NAMES: ReadonlySet<string> = new Set([...ARGUMENT_PRESERVING_FUNCTIONS].map(lastNameOf));
+
+/** Whether an import binds its name to a module of argument-preserving functions. */
+export function isLibraryModule(modulePath: string): boolean {
+  return LIBRARY_MODULES.has(modulePath);
+}
+
+/** Whether `obj.attribute(...)` may call an argument-preserving function of a module `obj` names. */
+export function mayBeLibraryFunction(attribute: string): boolean {
+  return LIBRARY_FUNCTION_NAMES.has(attribute);
 }

@@ -41,6 +41,17 @@ describe('calls of notebook functions, across edits', () => {
     expect(cDependsOn(notebook(PURE, UNKNOWN_LIBRARY))).toEqual(['b']); // the def and an import of the name
   });
 
+  test('a library function called through its module: each edit is answered as a fresh analysis would', () => {
+    const THROUGH = 'from sklearn import metrics';
+    const call = 'n = metrics.accuracy_score(rows, rows)';
+    expect(cDependsOn(notebook(THROUGH, 'print(1)', call))).toEqual(['a']);
+    expect(cDependsOn(notebook('import mylib.metrics as metrics', 'print(1)', call))).toEqual(['b']); // another module
+    expect(cDependsOn(notebook(THROUGH, 'metrics = print', call))).toEqual(['b']); // another cell rebinds it
+    expect(cDependsOn(notebook(THROUGH, 'metrics.accuracy_score = sorted', call))).toEqual(['b']); // or changes it
+    expect(cDependsOn(notebook(THROUGH, 'print(1)', 'n = metrics.accuracy_score(rows, rows)\nm = metrics.not_a_metric(rows)'))).toEqual(['b']);
+    expect(cDependsOn(notebook(THROUGH, 'print(1)', call))).toEqual(['a']);
+  });
+
   test('the same as a new analyzer, edit after edit', () => {
     const variants = [
       notebook(PURE),
@@ -49,7 +60,9 @@ describe('calls of notebook functions, across edits', () => {
       notebook(PURE, 'peek = 1'),
       notebook(LIBRARY),
       notebook(UNKNOWN_LIBRARY),
-      notebook(LIBRARY, 'peek = 1')
+      notebook(LIBRARY, 'peek = 1'),
+      notebook('from sklearn import metrics', 'print(1)', 'n = metrics.accuracy_score(rows, rows)'),
+      notebook('from sklearn import metrics', 'metrics = 1', 'n = metrics.accuracy_score(rows, rows)')
     ];
     for (const cells of [...variants, ...variants.reverse()]) {
       const json = notebookJson(cells);

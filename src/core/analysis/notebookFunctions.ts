@@ -13,12 +13,21 @@
  *
  * A call of a library function that leaves its arguments alone (libraryFunctions.ts) changes none
  * of them, where the name surely is that function: bound in the whole notebook by imports of it
- * only, never assigned, defined, changed or written through `global`.
+ * only, never assigned, defined, changed or written through `global`; so does `name.function(...)`
+ * where the name is so bound to modules that all have that function.
  */
-import { preservesArguments } from './libraryFunctions';
+import { isLibraryModule, preservesArguments } from './libraryFunctions';
 import type { CallPass, CellFacts, FunctionFacts, ModuleBinding, NameSite, ParameterPass } from './types';
 
-const NO_NAMES: ReadonlySet<string> = new Set();
+/** The callees the notebook surely binds to library functions that leave their arguments alone. */
+export interface LibraryCallees {
+  /** Whether `callee` (a name, or `name.function`) surely is one of them. */
+  has(callee: string): boolean;
+  /** What the answers depend on, as text: equal keys, equal answers. */
+  readonly key: string;
+}
+
+const NO_LIBRARY: LibraryCallees = { has: () => false, key: '' };
 
 /** Per function name the notebook surely calls by that name: which of its parameters may change. */
 export type ParameterChanges = ReadonlyMap<string, { facts: FunctionFacts; changed: boolean[] }>;
@@ -101,34 +110,55 @@ function importsLibraryFunction(binding: ModuleBinding): boolean {
   return binding.module !== null && preservesArguments(binding.module);
 }
 
-/** The names a cell's imports bind to library functions that leave their arguments alone. */
-function libraryImports(f: CellFacts | null): string[] {
-  return f?.bindings.filter(importsLibraryFunction).map(b => b.name) ?? [];
+/** Whether a binding is an import of a module of such functions (`from sklearn import metrics`). */
+function importsLibraryModule(binding: ModuleBinding): boolean {
+  return binding.module !== null && isLibraryModule(binding.module);
 }
 
-/** The names the notebook surely binds to library functions that leave their arguments alone. */
-export function libraryCallees(facts: readonly (CellFacts | null)[]): ReadonlySet<string> {
+/** The names a cell's imports bind to library functions that leave their arguments alone, or to their modules. */
+function libraryImports(f: CellFacts | null): string[] {
+  return f?.bindings.filter(b => importsLibraryFunction(b) || importsLibraryModule(b)).map(b => b.name) ?? [];
+}
+
+/** The callees the notebook surely binds to library functions that leave their arguments alone. */
+export function libraryCallees(facts: readonly (CellFacts | null)[]): LibraryCallees {
   const cells = visibleCells(facts);
-  const trusted = new Map<string, boolean>();
+  const functions = new Map<string, boolean>();
+  /** Per name bound by imports of library modules only: those modules; null once bound otherwise. */
+  const modules = new Map<string, Set<string> | null>();
+  const distrust = (name: string): void => {
+    functions.set(name, false);
+    modules.set(name, null);
+  };
   for (const cellFacts of cells ?? []) {
     for (const binding of cellFacts.bindings) {
-      trusted.set(binding.name, (trusted.get(binding.name) ?? true) && importsLibraryFunction(binding));
+      functions.set(binding.name, (functions.get(binding.name) ?? true) && importsLibraryFunction(binding));
+      const known = modules.get(binding.name);
+      modules.set(binding.name, known !== null && importsLibraryModule(binding) ? new Set([...(known ?? []), binding.module!]) : null);
     }
-    for (const fn of cellFacts.functions) {
-      trusted.set(fn.name, false);
-    }
-    for (const site of cellFacts.mutations) {
-      trusted.set(site.name, false);
-    }
-    for (const declaration of cellFacts.declarations) {
-      declaration.mutates.forEach(name => trusted.set(name, false));
-    }
+    cellFacts.functions.forEach(fn => distrust(fn.name));
+    cellFacts.mutations.forEach(site => distrust(site.name));
+    cellFacts.declarations.forEach(declaration => declaration.mutates.forEach(distrust));
   }
-  return new Set([...trusted].filter(([, library]) => library).map(([name]) => name));
+  const names = new Set([...functions].filter(([, library]) => library).map(([name]) => name));
+  const trustedModules = [...modules].filter((entry): entry is [string, Set<string>] => entry[1] !== null);
+  const through = new Map(trustedModules);
+  return {
+    has(callee: string): boolean {
+      const dot = callee.indexOf('.');
+      if (dot < 0) {
+        return names.has(callee);
+      }
+      const paths = through.get(callee.slice(0, dot));
+      const fn = callee.slice(dot + 1);
+      return paths !== undefined && [...paths].every(path => preservesArguments(`${path}.${fn}`));
+    },
+    key: [...names, ...trustedModules.map(([name, paths]) => `${name}=${[...paths].join(',')}`)].join(' ')
+  };
 }
 
 /** Whether passing a value to `callee` at `slot` may change it. */
-export function passChanges(table: ParameterChanges, pass: Pick<ParameterPass, 'callee' | 'slot'>, library: ReadonlySet<string> = NO_NAMES): boolean {
+export function passChanges(table: ParameterChanges, pass: Pick<ParameterPass, 'callee' | 'slot'>, library: LibraryCallees = NO_LIBRARY): boolean {
   if (library.has(pass.callee)) {
     return false;
   }
@@ -170,12 +200,12 @@ export class CallResolver {
   private lastInput: readonly (CellFacts | null)[] = [];
   private lastOutput: (CellFacts | null)[] = [];
   private table: ParameterChanges = new Map();
-  /** The names surely bound to argument-preserving library functions (libraryCallees), as of `table`. */
-  private library: ReadonlySet<string> = NO_NAMES;
+  /** The callees surely bound to argument-preserving library functions (libraryCallees), as of `table`. */
+  private library: LibraryCallees = NO_LIBRARY;
   /**
    * Every name a `def` of the notebook binds and every name an import binds to an argument-preserving
-   * library function, trusted or not, as of `table`: a cell binding or changing one may change the
-   * answer.
+   * library function or its module, trusted or not, as of `table`: a cell binding or changing one may
+   * change the answer.
    */
   private functionNames: ReadonlySet<string> = new Set();
   /** Which parameters the notebook's functions change, as of `version`. */
@@ -207,7 +237,7 @@ export class CallResolver {
     this.table = parameterChanges(facts);
     this.library = libraryCallees(facts);
     this.functionNames = new Set(facts.flatMap(f => [...(f?.functions.map(fn => fn.name) ?? []), ...libraryImports(f)]));
-    const key = [...[...this.table].map(([name, { changed }]) => `${name}:${changed.map(Number).join('')}`), ...this.library].join(' ');
+    const key = [...[...this.table].map(([name, { changed }]) => `${name}:${changed.map(Number).join('')}`), this.library.key].join(' ');
     if (key !== this.tableKey) {
       this.tableKey = key;
       this.version++;

@@ -43,10 +43,17 @@ export function isPlaceholder(name: string): boolean {
   return name.charCodeAt(0) === 0;
 }
 
-/** Whether the callee of a call is the module-level name (so may be one of the notebook's functions). */
+/** The slot of the object a function is called through (`metrics` in `metrics.accuracy_score(y)`). */
+export const RECEIVER_SLOT = 'self';
+
+/**
+ * Whether the callee of a call is the module-level name (so may be one of the notebook's functions),
+ * or for `name.function`, whether `name` is (so may be a module the notebook imports).
+ */
 export function calleeIsModuleName(call: CallSlot): boolean {
   const scope = call.scope;
-  return !(scope.kind === 'class' && scope.bound.has(call.callee)) && scope.resolvesToModule(call.callee);
+  const name = call.callee.split('.')[0];
+  return !(scope.kind === 'class' && scope.bound.has(name)) && scope.resolvesToModule(name);
 }
 
 export class Scope {

@@ -149,8 +149,10 @@ export interface FunctionFacts {
 }
 
 /**
- * A module name passed to a call of `callee`, a module name that may be a function of the notebook:
- * the name is changed if that function changes the argument at `slot` (a position or a keyword).
+ * A module name passed to a call of `callee`, a module name that may be a function of the notebook,
+ * or `name.function` with `name` a module name that may be a module of library functions (the
+ * name itself is then passed at slot RECEIVER_SLOT): the name is changed if that function changes
+ * the argument at `slot` (a position or a keyword).
  */
 export interface CallPass extends NameSite {
   callee: string;

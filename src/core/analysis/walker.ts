@@ -6,7 +6,8 @@
  */
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { callEffects } from './callEffects';
-import { Scope } from './scopes';
+import { mayBeLibraryFunction } from './libraryFunctions';
+import { RECEIVER_SLOT, Scope } from './scopes';
 import { children, COMPREHENSIONS, displayItems, rootNode, split, valueKind } from './syntax';
 import type { ValueKind } from './types';
 import { NEW_VALUE, UNCHANGED_VALUE, type BoundValue, type CallSite, type Definition, type WalkHooks } from './walkHooks';
@@ -734,12 +735,33 @@ export class CellWalker {
       hook(call);
     }
     const effects = callEffects(call, this.state, this.distrusted);
+    // `metrics.accuracy_score(y, pred)` may call a library function through its module: whether the
+    // name is that module (and the function leaves what it is given alone) is known only across the
+    // notebook (notebookFunctions.ts, libraryCallees), so the name and the arguments are passes to it.
+    const throughModule = this.moduleFunction(callee);
     if (effects.changesReceiver) {
-      this.changeRoot(callee); // x.append(1), df.fillna(0, inplace=True)
+      if (throughModule) {
+        const receiver = callee.firstChild!;
+        this.state.use('argument', this.text(receiver), receiver.from, { callee: throughModule, slot: RECEIVER_SLOT, scope: this.state.scope });
+      } else {
+        this.changeRoot(callee); // x.append(1), df.fillna(0, inplace=True)
+      }
     }
     if (args.name === 'ArgList') {
-      this.callArguments(args, effects.changesArguments, effects.changesArguments ? call.calleeName : null);
+      this.callArguments(args, effects.changesArguments, effects.changesArguments ? (call.calleeName ?? throughModule) : null);
     }
+  }
+
+  /** `name.function` for a callee that is one and may be a library function called through its module. */
+  private moduleFunction(callee: SyntaxNode): string | null {
+    if (callee.name !== 'MemberExpression') {
+      return null;
+    }
+    const [object, dot, property] = children(callee);
+    if (object?.name !== 'VariableName' || dot?.name !== '.' || property?.name !== 'PropertyName' || !mayBeLibraryFunction(this.text(property))) {
+      return null;
+    }
+    return `${this.text(object)}.${this.text(property)}`;
   }
 
   /**
