@@ -215,6 +215,27 @@ const rows: Row[] = [
     }
   },
   {
+    rule: 'a helper passing its parameters to a library function that leaves them alone leaves the arguments alone',
+    cells: [
+      { code: 'from sklearn.metrics import accuracy_score', tags: ['imports'] },
+      {
+        code: 'def evaluate(model, X, y):\n    return accuracy_score(y, model.predict(X))',
+        tags: ['functions']
+      },
+      step('data', 'X, y = [[1], [2]], [0, 1]'),
+      step('svm', 'svm = SVC().fit(X, y)\ns1 = evaluate(svm, X, y)'),
+      step('boost', 'boost = Boost().fit(X, y)\ns2 = evaluate(boost, X, y)'),
+      step('report', 'print(s1, s2, X, y)')
+    ],
+    steps: {
+      data: { outputs: ['X', 'y'] },
+      svm: { dependsOn: ['data'], inputs: ['X', 'y'], outputs: ['s1'], declarations: ['accuracy_score', 'evaluate'] },
+      boost: { dependsOn: ['data'], inputs: ['X', 'y'], outputs: ['s2'], declarations: ['accuracy_score', 'evaluate'] },
+      report: { dependsOn: ['boost', 'data', 'svm'], inputs: ['X', 's1', 's2', 'y'] }
+    },
+    diagnostics: ['undefined-name', 'undefined-name']
+  },
+  {
     rule: 'a helper appending to its parameter changes the argument',
     cells: [
       { code: 'def add(rows, row):\n    rows.append(row)', tags: ['functions'] },

@@ -52,6 +52,14 @@ describe('calls of notebook functions, across edits', () => {
     expect(cDependsOn(notebook(THROUGH, 'print(1)', call))).toEqual(['a']);
   });
 
+  test('a helper passing its parameter to a library function: each edit is answered as a fresh analysis would', () => {
+    const HELPER = 'from sklearn.metrics import accuracy_score\ndef peek(xs):\n    return accuracy_score(xs, xs)';
+    expect(cDependsOn(notebook(HELPER))).toEqual(['a']);
+    expect(cDependsOn(notebook(HELPER, 'accuracy_score = print'))).toEqual(['b']); // another cell rebinds it
+    expect(cDependsOn(notebook(HELPER.replace('sklearn.metrics', 'mylib')))).toEqual(['b']); // another module
+    expect(cDependsOn(notebook(HELPER))).toEqual(['a']);
+  });
+
   test('the same as a new analyzer, edit after edit', () => {
     const variants = [
       notebook(PURE),

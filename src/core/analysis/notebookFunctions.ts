@@ -38,8 +38,12 @@ function visibleCells(facts: readonly (CellFacts | null)[]): CellFacts[] | null 
   return cells.some(f => f.opaque || f.bindsUnknownNames) ? null : cells;
 }
 
-/** The notebook's functions whose calls can be resolved, with the parameters each may change. */
-export function parameterChanges(facts: readonly (CellFacts | null)[]): ParameterChanges {
+/**
+ * The notebook's functions whose calls can be resolved, with the parameters each may change; a
+ * parameter passed on to one of the `library` functions is not changed by that (`def evaluate(m, X,
+ * y): return accuracy_score(y, m.predict(X))` leaves X and y alone).
+ */
+export function parameterChanges(facts: readonly (CellFacts | null)[], library: LibraryCallees = libraryCallees(facts)): ParameterChanges {
   const cells = visibleCells(facts);
   if (!cells) {
     return new Map();
@@ -95,7 +99,7 @@ export function parameterChanges(facts: readonly (CellFacts | null)[]): Paramete
     grew = false;
     for (const { facts: fn, changed } of table.values()) {
       for (const pass of fn.passes) {
-        if (!changed[pass.parameter] && passChanges(table, pass)) {
+        if (!changed[pass.parameter] && passChanges(table, pass, library)) {
           changed[pass.parameter] = true;
           grew = true;
         }
@@ -234,8 +238,8 @@ export class CallResolver {
   }
 
   private updateTable(facts: readonly (CellFacts | null)[]): void {
-    this.table = parameterChanges(facts);
     this.library = libraryCallees(facts);
+    this.table = parameterChanges(facts, this.library);
     this.functionNames = new Set(facts.flatMap(f => [...(f?.functions.map(fn => fn.name) ?? []), ...libraryImports(f)]));
     const key = [...[...this.table].map(([name, { changed }]) => `${name}:${changed.map(Number).join('')}`), this.library.key].join(' ');
     if (key !== this.tableKey) {
@@ -280,8 +284,8 @@ export class CallResolver {
 
 /** Resolves the cells' call passes (see CallResolver), without caching. */
 export function resolveCallPasses(facts: readonly (CellFacts | null)[]): (CellFacts | null)[] {
-  const table = parameterChanges(facts);
   const library = libraryCallees(facts);
+  const table = parameterChanges(facts, library);
   return facts.map(f =>
     f && f.callPasses.length > 0
       ? resolveCell(
