@@ -87,6 +87,15 @@ function analysisVersion() {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** The Python sources bundled as text ship without comments and docstrings (python-commentary.cjs). */
+const { withoutCommentary } = createRequire(import.meta.url)('../scripts/python-commentary.cjs');
+const shippedPythonPlugin = {
+  name: 'cellpipe-shipped-python',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /\.py$/ }, ({ path }) => ({ contents: withoutCommentary(readFileSync(path, 'utf8')), loader: 'text' }));
+  }
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -95,10 +104,9 @@ const common = {
   sourcemap: 'linked',
   minifyWhitespace: true,
   legalComments: 'external',
-  plugins: [startupPlugin],
+  plugins: [startupPlugin, shippedPythonPlugin],
   logLevel: 'warning',
-  // Python sources (the step runtime, the launcher, probes) are bundled as text.
-  loader: { '.py': 'text' },
+  // Python sources (the step runtime, the launcher, probes) are bundled as text (shippedPythonPlugin).
   define: { CELLPIPE_ANALYSIS_VERSION: JSON.stringify(analysisVersion()) }
 };
 

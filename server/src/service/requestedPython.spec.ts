@@ -28,7 +28,7 @@ function post(port: number, path: string, payload: unknown): Promise<{ status: n
   });
 }
 
-/** The step launchers this process started that still run (their `-c` source starts with its name), from /proc. */
+/** The step launchers this process started that still run (their `-c` source is launcherCommand.ts's boot code), from /proc. */
 function launchersOfThisProcess(): number[] {
   return readdirSync('/proc')
     .filter(name => /^\d+$/.test(name))
@@ -36,9 +36,7 @@ function launchersOfThisProcess(): number[] {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return (
-          parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('# cellpipe step launcher') && processAlive(Number(pid))
-        );
+        return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('_cellpipe_boot') && processAlive(Number(pid));
       } catch {
         return false; // gone meanwhile
       }

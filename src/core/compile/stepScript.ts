@@ -79,6 +79,9 @@ export const RUNTIME_PARTS = [
   STEP_ENTRY_SOURCE
 ];
 const RUNTIME_SOURCES = RUNTIME_PARTS.map(source => source.trimEnd());
+/** The runtime file's first line: its parts ship without their commentary (scripts/python-commentary.cjs). */
+const RUNTIME_HEADER =
+  "# cellpipe's step runtime, generated (do not edit); its sources, with their comments, are cellpipe's src/core/compile/runtime/*.py";
 
 let runtimeVersion: string | undefined;
 
@@ -118,7 +121,7 @@ export function sharedSources(pipeline: Pipeline): string[] {
 
 /** The runtime file of a pipeline, and its id (which every step script names, so the two match). */
 function runtimeFile(shared: string[]): { content: string; id: string } {
-  const body = `${RUNTIME_SOURCES.join('\n\n\n')}\n\n\n_SHARED_SOURCES = ${pyLiteral(shared)}\n`;
+  const body = `${RUNTIME_HEADER}\n${RUNTIME_SOURCES.join('\n\n\n')}\n\n\n_SHARED_SOURCES = ${pyLiteral(shared)}\n`;
   const id = fingerprint(body);
   return { content: `${body}_RUNTIME_ID = ${pyStr(id)}\n`, id };
 }

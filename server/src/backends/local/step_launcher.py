@@ -312,7 +312,7 @@ class _Spare:
         return (self._requests, self._ready)
 
     def poll(self):
-        """ "ready" (warmed), "warming", or "gone" (it died, or it is out of date)."""
+        """Where it is: "ready" (warmed), "warming", or "gone" (it died, or it is out of date)."""
         if self.generation != _generation:
             return "gone"
         if not self._is_ready:

@@ -1,6 +1,7 @@
 # cellpipe step runtime.
 #
-# Shipped verbatim, with the step entry (cellpipe_step.py), in the runtime file written once
+# Shipped without its comments and docstrings (scripts/python-commentary.cjs: every line stays
+# where it is), with the step entry (cellpipe_step.py), in the runtime file written once
 # per run to $CELLPIPE_DATA_DIR/_cellpipe/cellpipe_runtime.py; each step script imports that file
 # and calls `run_step(SPEC)`, which calls `main(SPEC)`. It runs a step's cells the way "Run All"
 # runs them in one kernel, and passes variables between steps through files under
