@@ -104,6 +104,7 @@ export default defineConfig(
       'jupyterlab_cellpipe/labextension/',
       'jupyterlab_cellpipe/server/',
       'ui-tests/test-results/',
+      '**/*.generated.ts', // generated code (each says by what), checked fresh by a spec
       'ui-tests/playwright-report/',
       '**/.venv/',
       '**/.cellpipe/',

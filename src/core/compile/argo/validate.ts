@@ -1,30 +1,30 @@
 /**
  * Checks a Workflow document the way Argo would before running it: the strict schema of the
- * fields cellpipe emits (argo/schema.ts, ajv), then semantic checks mirroring Argo's validator
+ * fields cellpipe emits (argo/schema.ts, its ajv validator generated ahead), then semantic checks mirroring Argo's validator
  * (workflow/validate): template and dependency references resolve, no cycles, names unique and
  * well formed, every `{{...}}` reference is one Argo resolves, volume mounts name volumes, every
  * template small enough for its pod; and that the step payload unpacks and holds the script each
  * step runs. Returns the problems found, [] for a valid document.
  */
-import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { utf8Bytes } from '../cluster/diagnostics';
 import { isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
 import { decodePayload, MAX_TEMPLATE_BYTES, partsCountOf, payloadPartOf } from '../cluster/stepPayload';
 import { RUNTIME_PATH } from '../runtime/contract';
 import { ARGO_SETUP_TASK, argoSetupPartTask } from './labels';
-import { ARGO_WORKFLOW_SCHEMA } from './schema';
+import { validateWorkflowSchema } from './schemaValidator.generated';
 import { launchedScriptOf } from './stepLauncher';
 import { workerScriptOf } from './launchers';
 import type { ArgoTemplate, ArgoWorkflow } from './types';
 
-let compiled: ReturnType<Ajv['compile']> | null = null;
+/** ARGO_WORKFLOW_SCHEMA (schema.ts) as ajv compiles it, generated ahead (schemaValidator.spec.ts). */
+const workflowSchema = validateWorkflowSchema as ValidateFunction;
 
 function schemaProblems(doc: unknown): string[] {
-  compiled ??= new Ajv({ allErrors: true, strict: true }).compile(ARGO_WORKFLOW_SCHEMA);
-  if (compiled(doc)) {
+  if (workflowSchema(doc)) {
     return [];
   }
-  return (compiled.errors ?? []).map(
+  return (workflowSchema.errors ?? []).map(
     e =>
       `schema: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`
   );
