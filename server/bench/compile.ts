@@ -12,7 +12,7 @@ import { compileKfpPipeline, kfpYaml } from '../../src/core/compile/kfp';
 import { parseNotebook } from '../../src/core/notebook';
 import { buildPipeline, type Pipeline } from '../../src/core/pipeline';
 import { generateNotebook } from '../../src/core/__fixtures__/generatedNotebook';
-import { nodeGzip } from '../src/nodeGzip';
+import { nodeCodec } from '../src/nodeCodec';
 
 function pipelineOf(notebook: object): Pipeline {
   const parsed = parseNotebook(JSON.stringify(notebook));
@@ -47,7 +47,7 @@ export function runCompileBenchmark(runs = 11): string[] {
     const workflow = compileArgoWorkflow(pipeline);
     const argoBytes = Buffer.byteLength(JSON.stringify(workflow));
     // What the CLI and the service submit: the step payload packed by Node's zlib, not the core's fflate.
-    const nodeBytes = Buffer.byteLength(JSON.stringify(compileArgo(pipeline, {}, nodeGzip).workflow));
+    const nodeBytes = Buffer.byteLength(JSON.stringify(compileArgo(pipeline, {}, nodeCodec.gzip).workflow));
     const yamlBytes = Buffer.byteLength(argoYaml(workflow));
     const kfpBytes = Buffer.byteLength(kfpYaml(compileKfpPipeline(pipeline)));
     const validateMs = medianMs(() => validateArgoWorkflow(workflow), runs);

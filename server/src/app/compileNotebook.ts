@@ -3,7 +3,7 @@ import { ClusterCompileError } from '../../../src/core/compile/cluster/diagnosti
 import { COMPILE_TARGETS } from '../../../src/core/compile/targetNames';
 import { compileTarget, InvalidCompileOutput, isCompileTarget, type CompiledTarget, type TargetOptions } from '../../../src/core/compile/targets';
 import { CellpipeError } from '../errors';
-import { nodeGzip } from '../nodeGzip';
+import { nodeCodec } from '../nodeCodec';
 import { withClusterEnvironments } from './environments';
 import { loadPipeline } from './loadPipeline';
 import type { NotebookFile } from './notebookFile';
@@ -41,7 +41,7 @@ export async function compileNotebook(
     cluster.diagnostics.forEach(d => warn(formatDiagnostic(d)));
     pipeline = cluster.pipeline;
   }
-  const compiled = asCellpipeError(() => compileTarget(pipeline, target, options, nodeGzip));
+  const compiled = asCellpipeError(() => compileTarget(pipeline, target, options, nodeCodec));
   compiled.diagnostics.forEach(d => warn(formatDiagnostic(d)));
   return compiled;
 }

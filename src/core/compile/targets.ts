@@ -9,7 +9,7 @@ import type { Pipeline } from '../pipeline';
 import { ARGO_SETUP_TASK, argoYaml, compileArgo, type ArgoOptions, type ArgoWorkflow } from './argo';
 import { validateArgoWorkflow } from './argo/validate';
 import { orThrow } from './cluster/diagnostics';
-import type { Gzip } from './cluster/stepPayload';
+import type { PayloadCodec } from './cluster/stepPayload';
 import { compileKfp, KFP_SETUP_TASK, kfpYaml, type KfpOptions, type KfpPipeline } from './kfp';
 import { RUNTIME_PATH } from './runtime/contract';
 import { compileStepScripts } from './stepScript';
@@ -67,8 +67,8 @@ function stepCodeComment(pipeline: Pipeline, setupTask: string): string {
   ].join('\n');
 }
 
-/** `gzip`: how the cluster targets pack their step payload (cluster/stepPayload.ts), default the core's. */
-export function compileTarget(pipeline: Pipeline, target: CompileTarget, options: TargetOptions = {}, gzip?: Gzip): CompiledTarget {
+/** `codec`: how the cluster targets pack their step payload and the checks unpack it (cluster/stepPayload.ts), default the core's. */
+export function compileTarget(pipeline: Pipeline, target: CompileTarget, options: TargetOptions = {}, codec?: PayloadCodec): CompiledTarget {
   const base = { target, pipelineName: pipeline.name };
   switch (target) {
     case 'scripts': {
@@ -86,9 +86,9 @@ export function compileTarget(pipeline: Pipeline, target: CompileTarget, options
       };
     }
     case 'argo': {
-      const { workflow, diagnostics } = compileArgo(pipeline, options, gzip);
+      const { workflow, diagnostics } = compileArgo(pipeline, options, codec?.gzip);
       orThrow(workflow, diagnostics);
-      const problems = validateArgoWorkflow(workflow);
+      const problems = validateArgoWorkflow(workflow, codec?.gunzip);
       if (problems.length) {
         throw new InvalidCompileOutput(target, problems);
       }
@@ -100,7 +100,7 @@ export function compileTarget(pipeline: Pipeline, target: CompileTarget, options
       };
     }
     case 'kfp': {
-      const kfp = compileKfp(pipeline, options, gzip);
+      const kfp = compileKfp(pipeline, options, codec?.gzip);
       orThrow(kfp, kfp.diagnostics);
       return {
         ...base,

@@ -5,7 +5,7 @@ import type { OutputSummary } from '../../../../src/core/run/api';
 import { isFinished } from '../../../../src/core/run/api';
 import type { RunEvent, RunState } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
-import { nodeGzip } from '../../nodeGzip';
+import { nodeCodec } from '../../nodeCodec';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
 import { recordRemoteRun, remoteRunHandle, remoteRunInput, withRunValues, type RemoteRunInput } from '../remoteRun';
 import { dnsLabel } from '../../../../src/core/pipeline';
@@ -78,7 +78,7 @@ export class KfpBackend implements Backend {
 
   /** Compiles the pipeline into KFP v2 documents (checked as `cellpipe compile --target kfp` checks them) and submits them. */
   start(run: PipelineRun): Promise<RunHandle> {
-    const { kfp } = compileTarget(withRunValues(run.pipeline, run.parameters), 'kfp', { image: this.options.image }, nodeGzip);
+    const { kfp } = compileTarget(withRunValues(run.pipeline, run.parameters), 'kfp', { image: this.options.image }, nodeCodec);
     return this.submit({ ...remoteRunInput(run), pipelineSpec: kfp!.pipelineSpec, platformSpec: kfp!.platformSpec });
   }
 

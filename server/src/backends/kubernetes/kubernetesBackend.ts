@@ -4,7 +4,7 @@ import { isFinished } from '../../../../src/core/run/api';
 import { compileTarget } from '../../../../src/core/compile/targets';
 import type { RunEvent, RunState, StepMember } from '../../../../src/core/run/types';
 import { CellpipeError } from '../../errors';
-import { nodeGzip } from '../../nodeGzip';
+import { nodeCodec } from '../../nodeCodec';
 import type { Backend, PipelineRun, RunHandle } from '../backend';
 import type { RunStore } from '../runStore';
 import { ArgoApi } from './argoApi';
@@ -98,7 +98,7 @@ export class KubernetesBackend implements Backend {
 
   /** Compiles the pipeline into a Workflow (checked as `cellpipe compile --target argo` checks it) and submits it. */
   start(run: PipelineRun): Promise<RunHandle> {
-    const { workflow } = compileTarget(withRunValues(run.pipeline, run.parameters), 'argo', { image: this.options.image }, nodeGzip);
+    const { workflow } = compileTarget(withRunValues(run.pipeline, run.parameters), 'argo', { image: this.options.image }, nodeCodec);
     return this.submit({ ...remoteRunInput(run), workflow: workflow! });
   }
 

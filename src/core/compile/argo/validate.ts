@@ -9,7 +9,7 @@
 import type { ValidateFunction } from 'ajv';
 import { utf8Bytes } from '../cluster/diagnostics';
 import { isLabelValue, isQualifiedName } from '../cluster/kubernetesNames';
-import { decodePayload, MAX_TEMPLATE_BYTES, partsCountOf, payloadPartOf } from '../cluster/stepPayload';
+import { decodePayload, MAX_TEMPLATE_BYTES, partsCountOf, payloadPartOf, type Gunzip } from '../cluster/stepPayload';
 import { RUNTIME_PATH } from '../runtime/contract';
 import { ARGO_SETUP_TASK, argoSetupPartTask } from './labels';
 import { validateWorkflowSchema } from './schemaValidator.generated';
@@ -268,7 +268,7 @@ function templateSizeProblems(spec: ArgoWorkflow['spec']): string[] {
  * part templates' read back, unpacked as the setup task's Python would, and every step template
  * running a script the payload holds, besides the runtime file.
  */
-function payloadProblems(spec: ArgoWorkflow['spec']): string[] {
+function payloadProblems(spec: ArgoWorkflow['spec'], gunzip?: Gunzip): string[] {
   const templates = new Map(spec.templates.map(template => [template.name, template]));
   const setup = templates.get(ARGO_SETUP_TASK)?.script?.source;
   const steps = spec.templates.filter(template => template.script && !template.name.includes('--'));
@@ -286,7 +286,7 @@ function payloadProblems(spec: ArgoWorkflow['spec']): string[] {
   }
   const setupTask = spec.templates.flatMap(template => template.dag?.tasks ?? []).find(task => task.name === ARGO_SETUP_TASK);
   const unwaited = parts.slice(1).flatMap((_, i) => (setupTask?.dependencies?.includes(argoSetupPartTask(i + 2)) ? [] : [argoSetupPartTask(i + 2)]));
-  const files = decodePayload(parts.join(''));
+  const files = decodePayload(parts.join(''), gunzip);
   if ('problem' in files) {
     return [`template ${ARGO_SETUP_TASK}: the step payload cannot be unpacked: ${files.problem}`];
   }
@@ -305,13 +305,13 @@ function payloadProblems(spec: ArgoWorkflow['spec']): string[] {
   return problems;
 }
 
-/** Problems of a Workflow / WorkflowTemplate document; [] when Argo would accept it. */
-export function validateArgoWorkflow(doc: unknown): string[] {
+/** Problems of a Workflow / WorkflowTemplate document; [] when Argo would accept it. `gunzip` unpacks its step payload (default: the core's). */
+export function validateArgoWorkflow(doc: unknown, gunzip?: Gunzip): string[] {
   const problems = schemaProblems(doc);
   // Semantic checks assume the shape the schema guarantees.
   if (problems.length) {
     return problems;
   }
   const workflow = doc as ArgoWorkflow;
-  return [...semanticProblems(workflow), ...templateSizeProblems(workflow.spec), ...payloadProblems(workflow.spec)];
+  return [...semanticProblems(workflow), ...templateSizeProblems(workflow.spec), ...payloadProblems(workflow.spec, gunzip)];
 }

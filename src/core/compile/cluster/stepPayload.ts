@@ -58,9 +58,18 @@ declare function atob(data: string): string;
  * but unpacks the same.
  */
 export type Gzip = (data: Uint8Array) => Uint8Array;
+/** Its inverse, which the validators unpack a payload with (Node's zlib in the server: ~10 ms less in a fresh process). */
+export type Gunzip = (data: Uint8Array) => Uint8Array;
 
 /** fflate's gzip; `mtime: 0`, so the same files give the same text. */
 export const fflateGzip: Gzip = data => gzipSync(data, { level: 9, mtime: 0 });
+export const fflateGunzip: Gunzip = data => gunzipSync(data);
+
+/** How the cluster targets pack their step payload and their validators unpack it. */
+export interface PayloadCodec {
+  gzip: Gzip;
+  gunzip: Gunzip;
+}
 
 /** The files as one base64 text. */
 export function encodePayload(files: Record<string, string>, gzip: Gzip = fflateGzip): string {
@@ -68,15 +77,17 @@ export function encodePayload(files: Record<string, string>, gzip: Gzip = fflate
 }
 
 /** The files of a payload, or why it cannot be read (what a pod's Python would fail on). */
-export function decodePayload(payload: string): Record<string, string> | { problem: string } {
+export function decodePayload(payload: string, gunzip: Gunzip = fflateGunzip): Record<string, string> | { problem: string } {
   try {
-    const files: unknown = JSON.parse(strFromU8(gunzipSync(strToU8(atob(payload), true))));
+    const files: unknown = JSON.parse(strFromU8(gunzip(strToU8(atob(payload), true))));
     if (!files || typeof files !== 'object' || Array.isArray(files) || Object.values(files).some(v => typeof v !== 'string')) {
       return { problem: 'it is not an object of file contents' };
     }
     return files as Record<string, string>;
   } catch (error) {
-    return { problem: error instanceof Error ? error.message : String(error) };
+    // (An error of Node's zlib may come from another realm than this code's Error, under Jest.)
+    const message = (error as { message?: unknown } | null)?.message;
+    return { problem: typeof message === 'string' ? message : String(error) };
   }
 }
 
