@@ -258,7 +258,9 @@ export class ForkServer {
     this.child = child;
     child.on('error', () => this.lost(child)); // cannot start: every step goes the 'spawn' way
     child.on('close', () => this.lost(child));
-    child.stdin!.on('error', () => this.lost(child));
+    // A write after the launcher exited fails (EPIPE); its 'close' follows, after its last replies:
+    // handled there, so that a restart it asked for is read first (not taken for a crash).
+    child.stdin!.on('error', () => undefined);
     child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr = (this.stderr + text).slice(-4000)));
     let buffered = '';
     (child.stdio[3] as Readable).setEncoding('utf8').on('data', (text: string) => {
