@@ -3,8 +3,9 @@
 // into every Workflow and KFP file, where its comments and docstrings were a third of the packed
 // size (the 1,000-cell bench notebook's Workflow: ~18 KiB of its ~256).
 // Every line stays where it was, so a traceback into a shipped file names the line of the same
-// number in its source. Used by the bundle (server/build.mjs) and by Jest (jest-text-transform.js),
-// so tests run the text that ships; test_shipped_python.py checks the result with Python's own ast.
+// number in its source (in the runtime file, which joins several sources, at a fixed offset). Used by
+// the bundle (server/build.mjs) and by Jest (jest-text-transform.js), so tests run the text that
+// ships; server/src/lint/shippedPython.spec.ts checks the result with Python's own tokenizer and ast.
 const { parser } = require('@lezer/python');
 
 /** Statements of a block (lezer's Body or Script): its children but the colon and comments. */
@@ -20,7 +21,7 @@ function statements(block) {
 
 /** `source` without its comments and lone strings; what replaces each keeps its newlines. */
 function withoutCommentary(source) {
-  const cuts = []; // [from, to, replacement], in source order
+  const cuts = []; // [from, to, replacement], in source order (the tree is walked in that order)
   parser.parse(source).iterate({
     enter(node) {
       if (node.name === 'Comment') {
@@ -46,7 +47,7 @@ function withoutCommentary(source) {
   });
   let text = '';
   let at = 0;
-  for (const [from, to, replacement] of cuts.sort((a, b) => a[0] - b[0])) {
+  for (const [from, to, replacement] of cuts) {
     const before = source.slice(at, from);
     // (`pass` stands where the string did, indented as it was.)
     text += (replacement.startsWith('pass') ? before : trimLineEnd(before)) + replacement;

@@ -5,41 +5,38 @@
  * (shipped_python.py), which must find the same statements on the same lines and no comment.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  DISTRIBUTED_SOURCE,
-  FAN_OUT_SOURCE,
-  OUTPUT_CAPTURE_SOURCE,
-  OUTPUTS_PAGE_SOURCE,
-  RUNTIME_SOURCE,
-  SERVE_SOURCE,
-  STEP_ENTRY_SOURCE
-} from '../../../src/core/compile/runtime';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { testPython } from '../testing/cliProcess';
 import commentaryFixture from './__fixtures__/commentary.py';
-import clusterLauncher from '../../../src/core/compile/cluster/cellpipe_launcher.py';
-import installedPackagesProbe from '../app/installed_packages.py';
-import stepLauncher from '../backends/local/step_launcher.py';
-import serveModel from '../backends/local/serve_model.py';
 
 const root = join(__dirname, '..', '..', '..');
+const RUNTIME = 'src/core/compile/runtime/cellpipe_runtime.py';
 
-/** Each text bundled, by its source file. */
-const SHIPPED: Record<string, string> = {
-  'src/core/compile/runtime/cellpipe_runtime.py': RUNTIME_SOURCE,
-  'src/core/compile/runtime/cellpipe_outputs.py': OUTPUT_CAPTURE_SOURCE,
-  'src/core/compile/runtime/cellpipe_fanout.py': FAN_OUT_SOURCE,
-  'src/core/compile/runtime/cellpipe_distributed.py': DISTRIBUTED_SOURCE,
-  'src/core/compile/runtime/cellpipe_serve.py': SERVE_SOURCE,
-  'src/core/compile/runtime/cellpipe_outputs_page.py': OUTPUTS_PAGE_SOURCE,
-  'src/core/compile/runtime/cellpipe_step.py': STEP_ENTRY_SOURCE,
-  'src/core/compile/cluster/cellpipe_launcher.py': clusterLauncher,
-  'server/src/app/installed_packages.py': installedPackagesProbe,
-  'server/src/backends/local/step_launcher.py': stepLauncher,
-  'server/src/backends/local/serve_model.py': serveModel,
-  'server/src/lint/__fixtures__/commentary.py': commentaryFixture
-};
+/** Every Python source the code imports as text (what the bundle ships), by its path from the repository's root. */
+function importedPython(): string[] {
+  const found = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== '__fixtures__') {
+        walk(path);
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+        for (const [, imported] of readFileSync(path, 'utf8').matchAll(/from '(\.\.?\/[^']+\.py)'/g)) {
+          found.add(relative(root, resolve(dir, imported)));
+        }
+      }
+    }
+  };
+  walk(join(root, 'src'));
+  walk(join(root, 'server', 'src'));
+  return [...found].sort();
+}
+
+/** Each text shipped, through the same transform as the imports above, by its source file; and the fixture. */
+const SHIPPED: Record<string, string> = Object.fromEntries(
+  [...importedPython(), 'server/src/lint/__fixtures__/commentary.py'].map(name => [name, jest.requireActual<string>(join(root, name))])
+);
 
 /** What shipped_python.py finds wrong with these texts (shipped: by source file). */
 function problems(shipped: Record<string, string>): string[] {
@@ -51,14 +48,16 @@ function problems(shipped: Record<string, string>): string[] {
 
 describe('Python shipped as text', () => {
   it('is each source without its comments and lone strings, every statement on its own line', () => {
+    expect(Object.keys(SHIPPED)).toEqual(expect.arrayContaining([RUNTIME, 'server/src/backends/local/step_launcher.py']));
+    expect(Object.keys(SHIPPED).length).toBeGreaterThanOrEqual(12);
     expect(problems(SHIPPED)).toEqual([]);
   });
 
   it('is smaller by its commentary (the runtime by about a third)', () => {
-    const source = readFileSync(join(root, 'src/core/compile/runtime/cellpipe_runtime.py'), 'utf8');
+    const source = readFileSync(join(root, RUNTIME), 'utf8');
     expect(source).toContain('"""');
-    expect(RUNTIME_SOURCE).not.toContain('"""');
-    expect(RUNTIME_SOURCE.length).toBeLessThan(source.length * 0.8);
+    expect(SHIPPED[RUNTIME]).not.toContain('"""');
+    expect(SHIPPED[RUNTIME].length).toBeLessThan(source.length * 0.8);
   });
 
   it('keeps what only looks like commentary, and a statement in each block', () => {

@@ -7,14 +7,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { analyzeNotebook } from '../../analysis';
 import { parseNotebook } from '../../notebook';
 import { buildPipeline } from '../../pipeline';
 import { compileArgoWorkflow } from './compile';
 import { ARGO_WORKFLOW_SCHEMA } from './schema';
-import type { ValidateFunction } from 'ajv';
 import { validateWorkflowSchema as generated } from './schemaValidator.generated';
 
 const GENERATED = join(__dirname, 'schemaValidator.generated.ts');

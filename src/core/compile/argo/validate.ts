@@ -1,10 +1,10 @@
 /**
  * Checks a Workflow document the way Argo would before running it: the strict schema of the
- * fields cellpipe emits (argo/schema.ts, its ajv validator generated ahead), then semantic checks mirroring Argo's validator
- * (workflow/validate): template and dependency references resolve, no cycles, names unique and
- * well formed, every `{{...}}` reference is one Argo resolves, volume mounts name volumes, every
- * template small enough for its pod; and that the step payload unpacks and holds the script each
- * step runs. Returns the problems found, [] for a valid document.
+ * fields cellpipe emits (argo/schema.ts, its ajv validator generated ahead), then semantic checks
+ * mirroring Argo's validator (workflow/validate): template and dependency references resolve, no
+ * cycles, names unique and well formed, every `{{...}}` reference is one Argo resolves, volume
+ * mounts name volumes, every template small enough for its pod; and that the step payload unpacks
+ * and holds the script each step runs. Returns the problems found, [] for a valid document.
  */
 import type { ValidateFunction } from 'ajv';
 import { utf8Bytes } from '../cluster/diagnostics';
