@@ -346,12 +346,12 @@ describe('ForkServer spares', () => {
     return rehearsed();
   }
 
-  /** Runs `source` as a run's step (its runtime file in `data`); `moreToCome` as the run says. */
-  async function step(name: string, source: string, moreToCome: boolean): Promise<{ exit: StepExit; log: string; pid: number | undefined }> {
+  /** Runs `source` as a run's step (its runtime file in `data`); `upcoming` as the run says. */
+  async function step(name: string, source: string, upcoming: number): Promise<{ exit: StepExit; log: string; pid: number | undefined }> {
     const script = join(dir, `${name}.py`);
     const logPath = join(dir, `${name}.log`);
     writeFileSync(script, source);
-    const proc = startStepProcess({ python: PYTHON, script, cwd: dir, env: { CELLPIPE_DATA_DIR: data }, logPath, moreToCome }, server.launch);
+    const proc = startStepProcess({ python: PYTHON, script, cwd: dir, env: { CELLPIPE_DATA_DIR: data }, logPath, upcoming }, server.launch);
     const pid = await proc.pid;
     return { exit: await proc.exited, log: readFileSync(logPath, 'utf8'), pid };
   }
@@ -361,7 +361,7 @@ describe('ForkServer spares', () => {
 
   it('hands the next step to a process forked and warmed ahead of it, which is then what `python -u step.py` is', async () => {
     writeRuntime(1);
-    expect((await step('first', 'print("first")', true)).log).toBe('first\n');
+    expect((await step('first', 'print("first")', 1)).log).toBe('first\n');
     const [spare] = await whenRehearsed(1);
     const probe = [
       'import os, sys',
@@ -372,7 +372,7 @@ describe('ForkServer spares', () => {
         ')',
       'print("to stderr", file=sys.stderr)'
     ].join('\n');
-    const second = await step('second', probe, false);
+    const second = await step('second', probe, 0);
     expect(second.pid).toBe(spare);
     expect(second.exit.code).toBe(0);
     // As a new interpreter would run it, with the runtime file imported ahead; nothing of its warming.
@@ -384,17 +384,31 @@ describe('ForkServer spares', () => {
     expect(rehearsed()).toEqual([spare]);
   });
 
+  it('keeps as many spares as the run says may be asked for at once, and hands each of them a step', async () => {
+    writeRuntime(1);
+    await step('first', 'pass', 3); // as four branches' first step says of the second steps to come
+    const spares = await whenRehearsed(3);
+    // The three start together, each saying how many may still be asked for after it.
+    const ran = await Promise.all([2, 1, 0].map((upcoming, i) => step(`second${i}`, 'import os\nprint(os.getpid())', upcoming)));
+    expect(ran.map(r => r.exit.code)).toEqual([0, 0, 0]);
+    expect(ran.map(r => r.pid).sort((a, b) => a! - b!)).toEqual([...spares].sort((a, b) => a - b));
+    expect(ran.map(r => Number(r.log))).toEqual(ran.map(r => r.pid));
+    // Nothing more was to come: every spare was used, and none was forked after them.
+    expect(launcherChildren()).toBe('');
+    expect(rehearsed()).toEqual(spares);
+  });
+
   it('does not hand a step to a spare forked before the launcher imported a changed runtime file', async () => {
     writeRuntime(1);
-    await step('first', 'pass', true);
+    await step('first', 'pass', 1);
     const [stale] = await whenRehearsed(1);
     writeRuntime(2);
-    const second = await step('second', 'import sys\nprint("runtime", sys.modules["cellpipe_runtime"].VERSION)', true);
+    const second = await step('second', 'import sys\nprint("runtime", sys.modules["cellpipe_runtime"].VERSION)', 1);
     expect(second.log).toBe('runtime 2\n');
     expect(second.pid).not.toBe(stale);
     await gone(stale); // let go, it exits
     const [, fresh] = await whenRehearsed(2); // the next spare has the new file
-    const third = await step('third', 'import sys\nprint("runtime", sys.modules["cellpipe_runtime"].VERSION)', false);
+    const third = await step('third', 'import sys\nprint("runtime", sys.modules["cellpipe_runtime"].VERSION)', 0);
     expect(third).toMatchObject({ pid: fresh, log: 'runtime 2\n' });
   });
 

@@ -233,15 +233,15 @@ export class ForkServer {
 
   /**
    * A step's start request; with the run's runtime file (where its step scripts look for it), which
-   * the launcher imports before forking the step, once per run, and whether to keep a process
-   * forked and warmed ahead for the run's next step (step_launcher.py, _Spare).
+   * the launcher imports before forking the step, once per run, and how many processes to keep
+   * forked and warmed ahead for the run's next steps (step_launcher.py, _SparePool).
    */
-  private request(id: number, { script, cwd, env, logPath, moreToCome }: StepLaunch): object {
+  private request(id: number, { script, cwd, env, logPath, upcoming }: StepLaunch): object {
     const data = env[RUNTIME_ENV.dataDir];
     const runtime = data
       ? { module: RUNTIME_MODULE, path: join(data, RUNTIME_FOLDER, RUNTIME_FILE), cache: join(cacheHome(), 'bytecode') }
       : undefined;
-    return { id, script, cwd, env, log: logPath, runtime, spare: moreToCome === true };
+    return { id, script, cwd, env, log: logPath, runtime, spares: upcoming ?? 0 };
   }
 
   private send(message: object): void {

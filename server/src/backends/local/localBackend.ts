@@ -548,8 +548,7 @@ class LocalRun {
         script: this.store.scriptPath(runId, step.id),
         cwd: this.state.cwd ?? process.cwd(),
         logPath,
-        // Steps not started yet, or this fan-out's other items and its gather.
-        moreToCome: item !== undefined || this.state.steps.some(s => s.status === 'Pending' && s.id !== step.id),
+        upcoming: this.upcoming(step, item),
         env: {
           [RUNTIME_ENV.dataDir]: this.store.dataDir(runId),
           [RUNTIME_ENV.parameters]: JSON.stringify(this.request.parameters),
@@ -582,6 +581,21 @@ class LocalRun {
     );
     this.running.set(key, proc);
     return proc;
+  }
+
+  /**
+   * How many processes the run may ask to start at once while `step` (or its fan-out `item`) runs,
+   * up to its workers: this fan-out's other items and its gather, or the steps not started yet
+   * whose every dependency has started (a chain's next step: one; four branches' second steps: four).
+   */
+  private upcoming(step: StepState, item: number | undefined): number {
+    const workers = Math.max(1, this.options.workers);
+    if (item !== undefined) {
+      return workers;
+    }
+    const notStarted = new Set(this.state.steps.filter(s => s.status === 'Pending' && s.id !== step.id && !this.starting.has(s.id)).map(s => s.id));
+    const next = this.state.steps.filter(s => notStarted.has(s.id) && s.dependsOn.every(d => !notStarted.has(d))).length;
+    return Math.min(workers, next);
   }
 
   /** Runs `ended` when the process ends, then lets the scheduling loop look again. */

@@ -12,8 +12,11 @@ export interface StepLaunch {
   env: Record<string, string>;
   /** File receiving the step's stdout and stderr, interleaved as the step wrote them. */
   logPath: string;
-  /** Whether the run has more processes to start after this one (a fork server keeps one ready). */
-  moreToCome?: boolean;
+  /**
+   * How many more of the run's processes may be asked to start at once while this one runs (its
+   * steps still to start, up to its workers): a fork server keeps that many forked and warmed ahead.
+   */
+  upcoming?: number;
 }
 
 export interface StepExit {

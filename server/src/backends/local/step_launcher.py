@@ -24,10 +24,11 @@
 #                                         preloaded library changed on disk (start again, preload)
 #   {"id", "script", "cwd", "env": {..}, "log",          start a step; first import the run's
 #    "runtime": {"module", "path", "cache"},             runtime file as `module` (once per path
-#    "spare": BOOL}                                      and mtime) when it exists, its compiled
+#    "spares": N}                                        and mtime) when it exists, its compiled
 #                                                        code kept by content in the folder `cache`;
-#                                                        "spare": more steps of the run are to come,
-#                                                        so keep a spare ready for them (_Spare)
+#                                                        "spares": how many more of the run's steps
+#                                                        may be asked for at once, so keep that many
+#                                                        forked and warmed ahead (_SparePool)
 #   -> {"id", "pid"}            the child exists and leads its own process group
 #   -> {"id", "error"}          it could not be started
 #   -> {"id", "code", "signal"} it ended: exit code, or the signal's name (code null)
@@ -70,13 +71,14 @@ def _reply(message):
         pass  # the runner is gone: no one to tell (its steps are ended, see _end_steps)
 
 
-def _requests(selector, wakeup):
+def _requests(selector, wakeup, timeout):
     """Yields each request line, and None each time it is about to wait for more (the caller may
-    prepare meanwhile); reaps children (replying their exits) while waiting."""
+    prepare meanwhile), and again after timeout() seconds without any (None: no limit); reaps
+    children (replying their exits) while waiting."""
     buffered = b""
     while True:
         yield None
-        for key, _ in selector.select():
+        for key, _ in selector.select(timeout()):
             if key.fileobj == wakeup:
                 try:
                     os.read(wakeup, 4096)
@@ -343,6 +345,80 @@ class _Spare:
             os.close(fd)
 
 
+# A step forked less than this long ago is taken to be starting (copying the pages it writes,
+# loading its inputs): it needs a core, which a spare warming would take.
+_STARTING_SECONDS = 0.02
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+# A bound on the spares kept, whatever the runner asks: each holds its own copy of the pages it wrote.
+_MAX_SPARES = 8
+
+
+class _SparePool:
+    """The spares (_Spare) of the run's next steps: as many as the last step's request said may be
+    asked for at once ("spares": the steps not started whose dependencies have, up to the run's
+    workers). With four branches of two steps, the four second steps are asked for together when
+    the first four end: one spare sped up one of them, and the run waited for the other three.
+
+    A spare is forked only while fewer steps than cores were forked in the last _STARTING_SECONDS
+    (a step handed to a spare has started already). Forked at once after a burst of steps, the
+    spares' warming slowed those steps' start on the run's critical path. After a single step, as in
+    a chain, the spare is forked at once, while that step runs."""
+
+    def __init__(self):
+        self.spares = []
+        self.wanted = 0
+        self._forked = []  # monotonic times of the steps forked lately
+
+    def forked(self):
+        """Records that a step was forked (not handed to a spare, which has started already)."""
+        self._forked.append(time.monotonic())
+
+    def want(self, count):
+        """Keeps `count` spares from now on; lets go of any beyond."""
+        self.wanted = max(0, min(int(count), _MAX_SPARES))
+        while len(self.spares) > self.wanted:
+            self.spares.pop().close()
+
+    def take(self):
+        """A ready spare, taken out of the pool, or None (none warmed yet: the step is forked)."""
+        self._discard_gone()
+        for spare in self.spares:
+            if spare.poll() == "ready":
+                self.spares.remove(spare)
+                return spare
+        return None
+
+    def delay(self):
+        """Seconds until the next spare may be forked (0: now), or None when no more is wanted."""
+        self._discard_gone()
+        if len(self.spares) >= self.wanted or _runtime_stamp is None:
+            return None
+        now = time.monotonic()
+        self._forked = [t for t in self._forked if now - t < _STARTING_SECONDS]
+        if len(self._forked) < _CORES:
+            return 0
+        return max(0.0, self._forked[-_CORES] + _STARTING_SECONDS - now)
+
+    def add(self, spare):
+        self.spares.append(spare)
+
+    def stop(self):
+        """Forking a spare failed: none more for now (steps are forked when asked)."""
+        self.wanted = 0
+
+    def launcher_fds(self):
+        return tuple(fd for spare in self.spares for fd in spare.launcher_fds())
+
+    def _discard_gone(self):
+        kept = []
+        for spare in self.spares:
+            if spare.poll() == "gone":
+                spare.close()
+            else:
+                kept.append(spare)
+        self.spares = kept
+
+
 def _await_request(requests, ready):
     """A spare's life before its step (in the child): warm up, say so, read the request; exits
     at end of input (the launcher discarded it or ended)."""
@@ -382,7 +458,7 @@ def _serve():
     selector.register(REQUESTS, selectors.EVENT_READ)
     selector.register(wakeup_read, selectors.EVENT_READ)
     preloader = _Preloader()
-    spare, spare_wanted = None, False
+    pool = _SparePool()
 
     def fork(keep=()):
         """os.fork(); in the child, leaves the launcher's loop behind (its descriptors but `keep`)."""
@@ -394,7 +470,7 @@ def _serve():
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             selector.close()
-            for fd in (wakeup_read, wakeup_write, REPLIES) + (spare.launcher_fds() if spare else ()):
+            for fd in (wakeup_read, wakeup_write, REPLIES) + pool.launcher_fds():
                 if fd not in keep:
                     os.close(fd)  # fd 0 stays open until /dev/null replaces it
         else:
@@ -404,12 +480,9 @@ def _serve():
                 pass  # the child already exec'd its own setpgid or has exited
         return pid
 
-    for request in _requests(selector, wakeup_read):
-        if request is None:  # about to wait: a spare for the next step, if one is to come
-            if spare is not None and spare.generation != _generation:
-                spare.close()
-                spare = None
-            if spare_wanted and spare is None and _runtime_stamp is not None:
+    for request in _requests(selector, wakeup_read, pool.delay):
+        if request is None:  # about to wait: a spare for the run's next steps, if one is due
+            if pool.delay() == 0:
                 requests, ready = os.pipe(), os.pipe()
                 try:
                     pid = fork(keep=(requests[0], ready[1]))
@@ -424,10 +497,10 @@ def _serve():
                 if pid is None:
                     os.close(requests[1])
                     os.close(ready[0])
-                    spare_wanted = False
+                    pool.stop()
                 else:
                     os.set_blocking(ready[0], False)
-                    spare = _Spare(pid, requests[1], ready[0])
+                    pool.add(_Spare(pid, requests[1], ready[0]))
             continue
         if "preload" in request:
             if not _children and not _preload(preloader, request["preload"]):
@@ -435,13 +508,9 @@ def _serve():
             continue
         if request.get("runtime"):
             _import_runtime(request["runtime"])
-        pid, state = None, spare.poll() if spare is not None else None
-        if state == "ready":
+        pid, spare = None, pool.take()
+        if spare is not None:
             pid = spare.pid if spare.hand(request) else None
-        if state in ("ready", "gone"):
-            if state == "gone":
-                spare.close()
-            spare = None
         if pid is None:
             try:
                 pid = fork()
@@ -450,10 +519,8 @@ def _serve():
                 continue
             if pid == 0:
                 return request
-        spare_wanted = bool(request.get("spare"))
-        if spare is not None and not spare_wanted:
-            spare.close()
-            spare = None
+            pool.forked()
+        pool.want(request.get("spares") or 0)
         _children[pid] = request["id"]
         _reply({"id": request["id"], "pid": pid})
         _reap()
@@ -597,4 +664,5 @@ def _launcher_main():
     _finish(code)
 
 
-_launcher_main()
+if __name__ == "__main__":  # run by `python -c` (launcherCommand.ts); imported by its tests
+    _launcher_main()
