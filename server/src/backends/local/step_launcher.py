@@ -40,7 +40,7 @@
 import gc
 import json
 import os
-import selectors
+import select
 import signal
 import sys
 import types
@@ -48,14 +48,15 @@ import types
 if sys.version_info < (3, 9):  # os.waitstatus_to_exitcode; the backend then spawns each step
     sys.exit("the step launcher needs Python 3.9 or later")
 
-# The runtime imports these lazily; importing them here makes them free in every step.
+# The runtime imports these lazily; importing them here makes them free in every step. Not
+# threading (the runtime's writer of large values uses it): a step that needs it imports it, and
+# ~1 ms of every run's start is spared.
 import builtins  # noqa: F401
 import importlib.util  # noqa: F401
 import io  # noqa: F401
 import linecache  # noqa: F401
 import pickle  # noqa: F401
 import re  # noqa: F401
-import threading  # noqa: F401
 import time  # noqa: F401
 import zlib  # noqa: F401
 
@@ -71,15 +72,16 @@ def _reply(message):
         pass  # the runner is gone: no one to tell (its steps are ended, see _end_steps)
 
 
-def _requests(selector, wakeup, timeout):
+def _requests(poller, wakeup, timeout):
     """Yields each request line, and None each time it is about to wait for more (the caller may
     prepare meanwhile), and again after timeout() seconds without any (None: no limit); reaps
     children (replying their exits) while waiting."""
     buffered = b""
     while True:
         yield None
-        for key, _ in selector.select(timeout()):
-            if key.fileobj == wakeup:
+        seconds = timeout()
+        for fd, _ in poller.poll(None if seconds is None else seconds * 1000):
+            if fd == wakeup:
                 try:
                     os.read(wakeup, 4096)
                 except BlockingIOError:
@@ -454,9 +456,9 @@ def _serve():
     os.set_blocking(wakeup_write, False)
     signal.set_wakeup_fd(wakeup_write)
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    selector = selectors.DefaultSelector()
-    selector.register(REQUESTS, selectors.EVENT_READ)
-    selector.register(wakeup_read, selectors.EVENT_READ)
+    poller = select.poll()  # (not selectors: importing it was ~1 ms of every run's start)
+    poller.register(REQUESTS, select.POLLIN)
+    poller.register(wakeup_read, select.POLLIN)
     preloader = _Preloader()
     pool = _SparePool()
 
@@ -469,7 +471,6 @@ def _serve():
         if pid == 0:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            selector.close()
             for fd in (wakeup_read, wakeup_write, REPLIES) + pool.launcher_fds():
                 if fd not in keep:
                     os.close(fd)  # fd 0 stays open until /dev/null replaces it
@@ -480,7 +481,7 @@ def _serve():
                 pass  # the child already exec'd its own setpgid or has exited
         return pid
 
-    for request in _requests(selector, wakeup_read, pool.delay):
+    for request in _requests(poller, wakeup_read, pool.delay):
         if request is None:  # about to wait: a spare for the run's next steps, if one is due
             if pool.delay() == 0:
                 requests, ready = os.pipe(), os.pipe()
@@ -575,10 +576,12 @@ def _finish(code):
     of an exit still happens: non-daemon threads are joined, atexit functions run (logging's
     flush, weakref.finalize, libraries' own), the step's own objects are finalized (its namespace
     cleared and its garbage collected, so an unclosed file is flushed), stdout and stderr flushed."""
-    shutdown = getattr(threading, "_shutdown", None)
-    if shutdown is None:  # not CPython as we know it: the interpreter's own exit
-        raise SystemExit(code)
-    shutdown()
+    threading = sys.modules.get("threading")  # as CPython's exit: no threads to join unless imported
+    if threading is not None:
+        shutdown = getattr(threading, "_shutdown", None)
+        if shutdown is None:  # not CPython as we know it: the interpreter's own exit
+            raise SystemExit(code)
+        shutdown()
     import atexit
 
     atexit._run_exitfuncs()
