@@ -34,7 +34,7 @@ import { freePort, torchrunEnvironment, type WorkerPlace } from './torchrunEnvir
 import { threadLimitVariables, threadsPerStep } from './threadLimits';
 import { readOutputSummaries } from './outputSummaries';
 import { toRunRequest } from './runRequest';
-import { blockedSteps, readySteps, topologicalOrder } from './schedule';
+import { blockedSteps, readySteps, stepsStartingSoon, topologicalOrder } from './schedule';
 import { claimForkServer, defaultLauncherKind, type ForkServer, type LauncherKind } from './forkServer';
 import { isSameProcess, processStartTime } from './processIdentity';
 import { killGroup, spawnStep, startStepProcess, type StepExit, type StepProcess } from './stepProcess';
@@ -585,17 +585,15 @@ class LocalRun {
 
   /**
    * How many processes the run may ask to start at once while `step` (or its fan-out `item`) runs,
-   * up to its workers: this fan-out's other items and its gather, or the steps not started yet
-   * whose every dependency has started (a chain's next step: one; four branches' second steps: four).
+   * up to its workers: this fan-out's other items and its gather, or the steps that may start as
+   * soon as what they wait for ends (a chain's next step: one; four branches' second steps: four).
    */
   private upcoming(step: StepState, item: number | undefined): number {
     const workers = Math.max(1, this.options.workers);
     if (item !== undefined) {
       return workers;
     }
-    const notStarted = new Set(this.state.steps.filter(s => s.status === 'Pending' && s.id !== step.id && !this.starting.has(s.id)).map(s => s.id));
-    const next = this.state.steps.filter(s => notStarted.has(s.id) && s.dependsOn.every(d => !notStarted.has(d))).length;
-    return Math.min(workers, next);
+    return Math.min(workers, stepsStartingSoon(this.state.steps, new Set([...this.starting, step.id])).length);
   }
 
   /** Runs `ended` when the process ends, then lets the scheduling loop look again. */

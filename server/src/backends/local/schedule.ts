@@ -34,6 +34,17 @@ export function blockedSteps(steps: readonly StepState[]): Array<{ step: StepSta
   return blocked;
 }
 
+/**
+ * Pending steps that may be asked to start soon, as soon as what they wait for ends: those not
+ * `starting` whose every dependency has started (runs, ended well, or is `starting`). A chain's
+ * next step; the second steps of branches whose first steps run. Not a step that will be skipped.
+ */
+export function stepsStartingSoon(steps: readonly StepState[], starting: ReadonlySet<string>): StepState[] {
+  const byId = new Map(steps.map(s => [s.id, s]));
+  const notStarted = (id: string): boolean => byId.get(id)?.status === 'Pending' && !starting.has(id);
+  return steps.filter(s => notStarted(s.id) && s.dependsOn.every(d => !notStarted(d) && !DEAD.has(byId.get(d)?.status ?? 'Pending')));
+}
+
 /** Step ids in an order where every step comes after the steps it depends on (Kahn's algorithm). */
 export function topologicalOrder(steps: ReadonlyArray<{ id: string; dependsOn: string[] }>): string[] {
   const indegree = new Map(steps.map(s => [s.id, 0]));
