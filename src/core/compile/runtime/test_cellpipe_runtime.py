@@ -393,6 +393,7 @@ def test_checksumming_writer_pipelines_large_writes(tmp_path):
     writer that used the path instead (torch) leaves the checksum unknown."""
     rt = runtime_namespace()
     rt["_ChecksummingWriter"]._PIECE = 7
+    rt["_ChecksummingWriter"]._PIPELINED_FROM = 14
     path = tmp_path / "v.bin"
     path.write_bytes(b"left by a writer that failed half-way")
     target = rt["_ValueFile"](str(path))
@@ -405,6 +406,90 @@ def test_checksumming_writer_pipelines_large_writes(tmp_path):
     assert target.checksum(len(data)) == zlib.crc32(data)
     assert target.checksum(len(data) + 1) is None  # the file is not what was written through it
     assert target.path == str(path) and target.checksum(len(data)) is None
+
+
+@pytest.mark.parametrize("isal", [True, False], ids=["isal installed", "zlib only, as in a pod's image"])
+def test_large_values_get_the_same_crc32_with_or_without_isal(tmp_path, monkeypatch, isal):
+    """A large value is checksummed by isal's crc32 when the step's Python has it, by zlib's
+    otherwise; the manifest's crc32 must be the same number either way (the server and older
+    manifests use zlib's), through the pipelined writer and the pass over a file alike."""
+    if isal:
+        expected_function = pytest.importorskip("isal.isal_zlib").crc32
+    else:
+        for name in ("isal", "isal.isal_zlib"):
+            monkeypatch.setitem(sys.modules, name, None)  # as if not installed
+        expected_function = zlib.crc32
+    rt = runtime_namespace()
+    rt["_FAST_CHECKSUM_FROM"] = 64
+    rt["_ChecksummingWriter"]._PIECE = 32
+    rt["_ChecksummingWriter"]._PIPELINED_FROM = 64  # writes of 64 bytes or more go through the second thread
+    assert rt["_crc32_function"](64) is expected_function
+    assert rt["_crc32_function"](63) is zlib.crc32  # small values never import isal
+    data = os.urandom(1000) + bytes(1000)
+    path = tmp_path / "v.bin"
+    path.touch()
+    target = rt["_ValueFile"](str(path))
+    with target.open() as f:
+        f.write(data[:10])  # checksummed inline
+        f.write(memoryview(data)[10:])  # in pieces, by the checksumming thread
+    assert path.read_bytes() == data
+    assert target.checksum(len(data)) == zlib.crc32(data)
+    assert rt["_crc32"](str(path)) == zlib.crc32(data)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fallocate is Linux's")
+def test_large_writes_allocate_their_blocks_ahead_and_keep_the_size(tmp_path):
+    """A pipelined write first asks for its range's blocks (fallocate, FALLOC_FL_KEEP_SIZE): the
+    file holds them before the bytes arrive, and its size stays what was written, so a reader of
+    the finished file sees no zeros beyond the value."""
+    rt = runtime_namespace()
+    path = tmp_path / "v.bin"
+    path.write_bytes(b"head")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        rt["_allocate_ahead"](fd, 4, 8 << 20)
+        st = os.fstat(fd)
+        assert st.st_size == 4 and st.st_blocks * 512 >= 8 << 20
+        os.write(fd, b"tail")
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b"headtail"
+    # Where the file system has no fallocate (it returns -1, EOPNOTSUPP) the write goes on as before.
+    calls = []
+    rt["_fallocate"] = lambda *args: calls.append(args[1:]) or -1
+    rt["_ChecksummingWriter"]._PIPELINED_FROM = rt["_ChecksummingWriter"]._PIECE = 64
+    target = rt["_ValueFile"](str(path))
+    data = os.urandom(200)
+    with target.open() as f:
+        f.write(data[:10])
+        f.write(data[10:])
+    assert calls == [(1, 10, 190)]  # FALLOC_FL_KEEP_SIZE, the large write's own range
+    assert path.read_bytes() == data and target.checksum(len(data)) == zlib.crc32(data)
+
+
+def test_a_step_saving_a_large_frame_checksums_it_with_isal(runner):
+    """Through real steps (the bench's path: a pandas frame saved as Arrow): the large value is
+    checksummed by isal where the step's Python has it, and both manifests hold the file's zlib
+    CRC-32, so the next step loads them. Python's own import log says what the steps imported."""
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("isal")
+    make = """
+        import numpy as np, pandas as pd
+        small = pd.DataFrame({"x": np.arange(10.0)})
+        big = pd.DataFrame({c: np.arange(1 << 20, dtype=np.float64) * i for i, c in enumerate("abc")})
+        """
+    use = "print(big.shape, float(big['c'].sum()), small['x'].sum())"
+    saved, used = runner.round_trip(make, use, ["small", "big"], env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert "isal.isal_zlib" in saved.stderr
+    assert "isal" not in used.stderr  # the loads trust the files they were told about: no pass at all
+    for name in ("small", "big"):
+        manifest = saved.manifest(name)
+        assert manifest["serializer"] == "arrow"
+        assert manifest["crc32"] == zlib.crc32((saved.folder / manifest["file"]).read_bytes()), name
+    assert saved.manifest("big")["size"] >= 24 << 20 > saved.manifest("small")["size"]
+    assert used.stdout == "(1048576, 3) %r 45.0\n" % (float(np.arange(1 << 20, dtype=np.float64).sum() * 2),)
 
 
 # Values whose round trip must be exact in every pandas format: dtypes, values (float bits
