@@ -7,6 +7,8 @@ plain file copy of that .npy file, on the same disk. Run:
 
     .venv/bin/python src/core/compile/runtime/bench_data_passing.py
 
+(CELLPIPE_BENCH_ISAL=0: the runtime's saves checksum with zlib, as in an image without python-isal.)
+
 Shared machines are noisy, so every figure is the best of REPEAT runs (CELLPIPE_BENCH_REPEAT,
 default 5), and the runs of the baselines and of the runtime are interleaved; a save's ratio is
 also given median to median (this VM's disk makes single writes vary up to 5x). Each timed save
@@ -254,6 +256,8 @@ def trivial_step_overhead(root, runs=20):
 def installed_version(distribution):
     from importlib.metadata import PackageNotFoundError, version
 
+    if distribution in sys.modules and sys.modules[distribution] is None:
+        return "blocked"
     try:
         return version(distribution)
     except PackageNotFoundError:
@@ -261,6 +265,9 @@ def installed_version(distribution):
 
 
 def main():
+    if os.environ.get("CELLPIPE_BENCH_ISAL") == "0":
+        # As in a pod's image, where the user installed no isal: the runtime checksums with zlib.
+        sys.modules.update({"isal": None, "isal.isal_zlib": None})
     base = Path(os.environ.get("CELLPIPE_BENCH_DIR", tempfile.gettempdir()))
     root = Path(tempfile.mkdtemp(prefix="cellpipe-bench-", dir=base))
     try:
@@ -270,7 +277,7 @@ def main():
             nbytes = max(64 << 20, (free // 8) & ~((1 << 20) - 1))
             print("note: only %.1f GiB free under %s; values scaled down to %d MiB" % (free / GIB, base, nbytes >> 20))
         print(
-            "python %s, numpy %s, pandas %s, pyarrow %s, isal %s (the crc32 of values of 16 MiB or more; zlib's"
+            "python %s, numpy %s, pandas %s, pyarrow %s, isal %s (the crc32 of values of 4 MiB or more; zlib's"
             " without it), %d CPUs, folder %s"
             % (
                 sys.version.split()[0],
