@@ -277,7 +277,7 @@ def main():
             nbytes = max(64 << 20, (free // 8) & ~((1 << 20) - 1))
             print("note: only %.1f GiB free under %s; values scaled down to %d MiB" % (free / GIB, base, nbytes >> 20))
         print(
-            "python %s, numpy %s, pandas %s, pyarrow %s, isal %s (the crc32 of values of 4 MiB or more; zlib's"
+            "python %s, numpy %s, pandas %s, pyarrow %s, isal %s (the crc32 of values of %d MiB or more; zlib's"
             " without it), %d CPUs, folder %s"
             % (
                 sys.version.split()[0],
@@ -285,6 +285,7 @@ def main():
                 pd.__version__,
                 installed_version("pyarrow"),
                 installed_version("isal"),
+                runtime_namespace()["_FAST_CHECKSUM_FROM"] >> 20,
                 os.cpu_count(),
                 root,
             )

@@ -225,6 +225,9 @@ def _write_json_file(path, obj):
     _atomic_write(path, write)
 
 
+_isal_crc32 = None  # isal's crc32, looked up by the first large value; False where there is none
+
+
 def _crc32_function(size):
     """The function that computes the CRC-32 of a value's bytes, or of the part of them that brings
     the count checksummed so far to `size`: zlib.crc32, or for a large value python-isal's crc32
@@ -233,13 +236,17 @@ def _crc32_function(size):
     isal's uses carry-less multiplication: 15.6 GB/s against zlib's 2.3 on the bench's machine,
     where zlib's held a save without fsync to half of np.save's speed. Small values keep zlib:
     importing isal takes ~0.8 ms, more than their checksum."""
+    global _isal_crc32
     if size >= _FAST_CHECKSUM_FROM:
-        try:
-            from isal.isal_zlib import crc32
-
-            return crc32
-        except ImportError:
-            pass  # a step's image has only what the user installs (pods): zlib's, as fast as their disk
+        if _isal_crc32 is None:
+            # Looked up once: a value's writer asks for each write, and a failed import searches
+            # sys.path again every time (~40 us; an Arrow file of 1,000 columns takes ~1,000 writes).
+            try:
+                from isal.isal_zlib import crc32 as _isal_crc32
+            except ImportError:
+                _isal_crc32 = False  # a step's image has only what the user installs (pods): zlib's
+        if _isal_crc32:
+            return _isal_crc32
     import zlib
 
     return zlib.crc32

@@ -425,6 +425,8 @@ def test_large_values_get_the_same_crc32_with_or_without_isal(tmp_path, monkeypa
     rt["_ChecksummingWriter"]._PIPELINED_FROM = 64  # writes of 64 bytes or more go through the second thread
     assert rt["_crc32_function"](64) is expected_function
     assert rt["_crc32_function"](63) is zlib.crc32  # small values never import isal
+    # Looked up once, found or not: a failed import would search sys.path again at every write.
+    assert rt["_isal_crc32"] is (expected_function if isal else False)
     data = os.urandom(1000) + bytes(1000)
     path = tmp_path / "v.bin"
     path.touch()
