@@ -89,6 +89,33 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(state.runId).toMatch(/^backend-test-\d{8}-\d{6}-[0-9a-f]{6}$/);
   });
 
+  it("records every change in run.json before the event loop's next turn, and the final state before the run is done", async () => {
+    const store = new RunStore(home);
+    // What run.json says of each step once the turn that emitted a step event is over.
+    const recorded: Array<{ event: string; file: string }> = [];
+    const watched = new LocalBackend({
+      store,
+      launcher,
+      python: 'python3',
+      workers: 2,
+      onEvent: e => {
+        if (e.type === 'step') {
+          setImmediate(() => recorded.push({ event: e.step.status, file: store.load(e.runId).steps.find(s => s.id === e.step.id)!.status }));
+        }
+      }
+    });
+    const handle = await watched.startRequest(request([step('a', 'print(1)'), step('b', 'print(2)'), step('c', 'print(3)', ['a', 'b'])]), work);
+    const state = await handle.done;
+    expect(state.status).toBe('Succeeded');
+    expect(store.load(state.runId)).toEqual(JSON.parse(JSON.stringify(state)));
+    await new Promise(resolve => setImmediate(resolve));
+    expect(recorded.filter(r => r.event === 'Running')).toHaveLength(3);
+    // The file may already be ahead of an event (a later change in the same turn), never behind it.
+    for (const { event, file } of recorded) {
+      expect(event === 'Running' ? ['Running', 'Succeeded'] : ['Succeeded']).toContain(file);
+    }
+  });
+
   it('skips what depends on a failed step and lets independent branches finish', async () => {
     const handle = await startRun(
       request([

@@ -288,6 +288,8 @@ class LocalRun {
   /** Something changed (a step ended, cancel) since the scheduling loop last looked. */
   private changed = false;
   private resumeLoop: (() => void) | undefined;
+  /** A write of run.json due at the end of this turn of the event loop (see persist). */
+  private pendingPersist: NodeJS.Immediate | undefined;
   /** Threads of each step's numerical libraries (threadLimits.ts). */
   private readonly threads: number;
   /** Starts this run's step processes, when they are forked (see forkServer.ts). */
@@ -910,7 +912,7 @@ class LocalRun {
     state.message = failed.length ? failed.map(s => `step '${s.name}' failed: ${s.message}`).join('; ') : undefined;
     state.metrics = Object.assign({}, ...state.steps.map(s => s.metrics ?? {}));
     state.finishedAt = now();
-    this.persist();
+    this.persistNow();
     if (this.broken !== undefined) {
       Object.assign(state, { status: 'Failed', message: this.broken });
       // What broke the run may have left its folder (an error of one file): then its end is
@@ -927,7 +929,21 @@ class LocalRun {
     return state;
   }
 
+  /**
+   * Records the run's state in its folder (run.json) at the end of this turn of the event loop,
+   * once however many changes the turn made: four steps ending together made eight changes (their
+   * ends, their dependants' starts), each a write and a rename of ~1 ms, all of them on the run's
+   * critical path before the last dependant could start. Readers in this process get states from
+   * events; the file lags them by less than a turn.
+   */
   private persist(): void {
+    this.pendingPersist ??= setImmediate(() => this.persistNow());
+  }
+
+  /** Records the run's state in its folder now (see persist). */
+  private persistNow(): void {
+    clearImmediate(this.pendingPersist);
+    this.pendingPersist = undefined;
     if (this.broken !== undefined) {
       return; // nowhere to record it: the run's message says so
     }
