@@ -287,6 +287,71 @@ describe('ForkServer', () => {
     await gone(pid, child);
   });
 
+  /**
+   * Starts step `parent` (its script: `body`, then a completion record saying `status` unless it is
+   * undefined) and, once it runs, a step held until it ends (StepLaunch.after), which prints whether
+   * the parent's process was gone when it started.
+   */
+  async function parentAndHeldStep(body: string, status: string | undefined, launcher: StepLauncher = server.launch) {
+    const resultPath = join(dir, 'parent.step.json');
+    const record =
+      status === undefined ? '' : `\nimport json\njson.dump({"status": ${JSON.stringify(status)}}, open(${JSON.stringify(resultPath)}, "w"))`;
+    writeFileSync(join(dir, 'parent.py'), `${body}${record}`);
+    const parent = startStepProcess(
+      { python: PYTHON, script: join(dir, 'parent.py'), cwd: dir, env: {}, logPath: join(dir, 'parent.log') },
+      server.launch
+    );
+    const parentPid = (await parent.pid)!;
+    writeFileSync(
+      join(dir, 'held.py'),
+      `import os\ntry:\n    os.kill(${parentPid}, 0)\n    print("parent still there")\nexcept ProcessLookupError:\n    print("parent gone")`
+    );
+    const logPath = join(dir, 'held.log');
+    const held = startStepProcess(
+      { python: PYTHON, script: join(dir, 'held.py'), cwd: dir, env: {}, logPath, after: { pid: parentPid, resultPath } },
+      launcher
+    );
+    return { parent, held, log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '') };
+  }
+
+  it('starts a step held for another the moment that one ends, when it succeeded', async () => {
+    const { parent, held, log } = await parentAndHeldStep('import time\ntime.sleep(0.3)', 'Succeeded');
+    const pid = await held.pid;
+    expect(pid).toEqual(expect.any(Number));
+    expect((await parent.exited).code).toBe(0);
+    expect(await held.exited).toEqual({ code: 0, signal: null, spawnError: undefined });
+    expect(log()).toBe('parent gone\n');
+  });
+
+  it.each([
+    ['failed', 'raise SystemExit(1)', 'Succeeded'],
+    ['exited 0 without recording its end (os._exit, a library exiting)', 'import os\nos._exit(0)', 'Succeeded'],
+    ['recorded a failure', 'pass', 'Failed']
+  ])('does not start a step held for one that %s', async (_, body, status) => {
+    const { parent, held, log } = await parentAndHeldStep(body, status);
+    expect(await held.pid).toBeUndefined();
+    expect(await held.exited).toEqual({ code: null, signal: null, notStarted: 'the step it waited for did not succeed' });
+    await parent.exited;
+    expect(log()).toBe('');
+  });
+
+  it('does not start a held step when the launcher dies first, and no other launcher starts one', async () => {
+    const { held, log } = await parentAndHeldStep('import time\ntime.sleep(30)', 'Succeeded');
+    process.kill(server.pid!, 'SIGKILL');
+    expect((await held.exited).notStarted).toMatch(/the step launcher stopped before the step it waited for ended/);
+    const elsewhere = spawnStep({
+      python: PYTHON,
+      script: join(dir, 'held.py'),
+      cwd: dir,
+      env: {},
+      logPath: join(dir, 'other.log'),
+      after: { pid: 1, resultPath: 'x' }
+    });
+    expect(await elsewhere.pid).toBeUndefined();
+    expect((await elsewhere.exited).notStarted).toBeDefined();
+    expect(log()).toBe('');
+  });
+
   it('hands a launcher prepared ahead of a run to the next run with that Python, once', async () => {
     prepareForkServer(PYTHON);
     const prepared = claimForkServer(PYTHON);

@@ -8,7 +8,7 @@ import { isSameProcess, processStartTime } from './processIdentity';
 import { threadLimitVariables, threadsPerStep } from './threadLimits';
 import { cacheHome } from '../../cacheHome';
 import { stepEnvironment } from '../../stepEnvironment';
-import { killGroup, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
+import { killGroup, notStarted, spawnStep, type StepExit, type StepLaunch, type StepLauncher } from './stepProcess';
 import { launcherArguments } from './launcherCommand';
 
 /**
@@ -125,6 +125,8 @@ interface Reply {
   error?: string;
   code?: number | null;
   signal?: NodeJS.Signals | null;
+  /** Why a launch held for another step's end (StepLaunch.after) was not started. */
+  dropped?: string;
   /** Answers to a preload request (see step_launcher.py). */
   preloaded?: string[];
   seconds?: number;
@@ -146,6 +148,8 @@ export class ForkServer {
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** The request id of each step process this launcher started, by pid (what StepLaunch.after names). */
+  private readonly requestIds = new Map<number, number>();
   private gone = false;
   private stderr = '';
   /** The steps whose libraries to import ahead, and whether to (a restart may turn it off). */
@@ -212,6 +216,9 @@ export class ForkServer {
 
   /** A StepLauncher starting steps through this server. */
   readonly launch: StepLauncher = launch => {
+    if (launch.after && (launch.python !== this.python || this.gone || !this.requestIds.has(launch.after.pid))) {
+      return notStarted('the step it waits for was not started by this step launcher, or the launcher stopped');
+    }
     if (launch.python !== this.python || this.gone) {
       return spawnStep(launch);
     }
@@ -236,12 +243,13 @@ export class ForkServer {
    * the launcher imports before forking the step, once per run, and how many processes to keep
    * forked and warmed ahead for the run's next steps (step_launcher.py, _SparePool).
    */
-  private request(id: number, { script, cwd, env, logPath, upcoming }: StepLaunch): object {
+  private request(id: number, { script, cwd, env, logPath, upcoming, after }: StepLaunch): object {
     const data = env[RUNTIME_ENV.dataDir];
     const runtime = data
       ? { module: RUNTIME_MODULE, path: join(data, RUNTIME_FOLDER, RUNTIME_FILE), cache: join(cacheHome(), 'bytecode') }
       : undefined;
-    return { id, script, cwd, env, log: logPath, runtime, spares: upcoming ?? 0 };
+    const held = after && { id: this.requestIds.get(after.pid), result: after.resultPath };
+    return { id, script, cwd, env, log: logPath, runtime, spares: upcoming ?? 0, ...(held ? { after: held } : {}) };
   }
 
   private send(message: object): void {
@@ -288,9 +296,14 @@ export class ForkServer {
       return;
     }
     if (reply.pid !== undefined) {
+      this.requestIds.set(reply.pid, reply.id!);
       entry.pid = reply.pid;
       entry.startTime = processStartTime(reply.pid);
       entry.resolvePid(reply.pid);
+    } else if (reply.dropped !== undefined) {
+      this.pending.delete(reply.id!);
+      entry.resolvePid(undefined);
+      entry.resolveExit({ code: null, signal: null, notStarted: reply.dropped });
     } else if (reply.error !== undefined) {
       this.pending.delete(reply.id!);
       entry.resolvePid(undefined);
@@ -326,7 +339,11 @@ export class ForkServer {
     this.gone = true;
     for (const [id, entry] of this.pending) {
       this.pending.delete(id);
-      if (entry.pid === undefined) {
+      if (entry.pid === undefined && entry.launch.after) {
+        // It waited for a step of this launcher, whose end nothing can report now: the runner decides.
+        entry.resolvePid(undefined);
+        entry.resolveExit({ code: null, signal: null, notStarted: 'the step launcher stopped before the step it waited for ended' });
+      } else if (entry.pid === undefined) {
         const step = spawnStep(entry.launch);
         void step.pid.then(entry.resolvePid);
         void step.exited.then(entry.resolveExit);

@@ -116,6 +116,34 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     }
   });
 
+  it('starts a step whose one dependency ends after it, in its slot: never more processes than workers', async () => {
+    // With the fork launcher, b is asked for while a runs and starts the moment a ends (armSuccessor).
+    const timeline = join(work, 'timeline');
+    const timed = (id: string, seconds: number): string =>
+      `import time\nwith open(${JSON.stringify(timeline)}, "a") as f: f.write("start ${id} %r\\n" % time.time())\n` +
+      `time.sleep(${seconds})\nwith open(${JSON.stringify(timeline)}, "a") as f: f.write("end ${id} %r\\n" % time.time())`;
+    const oneWorker = new LocalBackend({ store: new RunStore(home), launcher, python: 'python3', workers: 1, onEvent: e => events.push(e) });
+    const handle = await oneWorker.startRequest(
+      request([step('a', timed('a', 0.3)), step('b', timed('b', 0.1), ['a']), step('c', timed('c', 0.1))]),
+      work
+    );
+    const state = await handle.done;
+    expect(state.steps.map(s => s.status)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
+    const marks = readFileSync(timeline, 'utf8')
+      .trim()
+      .split('\n')
+      .map(line => line.split(' '));
+    let running = 0;
+    for (const [mark] of marks.sort((x, y) => Number(x[2]) - Number(y[2]))) {
+      running += mark === 'start' ? 1 : -1;
+      expect(running).toBeLessThanOrEqual(1);
+    }
+    const [a, b] = state.steps;
+    expect(b.startedAt! >= a.finishedAt!).toBe(true);
+    const order = events.filter((e): e is Extract<RunEvent, { type: 'step' }> => e.type === 'step').map(e => `${e.step.id} ${e.step.status}`);
+    expect(order.indexOf('b Running')).toBeGreaterThan(order.indexOf('a Succeeded'));
+  });
+
   it('skips what depends on a failed step and lets independent branches finish', async () => {
     const handle = await startRun(
       request([
@@ -410,8 +438,12 @@ describe.each(['fork', 'spawn'] as const)('LocalBackend (%s)', launcher => {
     expect(removed.message).toMatch(
       /^the folder of run \S+ \(.*\) was removed while the run was going, by a step's code or by hand; the run was stopped and its steps ended\. Start the run again$/
     );
-    // The step itself ran to its end (its code recreated a part of the folder); the next one never starts.
-    expect(removed.steps.map(s => s.status)).toEqual(['Succeeded', 'Cancelled']);
+    // The step ran to its end (its code recreated a part of the folder), unless the removal was found
+    // while it ran (the run's record is written once per turn of the event loop): then it was ended.
+    // The next one never runs.
+    const [rm, next] = removed.steps;
+    expect(rm.status === 'Succeeded' || (rm.status === 'Failed' && rm.message === removed.message)).toBe(true);
+    expect(next.status).toBe('Cancelled');
     expect(removed.steps[1].message).toBe(removed.message);
     expect(events.filter(e => e.type === 'run' && e.runId === removed.runId).pop()).toMatchObject({ status: 'Failed', message: removed.message });
     writeFileSync(join(work, 'go-on'), '');

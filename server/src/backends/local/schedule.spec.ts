@@ -1,5 +1,5 @@
 import type { StepState, StepStatus } from '../../../../src/core/run/types';
-import { stepsStartingSoon } from './schedule';
+import { stepReadyAfter, stepsStartingSoon } from './schedule';
 
 /** Steps as `id:status<dependency,...` (status P, R, S, F: Pending, Running, Succeeded, Failed). */
 function steps(...specs: string[]): StepState[] {
@@ -30,5 +30,21 @@ describe('stepsStartingSoon', () => {
   it('leaves out a step that waits for one not started, or that will be skipped', () => {
     const run = steps('a:S', 'b:F', 'c:P<a,b', 'd:P<a', 'e:P<d');
     expect(ids(stepsStartingSoon(run, new Set()))).toEqual(['d']);
+  });
+});
+
+describe('stepReadyAfter', () => {
+  it('is the step whose only unfinished dependency is the given one, once', () => {
+    const run = steps('a:R', 'b:R', 'c:S', 'd:P<a,b', 'e:P<a,c', 'f:P<a');
+    // d also waits for b; e's other dependency succeeded; f comes after e in the pipeline.
+    expect(stepReadyAfter(run, 'a', new Set())?.id).toBe('e');
+    expect(stepReadyAfter(run, 'a', new Set(['e']))?.id).toBe('f');
+    expect(stepReadyAfter(run, 'a', new Set(['e', 'f']))).toBeUndefined();
+  });
+
+  it('is none for a step nothing waits for, or whose dependants wait for a failed step', () => {
+    expect(stepReadyAfter(steps('a:R', 'b:R', 'c:P<b'), 'a', new Set())).toBeUndefined();
+    expect(stepReadyAfter(steps('a:R', 'b:F', 'c:P<a,b'), 'a', new Set())).toBeUndefined();
+    expect(stepReadyAfter(steps('a:R', 'b:S<a'), 'a', new Set())).toBeUndefined();
   });
 });

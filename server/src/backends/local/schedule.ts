@@ -45,6 +45,22 @@ export function stepsStartingSoon(steps: readonly StepState[], starting: Readonl
   return steps.filter(s => notStarted(s.id) && s.dependsOn.every(d => !notStarted(d) && !DEAD.has(byId.get(d)?.status ?? 'Pending')));
 }
 
+/**
+ * The step that becomes ready the moment step `parentId` succeeds: the first Pending step, not
+ * `starting`, that depends on it and on nothing else not succeeded yet. (A fork server can then start
+ * it as soon as that step's process ends: forkServer.ts, StepLaunch.after.)
+ */
+export function stepReadyAfter(steps: readonly StepState[], parentId: string, starting: ReadonlySet<string>): StepState | undefined {
+  const byId = new Map(steps.map(s => [s.id, s]));
+  return steps.find(
+    s =>
+      s.status === 'Pending' &&
+      !starting.has(s.id) &&
+      s.dependsOn.includes(parentId) &&
+      s.dependsOn.every(d => d === parentId || DONE_OK.has(byId.get(d)?.status ?? 'Pending'))
+  );
+}
+
 /** Step ids in an order where every step comes after the steps it depends on (Kahn's algorithm). */
 export function topologicalOrder(steps: ReadonlyArray<{ id: string; dependsOn: string[] }>): string[] {
   const indegree = new Map(steps.map(s => [s.id, 0]));

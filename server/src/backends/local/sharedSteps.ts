@@ -36,12 +36,15 @@ function flightKey(storeHome: string, cacheKey: string): string {
 
 /**
  * Claims `cacheKey` for step `holder` (`RUN/STEP`): undefined when the step is now the one
- * computing it (it must then call endSharedStep once its status is final), else the wait for the
- * step that computes it already.
+ * computing it (it must then call endSharedStep once its status is final), or already was, else the
+ * wait for the step that computes it already.
  */
 export function claimSharedStep(storeHome: string, cacheKey: string, holder: string): SharedStepWait | undefined {
   const key = flightKey(storeHome, cacheKey);
   const flight = flights.get(key);
+  if (flight?.holder === holder) {
+    return undefined; // claimed already (a step asked of the launcher ahead, then started the usual way)
+  }
   if (!flight) {
     let end!: (succeeded: boolean) => void;
     const ended = new Promise<boolean>(resolve => (end = resolve));

@@ -17,6 +17,13 @@ export interface StepLaunch {
    * steps still to start, up to its workers): a fork server keeps that many forked and warmed ahead.
    */
   upcoming?: number;
+  /**
+   * Start only once the step process `pid` (one this launcher started) has ended, and only if that
+   * step succeeded: its exit status 0 and `resultPath` (its completion record) saying so. A fork
+   * server holds such a launch and starts it the moment that step ends, without a round trip
+   * through the runner; no other launcher starts it (its exit says `notStarted`).
+   */
+  after?: { pid: number; resultPath: string };
 }
 
 export interface StepExit {
@@ -24,6 +31,8 @@ export interface StepExit {
   signal: NodeJS.Signals | null;
   /** Set when the process could not be started at all. */
   spawnError?: string;
+  /** Set, with why, when a launch with `after` was not started (the step it waited for did not succeed). */
+  notStarted?: string;
 }
 
 /** A started step process: its pid once it leads its own process group, and its end. */
@@ -107,6 +116,9 @@ function logFollower(fd: number, onText: (text: string) => void): () => void {
  * step whose runner was killed can still write its output (a pipe without a reader would fail it).
  */
 export const spawnStep: StepLauncher = launch => {
+  if (launch.after) {
+    return notStarted('only the fork server starts a step the moment another ends');
+  }
   const out = openSync(launch.logPath, 'a', 0o600);
   const child = spawn(launch.python, ['-u', launch.script], {
     cwd: launch.cwd,
@@ -124,6 +136,11 @@ export const spawnStep: StepLauncher = launch => {
   });
   return { pid: Promise.resolve(child.pid), exited };
 };
+
+/** A launch with `after` that is not started, for the reason given. */
+export function notStarted(why: string): LaunchedStep {
+  return { pid: Promise.resolve(undefined), exited: Promise.resolve({ code: null, signal: null, notStarted: why }) };
+}
 
 /** Calls `onLine` with each whole line appended to a file since the last call. */
 function lineFollower(fd: number, onLine: (line: string) => void): () => void {

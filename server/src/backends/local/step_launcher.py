@@ -32,6 +32,12 @@
 #   -> {"id", "pid"}            the child exists and leads its own process group
 #   -> {"id", "error"}          it could not be started
 #   -> {"id", "code", "signal"} it ended: exit code, or the signal's name (code null)
+# A step request may say "after": {"id": N, "result": PATH}: it is held until request N's process
+# (a step this launcher started) has ended, then started only if that step succeeded as the runner
+# judges it (exit status 0, and PATH, its completion record, says "Succeeded"); otherwise
+#   -> {"id", "dropped": WHY}   it was not started (the runner schedules it as any other step)
+# so a step whose only unfinished dependency runs starts the moment that one ends, without the
+# round trip through the runner (which hears of ends one by one, and records each first).
 # End of input stops the launcher. The runner closes it with no step running; when it ends with
 # steps still running, the runner died (killed, crashed): those steps are ended with it, each
 # step's process group (what the step's code started too) sent SIGTERM, then SIGKILL after
@@ -78,6 +84,7 @@ def _requests(poller, wakeup, timeout):
     children (replying their exits) while waiting."""
     buffered = b""
     while True:
+        yield from _due_held()
         yield None
         seconds = timeout()
         for fd, _ in poller.poll(None if seconds is None else seconds * 1000):
@@ -96,9 +103,12 @@ def _requests(poller, wakeup, timeout):
                 if line.strip():
                     yield json.loads(line)
         _reap()
+        yield from _due_held()
 
 
-_children = {}
+_children = {}  # pid -> id of the request it runs
+_ended = {}  # request id -> wait status, of the children reaped (what a held request waits for)
+_held = []  # requests whose "after" step has not ended yet, in the order they came
 
 
 def _reap():
@@ -112,6 +122,7 @@ def _reap():
         request_id = _children.pop(pid, None)
         if request_id is None:
             continue
+        _ended[request_id] = status
         if os.WIFSIGNALED(status):
             number = os.WTERMSIG(status)
             try:
@@ -121,6 +132,30 @@ def _reap():
             _reply({"id": request_id, "code": None, "signal": name})
         else:
             _reply({"id": request_id, "code": os.waitstatus_to_exitcode(status), "signal": None})
+
+
+def _succeeded(after):
+    """For a request held for another (its "after"): None while that step's process runs, else
+    whether that step succeeded as the runner judges it (status 0 and a completion record saying
+    so); False for a request this launcher never started (no process of it to wait for)."""
+    status = _ended.get(after.get("id"))
+    if status is None:
+        return None if after.get("id") in _children.values() else False
+    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+        return False
+    try:
+        with open(after["result"], "rb") as f:
+            return json.load(f).get("status") == "Succeeded"
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        return False
+
+
+def _due_held():
+    """Takes out of _held, in order, the requests whose "after" step has ended."""
+    due = [request for request in _held if _succeeded(request["after"]) is not None]
+    for request in due:
+        _held.remove(request)
+    return due
 
 
 # Libraries imported ahead of the steps, when the steps of a run import them. They are
@@ -507,6 +542,16 @@ def _serve():
             if not _children and not _preload(preloader, request["preload"]):
                 return None
             continue
+        after = request.get("after")
+        if after is not None:
+            succeeded = _succeeded(after)
+            if succeeded is None:
+                _held.append(request)
+                pool.want(max(pool.wanted, len(_held)))  # a spare warmed for it meanwhile
+                continue
+            if not succeeded:
+                _reply({"id": request["id"], "dropped": "the step it waited for did not succeed"})
+                continue
         if request.get("runtime"):
             _import_runtime(request["runtime"])
         pid, spare = None, pool.take()
@@ -521,7 +566,7 @@ def _serve():
             if pid == 0:
                 return request
             pool.forked()
-        pool.want(request.get("spares") or 0)
+        pool.want(max(request.get("spares") or 0, len(_held)))
         _children[pid] = request["id"]
         _reply({"id": request["id"], "pid": pid})
         _reap()

@@ -117,3 +117,53 @@ def test_keeps_at_most_its_bound_and_none_before_the_runtime_is_imported(launche
     assert pool.wanted == launcher._MAX_SPARES
     launcher._runtime_stamp = None  # a spare would lack the run's runtime
     assert pool.delay() is None
+
+
+# -- requests held until another step ends ("after")
+
+
+def _wait_status(code=None, signal_number=None):
+    """A wait status as os.waitpid returns it: exited with `code`, or killed by `signal_number`."""
+    return signal_number if signal_number is not None else code << 8
+
+
+def _after(request_id, result):
+    return {"id": request_id, "result": str(result)}
+
+
+def test_a_held_request_waits_while_its_step_runs_then_starts_only_after_a_success(launcher, tmp_path):
+    record = tmp_path / ".step.json"
+    launcher._children[4242] = 7
+    assert launcher._succeeded(_after(7, record)) is None  # still running
+    del launcher._children[4242]
+    launcher._ended[7] = _wait_status(code=0)
+    assert launcher._succeeded(_after(7, record)) is False  # status 0 without the runtime's record
+    record.write_text('{"status": "Failed"}')
+    assert launcher._succeeded(_after(7, record)) is False
+    record.write_text("not json")
+    assert launcher._succeeded(_after(7, record)) is False
+    record.write_text('{"status": "Succeeded"}')
+    assert launcher._succeeded(_after(7, record)) is True
+
+
+@pytest.mark.parametrize("status", [_wait_status(code=1), _wait_status(signal_number=15)])
+def test_a_held_request_is_dropped_after_a_failure_or_a_kill(launcher, tmp_path, status):
+    record = tmp_path / ".step.json"
+    record.write_text('{"status": "Succeeded"}')  # written before the process failed or was killed
+    launcher._ended[7] = status
+    assert launcher._succeeded(_after(7, record)) is False
+
+
+def test_a_request_held_for_a_step_this_launcher_never_started_is_dropped(launcher, tmp_path):
+    assert launcher._succeeded(_after(99, tmp_path / ".step.json")) is False
+
+
+def test_held_requests_come_out_in_order_once_their_step_ended(launcher, tmp_path):
+    launcher._children.update({101: 1, 102: 2})
+    held = [{"id": 3, "after": _after(1, tmp_path / "a")}, {"id": 4, "after": _after(2, tmp_path / "b")}]
+    launcher._held.extend(held)
+    assert launcher._due_held() == []
+    del launcher._children[102]
+    launcher._ended[2] = _wait_status(code=1)
+    assert launcher._due_held() == [held[1]]
+    assert launcher._held == [held[0]]
