@@ -354,7 +354,7 @@ class LocalRun {
       this.forkServer?.preload(this.request.steps.filter(s => toRun.has(s.id)));
       this.writeRuntime();
     }
-    this.persist();
+    this.persistNow(); // the caller of start or retry reads the run as going
     this.emit({ type: 'run', runId: state.runId, status: 'Running' });
     const poll = setInterval(() => {
       if (existsSync(this.store.cancelMarker(state.runId))) {
@@ -896,25 +896,33 @@ class LocalRun {
 
   private async stepEnded(step: StepState, key: string, exit: StepExit): Promise<void> {
     const ended = { finishedAt: now(), exitCode: exit.code, pid: undefined, pidStartTime: undefined };
-    if (exit.code === 0 && this.completed(step.id)) {
-      const served = await this.serve(step);
-      if (served && served.status !== 'Ready') {
-        this.update(step, { ...ended, status: 'Failed', served, message: `its model was saved but could not be served: ${served.message}` });
-        return;
+    try {
+      if (exit.code === 0 && this.completed(step.id)) {
+        const served = await this.serve(step);
+        if (served && served.status !== 'Ready') {
+          this.update(step, { ...ended, status: 'Failed', served, message: `its model was saved but could not be served: ${served.message}` });
+          return;
+        }
+        recordCached(this.store, key, { runId: this.state.runId, stepId: step.id });
+        this.update(step, { ...ended, status: 'Succeeded', metrics: this.readMetrics(step.id), served });
+      } else if (this.broken) {
+        this.update(step, { ...ended, status: 'Failed', message: this.broken });
+      } else if (this.cancelled) {
+        this.update(step, { ...ended, status: 'Cancelled', message: 'cancelled' });
+      } else {
+        const failure = exit.spawnError
+          ? { message: exit.spawnError }
+          : exit.code === 0
+            ? { message: this.unfinished() }
+            : this.failureOf(this.store.eventsPath(this.state.runId, step.id), exit.code, exit.signal);
+        this.update(step, { ...ended, status: 'Failed', ...failure });
       }
-      recordCached(this.store, key, { runId: this.state.runId, stepId: step.id });
-      this.update(step, { ...ended, status: 'Succeeded', metrics: this.readMetrics(step.id), served });
-    } else if (this.broken) {
-      this.update(step, { ...ended, status: 'Failed', message: this.broken });
-    } else if (this.cancelled) {
-      this.update(step, { ...ended, status: 'Cancelled', message: 'cancelled' });
-    } else {
-      const failure = exit.spawnError
-        ? { message: exit.spawnError }
-        : exit.code === 0
-          ? { message: this.unfinished() }
-          : this.failureOf(this.store.eventsPath(this.state.runId, step.id), exit.code, exit.signal);
-      this.update(step, { ...ended, status: 'Failed', ...failure });
+    } finally {
+      // The step's code may have removed the run's folder: found at its end, as the write of this end
+      // (at the end of the turn) would find it, before another step of the run starts.
+      if (this.broken === undefined && !this.store.intact(this.state)) {
+        this.stop(this.store.removed(this.state.runId));
+      }
     }
   }
 
@@ -1049,7 +1057,8 @@ class LocalRun {
    * once however many changes the turn made: four steps ending together made eight changes (their
    * ends, their dependants' starts), each a write and a rename of ~1 ms, all of them on the run's
    * critical path before the last dependant could start. Readers in this process get states from
-   * events; the file lags them by less than a turn.
+   * events; the file lags them by less than a turn. The run's start and end are written at once
+   * (persistNow): whoever started or retried it reads it as going, and its end before `done`.
    */
   private persist(): void {
     this.pendingPersist ??= setImmediate(() => this.persistNow());
