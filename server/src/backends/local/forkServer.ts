@@ -216,11 +216,11 @@ export class ForkServer {
 
   /** A StepLauncher starting steps through this server. */
   readonly launch: StepLauncher = launch => {
-    if (launch.after && (launch.python !== this.python || this.gone || !this.requestIds.has(launch.after.pid))) {
-      return notStarted('the step it waits for was not started by this step launcher, or the launcher stopped');
-    }
     if (launch.python !== this.python || this.gone) {
-      return spawnStep(launch);
+      return spawnStep(launch); // which does not start a launch held for another step's end
+    }
+    if (launch.after && !this.requestIds.has(launch.after.pid)) {
+      return notStarted('the step it waits for was not started by this step launcher');
     }
     let resolvePid!: (pid: number | undefined) => void;
     let resolveExit!: (exit: StepExit) => void;

@@ -580,14 +580,9 @@ class LocalRun {
       if (exit.notStarted === undefined) {
         return true; // it could not start: reported as any start that failed
       }
+    } else if (parent.status === 'Succeeded' && !this.cancelled) {
+      return true; // (a parent that removed the run's folder stopped the run at its end: stepEnded)
     } else {
-      if (parent.status === 'Succeeded' && !this.cancelled) {
-        if (this.store.intact(this.state)) {
-          return true;
-        }
-        // The parent's code removed the run's folder: the run stops (as its next record would find).
-        this.stop(this.store.removed(this.state.runId));
-      }
       // The run is stopping, or the launcher judged the parent's end a success and this runner did
       // not (it tests the same record): the step must not run.
       proc.kill(0);

@@ -134,14 +134,19 @@ def _reap():
             _reply({"id": request_id, "code": os.waitstatus_to_exitcode(status), "signal": None})
 
 
+def _still_running(after):
+    """Whether the step a held request waits for (its "after") is a process of this launcher's still."""
+    return after.get("id") in _children.values()
+
+
 def _succeeded(after):
     """For a request held for another (its "after"): None while that step's process runs, else
     whether that step succeeded as the runner judges it (status 0 and a completion record saying
     so); False for a request this launcher never started (no process of it to wait for)."""
+    if _still_running(after):
+        return None
     status = _ended.get(after.get("id"))
-    if status is None:
-        return None if after.get("id") in _children.values() else False
-    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+    if status is None or not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
         return False
     try:
         with open(after["result"], "rb") as f:
@@ -151,8 +156,9 @@ def _succeeded(after):
 
 
 def _due_held():
-    """Takes out of _held, in order, the requests whose "after" step has ended."""
-    due = [request for request in _held if _succeeded(request["after"]) is not None]
+    """Takes out of _held, in order, the requests whose "after" step has ended (the serve loop then
+    reads that step's completion record, once)."""
+    due = [request for request in _held if not _still_running(request["after"])]
     for request in due:
         _held.remove(request)
     return due
