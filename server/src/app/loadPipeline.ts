@@ -1,5 +1,5 @@
 import { formatDiagnostic, type AnalysisResult } from '../../../src/core/analysis';
-import { hasErrors, parseNotebook, type Notebook } from '../../../src/core/notebook';
+import { hasErrors, parseNotebook, type Notebook, type NotebookParseResult } from '../../../src/core/notebook';
 import { buildPipeline, type Pipeline } from '../../../src/core/pipeline';
 import { CellpipeError } from '../errors';
 import { analyzeNotebookFile } from './analysisCache';
@@ -15,12 +15,16 @@ export interface LoadedPipeline {
 }
 
 /**
- * Reads, analyses and builds the pipeline of a notebook file (`text`: its content, when the caller
- * has read it already). Warnings go to `warn`; errors stop here ('notebook') with every error
- * diagnostic in the message.
+ * Reads, analyses and builds the pipeline of a notebook file (`text`: its content, and `parsed`,
+ * it parsed, when the caller has them already). Warnings go to `warn`; errors stop here
+ * ('notebook') with every error diagnostic in the message.
  */
-export function loadPipeline(file: NotebookFile, warn: (line: string) => void = () => undefined, text = readNotebookText(file)): LoadedPipeline {
-  const parsed = parseNotebook(text);
+export function loadPipeline(
+  file: NotebookFile,
+  warn: (line: string) => void = () => undefined,
+  text = readNotebookText(file),
+  parsed: NotebookParseResult = parseNotebook(text)
+): LoadedPipeline {
   const analysis = analyzeNotebookFile(file, parsed.notebook ?? text);
   for (const d of analysis.diagnostics.filter(d => d.severity === 'warning')) {
     warn(formatDiagnostic(d));

@@ -2,10 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent, RunState } from '../../../src/core/run/types';
+import * as forkServer from '../backends/local/forkServer';
+import { threadsPerStep } from '../backends/local/threadLimits';
 import { RunStore } from '../backends/runStore';
 import { argoScenario } from '../backends/testing/argoScenario';
 import { FakeKubernetes } from '../backends/testing/fakeKubernetes';
 import { CellpipeError } from '../errors';
+import * as analysisCache from './analysisCache';
 import { notebookInFolder } from './notebookFile';
 import { RunService } from './runService';
 
@@ -122,6 +125,37 @@ describe('RunService: the application layer the CLI and the service share', () =
       message: expect.stringMatching(/its steps: make, total/)
     });
   });
+  it("starts a local run's step launcher before analysing its notebook, and forks the run's steps from it", async () => {
+    writeFileSync(join(dir, 'parent.ipynb'), notebookText([[['step:where'], 'import os\nprint("parent", os.getppid())']]));
+    const prepare = forkServer.prepareForkServer;
+    const launchers: number[] = [];
+    const prepared = jest.spyOn(forkServer, 'prepareForkServer').mockImplementation((...args) => {
+      prepare(...args);
+      launchers.push(...forkServer.preparedLauncherPids());
+    });
+    const analysed = jest.spyOn(analysisCache, 'analyzeNotebookFile');
+    try {
+      const cli = new RunService({ store, prepareNextRun: false });
+      const state = await (await cli.start({ notebook: notebookInFolder(dir, 'parent.ipynb'), python: 'python3', workers: 1 })).done;
+      expect(state.status).toBe('Succeeded');
+      expect(prepared).toHaveBeenCalledTimes(1);
+      expect(prepared.mock.calls[0]).toEqual(['python3', [], threadsPerStep(1)]);
+      expect(prepared.mock.invocationCallOrder[0]).toBeLessThan(analysed.mock.invocationCallOrder[0]);
+      expect(await cli.stepLog(state.runId, 'where')).toBe(`parent ${launchers[0]}\n`);
+      // The CLI exits after its run: no launcher is left waiting for a next one.
+      expect(forkServer.preparedLauncherPids()).toEqual([]);
+    } finally {
+      prepared.mockRestore();
+      analysed.mockRestore();
+    }
+  });
+
+  it('keeps a launcher ready for the next local run of the notebook, in the service', async () => {
+    const state = await (await runs.start({ notebook: notebook(), python: 'python3' })).done;
+    expect(state.status).toBe('Succeeded');
+    expect(forkServer.preparedLauncherPids()).toHaveLength(1);
+  });
+
   describe('retry runs the notebook as it is now', () => {
     const cells = (scale: number, total: string, more: Array<[string[], string]> = []) =>
       notebookText([

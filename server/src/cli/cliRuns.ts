@@ -22,6 +22,7 @@ export function cliRunService(flags: CliRunFlags = {}, onEvent?: (event: RunEven
     warn: stderrLine,
     // CELLPIPE_KFP_POLL_MS: how often a KFP run is read (default 2000 ms).
     kfpPollMs: Number(process.env.CELLPIPE_KFP_POLL_MS) || undefined,
+    prepareNextRun: false, // the CLI exits after its run (or sweep)
     onEvent: onEvent ?? progressPrinter(stderrLine, !!flags.verbose)
   });
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { notebookInFolder } from '../app/notebookFile';
-import { prepareForkServer } from '../backends/local/forkServer';
 import { isBackendName } from '../backends/registry';
 import { CellpipeError } from '../errors';
 import { cliRunService } from './cliRuns';
@@ -38,9 +37,6 @@ export function registerRun(program: Command): void {
   ).action(async (path: string, flags: RunFlags) => {
     if (!isBackendName(flags.backend)) {
       throw new CellpipeError('invalid', `unknown --backend '${flags.backend}': choose local, kubernetes or kfp`);
-    }
-    if (flags.backend === 'local' && flags.python) {
-      prepareForkServer(flags.python); // starts while the notebook is analysed and compiled
     }
     const request = {
       notebook: notebookInFolder(process.cwd(), path),

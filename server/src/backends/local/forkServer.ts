@@ -70,15 +70,17 @@ function unprepare(python: string): ForkServer | undefined {
  * (~50 ms: interpreter, imports, and the libraries the steps of `preloadFrom` import) then
  * overlaps other work instead of delaying that run's first steps. An unused one does not keep
  * this process alive. `python` should be one spelling per interpreter (the service canonicalises it).
+ * `threads`: each step's thread pools in that run (threadsPerStep of its workers); a run with
+ * others does not take it.
  */
-export function prepareForkServer(python: string, preloadFrom: readonly PreloadHints[] = []): void {
+export function prepareForkServer(python: string, preloadFrom: readonly PreloadHints[] = [], threads: number = DEFAULT_THREADS()): void {
   if (defaultLauncherKind() !== 'fork') {
     return;
   }
   let server = unprepare(python);
-  if (!server?.usable || server.threads !== DEFAULT_THREADS()) {
+  if (!server?.usable || server.threads !== threads) {
     server?.close();
-    server = new ForkServer(python);
+    server = new ForkServer(python, threads);
     server.warm();
     server.hold(false);
   }
