@@ -128,6 +128,11 @@ function workerCount(value: unknown): number {
   return value;
 }
 
+/** A local run's workers: the request's, shared by the `runsAtOnce` runs started together (a sweep's), at least one each. */
+function localWorkers(request: StartRunRequest, runsAtOnce = 1): number {
+  return Math.max(1, Math.floor(workerCount(request.workers) / runsAtOnce));
+}
+
 /**
  * The application's runs, whoever asks (the CLI, the HTTP service): starts a notebook on a backend,
  * follows the runs this process started and fans their RunEvents out to subscribers, and cancels,
@@ -202,8 +207,7 @@ export class RunService {
       return;
     }
     try {
-      const threads = threadsPerStep(workerCount(request.workers));
-      prepareForkServer(await this.pythons.resolve(notebook, request.python), [], threads);
+      prepareForkServer(await this.pythons.resolve(notebook, request.python), [], threadsPerStep(localWorkers(request)));
     } catch {
       // reported by prepareRun
     }
@@ -221,8 +225,7 @@ export class RunService {
     if (backendName === 'local') {
       const python = await this.pythons.resolve(notebook, request.python);
       refuseUnrunnableMagics(pipeline, python);
-      const workers = Math.max(1, Math.floor(workerCount(request.workers) / runsAtOnce));
-      settings = { name: 'local', python, workers, cache: request.cache };
+      settings = { name: 'local', python, workers: localWorkers(request, runsAtOnce), cache: request.cache };
     } else if (backendName === 'kubernetes') {
       settings = { name: 'kubernetes', namespace: request.namespace, image: request.image };
     } else {
